@@ -1,0 +1,104 @@
+"""Greeting and information answers whose content comes from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from lalisa.dialect import is_banjar
+from lalisa.office_hours import describe_office_hours
+from lalisa.settings import get_settings
+
+
+class ActionGreet(Action):
+    """Greets the citizen with the service menu, in Banjar when they greeted in Banjar."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Utters the greeting that matches the citizen's language."""
+        text = tracker.latest_message.get("text") or ""
+        response = "utter_greet_banjar" if is_banjar(text) else "utter_greet"
+        dispatcher.utter_message(response=response)
+        return []
+
+
+class ActionTellServiceHours(Action):
+    """Tells the office hours (a setting: the real hours are not confirmed)."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_tell_service_hours"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Utters the configured office hours."""
+        dispatcher.utter_message(
+            response="utter_service_hours", office_hours=describe_office_hours()
+        )
+        return []
+
+
+class ActionTellOfficeContact(Action):
+    """Tells the office address and, when configured, its phone number."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_tell_office_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Utters address and phone; an unknown phone is said to be unknown."""
+        settings = get_settings()
+        phone_line = _render(
+            domain,
+            "utter_office_phone_known" if settings.office_phone else "utter_office_phone_unknown",
+            office_phone=settings.office_phone,
+        )
+        dispatcher.utter_message(
+            response="utter_office_contact",
+            office_address=settings.office_address,
+            office_phone_line=phone_line,
+        )
+        return []
+
+
+class ActionTellPrograms(Action):
+    """Tells the agency's programmes: the configured list, or the generic PP 16/2018 text."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_tell_programs"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Utters the programme text."""
+        programs = get_settings().programs
+        if programs:
+            dispatcher.utter_message(response="utter_programs", programs=programs)
+        else:
+            dispatcher.utter_message(response="utter_programs_default")
+        return []
+
+
+def _render(domain: DomainDict, response: str, **values: str) -> str:
+    """Renders the first text variation of a domain response with ``values``.
+
+    Used where one response is a fragment of another (the phone line inside the
+    contact answer), so that both texts stay in the domain.
+    """
+    variations = domain.get("responses", {}).get(response) or [{"text": ""}]
+    text = str(variations[0].get("text", ""))
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text

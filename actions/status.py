@@ -1,0 +1,92 @@
+"""Ticket status for the citizen who reported it (and for nobody else)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from lalisa.categories import category_label
+from lalisa.db import session_scope
+from lalisa.office_hours import format_when
+from lalisa.tickets import (
+    TicketStatus,
+    parse_ticket_number,
+    ticket_for_reporter,
+    tickets_for_reporter,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TICKETS_LISTED = 3
+
+
+def _requested_number(tracker: Tracker) -> str | None:
+    """The ticket number in the latest message, else the one in the slot."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "ticket_id":
+            number = parse_ticket_number(str(entity.get("value")))
+            if number:
+                return number
+    text_number = parse_ticket_number(tracker.latest_message.get("text") or "")
+    if text_number:
+        return text_number
+    slot = tracker.get_slot("ticket_id")
+    return parse_ticket_number(slot) if slot else None
+
+
+def status_values(ticket: Any) -> dict[str, str]:
+    """Values for `utter_ticket_status` from a ticket row."""
+    return {
+        "ticket_number": ticket.number,
+        "category_label": category_label(ticket.category),
+        "reported_at": format_when(ticket.created_at),
+        "status_label": TicketStatus(ticket.status).label,
+    }
+
+
+class ActionCheckStatus(Action):
+    """Tells the citizen the status of their ticket(s).
+
+    A number that belongs to another reporter gets the same answer as a number
+    that does not exist, so ticket numbers reveal nothing about other people.
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_check_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Looks up the requested ticket, or the latest ones of this sender."""
+        number = _requested_number(tracker)
+        try:
+            async with session_scope() as session:
+                if number:
+                    ticket = await ticket_for_reporter(session, tracker.sender_id, number)
+                    tickets = [ticket] if ticket is not None else []
+                else:
+                    tickets = list(
+                        await tickets_for_reporter(
+                            session, tracker.sender_id, limit=MAX_TICKETS_LISTED
+                        )
+                    )
+                values = [status_values(ticket) for ticket in tickets]
+        except (SQLAlchemyError, OSError):
+            logger.exception("Status lookup failed")
+            dispatcher.utter_message(response="utter_status_unavailable")
+            return [SlotSet("ticket_id", None)]
+
+        if number and not values:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number)
+        elif not values:
+            dispatcher.utter_message(response="utter_no_tickets")
+        for value in values:
+            dispatcher.utter_message(response="utter_ticket_status", **value)
+        return [SlotSet("ticket_id", None)]

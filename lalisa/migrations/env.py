@@ -1,0 +1,77 @@
+"""Alembic environment for the La-Lisa schema, run through the async engine of lalisa.db."""
+
+from __future__ import annotations
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from lalisa.db import create_engine_for_url, to_async_url
+from lalisa.models import Base
+from lalisa.settings import get_settings
+
+config = context.config
+
+# Only the alembic CLI has an ini file; when lalisa.db.migrate() runs inside an application or
+# the test suite, reconfiguring logging would silence the host's loggers.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = Base.metadata
+
+
+def _database_url() -> str:
+    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        compare_type=True,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead, so later
+        # revisions written with op.batch_alter_table work on both databases.
+        render_as_batch=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout instead of connecting (``alembic upgrade head --sql``)."""
+    _configure(url=to_async_url(_database_url()), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def do_run_migrations(connection: Connection) -> None:
+    """Run the migrations on a sync connection (inside ``run_sync``)."""
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations() -> None:
+    """Open a dedicated engine (same connection hooks as the app) and migrate."""
+    engine = create_engine_for_url(_database_url(), null_pool=True)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    """Migrate a live database."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        do_run_migrations(connection)
+    else:
+        asyncio.run(run_async_migrations())
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,318 @@
+"""Typed settings read from the process environment and the repository's ``.env`` file.
+
+Every process (action server, back office, scripts) reads one frozen :class:`Settings` object
+through :func:`get_settings`. Values in the process environment win over ``.env``, so a deployment
+can override a developer file without editing it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+from dotenv import dotenv_values
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""Repository root; relative paths in settings are resolved against it, not the CWD."""
+
+DEFAULT_OFFICE_HOURS = "mon-thu 08:00-16:00; fri 08:00-16:30"
+# The real hours of Satpol PP Balangan are UNCONFIRMED; this mirrors the usual Pemkab week.
+DEFAULT_OFFICE_ADDRESS = "Kantor Satpol PP Kabupaten Balangan, Paringin"
+# The street address is UNCONFIRMED, so only the town is named by default.
+DEFAULT_TIMEZONE = "Asia/Makassar"
+DEFAULT_WHATSAPP_API_BASE_URL = "https://graph.facebook.com"
+IDENTITY_KEY_FILENAME = "identity.key"
+
+
+class SettingsError(ValueError):
+    """Raised when an environment variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one La-Lisa process.
+
+    Attributes:
+        database_url: SQLAlchemy URL as configured (sync form, e.g. ``sqlite:///…`` or
+            ``postgresql://…``); :func:`lalisa.db.to_async_url` maps it to an async driver.
+        redis_url: Optional Redis URL; ``None`` when Redis is not used.
+        identity_key: Fernet key that encrypts reporter identity and derives the blind index.
+        identity_key_is_generated: True when the key came from the development key file.
+        timezone: IANA name of the agency's local time zone (WITA by default).
+        office_hours: Raw office-hours specification (see :mod:`lalisa.office_hours`).
+        extra_holidays: Local closing days on top of the national calendar (e.g. cuti bersama).
+        office_address: Office address shown to citizens.
+        office_phone: Office phone shown to citizens; empty when unknown.
+        programs: Text about the agency's programmes; empty means "use the generic text".
+        var_dir: Folder for runtime data (SQLite files, keys, media).
+        media_dir: Folder where downloaded WhatsApp media are stored.
+        whatsapp_verify_token: Token for the webhook ``hub.challenge`` handshake.
+        whatsapp_app_secret: Meta app secret used to verify ``X-Hub-Signature-256``.
+        whatsapp_access_token: Cloud API access token for sending messages and fetching media.
+        whatsapp_phone_number_id: Cloud API phone number id of the La-Lisa number.
+        whatsapp_api_base_url: Base URL of the Graph API (a local fake in tests and sandboxes).
+        rasa_port: Port of the Rasa server.
+        action_port: Port of the action server.
+        backoffice_port: Port of the back office.
+    """
+
+    database_url: str
+    redis_url: str | None
+    identity_key: str
+    identity_key_is_generated: bool
+    timezone: str
+    office_hours: str
+    extra_holidays: tuple[date, ...]
+    office_address: str
+    office_phone: str
+    programs: str
+    var_dir: Path
+    media_dir: Path
+    whatsapp_verify_token: str
+    whatsapp_app_secret: str
+    whatsapp_access_token: str
+    whatsapp_phone_number_id: str
+    whatsapp_api_base_url: str
+    rasa_port: int
+    action_port: int
+    backoffice_port: int
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The local time zone as a :class:`zoneinfo.ZoneInfo`."""
+        return ZoneInfo(self.timezone)
+
+    def __repr__(self) -> str:
+        """Render without secrets so settings can be logged safely."""
+        hidden = {
+            "identity_key",
+            "whatsapp_verify_token",
+            "whatsapp_app_secret",
+            "whatsapp_access_token",
+        }
+        parts = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in hidden:
+                shown = "'***'" if value else "''"
+            elif name in {"database_url", "redis_url"} and value:
+                shown = repr(_mask_url_password(str(value)))
+            else:
+                shown = repr(value)
+            parts.append(f"{name}={shown}")
+        return f"Settings({', '.join(parts)})"
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, has_password, _ = credentials.partition(":")
+    return f"{scheme}://{user}:***@{host}" if has_password else url
+
+
+def _get(env: Mapping[str, str | None], name: str, default: str = "") -> str:
+    value = env.get(name)
+    if value is None:
+        return default
+    value = value.strip()
+    # An empty assignment in .env (``FOO=``) means "not set", so defaults still apply.
+    return value if value else default
+
+
+def _resolve_path(value: str, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _parse_port(env: Mapping[str, str | None], name: str, default: int) -> int:
+    raw = _get(env, name, str(default))
+    try:
+        port = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a port number, got {raw!r}") from exc
+    if not 0 < port < 65536:
+        raise SettingsError(f"{name} must be between 1 and 65535, got {port}")
+    return port
+
+
+def _parse_holidays(raw: str) -> tuple[date, ...]:
+    days: set[date] = set()
+    for item in raw.replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            days.add(date.fromisoformat(item))
+        except ValueError as exc:
+            raise SettingsError(
+                f"LALISA_EXTRA_HOLIDAYS must be a comma list of YYYY-MM-DD dates, got {item!r}"
+            ) from exc
+    return tuple(sorted(days))
+
+
+def _resolve_database_url(raw: str, var_dir: Path) -> str:
+    if not raw:
+        return f"sqlite:///{var_dir / 'lalisa.db'}"
+    scheme, sep, rest = raw.partition(":///")
+    if sep and scheme.split("+")[0] == "sqlite" and rest and not rest.startswith("/"):
+        # A relative SQLite path would otherwise depend on each process's working directory,
+        # and the action server and back office must open the same file.
+        if not rest.startswith(":memory:") and not rest.startswith("file:"):
+            return f"{scheme}:///{(REPO_ROOT / rest).resolve()}"
+    return raw
+
+
+def _validate_fernet_key(key: str, source: str) -> str:
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise SettingsError(
+            f"{source} is not a valid Fernet key (32 url-safe base64 bytes); "
+            "create one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        ) from exc
+    return key
+
+
+def _load_or_create_dev_identity_key(var_dir: Path) -> str:
+    key_path = var_dir / IDENTITY_KEY_FILENAME
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL makes creation atomic, so two processes starting together agree on one key.
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = key_path.read_text(encoding="ascii").strip()
+        logger.warning(
+            "LALISA_IDENTITY_KEY is not set; using the development key in %s. "
+            "Set LALISA_IDENTITY_KEY in production and keep a backup of it: "
+            "reporter identities cannot be decrypted without it.",
+            key_path,
+        )
+        return _validate_fernet_key(key, str(key_path))
+    key = Fernet.generate_key().decode("ascii")
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    logger.warning(
+        "LALISA_IDENTITY_KEY is not set; generated a development key in %s (mode 0600). "
+        "Set LALISA_IDENTITY_KEY in production and keep a backup of it.",
+        key_path,
+    )
+    return key
+
+
+def default_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
+    """Return the ``.env`` file to read: ``LALISA_ENV_FILE`` if set, else ``<repo>/.env``.
+
+    Args:
+        environ: Process environment; defaults to :data:`os.environ`.
+
+    Returns:
+        The path, or ``None`` when ``LALISA_ENV_FILE`` is set but empty (tests use this to
+        keep a developer's ``.env`` out of the way).
+    """
+    value = (os.environ if environ is None else environ).get("LALISA_ENV_FILE")
+    if value is None:
+        return REPO_ROOT / ".env"
+    return _resolve_path(value, REPO_ROOT) if value.strip() else None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | Literal["default"] | None = "default",
+) -> Settings:
+    """Build settings from an environment mapping and an optional ``.env`` file.
+
+    Args:
+        environ: Process environment; defaults to :data:`os.environ`.
+        env_file: Path of the ``.env`` file, ``None`` to read no file, or ``"default"`` for
+            :func:`default_env_file`. A missing file is fine.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        SettingsError: A variable holds an unusable value.
+    """
+    process_env = os.environ if environ is None else environ
+    path = default_env_file(process_env) if env_file == "default" else env_file
+    file_values: dict[str, str | None] = {}
+    if path is not None and path.is_file():
+        file_values = dict(dotenv_values(path))
+    env: dict[str, str | None] = {**file_values, **process_env}
+
+    var_dir = _resolve_path(_get(env, "LALISA_VAR_DIR", "var"), REPO_ROOT)
+    media_dir = _resolve_path(_get(env, "LALISA_MEDIA_DIR", str(var_dir / "media")), REPO_ROOT)
+
+    timezone = _get(env, "LALISA_TIMEZONE", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"LALISA_TIMEZONE is not a known IANA zone: {timezone!r}") from exc
+
+    office_hours = _get(env, "LALISA_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
+    # Imported here because office_hours reads settings itself; parsing now makes a typo fail
+    # at start-up instead of on the first message outside working hours.
+    from lalisa.office_hours import parse_office_hours
+
+    try:
+        parse_office_hours(office_hours)
+    except ValueError as exc:
+        raise SettingsError(f"LALISA_OFFICE_HOURS: {exc}") from exc
+
+    raw_key = _get(env, "LALISA_IDENTITY_KEY")
+    if raw_key:
+        identity_key = _validate_fernet_key(raw_key, "LALISA_IDENTITY_KEY")
+    else:
+        identity_key = _load_or_create_dev_identity_key(var_dir)
+
+    return Settings(
+        database_url=_resolve_database_url(_get(env, "DATABASE_URL"), var_dir),
+        redis_url=_get(env, "REDIS_URL") or None,
+        identity_key=identity_key,
+        identity_key_is_generated=not raw_key,
+        timezone=timezone,
+        office_hours=office_hours,
+        extra_holidays=_parse_holidays(_get(env, "LALISA_EXTRA_HOLIDAYS")),
+        office_address=_get(env, "LALISA_OFFICE_ADDRESS", DEFAULT_OFFICE_ADDRESS),
+        office_phone=_get(env, "LALISA_OFFICE_PHONE"),
+        programs=_get(env, "LALISA_PROGRAMS"),
+        var_dir=var_dir,
+        media_dir=media_dir,
+        whatsapp_verify_token=_get(env, "WHATSAPP_VERIFY_TOKEN"),
+        whatsapp_app_secret=_get(env, "WHATSAPP_APP_SECRET"),
+        whatsapp_access_token=_get(env, "WHATSAPP_ACCESS_TOKEN"),
+        whatsapp_phone_number_id=_get(env, "WHATSAPP_PHONE_NUMBER_ID"),
+        whatsapp_api_base_url=_get(
+            env, "WHATSAPP_API_BASE_URL", DEFAULT_WHATSAPP_API_BASE_URL
+        ).rstrip("/"),
+        rasa_port=_parse_port(env, "RASA_PORT", 5005),
+        action_port=_parse_port(env, "ACTION_PORT", 5055),
+        backoffice_port=_parse_port(env, "BACKOFFICE_PORT", 8000),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, loading them on first use.
+
+    Returns:
+        The cached :class:`Settings`.
+    """
+    return load_settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings so the next :func:`get_settings` reloads them (tests)."""
+    get_settings.cache_clear()

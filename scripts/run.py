@@ -1,0 +1,206 @@
+"""Starts every La-Lisa process, prints their URLs and stops them all on Ctrl-C.
+
+Used by `make run` (after set-up, migrations and training). One process
+manager for all services: if any of them exits, the others are stopped too, so
+a half-running system never hides a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.model import model_path  # noqa: E402
+
+DEFAULT_ACTION_PORT = 5055
+STOP_TIMEOUT_S = 15
+READY_TIMEOUT_S = 240
+
+
+@dataclass
+class Service:
+    """One process of the system."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    urls: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+
+
+def env_port(name: str, default: int) -> int:
+    """A port from the environment, else the default."""
+    return int(os.environ.get(name) or default)
+
+
+def whatsapp_configured() -> bool:
+    """True when real WhatsApp Cloud API credentials are present."""
+    names = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID")
+    return all(os.environ.get(name) for name in names)
+
+
+def endpoints_file(action_port: int) -> Path:
+    """endpoints.yml, or a copy under var/ pointing at a non-default action port."""
+    endpoints = ROOT / "endpoints.yml"
+    if action_port == DEFAULT_ACTION_PORT:
+        return endpoints
+    generated = ROOT / "var" / "endpoints.run.yml"
+    generated.parent.mkdir(parents=True, exist_ok=True)
+    generated.write_text(
+        endpoints.read_text(encoding="utf-8").replace(
+            f"localhost:{DEFAULT_ACTION_PORT}/", f"localhost:{action_port}/"
+        ),
+        encoding="utf-8",
+    )
+    return generated
+
+
+def services() -> list[Service]:
+    """The processes `make run` starts, in start order."""
+    rasa_port = env_port("RASA_PORT", 5005)
+    action_port = env_port("ACTION_PORT", DEFAULT_ACTION_PORT)
+    rasa_host = os.environ.get("RASA_HOST", "127.0.0.1")
+    model = model_path()
+    listed = [
+        Service(
+            name="actions",
+            command=[
+                str(ROOT / ".venv/bin/python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(action_port),
+            ],
+            health_url=f"http://127.0.0.1:{action_port}/health",
+            urls=[f"action server    http://127.0.0.1:{action_port}/health"],
+        ),
+        Service(
+            name="rasa",
+            command=[
+                str(ROOT / ".venv-rasa/bin/rasa"),
+                "run",
+                "--model",
+                str(model),
+                "--interface",
+                rasa_host,
+                "--port",
+                str(rasa_port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+                "--enable-api",
+            ],
+            health_url=f"http://127.0.0.1:{rasa_port}/",
+            urls=[
+                f"Rasa server      http://{rasa_host}:{rasa_port}/",
+                f"REST channel     POST http://{rasa_host}:{rasa_port}/webhooks/rest/webhook",
+            ],
+        ),
+    ]
+    sandbox = ROOT / "sandbox" / "__main__.py"
+    if sandbox.exists() and not whatsapp_configured():
+        sandbox_port = env_port("SANDBOX_PORT", 5006)
+        listed.append(
+            Service(
+                name="sandbox",
+                command=[str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
+                health_url=f"http://127.0.0.1:{sandbox_port}/health",
+                urls=[f"WhatsApp sandbox http://127.0.0.1:{sandbox_port}/ (phone simulator)"],
+            )
+        )
+    return listed
+
+
+def wait_ready(service: Service, deadline: float) -> bool:
+    """Polls the service's health URL until it answers or the deadline passes."""
+    while time.monotonic() < deadline:
+        if service.process is not None and service.process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(service.health_url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop_all(started: list[Service]) -> None:
+    """Sends SIGTERM to every process group, then SIGKILL to stragglers."""
+    for service in reversed(started):
+        if service.process and service.process.poll() is None:
+            os.killpg(service.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for service in started:
+        if service.process is None:
+            continue
+        try:
+            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+
+
+def main() -> int:
+    """Starts the services and supervises them until Ctrl-C or a crash."""
+    os.chdir(ROOT)
+    started: list[Service] = []
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    # Complaints kept on disk while the database was down go in first.
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "lalisa.spool"], check=False)
+    try:
+        for service in services():
+            print(f">> starting {service.name}: {' '.join(service.command[:3])} ...", flush=True)
+            # Each service gets its own process group so Ctrl-C handling is ours.
+            service.process = subprocess.Popen(service.command, start_new_session=True)
+            started.append(service)
+            if not wait_ready(service, time.monotonic() + READY_TIMEOUT_S):
+                if stopping:
+                    return 0
+                print(f"!! {service.name} did not become ready; stopping.", file=sys.stderr)
+                return 1
+        print("\nLa-Lisa is running:")
+        for service in started:
+            for url in service.urls:
+                print(f"  {url}")
+        print("Press Ctrl-C to stop.\n", flush=True)
+        while not stopping:
+            for service in started:
+                if service.process and service.process.poll() is not None:
+                    print(
+                        f"!! {service.name} exited with {service.process.returncode}; stopping.",
+                        file=sys.stderr,
+                    )
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print(">> stopping ...", flush=True)
+        stop_all(started)
+        print(">> stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test layer, cheapest first. `scripts/test.sh <layer>` runs one.
+# Layers: lint unit rasa validate stories nlu e2e. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+model="$(.venv-rasa/bin/python scripts/model.py path)"
+results="results"
+mkdir -p "$results"
+
+step() { printf '\n==== %s ====\n' "$1"; }
+
+layer_lint() {
+  step "ruff + mypy"
+  .venv/bin/ruff check .
+  .venv/bin/mypy
+}
+
+layer_unit() {
+  step "pytest: domain package and actions (SQLite${DATABASE_URL:+ and $DATABASE_URL})"
+  .venv/bin/python -m pytest tests/unit -q -p no:cacheprovider
+}
+
+layer_rasa() {
+  step "pytest: Rasa-process plugins (NLU component, stores, WhatsApp channel)"
+  .venv-rasa/bin/python -m pytest tests/rasa_plugins tests/channel -q -p no:cacheprovider
+}
+
+layer_validate() {
+  step "rasa data validate"
+  .venv-rasa/bin/python scripts/validate_data.py
+}
+
+layer_stories() {
+  step "test stories (--fail-on-prediction-errors)"
+  .venv-rasa/bin/rasa test core --model "$model" --stories tests/stories \
+    --fail-on-prediction-errors --out "$results/stories" --quiet
+}
+
+layer_nlu() {
+  step "NLU hold-out set (never trained on)"
+  .venv-rasa/bin/python scripts/score_nlu.py --model "$model" --data tests/nlu_holdout.yml \
+    --out "$results/nlu_holdout.json"
+}
+
+layer_e2e() {
+  step "end to end over HTTP: real Rasa + action servers"
+  .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+}
+
+if [[ $# -gt 0 ]]; then
+  for layer in "$@"; do "layer_$layer"; done
+  exit 0
+fi
+
+for layer in lint unit rasa validate stories nlu e2e; do
+  "layer_$layer"
+done
+printf '\nAll test layers passed.\n'

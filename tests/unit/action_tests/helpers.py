@@ -1,0 +1,68 @@
+"""Tracker and domain fixtures for action tests (no Rasa server needed)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@lru_cache(maxsize=1)
+def domain() -> dict[str, Any]:
+    """The real domain.yml as the dict the action server receives."""
+    return dict(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")))
+
+
+def tracker(
+    *,
+    text: str = "",
+    intent: str = "report_complaint",
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    requested_slot: str | None = None,
+    sender_id: str = "6281200000001",
+    metadata: dict[str, Any] | None = None,
+    message_id: str = "m-1",
+    active_loop: str | None = "complaint_form",
+) -> Tracker:
+    """A tracker whose latest message is ``text`` with the given parse."""
+    all_slots: dict[str, Any] = {name: None for name in domain()["slots"]}
+    all_slots.update(slots or {})
+    all_slots["requested_slot"] = requested_slot
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "message_id": message_id,
+        "metadata": metadata or {},
+    }
+    events = [
+        {
+            "event": "user",
+            "text": text,
+            "parse_data": latest,
+            "input_channel": "rest",
+            "timestamp": 1.0,
+        }
+    ]
+    return Tracker(
+        sender_id,
+        all_slots,
+        latest,
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    """The response keys the action uttered, in order."""
+    return [message.get("response") for message in dispatcher.messages]

@@ -1,0 +1,243 @@
+"""Submitting a complaint, checking its status, cancelling, and the spool."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+import actions.tickets as ticket_actions
+from actions.handoff import ActionRequestHuman
+from actions.info import ActionGreet, ActionTellOfficeContact, ActionTellServiceHours
+from actions.status import ActionCheckStatus
+from actions.tickets import ActionCancelComplaint, ActionSubmitComplaint
+from lalisa import spool
+from lalisa.db import session_scope
+from lalisa.models import Reporter, Ticket
+from lalisa.settings import reset_settings_cache
+
+from .helpers import domain, responses, tracker
+
+# Monday 30 November 2026, 10:00 WITA (02:00 UTC): office open.
+IN_HOURS = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
+# Saturday 28 November 2026, 21:00 WITA: office closed.
+OUT_OF_HOURS = datetime(2026, 11, 28, 13, 0, tzinfo=timezone.utc)
+
+CONFIRMED = {
+    "category": "pkl",
+    "description": "ada pkl jualan di trotoar depan pasar",
+    "location": "(titik lokasi)",
+    "location_lat": -2.324289,
+    "location_lon": 115.460773,
+    "location_kecamatan": "Paringin",
+    "location_desa": "Paringin Kota",
+    "incident_time": "tadi pagi",
+    "reporter_name": "Budi",
+    "evidence": "-",
+    "complaint_confirmation": "ya",
+}
+
+
+def confirmed_tracker(sender: str = "6281200000001", message_id: str = "confirm-1"):
+    """The tracker right after the citizen pressed "Kirim laporan"."""
+    return tracker(
+        text="/affirm",
+        intent="affirm",
+        slots=CONFIRMED,
+        sender_id=sender,
+        message_id=message_id,
+        active_loop=None,
+    )
+
+
+async def submit(now: datetime, monkeypatch: pytest.MonkeyPatch, **kwargs: str):
+    """Runs action_submit_complaint at ``now``."""
+    monkeypatch.setattr(ticket_actions, "utcnow", lambda: now)
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitComplaint().run(dispatcher, confirmed_tracker(**kwargs), domain())
+    return dispatcher, events
+
+
+async def test_submit_in_hours_saves_ticket(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A confirmed complaint becomes ticket LLS-2026-000001 and the number is sent back."""
+    dispatcher, events = await submit(IN_HOURS, monkeypatch)
+    assert responses(dispatcher) == ["utter_complaint_submitted", "utter_complaint_in_hours"]
+    assert dispatcher.messages[0]["ticket_number"] == "LLS-2026-000001"
+    assert SlotSet("last_ticket_number", "LLS-2026-000001") in events
+    assert SlotSet("category", None) in events
+    async with session_scope() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        assert ticket.category == "pkl"
+        assert ticket.desa == "Paringin Kota"
+        assert ticket.received_out_of_hours is False
+        reporter = (await session.execute(select(Reporter))).scalar_one()
+        assert b"6281200000001" not in str(reporter.phone_encrypted).encode()
+
+
+async def test_submit_out_of_hours_says_when(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Saturday night the citizen hears that officers follow up on Monday."""
+    dispatcher, _ = await submit(OUT_OF_HOURS, monkeypatch)
+    assert responses(dispatcher) == ["utter_complaint_submitted", "utter_complaint_out_of_hours"]
+    assert "Senin, 30 November 2026" in dispatcher.messages[1]["next_opening"]
+    async with session_scope() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        assert ticket.received_out_of_hours is True
+
+
+async def test_same_confirmation_twice_gives_one_ticket(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repeated submission of the same confirming message never creates a second ticket."""
+    first, _ = await submit(IN_HOURS, monkeypatch)
+    second, _ = await submit(IN_HOURS, monkeypatch)
+    assert first.messages[0]["ticket_number"] == second.messages[0]["ticket_number"]
+    async with session_scope() as session:
+        assert (await session.execute(select(func.count(Ticket.id)))).scalar_one() == 1
+
+
+async def test_database_down_spools_and_replays(
+    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With the database unreachable the complaint is spooled, then saved when it is back."""
+    monkeypatch.setattr(spool, "RETRY_DELAYS_S", (0.0,))
+    good_url = db
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    reset_settings_cache()
+    from lalisa.db import dispose_engine
+
+    await dispose_engine()
+    dispatcher, _ = await submit(IN_HOURS, monkeypatch)
+    assert responses(dispatcher) == ["utter_complaint_save_delayed"]
+    assert len(spool.pending()) == 1
+
+    monkeypatch.setenv("DATABASE_URL", good_url)
+    reset_settings_cache()
+    await dispose_engine()
+    assert await spool.replay_spool() == 1
+    assert spool.pending() == []
+    async with session_scope() as session:
+        assert (await session.execute(select(func.count(Ticket.id)))).scalar_one() == 1
+
+
+async def test_status_of_own_ticket(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reporter sees their ticket's status by number."""
+    await submit(IN_HOURS, monkeypatch)
+    dispatcher = CollectingDispatcher()
+    t = tracker(
+        text="status LLS-2026-000001",
+        intent="check_status",
+        active_loop=None,
+        entities=[{"entity": "ticket_id", "value": "LLS-2026-000001"}],
+    )
+    await ActionCheckStatus().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_ticket_status"]
+    assert dispatcher.messages[0]["status_label"] == "Baru/diterima"
+
+
+async def test_status_of_foreign_ticket_reveals_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another person's ticket number gets the same answer as a wrong number."""
+    await submit(IN_HOURS, monkeypatch)
+    dispatcher = CollectingDispatcher()
+    t = tracker(
+        text="cek LLS-2026-000001",
+        intent="check_status",
+        active_loop=None,
+        sender_id="6289999999999",
+        entities=[{"entity": "ticket_id", "value": "LLS-2026-000001"}],
+    )
+    await ActionCheckStatus().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_ticket_not_found"]
+    assert set(dispatcher.messages[0]) >= {"ticket_number"}
+    assert "category_label" not in dispatcher.messages[0]
+
+
+async def test_status_without_number_lists_own_tickets(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a number the sender's newest tickets are listed; a stranger has none."""
+    await submit(IN_HOURS, monkeypatch, message_id="a")
+    await submit(IN_HOURS, monkeypatch, message_id="b")
+    dispatcher = CollectingDispatcher()
+    await ActionCheckStatus().run(
+        dispatcher, tracker(text="status laporan saya", intent="check_status"), domain()
+    )
+    assert responses(dispatcher) == ["utter_ticket_status", "utter_ticket_status"]
+    stranger = CollectingDispatcher()
+    await ActionCheckStatus().run(
+        stranger,
+        tracker(text="status laporan saya", intent="check_status", sender_id="6281111111111"),
+        domain(),
+    )
+    assert responses(stranger) == ["utter_no_tickets"]
+
+
+async def test_cancel_clears_the_form() -> None:
+    """Cancelling deactivates the form and clears every answer."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelComplaint().run(dispatcher, tracker(slots=CONFIRMED), domain())
+    assert responses(dispatcher) == ["utter_complaint_cancelled"]
+    assert events[0] == ActiveLoop(None)
+    assert SlotSet("description", None) in events
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("halo min", "utter_greet"), ("salamat pagi pian", "utter_greet_banjar")],
+)
+async def test_greeting_in_kind(text: str, expected: str) -> None:
+    """A Banjar greeting is answered in Banjar."""
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, tracker(text=text, intent="greet"), domain())
+    assert responses(dispatcher) == [expected]
+
+
+async def test_contact_with_unknown_phone_says_so(lalisa_env: dict[str, str]) -> None:
+    """An unconfigured phone number is never invented."""
+    dispatcher = CollectingDispatcher()
+    await ActionTellOfficeContact().run(dispatcher, tracker(intent="ask_office_contact"), domain())
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_office_contact"
+    assert "belum tersedia" in message["office_phone_line"]
+
+
+async def test_contact_with_configured_phone(
+    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A configured phone number is given."""
+    monkeypatch.setenv("LALISA_OFFICE_PHONE", "0526-1234567")
+    reset_settings_cache()
+    dispatcher = CollectingDispatcher()
+    await ActionTellOfficeContact().run(dispatcher, tracker(intent="ask_office_contact"), domain())
+    assert "0526-1234567" in dispatcher.messages[0]["office_phone_line"]
+
+
+async def test_service_hours_from_settings(lalisa_env: dict[str, str]) -> None:
+    """The hours come from the setting."""
+    dispatcher = CollectingDispatcher()
+    await ActionTellServiceHours().run(dispatcher, tracker(intent="ask_service_hours"), domain())
+    assert "Senin" in dispatcher.messages[0]["office_hours"]
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (IN_HOURS, "utter_human_requested_in_hours"),
+        (OUT_OF_HOURS, "utter_human_requested_out_of_hours"),
+    ],
+)
+async def test_request_human_is_honest_about_hours(
+    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, now: datetime, expected: str
+) -> None:
+    """Out of hours the citizen is told when an admin will answer."""
+    import actions.handoff as handoff
+
+    monkeypatch.setattr(handoff, "utcnow", lambda: now)
+    dispatcher = CollectingDispatcher()
+    await ActionRequestHuman().run(dispatcher, tracker(intent="request_human"), domain())
+    assert responses(dispatcher) == [expected]

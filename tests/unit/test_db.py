@@ -1,0 +1,102 @@
+"""Engine, session scope and URL mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from lalisa.db import (
+    create_engine_for_url,
+    dispose_engine,
+    get_engine,
+    get_sessionmaker,
+    session_scope,
+    to_async_url,
+)
+from lalisa.models import TicketSequence
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///var/lalisa.db", "sqlite+aiosqlite:///var/lalisa.db"),
+        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://u:p@h:5432/d", "postgresql+asyncpg://u:p@h:5432/d"),
+        ("postgres://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
+        ("postgresql+psycopg2://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql://u@h/d?sslmode=require", "postgresql+asyncpg://u@h/d?ssl=require"),
+        ("mysql+aiomysql://u@h/d", "mysql+aiomysql://u@h/d"),
+    ],
+)
+def test_to_async_url(url: str, expected: str) -> None:
+    assert to_async_url(url) == expected
+
+
+async def test_sqlite_connection_settings(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "x.db"
+    engine = create_engine_for_url(f"sqlite:///{path}")
+    try:
+        assert path.parent.is_dir()
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 30_000
+    finally:
+        await engine.dispose()
+
+
+async def test_one_engine_per_process(lalisa_env: dict[str, str]) -> None:
+    engine = get_engine()
+    assert get_engine() is engine
+    assert get_sessionmaker() is get_sessionmaker()
+    await dispose_engine()
+    assert get_engine() is not engine
+    await dispose_engine()
+
+
+async def _count_sequences() -> int:
+    async with session_scope() as session:
+        return int(
+            (await session.execute(select(func.count()).select_from(TicketSequence))).scalar_one()
+        )
+
+
+async def test_session_scope_commits(db: str) -> None:
+    async with session_scope() as session:
+        session.add(TicketSequence(year=2026, last_value=5))
+    assert await _count_sequences() == 1
+
+
+async def test_session_scope_rolls_back_on_error(db: str) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with session_scope() as session:
+            session.add(TicketSequence(year=2026, last_value=5))
+            await session.flush()
+            raise RuntimeError("boom")
+    assert await _count_sequences() == 0
+
+
+async def test_objects_stay_readable_after_commit(db: str) -> None:
+    async with session_scope() as session:
+        row = TicketSequence(year=2031, last_value=7)
+        session.add(row)
+    assert (row.year, row.last_value) == (2031, 7)
+
+
+async def test_foreign_keys_are_enforced(db: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        async with session_scope() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO ticket_events (ticket_id, at, actor, event_type) "
+                    "VALUES (999999, CURRENT_TIMESTAMP, 'x', 'created')"
+                )
+            )

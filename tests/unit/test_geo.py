@@ -1,0 +1,177 @@
+"""Balangan places: pins inside kecamatan/desa, and place names in free text."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from lalisa.geo import Place, is_inside_balangan, list_places, locate_point, resolve_place
+
+GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "data" / "geo"
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (GEO_DIR / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+KECAMATAN_ROWS = _csv("balangan_kecamatan_centroids.csv")
+DESA_ROWS = _csv("balangan_desa_kemendagri_bps_crosswalk.csv")
+
+
+@pytest.mark.parametrize("row", KECAMATAN_ROWS, ids=[r["nama"] for r in KECAMATAN_ROWS])
+def test_interior_point_of_each_kecamatan(row: dict[str, str]) -> None:
+    lat, lon = float(row["interior_point_lat"]), float(row["interior_point_lon"])
+    place = locate_point(lat, lon)
+    assert place is not None
+    assert place.kecamatan == row["nama"]
+    assert place.kode.startswith(row["kode"])
+    assert (place.latitude, place.longitude) == (lat, lon)
+    assert is_inside_balangan(lat, lon)
+
+
+@pytest.mark.parametrize("row", DESA_ROWS, ids=[r["kode_kemendagri"] for r in DESA_ROWS])
+def test_interior_point_of_each_desa(row: dict[str, str]) -> None:
+    place = locate_point(float(row["interior_point_lat"]), float(row["interior_point_lon"]))
+    assert place is not None
+    assert (place.kecamatan, place.desa, place.kode) == (
+        row["kecamatan"],
+        row["nama"],
+        row["kode_kemendagri"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (-3.32, 114.59),  # Banjarmasin
+        (-2.42, 115.25),  # Amuntai side, west of Balangan
+        (0.0, 0.0),
+        (-2.28, 114.9),  # the "114°50'" western limit of the official text is outside
+    ],
+)
+def test_points_outside_balangan(lat: float, lon: float) -> None:
+    assert locate_point(lat, lon) is None
+    assert not is_inside_balangan(lat, lon)
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan", "desa"),
+    [
+        ("paringen", "Paringin", None),
+        ("Paringin", "Paringin", None),
+        ("btu mandi", "Batu Mandi", None),
+        ("batumandi", "Batu Mandi", None),
+        ("Batu Mandi", "Batu Mandi", None),
+        ("depan pasar lampihong", "Lampihong", None),
+        ("lampihng", "Lampihong", None),
+        ("desa hujan mas", "Paringin", "Hujan Mas"),
+        ("hujanmas", "Paringin", "Hujan Mas"),
+        ("Paringin Selatan", "Paringin Selatan", None),
+        ("di paringin selatan dekat kantor bupati", "Paringin Selatan", None),
+        ("paringinselatan", "Paringin Selatan", None),
+        ("lampihong selatan", "Lampihong", "Lampihong Selatan"),
+        ("paringin timur", "Paringin", "Paringin Timur"),
+        ("kelurahan batu piring", "Paringin Selatan", "Batu Piring"),
+        ("jalan a yani km 4 batu piring", "Paringin Selatan", "Batu Piring"),
+        ("tebing tingi", "Tebing Tinggi", None),
+        ("dekat jembatan halong", "Halong", None),
+        ("awayn", "Awayan", None),
+        ("awayan hilir", "Awayan", "Awayan Hilir"),
+        ("sungai pumpung", "Awayan", "Sei Pumpung"),
+        ("sei pumpung", "Awayan", "Sei Pumpung"),
+        ("lok batu", "Batu Mandi", "Lok Batu"),
+        ("lok batung", "Paringin", "Lok Batung"),
+        ("kec. Batumandi desa Mampari", "Batu Mandi", "Mampari"),
+        ("juai", "Juai", None),
+        ("desa juai", "Juai", "Juai"),
+        ("desa tebing tinggi", "Tebing Tinggi", "Tebing Tinggi"),
+        ("desa galumbang paringin selatan", "Paringin Selatan", "Galumbang"),
+        ("galumbang kecamatan juai", "Juai", "Galumbang"),
+        ("Desa Ju'uh", "Tebing Tinggi", "Ju'uh"),
+    ],
+)
+def test_resolve_place(text: str, kecamatan: str, desa: str | None) -> None:
+    place = resolve_place(text)
+    assert place is not None, text
+    assert (place.kecamatan, place.desa) == (kecamatan, desa)
+    assert locate_point(place.latitude, place.longitude) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan", "desa"),
+    [
+        ("desa baru", "Awayan", "Baru"),
+        ("di baru", "Awayan", "Baru"),
+        ("desa merah", "Awayan", "Merah"),
+        ("kelurahan inan", "Paringin Selatan", "Inan"),
+        ("di binjai", "Paringin Selatan", "Binjai"),
+        ("desa kupang", "Lampihong", "Kupang"),
+        ("di auh", "Tebing Tinggi", "Auh"),
+        ("desa panggung", "Paringin Selatan", "Panggung"),
+        ("desa bata", "Juai", "Bata"),
+        ("desa karya", "Halong", "Karya"),
+        ("baru awayan", "Awayan", "Baru"),
+        ("desa simpang tiga", "Lampihong", "Simpang Tiga"),
+        ("simpang tiga lampihong", "Lampihong", "Simpang Tiga"),
+    ],
+)
+def test_ambiguous_desa_with_a_cue(text: str, kecamatan: str, desa: str) -> None:
+    place = resolve_place(text)
+    assert place is not None, text
+    assert (place.kecamatan, place.desa) == (kecamatan, desa)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "baru saja ada orang mabuk",
+        "merah",
+        "bata merah berserakan",
+        "panggung hiburan ribut sampai pagi",
+        "beli binjai di pasar",
+        "simpang tiga",
+        "ada pelajar balap liar",
+        "bangkai hewan di jalan",
+        "mohon tindakan tegas",
+        "kondisinya parah",
+        "galumbang",
+        "Banjarmasin",
+        "balangan",
+        "kabupaten balangan",
+        "ulun handak bapadah",
+        "ada pkl jualan di trotoar pasar",
+        "",
+        "   ",
+        "!!!",
+    ],
+)
+def test_resolve_place_none(text: str) -> None:
+    assert resolve_place(text) is None
+
+
+def test_assume_place_accepts_a_bare_ambiguous_name() -> None:
+    place = resolve_place("Baru", assume_place=True)
+    assert place is not None
+    assert (place.kecamatan, place.desa) == ("Awayan", "Baru")
+    assert resolve_place("baru saja tadi", assume_place=True) is None
+
+
+def test_kecamatan_place_has_kecamatan_code() -> None:
+    place = resolve_place("paringin")
+    assert place == Place(
+        kecamatan="Paringin",
+        desa=None,
+        kode="63.11.06",
+        latitude=place.latitude if place else 0.0,
+        longitude=place.longitude if place else 0.0,
+    )
+
+
+def test_list_places() -> None:
+    places = list_places()
+    assert len(places) == 8 + 157
+    assert sum(1 for p in places if p.desa is None) == 8
+    assert [p.kode for p in places] == sorted(p.kode for p in places)

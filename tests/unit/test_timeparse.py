@@ -1,0 +1,198 @@
+"""Incident times in Bahasa Indonesia and Banjar."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lalisa.timeparse import parse_incident_time
+
+WITA = ZoneInfo("Asia/Makassar")
+# Thursday 12 November 2026, 10:15 WITA
+MORNING = datetime(2026, 11, 12, 10, 15, tzinfo=WITA)
+# Same Thursday, 22:40 WITA
+EVENING = datetime(2026, 11, 12, 22, 40, tzinfo=WITA)
+# Monday 5 January 2026, 07:00 WITA
+NEW_YEAR = datetime(2026, 1, 5, 7, 0, tzinfo=WITA)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WITA)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("barusan", at(12, 10, 15)),
+        ("baru saja", at(12, 10, 15)),
+        ("hanyar haja", at(12, 10, 15)),
+        ("tadi", at(12, 10, 15)),
+        ("tadi pagi", at(12, 8)),
+        ("tadi subuh", at(12, 5)),
+        ("tadi siang", at(11, 12)),  # said before noon: yesterday
+        ("tadi sore", at(11, 16)),
+        ("tadi malam", at(11, 20)),
+        ("semalam", at(11, 20)),
+        ("samalam", at(11, 12)),  # Banjar: kemarin
+        ("kemarin", at(11, 12)),
+        ("kmrn sore", at(11, 16)),
+        ("kemarin malam", at(11, 20)),
+        ("tadi jam 9", at(12, 9)),
+        ("jam 21.30", at(11, 21, 30)),
+        ("jam 21:30", at(11, 21, 30)),
+        ("pukul 07.45", at(12, 7, 45)),
+        ("kemarin jam 8 malam", at(11, 20)),
+        ("tadi malam jam 11", at(11, 23)),
+        ("tadi malam jam 2", at(12, 2)),
+        ("jam 2 malam", at(12, 2)),
+        ("jam setengah 9", at(12, 8, 30)),
+        ("sekitar jam 10an", at(12, 10)),
+        ("2 jam yang lalu", at(12, 8, 15)),
+        ("dua jam yg lalu", at(12, 8, 15)),
+        ("30 menit yang lalu", at(12, 9, 45)),
+        ("setengah jam lalu", at(12, 9, 45)),
+        ("sejam yang lalu", at(12, 9, 15)),
+        ("hari ini", at(12, 10, 15)),
+        ("pagi ini", at(12, 8)),
+        ("3 hari yang lalu", at(9, 12)),
+        ("kemarin lusa", at(10, 12)),
+        ("hari senin", at(9, 12)),
+        ("12/11", at(12, 10, 15)),
+        ("10/11", at(10, 12)),
+        ("10/11/2026 jam 14.00", at(10, 14)),
+        ("12 november", at(12, 10, 15)),
+        ("1 nov", at(1, 12)),
+        ("tanggal 20", at(20, 12, month=10)),
+        ("Kejadiannya kemarin sekitar jam 8 malam di depan pasar", at(11, 20)),
+    ],
+)
+def test_morning(text: str, expected: datetime) -> None:
+    assert parse_incident_time(text, MORNING, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tadi", at(12, 22, 40)),
+        ("tadi siang", at(12, 12)),
+        ("tadi sore", at(12, 16)),
+        ("tadi malam", at(12, 20)),  # after 19:00: this evening
+        ("semalam", at(11, 20)),
+        ("tadi jam 9", at(12, 21)),  # 21:00 is the latest past 9 o'clock
+        ("jam 21.30", at(12, 21, 30)),
+        ("tadi malam jam 2", at(12, 2)),
+        ("hari ini", at(12, 12)),
+        ("2 jam yang lalu", at(12, 20, 40)),
+    ],
+)
+def test_evening(text: str, expected: datetime) -> None:
+    assert parse_incident_time(text, EVENING, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12/11", at(12, 12, year=2025)),  # in January, "12/11" is last November
+        ("12 november", at(12, 12, year=2025)),
+        ("tadi jam 9", at(4, 21, month=1)),  # before 09:00: last night
+        ("senin lalu", at(29, 12, month=12, year=2025)),
+        ("hari senin", at(5, 7, month=1)),
+        ("tanggal 20", at(20, 12, month=12, year=2025)),
+    ],
+)
+def test_year_and_month_boundaries(text: str, expected: datetime) -> None:
+    assert parse_incident_time(text, NEW_YEAR, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "tidak tahu",
+        "ulun kada tahu",
+        "-",
+        "tiap malam",
+        "setiap hari jam 9",
+        "sering sekali",
+        "30/2",
+        "hari ini jam 23",  # later today: the incident cannot be in the future
+        "jam 25",
+        "12/11/2027",
+    ],
+)
+def test_unparseable(text: str) -> None:
+    assert parse_incident_time(text, MORNING, tz=WITA) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["barusan", "tadi malam", "jam 9", "12/11", "kemarin", "2 jam yang lalu", "sore"]
+)
+@pytest.mark.parametrize("now", [MORNING, EVENING, NEW_YEAR])
+def test_never_in_the_future_and_always_aware(text: str, now: datetime) -> None:
+    result = parse_incident_time(text, now, tz=WITA)
+    assert result is not None
+    assert result.tzinfo is not None
+    assert result <= now
+
+
+def test_now_in_another_zone() -> None:
+    now_utc = MORNING.astimezone(timezone.utc)
+    assert parse_incident_time("tadi jam 9", now_utc, tz=WITA) == at(12, 9)
+
+
+def test_naive_now_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        parse_incident_time("tadi", datetime(2026, 11, 12, 10, 0), tz=WITA)
+
+
+def test_default_zone_from_settings(lalisa_env: dict[str, str]) -> None:
+    assert parse_incident_time("tadi jam 9", MORNING) == at(12, 9)
+
+
+WORDS = [
+    "tadi",
+    "semalam",
+    "samalam",
+    "kemarin",
+    "pagi",
+    "siang",
+    "sore",
+    "malam",
+    "jam",
+    "9",
+    "21.30",
+    "12/11",
+    "2",
+    "yang",
+    "lalu",
+    "barusan",
+    "hari",
+    "ini",
+    "senin",
+    "setengah",
+    "november",
+    "tanggal",
+    "20",
+    "subuh",
+    "menit",
+    "di",
+    "pasar",
+    "ada",
+    "orang",
+]
+
+
+@given(
+    words=st.lists(st.sampled_from(WORDS), max_size=6),
+    now=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(WITA)
+    ),
+)
+def test_any_phrase_gives_a_past_aware_time_or_none(words: list[str], now: datetime) -> None:
+    result = parse_incident_time(" ".join(words), now, tz=WITA)
+    assert result is None or (result.tzinfo is not None and result <= now)
