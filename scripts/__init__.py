@@ -1,0 +1,1 @@
+"""Set-up, training, test and run helpers behind the Makefile."""

@@ -13,6 +13,7 @@ step() { printf '\n==== %s ====\n' "$1"; }
 layer_lint() {
   step "ruff + mypy"
   .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
   .venv/bin/mypy
 }
 

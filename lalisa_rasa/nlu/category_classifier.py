@@ -204,7 +204,9 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
         classes = [str(label) for label in self._model["classifier"].classes_]
         if is_complaint:
             candidates = [
-                (p, label) for p, label in zip(probabilities, classes, strict=True) if label != NO_CATEGORY
+                (p, label)
+                for p, label in zip(probabilities, classes, strict=True)
+                if label != NO_CATEGORY
             ]
             probability, label = max(candidates)
             if probability >= self._config["complaint_threshold"]:
