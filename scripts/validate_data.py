@@ -15,6 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '(utter_[\w]+)' is not used in any story or rule")
 WARNING = re.compile(r"UserWarning: (.*)")
+# Warnings about the machine, not the data: TF_DETERMINISTIC_OPS=1 is set on
+# purpose (reproducible CPU training); the warning is about GPUs.
+ENVIRONMENT_WARNINGS = (re.compile(r"You have set 'TF_DETERMINISTIC_OPS' to 1"),)
 
 
 def referenced_in_actions(response: str) -> bool:
@@ -40,6 +43,8 @@ def main() -> int:
         if not match:
             continue
         message = match.group(1)
+        if any(pattern.search(message) for pattern in ENVIRONMENT_WARNINGS):
+            continue
         unused = UNUSED.search(message)
         if unused:
             response = unused.group(1)
