@@ -1,4 +1,4 @@
-"""`rasa data validate`, strict: every warning fails, except one false alarm.
+"""`rasa data validate`, strict: every warning about the data fails.
 
 Rasa reports responses that only custom actions utter (or that a form asks)
 as "not used in any story or rule". Those are checked here instead: each must
