@@ -16,7 +16,7 @@ export PYTHONHASHSEED := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SANIC_REGISTER := False
 
-.PHONY: help run test setup envs migrate train lint types test-unit test-rasa \
+.PHONY: help run test setup envs migrate train browser lint types test-unit test-rasa \
         test-stories test-nlu test-e2e validate lock bench clean
 
 help:
@@ -28,7 +28,7 @@ help:
 run: setup train
 	@$(APP_PY) scripts/run.py
 
-test: setup train
+test: setup train browser
 	@bash scripts/test.sh
 
 setup: envs migrate
@@ -46,6 +46,9 @@ migrate: envs
 
 train: envs
 	@scripts/train.sh
+
+browser:
+	@scripts/ensure-chromium.sh
 
 validate: envs
 	@$(RASA_PY) scripts/validate_data.py

@@ -15,11 +15,14 @@ from lalisa.categories import category_label
 from lalisa.db import session_scope
 from lalisa.office_hours import format_when
 from lalisa.tickets import (
+    CLOSED_STATUSES,
+    REPORTER_ACTOR,
     TicketStatus,
     parse_ticket_number,
     ticket_for_reporter,
     tickets_for_reporter,
 )
+from lalisa.workflow import flag_for_review
 
 logger = logging.getLogger(__name__)
 
@@ -89,4 +92,44 @@ class ActionCheckStatus(Action):
             dispatcher.utter_message(response="utter_no_tickets")
         for value in values:
             dispatcher.utter_message(response="utter_ticket_status", **value)
+        return [SlotSet("ticket_id", None)]
+
+
+class ActionReportUnresolved(Action):
+    """Flags the citizen's closed ticket for review when they say it is "belum selesai"."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_report_unresolved"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Flags the named ticket, else the sender's most recently closed one."""
+        number = _requested_number(tracker)
+        text = (tracker.latest_message.get("text") or "").strip()[:500]
+        try:
+            async with session_scope() as session:
+                if number:
+                    found = await ticket_for_reporter(session, tracker.sender_id, number)
+                    candidates = [found] if found is not None else []
+                else:
+                    candidates = list(
+                        await tickets_for_reporter(session, tracker.sender_id, limit=10)
+                    )
+                closed = [t for t in candidates if TicketStatus(t.status) in CLOSED_STATUSES]
+                if closed:
+                    ticket = max(closed, key=lambda t: t.closed_at or t.updated_at)
+                    await flag_for_review(session, ticket, REPORTER_ACTOR, text or None)
+                    flagged = ticket.number
+                else:
+                    flagged = None
+        except (SQLAlchemyError, OSError):
+            logger.exception("Flagging an unresolved ticket failed")
+            dispatcher.utter_message(response="utter_status_unavailable")
+            return [SlotSet("ticket_id", None)]
+        if flagged is None:
+            dispatcher.utter_message(response="utter_unresolved_no_closed_ticket")
+        else:
+            dispatcher.utter_message(response="utter_unresolved_flagged", ticket_number=flagged)
         return [SlotSet("ticket_id", None)]

@@ -247,6 +247,12 @@ class ValidateComplaintForm(FormValidationAction):
         if intake.is_skip_answer(text):
             return {"incident_time": intake.SKIPPED, "incident_at": None}
         parsed = parse_incident_time(text, utcnow())
+        if parsed is None and _intent(tracker) == "ask_service_hours" and "?" in text:
+            # A real question about office hours, not a time: answer it, ask again.
+            dispatcher.utter_message(
+                response="utter_service_hours", office_hours=describe_office_hours()
+            )
+            return {"incident_time": None, "incident_at": None}
         return {
             "incident_time": text.strip()[:200],
             "incident_at": parsed.isoformat() if parsed else None,

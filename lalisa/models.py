@@ -201,6 +201,18 @@ class Ticket(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column()
     in_progress_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # Workflow (revision 0005_workflow): optimistic version, field clock, closing outcome,
+    # and the citizen's "belum selesai" flag.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    """Raised by every change of the ticket; forms carry it to detect concurrent edits."""
+    on_site_at: Mapped[datetime | None] = mapped_column()
+    closing_reason_code: Mapped[str | None] = mapped_column(String(40))
+    closing_explanation: Mapped[str | None] = mapped_column(Text)
+    closing_contact: Mapped[str | None] = mapped_column(Text)
+    redirected_to: Mapped[str | None] = mapped_column(String(255))
+    duplicate_of_number: Mapped[str | None] = mapped_column(String(20))
+    review_flagged_at: Mapped[datetime | None] = mapped_column(index=True)
+    review_note: Mapped[str | None] = mapped_column(Text)
 
     reporter: Mapped[Reporter] = relationship(back_populates="tickets")
     media: Mapped[list[TicketMedia]] = relationship(

@@ -31,6 +31,13 @@ DEFAULT_OFFICE_ADDRESS = "Kantor Satpol PP Kabupaten Balangan, Paringin"
 # The street address is UNCONFIRMED, so only the town is named by default.
 DEFAULT_TIMEZONE = "Asia/Makassar"
 DEFAULT_WHATSAPP_API_BASE_URL = "https://graph.facebook.com"
+# Same pinned Graph version as the WhatsApp channel (lalisa_rasa/channels/config.py).
+DEFAULT_WHATSAPP_API_VERSION = "v23.0"
+DEFAULT_WHATSAPP_TEMPLATE_CITIZEN_UPDATE = "lalisa_status_laporan"
+DEFAULT_WHATSAPP_TEMPLATE_TRC_DISPATCH = "lalisa_disposisi_trc"
+DEFAULT_WHATSAPP_TEMPLATE_LANGUAGE = "id"
+DEFAULT_OUTBOX_POLL_SECONDS = 5.0
+DEFAULT_OUTBOX_MAX_ATTEMPTS = 10
 IDENTITY_KEY_FILENAME = "identity.key"
 
 
@@ -64,6 +71,13 @@ class Settings:
         rasa_port: Port of the Rasa server.
         action_port: Port of the action server.
         backoffice_port: Port of the back office.
+        whatsapp_api_version: Pinned Graph API version used to send notifications.
+        whatsapp_template_citizen_update: Approved template for citizen updates outside the
+            24-hour window.
+        whatsapp_template_trc_dispatch: Approved template for TRC dispatch messages.
+        whatsapp_template_language: Language code of the templates (``id``).
+        outbox_poll_seconds: Seconds the notification worker waits between polls.
+        outbox_max_attempts: Send attempts per notification before it is marked failed.
     """
 
     database_url: str
@@ -86,6 +100,12 @@ class Settings:
     rasa_port: int
     action_port: int
     backoffice_port: int
+    whatsapp_api_version: str = DEFAULT_WHATSAPP_API_VERSION
+    whatsapp_template_citizen_update: str = DEFAULT_WHATSAPP_TEMPLATE_CITIZEN_UPDATE
+    whatsapp_template_trc_dispatch: str = DEFAULT_WHATSAPP_TEMPLATE_TRC_DISPATCH
+    whatsapp_template_language: str = DEFAULT_WHATSAPP_TEMPLATE_LANGUAGE
+    outbox_poll_seconds: float = DEFAULT_OUTBOX_POLL_SECONDS
+    outbox_max_attempts: int = DEFAULT_OUTBOX_MAX_ATTEMPTS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -145,6 +165,20 @@ def _parse_port(env: Mapping[str, str | None], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name} must be between 1 and 65535, got {port}")
     return port
+
+
+def _parse_positive_number(
+    env: Mapping[str, str | None], name: str, default: float, *, integer: bool = False
+) -> float:
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError as exc:
+        kind = "a whole number" if integer else "a number"
+        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from exc
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name} must be greater than 0, got {raw!r}")
+    return value
 
 
 def _parse_holidays(raw: str) -> tuple[date, ...]:
@@ -300,6 +334,24 @@ def load_settings(
         rasa_port=_parse_port(env, "RASA_PORT", 5005),
         action_port=_parse_port(env, "ACTION_PORT", 5055),
         backoffice_port=_parse_port(env, "BACKOFFICE_PORT", 8000),
+        whatsapp_api_version=_get(env, "WHATSAPP_API_VERSION", DEFAULT_WHATSAPP_API_VERSION),
+        whatsapp_template_citizen_update=_get(
+            env, "WHATSAPP_TEMPLATE_CITIZEN_UPDATE", DEFAULT_WHATSAPP_TEMPLATE_CITIZEN_UPDATE
+        ),
+        whatsapp_template_trc_dispatch=_get(
+            env, "WHATSAPP_TEMPLATE_TRC_DISPATCH", DEFAULT_WHATSAPP_TEMPLATE_TRC_DISPATCH
+        ),
+        whatsapp_template_language=_get(
+            env, "WHATSAPP_TEMPLATE_LANGUAGE", DEFAULT_WHATSAPP_TEMPLATE_LANGUAGE
+        ),
+        outbox_poll_seconds=_parse_positive_number(
+            env, "OUTBOX_POLL_SECONDS", DEFAULT_OUTBOX_POLL_SECONDS
+        ),
+        outbox_max_attempts=int(
+            _parse_positive_number(
+                env, "OUTBOX_MAX_ATTEMPTS", DEFAULT_OUTBOX_MAX_ATTEMPTS, integer=True
+            )
+        ),
     )
 
 

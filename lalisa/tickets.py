@@ -41,6 +41,7 @@ __all__ = [
     "COMPLAINT_CATEGORIES",
     "REPORTER_ACTOR",
     "ComplaintDraft",
+    "ConcurrentUpdate",
     "InvalidTransition",
     "ReasonRequired",
     "TicketStatus",
@@ -112,6 +113,23 @@ class InvalidTransition(ValueError):
 
 class ReasonRequired(InvalidTransition):
     """Raised when a closed ticket is reopened without a reason."""
+
+
+class ConcurrentUpdate(RuntimeError):
+    """Raised when a ticket changed since the caller read it (optimistic version check).
+
+    Attributes:
+        expected_version: Version the caller's form was built from.
+        current_version: Version the ticket has now.
+    """
+
+    def __init__(self, expected_version: int, current_version: int) -> None:
+        """Describe the conflict."""
+        self.expected_version = expected_version
+        self.current_version = current_version
+        super().__init__(
+            f"ticket changed meanwhile (version {current_version}, expected {expected_version})"
+        )
 
 
 def format_ticket_number(year: int, n: int) -> str:
@@ -542,13 +560,14 @@ async def transition(
     actor: str,
     reason: str | None = None,
     now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> TicketEvent:
     """Change a ticket's status; the only way statuses change.
 
-    Checks :data:`ALLOWED_TRANSITIONS`, sets the timestamp of the new status, and appends a
-    :class:`TicketEvent`. Reopening (a closed status back to ``baru``) needs a reason and
-    clears ``closed_at``. The first change away from ``baru`` also sets ``first_response_at``
-    if nothing set it before.
+    Checks :data:`ALLOWED_TRANSITIONS`, sets the timestamp of the new status, raises the
+    ticket's ``version`` and appends a :class:`TicketEvent`. Reopening (a closed status back to
+    ``baru``) needs a reason and clears ``closed_at``. The first change away from ``baru`` also
+    sets ``first_response_at`` if nothing set it before.
 
     Args:
         session: Session the ticket belongs to (the caller commits).
@@ -557,6 +576,8 @@ async def transition(
         actor: Who acts (back-office user name or a system name); stored in the event.
         reason: Why; mandatory when reopening, stored as the event note.
         now: Time of the change (aware); defaults to now.
+        expected_version: The ``version`` the caller's decision was based on (the version a
+            back-office form carried); ``None`` skips the check.
 
     Returns:
         The new event.
@@ -564,6 +585,7 @@ async def transition(
     Raises:
         InvalidTransition: The change is not allowed from the current status.
         ReasonRequired: A closed ticket is reopened without a reason.
+        ConcurrentUpdate: The ticket's version is not ``expected_version``.
         ValueError: ``actor`` is empty or ``to_status`` is not a status.
     """
     target = TicketStatus(to_status)
@@ -574,8 +596,10 @@ async def transition(
     # two staff members acting on the same ticket cannot both apply a change from a stale status.
     await session.flush()
     await session.refresh(
-        ticket, attribute_names=["status", "first_response_at"], with_for_update=True
+        ticket, attribute_names=["status", "first_response_at", "version"], with_for_update=True
     )
+    if expected_version is not None and ticket.version != expected_version:
+        raise ConcurrentUpdate(expected_version, ticket.version)
     current = ticket.status
     if target not in ALLOWED_TRANSITIONS[current]:
         raise InvalidTransition(current, target)
@@ -584,7 +608,7 @@ async def transition(
     if reopening and note is None:
         raise ReasonRequired(current, target, f"reopening a {current} ticket needs a reason")
 
-    changes: dict[str, Any] = {"status": target, "updated_at": now}
+    changes: dict[str, Any] = {"status": target, "updated_at": now, "version": ticket.version + 1}
     column = _TRANSITION_TIMESTAMP.get(target)
     if column is not None:
         changes[column] = now

@@ -24,6 +24,7 @@ from scripts.model import model_path  # noqa: E402
 
 DEFAULT_ACTION_PORT = 5055
 STOP_TIMEOUT_S = 15
+WORKER_GRACE_S = 2.0
 READY_TIMEOUT_S = 240
 
 
@@ -33,7 +34,8 @@ class Service:
 
     name: str
     command: list[str]
-    health_url: str
+    # None for a worker without an HTTP port: ready once it has stayed up briefly.
+    health_url: str | None
     urls: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
 
@@ -43,10 +45,50 @@ def env_port(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
+def load_dotenv_defaults(path: Path) -> None:
+    """Copies KEY=VALUE lines of ``.env`` into the environment, never overriding it.
+
+    Every child process then sees the same configuration, whether it reads
+    ``.env`` itself or not; the process environment still wins.
+    """
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value:
+            os.environ.setdefault(key.strip(), value)
+
+
 def whatsapp_configured() -> bool:
     """True when real WhatsApp Cloud API credentials are present."""
     names = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID")
     return all(os.environ.get(name) for name in names)
+
+
+def use_sandbox_whatsapp() -> None:
+    """Points the channel and the outbox worker at the local sandbox (fake Graph API).
+
+    The values are the sandbox's own defaults; they are not secrets, and the
+    sandbox only listens on this machine.
+    """
+    sandbox_port = env_port("SANDBOX_PORT", 5006)
+    rasa_port = env_port("RASA_PORT", 5005)
+    os.environ.update(
+        {
+            "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
+            "WHATSAPP_APP_SECRET": "sandbox-app-secret",
+            "WHATSAPP_ACCESS_TOKEN": "sandbox-access-token",
+            "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+            "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
+            "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+        }
+    )
 
 
 def endpoints_file(action_port: int) -> Path:
@@ -110,8 +152,25 @@ def services() -> list[Service]:
             ],
         ),
     ]
-    sandbox = ROOT / "sandbox" / "__main__.py"
-    if sandbox.exists() and not whatsapp_configured():
+    backoffice_port = env_port("BACKOFFICE_PORT", 8000)
+    backoffice_host = os.environ.get("BACKOFFICE_HOST", "127.0.0.1")
+    listed.append(
+        Service(
+            name="backoffice",
+            command=[str(ROOT / ".venv/bin/python"), "-m", "backoffice"],
+            health_url=f"http://127.0.0.1:{backoffice_port}/health",
+            urls=[f"back office      http://{backoffice_host}:{backoffice_port}/"],
+        )
+    )
+    listed.append(
+        Service(
+            name="outbox",
+            command=[str(ROOT / ".venv/bin/python"), "-m", "lalisa.notifications.worker"],
+            health_url=None,
+            urls=["outbox worker    sends WhatsApp notifications to citizens and the TRC"],
+        )
+    )
+    if os.environ.get("WHATSAPP_ACCESS_TOKEN") == "sandbox-access-token":
         sandbox_port = env_port("SANDBOX_PORT", 5006)
         listed.append(
             Service(
@@ -126,6 +185,9 @@ def services() -> list[Service]:
 
 def wait_ready(service: Service, deadline: float) -> bool:
     """Polls the service's health URL until it answers or the deadline passes."""
+    if service.health_url is None:
+        time.sleep(WORKER_GRACE_S)
+        return service.process is not None and service.process.poll() is None
     while time.monotonic() < deadline:
         if service.process is not None and service.process.poll() is not None:
             return False
@@ -158,6 +220,7 @@ def stop_all(started: list[Service]) -> None:
 def main() -> int:
     """Starts the services and supervises them until Ctrl-C or a crash."""
     os.chdir(ROOT)
+    load_dotenv_defaults(ROOT / ".env")
     started: list[Service] = []
     stopping = False
 
@@ -170,6 +233,13 @@ def main() -> int:
 
     # Complaints kept on disk while the database was down go in first.
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "lalisa.spool"], check=False)
+    # The first superadmin, with a generated password printed once (only if no user exists).
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "backoffice.bootstrap"], check=True)
+    if os.environ.get("BACKOFFICE_HOST", "127.0.0.1") in ("127.0.0.1", "localhost"):
+        # Plain http on this machine only: the session cookie cannot be Secure.
+        os.environ.setdefault("BACKOFFICE_INSECURE_COOKIES", "1")
+    if not whatsapp_configured():
+        use_sandbox_whatsapp()
     try:
         for service in services():
             print(f">> starting {service.name}: {' '.join(service.command[:3])} ...", flush=True)

@@ -18,8 +18,12 @@ layer_lint() {
 }
 
 layer_unit() {
-  step "pytest: domain package and actions (SQLite${DATABASE_URL:+ and $DATABASE_URL})"
-  .venv/bin/python -m pytest tests/unit -q -p no:cacheprovider
+  step "pytest: domain package, actions, back office, outbox (SQLite${DATABASE_URL:+ and PostgreSQL})"
+  local suites=(tests/unit)
+  for suite in tests/backoffice tests/notifications; do
+    [[ -d $suite ]] && suites+=("$suite")
+  done
+  .venv/bin/python -m pytest "${suites[@]}" -q -p no:cacheprovider
 }
 
 layer_rasa() {

@@ -8,8 +8,10 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import lalisa.backoffice_models  # noqa: F401 (registers the back-office tables on Base.metadata)
 from lalisa.db import create_engine_for_url, to_async_url
 from lalisa.models import Base
+from lalisa.notifications import models as _outbox_models  # noqa: F401 (registers outbox_messages)
 from lalisa.settings import get_settings
 
 config = context.config

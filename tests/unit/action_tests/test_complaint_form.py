@@ -227,3 +227,22 @@ async def test_summary_shows_every_field() -> None:
     dispatcher = CollectingDispatcher()
     await ActionAskComplaintConfirmation().run(dispatcher, t, domain())
     assert responses(dispatcher) == ["utter_complaint_summary"]
+
+
+def test_time_answer_that_looks_like_an_hours_question(dispatcher: CollectingDispatcher) -> None:
+    """The answer "tadi malam jam 10" is a time even when NLU calls it ask_service_hours."""
+    t = tracker(text="tadi malam jam 10", intent="ask_service_hours")
+    result = FORM.validate_incident_time("tadi malam jam 10", dispatcher, t, domain())
+    assert result["incident_time"] == "tadi malam jam 10"
+    assert result["incident_at"] is not None
+    assert responses(dispatcher) == []
+
+
+def test_office_hours_question_at_time_step_is_answered(
+    dispatcher: CollectingDispatcher, lalisa_env: dict[str, str]
+) -> None:
+    """A real question about office hours gets the answer and the time is asked again."""
+    t = tracker(text="kantor buka jam berapa?", intent="ask_service_hours")
+    result = FORM.validate_incident_time("kantor buka jam berapa?", dispatcher, t, domain())
+    assert result == {"incident_time": None, "incident_at": None}
+    assert responses(dispatcher) == ["utter_service_hours"]

@@ -241,3 +241,38 @@ async def test_request_human_is_honest_about_hours(
     dispatcher = CollectingDispatcher()
     await ActionRequestHuman().run(dispatcher, tracker(intent="request_human"), domain())
     assert responses(dispatcher) == [expected]
+
+
+async def test_belum_selesai_flags_the_closed_ticket(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saying "belum selesai" after a closing message flags that ticket for review."""
+    from actions.status import ActionReportUnresolved
+    from lalisa.tickets import TicketStatus, transition
+
+    await submit(IN_HOURS, monkeypatch)
+    dispatcher = CollectingDispatcher()
+    t = tracker(text="belum selesai pak", intent="report_unresolved", active_loop=None)
+    await ActionReportUnresolved().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_unresolved_no_closed_ticket"]
+
+    async with session_scope() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        await transition(
+            session, ticket, TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI, actor="admin", reason="uji"
+        )
+    dispatcher = CollectingDispatcher()
+    await ActionReportUnresolved().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_unresolved_flagged"]
+    assert dispatcher.messages[0]["ticket_number"] == "LLS-2026-000001"
+    async with session_scope() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        assert ticket.review_flagged_at is not None
+
+    stranger = CollectingDispatcher()
+    other = tracker(
+        text="belum selesai", intent="report_unresolved", active_loop=None,
+        sender_id="6281111111111",
+    )  # fmt: skip
+    await ActionReportUnresolved().run(stranger, other, domain())
+    assert responses(stranger) == ["utter_unresolved_no_closed_ticket"]

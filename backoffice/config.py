@@ -1,0 +1,118 @@
+"""Settings of the back office (read like :mod:`lalisa.settings`: process env, then ``.env``).
+
+The shared settings (database, port, time zone) stay in :class:`lalisa.settings.Settings`;
+this module only adds what the web application needs on top.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+
+from lalisa.settings import SettingsError, default_env_file, get_settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_MAX_FAILED_LOGINS = 5
+DEFAULT_LOCKOUT_MINUTES = 15
+DEFAULT_SESSION_HOURS = 12
+DEFAULT_SESSION_IDLE_MINUTES = 240
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class BackofficeSettings:
+    """Configuration of the back-office web application.
+
+    Attributes:
+        host: Interface uvicorn binds to (``BACKOFFICE_HOST``).
+        port: TCP port (``BACKOFFICE_PORT`` via :mod:`lalisa.settings`).
+        secure_cookies: Mark cookies ``Secure`` (off only with ``BACKOFFICE_INSECURE_COOKIES=1``,
+            for tests and plain-http local use).
+        max_failed_logins: Failed logins in a row that lock an account
+            (``BACKOFFICE_MAX_FAILED_LOGINS``).
+        lockout: How long a locked account stays locked (``BACKOFFICE_LOCKOUT_MINUTES``).
+        session_lifetime: Absolute lifetime of a session (``BACKOFFICE_SESSION_HOURS``).
+        session_idle_timeout: A session unused this long ends (``BACKOFFICE_SESSION_IDLE_MINUTES``).
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = 8000
+    secure_cookies: bool = True
+    max_failed_logins: int = DEFAULT_MAX_FAILED_LOGINS
+    lockout: timedelta = timedelta(minutes=DEFAULT_LOCKOUT_MINUTES)
+    session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
+    session_idle_timeout: timedelta = timedelta(minutes=DEFAULT_SESSION_IDLE_MINUTES)
+
+
+def _positive_int(env: Mapping[str, str | None], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _flag(env: Mapping[str, str | None], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def load_backoffice_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | Literal["default"] | None = "default",
+) -> BackofficeSettings:
+    """Build the back-office settings from the environment and the ``.env`` file.
+
+    Args:
+        environ: Process environment; defaults to :data:`os.environ`.
+        env_file: ``.env`` path, ``None`` for no file, or ``"default"`` (``LALISA_ENV_FILE``
+            or ``<repo>/.env``).
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        SettingsError: A variable holds an unusable value.
+    """
+    process_env = os.environ if environ is None else environ
+    path = default_env_file(process_env) if env_file == "default" else env_file
+    file_values: dict[str, str | None] = {}
+    if path is not None and path.is_file():
+        file_values = dict(dotenv_values(path))
+    env: dict[str, str | None] = {**file_values, **process_env}
+    return BackofficeSettings(
+        host=(env.get("BACKOFFICE_HOST") or "").strip() or DEFAULT_HOST,
+        port=get_settings().backoffice_port,
+        secure_cookies=not _flag(env, "BACKOFFICE_INSECURE_COOKIES"),
+        max_failed_logins=_positive_int(
+            env, "BACKOFFICE_MAX_FAILED_LOGINS", DEFAULT_MAX_FAILED_LOGINS
+        ),
+        lockout=timedelta(
+            minutes=_positive_int(env, "BACKOFFICE_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES)
+        ),
+        session_lifetime=timedelta(
+            hours=_positive_int(env, "BACKOFFICE_SESSION_HOURS", DEFAULT_SESSION_HOURS)
+        ),
+        session_idle_timeout=timedelta(
+            minutes=_positive_int(
+                env, "BACKOFFICE_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES
+            )
+        ),
+    )

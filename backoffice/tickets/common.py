@@ -1,0 +1,191 @@
+"""Shared pieces of the ticket pages: roles, labels, notices, form parsing and look-ups."""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Mapping
+from typing import Any, Final
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from backoffice.auth.roles import Role
+from backoffice.templating import NOTICES
+from lalisa.categories import CATEGORY_LABELS, category_label
+from lalisa.dispatch import DispatchStatus, FieldOutcome, Priority
+from lalisa.geo import GEO_DIR
+from lalisa.models import Ticket, TicketStatus
+from lalisa.notifications.models import OutboxStatus
+from lalisa.tickets import InvalidTransition
+from lalisa.workflow import (
+    DEFAULT_EXPLANATIONS,
+    EVENT_LABELS,
+    REASON_CODES,
+    STAFF_STATUS_LABELS,
+    backoffice_public_url,
+)
+
+S = TicketStatus
+
+# ------------------------------------------------------------------------------- roles
+
+VIEW_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN)
+"""Who may open the inbox and the ticket page (pimpinan read-only)."""
+ADMIN_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN)
+"""Verify, redirect, mark duplicate, close, reopen, notify, reveal identity."""
+DECIDE_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR)
+"""Refuse (tidak dapat ditindaklanjuti), add internal notes."""
+DISPATCH_ROLES: Final = (Role.SUPERADMIN, Role.VERIFIKATOR)
+"""Dispatch the TRC."""
+TRC_PAGE_ROLES: Final = (Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC)
+"""The TRC pages (superadmin sees every dispatch)."""
+MEDIA_ROLES: Final = (
+    Role.SUPERADMIN,
+    Role.ADMIN,
+    Role.VERIFIKATOR,
+    Role.PIMPINAN,
+    Role.KOMANDAN_TRC,
+    Role.PETUGAS_TRC,
+)
+"""Media files; TRC officers only for tickets they are dispatched to."""
+OFFICER_ADMIN_ROLES: Final = (Role.SUPERADMIN,)
+"""Manage the officers' WhatsApp numbers."""
+
+TRC_ROLE_SET: Final = frozenset({Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
+
+# ----------------------------------------------------------------------------- messages
+
+CONFLICT_MESSAGE: Final = (
+    "Aduan ini sudah diubah oleh petugas lain sejak halaman Anda dibuka. Tidak ada yang "
+    "disimpan. Periksa keadaan terbaru di bawah ini, lalu ulangi bila masih perlu."
+)
+INCOMPLETE_FORM: Final = "Formulir tidak lengkap. Muat ulang halaman lalu coba lagi."
+
+TICKET_NOTICES: Final[Mapping[str, str]] = {
+    "ticket_verified": "Aduan diverifikasi. Pelapor dikabari lewat WhatsApp.",
+    "ticket_dispatched": "Aduan didisposisikan ke TRC. Petugas dan pelapor dikabari.",
+    "ticket_refused": "Aduan ditutup: tidak dapat ditindaklanjuti. Pelapor dikabari alasannya.",
+    "ticket_redirected": "Aduan dialihkan ke instansi lain. Pelapor dikabari.",
+    "ticket_duplicate": "Aduan ditandai duplikat. Pelapor dikabari.",
+    "ticket_closed": "Aduan ditutup selesai. Pelapor dikabari.",
+    "ticket_reopened": "Aduan dibuka kembali. Pelapor dikabari.",
+    "ticket_note_added": "Catatan internal disimpan.",
+    "ticket_review_cleared": "Tanda tinjau dihapus.",
+    "notification_resent": "Notifikasi dijadwalkan untuk dikirim ulang.",
+    "trc_departed": "Keberangkatan dicatat.",
+    "trc_arrived": "Kedatangan di lokasi dicatat.",
+    "field_report_saved": "Laporan lapangan disimpan.",
+    "officer_phone_saved": "Nomor WhatsApp petugas disimpan.",
+    "officer_phone_removed": "Nomor WhatsApp petugas dihapus.",
+}
+"""Notices of this domain (added to :data:`backoffice.templating.NOTICES`)."""
+
+NOTICES.update(TICKET_NOTICES)
+
+# ------------------------------------------------------------------------------- labels
+
+OUTBOX_EVENT_LABELS: Final[Mapping[str, str]] = {
+    "verified": "Diverifikasi",
+    "dispatched": "Diteruskan ke TRC",
+    "in_progress": "Dalam penanganan",
+    "closed_selesai": "Selesai",
+    "closed_tidak_dapat_ditindaklanjuti": "Tidak dapat ditindaklanjuti",
+    "closed_dialihkan": "Dialihkan",
+    "closed_duplikat": "Duplikat",
+    "reopened": "Dibuka kembali",
+    "dispatch": "Disposisi TRC",
+}
+
+LABELS: Final[dict[str, Any]] = {
+    "status": STAFF_STATUS_LABELS,
+    "category": CATEGORY_LABELS,
+    "reason": REASON_CODES,
+    "event": EVENT_LABELS,
+    "priority": {priority.value: priority.label for priority in Priority},
+    "dispatch_status": {status.value: status.label for status in DispatchStatus},
+    "outcome": {outcome.value: outcome.label for outcome in FieldOutcome},
+    "outbox_status": {status.value: status.label for status in OutboxStatus},
+    "outbox_event": OUTBOX_EVENT_LABELS,
+}
+"""Every label a ticket template needs, as plain mappings (machine value → text)."""
+
+
+def status_label(status: TicketStatus | str | None) -> str:
+    """Officer-facing label of a status value."""
+    if status is None:
+        return "-"
+    try:
+        return STAFF_STATUS_LABELS[TicketStatus(status)]
+    except ValueError:
+        return str(status)
+
+
+def transition_message(exc: InvalidTransition) -> str:
+    """Explain a refused status change to the officer."""
+    return (
+        f"Aksi ini tidak dapat dilakukan: aduan berstatus "
+        f"\u201c{status_label(exc.from_status)}\u201d tidak dapat diubah menjadi "
+        f"\u201c{status_label(exc.to_status)}\u201d. Muat ulang halaman untuk melihat "
+        "keadaan terbaru."
+    )
+
+
+def template_context() -> dict[str, Any]:
+    """Values every ticket template receives."""
+    return {
+        "labels": LABELS,
+        "category_label": category_label,
+        "status_label": status_label,
+        "default_explanations": DEFAULT_EXPLANATIONS,
+    }
+
+
+# --------------------------------------------------------------------------- look-ups
+
+
+@functools.cache
+def kecamatan_names() -> tuple[str, ...]:
+    """The 8 kecamatan of Balangan, by name."""
+    with (GEO_DIR / "balangan_kecamatan_centroids.csv").open(encoding="utf-8") as handle:
+        return tuple(sorted(row["nama"] for row in csv.DictReader(handle)))
+
+
+async def ticket_by_number(session: AsyncSession, number: str) -> Ticket | None:
+    """Load a ticket with its media and events, replacing any stale copy in the session."""
+    query = (
+        select(Ticket)
+        .where(Ticket.number == number.strip().upper())
+        .options(selectinload(Ticket.media), selectinload(Ticket.events))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def parse_version(raw: str) -> int | None:
+    """The ``version`` field of a form, or ``None`` when missing or malformed."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if value >= 1 else None
+
+
+def base_url(request: Request) -> str:
+    """Address of the back office for links in WhatsApp messages."""
+    configured = backoffice_public_url()
+    if configured:
+        return configured
+    return str(request.base_url).rstrip("/")
+
+
+def osm_link(latitude: float | None, longitude: float | None) -> str | None:
+    """OpenStreetMap link to a pin (no tiles are loaded in the page)."""
+    if latitude is None or longitude is None:
+        return None
+    return (
+        f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}"
+        f"#map=18/{latitude:.6f}/{longitude:.6f}"
+    )

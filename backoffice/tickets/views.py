@@ -1,0 +1,760 @@
+"""The complaint pages of the back office: inbox, ticket page, and every action on a ticket.
+
+Status changes go through :mod:`lalisa.workflow`, which uses :func:`lalisa.tickets.transition`.
+Each action runs in a savepoint: when it is refused (stale form, forbidden transition, missing
+field) nothing of it is saved, no WhatsApp message is queued, and the ticket page is shown
+again with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backoffice.auth.roles import Role
+from backoffice.db import DbSession
+from backoffice.errors import PageError
+from backoffice.permissions import require_roles
+from backoffice.templating import redirect, render
+from backoffice.tickets.common import (
+    ADMIN_ROLES,
+    CONFLICT_MESSAGE,
+    DECIDE_ROLES,
+    DISPATCH_ROLES,
+    INCOMPLETE_FORM,
+    MEDIA_ROLES,
+    TRC_ROLE_SET,
+    VIEW_ROLES,
+    base_url,
+    kecamatan_names,
+    osm_link,
+    parse_version,
+    template_context,
+    ticket_by_number,
+    transition_message,
+)
+from lalisa import audit, workflow
+from lalisa.backoffice_models import User
+from lalisa.categories import CATEGORY_LABELS
+from lalisa.crypto import IdentityDecryptionError
+from lalisa.dispatch import (
+    Dispatch,
+    DispatchOfficer,
+    Priority,
+    officer_contacts,
+    resolve_media_path,
+    ticket_dispatches,
+    trc_officers,
+)
+from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus
+from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
+from lalisa.notifications.outbox import resend, ticket_notifications
+from lalisa.settings import get_settings
+from lalisa.tickets import ConcurrentUpdate, InvalidTransition, parse_ticket_number
+from lalisa.workflow import (
+    OPEN_STATUSES,
+    REASON_CODES,
+    RevealedIdentity,
+    TicketNote,
+    WorkflowError,
+    add_note,
+    clear_review_flag,
+    close_done,
+    dispatch_ticket,
+    get_sla_settings,
+    mark_duplicate,
+    overdue_clause,
+    refuse,
+    reopen,
+    reveal_identity,
+    sla_for_ticket,
+    verify,
+)
+
+router = APIRouter(prefix="/aduan", tags=["tickets"])
+
+Viewer = Annotated[User, Depends(require_roles(*VIEW_ROLES))]
+Admin = Annotated[User, Depends(require_roles(*ADMIN_ROLES))]
+Decider = Annotated[User, Depends(require_roles(*DECIDE_ROLES))]
+Dispatcher = Annotated[User, Depends(require_roles(*DISPATCH_ROLES))]
+MediaViewer = Annotated[User, Depends(require_roles(*MEDIA_ROLES))]
+
+FormText = Annotated[str, Form(max_length=20_000)]
+PAGE_SIZE = 50
+INLINE_MEDIA_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/gif",
+        "video/mp4",
+        "video/3gpp",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/aac",
+        "audio/mp4",
+        "audio/amr",
+        "application/pdf",
+    }
+)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------------------------- inbox
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """The inbox filters, as typed in the query string (kept for the form)."""
+
+    status: str = ""
+    kategori: str = ""
+    kecamatan: str = ""
+    dari: str = ""
+    sampai: str = ""
+    terlambat: bool = False
+    ditandai: bool = False
+    cari: str = ""
+
+    def query(self, **override: Any) -> str:
+        """Query string of these filters (for status links and paging)."""
+        values: dict[str, Any] = {
+            "status": self.status,
+            "kategori": self.kategori,
+            "kecamatan": self.kecamatan,
+            "dari": self.dari,
+            "sampai": self.sampai,
+            "terlambat": "1" if self.terlambat else "",
+            "ditandai": "1" if self.ditandai else "",
+            "cari": self.cari,
+        }
+        values.update(override)
+        return urlencode({key: value for key, value in values.items() if value})
+
+
+def _parse_date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def _local_day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
+
+
+def _conditions(filters: InboxFilters, now: datetime) -> tuple[list[ColumnElement[bool]], str]:
+    conditions: list[ColumnElement[bool]] = []
+    problems: list[str] = []
+    if filters.status == "terbuka":
+        conditions.append(Ticket.status.in_(OPEN_STATUSES))
+    elif filters.status in {status.value for status in TicketStatus}:
+        conditions.append(Ticket.status == TicketStatus(filters.status))
+    if filters.kategori in CATEGORY_LABELS:
+        conditions.append(Ticket.category == filters.kategori)
+    if filters.kecamatan:
+        conditions.append(Ticket.kecamatan == filters.kecamatan)
+    if filters.dari:
+        start = _parse_date(filters.dari)
+        if start is None:
+            problems.append("Tanggal awal tidak valid (gunakan format TTTT-BB-HH).")
+        else:
+            conditions.append(Ticket.created_at >= _local_day_start(start))
+    if filters.sampai:
+        end = _parse_date(filters.sampai)
+        if end is None:
+            problems.append("Tanggal akhir tidak valid (gunakan format TTTT-BB-HH).")
+        else:
+            conditions.append(Ticket.created_at < _local_day_start(end + timedelta(days=1)))
+    if filters.terlambat:
+        conditions.append(overdue_clause(now, get_sla_settings()))
+    if filters.ditandai:
+        conditions.append(Ticket.review_flagged_at.is_not(None))
+    if filters.cari.strip():
+        number = parse_ticket_number(filters.cari)
+        if number is not None:
+            conditions.append(Ticket.number == number)
+        else:
+            conditions.append(
+                Ticket.number.contains(filters.cari.strip().upper()[:20], autoescape=True)
+            )
+    return conditions, " ".join(problems)
+
+
+async def _status_counts(db: AsyncSession, now: datetime) -> dict[str, int]:
+    rows = await db.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
+    counts = {status.value: 0 for status in TicketStatus}
+    for status, count in rows.all():
+        counts[TicketStatus(status).value] = int(count)
+    counts["semua"] = sum(counts[status.value] for status in TicketStatus)
+    counts["terbuka"] = sum(counts[status.value] for status in OPEN_STATUSES)
+    flagged = select(func.count()).where(Ticket.review_flagged_at.is_not(None))
+    counts["ditandai"] = int((await db.execute(flagged)).scalar_one())
+    overdue = select(func.count()).where(overdue_clause(now, get_sla_settings()))
+    counts["terlambat"] = int((await db.execute(overdue)).scalar_one())
+    return counts
+
+
+async def _latest_ticket_id(db: AsyncSession) -> int:
+    return int((await db.execute(select(func.coalesce(func.max(Ticket.id), 0)))).scalar_one())
+
+
+@router.get("", response_class=HTMLResponse)
+async def inbox(
+    request: Request,
+    db: DbSession,
+    _user: Viewer,
+    status: str = "",
+    kategori: str = "",
+    kecamatan: str = "",
+    dari: str = "",
+    sampai: str = "",
+    terlambat: str = "",
+    ditandai: str = "",
+    cari: str = "",
+    halaman: str = "1",
+) -> HTMLResponse:
+    """The inbox: flagged and new complaints first, filters, search, counts per status."""
+    now = _now()
+    filters = InboxFilters(
+        status=status.strip()[:40],
+        kategori=kategori.strip()[:40],
+        kecamatan=kecamatan.strip()[:64],
+        dari=dari.strip()[:10],
+        sampai=sampai.strip()[:10],
+        terlambat=bool(terlambat.strip()),
+        ditandai=bool(ditandai.strip()),
+        cari=cari.strip()[:40],
+    )
+    try:
+        page = max(1, min(10_000, int(halaman)))
+    except ValueError:
+        page = 1
+    conditions, problem = _conditions(filters, now)
+    total = int(
+        (await db.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
+    )
+    query = (
+        select(Ticket)
+        .where(*conditions)
+        .order_by(
+            case((Ticket.review_flagged_at.is_not(None), 0), else_=1),
+            case((Ticket.status == TicketStatus.BARU, 0), else_=1),
+            Ticket.created_at.desc(),
+            Ticket.id.desc(),
+        )
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    tickets = list((await db.execute(query)).scalars())
+    settings = get_sla_settings()
+    rows = [(ticket, sla_for_ticket(ticket, now=now, settings=settings)) for ticket in tickets]
+    return render(
+        request,
+        "tickets/inbox.html",
+        {
+            **template_context(),
+            "rows": rows,
+            "filters": filters,
+            "problem": problem,
+            "counts": await _status_counts(db, now),
+            "statuses": list(TicketStatus),
+            "categories": CATEGORY_LABELS,
+            "kecamatan_names": kecamatan_names(),
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "latest_id": await _latest_ticket_id(db),
+        },
+    )
+
+
+@router.get("/ringkasan")
+async def inbox_summary(db: DbSession, _user: Viewer) -> JSONResponse:
+    """Counts for the inbox's auto-refresh script (no complaint content, no identity)."""
+    now = _now()
+    counts = await _status_counts(db, now)
+    return JSONResponse(
+        {"latest_id": await _latest_ticket_id(db), "counts": counts},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# ----------------------------------------------------------------------------- ticket page
+
+
+def _user_can(role: Role, ticket: Ticket) -> dict[str, bool]:
+    status = ticket.status
+    admin = role in ADMIN_ROLES
+    decide = role in DECIDE_ROLES
+    return {
+        "verify": admin and status is TicketStatus.BARU,
+        "dispatch": role in DISPATCH_ROLES and status is TicketStatus.DIVERIFIKASI,
+        "refuse": decide and status not in CLOSED_STATUSES,
+        "redirect": admin and status in (TicketStatus.BARU, TicketStatus.DIVERIFIKASI),
+        "duplicate": admin and status in (TicketStatus.BARU, TicketStatus.DIVERIFIKASI),
+        "close": admin and status is TicketStatus.DALAM_PENANGANAN,
+        "reopen": admin and status in CLOSED_STATUSES,
+        "clear_review": admin and ticket.review_flagged_at is not None,
+        "note": decide,
+        "reveal": admin,
+        "resend": admin,
+    }
+
+
+async def _officer_names(db: AsyncSession, messages: list[OutboxMessage]) -> dict[str, str]:
+    ids = [
+        int(message.recipient_ref.split(":", 1)[1])
+        for message in messages
+        if message.recipient_kind is RecipientKind.OFFICER
+        and message.recipient_ref.startswith("user:")
+        and message.recipient_ref.split(":", 1)[1].isdigit()
+    ]
+    if not ids:
+        return {}
+    users = (await db.execute(select(User).where(User.id.in_(ids)))).scalars()
+    return {f"user:{user.id}": user.full_name for user in users}
+
+
+async def _ticket_page(
+    request: Request,
+    db: AsyncSession,
+    user: User,
+    number: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    identity: RevealedIdentity | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    ticket = await ticket_by_number(db, number)
+    if ticket is None:
+        raise PageError(404, "Aduan tidak ditemukan.")
+    now = _now()
+    notes = list(
+        (
+            await db.execute(
+                select(TicketNote)
+                .where(TicketNote.ticket_id == ticket.id)
+                .order_by(TicketNote.at, TicketNote.id)
+            )
+        ).scalars()
+    )
+    messages = await ticket_notifications(db, ticket.id, now=now)
+    can = _user_can(user.role, ticket)
+    officers: list[tuple[User, bool]] = []
+    if can["dispatch"]:
+        trc = await trc_officers(db)
+        contacts = await officer_contacts(db, [officer.id for officer in trc])
+        officers = [(officer, officer.id in contacts) for officer in trc]
+    return render(
+        request,
+        "tickets/ticket.html",
+        {
+            **template_context(),
+            "ticket": ticket,
+            "sla": sla_for_ticket(ticket, now=now),
+            "map_link": osm_link(ticket.latitude, ticket.longitude),
+            "notes": notes,
+            "messages": messages,
+            "officer_names": await _officer_names(db, messages),
+            "dispatches": await ticket_dispatches(db, ticket.id),
+            "officers": officers,
+            "priorities": list(Priority),
+            "reason_codes": REASON_CODES,
+            "can": can,
+            "error": error,
+            "identity": identity,
+            "form": form or {},
+            "failed_status": OutboxStatus.FAILED,
+        },
+        status_code=status_code,
+    )
+
+
+async def _ticket_or_404(db: AsyncSession, number: str) -> Ticket:
+    ticket = await ticket_by_number(db, number)
+    if ticket is None:
+        raise PageError(404, "Aduan tidak ditemukan.")
+    return ticket
+
+
+@router.get("/{number}", response_class=HTMLResponse)
+async def ticket_page(request: Request, db: DbSession, user: Viewer, number: str) -> HTMLResponse:
+    """Everything about one complaint, with the actions the officer's role allows."""
+    return await _ticket_page(request, db, user, number)
+
+
+@router.get("/{number}/media/{media_id}")
+async def ticket_media(db: DbSession, user: MediaViewer, number: str, media_id: int) -> Response:
+    """Serve a photo/video the citizen sent, from LALISA_MEDIA_DIR, to signed-in officers.
+
+    TRC officers get only the media of tickets they are dispatched to.
+    """
+    query = (
+        select(TicketMedia)
+        .join(Ticket, TicketMedia.ticket_id == Ticket.id)
+        .where(TicketMedia.id == media_id, Ticket.number == number.strip().upper())
+    )
+    media = (await db.execute(query)).scalar_one_or_none()
+    if media is None or media.ticket_id is None:
+        raise PageError(404, "Berkas tidak ditemukan.")
+    if user.role in TRC_ROLE_SET:
+        assigned = select(
+            exists().where(
+                Dispatch.ticket_id == media.ticket_id,
+                DispatchOfficer.dispatch_id == Dispatch.id,
+                DispatchOfficer.user_id == user.id,
+            )
+        )
+        if not (await db.execute(assigned)).scalar_one():
+            raise PageError(404, "Berkas tidak ditemukan.")
+    path = resolve_media_path(media.path)
+    if path is None:
+        raise PageError(404, "Berkas tidak tersedia di server.")
+    return media_file_response(path, media.mime_type, f"aduan-{media.id}")
+
+
+def media_file_response(path: Any, mime_type: str | None, name: str) -> FileResponse:
+    """Serve a stored file: inline only for known media types, else as a download."""
+    mime = (mime_type or "").split(";", 1)[0].strip().lower()
+    if mime in INLINE_MEDIA_TYPES:
+        return FileResponse(
+            path,
+            media_type=mime,
+            content_disposition_type="inline",
+            filename=name + path.suffix,
+            headers={"Cache-Control": "private, no-store"},
+        )
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        filename=name + path.suffix,
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+# --------------------------------------------------------------------------------- actions
+
+Action = Callable[[Ticket, int], Awaitable[object]]
+
+
+async def _act(
+    request: Request,
+    db: AsyncSession,
+    user: User,
+    number: str,
+    version: str,
+    action: Action,
+    notice: str,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """Run one action in a savepoint; show the page with the reason when it is refused."""
+    ticket = await _ticket_or_404(db, number)
+    # Plain values only after this point: a refused action rolls its savepoint back, which
+    # expires the ticket object (reloading it lazily is not possible under asyncio).
+    ticket_number = ticket.number
+    expected = parse_version(version)
+
+    async def refused(message: str, status_code: int) -> HTMLResponse:
+        return await _ticket_page(
+            request, db, user, ticket_number, error=message, status_code=status_code, form=form
+        )
+
+    if expected is None:
+        return await refused(INCOMPLETE_FORM, 400)
+    try:
+        async with db.begin_nested():
+            await action(ticket, expected)
+    except ConcurrentUpdate:
+        return await refused(CONFLICT_MESSAGE, 409)
+    except InvalidTransition as exc:
+        return await refused(transition_message(exc), 409)
+    except WorkflowError as exc:
+        return await refused(str(exc), 400)
+    return redirect(f"/aduan/{ticket_number}", notice=notice)
+
+
+@router.post("/{number}/verifikasi", response_class=HTMLResponse)
+async def verify_ticket(
+    request: Request,
+    db: DbSession,
+    user: Admin,
+    number: str,
+    version: FormText = "",
+    note: FormText = "",
+) -> Response:
+    """Baru → Diverifikasi (admin); the citizen is told."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await verify(
+            db, ticket, actor=user.username, expected_version=expected, note=note or None
+        )
+
+    return await _act(request, db, user, number, version, action, "ticket_verified")
+
+
+@router.post("/{number}/disposisi", response_class=HTMLResponse)
+async def dispatch(
+    request: Request,
+    db: DbSession,
+    user: Dispatcher,
+    number: str,
+    version: FormText = "",
+    officer_ids: Annotated[list[str] | None, Form(alias="officer_id")] = None,
+    priority: FormText = "",
+    instructions: FormText = "",
+) -> Response:
+    """Diverifikasi → Didisposisikan (verifikator): assign TRC officers and message them."""
+    ids = sorted({int(raw) for raw in officer_ids or [] if raw.strip().isdigit()})
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        chosen = list((await db.execute(select(User).where(User.id.in_(ids)))).scalars())
+        if len(chosen) != len(ids):
+            raise WorkflowError("Petugas yang dipilih tidak ditemukan.")
+        return await dispatch_ticket(
+            db,
+            ticket,
+            actor=user.username,
+            officers=chosen,
+            priority=priority,
+            instructions=instructions,
+            base_url=base_url(request),
+            expected_version=expected,
+        )
+
+    form = {"priority": priority, "instructions": instructions}
+    return await _act(request, db, user, number, version, action, "ticket_dispatched", form)
+
+
+@router.post("/{number}/tolak", response_class=HTMLResponse)
+async def refuse_ticket(
+    request: Request,
+    db: DbSession,
+    user: Decider,
+    number: str,
+    version: FormText = "",
+    reason_code: FormText = "",
+    explanation: FormText = "",
+    contact: FormText = "",
+) -> Response:
+    """Close as *Tidak dapat ditindaklanjuti* with a reason code and a citizen explanation."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await refuse(
+            db,
+            ticket,
+            actor=user.username,
+            reason_code=reason_code,
+            explanation=explanation,
+            contact=contact or None,
+            expected_version=expected,
+        )
+
+    form = {"reason_code": reason_code, "explanation": explanation, "contact": contact}
+    return await _act(request, db, user, number, version, action, "ticket_refused", form)
+
+
+@router.post("/{number}/alihkan", response_class=HTMLResponse)
+async def redirect_to_agency(
+    request: Request,
+    db: DbSession,
+    user: Admin,
+    number: str,
+    version: FormText = "",
+    agency: FormText = "",
+    reason: FormText = "",
+    contact: FormText = "",
+) -> Response:
+    """Close as *Dialihkan* to another agency (named)."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await workflow.redirect(
+            db,
+            ticket,
+            actor=user.username,
+            agency=agency,
+            reason=reason or None,
+            contact=contact or None,
+            expected_version=expected,
+        )
+
+    form = {"agency": agency, "redirect_reason": reason, "redirect_contact": contact}
+    return await _act(request, db, user, number, version, action, "ticket_redirected", form)
+
+
+@router.post("/{number}/duplikat", response_class=HTMLResponse)
+async def duplicate(
+    request: Request,
+    db: DbSession,
+    user: Admin,
+    number: str,
+    version: FormText = "",
+    original: FormText = "",
+) -> Response:
+    """Close as *Duplikat* of another existing ticket."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await mark_duplicate(
+            db, ticket, actor=user.username, original_number=original, expected_version=expected
+        )
+
+    form = {"original": original}
+    return await _act(request, db, user, number, version, action, "ticket_duplicate", form)
+
+
+@router.post("/{number}/selesai", response_class=HTMLResponse)
+async def close_ticket(
+    request: Request,
+    db: DbSession,
+    user: Admin,
+    number: str,
+    version: FormText = "",
+    result: FormText = "",
+) -> Response:
+    """Dalam penanganan → Selesai (admin); the citizen hears the result."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await close_done(
+            db, ticket, actor=user.username, result=result or None, expected_version=expected
+        )
+
+    form = {"result": result}
+    return await _act(request, db, user, number, version, action, "ticket_closed", form)
+
+
+@router.post("/{number}/buka-kembali", response_class=HTMLResponse)
+async def reopen_ticket(
+    request: Request,
+    db: DbSession,
+    user: Admin,
+    number: str,
+    version: FormText = "",
+    reason: FormText = "",
+    citizen_reason: FormText = "",
+) -> Response:
+    """Reopen a closed ticket with a mandatory reason."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await reopen(
+            db,
+            ticket,
+            actor=user.username,
+            reason=reason,
+            citizen_reason=citizen_reason or None,
+            expected_version=expected,
+        )
+
+    form = {"reopen_reason": reason, "citizen_reason": citizen_reason}
+    return await _act(request, db, user, number, version, action, "ticket_reopened", form)
+
+
+@router.post("/{number}/tinjau", response_class=HTMLResponse)
+async def clear_review(
+    request: Request,
+    db: DbSession,
+    user: Admin,
+    number: str,
+    version: FormText = "",
+    note: FormText = "",
+) -> Response:
+    """Remove the "belum selesai" flag without reopening."""
+
+    async def action(ticket: Ticket, expected: int) -> object:
+        return await clear_review_flag(
+            db, ticket, actor=user.username, note=note or None, expected_version=expected
+        )
+
+    return await _act(request, db, user, number, version, action, "ticket_review_cleared")
+
+
+@router.post("/{number}/catatan", response_class=HTMLResponse)
+async def add_ticket_note(
+    request: Request, db: DbSession, user: Decider, number: str, body: FormText = ""
+) -> Response:
+    """Add an internal note (never sent to the citizen)."""
+    ticket = await _ticket_or_404(db, number)
+    ticket_number = ticket.number
+    try:
+        async with db.begin_nested():
+            await add_note(db, ticket, author=user, body=body)
+    except WorkflowError as exc:
+        return await _ticket_page(
+            request, db, user, ticket_number, error=str(exc), status_code=400, form={"note": body}
+        )
+    return redirect(f"/aduan/{ticket_number}", notice="ticket_note_added")
+
+
+@router.post("/{number}/identitas", response_class=HTMLResponse)
+async def show_identity(
+    request: Request, db: DbSession, user: Admin, number: str, reason: FormText = ""
+) -> HTMLResponse:
+    """Decrypt the reporter's identity for this page view only; logged with the reason."""
+    ticket = await _ticket_or_404(db, number)
+    ticket_number = ticket.number
+    try:
+        async with db.begin_nested():
+            identity = await reveal_identity(db, ticket, actor=user.username, reason=reason)
+    except WorkflowError as exc:
+        return await _ticket_page(
+            request,
+            db,
+            user,
+            ticket_number,
+            error=str(exc),
+            status_code=400,
+            form={"reveal_reason": reason},
+        )
+    except IdentityDecryptionError:
+        return await _ticket_page(
+            request,
+            db,
+            user,
+            ticket_number,
+            error="Identitas pelapor tidak dapat dibuka (kunci identitas berbeda).",
+            status_code=500,
+        )
+    return await _ticket_page(request, db, user, ticket_number, identity=identity)
+
+
+@router.post("/{number}/notifikasi/{message_id}/kirim-ulang", response_class=HTMLResponse)
+async def resend_notification(
+    request: Request, db: DbSession, user: Admin, number: str, message_id: int
+) -> Response:
+    """Queue a failed WhatsApp notification again (after the admin checked it)."""
+    ticket = await _ticket_or_404(db, number)
+    ticket_number = ticket.number
+    message = await db.get(OutboxMessage, message_id)
+    if message is None or message.ticket_id != ticket.id:
+        raise PageError(404, "Notifikasi tidak ditemukan.")
+    try:
+        async with db.begin_nested():
+            await resend(db, message_id)
+            await audit.record(
+                db,
+                actor=user.username,
+                action=audit.NOTIFICATION_RESENT,
+                target=f"ticket:{ticket_number}",
+                detail={"outbox": message_id},
+            )
+    except ValueError:
+        return await _ticket_page(
+            request,
+            db,
+            user,
+            ticket_number,
+            error="Hanya notifikasi yang gagal yang dapat dikirim ulang.",
+            status_code=409,
+        )
+    return redirect(f"/aduan/{ticket_number}", notice="notification_resent")

@@ -1,0 +1,520 @@
+"""Notification contents for ticket events, and helpers that put them in the outbox.
+
+Every builder returns a :class:`NotificationContent`: the free text (inside the 24-hour window)
+and the configured template with its parameters (outside it). The wording lives in
+:mod:`lalisa.notifications.texts`.
+
+Typical use in the back office, in the same transaction as the state change::
+
+    event = await transition(session, ticket, TicketStatus.DIALIHKAN, actor=user, reason=note)
+    content = content_for_transition(ticket.number, TicketStatus.DIALIHKAN, agency="Dinas …")
+    await enqueue_citizen_update(session, ticket, event, content)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lalisa.crypto import get_identity_cipher
+from lalisa.models import Reporter, Ticket, TicketEvent, TicketStatus
+from lalisa.notifications import texts
+from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
+from lalisa.notifications.outbox import enqueue
+from lalisa.settings import get_settings
+
+__all__ = [
+    "NotificationContent",
+    "citizen_dispatched",
+    "citizen_done",
+    "citizen_duplicate",
+    "citizen_in_progress",
+    "citizen_not_actionable",
+    "citizen_redirected",
+    "citizen_reopened",
+    "citizen_verified",
+    "content_for_transition",
+    "enqueue_citizen_update",
+    "enqueue_trc_dispatch",
+    "map_link",
+    "template_param",
+    "trc_dispatch",
+]
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_PARAM_LIMIT = 600
+"""Longest template parameter we send (the whole template body may not exceed 1024)."""
+WHATSAPP_CHANNEL = "whatsapp"
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NotificationContent:
+    """What to send for one event, in both forms.
+
+    Attributes:
+        kind: Outbox kind (``citizen_update``, ``trc_dispatch``).
+        event: Event name (``verified``, ``closed_selesai`` …).
+        body: Free text for inside the 24-hour window.
+        template_name: Configured template for outside the window.
+        template_language: Template language code.
+        template_params: Positional template body parameters (single-line strings).
+    """
+
+    kind: str
+    event: str
+    body: str
+    template_name: str
+    template_language: str
+    template_params: tuple[str, ...]
+
+
+def template_param(value: str | None, limit: int = TEMPLATE_PARAM_LIMIT) -> str:
+    """Make a value acceptable as a template parameter.
+
+    Meta refuses parameters with line breaks, tabs or more than four spaces in a row, and
+    empty ones; long values are shortened.
+
+    Args:
+        value: Any text.
+        limit: Maximum length.
+
+    Returns:
+        A single line, never empty (``-`` for nothing).
+    """
+    text = _WHITESPACE.sub(" ", value or "").strip()
+    if not text:
+        return texts.NO_VALUE
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _required(value: str | None, what: str) -> str:
+    text = _WHITESPACE.sub(" ", value or "").strip()
+    if not text:
+        raise ValueError(f"{what} is required for this message")
+    return text
+
+
+def _optional(value: str | None) -> str | None:
+    text = _WHITESPACE.sub(" ", value or "").strip()
+    return text or None
+
+
+def _citizen(event: str, body: str, status: str, number: str, note: str) -> NotificationContent:
+    settings = get_settings()
+    return NotificationContent(
+        kind=NotificationKind.CITIZEN_UPDATE.value,
+        event=event,
+        body=body,
+        template_name=settings.whatsapp_template_citizen_update,
+        template_language=settings.whatsapp_template_language,
+        template_params=(template_param(number), template_param(status), template_param(note)),
+    )
+
+
+def citizen_verified(number: str) -> NotificationContent:
+    """Message for a ticket that was verified.
+
+    Args:
+        number: Ticket number.
+
+    Returns:
+        The content.
+    """
+    return _citizen(
+        "verified",
+        texts.VERIFIED_TEXT.format(number=number),
+        texts.STATUS_VERIFIED,
+        number,
+        texts.VERIFIED_NOTE,
+    )
+
+
+def citizen_dispatched(number: str) -> NotificationContent:
+    """Message for a ticket handed to the TRC.
+
+    Args:
+        number: Ticket number.
+
+    Returns:
+        The content.
+    """
+    return _citizen(
+        "dispatched",
+        texts.DISPATCHED_TEXT.format(number=number),
+        texts.STATUS_DISPATCHED,
+        number,
+        texts.DISPATCHED_NOTE,
+    )
+
+
+def citizen_in_progress(number: str) -> NotificationContent:
+    """Message for a ticket the TRC started working on (optional; not an SOP step).
+
+    Args:
+        number: Ticket number.
+
+    Returns:
+        The content.
+    """
+    return _citizen(
+        "in_progress",
+        texts.IN_PROGRESS_TEXT.format(number=number),
+        texts.STATUS_IN_PROGRESS,
+        number,
+        texts.IN_PROGRESS_NOTE,
+    )
+
+
+def citizen_done(number: str, result: str | None = None) -> NotificationContent:
+    """Message for a ticket closed as *selesai*.
+
+    Args:
+        number: Ticket number.
+        result: What was found and done, in words fit for the citizen (optional).
+
+    Returns:
+        The content.
+    """
+    result = _optional(result)
+    result_line = texts.DONE_RESULT_LINE.format(result=result) if result else ""
+    note = texts.DONE_RESULT_NOTE.format(result=result) if result else texts.DONE_NOTE
+    return _citizen(
+        "closed_selesai",
+        texts.DONE_TEXT.format(number=number, result_line=result_line),
+        texts.STATUS_DONE,
+        number,
+        note,
+    )
+
+
+def citizen_not_actionable(
+    number: str, reason: str, contact: str | None = None
+) -> NotificationContent:
+    """Message for a ticket closed as *tidak dapat ditindaklanjuti*.
+
+    Args:
+        number: Ticket number.
+        reason: Citizen-facing explanation (mandatory), e.g. "lokasi tidak ditemukan".
+        contact: Who to contact instead, where it applies (agency, phone, address).
+
+    Returns:
+        The content.
+
+    Raises:
+        ValueError: The reason is empty.
+    """
+    reason = _required(reason, "reason")
+    contact = _optional(contact)
+    contact_line = texts.NOT_ACTIONABLE_CONTACT_LINE.format(contact=contact) if contact else ""
+    note = (
+        texts.NOT_ACTIONABLE_CONTACT_NOTE.format(reason=reason.rstrip("."), contact=contact)
+        if contact
+        else texts.NOT_ACTIONABLE_NOTE.format(reason=reason)
+    )
+    return _citizen(
+        "closed_tidak_dapat_ditindaklanjuti",
+        texts.NOT_ACTIONABLE_TEXT.format(number=number, reason=reason, contact_line=contact_line),
+        texts.STATUS_NOT_ACTIONABLE,
+        number,
+        note,
+    )
+
+
+def citizen_redirected(
+    number: str, agency: str, *, reason: str | None = None, contact: str | None = None
+) -> NotificationContent:
+    """Message for a ticket closed as *dialihkan* to another agency.
+
+    Args:
+        number: Ticket number.
+        agency: The agency now in charge (mandatory), e.g. "Dinas Lingkungan Hidup".
+        reason: Optional explanation for the citizen.
+        contact: Optional contact of that agency.
+
+    Returns:
+        The content.
+
+    Raises:
+        ValueError: The agency is empty.
+    """
+    agency = _required(agency, "agency")
+    reason = _optional(reason)
+    contact = _optional(contact)
+    reason_line = texts.REDIRECTED_REASON_LINE.format(reason=reason) if reason else ""
+    contact_line = (
+        texts.REDIRECTED_CONTACT_LINE.format(agency=agency, contact=contact) if contact else ""
+    )
+    note = texts.REDIRECTED_NOTE.format(agency=agency)
+    if reason:
+        note += texts.REDIRECTED_REASON_NOTE.format(reason=reason.rstrip("."))
+    if contact:
+        note += texts.REDIRECTED_CONTACT_NOTE.format(agency=agency, contact=contact)
+    return _citizen(
+        "closed_dialihkan",
+        texts.REDIRECTED_TEXT.format(
+            number=number, agency=agency, reason_line=reason_line, contact_line=contact_line
+        ),
+        texts.STATUS_REDIRECTED,
+        number,
+        note,
+    )
+
+
+def citizen_duplicate(number: str, original: str) -> NotificationContent:
+    """Message for a ticket closed as *duplikat* of another ticket.
+
+    Args:
+        number: Ticket number.
+        original: Number of the ticket it duplicates (mandatory).
+
+    Returns:
+        The content.
+
+    Raises:
+        ValueError: The original ticket number is empty.
+    """
+    original = _required(original, "original ticket number")
+    return _citizen(
+        "closed_duplikat",
+        texts.DUPLICATE_TEXT.format(number=number, original=original),
+        texts.STATUS_DUPLICATE,
+        number,
+        texts.DUPLICATE_NOTE.format(original=original),
+    )
+
+
+def citizen_reopened(number: str, reason: str | None = None) -> NotificationContent:
+    """Message for a closed ticket that was reopened.
+
+    Args:
+        number: Ticket number.
+        reason: Citizen-facing reason (optional: the internal reason may not be fit to send).
+
+    Returns:
+        The content.
+    """
+    reason = _optional(reason)
+    reason_line = texts.REOPENED_REASON_LINE.format(reason=reason) if reason else ""
+    note = texts.REOPENED_REASON_NOTE.format(reason=reason) if reason else texts.REOPENED_NOTE
+    return _citizen(
+        "reopened",
+        texts.REOPENED_TEXT.format(number=number, reason_line=reason_line),
+        texts.STATUS_REOPENED,
+        number,
+        note,
+    )
+
+
+def content_for_transition(
+    number: str,
+    to_status: TicketStatus | str,
+    *,
+    reopened: bool = False,
+    reason: str | None = None,
+    contact: str | None = None,
+    agency: str | None = None,
+    duplicate_of: str | None = None,
+    result: str | None = None,
+) -> NotificationContent | None:
+    """Pick the citizen message for a status change.
+
+    Args:
+        number: Ticket number.
+        to_status: New status.
+        reopened: The change reopens a closed ticket (``to_status`` is then ``baru``).
+        reason: Citizen-facing reason (refusal, redirect, reopening).
+        contact: Who to contact instead (refusal, redirect).
+        agency: Agency for *dialihkan*.
+        duplicate_of: Original ticket number for *duplikat*.
+        result: Outcome for *selesai*.
+
+    Returns:
+        The content, or ``None`` when the change is not told to the citizen.
+
+    Raises:
+        ValueError: A value the message needs is missing (reason, agency, duplicate_of).
+    """
+    status = TicketStatus(to_status)
+    if reopened:
+        return citizen_reopened(number, reason)
+    if status is TicketStatus.DIVERIFIKASI:
+        return citizen_verified(number)
+    if status is TicketStatus.DIDISPOSISIKAN:
+        return citizen_dispatched(number)
+    if status is TicketStatus.SELESAI:
+        return citizen_done(number, result)
+    if status is TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI:
+        return citizen_not_actionable(number, reason or "", contact)
+    if status is TicketStatus.DIALIHKAN:
+        return citizen_redirected(number, agency or "", reason=reason, contact=contact)
+    if status is TicketStatus.DUPLIKAT:
+        return citizen_duplicate(number, duplicate_of or "")
+    return None
+
+
+def map_link(latitude: float | None, longitude: float | None) -> str | None:
+    """Link to a map pin.
+
+    Args:
+        latitude: Latitude, or ``None``.
+        longitude: Longitude, or ``None``.
+
+    Returns:
+        A Google Maps URL, or ``None`` without coordinates.
+    """
+    if latitude is None or longitude is None:
+        return None
+    return f"https://www.google.com/maps?q={latitude:.6f},{longitude:.6f}"
+
+
+def trc_dispatch(
+    number: str,
+    *,
+    category: str,
+    place: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    priority: str,
+    instructions: str | None,
+    dispatch_url: str,
+) -> NotificationContent:
+    """Message to a TRC officer about a dispatch; it never carries the reporter's identity.
+
+    Args:
+        number: Ticket number.
+        category: Category label (not the id).
+        place: Place description (desa, kecamatan, landmark).
+        latitude: Pin latitude, if any.
+        longitude: Pin longitude, if any.
+        priority: Priority label.
+        instructions: The verifikator's instructions.
+        dispatch_url: Link to the dispatch page in the back office.
+
+    Returns:
+        The content (kind ``trc_dispatch``).
+    """
+    settings = get_settings()
+    values = {
+        "number": number,
+        "category": template_param(category, 120),
+        "place": template_param(place, 200),
+        "priority": template_param(priority, 40),
+        "instructions": template_param(instructions, 400),
+        "map_link": map_link(latitude, longitude) or texts.NO_VALUE,
+        "dispatch_url": template_param(dispatch_url, 300),
+    }
+    return NotificationContent(
+        kind=NotificationKind.TRC_DISPATCH.value,
+        event="dispatch",
+        body=texts.TRC_DISPATCH_TEXT.format(**values),
+        template_name=settings.whatsapp_template_trc_dispatch,
+        template_language=settings.whatsapp_template_language,
+        template_params=(
+            template_param(number),
+            values["category"],
+            values["place"],
+            values["priority"],
+            values["instructions"],
+            values["map_link"],
+            values["dispatch_url"],
+        ),
+    )
+
+
+async def enqueue_citizen_update(
+    session: AsyncSession,
+    ticket: Ticket,
+    event: TicketEvent,
+    content: NotificationContent,
+    *,
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue a message to the ticket's reporter, in the transaction of the state change.
+
+    Idempotent per ticket event: the key is ``citizen_update:ticket_event:<event id>``.
+
+    Args:
+        session: Session of the caller's unit of work.
+        ticket: The ticket.
+        event: The event the message tells about (from :func:`lalisa.tickets.transition`).
+        content: What to send.
+        now: Creation time (aware).
+
+    Returns:
+        The outbox row, or ``None`` when the reporter did not come through WhatsApp (there is
+        no WhatsApp number to write to).
+    """
+    reporter = await session.get(Reporter, ticket.reporter_id)
+    if reporter is None:
+        raise LookupError(f"reporter {ticket.reporter_id} of ticket {ticket.number} not found")
+    if reporter.channel != WHATSAPP_CHANNEL:
+        logger.info(
+            "Ticket %s: reporter came through %r, no WhatsApp message queued",
+            ticket.number,
+            reporter.channel,
+        )
+        return None
+    phone = get_identity_cipher().decrypt(reporter.phone_encrypted)
+    return await enqueue(
+        session,
+        kind=content.kind,
+        event=content.event,
+        ticket_id=ticket.id,
+        recipient_phone=phone,
+        recipient_kind=RecipientKind.CITIZEN,
+        recipient_ref=reporter.phone_blind_index,
+        body=content.body,
+        template_name=content.template_name,
+        template_language=content.template_language,
+        template_params=content.template_params,
+        idempotency_key=f"{content.kind}:ticket_event:{event.id}",
+        now=now,
+    )
+
+
+async def enqueue_trc_dispatch(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    officer_phone: str,
+    officer_ref: str,
+    content: NotificationContent,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a dispatch message to a TRC officer, in the transaction of the dispatch.
+
+    Args:
+        session: Session of the caller's unit of work.
+        ticket_id: The ticket.
+        officer_phone: The officer's WhatsApp number.
+        officer_ref: Pseudonym of the officer, e.g. ``user:<id>``.
+        content: From :func:`trc_dispatch`.
+        idempotency_key: E.g. ``trc_dispatch:<dispatch id>:<user id>``.
+        now: Creation time (aware).
+
+    Returns:
+        The outbox row.
+    """
+    return await enqueue(
+        session,
+        kind=content.kind,
+        event=content.event,
+        ticket_id=ticket_id,
+        recipient_phone=officer_phone,
+        recipient_kind=RecipientKind.OFFICER,
+        recipient_ref=officer_ref,
+        body=content.body,
+        template_name=content.template_name,
+        template_language=content.template_language,
+        template_params=content.template_params,
+        idempotency_key=idempotency_key,
+        now=now,
+    )

@@ -1,0 +1,1 @@
+"""Messaging channels loaded by the Rasa process (WhatsApp Cloud API)."""

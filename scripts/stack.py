@@ -1,0 +1,208 @@
+"""Starts a private La-Lisa stack (actions, Rasa, WhatsApp sandbox) on free ports.
+
+Used by the end-to-end tests and by `make bench`: everything runs as real
+processes talking HTTP, against the database URL given, with the WhatsApp
+channel pointed at the sandbox's fake Graph API. With ``with_backoffice=True``
+the back office and the outbox worker run too, the worker sending the
+citizens' and officers' notifications to the same fake Graph API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from scripts.model import model_path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 240
+STOP_TIMEOUT_S = 20
+OUTBOX_POLL_SECONDS = "0.5"
+WORKER_STARTED = b"Outbox worker"
+
+
+@dataclass
+class Stack:
+    """A running action server, Rasa server and WhatsApp sandbox (and back office)."""
+
+    rasa_url: str
+    sandbox_url: str
+    database_url: str
+    env: dict[str, str]
+    log_dir: Path
+    backoffice_url: str | None = None
+    """The back office, when the stack was started ``with_backoffice``."""
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Sends one message through the REST channel and returns the bot's replies."""
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return list(json.loads(response.read()))
+
+
+def free_port() -> int:
+    """Asks the OS for a free TCP port on localhost."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Waits until ``url`` answers, failing early when the process dies."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not ready after {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+
+
+def wait_log(marker: bytes, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Waits until a process without an HTTP port writes ``marker`` to its log."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{log.stem} exited early:\n{log.read_text()[-4000:]}")
+        if marker in log.read_bytes():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"{log.stem} not started after {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}"
+    )
+
+
+@contextmanager
+def local_stack(
+    work: Path,
+    database_url: str,
+    tracker_url: str,
+    extra_env: dict[str, str] | None = None,
+    *,
+    with_backoffice: bool = False,
+) -> Iterator[Stack]:
+    """Migrates the database, starts the processes, stops them afterwards.
+
+    Three processes by default (sandbox, actions, Rasa); ``with_backoffice`` adds the back
+    office (plain-http cookies, on a free port) and the outbox worker (polling every 0.5 s).
+    """
+    model = model_path()
+    if not model.exists():
+        raise RuntimeError(f"no trained model at {model}; run `make train` first")
+    action_port, rasa_port, sandbox_port = free_port(), free_port(), free_port()
+    backoffice_port = free_port() if with_backoffice else 0
+    backoffice_url = f"http://127.0.0.1:{backoffice_port}"
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(
+        (ROOT / "endpoints.yml")
+        .read_text(encoding="utf-8")
+        .replace("http://localhost:5055/webhook", f"http://127.0.0.1:{action_port}/webhook"),
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TRACKER_DATABASE_URL": tracker_url,
+        "LALISA_VAR_DIR": str(work / "var"),
+        "LALISA_IDENTITY_KEY": Fernet.generate_key().decode(),
+        "LALISA_MEDIA_DIR": str(work / "media"),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        # The WhatsApp channel talks to the local sandbox instead of Meta.
+        "WHATSAPP_VERIFY_TOKEN": "local-verify-token",
+        "WHATSAPP_APP_SECRET": "local-app-secret",
+        "WHATSAPP_ACCESS_TOKEN": "local-access-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+        "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
+        "SANDBOX_PORT": str(sandbox_port),
+        "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+        **(
+            {
+                "BACKOFFICE_HOST": "127.0.0.1",
+                "BACKOFFICE_PORT": str(backoffice_port),
+                "BACKOFFICE_INSECURE_COOKIES": "1",
+                "BACKOFFICE_PUBLIC_URL": backoffice_url,
+                "OUTBOX_POLL_SECONDS": OUTBOX_POLL_SECONDS,
+            }
+            if with_backoffice
+            else {}
+        ),
+        **(extra_env or {}),
+    }
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-m", "lalisa.migrate"], cwd=ROOT, env=env, check=True
+    )
+    commands = {
+        "sandbox": [str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
+        "actions": [
+            str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk",
+            "--actions", "actions", "--port", str(action_port),
+        ],
+        "rasa": [
+            str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model),
+            "--interface", "127.0.0.1", "--port", str(rasa_port),
+            "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
+        ],
+    }  # fmt: skip
+    health: dict[str, str | None] = {
+        "sandbox": f"http://127.0.0.1:{sandbox_port}/health",
+        "actions": f"http://127.0.0.1:{action_port}/health",
+        "rasa": f"http://127.0.0.1:{rasa_port}/",
+    }
+    if with_backoffice:
+        python = str(ROOT / ".venv/bin/python")
+        commands["backoffice"] = [python, "-m", "backoffice"]
+        commands["worker"] = [python, "-m", "lalisa.notifications.worker"]
+        health["backoffice"] = f"{backoffice_url}/health"
+        health["worker"] = None  # no HTTP port: ready once it logs that it started
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    with ExitStack() as logs:
+        try:
+            for name, command in commands.items():
+                log = logs.enter_context((work / f"{name}.log").open("wb"))
+                processes[name] = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            for name, process in processes.items():
+                url = health[name]
+                if url is None:
+                    wait_log(WORKER_STARTED, process, work / f"{name}.log")
+                else:
+                    wait_http(url, process, work / f"{name}.log")
+            yield Stack(
+                rasa_url=f"http://127.0.0.1:{rasa_port}",
+                sandbox_url=f"http://127.0.0.1:{sandbox_port}",
+                database_url=database_url,
+                env=env,
+                log_dir=work,
+                backoffice_url=backoffice_url if with_backoffice else None,
+            )
+        finally:
+            for process in processes.values():
+                process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()

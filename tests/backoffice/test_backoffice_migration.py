@@ -1,0 +1,52 @@
+"""Revision 0003_backoffice: chained after 0002_whatsapp, creates and drops its tables."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from lalisa.backoffice_models import AuditLog, BackofficeSession, User
+from lalisa.db import alembic_config, create_engine_for_url, migrate
+
+BACKOFFICE_TABLES = {"users", "backoffice_sessions", "audit_log"}
+
+
+def _tables(url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_engine_for_url(url, null_pool=True)
+        try:
+            async with engine.connect() as connection:
+                return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_models_name_the_migrated_tables() -> None:
+    assert {User.__tablename__, BackofficeSession.__tablename__, AuditLog.__tablename__} == (
+        BACKOFFICE_TABLES
+    )
+
+
+def test_revision_is_chained_after_the_whatsapp_tables() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    revision = script.get_revision("0003_backoffice")
+    assert revision is not None
+    assert revision.down_revision == "0002_whatsapp"
+
+
+def test_upgrade_and_downgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bo.db'}"
+    migrate(url, "0002_whatsapp")
+    assert _tables(url) & BACKOFFICE_TABLES == set()
+    migrate(url, "0003_backoffice")
+    assert BACKOFFICE_TABLES <= _tables(url)
+    command.downgrade(alembic_config(url), "0002_whatsapp")
+    assert _tables(url) & BACKOFFICE_TABLES == set()
+    migrate(url)
+    assert BACKOFFICE_TABLES <= _tables(url)

@@ -1,0 +1,382 @@
+"""Fixtures for the WhatsApp channel tests (run in .venv-rasa).
+
+* ``db_url``: a SQLite database created by the real Alembic upgrade (``.venv``), or,
+  until the project's Alembic environment exists, by running the ``0002_whatsapp``
+  revision's own ``upgrade()`` through Alembic operations in ``.venv``.
+* ``graph``: the sandbox's fake Graph API on a free local port.
+* ``make_channel``: the channel served by Rasa's ``configure_app`` on a free port,
+  with a recording agent instead of a trained model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from sanic import Sanic
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from lalisa_rasa.channels.config import WhatsAppSettings  # noqa: E402
+from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
+from lalisa_rasa.channels.media import MediaDownloader  # noqa: E402
+from lalisa_rasa.channels.signature import sign  # noqa: E402
+from lalisa_rasa.channels.store import WhatsAppStore  # noqa: E402
+from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: E402
+from sandbox.config import SandboxSettings  # noqa: E402
+from sandbox.fake_graph import SandboxState  # noqa: E402
+from tests.channel.payloads import PNID, to_bytes  # noqa: E402
+
+Sanic.test_mode = True  # several apps named "rasa_core_no_api" in one process
+
+APP_PYTHON = REPO / ".venv" / "bin" / "python"
+MIGRATION = REPO / "lalisa" / "migrations" / "versions" / "0002_whatsapp.py"
+SECRET = "test-app-secret"
+PREVIOUS_SECRET = "old-app-secret"
+TOKEN = "test-access-token"
+VERIFY = "test-verify-token"
+
+_RUN_REVISION = r"""
+import importlib.util, sys
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+spec = importlib.util.spec_from_file_location("rev_0002", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+assert module.revision == "0002_whatsapp" and module.down_revision == "0001_initial"
+engine = sa.create_engine("sqlite:///" + sys.argv[2])
+with engine.begin() as conn:
+    with Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
+"""
+
+
+def _alembic_ini() -> Path | None:
+    for candidate in (REPO / "alembic.ini", REPO / "lalisa" / "migrations" / "alembic.ini"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _has_initial_revision() -> bool:
+    versions = REPO / "lalisa" / "migrations" / "versions"
+    return any(
+        "0001_initial"
+        in path.read_text(encoding="utf-8", errors="ignore").split("down_revision")[0]
+        for path in versions.glob("*.py")
+        if path.name != MIGRATION.name
+    )
+
+
+def build_database(path: Path) -> str:
+    """Creates the WhatsApp tables in a new SQLite file with the migration code.
+
+    Args:
+        path: Database file to create.
+
+    Returns:
+        How it was built (``alembic upgrade head`` or ``revision 0002 upgrade()``).
+    """
+    if not APP_PYTHON.exists():
+        pytest.fail(f"{APP_PYTHON} is missing: the app virtualenv is needed to run the migration")
+    ini = _alembic_ini()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{path}",
+        # keep lalisa.settings away from the developer's .env and var/ (it may write a key)
+        "LALISA_ENV_FILE": "",
+        "LALISA_VAR_DIR": str(path.parent / "var"),
+    }
+    if ini is not None and _has_initial_revision():
+        proc = subprocess.run(
+            [str(APP_PYTHON), "-m", "alembic", "-c", str(ini), "upgrade", "head"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        how = "alembic upgrade head"
+    else:
+        proc = subprocess.run(
+            [str(APP_PYTHON), "-c", _RUN_REVISION, str(MIGRATION), str(path)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        how = "revision 0002_whatsapp upgrade()"
+    if proc.returncode != 0:
+        pytest.fail(f"{how} failed:\n{proc.stdout}\n{proc.stderr}")
+    with sqlite3.connect(path) as conn:
+        names = {
+            row[0] for row in conn.execute("select name from sqlite_master where type='table'")
+        }
+    missing = {"whatsapp_inbound_messages", "whatsapp_outbound_messages"} - names
+    if missing:
+        pytest.fail(f"{how} did not create {sorted(missing)} in {path}")
+    return how
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated database per test session, copied for each test."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    build_database(path)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_leftover_sqlite_threads() -> Iterator[None]:
+    """Safety net: stops aiosqlite worker threads left open at the end of the session.
+
+    They are not daemons; one left open (e.g. by a failing test's kept traceback) would keep
+    the test process alive forever.
+    """
+    yield
+    import threading
+
+    from aiosqlite import core
+
+    for thread in threading.enumerate():
+        if getattr(thread, "_target", None) is core._connection_worker_thread:
+            queue = thread._args[0]  # type: ignore[attr-defined]
+            queue.put_nowait((None, lambda: core._STOP_RUNNING_SENTINEL))
+
+
+@pytest_asyncio.fixture
+async def open_store() -> AsyncIterator[Callable[[str], WhatsAppStore]]:
+    """Factory of stores that are all closed after the test."""
+    stores: list[WhatsAppStore] = []
+
+    def factory(url: str) -> WhatsAppStore:
+        stores.append(WhatsAppStore(url))
+        return stores[-1]
+
+    yield factory
+    for store in stores:
+        await store.close()
+
+
+@pytest.fixture
+def db_url(db_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of the migrated database for one test."""
+    target = tmp_path / "lalisa.db"
+    shutil.copyfile(db_template, target)
+    return f"sqlite:///{target}"
+
+
+def free_socket() -> socket.socket:
+    """A bound listening socket on a free local port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@dataclass
+class FakeGraphServer:
+    """The sandbox served on a local port."""
+
+    url: str
+    state: SandboxState
+    settings: SandboxSettings
+    app: web.Application
+
+    def connect(self, webhook_url: str, status_webhooks: bool = True) -> None:
+        """Points the simulator (and status webhooks) at a channel's webhook URL."""
+        settings = replace(self.settings, webhook_url=webhook_url, status_webhooks=status_webhooks)
+        self.settings = settings
+        self.app[SIMULATOR_KEY].settings = settings
+        self.app[GRAPH_KEY].settings = settings
+
+    async def fail(self, **failure: Any) -> None:
+        """Queues an injected failure through the control endpoint."""
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{self.url}/_sandbox/fail", json=failure) as resp:
+                assert resp.status == 200
+
+    def sent(self, kind: str = "message") -> list[dict[str, Any]]:
+        """Recorded Graph requests of one kind."""
+        return [r for r in self.state.requests if r["kind"] == kind]
+
+
+async def start_graph(
+    webhook_url: str = "http://127.0.0.1:9/none", status_webhooks: bool = False
+) -> Any:
+    """Starts the sandbox app; returns ``(server, runner)``."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    settings = SandboxSettings(
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        webhook_url=webhook_url,
+        app_secret=SECRET,
+        access_token=TOKEN,
+        phone_number_id=PNID,
+        status_webhooks=status_webhooks,
+    )
+    app = build_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.SockSite(runner, sock)
+    await site.start()
+    return FakeGraphServer(f"http://127.0.0.1:{port}", app[STATE_KEY], settings, app), runner
+
+
+@pytest_asyncio.fixture
+async def graph() -> AsyncIterator[FakeGraphServer]:
+    """The fake Graph API (sandbox) on a free port."""
+    server, runner = await start_graph()
+    yield server
+    await runner.cleanup()
+
+
+def settings_for(graph_url: str, db: str, media_dir: Path, **overrides: Any) -> WhatsAppSettings:
+    """Channel settings pointing at the fake Graph API."""
+    values: dict[str, Any] = dict(
+        verify_token=VERIFY,
+        app_secrets=(SECRET, PREVIOUS_SECRET),
+        access_token=TOKEN,
+        phone_number_id=PNID,
+        api_base_url=graph_url,
+        api_version="v23.0",
+        database_url=db,
+        media_dir=media_dir,
+    )
+    values.update(overrides)
+    return WhatsAppSettings(**values)
+
+
+def fast_graph_client(settings: WhatsAppSettings, **kwargs: Any) -> GraphClient:
+    """A Graph client with millisecond backoff and short timeouts."""
+    options: dict[str, Any] = dict(
+        backoff_base=0.005,
+        timeout=aiohttp.ClientTimeout(total=1.0, connect=0.5),
+    )
+    options.update(kwargs)
+    return GraphClient(
+        settings.api_base_url,
+        settings.api_version,
+        settings.phone_number_id,
+        settings.access_token,
+        **options,
+    )
+
+
+@dataclass
+class RecordingAgent:
+    """Stands in for ``app.ctx.agent``: records messages, optionally replies."""
+
+    messages: list[Any] = field(default_factory=list)
+    reply: Callable[[Any], Awaitable[None]] | None = None
+
+    async def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+        if self.reply is not None:
+            await self.reply(message)
+
+
+@dataclass
+class ChannelServer:
+    """The channel served by Rasa's Sanic app on a local port."""
+
+    url: str
+    channel: Any
+    agent: RecordingAgent
+    server: Any
+    session: aiohttp.ClientSession
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/whatsapp/webhook"
+
+    async def post(
+        self,
+        payload: Any,
+        secret: str | None = SECRET,
+        body: bytes | None = None,
+        signature: str | None = None,
+    ) -> aiohttp.ClientResponse:
+        """Posts a (signed) webhook and returns the response (body already read)."""
+        raw = body if body is not None else to_bytes(payload)
+        headers = {"Content-Type": "application/json"}
+        if signature is not None:
+            headers["X-Hub-Signature-256"] = signature
+        elif secret is not None:
+            headers["X-Hub-Signature-256"] = sign(raw, secret)
+        async with self.session.post(self.webhook, data=raw, headers=headers) as resp:
+            await resp.read()
+            return resp
+
+    async def settle(self) -> None:
+        """Waits until the channel finished its background work."""
+        await asyncio.sleep(0)
+        await self.channel.drain(timeout=10)
+
+    async def stop(self) -> None:
+        await self.session.close()
+        await self.server.before_stop()
+        await self.server.close()
+        await self.server.after_stop()
+
+
+@pytest_asyncio.fixture
+async def make_channel(
+    db_url: str, tmp_path: Path, graph: FakeGraphServer
+) -> AsyncIterator[Callable[..., Awaitable[ChannelServer]]]:
+    """Factory of channel servers (keyword arguments override the settings)."""
+    from rasa.core.run import configure_app
+
+    from lalisa_rasa.channels.whatsapp import WhatsAppInput
+
+    servers: list[ChannelServer] = []
+
+    async def factory(**overrides: Any) -> ChannelServer:
+        recover = overrides.pop("recover_on_start", False)
+        settings = settings_for(
+            graph.url, overrides.pop("database_url", db_url), tmp_path / "media", **overrides
+        )
+        client = fast_graph_client(settings)
+        channel = WhatsAppInput(
+            settings,
+            graph=client,
+            store=WhatsAppStore(settings.database_url),
+            media=MediaDownloader(client, settings.media_dir),
+            recover_on_start=recover,
+        )
+        app = configure_app([channel], enable_api=False)
+        agent = RecordingAgent()
+        app.ctx.agent = agent
+        sock = free_socket()
+        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        port = sock.getsockname()[1]
+        running = ChannelServer(
+            f"http://127.0.0.1:{port}", channel, agent, server, aiohttp.ClientSession()
+        )
+        servers.append(running)
+        return running
+
+    yield factory
+    for running in servers:
+        await running.stop()

@@ -1,0 +1,233 @@
+"""Output channel tests against the sandbox's fake Graph API on a local port."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest_asyncio
+
+from lalisa_rasa.channels.render import render_choices, split_text, text_length
+from lalisa_rasa.channels.store import WhatsAppStore
+from lalisa_rasa.channels.whatsapp import MenuMemory, WhatsAppOutput, recipient_fields
+from tests.channel.conftest import FakeGraphServer, fast_graph_client, settings_for
+from tests.channel.payloads import CITIZEN
+
+
+@pytest_asyncio.fixture
+async def output(graph: FakeGraphServer, db_url: str, tmp_path: Path) -> Any:
+    settings = settings_for(graph.url, db_url, tmp_path / "media")
+    client = fast_graph_client(settings)
+    store = WhatsAppStore(db_url)
+    channel = WhatsAppOutput(client, store, MenuMemory())
+    yield channel
+    await client.close()
+    await store.close()
+
+
+def bodies(graph: FakeGraphServer) -> list:
+    return [r["json"] for r in graph.sent()]
+
+
+def buttons(count: int, title: str = "Pilihan {n}", payload: str = '/choose{{"n": {n}}}') -> list:
+    return [
+        {"title": title.format(n=n), "payload": payload.format(n=n)} for n in range(1, count + 1)
+    ]
+
+
+# ------------------------------------------------------------------- rendering
+
+
+def test_split_text_keeps_every_word_and_respects_the_limit() -> None:
+    paragraph = (
+        "Laporan Anda sudah kami terima dan akan segera ditindaklanjuti oleh petugas. " * 30
+    ).strip()
+    text = "\n\n".join([paragraph] * 4) + " 👍" * 50
+    parts = split_text(text)
+    assert len(parts) > 1
+    assert all(text_length(p) <= 4096 for p in parts)
+    assert " ".join(" ".join(parts).split()) == " ".join(text.split())
+    assert split_text("pendek") == ["pendek"]
+    no_spaces = "x" * 9000
+    assert [len(p) for p in split_text(no_spaces)] == [4096, 4096, 808]
+
+
+def test_render_picks_buttons_list_or_numbered_menu() -> None:
+    assert render_choices("Lanjut?", buttons(3)).kind == "buttons"
+    assert render_choices("Pilih", buttons(4)).kind == "list"
+    assert render_choices("Pilih", buttons(10)).kind == "list"
+    assert render_choices("Pilih", buttons(11)).kind == "menu"
+    assert render_choices("Pilih", buttons(2, title="Kategori pilihan nomor {n}")).kind == "list"
+    assert (
+        render_choices("Pilih", buttons(2, title="Judul yang sangat panjang sekali {n}")).kind
+        == "menu"
+    )
+    long_payload = '/x{{"d": "' + "a" * 250 + '{n}"}}'
+    assert render_choices("Pilih", buttons(2, payload=long_payload)).kind == "menu"
+    assert render_choices("", []).kind == "text"
+    menu = render_choices("Pilih kategori:", buttons(12))
+    body = menu.bodies[0]["text"]["body"]
+    assert body.startswith("Pilih kategori:") and "\n12. Pilihan 12" in body
+    assert menu.menu[11] == '/choose{"n": 12}'
+
+
+def test_recipient_fields() -> None:
+    assert recipient_fields("6281234567890") == {"to": "+6281234567890"}
+    assert recipient_fields("081234567890") == {"to": "+6281234567890"}
+    assert recipient_fields("ID.13491208655302741918") == {"recipient": "ID.13491208655302741918"}
+
+
+# -------------------------------------------------------------------- sending
+
+
+async def test_long_text_is_split_and_accepted(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    text = ("Satpol PP Kabupaten Balangan menerima laporan Anda. " * 100).strip()
+    await output.send_text_message(CITIZEN, text)
+    sent = bodies(graph)
+    assert len(sent) == 2
+    assert all(b["type"] == "text" and len(b["text"]["body"]) <= 4096 for b in sent)
+    assert sent[0]["to"] == "+" + CITIZEN and sent[0]["messaging_product"] == "whatsapp"
+
+
+async def test_buttons_become_reply_buttons(output: WhatsAppOutput, graph: FakeGraphServer) -> None:
+    await output.send_response(
+        CITIZEN,
+        {
+            "text": "Apakah data sudah benar?",
+            "buttons": [
+                {"title": "Ya", "payload": "/affirm"},
+                {"title": "Ubah", "payload": "/deny"},
+            ],
+        },
+    )
+    [body] = bodies(graph)
+    assert body["type"] == "interactive"
+    assert body["interactive"]["type"] == "button"
+    assert [b["reply"]["id"] for b in body["interactive"]["action"]["buttons"]] == [
+        "/affirm",
+        "/deny",
+    ]
+
+
+async def test_many_buttons_become_a_list(output: WhatsAppOutput, graph: FakeGraphServer) -> None:
+    await output.send_text_with_buttons(CITIZEN, "Jenis pengaduan:", buttons(7))
+    [body] = bodies(graph)
+    assert body["interactive"]["type"] == "list"
+    rows = body["interactive"]["action"]["sections"][0]["rows"]
+    assert len(rows) == 7 and rows[0]["id"] == '/choose{"n": 1}'
+
+
+async def test_over_limit_degrades_to_numbered_text_and_number_maps_back(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await output.send_text_with_buttons(CITIZEN, "Pilih kategori:", buttons(15))
+    [body] = bodies(graph)
+    assert body["type"] == "text" and "15. Pilihan 15" in body["text"]["body"]
+    assert output.menus.resolve(CITIZEN, "3") == '/choose{"n": 3}'
+    assert output.menus.resolve(CITIZEN, "3") is None  # consumed
+
+
+async def test_location_request_and_custom_payloads(
+    output: WhatsAppOutput, graph: FakeGraphServer, tmp_path: Path
+) -> None:
+    await output.send_custom_json(
+        CITIZEN, {"type": "location_request", "text": "Kirim lokasi kejadian"}
+    )
+    await output.send_custom_json(
+        CITIZEN,
+        {"type": "template", "template": {"name": "pengaduan_selesai", "language": {"code": "id"}}},
+    )
+    photo = tmp_path / "bukti.jpg"
+    photo.write_bytes(b"\xff\xd8\xff" + b"1" * 100)
+    await output.send_custom_json(
+        CITIZEN, {"type": "image", "path": str(photo), "caption": "Hasil penanganan"}
+    )
+    await output.send_image_url(CITIZEN, "https://example.org/foto.jpg")
+    sent = bodies(graph)
+    assert sent[0]["interactive"]["type"] == "location_request_message"
+    assert sent[0]["interactive"]["action"] == {"name": "send_location"}
+    assert sent[1]["type"] == "template"
+    assert sent[2]["type"] == "image" and sent[2]["image"]["caption"] == "Hasil penanganan"
+    assert sent[2]["image"]["id"] in graph.state.media
+    assert sent[3]["image"] == {"link": "https://example.org/foto.jpg"}
+    assert len(graph.sent("upload")) == 1
+
+
+async def test_retry_on_throughput_limit_then_success(
+    output: WhatsAppOutput, graph: FakeGraphServer, db_url: str
+) -> None:
+    await graph.fail(status=400, code=130429, count=2)
+    await output.send_text_message(CITIZEN, "Halo")
+    assert len(graph.sent()) == 3
+    [row] = await output.store.outbound_rows()
+    assert row["status"] == "accepted" and row["attempts"] == 3 and row["wamid"]
+
+
+async def test_retry_on_pair_rate_limit_and_5xx(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await graph.fail(status=400, code=131056, count=1)
+    await graph.fail(status=503, count=1)
+    await graph.fail(status=500, code=131000, count=1)
+    await output.send_text_message(CITIZEN, "Halo")
+    assert len(graph.sent()) == 4
+    [row] = await output.store.outbound_rows()
+    assert row["status"] == "accepted" and row["attempts"] == 4
+
+
+async def test_retry_after_timeout(output: WhatsAppOutput, graph: FakeGraphServer) -> None:
+    await graph.fail(delay=1.5, status=200, count=1)  # the client gives up after 1 s
+    await output.send_text_message(CITIZEN, "Halo")
+    [row] = await output.store.outbound_rows()
+    assert row["status"] == "accepted" and row["attempts"] == 2
+
+
+async def test_no_retry_on_a_permanent_error_and_failure_recorded(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await graph.fail(status=400, code=131047, count=5)
+    await output.send_text_message(CITIZEN, "Halo")
+    assert len(graph.sent()) == 1
+    [row] = await output.store.outbound_rows()
+    assert row["status"] == "failed"
+    assert row["error_code"] == 131047
+    assert row["attempts"] == 1
+    assert "Re-engagement" in row["error_title"]
+
+
+async def test_retries_give_up_and_record_the_failure(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await graph.fail(status=400, code=130429, count=10)
+    await output.send_text_message(CITIZEN, "Halo")
+    assert len(graph.sent()) == 4
+    [row] = await output.store.outbound_rows()
+    assert row["status"] == "failed" and row["error_code"] == 130429 and row["attempts"] == 4
+
+
+async def test_invalid_payload_is_rejected_by_the_fake_like_meta(graph: FakeGraphServer) -> None:
+    body = {
+        "messaging_product": "whatsapp",
+        "to": "+62811",
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "x"},
+            "action": {
+                "buttons": [
+                    {"type": "reply", "reply": {"id": str(n), "title": f"B{n}"}} for n in range(4)
+                ]
+            },
+        },
+    }
+    async with aiohttp.ClientSession(
+        headers={"Authorization": "Bearer test-access-token"}
+    ) as session:
+        async with session.post(f"{graph.url}/v23.0/106540352242922/messages", json=body) as resp:
+            data = await resp.json()
+    assert resp.status == 400
+    assert data["error"]["code"] == 131009
+    assert data["error"]["error_data"]["messaging_product"] == "whatsapp"

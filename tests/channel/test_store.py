@@ -1,0 +1,201 @@
+"""Store tests: the migrated schema matches tables.py, statuses never downgrade, Redis dedupe."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from lalisa_rasa.channels.config import WhatsAppSettings, async_database_url
+from lalisa_rasa.channels.store import RedisDedupe, WhatsAppStore, utcnow
+from lalisa_rasa.channels.tables import inbound_messages, metadata
+from lalisa_rasa.channels.whatsapp import WhatsAppInput
+from tests.channel.conftest import SECRET, fast_graph_client, settings_for
+from tests.channel.payloads import CITIZEN, envelope, message, to_bytes, value
+
+
+@pytest_asyncio.fixture
+async def store(db_url: str) -> AsyncIterator[WhatsAppStore]:
+    instance = WhatsAppStore(db_url)
+    yield instance
+    await instance.close()
+
+
+def test_migrated_schema_matches_tables_module(db_url: str) -> None:
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        for table in metadata.sorted_tables:
+            columns = {row[1]: row for row in conn.execute(f"pragma table_info({table.name})")}
+            assert set(columns) == {c.name for c in table.columns}, table.name
+            for column in table.columns:
+                assert bool(columns[column.name][3]) == (
+                    not column.nullable or column.primary_key
+                ), column.name
+        unique_columns = [
+            [info[2] for info in conn.execute(f"pragma index_info('{row[1]}')")]
+            for row in conn.execute("pragma index_list(whatsapp_outbound_messages)")
+            if row[2]
+        ]
+        assert ["wamid"] in unique_columns
+
+
+def test_async_url_mapping() -> None:
+    assert async_database_url("sqlite:///var/x.db") == "sqlite+aiosqlite:///var/x.db"
+    assert async_database_url("postgresql://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
+    assert async_database_url("postgresql+asyncpg://h/db") == "postgresql+asyncpg://h/db"
+
+
+async def test_inbound_claim_is_idempotent(store: WhatsAppStore) -> None:
+    assert await store.log_inbound("wamid.1", CITIZEN, "text", int(time.time()), {"a": 1})
+    assert not await store.log_inbound("wamid.1", CITIZEN, "text", int(time.time()), {"a": 1})
+    results = await asyncio.gather(
+        *(store.log_inbound("wamid.2", CITIZEN, "text", None, None) for _ in range(5))
+    )
+    assert sorted(results) == [False, False, False, False, True]
+    await store.mark_inbound("wamid.1", "processed")
+    assert await store.inbound_status("wamid.1") == "processed"
+    assert await store.inbound_status("wamid.nope") is None
+
+
+async def test_prune_keeps_at_least_the_dedupe_window(store: WhatsAppStore) -> None:
+    await store.log_inbound("wamid.old", CITIZEN, "text", None, None)
+    await store.log_inbound("wamid.new", CITIZEN, "text", None, None)
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            inbound_messages.update()
+            .where(inbound_messages.c.wamid == "wamid.old")
+            .values(received_at=utcnow() - timedelta(days=40))
+        )
+    assert await store.prune_inbound(timedelta(seconds=1)) == 1  # 1 s is raised to 8 days
+    assert await store.inbound_status("wamid.new") == "received"
+
+
+async def test_status_is_monotonic_and_failed_keeps_its_error(store: WhatsAppStore) -> None:
+    await store.record_outbound(
+        recipient=CITIZEN,
+        kind="text",
+        summary="Halo",
+        wamid="wamid.o1",
+        status="accepted",
+        attempts=1,
+    )
+    assert await store.apply_status("wamid.o1", "read")
+    assert not await store.apply_status("wamid.o1", "delivered")
+    assert not await store.apply_status("wamid.o1", "failed", error_code=131026)
+    await store.record_outbound(
+        recipient=CITIZEN,
+        kind="text",
+        summary="Halo",
+        wamid="wamid.o2",
+        status="accepted",
+        attempts=1,
+    )
+    assert await store.apply_status("wamid.o2", "sent")
+    assert await store.apply_status(
+        "wamid.o2", "failed", error_code=131026, error_title="undeliverable"
+    )
+    rows = {r["wamid"]: r for r in await store.outbound_rows()}
+    assert rows["wamid.o1"]["status"] == "read" and rows["wamid.o1"]["error_code"] is None
+    assert rows["wamid.o2"]["status"] == "failed" and rows["wamid.o2"]["error_code"] == 131026
+    assert not await store.apply_status("wamid.o2", "deleted")
+
+
+async def test_status_before_record_is_merged(store: WhatsAppStore) -> None:
+    assert await store.apply_status("wamid.early", "delivered", recipient=CITIZEN)
+    await store.record_outbound(
+        recipient=CITIZEN,
+        kind="buttons",
+        summary="[button] Lanjut?",
+        wamid="wamid.early",
+        status="accepted",
+        attempts=2,
+    )
+    [row] = await store.outbound_rows()
+    assert row["status"] == "delivered" and row["kind"] == "buttons" and row["attempts"] == 2
+
+
+# ---------------------------------------------------------------------- Redis
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+async def test_redis_dedupe_claims_once_with_ttl(redis_url: str) -> None:
+    dedupe = RedisDedupe(redis_url, prefix="test:dedupe:")
+    try:
+        assert await dedupe.claim("wamid.r1")
+        assert not await dedupe.claim("wamid.r1")
+        ttl = await dedupe.client.ttl("test:dedupe:wamid.r1")
+        assert ttl > 7 * 24 * 3600
+    finally:
+        await dedupe.close()
+
+
+async def test_channel_with_redis_dedupes_across_instances(
+    redis_url: str, db_url: str, graph: Any, tmp_path: Path, open_store: Any
+) -> None:
+    from tests.channel.conftest import RecordingAgent
+
+    agent = RecordingAgent()
+    body = to_bytes(envelope(value([message("text")])))
+    from lalisa_rasa.channels.signature import sign
+
+    for _ in range(2):  # two channel instances (restart, or a second worker)
+        settings: WhatsAppSettings = settings_for(
+            graph.url, db_url, tmp_path / "m", redis_url=redis_url
+        )
+        channel = WhatsAppInput(settings, graph=fast_graph_client(settings), recover_on_start=False)
+        channel._on_new_message = agent.handle_message
+        for _ in range(2):
+            response = await channel.handle_delivery(body, sign(body, SECRET))
+            assert response.status == 200
+        await channel.close()
+    assert len(agent.messages) == 1
+    store = open_store(db_url)
+    assert await store.inbound_status(agent.messages[0].message_id) == "processed"
