@@ -334,9 +334,11 @@ def build_message(data: dict[str, Any]) -> dict[str, Any] | None:
         except (KeyError, TypeError, ValueError):
             return None
         location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        # ``name`` of the request is the sender's profile name; the pin's own
+        # place label and address come in ``location_name``/``location_address``.
         for key in ("name", "address"):
-            if data.get(key):
-                location[key] = str(data[key])
+            if data.get(f"location_{key}"):
+                location[key] = str(data[f"location_{key}"])
         message = {"type": "location", "location": location}
     elif kind == "sticker":
         message = {

@@ -396,8 +396,8 @@ async function sendLocation() {
   $("map-sheet").hidden = true;
   await send("location", {
     latitude, longitude,
-    name: $("loc-name").value.trim() || undefined,
-    address: $("loc-address").value.trim() || undefined,
+    location_name: $("loc-name").value.trim() || undefined,
+    location_address: $("loc-address").value.trim() || undefined,
     context_id: state.contextFor || undefined,
   });
 }

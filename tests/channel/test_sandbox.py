@@ -99,7 +99,7 @@ async def test_simulated_citizen_conversation(
             "kind": "location",
             "latitude": -2.3251,
             "longitude": 115.4726,
-            "name": "Pasar Paringin",
+            "location_name": "Pasar Paringin",
         }
         async with session.post(send, json=pin) as resp:
             assert (await resp.json())["webhook_status"] == 200

@@ -76,9 +76,12 @@ class Phone:
                 return
         raise AssertionError(f"no choice {title!r} in {self.last_messages}")
 
-    def location(self, latitude: float, longitude: float) -> None:
-        """Shares a location pin."""
-        self._send({"kind": "location", "latitude": latitude, "longitude": longitude})
+    def location(self, latitude: float, longitude: float, place: str | None = None) -> None:
+        """Shares a location pin, optionally labelled with a place name."""
+        pin: dict[str, Any] = {"kind": "location", "latitude": latitude, "longitude": longitude}
+        if place:
+            pin["location_name"] = place
+        self._send(pin)
 
     def photo(self, content: bytes, caption: str = "") -> None:
         """Attaches a JPEG photo."""
