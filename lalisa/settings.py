@@ -78,6 +78,8 @@ class Settings:
         whatsapp_template_language: Language code of the templates (``id``).
         outbox_poll_seconds: Seconds the notification worker waits between polls.
         outbox_max_attempts: Send attempts per notification before it is marked failed.
+        tracker_database_url: Where Rasa keeps its conversation trackers (read-only for the
+            back office); resolved like ``lalisa_rasa.config.tracker_database_url()``.
     """
 
     database_url: str
@@ -106,6 +108,7 @@ class Settings:
     whatsapp_template_language: str = DEFAULT_WHATSAPP_TEMPLATE_LANGUAGE
     outbox_poll_seconds: float = DEFAULT_OUTBOX_POLL_SECONDS
     outbox_max_attempts: int = DEFAULT_OUTBOX_MAX_ATTEMPTS
+    tracker_database_url: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -125,7 +128,7 @@ class Settings:
             value = getattr(self, name)
             if name in hidden:
                 shown = "'***'" if value else "''"
-            elif name in {"database_url", "redis_url"} and value:
+            elif name in {"database_url", "redis_url", "tracker_database_url"} and value:
                 shown = repr(_mask_url_password(str(value)))
             else:
                 shown = repr(value)
@@ -206,6 +209,16 @@ def _resolve_database_url(raw: str, var_dir: Path) -> str:
         if not rest.startswith(":memory:") and not rest.startswith("file:"):
             return f"{scheme}:///{(REPO_ROOT / rest).resolve()}"
     return raw
+
+
+def _resolve_tracker_database_url(explicit: str, database_url: str, var_dir: Path) -> str:
+    # Same precedence as lalisa_rasa.config.tracker_database_url(): an explicit URL, else a
+    # PostgreSQL DATABASE_URL (Rasa owns its ``events`` table there), else SQLite of its own.
+    if explicit:
+        return _resolve_database_url(explicit, var_dir)
+    if database_url.startswith(("postgres://", "postgresql")):
+        return database_url
+    return f"sqlite:///{var_dir / 'tracker.db'}"
 
 
 def _validate_fernet_key(key: str, source: str) -> str:
@@ -351,6 +364,9 @@ def load_settings(
             _parse_positive_number(
                 env, "OUTBOX_MAX_ATTEMPTS", DEFAULT_OUTBOX_MAX_ATTEMPTS, integer=True
             )
+        ),
+        tracker_database_url=_resolve_tracker_database_url(
+            _get(env, "TRACKER_DATABASE_URL"), _get(env, "DATABASE_URL"), var_dir
         ),
     )
 

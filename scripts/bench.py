@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ async def bench_ack(stack: Stack, rate: int, seconds: int) -> dict[str, Any]:
         async def one(index: int) -> None:
             # Many senders, few messages each, like a busy evening.
             phone = f"6289{index % 500:09d}"
-            raw, headers = delivery(stack, phone, f"wamid.BENCH-ACK-{index}", "halo")
+            raw, headers = delivery(stack, phone, f"wamid.BENCH-{run_id}-{index}", "halo")
             started = time.perf_counter()
             try:
                 response = await client.post(url, content=raw, headers=headers)
@@ -89,6 +90,8 @@ async def bench_ack(stack: Stack, rate: int, seconds: int) -> dict[str, Any]:
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         tasks = []
+        # Message ids are unique per run: Redis remembers ids for days.
+        run_id = uuid.uuid4().hex[:12]
         start = time.perf_counter()
         for index in range(rate * seconds):
             due = start + index / rate

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
+from backoffice.conversations import ConversationExcerpt, conversation_excerpt
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
@@ -88,6 +89,8 @@ Dispatcher = Annotated[User, Depends(require_roles(*DISPATCH_ROLES))]
 MediaViewer = Annotated[User, Depends(require_roles(*MEDIA_ROLES))]
 
 FormText = Annotated[str, Form(max_length=20_000)]
+CONVERSATION_ROLES: Final = frozenset(DECIDE_ROLES)
+"""Who sees the conversation excerpt (the citizen may have typed their name): not pimpinan."""
 PAGE_SIZE = 50
 INLINE_MEDIA_TYPES = frozenset(
     {
@@ -358,6 +361,9 @@ async def _ticket_page(
         trc = await trc_officers(db)
         contacts = await officer_contacts(db, [officer.id for officer in trc])
         officers = [(officer, officer.id in contacts) for officer in trc]
+    conversation: ConversationExcerpt | None = None
+    if user.role in CONVERSATION_ROLES:
+        conversation = await conversation_excerpt(db, ticket)
     return render(
         request,
         "tickets/ticket.html",
@@ -378,6 +384,7 @@ async def _ticket_page(
             "identity": identity,
             "form": form or {},
             "failed_status": OutboxStatus.FAILED,
+            "conversation": conversation,
         },
         status_code=status_code,
     )

@@ -13,6 +13,7 @@ import hmac
 import json
 import re
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -147,7 +148,9 @@ def test_redelivered_message_gets_one_reply(stack: Stack) -> None:
     """The same message id delivered three times is answered once; a bad signature is refused."""
     phone = Phone(stack.sandbox_url, "6281234500202")
     url = f"{stack.rasa_url}/webhooks/whatsapp/webhook"
-    raw, signature = signed_text_webhook(stack, phone.number, "wamid.E2E-REDELIVERY-1", "halo")
+    # A fresh id per run: Redis keeps dedupe keys for days, across test runs.
+    wamid = f"wamid.E2E-REDELIVERY-{uuid.uuid4().hex}"
+    raw, signature = signed_text_webhook(stack, phone.number, wamid, "halo")
     for _ in range(3):
         response = httpx.post(
             url,
