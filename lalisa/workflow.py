@@ -1149,6 +1149,28 @@ async def _dispatch_ticket_locked(
     return ticket
 
 
+async def _record_trc_step(
+    session: AsyncSession,
+    ticket: Ticket,
+    dispatch: Dispatch,
+    event_type: str,
+    action: str,
+    actor: str,
+    now: datetime,
+) -> TicketEvent:
+    """Bumps the ticket and logs one TRC step as a ticket event and an audit entry."""
+    _bump(ticket, now)
+    entry = await _event(session, ticket, event_type, actor, None, now)
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target=_target(ticket),
+        detail={"dispatch": dispatch.id},
+    )
+    return entry
+
+
 async def mark_departed(
     session: AsyncSession,
     dispatch: Dispatch,
@@ -1179,16 +1201,9 @@ async def mark_departed(
     dispatch.departed_at = now
     if dispatch.status is DispatchStatus.DITUGASKAN:
         dispatch.status = DispatchStatus.BERANGKAT
-    _bump(ticket, now)
-    entry = await _event(session, ticket, "trc_departed", actor, None, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_TRC_DEPARTED,
-        target=_target(ticket),
-        detail={"dispatch": dispatch.id},
+    return await _record_trc_step(
+        session, ticket, dispatch, "trc_departed", audit.TICKET_TRC_DEPARTED, actor, now
     )
-    return entry
 
 
 async def mark_arrived(
@@ -1224,16 +1239,9 @@ async def mark_arrived(
     dispatch.status = DispatchStatus.TIBA
     if ticket.on_site_at is None:
         ticket.on_site_at = now
-    _bump(ticket, now)
-    entry = await _event(session, ticket, "trc_arrived", actor, None, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_TRC_ARRIVED,
-        target=_target(ticket),
-        detail={"dispatch": dispatch.id},
+    return await _record_trc_step(
+        session, ticket, dispatch, "trc_arrived", audit.TICKET_TRC_ARRIVED, actor, now
     )
-    return entry
 
 
 async def file_field_report(
