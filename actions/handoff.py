@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.tickets import utcnow
+from actions.tickets import office_settings, utcnow
 from lalisa.office_hours import (
     describe_office_hours,
     format_when,
@@ -32,13 +32,16 @@ class ActionRequestHuman(Action):
     ) -> list[EventType]:
         """Tells the citizen when an admin will reply."""
         now = utcnow()
+        office = await office_settings()
         logger.info("A citizen asked for a person")
-        if is_office_open(now):
+        if is_office_open(now, settings=office):
             dispatcher.utter_message(response="utter_human_requested_in_hours")
         else:
             dispatcher.utter_message(
                 response="utter_human_requested_out_of_hours",
-                office_hours=describe_office_hours(),
-                next_opening=format_when(next_office_opening(now)),
+                office_hours=describe_office_hours(settings=office),
+                next_opening=format_when(
+                    next_office_opening(now, settings=office), settings=office
+                ),
             )
         return []

@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from lalisa.dialect import is_banjar
 from lalisa.office_hours import describe_office_hours
+from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import get_settings
 
 
@@ -40,9 +41,10 @@ class ActionTellServiceHours(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Utters the configured office hours."""
+        """Utters the office hours in force (edited on the settings page, else configured)."""
+        office = (await load_effective_settings()).app_settings()
         dispatcher.utter_message(
-            response="utter_service_hours", office_hours=describe_office_hours()
+            response="utter_service_hours", office_hours=describe_office_hours(settings=office)
         )
         return []
 
@@ -58,7 +60,7 @@ class ActionTellOfficeContact(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Utters address and phone; an unknown phone is said to be unknown."""
-        settings = get_settings()
+        settings = (await load_effective_settings()).app_settings()
         phone_line = _render(
             domain,
             "utter_office_phone_known" if settings.office_phone else "utter_office_phone_unknown",

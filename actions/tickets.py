@@ -21,6 +21,8 @@ from lalisa.office_hours import (
     is_office_open,
     next_office_opening,
 )
+from lalisa.runtime_settings import load_effective_settings
+from lalisa.settings import Settings
 from lalisa.spool import SubmissionDeferred, submit_or_spool
 from lalisa.tickets import ComplaintDraft, record_pending_media
 from lalisa.timeparse import parse_incident_time
@@ -239,7 +241,7 @@ class ValidateComplaintForm(FormValidationAction):
             "location_desa": place.desa,
         }
 
-    def validate_incident_time(
+    async def validate_incident_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Keeps the time as typed, and its parsed moment when it can be parsed."""
@@ -249,8 +251,10 @@ class ValidateComplaintForm(FormValidationAction):
         parsed = parse_incident_time(text, utcnow())
         if parsed is None and _intent(tracker) == "ask_service_hours" and "?" in text:
             # A real question about office hours, not a time: answer it, ask again.
+            office = await office_settings()
             dispatcher.utter_message(
-                response="utter_service_hours", office_hours=describe_office_hours()
+                response="utter_service_hours",
+                office_hours=describe_office_hours(settings=office),
             )
             return {"incident_time": None, "incident_at": None}
         return {
@@ -378,11 +382,14 @@ class ActionAskComplaintConfirmation(Action):
         return []
 
 
-def draft_from_tracker(tracker: Tracker, *, now: datetime) -> ComplaintDraft:
+def draft_from_tracker(
+    tracker: Tracker, *, now: datetime, office: Settings | None = None
+) -> ComplaintDraft:
     """Builds the complaint to save from the form's slots.
 
     The submission key is the id of the confirming message, so a repeated
-    submission of the same confirmation never creates a second ticket.
+    submission of the same confirmation never creates a second ticket. ``office``
+    holds the office hours in force (see :func:`office_settings`).
     """
     message_id = tracker.latest_message.get("message_id") or ""
     incident_at = tracker.get_slot("incident_at")
@@ -403,8 +410,17 @@ def draft_from_tracker(tracker: Tracker, *, now: datetime) -> ComplaintDraft:
         reporter_name=None if name in (None, intake.SKIPPED) else name,
         media_ids=tuple(int(m) for m in tracker.get_slot("evidence_media") or []),
         submission_key=f"{tracker.sender_id}:{message_id or now.isoformat()}",
-        received_out_of_hours=not is_office_open(now),
+        received_out_of_hours=not is_office_open(now, settings=office),
     )
+
+
+async def office_settings() -> Settings:
+    """Settings with the office hours, holidays and contact edited on ``/pengaturan``.
+
+    Loaded asynchronously (cached for a few seconds per process) and passed to the pure
+    office-hours functions, so an edit reaches the assistant without a restart.
+    """
+    return (await load_effective_settings()).app_settings()
 
 
 def reset_form_slots() -> list[EventType]:
@@ -426,7 +442,8 @@ class ActionSubmitComplaint(Action):
         if tracker.get_slot("complaint_confirmation") != "ya":
             return reset_form_slots()
         now = utcnow()
-        draft = draft_from_tracker(tracker, now=now)
+        office = await office_settings()
+        draft = draft_from_tracker(tracker, now=now, office=office)
         try:
             number = await submit_or_spool(draft, now=now)
         except SubmissionDeferred:
@@ -436,8 +453,10 @@ class ActionSubmitComplaint(Action):
         if draft.received_out_of_hours:
             dispatcher.utter_message(
                 response="utter_complaint_out_of_hours",
-                office_hours=describe_office_hours(),
-                next_opening=format_when(next_office_opening(now)),
+                office_hours=describe_office_hours(settings=office),
+                next_opening=format_when(
+                    next_office_opening(now, settings=office), settings=office
+                ),
             )
         else:
             dispatcher.utter_message(response="utter_complaint_in_hours")

@@ -43,6 +43,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
     NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
     NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
+    NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
     NavItem("Kata sandi", "/account/password", ALL_ROLES),
 ]
 """Menu entries in display order; add the entries of a new domain here."""

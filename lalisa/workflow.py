@@ -64,6 +64,7 @@ from lalisa.models import (
 )
 from lalisa.notifications.messages import (
     NotificationContent,
+    Wording,
     citizen_dispatched,
     citizen_done,
     citizen_duplicate,
@@ -77,7 +78,8 @@ from lalisa.notifications.messages import (
 )
 from lalisa.notifications.models import OutboxMessage
 from lalisa.office_hours import next_office_opening
-from lalisa.settings import SettingsError, default_env_file, get_settings
+from lalisa.runtime_settings import load_effective_settings
+from lalisa.settings import Settings, SettingsError, default_env_file, get_settings
 from lalisa.tickets import ConcurrentUpdate, parse_ticket_number, transition
 
 __all__ = [
@@ -530,7 +532,11 @@ def compute_sla(
 
 
 def sla_for_ticket(
-    ticket: Ticket, *, now: datetime | None = None, settings: SlaSettings | None = None
+    ticket: Ticket,
+    *,
+    now: datetime | None = None,
+    settings: SlaSettings | None = None,
+    app_settings: Settings | None = None,
 ) -> SlaReport:
     """Compute :func:`compute_sla` for a loaded ticket.
 
@@ -538,15 +544,17 @@ def sla_for_ticket(
         ticket: The ticket.
         now: Current time (aware); defaults to now.
         settings: Deadlines; defaults to :func:`get_sla_settings`.
+        app_settings: Office hours and time zone (the effective ones from
+            :mod:`lalisa.runtime_settings`); defaults to :func:`lalisa.settings.get_settings`.
 
     Returns:
         The report.
     """
-    app_settings = get_settings()
+    app_settings = app_settings or get_settings()
     work_starts_at = ticket.created_at
     if ticket.received_out_of_hours:
         try:
-            work_starts_at = next_office_opening(ticket.created_at)
+            work_starts_at = next_office_opening(ticket.created_at, settings=app_settings)
         except ValueError:
             work_starts_at = ticket.created_at
     return compute_sla(
@@ -662,6 +670,11 @@ async def _event(
     return entry
 
 
+async def _wording(session: AsyncSession) -> Wording:
+    # Texts edited on /pengaturan; loaded before the pure message builders run.
+    return (await load_effective_settings(session)).wording()
+
+
 async def _tell_citizen(
     session: AsyncSession,
     ticket: Ticket,
@@ -734,7 +747,13 @@ async def verify(
         now=now,
         expected_version=expected_version,
     )
-    await _tell_citizen(session, ticket, change, citizen_verified(ticket.number), now)
+    await _tell_citizen(
+        session,
+        ticket,
+        change,
+        citizen_verified(ticket.number, wording=await _wording(session)),
+        now,
+    )
     await audit.record(session, actor=actor, action=audit.TICKET_VERIFIED, target=_target(ticket))
     return change
 
@@ -790,7 +809,9 @@ async def refuse(
     ticket.closing_explanation = explanation_text
     ticket.closing_contact = contact_text
     await _close_open_dispatches(session, ticket, now)
-    content = citizen_not_actionable(ticket.number, explanation_text, contact_text)
+    content = citizen_not_actionable(
+        ticket.number, explanation_text, contact_text, wording=await _wording(session)
+    )
     await _tell_citizen(session, ticket, change, content, now)
     await audit.record(
         session,
@@ -851,7 +872,11 @@ async def redirect(
     ticket.closing_contact = contact_text
     await _close_open_dispatches(session, ticket, now)
     content = citizen_redirected(
-        ticket.number, agency_text, reason=reason_text, contact=contact_text
+        ticket.number,
+        agency_text,
+        reason=reason_text,
+        contact=contact_text,
+        wording=await _wording(session),
     )
     await _tell_citizen(session, ticket, change, content, now)
     await audit.record(
@@ -912,7 +937,13 @@ async def mark_duplicate(
     _clear_closing(ticket)
     ticket.duplicate_of_number = canonical
     await _close_open_dispatches(session, ticket, now)
-    await _tell_citizen(session, ticket, change, citizen_duplicate(ticket.number, canonical), now)
+    await _tell_citizen(
+        session,
+        ticket,
+        change,
+        citizen_duplicate(ticket.number, canonical, wording=await _wording(session)),
+        now,
+    )
     await audit.record(
         session,
         actor=actor,
@@ -959,7 +990,13 @@ async def close_done(
     _clear_closing(ticket)
     ticket.closing_explanation = result_text
     await _close_open_dispatches(session, ticket, now)
-    await _tell_citizen(session, ticket, change, citizen_done(ticket.number, result_text), now)
+    await _tell_citizen(
+        session,
+        ticket,
+        change,
+        citizen_done(ticket.number, result_text, wording=await _wording(session)),
+        now,
+    )
     await audit.record(session, actor=actor, action=audit.TICKET_CLOSED, target=_target(ticket))
     return change
 
@@ -1008,7 +1045,13 @@ async def reopen(
     _clear_closing(ticket)
     ticket.review_flagged_at = None
     ticket.review_note = None
-    await _tell_citizen(session, ticket, change, citizen_reopened(ticket.number, citizen_text), now)
+    await _tell_citizen(
+        session,
+        ticket,
+        change,
+        citizen_reopened(ticket.number, citizen_text, wording=await _wording(session)),
+        now,
+    )
     await audit.record(
         session,
         actor=actor,
@@ -1091,7 +1134,10 @@ async def dispatch_ticket(
         session.add(DispatchOfficer(dispatch_id=dispatch.id, user_id=officer_id))
     await session.flush()
 
-    await _tell_citizen(session, ticket, change, citizen_dispatched(ticket.number), now)
+    wording = await _wording(session)
+    await _tell_citizen(
+        session, ticket, change, citizen_dispatched(ticket.number, wording=wording), now
+    )
     place = ", ".join(
         part for part in (ticket.location_text, ticket.desa, ticket.kecamatan) if part
     )
@@ -1104,6 +1150,7 @@ async def dispatch_ticket(
         priority=chosen.label,
         instructions=instructions_text,
         dispatch_url=f"{base_url.rstrip('/')}/trc/{dispatch.id}",
+        wording=wording,
     )
     messaged: list[int] = []
     for officer_id in unique:
@@ -1351,7 +1398,13 @@ async def file_field_report(
         _clear_closing(ticket)
         ticket.closing_explanation = message
         await _close_open_dispatches(session, ticket, now, reported=dispatch)
-        await _tell_citizen(session, ticket, change, citizen_done(ticket.number, message), now)
+        await _tell_citizen(
+            session,
+            ticket,
+            change,
+            citizen_done(ticket.number, message, wording=await _wording(session)),
+            now,
+        )
         await audit.record(session, actor=actor, action=audit.TICKET_CLOSED, target=_target(ticket))
     else:
         assert message is not None
@@ -1369,7 +1422,11 @@ async def file_field_report(
         ticket.closing_explanation = message
         await _close_open_dispatches(session, ticket, now, reported=dispatch)
         await _tell_citizen(
-            session, ticket, change, citizen_not_actionable(ticket.number, message), now
+            session,
+            ticket,
+            change,
+            citizen_not_actionable(ticket.number, message, wording=await _wording(session)),
+            now,
         )
         await audit.record(
             session,

@@ -143,6 +143,9 @@ async def db(database_url: str) -> AsyncIterator[str]:
     """
     from lalisa.db import dispose_engine
 
+    # A test without a database may have opened an engine on another URL (the action server's
+    # settings loader does); start from the engine of this test's database.
+    await dispose_engine()
     await _empty_tables()
     try:
         yield database_url

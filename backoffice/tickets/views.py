@@ -58,19 +58,20 @@ from lalisa.dispatch import (
 from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import resend, ticket_notifications
+from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import get_settings
 from lalisa.tickets import ConcurrentUpdate, InvalidTransition, parse_ticket_number
 from lalisa.workflow import (
     OPEN_STATUSES,
     REASON_CODES,
     RevealedIdentity,
+    SlaSettings,
     TicketNote,
     WorkflowError,
     add_note,
     clear_review_flag,
     close_done,
     dispatch_ticket,
-    get_sla_settings,
     mark_duplicate,
     overdue_clause,
     refuse,
@@ -157,7 +158,9 @@ def _local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=get_settings().tz)
 
 
-def _conditions(filters: InboxFilters, now: datetime) -> tuple[list[ColumnElement[bool]], str]:
+def _conditions(
+    filters: InboxFilters, now: datetime, sla: SlaSettings
+) -> tuple[list[ColumnElement[bool]], str]:
     conditions: list[ColumnElement[bool]] = []
     problems: list[str] = []
     if filters.status == "terbuka":
@@ -181,7 +184,7 @@ def _conditions(filters: InboxFilters, now: datetime) -> tuple[list[ColumnElemen
         else:
             conditions.append(Ticket.created_at < _local_day_start(end + timedelta(days=1)))
     if filters.terlambat:
-        conditions.append(overdue_clause(now, get_sla_settings()))
+        conditions.append(overdue_clause(now, sla))
     if filters.ditandai:
         conditions.append(Ticket.review_flagged_at.is_not(None))
     if filters.cari.strip():
@@ -195,7 +198,7 @@ def _conditions(filters: InboxFilters, now: datetime) -> tuple[list[ColumnElemen
     return conditions, " ".join(problems)
 
 
-async def _status_counts(db: AsyncSession, now: datetime) -> dict[str, int]:
+async def _status_counts(db: AsyncSession, now: datetime, sla: SlaSettings) -> dict[str, int]:
     rows = await db.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
     counts = {status.value: 0 for status in TicketStatus}
     for status, count in rows.all():
@@ -204,7 +207,7 @@ async def _status_counts(db: AsyncSession, now: datetime) -> dict[str, int]:
     counts["terbuka"] = sum(counts[status.value] for status in OPEN_STATUSES)
     flagged = select(func.count()).where(Ticket.review_flagged_at.is_not(None))
     counts["ditandai"] = int((await db.execute(flagged)).scalar_one())
-    overdue = select(func.count()).where(overdue_clause(now, get_sla_settings()))
+    overdue = select(func.count()).where(overdue_clause(now, sla))
     counts["terlambat"] = int((await db.execute(overdue)).scalar_one())
     return counts
 
@@ -244,7 +247,9 @@ async def inbox(
         page = max(1, min(10_000, int(halaman)))
     except ValueError:
         page = 1
-    conditions, problem = _conditions(filters, now)
+    effective = await load_effective_settings(db)
+    sla = effective.sla()
+    conditions, problem = _conditions(filters, now, sla)
     total = int(
         (await db.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
     )
@@ -261,8 +266,11 @@ async def inbox(
         .offset((page - 1) * PAGE_SIZE)
     )
     tickets = list((await db.execute(query)).scalars())
-    settings = get_sla_settings()
-    rows = [(ticket, sla_for_ticket(ticket, now=now, settings=settings)) for ticket in tickets]
+    app_settings = effective.app_settings()
+    rows = [
+        (ticket, sla_for_ticket(ticket, now=now, settings=sla, app_settings=app_settings))
+        for ticket in tickets
+    ]
     return render(
         request,
         "tickets/inbox.html",
@@ -271,7 +279,7 @@ async def inbox(
             "rows": rows,
             "filters": filters,
             "problem": problem,
-            "counts": await _status_counts(db, now),
+            "counts": await _status_counts(db, now, sla),
             "statuses": list(TicketStatus),
             "categories": CATEGORY_LABELS,
             "kecamatan_names": kecamatan_names(),
@@ -287,7 +295,7 @@ async def inbox(
 async def inbox_summary(db: DbSession, _user: Viewer) -> JSONResponse:
     """Counts for the inbox's auto-refresh script (no complaint content, no identity)."""
     now = _now()
-    counts = await _status_counts(db, now)
+    counts = await _status_counts(db, now, (await load_effective_settings(db)).sla())
     return JSONResponse(
         {"latest_id": await _latest_ticket_id(db), "counts": counts},
         headers={"Cache-Control": "no-store"},
@@ -345,6 +353,7 @@ async def _ticket_page(
     if ticket is None:
         raise PageError(404, "Aduan tidak ditemukan.")
     now = _now()
+    effective = await load_effective_settings(db)
     notes = list(
         (
             await db.execute(
@@ -370,7 +379,12 @@ async def _ticket_page(
         {
             **template_context(),
             "ticket": ticket,
-            "sla": sla_for_ticket(ticket, now=now),
+            "sla": sla_for_ticket(
+                ticket,
+                now=now,
+                settings=effective.sla(),
+                app_settings=effective.app_settings(),
+            ),
             "map_link": osm_link(ticket.latitude, ticket.longitude),
             "notes": notes,
             "messages": messages,

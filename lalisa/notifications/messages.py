@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,9 @@ from lalisa.notifications.outbox import enqueue
 from lalisa.settings import get_settings
 
 __all__ = [
+    "DEFAULT_WORDING",
     "NotificationContent",
+    "Wording",
     "citizen_dispatched",
     "citizen_done",
     "citizen_duplicate",
@@ -75,6 +78,60 @@ class NotificationContent:
     template_params: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Wording:
+    """The texts and template names a message is built with.
+
+    The defaults are the texts of :mod:`lalisa.notifications.texts` and the template settings
+    of the environment; the back office passes the superadmin's edited values
+    (:meth:`lalisa.runtime_settings.EffectiveSettings.wording`).
+
+    Attributes:
+        texts: Replacement texts by ``texts`` module name (``VERIFIED_TEXT``…); a replacement
+            uses exactly the placeholders of the text it replaces.
+        template_citizen_update: Template for citizen updates; ``None`` for the environment's.
+        template_trc_dispatch: Template for TRC dispatches; ``None`` for the environment's.
+        template_language: Template language; ``None`` for the environment's.
+    """
+
+    texts: Mapping[str, str] = field(default_factory=dict)
+    template_citizen_update: str | None = None
+    template_trc_dispatch: str | None = None
+    template_language: str | None = None
+
+    def text(self, name: str) -> str:
+        """Return the text in force for a ``texts`` module name.
+
+        Args:
+            name: E.g. ``"VERIFIED_TEXT"``.
+
+        Returns:
+            The replacement, or the module's text.
+        """
+        replacement = self.texts.get(name)
+        return replacement if replacement else str(getattr(texts, name))
+
+    def citizen_template(self) -> tuple[str, str]:
+        """Return (name, language) of the citizen update template."""
+        settings = get_settings()
+        return (
+            self.template_citizen_update or settings.whatsapp_template_citizen_update,
+            self.template_language or settings.whatsapp_template_language,
+        )
+
+    def trc_template(self) -> tuple[str, str]:
+        """Return (name, language) of the TRC dispatch template."""
+        settings = get_settings()
+        return (
+            self.template_trc_dispatch or settings.whatsapp_template_trc_dispatch,
+            self.template_language or settings.whatsapp_template_language,
+        )
+
+
+DEFAULT_WORDING = Wording()
+"""The texts of the module and the templates of the environment."""
+
+
 def template_param(value: str | None, limit: int = TEMPLATE_PARAM_LIMIT) -> str:
     """Make a value acceptable as a template parameter.
 
@@ -84,6 +141,7 @@ def template_param(value: str | None, limit: int = TEMPLATE_PARAM_LIMIT) -> str:
     Args:
         value: Any text.
         limit: Maximum length.
+        wording: Texts and templates in force.
 
     Returns:
         A single line, never empty (``-`` for nothing).
@@ -106,96 +164,116 @@ def _optional(value: str | None) -> str | None:
     return text or None
 
 
-def _citizen(event: str, body: str, status: str, number: str, note: str) -> NotificationContent:
-    settings = get_settings()
+def _citizen(
+    event: str, body: str, status: str, number: str, note: str, wording: Wording
+) -> NotificationContent:
+    template_name, template_language = wording.citizen_template()
     return NotificationContent(
         kind=NotificationKind.CITIZEN_UPDATE.value,
         event=event,
         body=body,
-        template_name=settings.whatsapp_template_citizen_update,
-        template_language=settings.whatsapp_template_language,
+        template_name=template_name,
+        template_language=template_language,
         template_params=(template_param(number), template_param(status), template_param(note)),
     )
 
 
-def citizen_verified(number: str) -> NotificationContent:
+def citizen_verified(number: str, *, wording: Wording = DEFAULT_WORDING) -> NotificationContent:
     """Message for a ticket that was verified.
 
     Args:
         number: Ticket number.
+        wording: Texts and templates in force.
 
     Returns:
         The content.
     """
     return _citizen(
         "verified",
-        texts.VERIFIED_TEXT.format(number=number),
+        wording.text("VERIFIED_TEXT").format(number=number),
         texts.STATUS_VERIFIED,
         number,
-        texts.VERIFIED_NOTE,
+        wording.text("VERIFIED_NOTE"),
+        wording,
     )
 
 
-def citizen_dispatched(number: str) -> NotificationContent:
+def citizen_dispatched(number: str, *, wording: Wording = DEFAULT_WORDING) -> NotificationContent:
     """Message for a ticket handed to the TRC.
 
     Args:
         number: Ticket number.
+        wording: Texts and templates in force.
 
     Returns:
         The content.
     """
     return _citizen(
         "dispatched",
-        texts.DISPATCHED_TEXT.format(number=number),
+        wording.text("DISPATCHED_TEXT").format(number=number),
         texts.STATUS_DISPATCHED,
         number,
-        texts.DISPATCHED_NOTE,
+        wording.text("DISPATCHED_NOTE"),
+        wording,
     )
 
 
-def citizen_in_progress(number: str) -> NotificationContent:
+def citizen_in_progress(number: str, *, wording: Wording = DEFAULT_WORDING) -> NotificationContent:
     """Message for a ticket the TRC started working on (optional; not an SOP step).
 
     Args:
         number: Ticket number.
+        wording: Texts and templates in force.
 
     Returns:
         The content.
     """
     return _citizen(
         "in_progress",
-        texts.IN_PROGRESS_TEXT.format(number=number),
+        wording.text("IN_PROGRESS_TEXT").format(number=number),
         texts.STATUS_IN_PROGRESS,
         number,
-        texts.IN_PROGRESS_NOTE,
+        wording.text("IN_PROGRESS_NOTE"),
+        wording,
     )
 
 
-def citizen_done(number: str, result: str | None = None) -> NotificationContent:
+def citizen_done(
+    number: str, result: str | None = None, *, wording: Wording = DEFAULT_WORDING
+) -> NotificationContent:
     """Message for a ticket closed as *selesai*.
 
     Args:
         number: Ticket number.
         result: What was found and done, in words fit for the citizen (optional).
+        wording: Texts and templates in force.
 
     Returns:
         The content.
     """
     result = _optional(result)
     result_line = texts.DONE_RESULT_LINE.format(result=result) if result else ""
-    note = texts.DONE_RESULT_NOTE.format(result=result) if result else texts.DONE_NOTE
+    note = (
+        wording.text("DONE_RESULT_NOTE").format(result=result)
+        if result
+        else wording.text("DONE_NOTE")
+    )
     return _citizen(
         "closed_selesai",
-        texts.DONE_TEXT.format(number=number, result_line=result_line),
+        wording.text("DONE_TEXT").format(number=number, result_line=result_line),
         texts.STATUS_DONE,
         number,
         note,
+        wording,
     )
 
 
 def citizen_not_actionable(
-    number: str, reason: str, contact: str | None = None
+    number: str,
+    reason: str,
+    contact: str | None = None,
+    *,
+    wording: Wording = DEFAULT_WORDING,
 ) -> NotificationContent:
     """Message for a ticket closed as *tidak dapat ditindaklanjuti*.
 
@@ -203,6 +281,7 @@ def citizen_not_actionable(
         number: Ticket number.
         reason: Citizen-facing explanation (mandatory), e.g. "lokasi tidak ditemukan".
         contact: Who to contact instead, where it applies (agency, phone, address).
+        wording: Texts and templates in force.
 
     Returns:
         The content.
@@ -214,21 +293,31 @@ def citizen_not_actionable(
     contact = _optional(contact)
     contact_line = texts.NOT_ACTIONABLE_CONTACT_LINE.format(contact=contact) if contact else ""
     note = (
-        texts.NOT_ACTIONABLE_CONTACT_NOTE.format(reason=reason.rstrip("."), contact=contact)
+        wording.text("NOT_ACTIONABLE_CONTACT_NOTE").format(
+            reason=reason.rstrip("."), contact=contact
+        )
         if contact
-        else texts.NOT_ACTIONABLE_NOTE.format(reason=reason)
+        else wording.text("NOT_ACTIONABLE_NOTE").format(reason=reason)
     )
     return _citizen(
         "closed_tidak_dapat_ditindaklanjuti",
-        texts.NOT_ACTIONABLE_TEXT.format(number=number, reason=reason, contact_line=contact_line),
+        wording.text("NOT_ACTIONABLE_TEXT").format(
+            number=number, reason=reason, contact_line=contact_line
+        ),
         texts.STATUS_NOT_ACTIONABLE,
         number,
         note,
+        wording,
     )
 
 
 def citizen_redirected(
-    number: str, agency: str, *, reason: str | None = None, contact: str | None = None
+    number: str,
+    agency: str,
+    *,
+    reason: str | None = None,
+    contact: str | None = None,
+    wording: Wording = DEFAULT_WORDING,
 ) -> NotificationContent:
     """Message for a ticket closed as *dialihkan* to another agency.
 
@@ -237,6 +326,7 @@ def citizen_redirected(
         agency: The agency now in charge (mandatory), e.g. "Dinas Lingkungan Hidup".
         reason: Optional explanation for the citizen.
         contact: Optional contact of that agency.
+        wording: Texts and templates in force.
 
     Returns:
         The content.
@@ -251,28 +341,32 @@ def citizen_redirected(
     contact_line = (
         texts.REDIRECTED_CONTACT_LINE.format(agency=agency, contact=contact) if contact else ""
     )
-    note = texts.REDIRECTED_NOTE.format(agency=agency)
+    note = wording.text("REDIRECTED_NOTE").format(agency=agency)
     if reason:
-        note += texts.REDIRECTED_REASON_NOTE.format(reason=reason.rstrip("."))
+        note += wording.text("REDIRECTED_REASON_NOTE").format(reason=reason.rstrip("."))
     if contact:
-        note += texts.REDIRECTED_CONTACT_NOTE.format(agency=agency, contact=contact)
+        note += wording.text("REDIRECTED_CONTACT_NOTE").format(agency=agency, contact=contact)
     return _citizen(
         "closed_dialihkan",
-        texts.REDIRECTED_TEXT.format(
+        wording.text("REDIRECTED_TEXT").format(
             number=number, agency=agency, reason_line=reason_line, contact_line=contact_line
         ),
         texts.STATUS_REDIRECTED,
         number,
         note,
+        wording,
     )
 
 
-def citizen_duplicate(number: str, original: str) -> NotificationContent:
+def citizen_duplicate(
+    number: str, original: str, *, wording: Wording = DEFAULT_WORDING
+) -> NotificationContent:
     """Message for a ticket closed as *duplikat* of another ticket.
 
     Args:
         number: Ticket number.
         original: Number of the ticket it duplicates (mandatory).
+        wording: Texts and templates in force.
 
     Returns:
         The content.
@@ -283,32 +377,41 @@ def citizen_duplicate(number: str, original: str) -> NotificationContent:
     original = _required(original, "original ticket number")
     return _citizen(
         "closed_duplikat",
-        texts.DUPLICATE_TEXT.format(number=number, original=original),
+        wording.text("DUPLICATE_TEXT").format(number=number, original=original),
         texts.STATUS_DUPLICATE,
         number,
-        texts.DUPLICATE_NOTE.format(original=original),
+        wording.text("DUPLICATE_NOTE").format(original=original),
+        wording,
     )
 
 
-def citizen_reopened(number: str, reason: str | None = None) -> NotificationContent:
+def citizen_reopened(
+    number: str, reason: str | None = None, *, wording: Wording = DEFAULT_WORDING
+) -> NotificationContent:
     """Message for a closed ticket that was reopened.
 
     Args:
         number: Ticket number.
         reason: Citizen-facing reason (optional: the internal reason may not be fit to send).
+        wording: Texts and templates in force.
 
     Returns:
         The content.
     """
     reason = _optional(reason)
     reason_line = texts.REOPENED_REASON_LINE.format(reason=reason) if reason else ""
-    note = texts.REOPENED_REASON_NOTE.format(reason=reason) if reason else texts.REOPENED_NOTE
+    note = (
+        wording.text("REOPENED_REASON_NOTE").format(reason=reason)
+        if reason
+        else wording.text("REOPENED_NOTE")
+    )
     return _citizen(
         "reopened",
-        texts.REOPENED_TEXT.format(number=number, reason_line=reason_line),
+        wording.text("REOPENED_TEXT").format(number=number, reason_line=reason_line),
         texts.STATUS_REOPENED,
         number,
         note,
+        wording,
     )
 
 
@@ -322,6 +425,7 @@ def content_for_transition(
     agency: str | None = None,
     duplicate_of: str | None = None,
     result: str | None = None,
+    wording: Wording = DEFAULT_WORDING,
 ) -> NotificationContent | None:
     """Pick the citizen message for a status change.
 
@@ -334,6 +438,7 @@ def content_for_transition(
         agency: Agency for *dialihkan*.
         duplicate_of: Original ticket number for *duplikat*.
         result: Outcome for *selesai*.
+        wording: Texts and templates in force.
 
     Returns:
         The content, or ``None`` when the change is not told to the citizen.
@@ -343,19 +448,21 @@ def content_for_transition(
     """
     status = TicketStatus(to_status)
     if reopened:
-        return citizen_reopened(number, reason)
+        return citizen_reopened(number, reason, wording=wording)
     if status is TicketStatus.DIVERIFIKASI:
-        return citizen_verified(number)
+        return citizen_verified(number, wording=wording)
     if status is TicketStatus.DIDISPOSISIKAN:
-        return citizen_dispatched(number)
+        return citizen_dispatched(number, wording=wording)
     if status is TicketStatus.SELESAI:
-        return citizen_done(number, result)
+        return citizen_done(number, result, wording=wording)
     if status is TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI:
-        return citizen_not_actionable(number, reason or "", contact)
+        return citizen_not_actionable(number, reason or "", contact, wording=wording)
     if status is TicketStatus.DIALIHKAN:
-        return citizen_redirected(number, agency or "", reason=reason, contact=contact)
+        return citizen_redirected(
+            number, agency or "", reason=reason, contact=contact, wording=wording
+        )
     if status is TicketStatus.DUPLIKAT:
-        return citizen_duplicate(number, duplicate_of or "")
+        return citizen_duplicate(number, duplicate_of or "", wording=wording)
     return None
 
 
@@ -384,6 +491,7 @@ def trc_dispatch(
     priority: str,
     instructions: str | None,
     dispatch_url: str,
+    wording: Wording = DEFAULT_WORDING,
 ) -> NotificationContent:
     """Message to a TRC officer about a dispatch; it never carries the reporter's identity.
 
@@ -396,11 +504,12 @@ def trc_dispatch(
         priority: Priority label.
         instructions: The verifikator's instructions.
         dispatch_url: Link to the dispatch page in the back office.
+        wording: Texts and templates in force.
 
     Returns:
         The content (kind ``trc_dispatch``).
     """
-    settings = get_settings()
+    template_name, template_language = wording.trc_template()
     values = {
         "number": number,
         "category": template_param(category, 120),
@@ -413,9 +522,9 @@ def trc_dispatch(
     return NotificationContent(
         kind=NotificationKind.TRC_DISPATCH.value,
         event="dispatch",
-        body=texts.TRC_DISPATCH_TEXT.format(**values),
-        template_name=settings.whatsapp_template_trc_dispatch,
-        template_language=settings.whatsapp_template_language,
+        body=wording.text("TRC_DISPATCH_TEXT").format(**values),
+        template_name=template_name,
+        template_language=template_language,
         template_params=(
             template_param(number),
             values["category"],

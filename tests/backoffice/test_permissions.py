@@ -83,6 +83,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/trc/foto/{photo_id}"): ALL_ROLES,
     ("GET", "/petugas-trc"): SUPERADMIN_ONLY,
     ("POST", "/petugas-trc/{user_id}/nomor"): SUPERADMIN_ONLY,
+    ("GET", "/pengaturan"): SUPERADMIN_ONLY,
+    ("POST", "/pengaturan/{key}"): SUPERADMIN_ONLY,
+    ("POST", "/pengaturan/{key}/bawaan"): SUPERADMIN_ONLY,
+    ("GET", "/pengaturan/{key}/riwayat"): SUPERADMIN_ONLY,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 

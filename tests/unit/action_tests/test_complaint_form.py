@@ -93,15 +93,15 @@ def test_unknown_place_is_asked_again(dispatcher: CollectingDispatcher) -> None:
 
 
 @pytest.mark.parametrize("answer", ["lewati", "gak tau", "kada tahu", "-"])
-def test_incident_time_can_be_skipped(dispatcher: CollectingDispatcher, answer: str) -> None:
+async def test_incident_time_can_be_skipped(dispatcher: CollectingDispatcher, answer: str) -> None:
     """The time is optional."""
-    result = FORM.validate_incident_time(answer, dispatcher, tracker(text=answer), domain())
+    result = await FORM.validate_incident_time(answer, dispatcher, tracker(text=answer), domain())
     assert result == {"incident_time": "-", "incident_at": None}
 
 
-def test_incident_time_is_parsed(dispatcher: CollectingDispatcher) -> None:
+async def test_incident_time_is_parsed(dispatcher: CollectingDispatcher) -> None:
     """The answer "tadi malam" is kept as typed and parsed to a moment."""
-    result = FORM.validate_incident_time(
+    result = await FORM.validate_incident_time(
         "tadi malam", dispatcher, tracker(text="tadi malam"), domain()
     )
     assert result["incident_time"] == "tadi malam"
@@ -229,20 +229,22 @@ async def test_summary_shows_every_field() -> None:
     assert responses(dispatcher) == ["utter_complaint_summary"]
 
 
-def test_time_answer_that_looks_like_an_hours_question(dispatcher: CollectingDispatcher) -> None:
+async def test_time_answer_that_looks_like_an_hours_question(
+    dispatcher: CollectingDispatcher,
+) -> None:
     """The answer "tadi malam jam 10" is a time even when NLU calls it ask_service_hours."""
     t = tracker(text="tadi malam jam 10", intent="ask_service_hours")
-    result = FORM.validate_incident_time("tadi malam jam 10", dispatcher, t, domain())
+    result = await FORM.validate_incident_time("tadi malam jam 10", dispatcher, t, domain())
     assert result["incident_time"] == "tadi malam jam 10"
     assert result["incident_at"] is not None
     assert responses(dispatcher) == []
 
 
-def test_office_hours_question_at_time_step_is_answered(
+async def test_office_hours_question_at_time_step_is_answered(
     dispatcher: CollectingDispatcher, lalisa_env: dict[str, str]
 ) -> None:
     """A real question about office hours gets the answer and the time is asked again."""
     t = tracker(text="kantor buka jam berapa?", intent="ask_service_hours")
-    result = FORM.validate_incident_time("kantor buka jam berapa?", dispatcher, t, domain())
+    result = await FORM.validate_incident_time("kantor buka jam berapa?", dispatcher, t, domain())
     assert result == {"incident_time": None, "incident_at": None}
     assert responses(dispatcher) == ["utter_service_hours"]
