@@ -286,7 +286,8 @@ def office_hours_error(exc: ValueError) -> str:
 
 
 def _parse_office_hours(raw: str) -> str:
-    value = " ".join(raw.replace("\r", "\n").replace("\n", "; ").split()).strip("; ")
+    segments = (" ".join(part.split()) for part in re.split(r"[;\r\n]+", raw))
+    value = "; ".join(segment for segment in segments if segment)
     if not value:
         raise SettingValueError("Jam kantor tidak boleh kosong.")
     if len(value) > 300:
@@ -329,7 +330,7 @@ def _text_parser(*, required: bool, limit: int) -> Callable[[str], str]:
 
 def _parse_phone(raw: str) -> str:
     value = " ".join(raw.split())
-    if value and not re.fullmatch(r"\+?[0-9][0-9 ()\-.]{4,30}", value):
+    if value and not re.fullmatch(r"\+?[0-9(][0-9 ()\-.]{4,30}", value):
         raise SettingValueError(
             "Nomor telepon hanya boleh berisi angka, spasi, tanda hubung, tanda kurung dan "
             "tanda + di depan, misalnya 0526-1234567. Kosongkan jika belum diketahui."
