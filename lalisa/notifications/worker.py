@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import random
@@ -54,7 +55,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,7 +73,12 @@ from lalisa.notifications.graph import (
     close_graph_client,
     get_graph_client,
 )
-from lalisa.notifications.models import OutboxMessage, OutboxStatus, callback_data_for
+from lalisa.notifications.models import (
+    NotificationKind,
+    OutboxMessage,
+    OutboxStatus,
+    callback_data_for,
+)
 from lalisa.notifications.outbox import (
     UNKNOWN_AFTER_CRASH,
     ChannelRecord,
@@ -81,6 +87,7 @@ from lalisa.notifications.outbox import (
     explain_error,
     refresh_statuses,
 )
+from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import Settings, get_settings
 
 __all__ = [
@@ -249,6 +256,36 @@ class _Job:
         )
 
 
+_TEMPLATE_KEYS: Final = {
+    NotificationKind.CITIZEN_UPDATE.value: "whatsapp.template_citizen_update",
+    NotificationKind.TRC_DISPATCH.value: "whatsapp.template_trc_dispatch",
+}
+_LANGUAGE_KEY: Final = "whatsapp.template_language"
+
+
+async def _with_current_templates(jobs: list[_Job]) -> list[_Job]:
+    """Use the template names set on ``/pengaturan`` for messages queued before the change.
+
+    A message waits in the outbox while WhatsApp is down or refuses a template (paused,
+    renamed); the superadmin's fix must reach it. Without a stored override the template the
+    message was queued with is kept.
+    """
+    if not any(job.template_name and job.kind in _TEMPLATE_KEYS for job in jobs):
+        return jobs
+    effective = await load_effective_settings()
+    language = effective.value(_LANGUAGE_KEY) if effective.is_overridden(_LANGUAGE_KEY) else None
+    updated = []
+    for job in jobs:
+        key = _TEMPLATE_KEYS.get(job.kind)
+        if job.template_name and key is not None:
+            if effective.is_overridden(key):
+                job = dataclasses.replace(job, template_name=effective.value(key))
+            if language is not None:
+                job = dataclasses.replace(job, template_language=language)
+        updated.append(job)
+    return updated
+
+
 @dataclass
 class _Attempt:
     result: SendResult
@@ -379,7 +416,7 @@ class OutboxWorker:
             result.not_configured = True
             return result
         result.reconciled = await self.reconcile_stale(now=now)
-        jobs = await self._claim(limit, now)
+        jobs = await _with_current_templates(await self._claim(limit, now))
         result.claimed = len(jobs)
         untouched = [job.id for job in jobs]
         in_flight: set[int] = set()  # rows whose request may have reached WhatsApp
