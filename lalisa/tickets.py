@@ -33,6 +33,7 @@ from lalisa.models import (
     TicketStatus,
 )
 from lalisa.office_hours import is_office_open
+from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import get_settings
 
 __all__ = [
@@ -341,7 +342,8 @@ async def submit_complaint(
         category = FALLBACK_CATEGORY
     out_of_hours = draft.received_out_of_hours
     if out_of_hours is None:
-        out_of_hours = not is_office_open(now)
+        office = (await load_effective_settings(session)).app_settings()
+        out_of_hours = not is_office_open(now, settings=office)
 
     year = now.astimezone(get_settings().tz).year
     try:
