@@ -145,7 +145,7 @@ async def test_the_page_shows_the_ranking_filters_and_map_hooks(
     html = response.text
     assert 'id="peringkat-kecamatan"' in html and 'id="peringkat-desa"' in html
     assert re.search(r'data-kode="63\.11\.06\.1023">\s*<td>1</td>', html)
-    assert 'data-tingkat="desa"' in html
+    assert 'data-tingkat-awal="desa"' in html
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
     assert 'id="peta-dikasarkan"' in html  # pimpinan is told points are coarsened
     assert "Pelapor Rahasia" not in html and "6281200000002" not in html

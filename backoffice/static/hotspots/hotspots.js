@@ -12,13 +12,12 @@
   const levelInput = document.getElementById("f-tingkat");
   const levelLabels = { kecamatan: "Kecamatan", desa: "Desa/kelurahan" };
   const state = {
-    level: mapEl.dataset.tingkat === "desa" ? "desa" : "kecamatan",
+    level: mapEl.dataset.tingkatAwal === "desa" ? "desa" : "kecamatan",
     query: new URLSearchParams(mapEl.dataset.query || ""),
     figures: null,
     boundaries: {},
     layers: {},
     clusters: L.layerGroup(),
-    legend: null,
     clusterRequest: 0,
   };
 
@@ -122,35 +121,29 @@
     return layer;
   }
 
+  // The legend sits under the map (not as a map control) so it never hides a kecamatan.
   function buildLegend(level) {
-    if (state.legend) state.legend.remove();
+    const box = document.getElementById("peta-legenda");
+    if (!box) return;
     const data = state.figures.tingkat[level];
     const breaks = data.batas_kelas;
-    const control = L.control({ position: "bottomright" });
-    control.onAdd = () => {
-      const box = el("div", "peta-legenda");
-      box.id = "peta-legenda";
-      box.appendChild(el("strong", "", `Aduan per ${levelLabels[level].toLowerCase()}`));
-      const list = el("ul");
-      breaks.forEach((_, index) => {
-        const item = el("li", "legenda-kelas");
-        item.appendChild(el("span", `swatch ${colourClass(index, breaks)}`));
-        item.appendChild(el("span", "legenda-label", rangeLabel(breaks, index)));
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-      if (data.tanpa_wilayah) {
-        box.appendChild(el("div", "muted", `${data.tanpa_wilayah} aduan tanpa ${levelLabels[level].toLowerCase()}`));
-      }
-      const dot = el("div", "legenda-titik");
-      dot.appendChild(el("span", "cluster-sample", "n"));
-      dot.appendChild(el("span", "", " jumlah aduan di titik/kelompok"));
-      box.appendChild(dot);
-      L.DomEvent.disableClickPropagation(box);
-      return box;
-    };
-    control.addTo(map);
-    state.legend = control;
+    box.replaceChildren(el("strong", "", `Aduan per ${levelLabels[level].toLowerCase()}`));
+    const list = el("ul");
+    breaks.forEach((_, index) => {
+      const item = el("li", "legenda-kelas");
+      item.appendChild(el("span", `swatch ${colourClass(index, breaks)}`));
+      item.appendChild(el("span", "legenda-label", rangeLabel(breaks, index)));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    if (data.tanpa_wilayah) {
+      box.appendChild(el("span", "muted", `${data.tanpa_wilayah} aduan tanpa ${levelLabels[level].toLowerCase()}. `));
+    }
+    const dot = el("span", "legenda-titik");
+    dot.appendChild(el("span", "cluster-sample", "n"));
+    dot.appendChild(el("span", "", " jumlah aduan di satu titik/kelompok titik"));
+    box.appendChild(dot);
+    box.hidden = false;
   }
 
   function loadBoundaries(level) {
@@ -203,6 +196,7 @@
         state.clusters.addLayer(marker);
       }
       mapEl.dataset.clusters = String(geo.features.length);
+      mapEl.dataset.clusterZoom = String(zoom);
     });
   }
 
@@ -241,7 +235,7 @@
     state.level = level;
     if (levelInput) levelInput.value = level;
     state.query.set("tingkat", level);
-    for (const button of document.querySelectorAll("[data-tingkat]")) {
+    for (const button of document.querySelectorAll(".level-switch [data-tingkat]")) {
       const active = button.dataset.tingkat === level;
       button.classList.toggle("primary", active);
       button.setAttribute("aria-pressed", active ? "true" : "false");
@@ -252,7 +246,7 @@
     return showLevel(level);
   }
 
-  for (const button of document.querySelectorAll("[data-tingkat]")) {
+  for (const button of document.querySelectorAll(".level-switch [data-tingkat]")) {
     button.addEventListener("click", () => {
       setLevel(button.dataset.tingkat).catch(() => say("Batas wilayah gagal dimuat."));
     });
