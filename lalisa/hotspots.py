@@ -156,6 +156,39 @@ class Cluster:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """A latitude/longitude box (edges included).
+
+    Attributes:
+        south: Smallest latitude.
+        west: Smallest longitude.
+        north: Largest latitude.
+        east: Largest longitude.
+    """
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        """Tell whether a position lies in the box."""
+        return self.south <= latitude <= self.north and self.west <= longitude <= self.east
+
+    @classmethod
+    def parse(cls, text: str) -> Bounds | None:
+        """Read ``west,south,east,north`` (Leaflet's ``toBBoxString``); ``None`` if unusable."""
+        try:
+            west, south, east, north = (float(part) for part in text.split(","))
+        except ValueError:
+            return None
+        values = (west, south, east, north)
+        if not all(math.isfinite(value) for value in values) or south > north or west > east:
+            return None
+        return cls(south=south, west=west, north=north, east=east)
+
+
+@dataclass(frozen=True)
 class RankRow:
     """One line of the ranking of vulnerable areas.
 
@@ -489,6 +522,7 @@ def grid_clusters(
     *,
     coarse: bool,
     with_numbers: bool = False,
+    bounds: Bounds | None = None,
 ) -> list[Cluster]:
     """Group the located tickets into square grid cells.
 
@@ -501,6 +535,8 @@ def grid_clusters(
         coarse: Snap every ticket to the ~1 km grid first; the result then holds no exact
             coordinate, and never a finer grouping than that grid.
         with_numbers: Also list the ticket numbers of each cluster.
+        bounds: Keep only tickets whose (coarsened) position lies in this box, so a zoomed-in
+            map receives the clusters around its view rather than the whole district.
 
     Returns:
         One cluster per non-empty cell, largest first (ties: south-west first).
@@ -514,6 +550,8 @@ def grid_clusters(
         latitude, longitude = point.latitude, point.longitude
         if coarse:
             latitude, longitude = coarsen(latitude, longitude)
+        if bounds is not None and not bounds.contains(latitude, longitude):
+            continue
         key = (math.floor(latitude / cell), math.floor(longitude / cell))
         members[key].append((latitude, longitude, point.number))
     clusters = [

@@ -178,14 +178,18 @@ async def figures(request: Request, db: DbSession, _user: MapViewer) -> JSONResp
 
 @router.get("/titik")
 async def clusters(
-    request: Request, db: DbSession, user: MapViewer, zoom: int = 11
+    request: Request, db: DbSession, user: MapViewer, zoom: int = 11, bbox: str = ""
 ) -> JSONResponse:
-    """Grid clusters of complaint locations for a zoom level (coarsened for some roles)."""
+    """Grid clusters of complaint locations for a zoom level (coarsened for some roles).
+
+    ``bbox`` (``west,south,east,north``) limits the answer to the area around the view.
+    """
     filters = MapFilters.from_query(request.query_params)
     points = await _points(db, filters, _period(filters))
     coarse = user.role not in EXACT_LOCATION_ROLES
     cell = hotspots.cell_degrees_for_zoom(zoom)
-    found = hotspots.grid_clusters(points, cell, coarse=coarse)
+    bounds = hotspots.Bounds.parse(bbox[:200]) if bbox else None
+    found = hotspots.grid_clusters(points, cell, coarse=coarse, bounds=bounds)
     return _json(
         {
             "type": "FeatureCollection",

@@ -10,16 +10,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi import FastAPI
 
 from backoffice.app import CONTENT_SECURITY_POLICY, content_security_policy, create_app
 from backoffice.auth.roles import Role
 from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
 from backoffice.hotspots.filters import MapFilters, resolve_period
+from lalisa.backoffice_models import User
 from lalisa.db import session_scope
 from lalisa.settings import SettingsError
 from lalisa.tickets import ComplaintDraft, submit_complaint
-from tests.backoffice.helpers import SignedIn, make_client
+from tests.backoffice.helpers import SignedIn, sign_in_directly
 
 WITA = ZoneInfo("Asia/Makassar")
 # Pins with many decimals, so a leaked coordinate is easy to find in a response.
@@ -146,6 +146,10 @@ async def test_the_page_shows_the_ranking_filters_and_map_hooks(
     assert 'id="peringkat-kecamatan"' in html and 'id="peringkat-desa"' in html
     assert re.search(r'data-kode="63\.11\.06\.1023">\s*<td>1</td>', html)
     assert 'data-tingkat-awal="desa"' in html
+    figures = re.search(r"data-figures='([^']*)'", html)
+    assert figures is not None
+    embedded = json.loads(figures.group(1).replace("&#34;", '"').replace("&amp;", "&"))
+    assert embedded["tingkat"]["desa"]["jumlah"]["63.11.06.1023"] == 3
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
     assert 'id="peta-dikasarkan"' in html  # pimpinan is told points are coarsened
     assert "Pelapor Rahasia" not in html and "6281200000002" not in html
@@ -184,6 +188,11 @@ async def test_admin_gets_exact_points_clustered_by_zoom(
     }
     assert by_position[(115.460773, -2.324287)] == 3
     assert len(by_position) == 3  # Paringin Kota, Galumbang (Juai), Batu Piring (old)
+    around_paringin = await get_json(
+        as_role[Role.VERIFIKATOR],
+        "/peta-rawan/titik?periode=semua&zoom=18&bbox=115.45,-2.33,115.47,-2.32",
+    )
+    assert [f["properties"]["jumlah"] for f in around_paringin["features"]] == [3]
     wide = await get_json(as_role[Role.VERIFIKATOR], "/peta-rawan/titik?periode=semua&zoom=5")
     assert [f["properties"]["jumlah"] for f in wide["features"]] == [5]
     night = await get_json(
@@ -272,7 +281,7 @@ def test_tile_origin_allows_only_tile_templates() -> None:
 
 
 async def test_csp_allows_the_tile_server_only_when_configured(
-    lalisa_env: dict[str, str], as_role: dict[Role, SignedIn], app: FastAPI
+    lalisa_env: dict[str, str], as_role: dict[Role, SignedIn], users: dict[Role, User]
 ) -> None:
     assert content_security_policy(BackofficeSettings()) == CONTENT_SECURITY_POLICY
     default = await as_role[Role.ADMIN].client.get("/peta-rawan")
@@ -287,8 +296,11 @@ async def test_csp_allows_the_tile_server_only_when_configured(
         env_file=None,
     )
     tiled = create_app(settings)
-    async with make_client(tiled) as client:
-        response = await client.get("/health")
+    signed_in = await sign_in_directly(tiled, users[Role.PIMPINAN], settings)
+    async with signed_in.client as client:
+        response = await client.get("/peta-rawan")
     policy = response.headers["content-security-policy"]
     assert "img-src 'self' data: blob: https://*.tile.example.org;" in policy
     assert "script-src 'self';" in policy and "default-src 'self';" in policy
+    assert 'data-tile-url="https://{s}.tile.example.org/{z}/{x}/{y}.png"' in response.text
+    assert 'data-tile-attribution="© Contoh &lt;peta&gt;"' in response.text

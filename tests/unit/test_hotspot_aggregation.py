@@ -300,3 +300,14 @@ async def test_load_points_filters_period_category_status_and_hour(db: str) -> N
     ]
     assert all(p.created_at.tzinfo is not None for p in points)
     assert [p.number for p in points] == [morning, night, reported_late]
+
+
+def test_bounds_limit_clusters_to_the_view() -> None:
+    bounds = hotspots.Bounds.parse("115.40,-2.35,115.50,-2.30")
+    assert bounds == hotspots.Bounds(south=-2.35, west=115.40, north=-2.30, east=115.50)
+    for bad in ("", "1,2,3", "a,b,c,d", "115.5,-2.3,115.4,-2.35", "nan,1,2,3", "1,2,3,4,5"):
+        assert hotspots.Bounds.parse(bad) is None, bad
+    inside = point("A", latitude=-2.3242, longitude=115.4607)
+    outside = point("B", latitude=-2.45, longitude=115.67)
+    kept = grid_clusters([inside, outside], 0.01, coarse=False, bounds=bounds, with_numbers=True)
+    assert [c.numbers for c in kept] == [("A",)]

@@ -179,7 +179,8 @@
   function loadClusters() {
     const request = ++state.clusterRequest;
     const zoom = Math.round(map.getZoom());
-    return getJson(`/peta-rawan/titik?${apiQuery({ zoom })}`).then((geo) => {
+    const bbox = map.getBounds().pad(0.5).toBBoxString();
+    return getJson(`/peta-rawan/titik?${apiQuery({ zoom, bbox })}`).then((geo) => {
       if (request !== state.clusterRequest) return;
       state.clusters.clearLayers();
       for (const feature of geo.features) {
@@ -279,13 +280,15 @@
   if (form) form.setAttribute("data-siap", "1");
 
   // ------------------------------------------------------------------------------- start
-  Promise.all([getJson(`/peta-rawan/data?${apiQuery()}`), loadBoundaries("kecamatan")])
+  // The page carries the counts it was rendered with (the same JSON as /peta-rawan/data).
+  Promise.all([JSON.parse(mapEl.dataset.figures || "null"), loadBoundaries("kecamatan")])
     .then(([figures]) => {
+      if (!figures) throw new Error("no figures");
       state.figures = figures;
       map.fitBounds(L.geoJSON(state.boundaries.kecamatan).getBounds(), { padding: [8, 8] });
       map.setMaxBounds(L.geoJSON(state.boundaries.kecamatan).getBounds().pad(0.5));
       state.clusters.addTo(map);
-      map.on("zoomend", () => loadClusters().catch(() => say("Titik aduan gagal dimuat.")));
+      map.on("moveend", () => loadClusters().catch(() => say("Titik aduan gagal dimuat.")));
       return Promise.all([showLevel(state.level), loadClusters()]);
     })
     .then(() => mapEl.setAttribute("data-siap", "1"))
