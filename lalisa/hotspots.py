@@ -16,8 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal
@@ -565,8 +565,3 @@ def grid_clusters(
     ]
     clusters.sort(key=lambda c: (-c.count, c.latitude, c.longitude))
     return clusters
-
-
-def count_by(points: Iterable[TicketPoint], attribute: str) -> Mapping[str, int]:
-    """Count tickets by one attribute (``"category"`` or ``"status"``)."""
-    return Counter(str(getattr(point, attribute)) for point in points)

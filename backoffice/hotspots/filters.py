@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -202,8 +202,3 @@ def hotspot_filter(filters: MapFilters, period: Period | None, tz: tzinfo) -> Ho
         hour_from=hour_from,
         hour_to=hour_to,
     )
-
-
-def with_level(filters: MapFilters, level: Level) -> MapFilters:
-    """The same filters at another level."""
-    return replace(filters, tingkat=level)
