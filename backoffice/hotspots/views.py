@@ -15,6 +15,8 @@ exact coordinates never leave the server for them.
 
 from __future__ import annotations
 
+import functools
+import gzip
 from datetime import datetime, timezone
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
@@ -160,13 +162,29 @@ async def map_page(request: Request, db: DbSession, user: MapViewer) -> HTMLResp
     )
 
 
+@functools.lru_cache(maxsize=2)
+def _gzipped_boundaries(level: Level) -> bytes:
+    return gzip.compress(hotspots.boundary_geojson(level), compresslevel=9, mtime=0)
+
+
 @router.get("/batas/{tingkat}")
-async def boundaries(tingkat: str, _user: MapViewer) -> Response:
-    """Boundary polygons of one level (static data, cacheable by the browser for an hour)."""
+async def boundaries(request: Request, tingkat: str, _user: MapViewer) -> Response:
+    """Boundary polygons of one level (static data, cacheable by the browser for an hour).
+
+    Sent gzip-compressed when the browser accepts it (the desa file shrinks from ~690 kB to
+    ~150 kB, which matters on a district office's connection). Only this static, public data is
+    compressed: pages carrying CSRF tokens stay uncompressed.
+    """
+    level = _level(tingkat)
+    headers = {"Cache-Control": "private, max-age=3600", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        return Response(
+            _gzipped_boundaries(level),
+            media_type="application/geo+json",
+            headers={**headers, "Content-Encoding": "gzip"},
+        )
     return Response(
-        hotspots.boundary_geojson(_level(tingkat)),
-        media_type="application/geo+json",
-        headers={"Cache-Control": "private, max-age=3600"},
+        hotspots.boundary_geojson(level), media_type="application/geo+json", headers=headers
     )
 
 

@@ -224,11 +224,17 @@ async def test_area_list_names_the_tickets_behind_a_count(
 
 
 async def test_boundaries_are_served_for_both_levels(as_role: dict[Role, SignedIn]) -> None:
+    client = as_role[Role.PIMPINAN].client
     for level, count in (("kecamatan", 8), ("desa", 157)):
-        response = await as_role[Role.PIMPINAN].client.get(f"/peta-rawan/batas/{level}")
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("application/geo+json")
-        assert len(response.json()["features"]) == count
+        plain = await client.get(f"/peta-rawan/batas/{level}", headers={"Accept-Encoding": ""})
+        assert plain.status_code == 200
+        assert plain.headers["content-type"].startswith("application/geo+json")
+        assert "content-encoding" not in plain.headers
+        assert len(plain.json()["features"]) == count
+        packed = await client.get(f"/peta-rawan/batas/{level}", headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert int(packed.headers["content-length"]) < len(plain.content) / 3
+        assert packed.json() == plain.json()  # httpx decodes it
     assert (await as_role[Role.ADMIN].client.get("/peta-rawan/batas/provinsi")).status_code == 404
 
 
