@@ -144,7 +144,7 @@ async def test_the_page_shows_the_ranking_filters_and_map_hooks(
     assert response.status_code == 200
     html = response.text
     assert 'id="peringkat-kecamatan"' in html and 'id="peringkat-desa"' in html
-    assert re.search(r'data-kode="63\.11\.06\.1023">\s*<td>1</td>', html)
+    assert re.search(r'data-kode="63\.11\.06\.1023">\s*<td data-label="Peringkat">1</td>', html)
     assert 'data-tingkat-awal="desa"' in html
     figures = re.search(r"data-figures='([^']*)'", html)
     assert figures is not None
