@@ -281,12 +281,14 @@
 
   // ------------------------------------------------------------------------------- start
   // The page carries the counts it was rendered with (the same JSON as /peta-rawan/data).
-  Promise.all([JSON.parse(mapEl.dataset.figures || "null"), loadBoundaries("kecamatan")])
+  Promise.resolve()
+    .then(() => Promise.all([JSON.parse(mapEl.dataset.figures || "null"), loadBoundaries("kecamatan")]))
     .then(([figures]) => {
       if (!figures) throw new Error("no figures");
       state.figures = figures;
-      map.fitBounds(L.geoJSON(state.boundaries.kecamatan).getBounds(), { padding: [8, 8] });
-      map.setMaxBounds(L.geoJSON(state.boundaries.kecamatan).getBounds().pad(0.5));
+      const district = L.geoJSON(state.boundaries.kecamatan).getBounds();
+      map.fitBounds(district, { padding: [8, 8] });
+      map.setMaxBounds(district.pad(0.5));
       state.clusters.addTo(map);
       map.on("moveend", () => loadClusters().catch(() => say("Titik aduan gagal dimuat.")));
       return Promise.all([showLevel(state.level), loadClusters()]);
