@@ -23,9 +23,10 @@ from backoffice.auth import audit_views, users_views
 from backoffice.auth import views as auth_views
 from backoffice.auth.csrf import CsrfError
 from backoffice.auth.deps import LoginRequired, PasswordChangeRequired
-from backoffice.config import BackofficeSettings, load_backoffice_settings
+from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
 from backoffice.errors import PageError
 from backoffice.home import router as home_router
+from backoffice.hotspots import hotspots_router
 from backoffice.permissions import collect_permissions
 from backoffice.settings_views import router as settings_router
 from backoffice.templating import STATIC_DIR, render
@@ -43,6 +44,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     trc_router,
     officers_router,
     settings_router,
+    hotspots_router,
 )
 """One router per domain; add the router of a new domain here."""
 
@@ -51,6 +53,25 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 """No inline scripts or styles and nothing from other sites (no CDN); relax here if needed."""
+
+
+def content_security_policy(settings: BackofficeSettings) -> str:
+    """Return the Content-Security-Policy of the application.
+
+    Args:
+        settings: Back-office settings.
+
+    Returns:
+        :data:`CONTENT_SECURITY_POLICY`, with the origin of the hotspot map's tile server added
+        to ``img-src`` only when ``HOTSPOT_TILE_URL`` is configured.
+    """
+    if not settings.hotspot_tile_url:
+        return CONTENT_SECURITY_POLICY
+    origin = tile_origin(settings.hotspot_tile_url)
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data: blob:;", f"img-src 'self' data: blob: {origin};", 1
+    )
+
 
 ERROR_MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Permintaan tidak valid", "Data yang dikirim tidak dapat diproses."),
@@ -69,9 +90,10 @@ CSRF_MESSAGE = (
 class SecurityHeadersMiddleware:
     """Adds security headers to every response, and ``no-store`` to every page."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        """Wrap an ASGI application."""
+    def __init__(self, app: ASGIApp, policy: str = CONTENT_SECURITY_POLICY) -> None:
+        """Wrap an ASGI application; ``policy`` is the Content-Security-Policy to send."""
         self.app = app
+        self.policy = policy.encode("ascii")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on and add the headers to the response start."""
@@ -88,7 +110,7 @@ class SecurityHeadersMiddleware:
                     b"x-content-type-options": b"nosniff",
                     b"x-frame-options": b"DENY",
                     b"referrer-policy": b"same-origin",
-                    b"content-security-policy": CONTENT_SECURITY_POLICY.encode("ascii"),
+                    b"content-security-policy": self.policy,
                 }
                 if not is_static:
                     # Pages show names and complaints; keep them out of shared caches.
@@ -187,5 +209,7 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware, policy=content_security_policy(app.state.settings)
+    )
     return app

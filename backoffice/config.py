@@ -7,11 +7,13 @@ this module only adds what the web application needs on top.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -25,6 +27,8 @@ DEFAULT_SESSION_IDLE_MINUTES = 240
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+# Host (optionally *.-wildcarded) and port only: the origin goes verbatim into the CSP header.
+_TILE_HOST = re.compile(r"(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,10 @@ class BackofficeSettings:
         lockout: How long a locked account stays locked (``BACKOFFICE_LOCKOUT_MINUTES``).
         session_lifetime: Absolute lifetime of a session (``BACKOFFICE_SESSION_HOURS``).
         session_idle_timeout: A session unused this long ends (``BACKOFFICE_SESSION_IDLE_MINUTES``).
+        hotspot_tile_url: Optional base-map tile URL template of the hotspot map
+            (``HOTSPOT_TILE_URL``, e.g. ``https://tile.example.org/{z}/{x}/{y}.png``); empty means
+            no tiles (the map works offline). When set, its origin is added to the CSP img-src.
+        hotspot_tile_attribution: Attribution shown with the tiles (``HOTSPOT_TILE_ATTRIBUTION``).
     """
 
     host: str = DEFAULT_HOST
@@ -50,6 +58,8 @@ class BackofficeSettings:
     lockout: timedelta = timedelta(minutes=DEFAULT_LOCKOUT_MINUTES)
     session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
     session_idle_timeout: timedelta = timedelta(minutes=DEFAULT_SESSION_IDLE_MINUTES)
+    hotspot_tile_url: str = ""
+    hotspot_tile_attribution: str = ""
 
 
 def _positive_int(env: Mapping[str, str | None], name: str, default: int) -> int:
@@ -72,6 +82,42 @@ def _flag(env: Mapping[str, str | None], name: str) -> bool:
     if raw in _FALSE:
         return False
     raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def tile_origin(url: str) -> str:
+    """The CSP source of a tile URL template (``{s}`` subdomains become a ``*.`` wildcard).
+
+    Args:
+        url: Tile URL template, e.g. ``https://{s}.tile.example.org/{z}/{x}/{y}.png``.
+
+    Returns:
+        E.g. ``https://*.tile.example.org``.
+
+    Raises:
+        SettingsError: The template is not an http(s) URL with ``{z}``, ``{x}`` and ``{y}``.
+    """
+    parts = urlsplit(url)
+    host = parts.netloc
+    if host.startswith("{s}."):
+        host = "*." + host[len("{s}.") :]
+    if (
+        parts.scheme not in {"http", "https"}
+        or not host
+        or not _TILE_HOST.fullmatch(host)
+        or not all(f"{{{key}}}" in url for key in "zxy")
+    ):
+        raise SettingsError(
+            "HOTSPOT_TILE_URL must be an http(s) URL template with {z}, {x} and {y}, "
+            f"got {url!r}"
+        )
+    return f"{parts.scheme}://{host}"
+
+
+def _tile_url(env: Mapping[str, str | None]) -> str:
+    url = (env.get("HOTSPOT_TILE_URL") or "").strip()
+    if url:
+        tile_origin(url)
+    return url
 
 
 def load_backoffice_settings(
@@ -115,4 +161,6 @@ def load_backoffice_settings(
                 env, "BACKOFFICE_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES
             )
         ),
+        hotspot_tile_url=_tile_url(env),
+        hotspot_tile_attribution=(env.get("HOTSPOT_TILE_ATTRIBUTION") or "").strip(),
     )

@@ -39,6 +39,11 @@ NAVIGATION: list[NavItem] = [
         "/aduan",
         frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
     ),
+    NavItem(
+        "Peta Rawan",
+        "/peta-rawan",
+        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
+    ),
     NavItem("Tugas TRC", "/trc", frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})),
     NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
     NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),

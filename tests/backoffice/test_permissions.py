@@ -43,6 +43,8 @@ TICKET_ADMINS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 TICKET_DECIDERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR})
 DISPATCHERS = frozenset({Role.SUPERADMIN, Role.VERIFIKATOR})
 TRC_PAGES = frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
+# Hotspot map (backoffice/hotspots): not the TRC.
+HOTSPOT_MAP = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -87,6 +89,11 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/pengaturan/{key}"): SUPERADMIN_ONLY,
     ("POST", "/pengaturan/{key}/bawaan"): SUPERADMIN_ONLY,
     ("GET", "/pengaturan/{key}/riwayat"): SUPERADMIN_ONLY,
+    ("GET", "/peta-rawan"): HOTSPOT_MAP,
+    ("GET", "/peta-rawan/batas/{tingkat}"): HOTSPOT_MAP,
+    ("GET", "/peta-rawan/data"): HOTSPOT_MAP,
+    ("GET", "/peta-rawan/titik"): HOTSPOT_MAP,
+    ("GET", "/peta-rawan/aduan"): HOTSPOT_MAP,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 
