@@ -24,6 +24,7 @@ from backoffice.auth import views as auth_views
 from backoffice.auth.csrf import CsrfError
 from backoffice.auth.deps import LoginRequired, PasswordChangeRequired
 from backoffice.config import BackofficeSettings, load_backoffice_settings
+from backoffice.conversations.review_views import router as review_router
 from backoffice.errors import PageError
 from backoffice.home import router as home_router
 from backoffice.permissions import collect_permissions
@@ -41,6 +42,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tickets_router,
     trc_router,
     officers_router,
+    review_router,
 )
 """One router per domain; add the router of a new domain here."""
 

@@ -43,6 +43,7 @@ TICKET_ADMINS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 TICKET_DECIDERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR})
 DISPATCHERS = frozenset({Role.SUPERADMIN, Role.VERIFIKATOR})
 TRC_PAGES = frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
+REVIEWERS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -83,6 +84,21 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/trc/foto/{photo_id}"): ALL_ROLES,
     ("GET", "/petugas-trc"): SUPERADMIN_ONLY,
     ("POST", "/petugas-trc/{user_id}/nomor"): SUPERADMIN_ONLY,
+    # Conversation review (backoffice/conversations/review_views.py).
+    ("GET", "/tinjau"): REVIEWERS,
+    ("POST", "/tinjau/filter"): REVIEWERS,
+    ("POST", "/tinjau/filter/{filter_id}/hapus"): REVIEWERS,
+    ("GET", "/tinjau/statistik"): REVIEWERS,
+    ("GET", "/tinjau/ekspor"): REVIEWERS,
+    ("GET", "/tinjau/ekspor/reviewed.yml"): REVIEWERS,
+    ("GET", "/tinjau/{conversation_id}"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/ditinjau"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/tag"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/tag/hapus"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/catatan"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/tandai"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/anotasi"): REVIEWERS,
+    ("GET", "/tinjau/{conversation_id}/story.yml"): REVIEWERS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 
