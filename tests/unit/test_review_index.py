@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -314,3 +315,19 @@ async def test_turn_entities_are_stored_as_json(tracker: Tracker) -> None:
         {"entity": "category", "start": 10, "end": 13, "value": "pkl"}
     ]
     assert turn.at == datetime.fromtimestamp(turn.at.timestamp(), tz=timezone.utc)
+
+
+async def test_catch_up_job_indexes_everything_in_batches(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backoffice.conversations import refresh
+
+    await _chat(tracker)
+    monkeypatch.setattr(refresh, "refresh_index", _small_batches)
+    assert await refresh.catch_up() == 28  # every event of _chat(), in batches of 4
+    assert await refresh.catch_up() == 0
+    assert await _turn_count() == 5
+
+
+async def _small_batches(session: Any, engine: Any) -> Any:
+    return await refresh_index(session, engine, limit=4, now=NOW)
