@@ -76,6 +76,8 @@ IDENTITY_MASK: Final = "[disamarkan]"
 OFFICER_METADATA_KEYS: Final = ("officer", "lalisa_officer", "takeover")
 """A bot event whose metadata has one of these keys (truthy) was typed by an officer."""
 PSEUDONYM_PREFIX: Final = "Warga-"
+MAX_VIEW_EVENTS: Final = 5000
+"""The conversation view and story export read at most this many events."""
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 
@@ -653,6 +655,7 @@ async def read_conversation_events(
             events_table.c.id <= conversation.last_event_id,
         )
         .order_by(events_table.c.id)
+        .limit(MAX_VIEW_EVENTS)
     )
     async with engine.connect() as connection:
         return list((await connection.execute(query)).all())

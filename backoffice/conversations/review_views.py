@@ -13,6 +13,7 @@ import json
 import logging
 from datetime import datetime, timezone
 from typing import Annotated, Any, Final
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
@@ -206,8 +207,6 @@ async def save_filter(
 
 
 def _parse_query(raw: str) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
     return dict(parse_qsl(raw.lstrip("?"), keep_blank_values=False))
 
 
