@@ -79,6 +79,13 @@ PSEUDONYM_PREFIX: Final = "Warga-"
 MAX_VIEW_EVENTS: Final = 5000
 """The conversation view and story export read at most this many events."""
 
+# Messages for the reviewer (Bahasa Indonesia).
+BAD_DATE: Final = "Tanggal tidak valid (gunakan format TTTT-BB-HH)."
+BAD_CONFIDENCE: Final = "Keyakinan harus angka antara 0 dan 1."
+UNKNOWN_ENTITY: Final = "Entitas tidak dikenal: {entity}."
+PART_NOT_FOUND: Final = "Bagian teks untuk entitas {entity} tidak ada di pesan."
+PARTS_OVERLAP: Final = "Bagian teks dua entitas bertumpuk."
+
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 
 
@@ -457,7 +464,7 @@ def filter_conditions(filters: ReviewFilters) -> tuple[list[ColumnElement[bool]]
             continue
         day = _day(raw)
         if day is None:
-            problems.append("Tanggal tidak valid (gunakan format TTTT-BB-HH).")
+            problems.append(BAD_DATE)
         elif is_start:
             conditions.append(ReviewConversation.last_at >= datetime.combine(day, time.min, tz))
         else:
@@ -476,7 +483,7 @@ def filter_conditions(filters: ReviewFilters) -> tuple[list[ColumnElement[bool]]
     for raw in (filters.conf_min, filters.conf_max):
         value = _confidence(raw) if raw else None
         if raw and value is None:
-            problems.append("Keyakinan harus angka antara 0 dan 1.")
+            problems.append(BAD_CONFIDENCE)
         bounds.append(value)
     low, high = bounds
     if low is not None or high is not None:
@@ -810,15 +817,15 @@ def entity_spans(
         if not entity and not part:
             continue
         if entity not in known:
-            raise ValueError(f"Entitas tidak dikenal: {entity or '(kosong)'}.")
+            raise ValueError(UNKNOWN_ENTITY.format(entity=entity or "(kosong)"))
         start = text.find(part) if part else -1
         if start < 0:
-            raise ValueError(f"Bagian teks untuk entitas {entity} tidak ada di pesan.")
+            raise ValueError(PART_NOT_FOUND.format(entity=entity))
         spans.append(EntitySpan(start, start + len(part), entity, value or part))
     spans.sort(key=lambda span: span.start)
     for before, after in itertools.pairwise(spans):
         if after.start < before.end:
-            raise ValueError("Bagian teks dua entitas bertumpuk.")
+            raise ValueError(PARTS_OVERLAP)
     return spans
 
 

@@ -331,3 +331,25 @@ async def test_catch_up_job_indexes_everything_in_batches(
 
 async def _small_batches(session: Any, engine: Any) -> Any:
     return await refresh_index(session, engine, limit=4, now=NOW)
+
+
+def test_entity_spans_from_the_annotation_form() -> None:
+    from backoffice.conversations.review import entity_spans
+
+    text = "pkl di pasar paringin"
+    spans = entity_spans(
+        text,
+        [("kecamatan", "paringin", ""), ("", "", ""), ("category", "pkl", "pedagang")],
+        ["category", "kecamatan"],
+    )
+    assert [(s.entity, text[s.start : s.end], s.value) for s in spans] == [
+        ("category", "pkl", "pedagang"),
+        ("kecamatan", "paringin", "paringin"),
+    ]
+    for rows in (
+        [("hewan", "pkl", "")],
+        [("category", "sapi", "")],
+        [("category", "pasar paringin", ""), ("kecamatan", "paringin", "")],
+    ):
+        with pytest.raises(ValueError):
+            entity_spans(text, rows, ["category", "kecamatan"])
