@@ -24,6 +24,7 @@ from backoffice.auth import views as auth_views
 from backoffice.auth.csrf import CsrfError
 from backoffice.auth.deps import LoginRequired, PasswordChangeRequired
 from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
+from backoffice.conversations.review_views import router as review_router
 from backoffice.errors import PageError
 from backoffice.home import router as home_router
 from backoffice.hotspots import hotspots_router
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     officers_router,
     settings_router,
     hotspots_router,
+    review_router,
 )
 """One router per domain; add the router of a new domain here."""
 

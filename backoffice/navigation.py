@@ -50,6 +50,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
     NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
     NavItem("Kata sandi", "/account/password", ALL_ROLES),
+    NavItem("Tinjau percakapan", "/tinjau", frozenset({Role.SUPERADMIN, Role.ADMIN})),
 ]
 """Menu entries in display order; add the entries of a new domain here."""
 

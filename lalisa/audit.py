@@ -171,3 +171,36 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+# Conversation review (backoffice/conversations/review_views.py).
+REVIEW_MARKED: Final = "review_marked"
+REVIEW_UNMARKED: Final = "review_unmarked"
+REVIEW_TAG_ADDED: Final = "review_tag_added"
+REVIEW_TAG_REMOVED: Final = "review_tag_removed"
+REVIEW_NOTE_ADDED: Final = "review_note_added"
+REVIEW_MESSAGE_FLAGGED: Final = "review_message_flagged"
+REVIEW_MESSAGE_UNFLAGGED: Final = "review_message_unflagged"
+REVIEW_ANNOTATED: Final = "review_annotated"
+REVIEW_ANNOTATION_REMOVED: Final = "review_annotation_removed"
+REVIEW_NLU_EXPORTED: Final = "review_nlu_exported"
+REVIEW_STORY_EXPORTED: Final = "review_story_exported"
+REVIEW_FILTER_SAVED: Final = "review_filter_saved"
+REVIEW_FILTER_DELETED: Final = "review_filter_deleted"
+ACTION_LABELS.update(
+    {
+        REVIEW_MARKED: "Percakapan ditandai sudah ditinjau",
+        REVIEW_UNMARKED: "Tanda sudah ditinjau dihapus",
+        REVIEW_TAG_ADDED: "Tag percakapan ditambahkan",
+        REVIEW_TAG_REMOVED: "Tag percakapan dihapus",
+        REVIEW_NOTE_ADDED: "Catatan tinjauan ditambahkan",
+        REVIEW_MESSAGE_FLAGGED: "Pesan ditandai",
+        REVIEW_MESSAGE_UNFLAGGED: "Tanda pesan dihapus",
+        REVIEW_ANNOTATED: "Pesan dianotasi (intent/entitas)",
+        REVIEW_ANNOTATION_REMOVED: "Anotasi pesan dihapus",
+        REVIEW_NLU_EXPORTED: "Anotasi diekspor sebagai data NLU",
+        REVIEW_STORY_EXPORTED: "Percakapan diekspor sebagai test story",
+        REVIEW_FILTER_SAVED: "Filter tinjauan disimpan",
+        REVIEW_FILTER_DELETED: "Filter tinjauan dihapus",
+    }
+)

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import lalisa.backoffice_models  # noqa: F401 (registers the back-office tables on Base.metadata)
+from lalisa import review_models as _review_models  # noqa: F401 (registers the review tables)
 from lalisa.db import create_engine_for_url, to_async_url
 from lalisa.models import Base
 from lalisa.notifications import models as _outbox_models  # noqa: F401 (registers outbox_messages)

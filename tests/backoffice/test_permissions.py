@@ -45,6 +45,7 @@ DISPATCHERS = frozenset({Role.SUPERADMIN, Role.VERIFIKATOR})
 TRC_PAGES = frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
 # Hotspot map (backoffice/hotspots): not the TRC.
 HOTSPOT_MAP = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
+REVIEWERS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -94,6 +95,21 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/peta-rawan/data"): HOTSPOT_MAP,
     ("GET", "/peta-rawan/titik"): HOTSPOT_MAP,
     ("GET", "/peta-rawan/aduan"): HOTSPOT_MAP,
+    # Conversation review (backoffice/conversations/review_views.py).
+    ("GET", "/tinjau"): REVIEWERS,
+    ("POST", "/tinjau/filter"): REVIEWERS,
+    ("POST", "/tinjau/filter/{filter_id}/hapus"): REVIEWERS,
+    ("GET", "/tinjau/statistik"): REVIEWERS,
+    ("GET", "/tinjau/ekspor"): REVIEWERS,
+    ("GET", "/tinjau/ekspor/reviewed.yml"): REVIEWERS,
+    ("GET", "/tinjau/{conversation_id}"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/ditinjau"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/tag"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/tag/hapus"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/catatan"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/tandai"): REVIEWERS,
+    ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/anotasi"): REVIEWERS,
+    ("GET", "/tinjau/{conversation_id}/story.yml"): REVIEWERS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 

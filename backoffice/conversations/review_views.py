@@ -1,0 +1,626 @@
+"""The "Tinjau percakapan" pages: review list, conversation view, reviewer actions, exports, stats.
+
+For trainers and admins (roles superadmin and admin). The list refreshes the review index from
+Rasa's tracker store (bounded, in a savepoint: an unreadable tracker leaves the index as it was
+and the page says so). Senders appear only as pseudonyms and texts are identity-masked
+(:func:`backoffice.conversations.review.conversation_redactor`). Every change and every export
+is audited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Annotated, Any, Final
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backoffice.auth.roles import Role
+from backoffice.conversations.review import (
+    IDENTITY_SLOTS,
+    IGNORED_ACTIONS,
+    ChatEntry,
+    ReviewFilters,
+    annotation_example,
+    chat_entries,
+    conversation_redactor,
+    domain_names,
+    entity_spans,
+    filter_choices,
+    filtered_query,
+    nlu_dir,
+    normalise_tag,
+    read_conversation_events,
+    refresh_index,
+    trainer_stats,
+)
+from backoffice.conversations.tracker import tracker_engine
+from backoffice.db import DbSession
+from backoffice.errors import PageError
+from backoffice.permissions import require_roles
+from backoffice.templating import redirect, render
+from lalisa import audit
+from lalisa.backoffice_models import User
+from lalisa.review_models import (
+    ReviewAnnotation,
+    ReviewConversation,
+    ReviewNote,
+    ReviewSavedFilter,
+    ReviewTag,
+    ReviewTurn,
+)
+from lalisa.review_nlu import (
+    EXPORT_FILE_NAME,
+    ActionStep,
+    EntitySpan,
+    Example,
+    LoopStep,
+    NluExport,
+    SlotStep,
+    StoryStep,
+    UserStep,
+    build_nlu_export,
+    build_test_story,
+    existing_examples,
+)
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/tinjau", tags=["review"])
+
+REVIEW_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN)
+Reviewer = Annotated[User, Depends(require_roles(*REVIEW_ROLES))]
+FormText = Annotated[str, Form(max_length=5_000)]
+PAGE_SIZE: Final = 50
+PAGE_LOAD_BATCH: Final = 2000
+ENTITY_ROWS: Final = 3
+"""Entity rows of the annotation form."""
+TRACKER_UNREADABLE: Final = "Riwayat percakapan tidak dapat dibaca dari penyimpanan Rasa."
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def _refresh(db: AsyncSession) -> bool:
+    """Refresh the index in a savepoint; False when the tracker store could not be read."""
+    try:
+        async with db.begin_nested():
+            await refresh_index(db, tracker_engine(), limit=PAGE_LOAD_BATCH)
+    except Exception as exc:  # an unreadable tracker must not break the page
+        logger.warning("review index not refreshed: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def _conversation(db: AsyncSession, conversation_id: int) -> ReviewConversation:
+    conversation = await db.get(ReviewConversation, conversation_id)
+    if conversation is None:
+        raise PageError(404, "Percakapan tidak ditemukan.")
+    return conversation
+
+
+async def _turn(db: AsyncSession, conversation: ReviewConversation, turn_id: int) -> ReviewTurn:
+    turn = await db.get(ReviewTurn, turn_id)
+    if turn is None or turn.conversation_id != conversation.id:
+        raise PageError(404, "Pesan tidak ditemukan.")
+    return turn
+
+
+def _target(conversation: ReviewConversation) -> str:
+    return f"review:{conversation.id}"
+
+
+async def _tags(db: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {conversation_id: [] for conversation_id in ids}
+    if ids:
+        rows = await db.execute(
+            select(ReviewTag.conversation_id, ReviewTag.tag)
+            .where(ReviewTag.conversation_id.in_(ids))
+            .order_by(ReviewTag.tag)
+        )
+        for conversation_id, tag in rows.all():
+            tags[conversation_id].append(tag)
+    return tags
+
+
+# ------------------------------------------------------------------------------------ list
+
+
+@router.get("", response_class=HTMLResponse)
+async def review_list(request: Request, db: DbSession, user: Reviewer) -> HTMLResponse:
+    """Conversations newest first, with filters, paging and the user's saved filters."""
+    fresh = await _refresh(db)
+    filters = ReviewFilters.from_mapping(request.query_params)
+    try:
+        page = max(1, min(10_000, int(request.query_params.get("halaman", "1"))))
+    except ValueError:
+        page = 1
+    query, problems = filtered_query(filters)
+    total = int((await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    conversations = list(
+        (await db.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).scalars()
+    )
+    saved = list(
+        (
+            await db.execute(
+                select(ReviewSavedFilter)
+                .where(ReviewSavedFilter.user_id == user.id)
+                .order_by(ReviewSavedFilter.name)
+            )
+        ).scalars()
+    )
+    return render(
+        request,
+        "review/list.html",
+        {
+            "conversations": conversations,
+            "tags": await _tags(db, [conversation.id for conversation in conversations]),
+            "filters": filters,
+            "problems": problems,
+            "choices": await filter_choices(db),
+            "saved": saved,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "stale": not fresh,
+        },
+    )
+
+
+@router.post("/filter")
+async def save_filter(
+    db: DbSession,
+    user: Reviewer,
+    nama: Annotated[str, Form(max_length=80)] = "",
+    kueri: FormText = "",
+) -> Response:
+    """Save the current filters under a name (a name used again is replaced)."""
+    name = " ".join(nama.split())[:80]
+    filters = ReviewFilters.from_mapping(_parse_query(kueri))
+    if not name or not filters.active:
+        raise PageError(422, "Beri nama filter dan pilih minimal satu filter.")
+    existing = (
+        await db.execute(
+            select(ReviewSavedFilter).where(
+                ReviewSavedFilter.user_id == user.id, ReviewSavedFilter.name == name
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        db.add(ReviewSavedFilter(user_id=user.id, name=name, query=filters.query()))
+    else:
+        existing.query = filters.query()
+    await audit.record(
+        db,
+        actor=user.username,
+        action=audit.REVIEW_FILTER_SAVED,
+        target=f"user:{user.username}",
+        detail={"name": name, "query": filters.query()},
+    )
+    return redirect(f"/tinjau?{filters.query()}")
+
+
+def _parse_query(raw: str) -> dict[str, str]:
+    return dict(parse_qsl(raw.lstrip("?"), keep_blank_values=False))
+
+
+@router.post("/filter/{filter_id}/hapus")
+async def delete_filter(db: DbSession, user: Reviewer, filter_id: int) -> Response:
+    """Delete one of the user's saved filters."""
+    saved = await db.get(ReviewSavedFilter, filter_id)
+    if saved is None or saved.user_id != user.id:
+        raise PageError(404, "Filter tidak ditemukan.")
+    await db.delete(saved)
+    await audit.record(
+        db,
+        actor=user.username,
+        action=audit.REVIEW_FILTER_DELETED,
+        target=f"user:{user.username}",
+        detail={"name": saved.name},
+    )
+    return redirect("/tinjau")
+
+
+# ----------------------------------------------------------------------------------- stats
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
+    """The trainer's numbers: per day, most corrected intents, lowest confidences."""
+    fresh = await _refresh(db)
+    stats = await trainer_stats(db, now=_now())
+    lowest = []
+    redactors: dict[int, Any] = {}
+    for turn, conversation in stats.lowest:
+        if conversation.id not in redactors:
+            redactors[conversation.id] = (await conversation_redactor(db, conversation))[1]
+        lowest.append((turn, conversation, redactors[conversation.id](turn.text)))
+    return render(
+        request,
+        "review/stats.html",
+        {"stats": stats, "lowest": lowest, "stale": not fresh},
+    )
+
+
+# ---------------------------------------------------------------------------------- export
+
+
+async def _nlu_export(db: AsyncSession) -> NluExport:
+    annotations = (
+        await db.execute(select(ReviewAnnotation).order_by(ReviewAnnotation.id))
+    ).scalars()
+    return build_nlu_export(
+        [annotation_example(annotation) for annotation in annotations],
+        existing_examples(nlu_dir()),
+        header=(
+            "Contoh NLU hasil tinjauan percakapan La-Lisa (back office, Tinjau percakapan).",
+            f"Simpan sebagai data/nlu/{EXPORT_FILE_NAME}, lalu: rasa data validate; make train.",
+        ),
+    )
+
+
+@router.get("/ekspor", response_class=HTMLResponse)
+async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
+    """What the NLU export contains: counts, skipped examples, conflicts."""
+    return render(
+        request,
+        "review/export.html",
+        {"export": await _nlu_export(db), "file_name": EXPORT_FILE_NAME},
+    )
+
+
+@router.get("/ekspor/reviewed.yml")
+async def export_nlu(db: DbSession, user: Reviewer) -> Response:
+    """Download the annotations as Rasa NLU YAML (``data/nlu/reviewed.yml``)."""
+    export = await _nlu_export(db)
+    await audit.record(
+        db,
+        actor=user.username,
+        action=audit.REVIEW_NLU_EXPORTED,
+        target="review:nlu",
+        detail={"examples": len(export.included), "conflicts": len(export.conflicts)},
+    )
+    return Response(
+        export.yaml_text,
+        media_type="application/x-yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{EXPORT_FILE_NAME}"'},
+    )
+
+
+# ---------------------------------------------------------------------------- conversation
+
+
+async def _entries(
+    db: AsyncSession, conversation: ReviewConversation
+) -> tuple[list[ChatEntry], bool, Any]:
+    sender_id, redact = await conversation_redactor(db, conversation)
+    turns = {
+        turn.event_id: turn
+        for turn in (
+            await db.execute(
+                select(ReviewTurn)
+                .where(ReviewTurn.conversation_id == conversation.id)
+                .order_by(ReviewTurn.event_id)
+            )
+        ).scalars()
+    }
+    annotations = {
+        annotation.turn_id: annotation
+        for annotation in (
+            await db.execute(
+                select(ReviewAnnotation).where(
+                    ReviewAnnotation.turn_id.in_([turn.id for turn in turns.values()])
+                )
+            )
+        ).scalars()
+    }
+    rows: list[Any] | None = None
+    if sender_id is not None:
+        try:
+            rows = await read_conversation_events(tracker_engine(), sender_id, conversation)
+        except Exception as exc:  # unreadable tracker: show the indexed messages only
+            logger.warning("review conversation %s: %s", conversation.id, type(exc).__name__)
+    if rows is not None:
+        return chat_entries(rows, turns, annotations, redact), True, redact
+    entries = [
+        ChatEntry(
+            kind="user",
+            at=turn.at,
+            text=redact(turn.text),
+            intent=turn.intent,
+            confidence=turn.confidence,
+            turn=turn,
+            annotation=annotations.get(turn.id),
+        )
+        for turn in turns.values()
+    ]
+    return entries, False, redact
+
+
+@router.get("/{conversation_id}", response_class=HTMLResponse)
+async def conversation_page(
+    request: Request, db: DbSession, _user: Reviewer, conversation_id: int
+) -> HTMLResponse:
+    """One conversation as a readable chat, with the reviewer's tools."""
+    conversation = await _conversation(db, conversation_id)
+    entries, complete, _redact = await _entries(db, conversation)
+    notes = list(
+        (
+            await db.execute(
+                select(ReviewNote)
+                .where(ReviewNote.conversation_id == conversation.id)
+                .order_by(ReviewNote.at, ReviewNote.id)
+            )
+        ).scalars()
+    )
+    return render(
+        request,
+        "review/conversation.html",
+        {
+            "conversation": conversation,
+            "entries": entries,
+            "complete": complete,
+            "unreadable": TRACKER_UNREADABLE,
+            "tags": (await _tags(db, [conversation.id]))[conversation.id],
+            "notes": notes,
+            "domain": domain_names(),
+            "entity_rows": range(1, ENTITY_ROWS + 1),
+            "annotation_entities": {
+                entry.turn.id: json.loads(entry.annotation.entities)
+                for entry in entries
+                if entry.turn is not None and entry.annotation is not None
+            },
+        },
+    )
+
+
+def _back(conversation: ReviewConversation, anchor: str = "") -> Response:
+    return redirect(f"/tinjau/{conversation.id}{anchor}")
+
+
+@router.post("/{conversation_id}/ditinjau")
+async def mark_reviewed(
+    db: DbSession, user: Reviewer, conversation_id: int, ditinjau: FormText = "1"
+) -> Response:
+    """Mark the conversation reviewed (``ditinjau=1``) or not reviewed (``ditinjau=0``)."""
+    conversation = await _conversation(db, conversation_id)
+    if ditinjau == "1":
+        conversation.reviewed_at = _now()
+        conversation.reviewed_by = user.username
+        action = audit.REVIEW_MARKED
+    else:
+        conversation.reviewed_at = None
+        conversation.reviewed_by = None
+        action = audit.REVIEW_UNMARKED
+    await audit.record(db, actor=user.username, action=action, target=_target(conversation))
+    return _back(conversation)
+
+
+@router.post("/{conversation_id}/tag")
+async def add_tag(
+    db: DbSession, user: Reviewer, conversation_id: int, tag: FormText = ""
+) -> Response:
+    """Add a free tag (lower case; adding an existing tag changes nothing)."""
+    conversation = await _conversation(db, conversation_id)
+    value = normalise_tag(tag)
+    if not value:
+        raise PageError(422, "Tag tidak boleh kosong.")
+    exists_already = (
+        await db.execute(
+            select(ReviewTag.id).where(
+                ReviewTag.conversation_id == conversation.id, ReviewTag.tag == value
+            )
+        )
+    ).first()
+    if exists_already is None:
+        db.add(ReviewTag(conversation_id=conversation.id, tag=value, created_by=user.username))
+        await audit.record(
+            db,
+            actor=user.username,
+            action=audit.REVIEW_TAG_ADDED,
+            target=_target(conversation),
+            detail={"tag": value},
+        )
+    return _back(conversation)
+
+
+@router.post("/{conversation_id}/tag/hapus")
+async def remove_tag(
+    db: DbSession, user: Reviewer, conversation_id: int, tag: FormText = ""
+) -> Response:
+    """Remove a tag from the conversation."""
+    conversation = await _conversation(db, conversation_id)
+    value = normalise_tag(tag)
+    removed = await db.execute(
+        delete(ReviewTag).where(
+            ReviewTag.conversation_id == conversation.id, ReviewTag.tag == value
+        )
+    )
+    if getattr(removed, "rowcount", 0):
+        await audit.record(
+            db,
+            actor=user.username,
+            action=audit.REVIEW_TAG_REMOVED,
+            target=_target(conversation),
+            detail={"tag": value},
+        )
+    return _back(conversation)
+
+
+@router.post("/{conversation_id}/catatan")
+async def add_note(
+    db: DbSession, user: Reviewer, conversation_id: int, catatan: FormText = ""
+) -> Response:
+    """Add a reviewer's note."""
+    conversation = await _conversation(db, conversation_id)
+    body = catatan.strip()
+    if not body:
+        raise PageError(422, "Catatan tidak boleh kosong.")
+    db.add(ReviewNote(conversation_id=conversation.id, author=user.username, body=body))
+    await audit.record(
+        db, actor=user.username, action=audit.REVIEW_NOTE_ADDED, target=_target(conversation)
+    )
+    return _back(conversation, "#catatan")
+
+
+@router.post("/{conversation_id}/pesan/{turn_id}/tandai")
+async def flag_message(
+    db: DbSession, user: Reviewer, conversation_id: int, turn_id: int, tandai: FormText = "1"
+) -> Response:
+    """Flag a user message (``tandai=1``) or clear the flag (``tandai=0``)."""
+    conversation = await _conversation(db, conversation_id)
+    turn = await _turn(db, conversation, turn_id)
+    if tandai == "1":
+        turn.flagged_at, turn.flagged_by = _now(), user.username
+        action = audit.REVIEW_MESSAGE_FLAGGED
+    else:
+        turn.flagged_at, turn.flagged_by = None, None
+        action = audit.REVIEW_MESSAGE_UNFLAGGED
+    await audit.record(
+        db,
+        actor=user.username,
+        action=action,
+        target=_target(conversation),
+        detail={"turn": turn.id},
+    )
+    return _back(conversation, f"#pesan-{turn.id}")
+
+
+@router.post("/{conversation_id}/pesan/{turn_id}/anotasi")
+async def annotate_message(
+    request: Request, db: DbSession, user: Reviewer, conversation_id: int, turn_id: int
+) -> Response:
+    """Store the correct intent and entities of a user message (or remove them: ``hapus=1``).
+
+    Form: ``intent``; ``entitas_N``, ``bagian_N`` (the part of the message) and optional
+    ``nilai_N`` (normalised value) for N = 1..3.
+    """
+    conversation = await _conversation(db, conversation_id)
+    turn = await _turn(db, conversation, turn_id)
+    form = await request.form()
+    existing = (
+        await db.execute(select(ReviewAnnotation).where(ReviewAnnotation.turn_id == turn.id))
+    ).scalar_one_or_none()
+    if str(form.get("hapus", "")) == "1":
+        if existing is not None:
+            await db.delete(existing)
+            await audit.record(
+                db,
+                actor=user.username,
+                action=audit.REVIEW_ANNOTATION_REMOVED,
+                target=_target(conversation),
+                detail={"turn": turn.id},
+            )
+        return _back(conversation, f"#pesan-{turn.id}")
+    domain = domain_names()
+    intent = str(form.get("intent", "")).strip()
+    if intent not in domain.intents:
+        raise PageError(422, "Pilih intent yang benar dari daftar intent asisten.")
+    _sender, redact = await conversation_redactor(db, conversation)
+    text = " ".join(redact(turn.text).split())
+    if not text:
+        raise PageError(422, "Pesan ini tidak berisi teks yang dapat dianotasi.")
+    requested = [
+        (
+            str(form.get(f"entitas_{n}", ""))[:64],
+            str(form.get(f"bagian_{n}", ""))[:500],
+            str(form.get(f"nilai_{n}", ""))[:200],
+        )
+        for n in range(1, ENTITY_ROWS + 1)
+    ]
+    try:
+        spans = entity_spans(text, requested, domain.entities)
+    except ValueError as exc:
+        raise PageError(422, str(exc)) from exc
+    entities = json.dumps(
+        [
+            {"start": span.start, "end": span.end, "entity": span.entity, "value": span.value}
+            for span in spans
+        ],
+        ensure_ascii=False,
+    )
+    if existing is None:
+        existing = ReviewAnnotation(
+            turn_id=turn.id,
+            original_intent=turn.intent,
+            text=text,
+            intent=intent,
+            entities=entities,
+            author=user.username,
+        )
+        db.add(existing)
+    else:
+        existing.text, existing.intent, existing.entities = text, intent, entities
+        existing.author, existing.at = user.username, _now()
+    await audit.record(
+        db,
+        actor=user.username,
+        action=audit.REVIEW_ANNOTATED,
+        target=_target(conversation),
+        detail={
+            "turn": turn.id,
+            "predicted": turn.intent,
+            "intent": intent,
+            "entities": [span.entity for span in spans],
+        },
+    )
+    return _back(conversation, f"#pesan-{turn.id}")
+
+
+def _story_steps(entries: list[ChatEntry]) -> list[StoryStep]:
+    steps: list[StoryStep] = []
+    for entry in entries:
+        if entry.kind == "user":
+            if entry.annotation is not None:
+                steps.append(UserStep(annotation_example(entry.annotation)))
+                continue
+            text = " ".join(entry.text.split())
+            spans: list[EntitySpan] = []
+            for entity in entry.entities:
+                value = str(entity.get("value") or "")
+                start = text.find(value) if value else -1
+                if start >= 0 and not any(
+                    s.start < start + len(value) and start < s.end for s in spans
+                ):
+                    spans.append(
+                        EntitySpan(start, start + len(value), str(entity["entity"]), value)
+                    )
+            steps.append(
+                UserStep(
+                    Example(text=text, intent=entry.intent or "nlu_fallback", entities=tuple(spans))
+                )
+            )
+        elif entry.kind == "action" and entry.name not in IGNORED_ACTIONS:
+            steps.append(ActionStep(entry.name))
+        elif entry.kind == "slot" and entry.name not in IDENTITY_SLOTS:
+            steps.append(SlotStep(entry.name, entry.value))
+        elif entry.kind == "loop":
+            steps.append(LoopStep(entry.name or None))
+    return steps
+
+
+@router.get("/{conversation_id}/story.yml")
+async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
+    """Download the conversation as a Rasa test story (for ``tests/``)."""
+    conversation = await _conversation(db, conversation_id)
+    entries, complete, _redact = await _entries(db, conversation)
+    if not complete:
+        raise PageError(503, TRACKER_UNREADABLE)
+    name = f"tinjau {conversation.id} {conversation.pseudonym}"
+    text = build_test_story(name, _story_steps(entries))
+    await audit.record(
+        db, actor=user.username, action=audit.REVIEW_STORY_EXPORTED, target=_target(conversation)
+    )
+    return Response(
+        text,
+        media_type="application/x-yaml; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="test_tinjau_{conversation.id}.yml"'
+        },
+    )
