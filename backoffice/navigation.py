@@ -44,6 +44,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
     NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
     NavItem("Kata sandi", "/account/password", ALL_ROLES),
+    NavItem("Perlu petugas", "/perlu-petugas", frozenset({Role.SUPERADMIN, Role.ADMIN})),
 ]
 """Menu entries in display order; add the entries of a new domain here."""
 

@@ -83,6 +83,14 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/trc/foto/{photo_id}"): ALL_ROLES,
     ("GET", "/petugas-trc"): SUPERADMIN_ONLY,
     ("POST", "/petugas-trc/{user_id}/nomor"): SUPERADMIN_ONLY,
+    # Human takeover (backoffice/takeover).
+    ("GET", "/perlu-petugas"): TICKET_ADMINS,
+    ("GET", "/perlu-petugas/ringkasan"): TICKET_ADMINS,
+    ("GET", "/ambil-alih/{sender_ref}"): TICKET_ADMINS,
+    ("POST", "/ambil-alih/{sender_ref}"): TICKET_ADMINS,
+    ("GET", "/ambil-alih/{sender_ref}/pesan"): TICKET_ADMINS,
+    ("POST", "/ambil-alih/{sender_ref}/kembalikan"): TICKET_ADMINS,
+    ("POST", "/ambil-alih/{sender_ref}/balas"): TICKET_ADMINS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 
