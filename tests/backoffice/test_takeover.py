@@ -513,3 +513,9 @@ async def test_page_shows_the_whole_chat_and_polls_new_messages(
     ]
     assert data["messages"][0]["text"] == "nomor saya [nomor pelapor] <i>"
     assert data["available"] is True and data["taken_by"] is None
+
+
+def test_env_example_documents_the_takeover_settings() -> None:
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    for name in ("RASA_URL", "RASA_API_TOKEN", "TAKEOVER_IDLE_MINUTES"):
+        assert f"\n{name}=" in text, name
