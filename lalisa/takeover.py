@@ -60,25 +60,31 @@ from lalisa.takeover_models import (
 
 __all__ = [
     "ADMIN_METADATA_KEY",
+    "REASON_LABELS",
+    "NeedsPersonEntry",
     "OutsideServiceWindow",
     "RasaApiError",
     "RasaClient",
     "TakeoverConflict",
     "TakeoverError",
     "TakeoverSettings",
+    "active_takeover",
     "close_rasa_client",
     "find_sender",
     "get_rasa_client",
     "get_takeover_settings",
     "hand_back",
     "load_takeover_settings",
+    "needs_person",
     "open_tickets_of",
     "pseudonym",
     "record_handoff_request",
+    "replies_of",
     "reset_takeover_settings_cache",
     "return_idle_takeovers",
     "send_admin_reply",
     "take_over",
+    "waiting",
 ]
 
 logger = logging.getLogger(__name__)
