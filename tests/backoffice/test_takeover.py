@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -519,3 +520,23 @@ def test_env_example_documents_the_takeover_settings() -> None:
     text = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
     for name in ("RASA_URL", "RASA_API_TOKEN", "TAKEOVER_IDLE_MINUTES"):
         assert f"\n{name}=" in text, name
+
+
+def test_make_run_gives_rasa_api_a_token_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` starts Rasa's API with a token, generated when none is configured."""
+    from scripts import run
+
+    for name in ("RASA_API_TOKEN", "RASA_URL"):
+        # set first so that monkeypatch restores (removes) what services() writes
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RASA_PORT", "5105")
+    rasa = next(service for service in run.services() if service.name == "rasa")
+    token = os.environ["RASA_API_TOKEN"]
+    assert len(token) >= 32
+    assert rasa.command[rasa.command.index("--auth-token") + 1] == token
+    assert "--enable-api" in rasa.command
+    assert os.environ["RASA_URL"] == "http://127.0.0.1:5105"
+    monkeypatch.setenv("RASA_API_TOKEN", "token-dari-operator")
+    rasa = next(service for service in run.services() if service.name == "rasa")
+    assert rasa.command[rasa.command.index("--auth-token") + 1] == "token-dari-operator"
