@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lalisa.models import Base, utcnow
 
 __all__ = [
-    "HANDOFF_REASON_VALUES",
+    "STORED_HANDOFF_REASONS",
     "TAKEOVER_END_VALUES",
     "HandoffReason",
     "HandoffRequest",
@@ -51,7 +51,7 @@ STORED_HANDOFF_REASONS: tuple[str, ...] = (
     HandoffReason.REQUEST_HUMAN.value,
     HandoffReason.FALLBACK_TWICE.value,
 )
-HANDOFF_REASON_VALUES = STORED_HANDOFF_REASONS
+"""Reasons kept in ``handoff_requests`` (the check constraint)."""
 
 
 class TakeoverEnd(str, enum.Enum):
