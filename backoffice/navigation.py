@@ -39,6 +39,8 @@ NAVIGATION: list[NavItem] = [
         "/aduan",
         frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
     ),
+    NavItem("Perlu petugas", "/perlu-petugas", frozenset({Role.SUPERADMIN, Role.ADMIN})),
+    NavItem("Tinjau percakapan", "/tinjau", frozenset({Role.SUPERADMIN, Role.ADMIN})),
     NavItem(
         "Peta Rawan",
         "/peta-rawan",
@@ -50,7 +52,6 @@ NAVIGATION: list[NavItem] = [
     NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
     NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
     NavItem("Kata sandi", "/account/password", ALL_ROLES),
-    NavItem("Tinjau percakapan", "/tinjau", frozenset({Role.SUPERADMIN, Role.ADMIN})),
 ]
 """Menu entries in display order; add the entries of a new domain here."""
 

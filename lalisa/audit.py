@@ -30,6 +30,10 @@ __all__ = [
     "REPORTER_IDENTITY_REVEALED",
     "SETTING_CHANGED",
     "SYSTEM_ACTOR",
+    "TAKEOVER_AUTO_RETURNED",
+    "TAKEOVER_HANDED_BACK",
+    "TAKEOVER_MESSAGE_SENT",
+    "TAKEOVER_STARTED",
     "TICKET_CLOSED",
     "TICKET_DISPATCHED",
     "TICKET_DUPLICATE",
@@ -85,6 +89,11 @@ TICKET_FIELD_REPORT: Final = "ticket_field_report"
 REPORTER_IDENTITY_REVEALED: Final = "reporter_identity_revealed"
 OFFICER_PHONE_CHANGED: Final = "officer_phone_changed"
 NOTIFICATION_RESENT: Final = "notification_resent"
+# Human takeover of a conversation (backoffice/takeover, lalisa.takeover).
+TAKEOVER_STARTED: Final = "takeover_started"
+TAKEOVER_HANDED_BACK: Final = "takeover_handed_back"
+TAKEOVER_AUTO_RETURNED: Final = "takeover_auto_returned"
+TAKEOVER_MESSAGE_SENT: Final = "takeover_message_sent"
 
 ACTION_LABELS: dict[str, str] = {
     LOGIN: "Masuk",
@@ -115,6 +124,10 @@ ACTION_LABELS: dict[str, str] = {
     REPORTER_IDENTITY_REVEALED: "Identitas pelapor ditampilkan",
     OFFICER_PHONE_CHANGED: "Nomor WhatsApp petugas diubah",
     NOTIFICATION_RESENT: "Notifikasi dikirim ulang",
+    TAKEOVER_STARTED: "Percakapan diambil alih petugas",
+    TAKEOVER_HANDED_BACK: "Percakapan dikembalikan ke asisten",
+    TAKEOVER_AUTO_RETURNED: "Percakapan kembali ke asisten otomatis (tidak ada aktivitas)",
+    TAKEOVER_MESSAGE_SENT: "Balasan petugas dikirim ke warga",
 }
 """Bahasa Indonesia labels of the known actions (other parts add theirs here)."""
 

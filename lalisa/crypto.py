@@ -138,3 +138,21 @@ def blind_index(sender_id: str) -> str:
         64 lower-case hex characters.
     """
     return get_identity_cipher().blind_index(sender_id)
+
+
+PSEUDONYM_PREFIX = "Warga-"
+
+
+def citizen_pseudonym(sender_index: str) -> str:
+    """The one pseudonym staff pages show for a citizen instead of the phone number.
+
+    Derived from the blind index (an HMAC), so it is stable across pages and runs and cannot be
+    turned back into the number without the identity key.
+
+    Args:
+        sender_index: Blind index of the sender id (64 hex characters).
+
+    Returns:
+        E.g. ``"Warga-3FA2C1D9"``.
+    """
+    return PSEUDONYM_PREFIX + sender_index[:8].upper()

@@ -8,6 +8,7 @@ a half-running system never hides a crash.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -107,8 +108,20 @@ def endpoints_file(action_port: int) -> Path:
     return generated
 
 
+def use_rasa_api_token() -> None:
+    """Gives Rasa's HTTP API a token and tells the back office and the worker where it is.
+
+    Without ``RASA_API_TOKEN`` a random token is made for this run only; every child process
+    inherits it, and nothing else can call the API (it pauses and resumes conversations).
+    """
+    if not os.environ.get("RASA_API_TOKEN"):
+        os.environ["RASA_API_TOKEN"] = secrets.token_urlsafe(32)
+    os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{env_port('RASA_PORT', 5005)}")
+
+
 def services() -> list[Service]:
     """The processes `make run` starts, in start order."""
+    use_rasa_api_token()
     rasa_port = env_port("RASA_PORT", 5005)
     action_port = env_port("ACTION_PORT", DEFAULT_ACTION_PORT)
     rasa_host = os.environ.get("RASA_HOST", "127.0.0.1")
@@ -143,7 +156,11 @@ def services() -> list[Service]:
                 "credentials.yml",
                 "--endpoints",
                 "endpoints.yml",
+                # The HTTP API lets the back office pause/resume conversations (takeover);
+                # the token keeps everyone else out of it.
                 "--enable-api",
+                "--auth-token",
+                os.environ["RASA_API_TOKEN"],
             ],
             health_url=f"http://127.0.0.1:{rasa_port}/",
             urls=[

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -18,7 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,33 @@ class Stack:
     log_dir: Path
     backoffice_url: str | None = None
     """The back office, when the stack was started ``with_backoffice``."""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+    commands: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    health: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def restart(self, name: str) -> None:
+        """Stops one process (``rasa``, ``actions`` …) and starts it again, waiting until ready.
+
+        The new process appends to the same log file.
+        """
+        process = self.processes[name]
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log_path = self.log_dir / f"{name}.log"
+        with log_path.open("ab") as log:
+            restarted = subprocess.Popen(
+                self.commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.processes[name] = restarted
+        url = self.health[name]
+        if url is None:
+            wait_log(WORKER_STARTED, restarted, log_path)
+        else:
+            wait_http(url, restarted, log_path)
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         """Sends one message through the REST channel and returns the bot's replies."""
@@ -137,6 +165,9 @@ def local_stack(
         "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
         "SANDBOX_PORT": str(sandbox_port),
         "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+        # Rasa's HTTP API (conversation takeover) with a token of this stack only.
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_API_TOKEN": secrets.token_urlsafe(24),
         **(
             {
                 "BACKOFFICE_HOST": "127.0.0.1",
@@ -163,6 +194,7 @@ def local_stack(
             str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model),
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
+            "--enable-api", "--auth-token", env["RASA_API_TOKEN"],
         ],
     }  # fmt: skip
     health: dict[str, str | None] = {
@@ -197,6 +229,9 @@ def local_stack(
                 env=env,
                 log_dir=work,
                 backoffice_url=backoffice_url if with_backoffice else None,
+                processes=processes,
+                commands=commands,
+                health=health,
             )
         finally:
             for process in processes.values():

@@ -15,7 +15,7 @@ incrementally by event id:
   transaction commits after a later id was read is not skipped.
 
 Identity: the sender id is kept only encrypted with its blind index; reviewers see the
-pseudonym ``Warga-XXXXXX`` (from the blind index, an HMAC) and every text through
+pseudonym ``Warga-XXXXXXXX`` (from the blind index, an HMAC) and every text through
 :func:`conversation_redactor`.
 """
 
@@ -37,7 +37,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backoffice.conversations.tracker import events_table, identity_redactor
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
+from lalisa.crypto import (
+    IdentityDecryptionError,
+    citizen_pseudonym,
+    get_identity_cipher,
+    normalise_sender_id,
+)
 from lalisa.models import Reporter
 from lalisa.review_models import (
     ReviewAnnotation,
@@ -49,6 +54,7 @@ from lalisa.review_models import (
 )
 from lalisa.review_nlu import EntitySpan, Example
 from lalisa.settings import get_settings
+from lalisa.takeover import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +79,8 @@ IGNORED_ACTIONS: Final = frozenset({"action_listen", "action_session_start"})
 IDENTITY_SLOTS: Final = frozenset({"reporter_name"})
 """Slots whose value is the reporter's identity: never shown, never exported."""
 IDENTITY_MASK: Final = "[disamarkan]"
-OFFICER_METADATA_KEYS: Final = ("officer", "lalisa_officer", "takeover")
+OFFICER_METADATA_KEYS: Final = (ADMIN_METADATA_KEY, "officer", "lalisa_officer", "takeover")
 """A bot event whose metadata has one of these keys (truthy) was typed by an officer."""
-PSEUDONYM_PREFIX: Final = "Warga-"
 MAX_VIEW_EVENTS: Final = 5000
 """The conversation view and story export read at most this many events."""
 
@@ -89,16 +94,8 @@ PARTS_OVERLAP: Final = "Bagian teks dua entitas bertumpuk."
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 
 
-def pseudonym(sender_index: str) -> str:
-    """Stable pseudonym of a sender, e.g. ``Warga-3F9A2C``.
-
-    Args:
-        sender_index: Blind index (HMAC) of the sender id.
-
-    Returns:
-        The pseudonym shown in review pages.
-    """
-    return PSEUDONYM_PREFIX + sender_index[:6].upper()
+pseudonym = citizen_pseudonym
+"""Stable pseudonym of a sender in review pages (shared with the takeover pages)."""
 
 
 def _loads(raw: str | None) -> dict[str, Any]:

@@ -52,7 +52,7 @@ import secrets
 import signal
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
@@ -352,6 +352,8 @@ class OutboxWorker:
         settings: Settings; defaults to :func:`lalisa.settings.get_settings` at each poll.
         worker_id: Name written into ``claimed_by``; defaults to ``host:pid:random``.
         rng: Random source for the jitter.
+        periodic: Other small jobs run once per poll of :meth:`run` (e.g. returning idle
+            takeovers to the assistant); an error in one is logged and the loop goes on.
     """
 
     def __init__(
@@ -361,8 +363,10 @@ class OutboxWorker:
         settings: Settings | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        periodic: Sequence[Callable[[], Awaitable[object]]] = (),
     ) -> None:
         """Create a worker (no connection is opened here)."""
+        self._periodic = tuple(periodic)
         self._client = client
         self._settings = settings
         self.worker_id = (
@@ -837,6 +841,11 @@ class OutboxWorker:
                 logger.exception(
                     "Outbox poll failed; trying again in %ss", self.settings.outbox_poll_seconds
                 )
+            for job in self._periodic:
+                try:
+                    await job()
+                except Exception:
+                    logger.exception("Periodic job %s failed", getattr(job, "__name__", job))
             if busy:
                 continue
             with contextlib.suppress(asyncio.TimeoutError):
@@ -874,7 +883,10 @@ async def process_due(
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    worker = OutboxWorker()
+    # Imported here: lalisa.takeover uses this module (the 24-hour window check).
+    from lalisa.takeover import close_rasa_client, return_idle_takeovers
+
+    worker = OutboxWorker(periodic=[return_idle_takeovers])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -890,6 +902,7 @@ async def _serve(args: argparse.Namespace) -> int:
             await worker.run(stop, batch_size=args.batch_size)
     finally:
         await close_graph_client()
+        await close_rasa_client()
         await dispose_engine()
     return 0
 

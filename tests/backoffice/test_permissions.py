@@ -110,6 +110,14 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/tandai"): REVIEWERS,
     ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/anotasi"): REVIEWERS,
     ("GET", "/tinjau/{conversation_id}/story.yml"): REVIEWERS,
+    # Human takeover (backoffice/takeover).
+    ("GET", "/perlu-petugas"): TICKET_ADMINS,
+    ("GET", "/perlu-petugas/ringkasan"): TICKET_ADMINS,
+    ("GET", "/ambil-alih/{sender_ref}"): TICKET_ADMINS,
+    ("POST", "/ambil-alih/{sender_ref}"): TICKET_ADMINS,
+    ("GET", "/ambil-alih/{sender_ref}/pesan"): TICKET_ADMINS,
+    ("POST", "/ambil-alih/{sender_ref}/kembalikan"): TICKET_ADMINS,
+    ("POST", "/ambil-alih/{sender_ref}/balas"): TICKET_ADMINS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 

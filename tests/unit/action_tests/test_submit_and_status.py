@@ -232,7 +232,7 @@ async def test_service_hours_from_settings(lalisa_env: dict[str, str]) -> None:
     ],
 )
 async def test_request_human_is_honest_about_hours(
-    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, now: datetime, expected: str
+    db: str, monkeypatch: pytest.MonkeyPatch, now: datetime, expected: str
 ) -> None:
     """Out of hours the citizen is told when an admin will answer."""
     import actions.handoff as handoff

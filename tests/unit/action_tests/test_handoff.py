@@ -1,0 +1,104 @@
+"""Requests for a person and double fallbacks land on the back office's "needs a person" list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+import actions.handoff as handoff
+from actions.handoff import ActionNoteFallback, ActionRequestHuman, fell_back_twice
+from lalisa.crypto import blind_index, get_identity_cipher
+from lalisa.db import dispose_engine, session_scope
+from lalisa.takeover_models import HandoffRequest
+
+from .helpers import domain, responses, tracker
+
+# Monday 30 November 2026, 10:00 WITA: office open. Saturday 28 November, 21:00 WITA: closed.
+IN_HOURS = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
+OUT_OF_HOURS = datetime(2026, 11, 28, 13, 0, tzinfo=timezone.utc)
+SENDER = "6281200000077"
+
+
+async def requests() -> list[HandoffRequest]:
+    async with session_scope() as session:
+        query = select(HandoffRequest).order_by(HandoffRequest.id)
+        return list((await session.execute(query)).scalars())
+
+
+def user_event(intent: str, text: str = "...") -> dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def tracker_with(intents: list[str]):
+    t = tracker(intent=intents[-1], sender_id=SENDER, active_loop=None)
+    t.events = []
+    for intent in intents:
+        t.events += [user_event(intent), {"event": "action", "name": "utter_default"}]
+    return t
+
+
+async def test_request_for_a_person_is_recorded_once_while_open(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handoff, "utcnow", lambda: OUT_OF_HOURS)
+    for _ in range(2):
+        dispatcher = CollectingDispatcher()
+        await ActionRequestHuman().run(
+            dispatcher, tracker(intent="request_human", sender_id=SENDER), domain()
+        )
+        assert responses(dispatcher) == ["utter_human_requested_out_of_hours"]
+    [request] = await requests()
+    assert (request.reason, request.out_of_hours) == ("request_human", True)
+    assert request.sender_ref == blind_index(SENDER)
+    assert get_identity_cipher().decrypt(request.sender_encrypted) == SENDER
+    assert SENDER not in request.sender_encrypted
+    assert request.resolved_at is None
+
+
+async def test_database_down_still_answers(
+    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No migrated database: the citizen still gets the honest answer."""
+    monkeypatch.setattr(handoff, "utcnow", lambda: IN_HOURS)
+    dispatcher = CollectingDispatcher()
+    try:
+        await ActionRequestHuman().run(
+            dispatcher, tracker(intent="request_human", sender_id=SENDER), domain()
+        )
+    finally:
+        await dispose_engine()  # the engine of the unmigrated file must not outlive the test
+    assert responses(dispatcher) == ["utter_human_requested_in_hours"]
+
+
+def test_fell_back_twice_looks_at_the_last_two_user_messages() -> None:
+    events = lambda *intents: [user_event(i) for i in intents]  # noqa: E731
+    assert fell_back_twice(events("nlu_fallback", "nlu_fallback"))
+    assert fell_back_twice(events("greet", "nlu_fallback", "nlu_fallback"))
+    assert not fell_back_twice(events("nlu_fallback"))
+    assert not fell_back_twice(events("nlu_fallback", "greet", "nlu_fallback"))
+    assert not fell_back_twice(events("nlu_fallback", "nlu_fallback", "greet"))
+
+
+async def test_second_fallback_in_a_row_is_recorded(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handoff, "utcnow", lambda: IN_HOURS)
+    dispatcher = CollectingDispatcher()
+    assert (
+        await ActionNoteFallback().run(
+            dispatcher, tracker_with(["greet", "nlu_fallback"]), domain()
+        )
+        == []
+    )
+    assert await requests() == []
+    await ActionNoteFallback().run(
+        dispatcher, tracker_with(["nlu_fallback", "nlu_fallback"]), domain()
+    )
+    assert dispatcher.messages == []
+    [request] = await requests()
+    assert (request.reason, request.out_of_hours) == ("fallback_twice", False)
+    assert "action_note_fallback" in domain()["actions"]
