@@ -224,6 +224,10 @@ def parse_message(msg: Any, value: dict[str, Any]) -> InboundMessage | None:
 
     if mtype == "text":
         text = body.get("body")
+        if isinstance(text, str):
+            # Rasa reads a leading "/" as an intent to force ("/restart" would lift an admin's
+            # takeover, "/affirm" would skip NLU); typed text is always parsed as words.
+            text = text.strip().lstrip("/")
         if isinstance(text, str) and text.strip():
             result.action, result.text, result.reply_key = ACTION_RASA, text, None
         else:

@@ -43,6 +43,18 @@ def test_text_goes_to_rasa_verbatim() -> None:
     assert msg.metadata["wa_message_id"] == msg.wamid
 
 
+def test_typed_slash_commands_are_parsed_as_words() -> None:
+    def typed(body: str) -> Any:
+        raw = message("text_id")
+        raw["text"]["body"] = body
+        return parse_webhook(envelope(value([raw])), PNID).messages[0]
+
+    assert typed("/restart").text == "restart"
+    forced = ' //report_complaint{"category":"pkl"}'
+    assert typed(forced).text == 'report_complaint{"category":"pkl"}'
+    assert typed("/").action == ACTION_IGNORE
+
+
 def test_button_reply_uses_the_id_not_the_title() -> None:
     msg = parse_one("button_reply")
     assert msg.text == '/report_complaint{"category":"pkl"}'
