@@ -78,6 +78,7 @@ from lalisa.notifications.messages import (
 from lalisa.notifications.models import OutboxMessage
 from lalisa.office_hours import next_office_opening
 from lalisa.settings import SettingsError, default_env_file, get_settings
+from lalisa.survey import SURVEY_OUTCOMES, invite_after_close
 from lalisa.tickets import ConcurrentUpdate, parse_ticket_number, transition
 
 __all__ = [
@@ -669,7 +670,12 @@ async def _tell_citizen(
     content: NotificationContent,
     now: datetime,
 ) -> OutboxMessage | None:
-    return await enqueue_citizen_update(session, ticket, change, content, now=now)
+    message = await enqueue_citizen_update(session, ticket, change, content, now=now)
+    # Issue 6: closing outcomes that rate a service invite the citizen to the SKM survey, in
+    # the same transaction (queued after the closing message, so it arrives second).
+    if ticket.status in SURVEY_OUTCOMES:
+        await invite_after_close(session, ticket, now=now)
+    return message
 
 
 async def _close_open_dispatches(
