@@ -43,6 +43,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
     NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
     NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
+    NavItem(
+        "Survei Kepuasan (SKM)",
+        "/survei",
+        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN}),
+    ),
     NavItem("Kata sandi", "/account/password", ALL_ROLES),
 ]
 """Menu entries in display order; add the entries of a new domain here."""

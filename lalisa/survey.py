@@ -75,6 +75,7 @@ __all__ = [
     "invitation_of",
     "invite_after_close",
     "is_decline",
+    "is_pause",
     "mask_identity",
     "next_unsur",
     "open_survey_for_sender",
@@ -418,6 +419,16 @@ _DECLINE: Final = re.compile(
 def is_decline(text: str | None) -> bool:
     """Return True when the citizen says they do not want to take part ("tidak mau" …)."""
     return bool(text and _DECLINE.search(text.strip().lower()))
+
+
+_PAUSE: Final = re.compile(
+    r"\b(nanti|nnti|ntar|entar|lain\s+kali|besok|kapan[-\s]?kapan|belum\s+sempat|lagi\s+sibuk)\b"
+)
+
+
+def is_pause(text: str | None) -> bool:
+    """Return True when the citizen wants to stop for now ("nanti saja", "besok" …)."""
+    return bool(text and _PAUSE.search(text.strip().lower()))
 
 
 async def open_survey_for_sender(

@@ -43,6 +43,8 @@ TICKET_ADMINS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 TICKET_DECIDERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR})
 DISPATCHERS = frozenset({Role.SUPERADMIN, Role.VERIFIKATOR})
 TRC_PAGES = frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
+# SKM survey page (backoffice/survey).
+SURVEY_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -83,6 +85,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/trc/foto/{photo_id}"): ALL_ROLES,
     ("GET", "/petugas-trc"): SUPERADMIN_ONLY,
     ("POST", "/petugas-trc/{user_id}/nomor"): SUPERADMIN_ONLY,
+    ("GET", "/survei"): SURVEY_READERS,
+    ("GET", "/survei/ekspor.csv"): SURVEY_READERS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 
