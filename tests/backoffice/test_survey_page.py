@@ -166,3 +166,11 @@ def test_resolve_period() -> None:
         "2026-10-31T16:00:00+00:00",
         "2026-11-30T16:00:00+00:00",
     )
+
+
+async def test_ticket_page_names_the_invitation(superadmin: SignedIn) -> None:
+    number = await _closed(PHONES[0])
+    response = await superadmin.client.get(f"/aduan/{number}")
+    assert response.status_code == 200
+    assert "Undangan survei kepuasan (SKM)" in response.text
+    assert "survey_invitation" not in response.text
