@@ -248,7 +248,9 @@ class ValidateSurveyForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Saves the suggestion ("Lewati" saves none) and completes the survey."""
         text = str(value or "").strip()
-        suggestion = None if text in ("", SKIPPED_SARAN) else text
+        # "nanti saja" or "tidak mau" at this step means no suggestion, not a suggestion.
+        skipped = text in ("", SKIPPED_SARAN) or is_pause(text) or is_decline(text)
+        suggestion = None if skipped else text
         try:
             async with session_scope() as session:
                 survey = await open_survey_for_sender(
@@ -265,7 +267,7 @@ class ValidateSurveyForm(FormValidationAction):
             # conversation): stop here; "lanjutkan survei" asks what is missing.
             logger.warning("Suggestion before all answers; the survey is stopped")
             return _stop(OUTCOME_CLOSED, SARAN_SLOT)
-        return {SARAN_SLOT: text or SKIPPED_SARAN, "survey_outcome": OUTCOME_COMPLETED}
+        return {SARAN_SLOT: suggestion or SKIPPED_SARAN, "survey_outcome": OUTCOME_COMPLETED}
 
 
 class ActionSurveyFinish(Action):

@@ -416,9 +416,20 @@ _DECLINE: Final = re.compile(
 )
 
 
+_MAX_CONTROL_WORDS: Final = 6
+"""Longer texts are answers or suggestions ("petugasnya malas datang"), not "stop"."""
+
+
+def _short(text: str | None) -> str | None:
+    if not text or len(text.split()) > _MAX_CONTROL_WORDS:
+        return None
+    return text.strip().lower()
+
+
 def is_decline(text: str | None) -> bool:
     """Return True when the citizen says they do not want to take part ("tidak mau" …)."""
-    return bool(text and _DECLINE.search(text.strip().lower()))
+    short = _short(text)
+    return bool(short and _DECLINE.search(short))
 
 
 _PAUSE: Final = re.compile(
@@ -428,7 +439,8 @@ _PAUSE: Final = re.compile(
 
 def is_pause(text: str | None) -> bool:
     """Return True when the citizen wants to stop for now ("nanti saja", "besok" …)."""
-    return bool(text and _PAUSE.search(text.strip().lower()))
+    short = _short(text)
+    return bool(short and _PAUSE.search(short))
 
 
 async def open_survey_for_sender(

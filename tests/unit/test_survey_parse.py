@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lalisa.survey import MASK, is_decline, mask_identity, parse_score
+from lalisa.survey import MASK, is_decline, is_pause, mask_identity, parse_score
 
 
 @pytest.mark.parametrize(
@@ -60,6 +60,7 @@ def test_parse_score_rejects_non_answers(text: str | None) -> None:
         ("3", False),
         ("tidak puas", False),
         ("", False),
+        ("petugasnya malas datang ke lokasi waktu itu, tolong diperbaiki", False),
     ],
 )
 def test_is_decline(text: str, declined: bool) -> None:
@@ -76,3 +77,17 @@ def test_mask_identity() -> None:
     assert masked.count(MASK) == 4
     assert masked.endswith("Petugas ramah.")
     assert mask_identity("Pelayanan 2 hari, bagus") == "Pelayanan 2 hari, bagus"
+
+
+@pytest.mark.parametrize(
+    ("text", "paused"),
+    [
+        ("nanti saja", True),
+        ("besok ya", True),
+        ("lagi sibuk", True),
+        ("3", False),
+        ("nanti petugasnya sebaiknya datang lebih cepat kalau ada laporan malam", False),
+    ],
+)
+def test_is_pause(text: str, paused: bool) -> None:
+    assert is_pause(text) is paused

@@ -173,12 +173,13 @@ async def test_suggestion_completes_the_survey() -> None:
     assert responses(dispatcher) == ["utter_survey_none"]
 
 
-async def test_skipped_suggestion() -> None:
+@pytest.mark.parametrize("answer", ["-", "nanti saja", "ga mau"])
+async def test_skipped_suggestion(answer: str) -> None:
     number = await _closed()
     for key in UNSUR:
         await _validate(f"survey_{key}", "3", number)
-    result, _ = await _validate("survey_saran", "-", number)
-    assert result["survey_outcome"] == "completed"
+    result, _ = await _validate("survey_saran", answer, number)
+    assert result == {"survey_saran": "-", "survey_outcome": "completed"}
     survey = await _survey(number)
     assert survey.saran is None and survey.status is SurveyStatus.COMPLETED
 
