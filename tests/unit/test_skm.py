@@ -22,6 +22,47 @@ FOUR_RESPONDENTS = [
 # By hand: NRR = 3.5, 3, 3, 4, 3.5, 3.5, 3.75, 2.5, 2.75; sum NRR = 29.5.
 
 
+# A published worked example applying the regulation (29 respondents, "Triwulan III", in
+# rennn9/GASPUL_BACKEND rumus_perhitungan_ikm_lengkap.md, cited in the reference notes):
+# answers per unsur as {score: respondents}. That document swaps unsur 8 and 9; with equal
+# weights the order does not change the result.
+WORKED_EXAMPLE = {
+    "persyaratan": {4: 18, 3: 11},  # 105
+    "prosedur": {4: 14, 3: 15},  # 101
+    "waktu": {4: 15, 3: 12, 2: 2},  # 100
+    "biaya": {4: 29},  # 116
+    "produk": {4: 15, 3: 14},  # 102
+    "kompetensi": {4: 18, 3: 11},  # 105
+    "perilaku": {4: 19, 3: 10},  # 106
+    "pengaduan": {4: 28, 3: 1},  # 115
+    "sarana": {4: 18, 3: 11},  # 105
+}
+
+
+def _worked_example_responses() -> list[dict[str, int | None]]:
+    columns = {
+        key: [score for score, count in sorted(spread.items()) for _ in range(count)]
+        for key, spread in WORKED_EXAMPLE.items()
+    }
+    return [{key: columns[key][row] for key in UNSUR} for row in range(29)]
+
+
+def test_published_worked_example() -> None:
+    responses = _worked_example_responses()
+    exact = compute(responses)
+    # Totals 955 over 29 x 9 answers: 955 / 261 x 25 = 91.475… -> 91.48, as published for
+    # the "rata-rata NRR" method.
+    assert [r.total for r in exact.unsur] == [105, 101, 100, 116, 102, 105, 106, 115, 105]
+    assert [str(r.nrr_rounded) for r in exact.unsur][:3] == ["3.62", "3.48", "3.45"]
+    assert exact.skm == Fraction(955, 261)
+    assert exact.ikm == Decimal("91.48") and exact.mutu == "A"
+    # The same document's weighted table uses 0.11 per unsur: 3.6224 x 25 = 90.56.
+    assert compute(responses, Weighting.ROUNDED_011).ikm == Decimal("90.56")
+    # 0.111: 955/29 x 0.111 x 25 = 91.38
+    assert compute(responses, Weighting.ROUNDED_0111).ikm == Decimal("91.38")
+    assert {r.key for r in exact.unsur if r.weakest} == {"waktu", "prosedur"}
+
+
 def test_nrr_per_unsur_by_hand() -> None:
     result = compute(FOUR_RESPONDENTS)
     expected = [3.5, 3, 3, 4, 3.5, 3.5, 3.75, 2.5, 2.75]
