@@ -374,7 +374,8 @@ _SCORE_RULES: Final[tuple[tuple[re.Pattern[str], int], ...]] = tuple(
         (r"\b(?:buruk|jelek|parah|kecewa|mengecewakan|lambat|mahal|ribet|kasar)\b", 1),
         (r"\b(?:kurang|krg|kurg)\b", 2),
         (rf"\b{_INTENSIFIER}\b.*\b{_POSITIVE}\b|\b{_POSITIVE}\b.*\b{_INTENSIFIER}\b", 4),
-        (r"\b(?:mantap|mantul|luar\s+biasa|top|terbaik)\b", 4),
+        # "gratis" is the best answer to the biaya question ("tidak gratis" is caught above).
+        (r"\b(?:mantap|mantul|luar\s+biasa|top|terbaik|gratis)\b", 4),
         (rf"\b{_POSITIVE}\b", 3),
         (r"\b(?:lumayan|cukup|oke|ok|okelah)\b", 3),
     )

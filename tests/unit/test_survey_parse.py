@@ -21,6 +21,8 @@ from lalisa.survey import MASK, is_decline, is_pause, mask_identity, parse_score
         ("Sangat baik", 4),
         ("puas bgt", 4),
         ("mantap", 4),
+        ("gratis", 4),
+        ("tidak gratis", 1),
         ("puas", 3),
         ("baik", 3),
         ("sesuai", 3),
