@@ -30,6 +30,7 @@ from backoffice.home import router as home_router
 from backoffice.hotspots import hotspots_router
 from backoffice.permissions import collect_permissions
 from backoffice.settings_views import router as settings_router
+from backoffice.survey import router as survey_router
 from backoffice.takeover import takeover_router
 from backoffice.templating import STATIC_DIR, render
 from backoffice.tickets import officers_router, tickets_router, trc_router
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     hotspots_router,
     review_router,
     takeover_router,
+    survey_router,
 )
 """One router per domain; add the router of a new domain here."""
 

@@ -46,6 +46,11 @@ NAVIGATION: list[NavItem] = [
         "/peta-rawan",
         frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
     ),
+    NavItem(
+        "Survei Kepuasan (SKM)",
+        "/survei",
+        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN}),
+    ),
     NavItem("Tugas TRC", "/trc", frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})),
     NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
     NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),

@@ -217,3 +217,17 @@ ACTION_LABELS.update(
         REVIEW_FILTER_DELETED: "Filter tinjauan dihapus",
     }
 )
+
+# SKM survey (lalisa/survey.py, backoffice/survey/).
+SURVEY_INVITED: Final = "survey_invited"
+SURVEY_COMPLETED: Final = "survey_completed"
+SURVEY_DECLINED: Final = "survey_declined"
+SURVEY_EXPORTED: Final = "survey_exported"
+ACTION_LABELS.update(
+    {
+        SURVEY_INVITED: "Undangan survei kepuasan dikirim",
+        SURVEY_COMPLETED: "Survei kepuasan selesai diisi",
+        SURVEY_DECLINED: "Pelapor menolak mengisi survei kepuasan",
+        SURVEY_EXPORTED: "Hasil survei kepuasan diekspor",
+    }
+)

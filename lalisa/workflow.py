@@ -80,6 +80,7 @@ from lalisa.notifications.models import OutboxMessage
 from lalisa.office_hours import next_office_opening
 from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import Settings, SettingsError, default_env_file, get_settings
+from lalisa.survey import SURVEY_OUTCOMES, invite_after_close
 from lalisa.tickets import ConcurrentUpdate, parse_ticket_number, transition
 
 __all__ = [
@@ -682,7 +683,12 @@ async def _tell_citizen(
     content: NotificationContent,
     now: datetime,
 ) -> OutboxMessage | None:
-    return await enqueue_citizen_update(session, ticket, change, content, now=now)
+    message = await enqueue_citizen_update(session, ticket, change, content, now=now)
+    # Issue 6: closing outcomes that rate a service invite the citizen to the SKM survey, in
+    # the same transaction (queued after the closing message, so it arrives second).
+    if ticket.status in SURVEY_OUTCOMES:
+        await invite_after_close(session, ticket, now=now, wording=await _wording(session))
+    return message
 
 
 async def _close_open_dispatches(

@@ -97,6 +97,7 @@ OUTBOX_EVENT_LABELS: Final[Mapping[str, str]] = {
     "closed_duplikat": "Duplikat",
     "reopened": "Dibuka kembali",
     "dispatch": "Disposisi TRC",
+    "survey_invitation": "Undangan survei kepuasan (SKM)",
 }
 
 LABELS: Final[dict[str, Any]] = {

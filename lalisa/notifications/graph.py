@@ -29,7 +29,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +73,8 @@ OUTCOME_UNKNOWN = -2
 """Local error code: the request may have reached WhatsApp, but no answer came back."""
 
 MAX_TEXT_LENGTH = 4096
+INTERACTIVE_BODY_LENGTH = 1024
+"""Longest body of an interactive (reply button) message."""
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _DIGITS = re.compile(r"^\+?[0-9][0-9\s\-().]*$")
 _SEPARATORS = re.compile(r"[\s\-().]+")
@@ -346,14 +348,21 @@ class GraphClient:
         return _result_from_response(response)
 
     async def send_text(
-        self, phone: str, body: str, *, callback_data: str | None = None
+        self,
+        phone: str,
+        body: str,
+        *,
+        callback_data: str | None = None,
+        buttons: Sequence[Mapping[str, str]] | None = None,
     ) -> SendResult:
         """Send a free text (only delivered inside the 24-hour window).
 
         Args:
             phone: Recipient phone number (any spelling) or WhatsApp user id.
-            body: The text, at most 4096 characters.
+            body: The text, at most 4096 characters (1024 with buttons).
             callback_data: ``biz_opaque_callback_data`` echoed in status webhooks.
+            buttons: Reply buttons ``{"id", "title"}``: the text is then sent as an
+                interactive button message.
 
         Returns:
             The outcome.
@@ -369,6 +378,19 @@ class GraphClient:
             "type": "text",
             "text": {"preview_url": False, "body": body},
         }
+        if buttons:
+            payload["type"] = "interactive"
+            del payload["text"]
+            payload["interactive"] = {
+                "type": "button",
+                "body": {"text": body[:INTERACTIVE_BODY_LENGTH]},
+                "action": {
+                    "buttons": [
+                        {"type": "reply", "reply": {"id": b["id"], "title": b["title"]}}
+                        for b in buttons
+                    ]
+                },
+            }
         if callback_data:
             payload["biz_opaque_callback_data"] = callback_data
         return await self.send_message(payload)
@@ -381,6 +403,7 @@ class GraphClient:
         params: Sequence[str],
         *,
         callback_data: str | None = None,
+        button_payloads: Sequence[str] | None = None,
     ) -> SendResult:
         """Send an approved template with positional body parameters.
 
@@ -390,6 +413,8 @@ class GraphClient:
             language: Template language code, e.g. ``id``.
             params: Values of ``{{1}}``, ``{{2}}`` … of the body.
             callback_data: ``biz_opaque_callback_data`` echoed in status webhooks.
+            button_payloads: Payloads of the template's quick-reply buttons, in order (what
+                WhatsApp sends back when the citizen taps one).
 
         Returns:
             The outcome.
@@ -400,13 +425,25 @@ class GraphClient:
         if not name.strip() or not language.strip():
             raise ValueError("template name and language are required")
         template: dict[str, Any] = {"name": name.strip(), "language": {"code": language.strip()}}
+        components: list[dict[str, Any]] = []
         if params:
-            template["components"] = [
+            components.append(
                 {
                     "type": "body",
                     "parameters": [{"type": "text", "text": str(value)} for value in params],
                 }
-            ]
+            )
+        for index, payload_value in enumerate(button_payloads or ()):
+            components.append(
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": str(index),
+                    "parameters": [{"type": "payload", "payload": payload_value}],
+                }
+            )
+        if components:
+            template["components"] = components
         payload: dict[str, Any] = {
             "recipient_type": "individual",
             **recipient_fields(phone),

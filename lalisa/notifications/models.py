@@ -125,6 +125,8 @@ class OutboxMessage(Base):
         template_name: Approved template for outside the window; ``None`` for text-only.
         template_language: Template language code (``id``).
         template_params: Positional body parameters of the template (list of strings).
+        buttons: Reply buttons ``[{"id", "title"}]`` (at most 3): an interactive message
+            inside the window, the quick-reply payloads (same order) of the template outside.
         idempotency_key: Unique key of the cause; enqueueing it twice yields one row.
         status: See :class:`OutboxStatus`.
         force_template: Send as template even inside the window (set after error 131047).
@@ -176,6 +178,9 @@ class OutboxMessage(Base):
     template_name: Mapped[str | None] = mapped_column(String(512))
     template_language: Mapped[str | None] = mapped_column(String(16))
     template_params: Mapped[list[str] | None] = mapped_column(JSON)
+    # Revision 0009_survey: reply buttons (``[{"id": payload, "title": label}]``) sent with the
+    # free text as an interactive message, and as quick-reply payloads of the template.
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
         Enum(

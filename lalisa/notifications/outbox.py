@@ -14,7 +14,7 @@ before showing a ticket's messages).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -103,6 +103,7 @@ async def enqueue(
     template_language: str | None = None,
     event: str | None = None,
     now: datetime | None = None,
+    buttons: Sequence[Mapping[str, str]] | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox inside the caller's transaction (nothing is committed here).
 
@@ -120,6 +121,9 @@ async def enqueue(
         template_language: Template language; defaults to ``WHATSAPP_TEMPLATE_LANGUAGE``.
         event: Finer event name for display (``verified``, ``closed_selesai`` …).
         now: Creation time (aware); defaults to now.
+        buttons: Reply buttons ``{"id", "title"}`` (at most 3, title at most 20 characters):
+            sent with the free text as an interactive message, and as the quick-reply
+            payloads of the template (which must have as many quick-reply buttons).
 
     Returns:
         The new row (flushed, so ``id`` is set), or the existing row with the same
@@ -146,6 +150,7 @@ async def enqueue(
         raise ValueError("recipient_ref must be 1 to 64 characters")
     if not kind.strip() or len(kind) > 32 or (event is not None and len(event) > 64):
         raise ValueError("kind must be 1 to 32 characters and event at most 64")
+    button_rows = _check_buttons(buttons)
     now = _now(now)
     message = OutboxMessage(
         created_at=now,
@@ -164,6 +169,7 @@ async def enqueue(
         if template_name
         else None,
         template_params=[str(value) for value in template_params or ()] if template_name else None,
+        buttons=button_rows,
         idempotency_key=key,
         status=OutboxStatus.PENDING,
         force_template=False,
@@ -182,6 +188,31 @@ async def enqueue(
             raise
         return existing
     return message
+
+
+MAX_BUTTONS = 3
+MAX_BUTTON_TITLE = 20
+MAX_BUTTON_ID = 256
+
+
+def _check_buttons(buttons: Sequence[Mapping[str, str]] | None) -> list[dict[str, str]] | None:
+    """Validate reply buttons against WhatsApp's limits (they are sent as they are)."""
+    if not buttons:
+        return None
+    rows = [
+        {"id": str(b.get("id") or "").strip(), "title": str(b.get("title") or "").strip()}
+        for b in buttons
+    ]
+    if len(rows) > MAX_BUTTONS:
+        raise ValueError(f"at most {MAX_BUTTONS} reply buttons")
+    for row in rows:
+        if not row["id"] or len(row["id"]) > MAX_BUTTON_ID:
+            raise ValueError(f"button id must be 1 to {MAX_BUTTON_ID} characters")
+        if not row["title"] or len(row["title"]) > MAX_BUTTON_TITLE:
+            raise ValueError(f"button title must be 1 to {MAX_BUTTON_TITLE} characters")
+    if len({row["id"] for row in rows}) != len(rows):
+        raise ValueError("button ids must be unique")
+    return rows
 
 
 async def _by_key(session: AsyncSession, key: str) -> OutboxMessage | None:

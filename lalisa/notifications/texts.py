@@ -212,3 +212,25 @@ GRAPH_ERROR_EXPLANATIONS: dict[int, str] = {
     131009: "nilai parameter tidak valid (kesalahan sistem)",
 }
 """Short Bahasa Indonesia explanations of Graph error codes, for the ticket page."""
+
+# ------------------------------------------------------------ SKM survey invitation (issue 6)
+
+SURVEY_INVITATION_TEMPLATE_BODY = (
+    "Terima kasih sudah menggunakan La-Lisa, layanan pengaduan Satpol PP Kabupaten Balangan. "
+    "Laporan Anda nomor {{1}} sudah ditutup.\n\n"
+    "Mohon bantu kami memperbaiki layanan dengan mengisi survei kepuasan singkat "
+    "(9 pertanyaan pilihan, sekitar 2 menit). Jawaban Anda tidak memengaruhi laporan Anda.\n\n"
+    "Tekan Isi survei untuk mulai, atau Tidak mau jika tidak bersedia."
+)
+"""Body of the survey invitation template ({{1}} nomor laporan), with two quick-reply buttons
+(:data:`SURVEY_BUTTON_START`, :data:`SURVEY_BUTTON_DECLINE`), name in
+``WHATSAPP_TEMPLATE_SURVEY_INVITATION``."""
+
+SURVEY_INVITATION_TEXT = (
+    "Terima kasih sudah menggunakan La-Lisa. Laporan Anda nomor *{number}* sudah ditutup.\n\n"
+    "Mohon bantu kami memperbaiki layanan dengan mengisi *survei kepuasan* singkat "
+    "(9 pertanyaan pilihan, sekitar 2 menit). Jawaban Anda tidak memengaruhi laporan Anda, "
+    "dan bisa dilanjutkan kapan saja dengan mengetik *lanjutkan survei*."
+)
+SURVEY_BUTTON_START = "Isi survei"
+SURVEY_BUTTON_DECLINE = "Tidak mau"

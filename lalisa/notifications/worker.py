@@ -233,6 +233,7 @@ class _Job:
     template_name: str | None
     template_language: str | None
     template_params: tuple[str, ...]
+    buttons: tuple[dict[str, str], ...]
     force_template: bool
     attempts: int
     phone_encrypted: str
@@ -248,6 +249,7 @@ class _Job:
             template_name=message.template_name,
             template_language=message.template_language,
             template_params=tuple(message.template_params or ()),
+            buttons=tuple(dict(b) for b in message.buttons or ()),
             force_template=message.force_template,
             attempts=message.attempts,
             phone_encrypted=message.recipient_phone_encrypted,
@@ -635,7 +637,9 @@ class OutboxWorker:
         graph = self._graph()
         callback = callback_data_for(job.id)
         if use_text and job.body:
-            result = await graph.send_text(phone, job.body, callback_data=callback)
+            # Only messages with buttons pass the keyword (test doubles of the client).
+            extra: dict[str, Any] = {"buttons": list(job.buttons)} if job.buttons else {}
+            result = await graph.send_text(phone, job.body, callback_data=callback, **extra)
             used = _counted(result)
             if not (result.reengagement_required and job.template_name):
                 return _Attempt(result, "text", used, job.force_template)
@@ -650,12 +654,16 @@ class OutboxWorker:
     async def _send_template(
         graph: GraphClient, job: _Job, phone: str, callback: str
     ) -> SendResult:
+        extra: dict[str, Any] = (
+            {"button_payloads": [button["id"] for button in job.buttons]} if job.buttons else {}
+        )
         return await graph.send_template(
             phone,
             job.template_name or "",
             job.template_language or get_settings().whatsapp_template_language,
             job.template_params,
             callback_data=callback,
+            **extra,
         )
 
     async def _record(self, job: _Job, attempt: _Attempt, now: datetime) -> str:

@@ -46,6 +46,8 @@ TRC_PAGES = frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
 # Hotspot map (backoffice/hotspots): not the TRC.
 HOTSPOT_MAP = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
 REVIEWERS = frozenset({Role.SUPERADMIN, Role.ADMIN})
+# SKM survey page (backoffice/survey).
+SURVEY_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -118,6 +120,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/ambil-alih/{sender_ref}/pesan"): TICKET_ADMINS,
     ("POST", "/ambil-alih/{sender_ref}/kembalikan"): TICKET_ADMINS,
     ("POST", "/ambil-alih/{sender_ref}/balas"): TICKET_ADMINS,
+    ("GET", "/survei"): SURVEY_READERS,
+    ("GET", "/survei/ekspor.csv"): SURVEY_READERS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 

@@ -20,6 +20,7 @@ from lalisa import audit
 from lalisa.backoffice_models import User
 from lalisa.models import TicketStatus
 from lalisa.notifications.models import OutboxStatus, RecipientKind
+from lalisa.survey import SURVEY_OUTCOMES
 from tests.backoffice.helpers import BASE_URL, SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
     REPORTER_NAME,
@@ -107,7 +108,9 @@ async def test_action_from_every_status(
         assert len(events) == events_before + 1
         assert (events[-1].from_status, events[-1].to_status) == (start.value, target.value)
         assert events[-1].actor == role.value
-        assert [m.event for m in messages] == [outbox_event]
+        # Issue 6: closing outcomes that rate a service also queue the SKM invitation.
+        survey = ["survey_invitation"] if target in SURVEY_OUTCOMES else []
+        assert [m.event for m in messages] == [outbox_event, *survey]
         assert messages[0].recipient_kind is RecipientKind.CITIZEN
         assert messages[0].status is OutboxStatus.PENDING
         if target in (S.SELESAI, S.TIDAK_DAPAT_DITINDAKLANJUTI, S.DIALIHKAN, S.DUPLIKAT):
@@ -149,7 +152,8 @@ async def test_refusal_message_gives_reason_and_contact(as_role: dict[Role, Sign
     ticket = await load_ticket(number)
     assert ticket.closing_reason_code == "bukan_kewenangan"
     assert ticket.closing_explanation == "Perbaikan jalan adalah kewenangan Dinas PUPR."
-    [message] = await outbox_of(number)
+    message, invitation = await outbox_of(number)  # the SKM invitation follows (issue 6)
+    assert invitation.kind == "survey_invitation"
     assert message.body is not None
     assert "tidak dapat ditindaklanjuti" in message.body
     assert "Perbaikan jalan adalah kewenangan Dinas PUPR." in message.body
@@ -222,7 +226,8 @@ async def test_redirect_names_the_agency(as_role: dict[Role, SignedIn]) -> None:
     assert response.status_code == 303
     ticket = await load_ticket(number)
     assert ticket.redirected_to == "Dinas Perhubungan"
-    [message] = await outbox_of(number)
+    message, invitation = await outbox_of(number)  # the SKM invitation follows (issue 6)
+    assert invitation.kind == "survey_invitation"
     assert message.body is not None
     assert "Dinas Perhubungan" in message.body and "0526-9" in message.body
 
