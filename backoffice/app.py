@@ -27,6 +27,7 @@ from backoffice.config import BackofficeSettings, load_backoffice_settings
 from backoffice.errors import PageError
 from backoffice.home import router as home_router
 from backoffice.permissions import collect_permissions
+from backoffice.reports import reports_router
 from backoffice.templating import STATIC_DIR, render
 from backoffice.tickets import officers_router, tickets_router, trc_router
 from lalisa.db import dispose_engine
@@ -41,6 +42,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tickets_router,
     trc_router,
     officers_router,
+    reports_router,
 )
 """One router per domain; add the router of a new domain here."""
 

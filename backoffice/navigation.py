@@ -44,6 +44,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
     NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
     NavItem("Kata sandi", "/account/password", ALL_ROLES),
+    NavItem(
+        "Rekap",
+        "/rekap",
+        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
+    ),
 ]
 """Menu entries in display order; add the entries of a new domain here."""
 

@@ -43,6 +43,8 @@ TICKET_ADMINS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 TICKET_DECIDERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR})
 DISPATCHERS = frozenset({Role.SUPERADMIN, Role.VERIFIKATOR})
 TRC_PAGES = frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
+# Leadership recap: the readers of complaints, pimpinan included.
+REPORT_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -83,6 +85,13 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/trc/foto/{photo_id}"): ALL_ROLES,
     ("GET", "/petugas-trc"): SUPERADMIN_ONLY,
     ("POST", "/petugas-trc/{user_id}/nomor"): SUPERADMIN_ONLY,
+    # Leadership recap (backoffice/reports).
+    ("GET", "/rekap"): REPORT_READERS,
+    ("GET", "/rekap/aduan"): REPORT_READERS,
+    ("POST", "/rekap/ekspor"): REPORT_READERS,
+    ("GET", "/rekap/ekspor/{job_id}"): REPORT_READERS,
+    ("GET", "/rekap/ekspor/{job_id}/status"): REPORT_READERS,
+    ("GET", "/rekap/ekspor/{job_id}/unduh"): REPORT_READERS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 
