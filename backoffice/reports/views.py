@@ -74,6 +74,11 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f} %".replace(".", ",")
 
 
+def _short(label: str, limit: int = 28) -> str:
+    """Chart axis labels are cut so long category names leave room for the bars."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def _charts(recap: Recap, query: RecapQuery) -> dict[str, Any]:
     """Chart data for recap.js: labels, values, colours and one drill-down link per bar."""
     counts = recap.counts
@@ -113,7 +118,7 @@ def _charts(recap: Recap, query: RecapQuery) -> dict[str, Any]:
             "type": "bar",
             "title": "Aduan diterima per kategori",
             "horizontal": True,
-            "labels": [row.label for row in recap.by_category],
+            "labels": [_short(row.label) for row in recap.by_category],
             "values": [row.counts.received for row in recap.by_category],
             "colors": ["#1565c0"] * len(recap.by_category),
             "links": [link("diterima", kategori=row.key) for row in recap.by_category],
