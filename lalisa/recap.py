@@ -122,7 +122,8 @@ _SIMPLE_MEASURES: Final[Mapping[str, str]] = {
     "luar_jam": "Diterima di luar jam kerja",
 }
 MEASURES: Final[Mapping[str, str]] = _SIMPLE_MEASURES
-"""Drill-down measures (``ditolak:<reason>`` and ``kanal:<channel>`` are accepted too)."""
+"""Drill-down measures (``ditolak:<reason>``, ``kanal:<channel>`` and ``tahap:<duration key>``
+are accepted too; the last lists the tickets a duration of :data:`DURATION_LABELS` counts)."""
 
 _COMPLETED = frozenset(
     {TicketStatus.SELESAI, TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI, TicketStatus.DIALIHKAN}
@@ -457,6 +458,11 @@ def matches(facts: TicketFacts, measure: str) -> bool:
         )
     if measure.startswith("kanal:"):
         return facts.channel == measure.split(":", 1)[1]
+    if measure.startswith("tahap:"):
+        key = measure.split(":", 1)[1]
+        if key not in DURATION_LABELS:
+            raise PeriodError("Ukuran rekap tidak dikenal.")
+        return facts.seconds_to(key) is not None
     rules: dict[str, Callable[[], bool]] = {
         "diterima": lambda: True,
         "proses": lambda: status in _OPEN,
@@ -490,6 +496,11 @@ def measure_label(measure: str) -> str:
     if measure.startswith("kanal:"):
         channel = measure.split(":", 1)[1]
         return f"Kanal {CHANNEL_LABELS.get(channel, channel)}"
+    if measure.startswith("tahap:"):
+        key = measure.split(":", 1)[1]
+        if key not in DURATION_LABELS:
+            raise PeriodError("Ukuran rekap tidak dikenal.")
+        return f"Sudah sampai tahap: {DURATION_LABELS[key]}"
     if measure not in MEASURES:
         raise PeriodError("Ukuran rekap tidak dikenal.")
     return MEASURES[measure]

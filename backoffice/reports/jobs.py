@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER: Final = timedelta(minutes=30)
 """A job not finished after this long is shown as failed (its process is gone)."""
+RETENTION: Final = timedelta(days=7)
+"""Finished files are deleted after this long (an XLSX may hold reporter identities)."""
 
 
 class ExportKind(str, enum.Enum):
@@ -135,6 +137,24 @@ def exports_dir() -> Path:
     return get_settings().var_dir / "exports"
 
 
+def purge_old_files(now: datetime | None = None) -> int:
+    """Delete export files older than :data:`RETENTION` (run before every new export).
+
+    Returns:
+        How many files were deleted.
+    """
+    limit = (now or datetime.now(timezone.utc)) - RETENTION
+    folder = exports_dir()
+    if not folder.is_dir():
+        return 0
+    deleted = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < limit.timestamp():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
 async def create_job(
     session: AsyncSession,
     *,
@@ -217,6 +237,7 @@ async def run_export(job_id: str, *, now: datetime | None = None) -> None:
             query = RecapQuery.from_json(job.params)
             include_identity = job.include_identity
         moment = now or datetime.now(timezone.utc)
+        await asyncio.to_thread(purge_old_files)
         recap_filter = query.to_filter()
         async with session_scope() as session:
             recap = await compute_recap(session, recap_filter, now=moment)

@@ -9,6 +9,7 @@ fonts only cover Latin-1, so the text avoids symbols outside it (``>=`` instead 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from xml.sax.saxutils import escape
 
@@ -43,6 +44,10 @@ _STATUS_COLOURS = {
 }
 
 
+def _short(label: str, limit: int = 24) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
+
+
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f} %".replace(".", ",")
 
@@ -52,7 +57,7 @@ def _date(value: datetime, recap: Recap) -> str:
     return f"{local.day} {MONTH_NAMES_ID[local.month - 1]} {local.year}"
 
 
-def _table(data: list[list[str]], widths: list[float], *, header: bool = True) -> Table:
+def _table(data: Sequence[Sequence[object]], widths: list[float], *, header: bool = True) -> Table:
     table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 8.5),
@@ -70,8 +75,11 @@ def _table(data: list[list[str]], widths: list[float], *, header: bool = True) -
     return table
 
 
+_CELL = ParagraphStyle("cell", fontName="Helvetica", fontSize=8.5, leading=10)
+
+
 def _breakdown_table(rows: tuple[BreakdownRow, ...], first_column: str) -> Table:
-    data = [
+    data: list[list[object]] = [
         [first_column, "Diterima", "Proses", "Selesai", "Ditolak", "Dialihkan", "Duplikat",
          "Rasio"],
     ]  # fmt: skip
@@ -79,7 +87,7 @@ def _breakdown_table(rows: tuple[BreakdownRow, ...], first_column: str) -> Table
         counts = row.counts
         data.append(
             [
-                row.label,
+                Paragraph(escape(row.label), _CELL),
                 str(counts.received),
                 str(counts.in_progress),
                 str(counts.resolved),
@@ -110,7 +118,7 @@ def _status_pie(recap: Recap) -> Drawing:
         drawing.add(String(0, 3 * cm, "Tidak ada aduan", fontName="Helvetica", fontSize=8))
         return drawing
     pie = Pie()
-    pie.x, pie.y, pie.width, pie.height = 0.5 * cm, 0.6 * cm, 4.2 * cm, 4.2 * cm
+    pie.x, pie.y, pie.width, pie.height = 0.3 * cm, 0.8 * cm, 3.6 * cm, 3.6 * cm
     pie.data = [value for _, value in parts]
     pie.labels = [str(value) for _, value in parts]
     pie.slices.strokeColor = colors.white
@@ -119,7 +127,7 @@ def _status_pie(recap: Recap) -> Drawing:
     drawing.add(pie)
     y = 4.6 * cm
     for label, value in parts:
-        drawing.add(String(5.1 * cm, y, f"{label}: {value}", fontName="Helvetica", fontSize=7))
+        drawing.add(String(4.3 * cm, y, f"{label}: {value}", fontName="Helvetica", fontSize=6.5))
         y -= 0.5 * cm
     return drawing
 
@@ -134,9 +142,9 @@ def _category_bars(recap: Recap) -> Drawing:
         drawing.add(String(0, 3 * cm, "Tidak ada aduan", fontName="Helvetica", fontSize=8))
         return drawing
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 3.6 * cm, 0.3 * cm, 5.2 * cm, 5 * cm
+    chart.x, chart.y, chart.width, chart.height = 3.6 * cm, 0.8 * cm, 5.2 * cm, 4.5 * cm
     chart.data = [[row.counts.received for row in reversed(rows)]]
-    chart.categoryAxis.categoryNames = [row.key for row in reversed(rows)]
+    chart.categoryAxis.categoryNames = [_short(row.label) for row in reversed(rows)]
     chart.categoryAxis.labels.fontName = "Helvetica"
     chart.categoryAxis.labels.fontSize = 6.5
     chart.valueAxis.valueMin = 0
@@ -157,7 +165,7 @@ def _area_bars(recap: Recap) -> Drawing:
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 1.2 * cm, 1.2 * cm, 15.5 * cm, 4 * cm
     chart.data = [[round((row.counts.resolution_ratio or 0) * 100, 1) for row in rows]]
-    chart.categoryAxis.categoryNames = [row.label[:16] for row in rows]
+    chart.categoryAxis.categoryNames = [_short(row.label, 16) for row in rows]
     chart.categoryAxis.labels.fontSize = 6.5
     chart.categoryAxis.labels.angle = 20
     chart.categoryAxis.labels.boxAnchor = "ne"

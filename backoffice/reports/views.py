@@ -9,6 +9,7 @@ Exports are background jobs (:mod:`backoffice.reports.jobs`) with a progress pag
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -54,6 +55,10 @@ REPORT_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPI
 """Who may open the recap, its lists and export it."""
 IDENTITY_EXPORT_ROLES: Final = frozenset(ADMIN_ROLES)
 """Who may add reporter identity to an XLSX (with a reason; same rule as the ticket page)."""
+
+EXPIRED_MESSAGE: Final = (
+    "Berkas ekspor ini sudah dihapus (berkas disimpan 7 hari). Buat ekspor baru dari halaman Rekap."
+)
 
 Reader = Annotated[User, Depends(require_roles(*REPORT_ROLES))]
 
@@ -335,6 +340,8 @@ async def export_download(db: DbSession, user: Reader, job_id: str) -> Response:
     job = await _own_job(db, user, job_id)
     if job.effective_status() is not ExportStatus.SELESAI or not job.file_path:
         raise PageError(404, "Berkas ekspor belum siap.")
+    if not Path(job.file_path).is_file():
+        raise PageError(404, EXPIRED_MESSAGE)
     kind = ExportKind(job.kind)
     await audit.record(
         db,

@@ -161,6 +161,10 @@ EXPECTED_SETS = {
     "ditolak:bukti_tidak_cukup": {"K"},
     "kanal:sandbox": {"O"},
     "kanal:whatsapp": SEPTEMBER - {"O"},
+    "tahap:first_response": SEPTEMBER - {"H"},
+    "tahap:dispatch": {"A", "B", "D", "G", "J"},
+    "tahap:arrival": {"A", "B", "D", "G"},
+    "tahap:closure": {"A", "B", "C", "D", "E", "G", "K", "O"},
 }
 
 
@@ -183,6 +187,7 @@ async def test_drill_down_lists_exactly_the_counted_tickets(seeded: Seeded) -> N
         "luar_jam": counts.out_of_hours,
         **{f"ditolak:{code}": value for code, value in counts.refused_by_reason},
         **{f"kanal:{channel}": value for channel, value in counts.channels},
+        **{f"tahap:{stat.key}": stat.count for stat in recap.durations},
     }
     async with session_scope() as session:
         for measure, expected in EXPECTED_SETS.items():

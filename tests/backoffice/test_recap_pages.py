@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 from datetime import timedelta
 
@@ -20,7 +21,14 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from backoffice.auth.roles import Role
-from backoffice.reports.jobs import ExportKind, ReportExport, create_job, run_export
+from backoffice.reports.jobs import (
+    RETENTION,
+    ExportKind,
+    ReportExport,
+    create_job,
+    exports_dir,
+    run_export,
+)
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.xlsx import HEADERS, IDENTITY_HEADERS, SUMMARY_SHEET, TICKET_SHEET
 from lalisa import audit
@@ -90,11 +98,11 @@ async def test_recap_page_shows_the_figures_and_their_definitions(
     assert "Bukan kewenangan Satpol PP" in page
     # durations table: median / p90 worked out in test_recap_figures
     assert re.search(
-        r'data-duration="first_response"><td>[^<]+</td><td>12</td><td>1 jam</td>'
+        r'data-duration="first_response"><td>[^<]+</td><td><a [^>]+>12</a></td><td>1 jam</td>'
         r"<td>4 jam</td>",
         page,
     )
-    assert re.search(r'data-duration="closure"><td>[^<]+</td><td>8</td><td>5 jam</td>'
+    assert re.search(r'data-duration="closure"><td>[^<]+</td><td><a [^>]+>8</a></td><td>5 jam</td>'
                      r"<td>6 hari</td>", page)  # fmt: skip
     # charts: Chart.js from /static, four canvases with their data, no inline code or style
     assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer></script>' in page
@@ -339,6 +347,17 @@ async def test_export_job_progress_ownership_and_failure(
     assert failed["status"] == "gagal" and failed["error"] and failed["download_url"] is None
     abandoned = (await pimpinan.client.get(f"/rekap/ekspor/{stale.id}/status")).json()
     assert abandoned["status"] == "gagal"
+
+    # Files older than the retention are deleted when the next export runs.
+    old = exports_dir() / f"{job.id}.xlsx"
+    assert old.is_file()
+    eight_days_ago = (utcnow() - RETENTION - timedelta(days=1)).timestamp()
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    await _finished_file(pimpinan, await _export(pimpinan, jenis="pdf"))
+    assert not old.exists()
+    expired = await pimpinan.client.get(done["download_url"])
+    assert expired.status_code == 404
+    assert "sudah dihapus" in expired.text
 
 
 async def test_export_form_needs_a_kind(seeded: Seeded, as_role: dict[Role, SignedIn]) -> None:
