@@ -133,6 +133,10 @@ class RecapWorkbook:
                     [identity.name or "" if identity else "", identity.phone if identity else ""]
                 )
             self.sheet.append(row)
+            for cell in self.sheet[self.sheet.max_row]:
+                # Officer-typed text (agency names) must never become a live formula.
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
             for column in (2, 12, 13, 14, 15):
                 self.sheet.cell(
                     row=self.sheet.max_row, column=column

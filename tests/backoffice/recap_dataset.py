@@ -51,6 +51,7 @@ REPORTER_PHONES = {
     letter: f"62812000077{index:02d}" for index, letter in enumerate("ABCDEFGHIJKLMNO")
 }
 REPORTER_NAME = "Warga Pelapor Rahasia"
+FORMULA_AGENCY = '=HYPERLINK("https://contoh.invalid","Dinas Sosial")'
 
 
 def utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -149,7 +150,7 @@ async def seed_recap_dataset() -> Seeded:
                     session,
                     ticket,
                     actor=admin.username,
-                    agency="Dinas Perhubungan",
+                    agency=str(kwargs.get("agency", "Dinas Perhubungan")),
                     expected_version=None,
                     now=when,
                 )
@@ -262,7 +263,8 @@ async def seed_recap_dataset() -> Seeded:
     await at(n["L"], h("L", 2), "reopen")
 
     await at(n["O"], h("O", 1), "verify")
-    await at(n["O"], h("O", 2), "redirect")
+    # Officer-typed text that looks like a spreadsheet formula (the XLSX must keep it text).
+    await at(n["O"], h("O", 2), "redirect", agency=FORMULA_AGENCY)
 
     await at(n["M"], h("M", 1), "verify")
     await at(n["N"], h("N", 1), "verify")

@@ -37,6 +37,7 @@ from lalisa.models import utcnow
 from lalisa.settings import reset_settings_cache
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.recap_dataset import (
+    FORMULA_AGENCY,
     REPORTER_NAME,
     REPORTER_PHONES,
     Seeded,
@@ -206,6 +207,12 @@ async def test_xlsx_has_one_row_per_ticket_and_no_identity_for_pimpinan(
     assert row_k[6] == "Bukti tidak cukup"
     assert row_k[HEADERS.index("Ditutup melewati tenggat")] == "Ya"
     assert row_k[HEADERS.index("Lama sampai ditutup (jam)")] == 144
+    agency_column = HEADERS.index("Dialihkan ke") + 1
+    row_o = next(
+        cells for cells in sheet.iter_rows(min_row=2) if cells[0].value == seeded.numbers["O"]
+    )
+    assert row_o[agency_column - 1].value == FORMULA_AGENCY
+    assert row_o[agency_column - 1].data_type == "s"
     summary = {row[0]: row[1] for row in workbook[SUMMARY_SHEET].iter_rows(values_only=True)}
     assert summary["Diterima"] == 13
     assert summary["Rasio penyelesaian (tuntas / (diterima - duplikat))"] == pytest.approx(
