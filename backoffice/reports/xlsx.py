@@ -59,6 +59,16 @@ HEADERS: Final = (
 """Column titles of the ticket sheet (without identity)."""
 
 IDENTITY_HEADERS: Final = ("Nama pelapor", "Nomor WhatsApp pelapor")
+_DATE_COLUMNS: Final = tuple(
+    HEADERS.index(title) + 1
+    for title in (
+        "Diterima",
+        "Respons pertama",
+        "Disposisi pertama ke TRC",
+        "TRC tiba di lokasi",
+        "Ditutup",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,7 @@ class RecapWorkbook:
         for cell in self.sheet[1]:
             cell.font = Font(bold=True)
         self.sheet.freeze_panes = "A2"
+        self.rows_written = 0
         for index, title in enumerate(headers, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = max(12, len(title) + 2)
         self._summary()
@@ -129,18 +140,20 @@ class RecapWorkbook:
             ]
             if self.identities is not None:
                 identity = self.identities.get(item.id)
-                row.extend(
-                    [identity.name or "" if identity else "", identity.phone if identity else ""]
-                )
+                if identity is None:
+                    row.extend(["", ""])
+                else:
+                    row.extend([identity.name or "", identity.phone])
             self.sheet.append(row)
-            for cell in self.sheet[self.sheet.max_row]:
+            # Track the row index: ``max_row`` scans the whole sheet (quadratic export time).
+            self.rows_written += 1
+            index = self.rows_written + 1
+            for column, value in enumerate(row, start=1):
                 # Officer-typed text (agency names) must never become a live formula.
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
-            for column in (2, 12, 13, 14, 15):
-                self.sheet.cell(
-                    row=self.sheet.max_row, column=column
-                ).number_format = "yyyy-mm-dd hh:mm"
+                if isinstance(value, str) and value.startswith("="):
+                    self.sheet.cell(row=index, column=column).data_type = "s"
+            for column in _DATE_COLUMNS:
+                self.sheet.cell(row=index, column=column).number_format = "yyyy-mm-dd hh:mm"
 
     def _summary(self) -> None:
         recap = self.recap

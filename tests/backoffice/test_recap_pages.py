@@ -12,7 +12,7 @@ import io
 import json
 import os
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -213,6 +213,13 @@ async def test_xlsx_has_one_row_per_ticket_and_no_identity_for_pimpinan(
     )
     assert row_o[agency_column - 1].value == FORMULA_AGENCY
     assert row_o[agency_column - 1].data_type == "s"
+    # Times are the agency's wall-clock time, formatted as dates: O arrived 1 Sep 00:30 WITA.
+    received = row_o[HEADERS.index("Diterima")]
+    assert received.value == datetime(2026, 9, 1, 0, 30)
+    assert received.number_format == "yyyy-mm-dd hh:mm"
+    closed = row_o[HEADERS.index("Ditutup")]
+    assert closed.value == datetime(2026, 9, 1, 2, 30)
+    assert closed.number_format == "yyyy-mm-dd hh:mm"
     summary = {row[0]: row[1] for row in workbook[SUMMARY_SHEET].iter_rows(values_only=True)}
     assert summary["Diterima"] == 13
     assert summary["Rasio penyelesaian (tuntas / (diterima - duplikat))"] == pytest.approx(
