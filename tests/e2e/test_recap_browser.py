@@ -204,6 +204,20 @@ def test_recap_charts_render_and_drill_down(office: Office) -> None:
         expect(page).to_have_url(re.compile(r"/rekap/aduan\?.*kategori=pkl"))
         expect(page.locator("#drill-total strong")).to_have_text("5")
         assert _numbers_listed(page) == {office.numbers[letter] for letter in "ABFJL"}
+
+        # An export: the progress page follows the background job to the download link.
+        page.goto(SEPTEMBER)
+        page.check("input[name=jenis][value=xlsx]")
+        page.click("#export-submit")
+        expect(page).to_have_url(re.compile(r"/rekap/ekspor/[0-9a-f]{32}$"))
+        expect(page.locator("#export-progress")).to_have_attribute("data-status", "selesai")
+        expect(page.locator("#export-download")).to_be_visible()
+        expect(page.locator("#export-rows")).to_have_text("13 aduan")
+        with page.expect_download() as download_info:
+            page.click("#export-download")
+        download = download_info.value
+        assert download.suggested_filename.startswith("rekap-aduan-bulan-2026-9-")
+        assert download.suggested_filename.endswith(".xlsx")
         context.close()
     # Chromium asks for /favicon.ico by itself; the back office has none (404 is harmless).
     failed = [line for line in failed if not line.endswith("/favicon.ico")]
