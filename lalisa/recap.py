@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.categories import CATEGORY_LABELS, category_label
+from lalisa.categories import category_label
 from lalisa.models import Reporter, Ticket, TicketEvent, TicketStatus
 from lalisa.office_hours import MONTH_NAMES_ID
 from lalisa.settings import get_settings
@@ -766,7 +766,3 @@ async def drill_down(
         facts = [item for item in facts if not (item.desa if level == "desa" else item.kecamatan)]
     return [item for item in facts if matches(item, measure)]
 
-
-def known_category(value: str) -> bool:
-    """Whether ``value`` is a category id the filters accept."""
-    return value in CATEGORY_LABELS

@@ -36,7 +36,6 @@ from lalisa.categories import CATEGORY_LABELS, category_label
 from lalisa.office_hours import MONTH_NAMES_ID
 from lalisa.recap import (
     CHANNEL_LABELS,
-    MEASURES,
     NO_AREA,
     PERIOD_KINDS,
     RESOLUTION_TARGET,
@@ -358,4 +357,4 @@ async def export_download(db: DbSession, user: Reader, job_id: str) -> Response:
     )
 
 
-__all__ = ["IDENTITY_EXPORT_ROLES", "MEASURES", "REPORT_ROLES", "router"]
+__all__ = ["IDENTITY_EXPORT_ROLES", "REPORT_ROLES", "router"]
