@@ -765,4 +765,3 @@ async def drill_down(
         level = "desa" if recap_filter.kecamatan else "kecamatan"
         facts = [item for item in facts if not (item.desa if level == "desa" else item.kecamatan)]
     return [item for item in facts if matches(item, measure)]
-
