@@ -29,6 +29,7 @@ from backoffice.errors import PageError
 from backoffice.home import router as home_router
 from backoffice.hotspots import hotspots_router
 from backoffice.permissions import collect_permissions
+from backoffice.reports import reports_router
 from backoffice.settings_views import router as settings_router
 from backoffice.survey import router as survey_router
 from backoffice.takeover import takeover_router
@@ -51,6 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     review_router,
     takeover_router,
     survey_router,
+    reports_router,
 )
 """One router per domain; add the router of a new domain here."""
 

@@ -42,21 +42,28 @@ NAVIGATION: list[NavItem] = [
     NavItem("Perlu petugas", "/perlu-petugas", frozenset({Role.SUPERADMIN, Role.ADMIN})),
     NavItem("Tinjau percakapan", "/tinjau", frozenset({Role.SUPERADMIN, Role.ADMIN})),
     NavItem(
-        "Peta Rawan",
-        "/peta-rawan",
+        "Rekap",
+        "/rekap",
         frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
+        NavItem(
+            "Peta Rawan",
+            "/peta-rawan",
+            frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
+        ),
+        NavItem(
+            "Survei Kepuasan (SKM)",
+            "/survei",
+            frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN}),
+        ),
+        NavItem(
+            "Tugas TRC", "/trc", frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
+        ),
+        NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
+        NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
+        NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
+        NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
+        NavItem("Kata sandi", "/account/password", ALL_ROLES),
     ),
-    NavItem(
-        "Survei Kepuasan (SKM)",
-        "/survei",
-        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN}),
-    ),
-    NavItem("Tugas TRC", "/trc", frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})),
-    NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
-    NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
-    NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
-    NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
-    NavItem("Kata sandi", "/account/password", ALL_ROLES),
 ]
 """Menu entries in display order; add the entries of a new domain here."""
 

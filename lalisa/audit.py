@@ -231,3 +231,13 @@ ACTION_LABELS.update(
         SURVEY_EXPORTED: "Hasil survei kepuasan diekspor",
     }
 )
+
+# Leadership recap (backoffice/reports): exports are audited when asked for and downloaded.
+REPORT_EXPORT_REQUESTED: Final = "report_export_requested"
+REPORT_EXPORT_DOWNLOADED: Final = "report_export_downloaded"
+ACTION_LABELS.update(
+    {
+        REPORT_EXPORT_REQUESTED: "Ekspor rekap diminta",
+        REPORT_EXPORT_DOWNLOADED: "Berkas ekspor rekap diunduh",
+    }
+)

@@ -48,6 +48,8 @@ HOTSPOT_MAP = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIM
 REVIEWERS = frozenset({Role.SUPERADMIN, Role.ADMIN})
 # SKM survey page (backoffice/survey).
 SURVEY_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN})
+# Leadership recap: the readers of complaints, pimpinan included.
+REPORT_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/"): ALL_ROLES,
@@ -122,6 +124,13 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/ambil-alih/{sender_ref}/balas"): TICKET_ADMINS,
     ("GET", "/survei"): SURVEY_READERS,
     ("GET", "/survei/ekspor.csv"): SURVEY_READERS,
+    # Leadership recap (backoffice/reports).
+    ("GET", "/rekap"): REPORT_READERS,
+    ("GET", "/rekap/aduan"): REPORT_READERS,
+    ("POST", "/rekap/ekspor"): REPORT_READERS,
+    ("GET", "/rekap/ekspor/{job_id}"): REPORT_READERS,
+    ("GET", "/rekap/ekspor/{job_id}/status"): REPORT_READERS,
+    ("GET", "/rekap/ekspor/{job_id}/unduh"): REPORT_READERS,
 }
 """(method, path) -> roles allowed, or PUBLIC."""
 
