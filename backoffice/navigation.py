@@ -32,38 +32,24 @@ class NavItem:
     roles: frozenset[Role]
 
 
+_TICKET_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
+
 NAVIGATION: list[NavItem] = [
     NavItem("Beranda", "/", ALL_ROLES),
-    NavItem(
-        "Aduan",
-        "/aduan",
-        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
-    ),
+    NavItem("Aduan", "/aduan", _TICKET_READERS),
     NavItem("Perlu petugas", "/perlu-petugas", frozenset({Role.SUPERADMIN, Role.ADMIN})),
     NavItem("Tinjau percakapan", "/tinjau", frozenset({Role.SUPERADMIN, Role.ADMIN})),
+    NavItem("Rekap", "/rekap", _TICKET_READERS),
+    NavItem("Peta Rawan", "/peta-rawan", _TICKET_READERS),
     NavItem(
-        "Rekap",
-        "/rekap",
-        frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
-        NavItem(
-            "Peta Rawan",
-            "/peta-rawan",
-            frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN}),
-        ),
-        NavItem(
-            "Survei Kepuasan (SKM)",
-            "/survei",
-            frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN}),
-        ),
-        NavItem(
-            "Tugas TRC", "/trc", frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})
-        ),
-        NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
-        NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
-        NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
-        NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
-        NavItem("Kata sandi", "/account/password", ALL_ROLES),
+        "Survei Kepuasan (SKM)", "/survei", frozenset({Role.SUPERADMIN, Role.ADMIN, Role.PIMPINAN})
     ),
+    NavItem("Tugas TRC", "/trc", frozenset({Role.SUPERADMIN, Role.KOMANDAN_TRC, Role.PETUGAS_TRC})),
+    NavItem("Nomor WA TRC", "/petugas-trc", frozenset({Role.SUPERADMIN})),
+    NavItem("Pengguna", "/users", frozenset({Role.SUPERADMIN})),
+    NavItem("Log audit", "/audit", frozenset({Role.SUPERADMIN})),
+    NavItem("Pengaturan", "/pengaturan", frozenset({Role.SUPERADMIN})),
+    NavItem("Kata sandi", "/account/password", ALL_ROLES),
 ]
 """Menu entries in display order; add the entries of a new domain here."""
 
