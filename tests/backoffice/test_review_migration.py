@@ -59,10 +59,10 @@ def test_downgrade_drops_only_the_review_tables(tmp_path: Path) -> None:
     import asyncio
 
     url = f"sqlite:///{tmp_path / 'review.db'}"
-    migrate(url)
+    migrate(url, "0008_review")
     before = asyncio.run(_tables(url))
     assert before >= REVIEW_TABLES
-    command.downgrade(alembic_config(url), "0005_workflow")
+    command.downgrade(alembic_config(url), "0007_takeover")
     assert asyncio.run(_tables(url)) == before - REVIEW_TABLES
-    migrate(url)
+    migrate(url, "0008_review")
     assert asyncio.run(_tables(url)) == before

@@ -1,4 +1,4 @@
-"""Revision 0007_takeover: chained after the workflow, matches the models, up and down."""
+"""Revision 0007_takeover: chained after the settings revision, matches the models, up and down."""
 
 from __future__ import annotations
 
@@ -46,10 +46,10 @@ def _inspect(url: str, read: Any) -> Any:
     return asyncio.run(run())
 
 
-def test_revision_is_chained_after_the_workflow() -> None:
+def test_revision_is_chained_after_the_settings() -> None:
     revision = ScriptDirectory.from_config(alembic_config()).get_revision("0007_takeover")
     assert revision is not None
-    assert revision.down_revision == "0005_workflow"
+    assert revision.down_revision == "0006_settings"
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -66,9 +66,9 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
 
 def test_upgrade_and_downgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'takeover.db'}"
-    migrate(url, "0005_workflow")
+    migrate(url, "0006_settings")
     assert _inspect(url, lambda i: set(i.get_table_names())) & TAKEOVER_TABLES == set()
     migrate(url, "0007_takeover")
     assert TAKEOVER_TABLES <= _inspect(url, lambda i: set(i.get_table_names()))
-    command.downgrade(alembic_config(url), "0005_workflow")
+    command.downgrade(alembic_config(url), "0006_settings")
     assert _inspect(url, lambda i: set(i.get_table_names())) & TAKEOVER_TABLES == set()

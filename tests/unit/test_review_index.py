@@ -113,7 +113,7 @@ async def test_index_summarises_each_session(tracker: Tracker) -> None:
     assert budi_2.turn_count == 1 and not budi_2.had_fallback
     # Same sender, same pseudonym; the number itself is nowhere in clear.
     assert budi_1.pseudonym == budi_2.pseudonym == pseudonym(blind_index(BUDI))
-    assert re.fullmatch(r"Warga-[0-9A-F]{6}", ani.pseudonym)
+    assert re.fullmatch(r"Warga-[0-9A-F]{8}", ani.pseudonym)
     assert ani.pseudonym != budi_1.pseudonym
     for conversation in conversations:
         assert ANI not in conversation.sender_encrypted
