@@ -49,6 +49,8 @@ def _seed(env: dict[str, str]) -> dict[str, str]:
     from tests.backoffice.recap_dataset import seed_recap_dataset
 
     async def run() -> dict[str, str]:
+        # An earlier test in this process may have left the global engine on its own database.
+        await dispose_engine()
         try:
             seeded = await seed_recap_dataset()
             await add_user(PIMPINAN, Role.PIMPINAN, full_name="Pimpinan Uji")
