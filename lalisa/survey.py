@@ -25,14 +25,12 @@ from __future__ import annotations
 import enum
 import functools
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Final
 
-from dotenv import dotenv_values
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -55,7 +53,7 @@ from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
-from lalisa.settings import default_env_file
+from lalisa.settings import read_env
 from lalisa.skm import SCORE_MAX, SCORE_MIN, UNSUR
 from lalisa.tickets import REPORTER_ACTOR
 
@@ -235,9 +233,7 @@ def survey_invitation_template() -> str:
     Returns:
         The approved template name (default ``lalisa_undangan_survei``).
     """
-    path = default_env_file(os.environ)
-    values: dict[str, str | None] = dict(dotenv_values(path)) if path and path.is_file() else {}
-    values.update(os.environ)
+    values = read_env()
     return (values.get("WHATSAPP_TEMPLATE_SURVEY_INVITATION") or "").strip() or (
         DEFAULT_TEMPLATE_NAME
     )

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import httpx
-from dotenv import dotenv_values
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +47,7 @@ from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
 from lalisa.notifications.worker import in_service_window
-from lalisa.settings import SettingsError, default_env_file
+from lalisa.settings import SettingsError, read_env
 from lalisa.takeover_models import (
     HandoffReason,
     HandoffRequest,
@@ -177,12 +175,7 @@ def load_takeover_settings(
     Raises:
         SettingsError: ``TAKEOVER_IDLE_MINUTES`` is not a whole number of at least 1.
     """
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        values.update(dotenv_values(path))
-    values.update(process_env)
+    values = read_env(environ, env_file)
     url = (values.get("RASA_URL") or "").strip().rstrip("/") or TakeoverSettings.rasa_url
     token = (values.get("RASA_API_TOKEN") or "").strip() or None
     raw_idle = (values.get("TAKEOVER_IDLE_MINUTES") or "").strip()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -30,7 +29,6 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from dotenv import dotenv_values
 from sqlalchemy import ColumnElement, ForeignKey, Integer, String, Text, and_, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
@@ -79,7 +77,7 @@ from lalisa.notifications.messages import (
 from lalisa.notifications.models import OutboxMessage
 from lalisa.office_hours import next_office_opening
 from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings, SettingsError, default_env_file, get_settings
+from lalisa.settings import Settings, SettingsError, get_settings, read_env
 from lalisa.survey import SURVEY_OUTCOMES, invite_after_close
 from lalisa.tickets import ConcurrentUpdate, parse_ticket_number, transition
 
@@ -265,17 +263,6 @@ class SlaSettings:
             raise SettingsError("LALISA_SLA_INTERNAL_TARGET_DAYS must be 0 or more, or off")
 
 
-def _read_env(
-    environ: Mapping[str, str] | None, env_file: Path | Literal["default"] | None
-) -> dict[str, str | None]:
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    file_values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        file_values = dict(dotenv_values(path))
-    return {**file_values, **process_env}
-
-
 def load_sla_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | Literal["default"] | None = "default",
@@ -292,7 +279,7 @@ def load_sla_settings(
     Raises:
         SettingsError: A value is not a whole number or the deadlines contradict each other.
     """
-    env = _read_env(environ, env_file)
+    env = read_env(environ, env_file)
     values: dict[str, Any] = {}
     for field_name, variable in _SLA_VARIABLES.items():
         raw = (env.get(variable) or "").strip()
@@ -329,7 +316,7 @@ def backoffice_public_url() -> str | None:
         The URL without a trailing slash, or ``None`` when not configured (the back office
         then uses the address of the request).
     """
-    value = (_read_env(None, "default").get("BACKOFFICE_PUBLIC_URL") or "").strip()
+    value = (read_env(None, "default").get("BACKOFFICE_PUBLIC_URL") or "").strip()
     return value.rstrip("/") or None
 
 
