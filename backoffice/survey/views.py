@@ -28,6 +28,7 @@ from backoffice.templating import local_time, render
 from lalisa import audit
 from lalisa.backoffice_models import User
 from lalisa.models import TicketStatus
+from lalisa.office_hours import MONTH_NAMES_ID
 from lalisa.settings import get_settings
 from lalisa.skm import MUTU_LABELS, UNSUR, UNSUR_LABELS, SkmResult, Weighting, compute
 from lalisa.survey import (
@@ -51,20 +52,6 @@ PERIOD_KINDS: Final = {
     "tahun": "Tahun",
     "kustom": "Rentang tanggal",
 }
-MONTHS: Final = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 MAX_SUGGESTIONS: Final = 200
 
 
@@ -138,7 +125,7 @@ def resolve_period(
     month = month if 1 <= month <= 12 else today.month
     first = date(year, month, 1)
     last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-    return Period("bulan", first, last, f"{MONTHS[month - 1]} {year}")
+    return Period("bulan", first, last, f"{MONTH_NAMES_ID[month - 1]} {year}")
 
 
 def _weighting(raw: str) -> Weighting:
@@ -266,7 +253,7 @@ async def survey_page(
         "weighting": weighting,
         "weightings": list(Weighting),
         "period_kinds": PERIOD_KINDS,
-        "months": list(enumerate(MONTHS, start=1)),
+        "months": list(enumerate(MONTH_NAMES_ID, start=1)),
         "years": list(range(today.year - 5, today.year + 1)),
         "selected_year": period.start.year,
         "selected_month": period.start.month,
