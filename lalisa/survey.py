@@ -42,12 +42,12 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lalisa import audit
 from lalisa.crypto import get_identity_cipher
+from lalisa.db import insert_or_find
 from lalisa.models import Base, Reporter, Ticket, TicketStatus, utcnow
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
@@ -314,16 +314,12 @@ async def invite_after_close(
         updated_at=now,
         saran_done=False,
     )
-    try:
-        async with session.begin_nested():
-            session.add(survey)
-            await session.flush()
-    except IntegrityError:
-        # A concurrent close of the same ticket created it first.
-        found = await _survey_for_ticket(session, ticket.id)
-        if found is None:
-            raise
-        return found
+    # A concurrent close of the same ticket may create it first.
+    survey, created = await insert_or_find(
+        session, survey, lambda: _survey_for_ticket(session, ticket.id)
+    )
+    if not created:
+        return survey
     wording = wording or Wording()
     await enqueue(
         session,

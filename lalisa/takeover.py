@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lalisa import audit
 from lalisa.crypto import citizen_pseudonym, get_identity_cipher
-from lalisa.db import session_scope
+from lalisa.db import insert_or_find, session_scope
 from lalisa.models import CLOSED_STATUSES, Reporter, Ticket
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
@@ -495,15 +495,15 @@ async def record_handoff_request(
             reason=reason_value,
             out_of_hours=out_of_hours,
         )
-        try:
-            # A savepoint: the same request recorded concurrently hits the partial unique
-            # index, and the caller's transaction survives it.
-            async with session.begin_nested():
-                session.add(request)
-                await session.flush()
-            return request
-        except IntegrityError:
-            existing = (await session.execute(open_query)).scalar_one()
+
+        async def find() -> HandoffRequest:
+            return (await session.execute(open_query)).scalar_one()
+
+        # The same request recorded concurrently hits the partial unique index.
+        row, created = await insert_or_find(session, request, find)
+        if created:
+            return row
+        existing = row
     existing.last_seen_at = now
     await session.flush()
     return existing

@@ -23,6 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from lalisa.categories import CATEGORY_LABELS, FALLBACK_CATEGORY
 from lalisa.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.db import insert_or_find
 from lalisa.models import (
     CLOSED_STATUSES,
     Reporter,
@@ -464,16 +465,12 @@ async def record_pending_media(
         caption=caption,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(media)
-            await session.flush()
-    except IntegrityError:
-        found = await _media_by_wa_id(session, wa_media_id) if wa_media_id else None
-        if found is None:
-            raise
-        return _same_sender(found, index)
-    return media
+
+    async def find() -> TicketMedia | None:
+        return await _media_by_wa_id(session, wa_media_id) if wa_media_id else None
+
+    row, created = await insert_or_find(session, media, find)
+    return row if created else _same_sender(row, index)
 
 
 async def _media_by_wa_id(session: AsyncSession, wa_media_id: str) -> TicketMedia | None:

@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lalisa.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.db import insert_or_find
 from lalisa.notifications.channel_tables import CHANNEL_STATUS_TO_OUTBOX, outbound_messages
 from lalisa.notifications.graph import MAX_TEXT_LENGTH, OUTCOME_UNKNOWN, REENGAGEMENT_REQUIRED
 from lalisa.notifications.models import (
@@ -176,17 +176,8 @@ async def enqueue(
         attempts=0,
         next_attempt_at=now,
     )
-    try:
-        # A savepoint, so a concurrent enqueue of the same key (unique violation) does not
-        # abort the caller's transaction.
-        async with session.begin_nested():
-            session.add(message)
-            await session.flush()
-    except IntegrityError:
-        existing = await _by_key(session, key)
-        if existing is None:
-            raise
-        return existing
+    # A concurrent enqueue of the same key may win; then its row is the answer.
+    message, _ = await insert_or_find(session, message, lambda: _by_key(session, key))
     return message
 
 
