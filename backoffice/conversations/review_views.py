@@ -112,8 +112,17 @@ async def _turn(db: AsyncSession, conversation: ReviewConversation, turn_id: int
     return turn
 
 
-def _target(conversation: ReviewConversation) -> str:
-    return f"review:{conversation.id}"
+async def _record(
+    db: AsyncSession,
+    user: User,
+    action: str,
+    conversation: ReviewConversation,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write the audit event of a reviewer's change to one conversation."""
+    await audit.record(
+        db, actor=user.username, action=action, target=f"review:{conversation.id}", detail=detail
+    )
 
 
 async def _tags(db: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
@@ -398,7 +407,7 @@ async def mark_reviewed(
         conversation.reviewed_at = None
         conversation.reviewed_by = None
         action = audit.REVIEW_UNMARKED
-    await audit.record(db, actor=user.username, action=action, target=_target(conversation))
+    await _record(db, user, action, conversation)
     return _back(conversation)
 
 
@@ -420,13 +429,7 @@ async def add_tag(
     ).first()
     if exists_already is None:
         db.add(ReviewTag(conversation_id=conversation.id, tag=value, created_by=user.username))
-        await audit.record(
-            db,
-            actor=user.username,
-            action=audit.REVIEW_TAG_ADDED,
-            target=_target(conversation),
-            detail={"tag": value},
-        )
+        await _record(db, user, audit.REVIEW_TAG_ADDED, conversation, {"tag": value})
     return _back(conversation)
 
 
@@ -443,13 +446,7 @@ async def remove_tag(
         )
     )
     if getattr(removed, "rowcount", 0):
-        await audit.record(
-            db,
-            actor=user.username,
-            action=audit.REVIEW_TAG_REMOVED,
-            target=_target(conversation),
-            detail={"tag": value},
-        )
+        await _record(db, user, audit.REVIEW_TAG_REMOVED, conversation, {"tag": value})
     return _back(conversation)
 
 
@@ -463,9 +460,7 @@ async def add_note(
     if not body:
         raise PageError(422, "Catatan tidak boleh kosong.")
     db.add(ReviewNote(conversation_id=conversation.id, author=user.username, body=body))
-    await audit.record(
-        db, actor=user.username, action=audit.REVIEW_NOTE_ADDED, target=_target(conversation)
-    )
+    await _record(db, user, audit.REVIEW_NOTE_ADDED, conversation)
     return _back(conversation, "#catatan")
 
 
@@ -482,13 +477,7 @@ async def flag_message(
     else:
         turn.flagged_at, turn.flagged_by = None, None
         action = audit.REVIEW_MESSAGE_UNFLAGGED
-    await audit.record(
-        db,
-        actor=user.username,
-        action=action,
-        target=_target(conversation),
-        detail={"turn": turn.id},
-    )
+    await _record(db, user, action, conversation, {"turn": turn.id})
     return _back(conversation, f"#pesan-{turn.id}")
 
 
@@ -510,12 +499,8 @@ async def annotate_message(
     if str(form.get("hapus", "")) == "1":
         if existing is not None:
             await db.delete(existing)
-            await audit.record(
-                db,
-                actor=user.username,
-                action=audit.REVIEW_ANNOTATION_REMOVED,
-                target=_target(conversation),
-                detail={"turn": turn.id},
+            await _record(
+                db, user, audit.REVIEW_ANNOTATION_REMOVED, conversation, {"turn": turn.id}
             )
         return _back(conversation, f"#pesan-{turn.id}")
     domain = domain_names()
@@ -558,12 +543,12 @@ async def annotate_message(
     else:
         existing.text, existing.intent, existing.entities = text, intent, entities
         existing.author, existing.at = user.username, _now()
-    await audit.record(
+    await _record(
         db,
-        actor=user.username,
-        action=audit.REVIEW_ANNOTATED,
-        target=_target(conversation),
-        detail={
+        user,
+        audit.REVIEW_ANNOTATED,
+        conversation,
+        {
             "turn": turn.id,
             "predicted": turn.intent,
             "intent": intent,
@@ -614,9 +599,7 @@ async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> R
         raise PageError(503, TRACKER_UNREADABLE)
     name = f"tinjau {conversation.id} {conversation.pseudonym}"
     text = build_test_story(name, _story_steps(entries))
-    await audit.record(
-        db, actor=user.username, action=audit.REVIEW_STORY_EXPORTED, target=_target(conversation)
-    )
+    await _record(db, user, audit.REVIEW_STORY_EXPORTED, conversation)
     return Response(
         text,
         media_type="application/x-yaml; charset=utf-8",
