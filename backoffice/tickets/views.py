@@ -27,20 +27,19 @@ from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from backoffice.tickets.common import (
     ADMIN_ROLES,
-    CONFLICT_MESSAGE,
     DECIDE_ROLES,
     DISPATCH_ROLES,
     INCOMPLETE_FORM,
     MEDIA_ROLES,
     TRC_ROLE_SET,
     VIEW_ROLES,
+    attempt,
     base_url,
     kecamatan_names,
     osm_link,
     parse_version,
     template_context,
     ticket_by_number,
-    transition_message,
 )
 from lalisa import audit, workflow
 from lalisa.backoffice_models import User
@@ -60,7 +59,7 @@ from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKi
 from lalisa.notifications.outbox import resend, ticket_notifications
 from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import get_settings
-from lalisa.tickets import ConcurrentUpdate, InvalidTransition, parse_ticket_number
+from lalisa.tickets import parse_ticket_number
 from lalisa.workflow import (
     OPEN_STATUSES,
     REASON_CODES,
@@ -495,16 +494,8 @@ async def _act(
 
     if expected is None:
         return await refused(INCOMPLETE_FORM, 400)
-    try:
-        async with db.begin_nested():
-            await action(ticket, expected)
-    except ConcurrentUpdate:
-        return await refused(CONFLICT_MESSAGE, 409)
-    except InvalidTransition as exc:
-        return await refused(transition_message(exc), 409)
-    except WorkflowError as exc:
-        return await refused(str(exc), 400)
-    return redirect(f"/aduan/{ticket_number}", notice=notice)
+    page = await attempt(db, lambda: action(ticket, expected), refused)
+    return page or redirect(f"/aduan/{ticket_number}", notice=notice)
 
 
 @router.post("/{number}/verifikasi", response_class=HTMLResponse)
