@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from lalisa import audit
+from lalisa import workflow_messages as errors
 from lalisa.backoffice_models import User
 from lalisa.categories import category_label
 from lalisa.crypto import get_identity_cipher
@@ -607,10 +608,10 @@ def _text(value: str | None, what: str, *, required: bool, limit: int = MAX_TEXT
     text = (value or "").strip()
     if not text:
         if required:
-            raise WorkflowError(f"{what} wajib diisi.")
+            raise WorkflowError(errors.FIELD_REQUIRED.format(what=what))
         return None
     if len(text) > limit:
-        raise WorkflowError(f"{what} terlalu panjang (maksimal {limit} karakter).")
+        raise WorkflowError(errors.FIELD_TOO_LONG.format(what=what, limit=limit))
     return text
 
 
@@ -782,7 +783,7 @@ async def refuse(
     """
     now = _now(now)
     if reason_code not in REASON_CODES:
-        raise WorkflowError("Pilih alasan dari daftar.")
+        raise WorkflowError(errors.CHOOSE_REASON)
     explanation_text = _text(
         explanation, "Penjelasan untuk pelapor", required=True, limit=MAX_CITIZEN_TEXT
     )
@@ -910,14 +911,14 @@ async def mark_duplicate(
     now = _now(now)
     canonical = parse_ticket_number(original_number or "")
     if canonical is None:
-        raise WorkflowError("Tulis nomor aduan asli, misalnya LLS-2026-000123.")
+        raise WorkflowError(errors.DUPLICATE_NUMBER_MISSING)
     if canonical == ticket.number:
-        raise WorkflowError("Aduan tidak dapat menjadi duplikat dirinya sendiri.")
+        raise WorkflowError(errors.DUPLICATE_OF_ITSELF)
     exists = (
         await session.execute(select(Ticket.id).where(Ticket.number == canonical))
     ).scalar_one_or_none()
     if exists is None:
-        raise WorkflowError(f"Aduan {canonical} tidak ditemukan.")
+        raise WorkflowError(errors.DUPLICATE_ORIGINAL_UNKNOWN.format(number=canonical))
     change = await transition(
         session,
         ticket,
@@ -1092,14 +1093,14 @@ async def dispatch_ticket(
     """
     now = _now(now)
     if not officers:
-        raise WorkflowError("Pilih sedikitnya satu petugas TRC.")
+        raise WorkflowError(errors.CHOOSE_OFFICER)
     for officer in officers:
         if officer.role not in TRC_ROLES or not officer.active:
-            raise WorkflowError(f"{officer.full_name} bukan petugas TRC yang aktif.")
+            raise WorkflowError(errors.NOT_ACTIVE_TRC.format(name=officer.full_name))
     try:
         chosen = Priority(priority)
     except ValueError as exc:
-        raise WorkflowError("Pilih prioritas.") from exc
+        raise WorkflowError(errors.CHOOSE_PRIORITY) from exc
     instructions_text = _text(instructions, "Instruksi", required=False)
     unique = {officer.id: officer for officer in officers}
     names = ", ".join(officer.full_name for officer in unique.values())
@@ -1179,13 +1180,13 @@ async def _dispatch_ticket_locked(
     session: AsyncSession, dispatch: Dispatch, expected_version: int | None
 ) -> Ticket:
     if dispatch.closed_at is not None:
-        raise WorkflowError("Disposisi ini sudah ditutup.")
+        raise WorkflowError(errors.DISPATCH_CLOSED)
     ticket = await session.get(Ticket, dispatch.ticket_id)
     if ticket is None:  # pragma: no cover - foreign key
-        raise WorkflowError("Aduan tidak ditemukan.")
+        raise WorkflowError(errors.TICKET_NOT_FOUND)
     await lock_ticket(session, ticket, expected_version)
     if ticket.status not in (S.DIDISPOSISIKAN, S.DALAM_PENANGANAN):
-        raise WorkflowError("Aduan ini sudah tidak dalam penanganan TRC.")
+        raise WorkflowError(errors.NOT_WITH_TRC)
     return ticket
 
 
@@ -1237,7 +1238,7 @@ async def mark_departed(
     now = _now(now)
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     if dispatch.departed_at is not None:
-        raise WorkflowError("Keberangkatan sudah dicatat.")
+        raise WorkflowError(errors.ALREADY_DEPARTED)
     dispatch.departed_at = now
     if dispatch.status is DispatchStatus.DITUGASKAN:
         dispatch.status = DispatchStatus.BERANGKAT
@@ -1272,7 +1273,7 @@ async def mark_arrived(
     now = _now(now)
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     if dispatch.arrived_at is not None:
-        raise WorkflowError("Kedatangan di lokasi sudah dicatat.")
+        raise WorkflowError(errors.ALREADY_ARRIVED)
     if dispatch.departed_at is None:
         dispatch.departed_at = now
     dispatch.arrived_at = now
@@ -1330,7 +1331,7 @@ async def file_field_report(
     try:
         chosen = FieldOutcome(outcome)
     except ValueError as exc:
-        raise WorkflowError("Pilih hasil penanganan.") from exc
+        raise WorkflowError(errors.CHOOSE_OUTCOME) from exc
     message = _text(
         citizen_message,
         "Pesan untuk pelapor",
@@ -1338,7 +1339,7 @@ async def file_field_report(
         limit=MAX_CITIZEN_TEXT,
     )
     if len(photos) > MAX_PHOTOS:
-        raise WorkflowError(f"Paling banyak {MAX_PHOTOS} foto per laporan.")
+        raise WorkflowError(errors.TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS))
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     # A report is filed on site: record the arrival if the team did not press the button.
     if dispatch.departed_at is None:
@@ -1543,7 +1544,7 @@ async def clear_review_flag(
     text = _text(note, "Catatan", required=False)
     await lock_ticket(session, ticket, expected_version)
     if ticket.review_flagged_at is None:
-        raise WorkflowError("Aduan ini tidak sedang ditandai untuk ditinjau.")
+        raise WorkflowError(errors.NOT_FLAGGED)
     ticket.review_flagged_at = None
     ticket.review_note = None
     _bump(ticket, now)
@@ -1590,12 +1591,10 @@ async def reveal_identity(
     reason_text = _text(reason, "Alasan", required=True, limit=500)
     assert reason_text is not None
     if len(reason_text) < MIN_REVEAL_REASON:
-        raise WorkflowError(
-            f"Tuliskan alasan yang jelas (sedikitnya {MIN_REVEAL_REASON} karakter)."
-        )
+        raise WorkflowError(errors.REVEAL_REASON_TOO_SHORT.format(minimum=MIN_REVEAL_REASON))
     reporter = await session.get(Reporter, ticket.reporter_id)
     if reporter is None:  # pragma: no cover - foreign key
-        raise WorkflowError("Data pelapor tidak ditemukan.")
+        raise WorkflowError(errors.REPORTER_NOT_FOUND)
     cipher = get_identity_cipher()
     phone = cipher.decrypt(reporter.phone_encrypted)
     name = cipher.decrypt(reporter.name_encrypted) if reporter.name_encrypted else None

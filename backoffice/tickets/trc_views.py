@@ -56,6 +56,7 @@ from lalisa.dispatch import (
 )
 from lalisa.models import TicketMedia, utcnow
 from lalisa.workflow import file_field_report, mark_arrived, mark_departed
+from lalisa.workflow_messages import TOO_MANY_PHOTOS
 
 router = APIRouter(prefix="/trc", tags=["trc"])
 officers_router = APIRouter(prefix="/petugas-trc", tags=["trc"])
@@ -189,7 +190,7 @@ async def arrived(
 async def _read_photos(uploads: list[UploadFile]) -> list[StoredPhoto]:
     chosen = [upload for upload in uploads if upload.filename or (upload.size or 0) > 0]
     if len(chosen) > MAX_PHOTOS:
-        raise PhotoRejected(f"Paling banyak {MAX_PHOTOS} foto per laporan.")
+        raise PhotoRejected(TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS))
     photos = []
     for upload in chosen:
         content = await upload.read(MAX_PHOTO_BYTES + 1)
