@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import (
@@ -48,7 +48,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lalisa import audit
 from lalisa.crypto import get_identity_cipher
 from lalisa.db import insert_or_find
-from lalisa.models import Base, Reporter, Ticket, TicketStatus, utcnow
+from lalisa.models import Base, Reporter, Ticket, TicketStatus, aware_now, utcnow
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
@@ -264,14 +264,6 @@ def invitation_buttons(number: str) -> list[dict[str, str]]:
     ]
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
 async def _survey_for_ticket(session: AsyncSession, ticket_id: int) -> SurveyResponse | None:
     query = select(SurveyResponse).where(SurveyResponse.ticket_id == ticket_id)
     return (await session.execute(query)).scalar_one_or_none()
@@ -304,7 +296,7 @@ async def invite_after_close(
     reporter = await session.get(Reporter, ticket.reporter_id)
     if reporter is None or reporter.channel != WHATSAPP_CHANNEL:
         return None
-    now = _now(now)
+    now = aware_now(now)
     survey = SurveyResponse(
         ticket_id=ticket.id,
         reporter_id=reporter.id,
@@ -500,7 +492,7 @@ async def record_answer(
         raise ValueError(f"score {score!r} is outside {SCORE_MIN}..{SCORE_MAX}")
     if survey.status in (SurveyStatus.COMPLETED, SurveyStatus.DECLINED):
         raise ValueError(f"survey {survey.id} is {survey.status}")
-    now = _now(now)
+    now = aware_now(now)
     setattr(survey, f"score_{unsur}", int(score))
     survey.started_at = survey.started_at or now
     survey.status = SurveyStatus.PARTIAL
@@ -534,7 +526,7 @@ async def record_saran(
         raise ValueError("all unsur must be answered before the suggestion")
     if survey.status is SurveyStatus.DECLINED:
         raise ValueError(f"survey {survey.id} is declined")
-    now = _now(now)
+    now = aware_now(now)
     cleaned = " ".join((text or "").split())
     survey.saran = cleaned[:MAX_SARAN] or None
     survey.saran_done = True
@@ -570,7 +562,7 @@ async def decline(
     """
     if survey.status in (SurveyStatus.DECLINED, SurveyStatus.COMPLETED):
         return survey
-    now = _now(now)
+    now = aware_now(now)
     survey.status = SurveyStatus.DECLINED
     survey.declined_at = now
     survey.updated_at = now

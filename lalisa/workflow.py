@@ -59,6 +59,7 @@ from lalisa.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    aware_now,
     utcnow,
 )
 from lalisa.notifications.messages import (
@@ -596,14 +597,6 @@ def overdue_clause(now: datetime, settings: SlaSettings) -> ColumnElement[bool]:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
 def _text(value: str | None, what: str, *, required: bool, limit: int = MAX_TEXT) -> str | None:
     text = (value or "").strip()
     if not text:
@@ -730,7 +723,7 @@ async def verify(
     Returns:
         The transition event.
     """
-    now = _now(now)
+    now = aware_now(now)
     note = _text(note, "Catatan", required=False)
     change = await transition(
         session,
@@ -781,7 +774,7 @@ async def refuse(
     Raises:
         WorkflowError: Unknown reason code, or no explanation.
     """
-    now = _now(now)
+    now = aware_now(now)
     if reason_code not in REASON_CODES:
         raise WorkflowError(errors.CHOOSE_REASON)
     explanation_text = _text(
@@ -846,7 +839,7 @@ async def redirect(
     Raises:
         WorkflowError: No agency.
     """
-    now = _now(now)
+    now = aware_now(now)
     agency_text = _text(agency, "Nama instansi tujuan", required=True, limit=MAX_SHORT_TEXT)
     assert agency_text is not None
     reason_text = _text(reason, "Keterangan", required=False, limit=MAX_CITIZEN_TEXT)
@@ -908,7 +901,7 @@ async def mark_duplicate(
     Raises:
         WorkflowError: The number is malformed, unknown, or the ticket itself.
     """
-    now = _now(now)
+    now = aware_now(now)
     canonical = parse_ticket_number(original_number or "")
     if canonical is None:
         raise WorkflowError(errors.DUPLICATE_NUMBER_MISSING)
@@ -970,7 +963,7 @@ async def close_done(
     Returns:
         The transition event.
     """
-    now = _now(now)
+    now = aware_now(now)
     result_text = _text(result, "Hasil penanganan", required=False, limit=MAX_CITIZEN_TEXT)
     change = await transition(
         session,
@@ -1022,7 +1015,7 @@ async def reopen(
     Raises:
         WorkflowError: No reason.
     """
-    now = _now(now)
+    now = aware_now(now)
     reason_text = _text(reason, "Alasan membuka kembali", required=True)
     citizen_text = _text(
         citizen_reason, "Alasan untuk pelapor", required=False, limit=MAX_CITIZEN_TEXT
@@ -1091,7 +1084,7 @@ async def dispatch_ticket(
     Raises:
         WorkflowError: No officer, an officer who is not active TRC, or an unknown priority.
     """
-    now = _now(now)
+    now = aware_now(now)
     if not officers:
         raise WorkflowError(errors.CHOOSE_OFFICER)
     for officer in officers:
@@ -1235,7 +1228,7 @@ async def mark_departed(
     Raises:
         WorkflowError: The dispatch is closed or the team already left.
     """
-    now = _now(now)
+    now = aware_now(now)
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     if dispatch.departed_at is not None:
         raise WorkflowError(errors.ALREADY_DEPARTED)
@@ -1270,7 +1263,7 @@ async def mark_arrived(
     Raises:
         WorkflowError: The dispatch is closed or arrival was already recorded.
     """
-    now = _now(now)
+    now = aware_now(now)
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     if dispatch.arrived_at is not None:
         raise WorkflowError(errors.ALREADY_ARRIVED)
@@ -1324,7 +1317,7 @@ async def file_field_report(
         WorkflowError: Missing text, unknown outcome, too many photos, closed dispatch, or a
             ticket no longer with the TRC.
     """
-    now = _now(now)
+    now = aware_now(now)
     findings_text = _text(findings, "Temuan di lapangan", required=True)
     actions_text = _text(actions_taken, "Tindakan yang dilakukan", required=True)
     assert findings_text is not None and actions_text is not None
@@ -1458,7 +1451,7 @@ async def add_note(
     Raises:
         WorkflowError: Empty or too long.
     """
-    now = _now(now)
+    now = aware_now(now)
     text = _text(body, "Catatan", required=True)
     assert text is not None
     note = TicketNote(
@@ -1499,7 +1492,7 @@ async def flag_for_review(
     Raises:
         ValueError: ``by`` is empty.
     """
-    now = _now(now)
+    now = aware_now(now)
     actor = (by or "").strip()
     if not actor:
         raise ValueError("by is empty")
@@ -1540,7 +1533,7 @@ async def clear_review_flag(
     Raises:
         WorkflowError: The ticket is not flagged.
     """
-    now = _now(now)
+    now = aware_now(now)
     text = _text(note, "Catatan", required=False)
     await lock_ticket(session, ticket, expected_version)
     if ticket.review_flagged_at is None:

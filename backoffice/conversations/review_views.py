@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
 from typing import Annotated, Any, Final
 from urllib.parse import parse_qsl
 
@@ -46,6 +45,7 @@ from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from lalisa import audit
 from lalisa.backoffice_models import User
+from lalisa.models import utcnow
 from lalisa.review_models import (
     ReviewAnnotation,
     ReviewConversation,
@@ -81,10 +81,6 @@ PAGE_LOAD_BATCH: Final = 2000
 ENTITY_ROWS: Final = 3
 """Entity rows of the annotation form."""
 TRACKER_UNREADABLE: Final = "Riwayat percakapan tidak dapat dibaca dari penyimpanan Rasa."
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 async def _refresh(db: AsyncSession) -> bool:
@@ -243,7 +239,7 @@ async def delete_filter(db: DbSession, user: Reviewer, filter_id: int) -> Respon
 async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
     """The trainer's numbers: per day, most corrected intents, lowest confidences."""
     fresh = await _refresh(db)
-    stats = await trainer_stats(db, now=_now())
+    stats = await trainer_stats(db, now=utcnow())
     lowest = []
     redactors: dict[int, Any] = {}
     for turn, conversation in stats.lowest:
@@ -400,7 +396,7 @@ async def mark_reviewed(
     """Mark the conversation reviewed (``ditinjau=1``) or not reviewed (``ditinjau=0``)."""
     conversation = await _conversation(db, conversation_id)
     if ditinjau == "1":
-        conversation.reviewed_at = _now()
+        conversation.reviewed_at = utcnow()
         conversation.reviewed_by = user.username
         action = audit.REVIEW_MARKED
     else:
@@ -472,7 +468,7 @@ async def flag_message(
     conversation = await _conversation(db, conversation_id)
     turn = await _turn(db, conversation, turn_id)
     if tandai == "1":
-        turn.flagged_at, turn.flagged_by = _now(), user.username
+        turn.flagged_at, turn.flagged_by = utcnow(), user.username
         action = audit.REVIEW_MESSAGE_FLAGGED
     else:
         turn.flagged_at, turn.flagged_by = None, None
@@ -542,7 +538,7 @@ async def annotate_message(
         db.add(existing)
     else:
         existing.text, existing.intent, existing.entities = text, intent, entities
-        existing.author, existing.at = user.username, _now()
+        existing.author, existing.at = user.username, utcnow()
     await _record(
         db,
         user,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
@@ -54,7 +54,7 @@ from lalisa.dispatch import (
     ticket_dispatches,
     trc_officers,
 )
-from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus
+from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus, utcnow
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import resend, ticket_notifications
 from lalisa.runtime_settings import load_effective_settings
@@ -108,10 +108,6 @@ INLINE_MEDIA_TYPES = frozenset(
         "application/pdf",
     }
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # ---------------------------------------------------------------------------------- inbox
@@ -231,7 +227,7 @@ async def inbox(
     halaman: str = "1",
 ) -> HTMLResponse:
     """The inbox: flagged and new complaints first, filters, search, counts per status."""
-    now = _now()
+    now = utcnow()
     filters = InboxFilters(
         status=status.strip()[:40],
         kategori=kategori.strip()[:40],
@@ -293,7 +289,7 @@ async def inbox(
 @router.get("/ringkasan")
 async def inbox_summary(db: DbSession, _user: Viewer) -> JSONResponse:
     """Counts for the inbox's auto-refresh script (no complaint content, no identity)."""
-    now = _now()
+    now = utcnow()
     counts = await _status_counts(db, now, (await load_effective_settings(db)).sla())
     return JSONResponse(
         {"latest_id": await _latest_ticket_id(db), "counts": counts},
@@ -351,7 +347,7 @@ async def _ticket_page(
     ticket = await ticket_by_number(db, number)
     if ticket is None:
         raise PageError(404, "Aduan tidak ditemukan.")
-    now = _now()
+    now = utcnow()
     effective = await load_effective_settings(db)
     notes = list(
         (
