@@ -724,7 +724,7 @@ async def verify(
         The transition event.
     """
     now = aware_now(now)
-    note = _text(note, "Catatan", required=False)
+    note = _text(note, errors.LABEL_NOTE, required=False)
     change = await transition(
         session,
         ticket,
@@ -778,10 +778,10 @@ async def refuse(
     if reason_code not in REASON_CODES:
         raise WorkflowError(errors.CHOOSE_REASON)
     explanation_text = _text(
-        explanation, "Penjelasan untuk pelapor", required=True, limit=MAX_CITIZEN_TEXT
+        explanation, errors.LABEL_EXPLANATION, required=True, limit=MAX_CITIZEN_TEXT
     )
     assert explanation_text is not None
-    contact_text = _text(contact, "Kontak yang dapat dihubungi", required=False, limit=MAX_CONTACT)
+    contact_text = _text(contact, errors.LABEL_CONTACT, required=False, limit=MAX_CONTACT)
     change = await transition(
         session,
         ticket,
@@ -840,10 +840,12 @@ async def redirect(
         WorkflowError: No agency.
     """
     now = aware_now(now)
-    agency_text = _text(agency, "Nama instansi tujuan", required=True, limit=MAX_SHORT_TEXT)
+    agency_text = _text(agency, errors.LABEL_AGENCY, required=True, limit=MAX_SHORT_TEXT)
     assert agency_text is not None
-    reason_text = _text(reason, "Keterangan", required=False, limit=MAX_CITIZEN_TEXT)
-    contact_text = _text(contact, "Kontak instansi", required=False, limit=MAX_CONTACT)
+    reason_text = _text(
+        reason, errors.LABEL_REDIRECT_REASON, required=False, limit=MAX_CITIZEN_TEXT
+    )
+    contact_text = _text(contact, errors.LABEL_AGENCY_CONTACT, required=False, limit=MAX_CONTACT)
     change = await transition(
         session,
         ticket,
@@ -964,7 +966,7 @@ async def close_done(
         The transition event.
     """
     now = aware_now(now)
-    result_text = _text(result, "Hasil penanganan", required=False, limit=MAX_CITIZEN_TEXT)
+    result_text = _text(result, errors.LABEL_RESULT, required=False, limit=MAX_CITIZEN_TEXT)
     change = await transition(
         session,
         ticket,
@@ -1016,9 +1018,9 @@ async def reopen(
         WorkflowError: No reason.
     """
     now = aware_now(now)
-    reason_text = _text(reason, "Alasan membuka kembali", required=True)
+    reason_text = _text(reason, errors.LABEL_REOPEN_REASON, required=True)
     citizen_text = _text(
-        citizen_reason, "Alasan untuk pelapor", required=False, limit=MAX_CITIZEN_TEXT
+        citizen_reason, errors.LABEL_CITIZEN_REASON, required=False, limit=MAX_CITIZEN_TEXT
     )
     change = await transition(
         session,
@@ -1094,7 +1096,7 @@ async def dispatch_ticket(
         chosen = Priority(priority)
     except ValueError as exc:
         raise WorkflowError(errors.CHOOSE_PRIORITY) from exc
-    instructions_text = _text(instructions, "Instruksi", required=False)
+    instructions_text = _text(instructions, errors.LABEL_INSTRUCTIONS, required=False)
     unique = {officer.id: officer for officer in officers}
     names = ", ".join(officer.full_name for officer in unique.values())
     change = await transition(
@@ -1318,8 +1320,8 @@ async def file_field_report(
             ticket no longer with the TRC.
     """
     now = aware_now(now)
-    findings_text = _text(findings, "Temuan di lapangan", required=True)
-    actions_text = _text(actions_taken, "Tindakan yang dilakukan", required=True)
+    findings_text = _text(findings, errors.LABEL_FINDINGS, required=True)
+    actions_text = _text(actions_taken, errors.LABEL_ACTIONS_TAKEN, required=True)
     assert findings_text is not None and actions_text is not None
     try:
         chosen = FieldOutcome(outcome)
@@ -1327,7 +1329,7 @@ async def file_field_report(
         raise WorkflowError(errors.CHOOSE_OUTCOME) from exc
     message = _text(
         citizen_message,
-        "Pesan untuk pelapor",
+        errors.LABEL_CITIZEN_MESSAGE,
         required=chosen is FieldOutcome.TIDAK_DITEMUKAN,
         limit=MAX_CITIZEN_TEXT,
     )
@@ -1452,7 +1454,7 @@ async def add_note(
         WorkflowError: Empty or too long.
     """
     now = aware_now(now)
-    text = _text(body, "Catatan", required=True)
+    text = _text(body, errors.LABEL_NOTE, required=True)
     assert text is not None
     note = TicketNote(
         ticket_id=ticket.id, at=now, author_id=author.id, author=author.username, body=text
@@ -1534,7 +1536,7 @@ async def clear_review_flag(
         WorkflowError: The ticket is not flagged.
     """
     now = aware_now(now)
-    text = _text(note, "Catatan", required=False)
+    text = _text(note, errors.LABEL_NOTE, required=False)
     await lock_ticket(session, ticket, expected_version)
     if ticket.review_flagged_at is None:
         raise WorkflowError(errors.NOT_FLAGGED)
@@ -1581,7 +1583,7 @@ async def reveal_identity(
         WorkflowError: No reason, or a reason shorter than :data:`MIN_REVEAL_REASON`.
         lalisa.crypto.IdentityDecryptionError: The stored identity cannot be decrypted.
     """
-    reason_text = _text(reason, "Alasan", required=True, limit=500)
+    reason_text = _text(reason, errors.LABEL_REVEAL_REASON, required=True, limit=500)
     assert reason_text is not None
     if len(reason_text) < MIN_REVEAL_REASON:
         raise WorkflowError(errors.REVEAL_REASON_TOO_SHORT.format(minimum=MIN_REVEAL_REASON))

@@ -15,6 +15,22 @@ FIELD_REQUIRED: Final = "{what} wajib diisi."
 FIELD_TOO_LONG: Final = "{what} terlalu panjang (maksimal {limit} karakter)."
 """A field is longer than ``{limit}`` characters."""
 
+# Field names, as the forms label them (``{what}`` above).
+LABEL_ACTIONS_TAKEN: Final = "Tindakan yang dilakukan"
+LABEL_AGENCY: Final = "Nama instansi tujuan"
+LABEL_AGENCY_CONTACT: Final = "Kontak instansi"
+LABEL_CITIZEN_MESSAGE: Final = "Pesan untuk pelapor"
+LABEL_CITIZEN_REASON: Final = "Alasan untuk pelapor"
+LABEL_CONTACT: Final = "Kontak yang dapat dihubungi"
+LABEL_EXPLANATION: Final = "Penjelasan untuk pelapor"
+LABEL_FINDINGS: Final = "Temuan di lapangan"
+LABEL_INSTRUCTIONS: Final = "Instruksi"
+LABEL_NOTE: Final = "Catatan"
+LABEL_REDIRECT_REASON: Final = "Keterangan"
+LABEL_REOPEN_REASON: Final = "Alasan membuka kembali"
+LABEL_RESULT: Final = "Hasil penanganan"
+LABEL_REVEAL_REASON: Final = "Alasan"
+
 # ----------------------------------------------------------------------------- closing a ticket
 
 CHOOSE_REASON: Final = "Pilih alasan dari daftar."
