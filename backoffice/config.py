@@ -6,7 +6,6 @@ this module only adds what the web application needs on top.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,9 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
-
-from lalisa.settings import SettingsError, default_env_file, get_settings
+from lalisa.settings import SettingsError, get_settings, read_env
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MAX_FAILED_LOGINS = 5
@@ -137,12 +134,7 @@ def load_backoffice_settings(
     Raises:
         SettingsError: A variable holds an unusable value.
     """
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    file_values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        file_values = dict(dotenv_values(path))
-    env: dict[str, str | None] = {**file_values, **process_env}
+    env = read_env(environ, env_file)
     return BackofficeSettings(
         host=(env.get("BACKOFFICE_HOST") or "").strip() or DEFAULT_HOST,
         port=get_settings().backoffice_port,

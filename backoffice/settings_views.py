@@ -10,6 +10,7 @@ setting is read back from the audit log.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
@@ -209,6 +210,36 @@ def _done(key: str, notice: str) -> RedirectResponse:
     return RedirectResponse(f"/pengaturan?{query}#setting-{slug(key)}", status_code=303)
 
 
+async def _change(
+    request: Request,
+    db: AsyncSession,
+    key: str,
+    change: Callable[[], Awaitable[object]],
+    notice: str,
+    *,
+    submitted: str | None = None,
+) -> Response:
+    """Run a save or reset in a savepoint; show the page with the reason when it is refused."""
+    try:
+        async with db.begin_nested():
+            await change()
+    except SettingValueError as exc:
+        return await _page(
+            request, db, status_code=400, failed_key=key, error=str(exc), submitted=submitted
+        )
+    except SettingConflict as exc:
+        return await _page(
+            request,
+            db,
+            status_code=409,
+            failed_key=key,
+            error=_conflict_message(exc),
+            conflict=True,
+            submitted=submitted,
+        )
+    return _done(key, notice)
+
+
 @router.get("", response_class=HTMLResponse)
 async def settings_page(request: Request, db: DbSession, _user: Superadmin) -> HTMLResponse:
     """Every editable setting, grouped in sections, with value, default and last change."""
@@ -227,24 +258,14 @@ async def save(
     """Store a new value (validated, version-checked, audited)."""
     _definition_or_404(key)
     expected = _version(version)
-    try:
-        async with db.begin_nested():
-            await save_setting(db, key, value, actor=actor.username, expected_version=expected)
-    except SettingValueError as exc:
-        return await _page(
-            request, db, status_code=400, failed_key=key, error=str(exc), submitted=value
-        )
-    except SettingConflict as exc:
-        return await _page(
-            request,
-            db,
-            status_code=409,
-            failed_key=key,
-            error=_conflict_message(exc),
-            conflict=True,
-            submitted=value,
-        )
-    return _done(key, "setting_saved")
+    return await _change(
+        request,
+        db,
+        key,
+        lambda: save_setting(db, key, value, actor=actor.username, expected_version=expected),
+        "setting_saved",
+        submitted=value,
+    )
 
 
 @router.post("/{key}/bawaan", response_class=HTMLResponse)
@@ -258,21 +279,13 @@ async def reset(
     """Go back to the default value ("Kembalikan ke bawaan")."""
     _definition_or_404(key)
     expected = _version(version)
-    try:
-        async with db.begin_nested():
-            await reset_setting(db, key, actor=actor.username, expected_version=expected)
-    except SettingValueError as exc:
-        return await _page(request, db, status_code=400, failed_key=key, error=str(exc))
-    except SettingConflict as exc:
-        return await _page(
-            request,
-            db,
-            status_code=409,
-            failed_key=key,
-            error=_conflict_message(exc),
-            conflict=True,
-        )
-    return _done(key, "setting_reset")
+    return await _change(
+        request,
+        db,
+        key,
+        lambda: reset_setting(db, key, actor=actor.username, expected_version=expected),
+        "setting_reset",
+    )
 
 
 def _detail(entry: AuditLog) -> dict[str, Any]:

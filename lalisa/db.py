@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +33,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from lalisa.settings import get_settings
+
+RowT = TypeVar("RowT")
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +179,36 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
     """
     async with get_sessionmaker()() as session, session.begin():
         yield session
+
+
+async def insert_or_find(
+    session: AsyncSession, row: RowT, find: Callable[[], Awaitable[RowT | None]]
+) -> tuple[RowT, bool]:
+    """Insert ``row`` unless a concurrent insert of the same row won; then return the winner.
+
+    The insert runs in a savepoint, so a unique violation keeps the caller's transaction.
+
+    Args:
+        session: Open session inside a transaction.
+        row: New ORM object.
+        find: Reads the row that won the race (called only after a unique violation).
+
+    Returns:
+        ``(row, True)`` when ``row`` was inserted, ``(winner, False)`` otherwise.
+
+    Raises:
+        IntegrityError: The insert was refused and ``find`` finds nothing.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        existing = await find()
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -42,6 +42,25 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware_now(now: datetime | None = None) -> datetime:
+    """Return ``now``, or the current time when it is ``None`` (a seam for tests).
+
+    Args:
+        now: A time given by the caller; must be aware.
+
+    Returns:
+        An aware datetime.
+
+    Raises:
+        ValueError: ``now`` is naive.
+    """
+    if now is None:
+        return utcnow()
+    if now.utcoffset() is None:
+        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
+    return now
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """``DateTime(timezone=True)`` that always hands back aware UTC datetimes.
 

@@ -275,6 +275,28 @@ def default_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
     return _resolve_path(value, REPO_ROOT) if value.strip() else None
 
 
+def read_env(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | Literal["default"] | None = "default",
+) -> dict[str, str | None]:
+    """Merge the ``.env`` file and the process environment (the process environment wins).
+
+    Args:
+        environ: Process environment; defaults to :data:`os.environ`.
+        env_file: Path of the ``.env`` file, ``None`` to read no file, or ``"default"`` for
+            :func:`default_env_file`. A missing file is fine.
+
+    Returns:
+        The variables, as strings (``None`` for a bare ``NAME`` line in the file).
+    """
+    process_env = os.environ if environ is None else environ
+    path = default_env_file(process_env) if env_file == "default" else env_file
+    file_values: dict[str, str | None] = {}
+    if path is not None and path.is_file():
+        file_values = dict(dotenv_values(path))
+    return {**file_values, **process_env}
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | Literal["default"] | None = "default",
@@ -292,12 +314,7 @@ def load_settings(
     Raises:
         SettingsError: A variable holds an unusable value.
     """
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    file_values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        file_values = dict(dotenv_values(path))
-    env: dict[str, str | None] = {**file_values, **process_env}
+    env = read_env(environ, env_file)
 
     var_dir = _resolve_path(_get(env, "LALISA_VAR_DIR", "var"), REPO_ROOT)
     media_dir = _resolve_path(_get(env, "LALISA_MEDIA_DIR", str(var_dir / "media")), REPO_ROOT)

@@ -25,14 +25,12 @@ from __future__ import annotations
 import enum
 import functools
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Final
 
-from dotenv import dotenv_values
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -44,18 +42,18 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lalisa import audit
 from lalisa.crypto import get_identity_cipher
-from lalisa.models import Base, Reporter, Ticket, TicketStatus, utcnow
+from lalisa.db import insert_or_find
+from lalisa.models import Base, Reporter, Ticket, TicketStatus, aware_now, utcnow
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
-from lalisa.settings import default_env_file
+from lalisa.settings import read_env
 from lalisa.skm import SCORE_MAX, SCORE_MIN, UNSUR
 from lalisa.tickets import REPORTER_ACTOR
 
@@ -235,9 +233,7 @@ def survey_invitation_template() -> str:
     Returns:
         The approved template name (default ``lalisa_undangan_survei``).
     """
-    path = default_env_file(os.environ)
-    values: dict[str, str | None] = dict(dotenv_values(path)) if path and path.is_file() else {}
-    values.update(os.environ)
+    values = read_env()
     return (values.get("WHATSAPP_TEMPLATE_SURVEY_INVITATION") or "").strip() or (
         DEFAULT_TEMPLATE_NAME
     )
@@ -266,14 +262,6 @@ def invitation_buttons(number: str) -> list[dict[str, str]]:
         {"id": start_payload(number), "title": texts.SURVEY_BUTTON_START},
         {"id": _intent_payload("survey_decline", number), "title": texts.SURVEY_BUTTON_DECLINE},
     ]
-
-
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
 
 
 async def _survey_for_ticket(session: AsyncSession, ticket_id: int) -> SurveyResponse | None:
@@ -308,7 +296,7 @@ async def invite_after_close(
     reporter = await session.get(Reporter, ticket.reporter_id)
     if reporter is None or reporter.channel != WHATSAPP_CHANNEL:
         return None
-    now = _now(now)
+    now = aware_now(now)
     survey = SurveyResponse(
         ticket_id=ticket.id,
         reporter_id=reporter.id,
@@ -318,16 +306,12 @@ async def invite_after_close(
         updated_at=now,
         saran_done=False,
     )
-    try:
-        async with session.begin_nested():
-            session.add(survey)
-            await session.flush()
-    except IntegrityError:
-        # A concurrent close of the same ticket created it first.
-        found = await _survey_for_ticket(session, ticket.id)
-        if found is None:
-            raise
-        return found
+    # A concurrent close of the same ticket may create it first.
+    survey, created = await insert_or_find(
+        session, survey, lambda: _survey_for_ticket(session, ticket.id)
+    )
+    if not created:
+        return survey
     wording = wording or Wording()
     await enqueue(
         session,
@@ -508,7 +492,7 @@ async def record_answer(
         raise ValueError(f"score {score!r} is outside {SCORE_MIN}..{SCORE_MAX}")
     if survey.status in (SurveyStatus.COMPLETED, SurveyStatus.DECLINED):
         raise ValueError(f"survey {survey.id} is {survey.status}")
-    now = _now(now)
+    now = aware_now(now)
     setattr(survey, f"score_{unsur}", int(score))
     survey.started_at = survey.started_at or now
     survey.status = SurveyStatus.PARTIAL
@@ -542,7 +526,7 @@ async def record_saran(
         raise ValueError("all unsur must be answered before the suggestion")
     if survey.status is SurveyStatus.DECLINED:
         raise ValueError(f"survey {survey.id} is declined")
-    now = _now(now)
+    now = aware_now(now)
     cleaned = " ".join((text or "").split())
     survey.saran = cleaned[:MAX_SARAN] or None
     survey.saran_done = True
@@ -578,7 +562,7 @@ async def decline(
     """
     if survey.status in (SurveyStatus.DECLINED, SurveyStatus.COMPLETED):
         return survey
-    now = _now(now)
+    now = aware_now(now)
     survey.status = SurveyStatus.DECLINED
     survey.declined_at = now
     survey.updated_at = now

@@ -26,30 +26,28 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import httpx
-from dotenv import dotenv_values
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lalisa import audit
 from lalisa.crypto import citizen_pseudonym, get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.models import CLOSED_STATUSES, Reporter, Ticket
+from lalisa.db import insert_or_find, session_scope
+from lalisa.models import CLOSED_STATUSES, Reporter, Ticket, aware_now
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
 from lalisa.notifications.worker import in_service_window
-from lalisa.settings import SettingsError, default_env_file
+from lalisa.settings import SettingsError, read_env
 from lalisa.takeover_models import (
     HandoffReason,
     HandoffRequest,
@@ -177,12 +175,7 @@ def load_takeover_settings(
     Raises:
         SettingsError: ``TAKEOVER_IDLE_MINUTES`` is not a whole number of at least 1.
     """
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        values.update(dotenv_values(path))
-    values.update(process_env)
+    values = read_env(environ, env_file)
     url = (values.get("RASA_URL") or "").strip().rstrip("/") or TakeoverSettings.rasa_url
     token = (values.get("RASA_API_TOKEN") or "").strip() or None
     raw_idle = (values.get("TAKEOVER_IDLE_MINUTES") or "").strip()
@@ -379,14 +372,6 @@ async def close_rasa_client() -> None:
 # ------------------------------------------------------------------------------ look-ups
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
 pseudonym = citizen_pseudonym
 """A stable, readable pseudonym of a citizen for staff pages (never the number)."""
 
@@ -481,7 +466,7 @@ async def record_handoff_request(
     Returns:
         The open request (new, or the existing one with ``last_seen_at`` refreshed).
     """
-    now = _now(now)
+    now = aware_now(now)
     reason_value = HandoffReason(reason).value
     if reason_value == HandoffReason.TICKET_REVIEW.value:
         raise ValueError("flagged tickets are read from the tickets table, not recorded")
@@ -502,15 +487,15 @@ async def record_handoff_request(
             reason=reason_value,
             out_of_hours=out_of_hours,
         )
-        try:
-            # A savepoint: the same request recorded concurrently hits the partial unique
-            # index, and the caller's transaction survives it.
-            async with session.begin_nested():
-                session.add(request)
-                await session.flush()
-            return request
-        except IntegrityError:
-            existing = (await session.execute(open_query)).scalar_one()
+
+        async def find() -> HandoffRequest:
+            return (await session.execute(open_query)).scalar_one()
+
+        # The same request recorded concurrently hits the partial unique index.
+        row, created = await insert_or_find(session, request, find)
+        if created:
+            return row
+        existing = row
     existing.last_seen_at = now
     await session.flush()
     return existing
@@ -559,7 +544,7 @@ async def take_over(
         TakeoverConflict: Another admin (or the same one, in another tab) holds it.
         RasaApiError: Rasa could not pause the conversation.
     """
-    now = _now(now)
+    now = aware_now(now)
     held = await active_takeover(session, sender_ref)
     if held is not None:
         raise TakeoverConflict(
@@ -655,7 +640,7 @@ async def hand_back(
         TakeoverError: Not taken over (any more), or held by another admin.
         RasaApiError: Rasa could not resume the conversation.
     """
-    now = _now(now)
+    now = aware_now(now)
     takeover = await active_takeover(session, sender_ref, for_update=True)
     if takeover is not None and takeover.taken_by != actor and not may_end_others:
         raise TakeoverError(MSG_NOT_YOURS.format(holder=takeover.taken_by))
@@ -705,7 +690,7 @@ async def send_admin_reply(
         OutsideServiceWindow: The 24-hour window is closed.
         RasaApiError: The reply could not be written into the conversation history.
     """
-    now = _now(now)
+    now = aware_now(now)
     body = (text or "").strip()
     if not body:
         raise TakeoverError(MSG_EMPTY_REPLY)
@@ -801,7 +786,7 @@ async def return_idle_takeovers(
     Returns:
         Number of conversations returned.
     """
-    now = _now(now)
+    now = aware_now(now)
     settings = settings or get_takeover_settings()
     rasa = rasa or get_rasa_client()
     cutoff = now - settings.idle_after

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from lalisa.categories import CATEGORY_LABELS, FALLBACK_CATEGORY
 from lalisa.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.db import insert_or_find
 from lalisa.models import (
     CLOSED_STATUSES,
     Reporter,
@@ -31,6 +32,7 @@ from lalisa.models import (
     TicketMedia,
     TicketSequence,
     TicketStatus,
+    aware_now,
 )
 from lalisa.office_hours import is_office_open
 from lalisa.runtime_settings import load_effective_settings
@@ -229,14 +231,6 @@ class ComplaintDraft:
             raise ValueError("incident_at must be an aware datetime")
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
@@ -326,7 +320,7 @@ async def submit_complaint(
     Returns:
         The new ticket, or the ticket already saved under ``draft.submission_key``.
     """
-    now = _now(now)
+    now = aware_now(now)
     existing = await _ticket_by_submission_key(session, draft.submission_key)
     if existing is not None:
         return existing
@@ -447,7 +441,7 @@ async def record_pending_media(
     Raises:
         ValueError: ``wa_media_id`` is already recorded for another sender.
     """
-    now = _now(now)
+    now = aware_now(now)
     index = get_identity_cipher().blind_index(sender_id)
     if wa_media_id is not None:
         found = await _media_by_wa_id(session, wa_media_id)
@@ -464,16 +458,12 @@ async def record_pending_media(
         caption=caption,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(media)
-            await session.flush()
-    except IntegrityError:
-        found = await _media_by_wa_id(session, wa_media_id) if wa_media_id else None
-        if found is None:
-            raise
-        return _same_sender(found, index)
-    return media
+
+    async def find() -> TicketMedia | None:
+        return await _media_by_wa_id(session, wa_media_id) if wa_media_id else None
+
+    row, created = await insert_or_find(session, media, find)
+    return row if created else _same_sender(row, index)
 
 
 async def _media_by_wa_id(session: AsyncSession, wa_media_id: str) -> TicketMedia | None:
@@ -593,7 +583,7 @@ async def transition(
     target = TicketStatus(to_status)
     if not actor.strip():
         raise ValueError("actor is empty")
-    now = _now(now)
+    now = aware_now(now)
     # Re-read the status under a row lock (PostgreSQL; SQLite already serialises writers), so
     # two staff members acting on the same ticket cannot both apply a change from a stale status.
     await session.flush()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -30,12 +29,12 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from dotenv import dotenv_values
 from sqlalchemy import ColumnElement, ForeignKey, Integer, String, Text, and_, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from lalisa import audit
+from lalisa import workflow_messages as errors
 from lalisa.backoffice_models import User
 from lalisa.categories import category_label
 from lalisa.crypto import get_identity_cipher
@@ -60,6 +59,7 @@ from lalisa.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    aware_now,
     utcnow,
 )
 from lalisa.notifications.messages import (
@@ -79,7 +79,7 @@ from lalisa.notifications.messages import (
 from lalisa.notifications.models import OutboxMessage
 from lalisa.office_hours import next_office_opening
 from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings, SettingsError, default_env_file, get_settings
+from lalisa.settings import Settings, SettingsError, get_settings, read_env
 from lalisa.survey import SURVEY_OUTCOMES, invite_after_close
 from lalisa.tickets import ConcurrentUpdate, parse_ticket_number, transition
 
@@ -265,17 +265,6 @@ class SlaSettings:
             raise SettingsError("LALISA_SLA_INTERNAL_TARGET_DAYS must be 0 or more, or off")
 
 
-def _read_env(
-    environ: Mapping[str, str] | None, env_file: Path | Literal["default"] | None
-) -> dict[str, str | None]:
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    file_values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        file_values = dict(dotenv_values(path))
-    return {**file_values, **process_env}
-
-
 def load_sla_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | Literal["default"] | None = "default",
@@ -292,7 +281,7 @@ def load_sla_settings(
     Raises:
         SettingsError: A value is not a whole number or the deadlines contradict each other.
     """
-    env = _read_env(environ, env_file)
+    env = read_env(environ, env_file)
     values: dict[str, Any] = {}
     for field_name, variable in _SLA_VARIABLES.items():
         raw = (env.get(variable) or "").strip()
@@ -329,7 +318,7 @@ def backoffice_public_url() -> str | None:
         The URL without a trailing slash, or ``None`` when not configured (the back office
         then uses the address of the request).
     """
-    value = (_read_env(None, "default").get("BACKOFFICE_PUBLIC_URL") or "").strip()
+    value = (read_env(None, "default").get("BACKOFFICE_PUBLIC_URL") or "").strip()
     return value.rstrip("/") or None
 
 
@@ -608,22 +597,14 @@ def overdue_clause(now: datetime, settings: SlaSettings) -> ColumnElement[bool]:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
 def _text(value: str | None, what: str, *, required: bool, limit: int = MAX_TEXT) -> str | None:
     text = (value or "").strip()
     if not text:
         if required:
-            raise WorkflowError(f"{what} wajib diisi.")
+            raise WorkflowError(errors.FIELD_REQUIRED.format(what=what))
         return None
     if len(text) > limit:
-        raise WorkflowError(f"{what} terlalu panjang (maksimal {limit} karakter).")
+        raise WorkflowError(errors.FIELD_TOO_LONG.format(what=what, limit=limit))
     return text
 
 
@@ -742,8 +723,8 @@ async def verify(
     Returns:
         The transition event.
     """
-    now = _now(now)
-    note = _text(note, "Catatan", required=False)
+    now = aware_now(now)
+    note = _text(note, errors.LABEL_NOTE, required=False)
     change = await transition(
         session,
         ticket,
@@ -793,14 +774,14 @@ async def refuse(
     Raises:
         WorkflowError: Unknown reason code, or no explanation.
     """
-    now = _now(now)
+    now = aware_now(now)
     if reason_code not in REASON_CODES:
-        raise WorkflowError("Pilih alasan dari daftar.")
+        raise WorkflowError(errors.CHOOSE_REASON)
     explanation_text = _text(
-        explanation, "Penjelasan untuk pelapor", required=True, limit=MAX_CITIZEN_TEXT
+        explanation, errors.LABEL_EXPLANATION, required=True, limit=MAX_CITIZEN_TEXT
     )
     assert explanation_text is not None
-    contact_text = _text(contact, "Kontak yang dapat dihubungi", required=False, limit=MAX_CONTACT)
+    contact_text = _text(contact, errors.LABEL_CONTACT, required=False, limit=MAX_CONTACT)
     change = await transition(
         session,
         ticket,
@@ -858,11 +839,13 @@ async def redirect(
     Raises:
         WorkflowError: No agency.
     """
-    now = _now(now)
-    agency_text = _text(agency, "Nama instansi tujuan", required=True, limit=MAX_SHORT_TEXT)
+    now = aware_now(now)
+    agency_text = _text(agency, errors.LABEL_AGENCY, required=True, limit=MAX_SHORT_TEXT)
     assert agency_text is not None
-    reason_text = _text(reason, "Keterangan", required=False, limit=MAX_CITIZEN_TEXT)
-    contact_text = _text(contact, "Kontak instansi", required=False, limit=MAX_CONTACT)
+    reason_text = _text(
+        reason, errors.LABEL_REDIRECT_REASON, required=False, limit=MAX_CITIZEN_TEXT
+    )
+    contact_text = _text(contact, errors.LABEL_AGENCY_CONTACT, required=False, limit=MAX_CONTACT)
     change = await transition(
         session,
         ticket,
@@ -920,17 +903,17 @@ async def mark_duplicate(
     Raises:
         WorkflowError: The number is malformed, unknown, or the ticket itself.
     """
-    now = _now(now)
+    now = aware_now(now)
     canonical = parse_ticket_number(original_number or "")
     if canonical is None:
-        raise WorkflowError("Tulis nomor aduan asli, misalnya LLS-2026-000123.")
+        raise WorkflowError(errors.DUPLICATE_NUMBER_MISSING)
     if canonical == ticket.number:
-        raise WorkflowError("Aduan tidak dapat menjadi duplikat dirinya sendiri.")
+        raise WorkflowError(errors.DUPLICATE_OF_ITSELF)
     exists = (
         await session.execute(select(Ticket.id).where(Ticket.number == canonical))
     ).scalar_one_or_none()
     if exists is None:
-        raise WorkflowError(f"Aduan {canonical} tidak ditemukan.")
+        raise WorkflowError(errors.DUPLICATE_ORIGINAL_UNKNOWN.format(number=canonical))
     change = await transition(
         session,
         ticket,
@@ -982,8 +965,8 @@ async def close_done(
     Returns:
         The transition event.
     """
-    now = _now(now)
-    result_text = _text(result, "Hasil penanganan", required=False, limit=MAX_CITIZEN_TEXT)
+    now = aware_now(now)
+    result_text = _text(result, errors.LABEL_RESULT, required=False, limit=MAX_CITIZEN_TEXT)
     change = await transition(
         session,
         ticket,
@@ -1034,10 +1017,10 @@ async def reopen(
     Raises:
         WorkflowError: No reason.
     """
-    now = _now(now)
-    reason_text = _text(reason, "Alasan membuka kembali", required=True)
+    now = aware_now(now)
+    reason_text = _text(reason, errors.LABEL_REOPEN_REASON, required=True)
     citizen_text = _text(
-        citizen_reason, "Alasan untuk pelapor", required=False, limit=MAX_CITIZEN_TEXT
+        citizen_reason, errors.LABEL_CITIZEN_REASON, required=False, limit=MAX_CITIZEN_TEXT
     )
     change = await transition(
         session,
@@ -1103,17 +1086,17 @@ async def dispatch_ticket(
     Raises:
         WorkflowError: No officer, an officer who is not active TRC, or an unknown priority.
     """
-    now = _now(now)
+    now = aware_now(now)
     if not officers:
-        raise WorkflowError("Pilih sedikitnya satu petugas TRC.")
+        raise WorkflowError(errors.CHOOSE_OFFICER)
     for officer in officers:
         if officer.role not in TRC_ROLES or not officer.active:
-            raise WorkflowError(f"{officer.full_name} bukan petugas TRC yang aktif.")
+            raise WorkflowError(errors.NOT_ACTIVE_TRC.format(name=officer.full_name))
     try:
         chosen = Priority(priority)
     except ValueError as exc:
-        raise WorkflowError("Pilih prioritas.") from exc
-    instructions_text = _text(instructions, "Instruksi", required=False)
+        raise WorkflowError(errors.CHOOSE_PRIORITY) from exc
+    instructions_text = _text(instructions, errors.LABEL_INSTRUCTIONS, required=False)
     unique = {officer.id: officer for officer in officers}
     names = ", ".join(officer.full_name for officer in unique.values())
     change = await transition(
@@ -1192,13 +1175,13 @@ async def _dispatch_ticket_locked(
     session: AsyncSession, dispatch: Dispatch, expected_version: int | None
 ) -> Ticket:
     if dispatch.closed_at is not None:
-        raise WorkflowError("Disposisi ini sudah ditutup.")
+        raise WorkflowError(errors.DISPATCH_CLOSED)
     ticket = await session.get(Ticket, dispatch.ticket_id)
     if ticket is None:  # pragma: no cover - foreign key
-        raise WorkflowError("Aduan tidak ditemukan.")
+        raise WorkflowError(errors.TICKET_NOT_FOUND)
     await lock_ticket(session, ticket, expected_version)
     if ticket.status not in (S.DIDISPOSISIKAN, S.DALAM_PENANGANAN):
-        raise WorkflowError("Aduan ini sudah tidak dalam penanganan TRC.")
+        raise WorkflowError(errors.NOT_WITH_TRC)
     return ticket
 
 
@@ -1247,10 +1230,10 @@ async def mark_departed(
     Raises:
         WorkflowError: The dispatch is closed or the team already left.
     """
-    now = _now(now)
+    now = aware_now(now)
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     if dispatch.departed_at is not None:
-        raise WorkflowError("Keberangkatan sudah dicatat.")
+        raise WorkflowError(errors.ALREADY_DEPARTED)
     dispatch.departed_at = now
     if dispatch.status is DispatchStatus.DITUGASKAN:
         dispatch.status = DispatchStatus.BERANGKAT
@@ -1282,10 +1265,10 @@ async def mark_arrived(
     Raises:
         WorkflowError: The dispatch is closed or arrival was already recorded.
     """
-    now = _now(now)
+    now = aware_now(now)
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     if dispatch.arrived_at is not None:
-        raise WorkflowError("Kedatangan di lokasi sudah dicatat.")
+        raise WorkflowError(errors.ALREADY_ARRIVED)
     if dispatch.departed_at is None:
         dispatch.departed_at = now
     dispatch.arrived_at = now
@@ -1336,22 +1319,22 @@ async def file_field_report(
         WorkflowError: Missing text, unknown outcome, too many photos, closed dispatch, or a
             ticket no longer with the TRC.
     """
-    now = _now(now)
-    findings_text = _text(findings, "Temuan di lapangan", required=True)
-    actions_text = _text(actions_taken, "Tindakan yang dilakukan", required=True)
+    now = aware_now(now)
+    findings_text = _text(findings, errors.LABEL_FINDINGS, required=True)
+    actions_text = _text(actions_taken, errors.LABEL_ACTIONS_TAKEN, required=True)
     assert findings_text is not None and actions_text is not None
     try:
         chosen = FieldOutcome(outcome)
     except ValueError as exc:
-        raise WorkflowError("Pilih hasil penanganan.") from exc
+        raise WorkflowError(errors.CHOOSE_OUTCOME) from exc
     message = _text(
         citizen_message,
-        "Pesan untuk pelapor",
+        errors.LABEL_CITIZEN_MESSAGE,
         required=chosen is FieldOutcome.TIDAK_DITEMUKAN,
         limit=MAX_CITIZEN_TEXT,
     )
     if len(photos) > MAX_PHOTOS:
-        raise WorkflowError(f"Paling banyak {MAX_PHOTOS} foto per laporan.")
+        raise WorkflowError(errors.TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS))
     ticket = await _dispatch_ticket_locked(session, dispatch, expected_version)
     # A report is filed on site: record the arrival if the team did not press the button.
     if dispatch.departed_at is None:
@@ -1470,8 +1453,8 @@ async def add_note(
     Raises:
         WorkflowError: Empty or too long.
     """
-    now = _now(now)
-    text = _text(body, "Catatan", required=True)
+    now = aware_now(now)
+    text = _text(body, errors.LABEL_NOTE, required=True)
     assert text is not None
     note = TicketNote(
         ticket_id=ticket.id, at=now, author_id=author.id, author=author.username, body=text
@@ -1511,7 +1494,7 @@ async def flag_for_review(
     Raises:
         ValueError: ``by`` is empty.
     """
-    now = _now(now)
+    now = aware_now(now)
     actor = (by or "").strip()
     if not actor:
         raise ValueError("by is empty")
@@ -1552,11 +1535,11 @@ async def clear_review_flag(
     Raises:
         WorkflowError: The ticket is not flagged.
     """
-    now = _now(now)
-    text = _text(note, "Catatan", required=False)
+    now = aware_now(now)
+    text = _text(note, errors.LABEL_NOTE, required=False)
     await lock_ticket(session, ticket, expected_version)
     if ticket.review_flagged_at is None:
-        raise WorkflowError("Aduan ini tidak sedang ditandai untuk ditinjau.")
+        raise WorkflowError(errors.NOT_FLAGGED)
     ticket.review_flagged_at = None
     ticket.review_note = None
     _bump(ticket, now)
@@ -1600,15 +1583,13 @@ async def reveal_identity(
         WorkflowError: No reason, or a reason shorter than :data:`MIN_REVEAL_REASON`.
         lalisa.crypto.IdentityDecryptionError: The stored identity cannot be decrypted.
     """
-    reason_text = _text(reason, "Alasan", required=True, limit=500)
+    reason_text = _text(reason, errors.LABEL_REVEAL_REASON, required=True, limit=500)
     assert reason_text is not None
     if len(reason_text) < MIN_REVEAL_REASON:
-        raise WorkflowError(
-            f"Tuliskan alasan yang jelas (sedikitnya {MIN_REVEAL_REASON} karakter)."
-        )
+        raise WorkflowError(errors.REVEAL_REASON_TOO_SHORT.format(minimum=MIN_REVEAL_REASON))
     reporter = await session.get(Reporter, ticket.reporter_id)
     if reporter is None:  # pragma: no cover - foreign key
-        raise WorkflowError("Data pelapor tidak ditemukan.")
+        raise WorkflowError(errors.REPORTER_NOT_FOUND)
     cipher = get_identity_cipher()
     phone = cipher.decrypt(reporter.phone_encrypted)
     name = cipher.decrypt(reporter.name_encrypted) if reporter.name_encrypted else None

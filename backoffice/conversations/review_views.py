@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
 from typing import Annotated, Any, Final
 from urllib.parse import parse_qsl
 
@@ -46,6 +45,7 @@ from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from lalisa import audit
 from lalisa.backoffice_models import User
+from lalisa.models import utcnow
 from lalisa.review_models import (
     ReviewAnnotation,
     ReviewConversation,
@@ -83,10 +83,6 @@ ENTITY_ROWS: Final = 3
 TRACKER_UNREADABLE: Final = "Riwayat percakapan tidak dapat dibaca dari penyimpanan Rasa."
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 async def _refresh(db: AsyncSession) -> bool:
     """Refresh the index in a savepoint; False when the tracker store could not be read."""
     try:
@@ -112,8 +108,17 @@ async def _turn(db: AsyncSession, conversation: ReviewConversation, turn_id: int
     return turn
 
 
-def _target(conversation: ReviewConversation) -> str:
-    return f"review:{conversation.id}"
+async def _record(
+    db: AsyncSession,
+    user: User,
+    action: str,
+    conversation: ReviewConversation,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write the audit event of a reviewer's change to one conversation."""
+    await audit.record(
+        db, actor=user.username, action=action, target=f"review:{conversation.id}", detail=detail
+    )
 
 
 async def _tags(db: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
@@ -234,7 +239,7 @@ async def delete_filter(db: DbSession, user: Reviewer, filter_id: int) -> Respon
 async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
     """The trainer's numbers: per day, most corrected intents, lowest confidences."""
     fresh = await _refresh(db)
-    stats = await trainer_stats(db, now=_now())
+    stats = await trainer_stats(db, now=utcnow())
     lowest = []
     redactors: dict[int, Any] = {}
     for turn, conversation in stats.lowest:
@@ -391,14 +396,14 @@ async def mark_reviewed(
     """Mark the conversation reviewed (``ditinjau=1``) or not reviewed (``ditinjau=0``)."""
     conversation = await _conversation(db, conversation_id)
     if ditinjau == "1":
-        conversation.reviewed_at = _now()
+        conversation.reviewed_at = utcnow()
         conversation.reviewed_by = user.username
         action = audit.REVIEW_MARKED
     else:
         conversation.reviewed_at = None
         conversation.reviewed_by = None
         action = audit.REVIEW_UNMARKED
-    await audit.record(db, actor=user.username, action=action, target=_target(conversation))
+    await _record(db, user, action, conversation)
     return _back(conversation)
 
 
@@ -420,13 +425,7 @@ async def add_tag(
     ).first()
     if exists_already is None:
         db.add(ReviewTag(conversation_id=conversation.id, tag=value, created_by=user.username))
-        await audit.record(
-            db,
-            actor=user.username,
-            action=audit.REVIEW_TAG_ADDED,
-            target=_target(conversation),
-            detail={"tag": value},
-        )
+        await _record(db, user, audit.REVIEW_TAG_ADDED, conversation, {"tag": value})
     return _back(conversation)
 
 
@@ -443,13 +442,7 @@ async def remove_tag(
         )
     )
     if getattr(removed, "rowcount", 0):
-        await audit.record(
-            db,
-            actor=user.username,
-            action=audit.REVIEW_TAG_REMOVED,
-            target=_target(conversation),
-            detail={"tag": value},
-        )
+        await _record(db, user, audit.REVIEW_TAG_REMOVED, conversation, {"tag": value})
     return _back(conversation)
 
 
@@ -463,9 +456,7 @@ async def add_note(
     if not body:
         raise PageError(422, "Catatan tidak boleh kosong.")
     db.add(ReviewNote(conversation_id=conversation.id, author=user.username, body=body))
-    await audit.record(
-        db, actor=user.username, action=audit.REVIEW_NOTE_ADDED, target=_target(conversation)
-    )
+    await _record(db, user, audit.REVIEW_NOTE_ADDED, conversation)
     return _back(conversation, "#catatan")
 
 
@@ -477,18 +468,12 @@ async def flag_message(
     conversation = await _conversation(db, conversation_id)
     turn = await _turn(db, conversation, turn_id)
     if tandai == "1":
-        turn.flagged_at, turn.flagged_by = _now(), user.username
+        turn.flagged_at, turn.flagged_by = utcnow(), user.username
         action = audit.REVIEW_MESSAGE_FLAGGED
     else:
         turn.flagged_at, turn.flagged_by = None, None
         action = audit.REVIEW_MESSAGE_UNFLAGGED
-    await audit.record(
-        db,
-        actor=user.username,
-        action=action,
-        target=_target(conversation),
-        detail={"turn": turn.id},
-    )
+    await _record(db, user, action, conversation, {"turn": turn.id})
     return _back(conversation, f"#pesan-{turn.id}")
 
 
@@ -510,12 +495,8 @@ async def annotate_message(
     if str(form.get("hapus", "")) == "1":
         if existing is not None:
             await db.delete(existing)
-            await audit.record(
-                db,
-                actor=user.username,
-                action=audit.REVIEW_ANNOTATION_REMOVED,
-                target=_target(conversation),
-                detail={"turn": turn.id},
+            await _record(
+                db, user, audit.REVIEW_ANNOTATION_REMOVED, conversation, {"turn": turn.id}
             )
         return _back(conversation, f"#pesan-{turn.id}")
     domain = domain_names()
@@ -557,13 +538,13 @@ async def annotate_message(
         db.add(existing)
     else:
         existing.text, existing.intent, existing.entities = text, intent, entities
-        existing.author, existing.at = user.username, _now()
-    await audit.record(
+        existing.author, existing.at = user.username, utcnow()
+    await _record(
         db,
-        actor=user.username,
-        action=audit.REVIEW_ANNOTATED,
-        target=_target(conversation),
-        detail={
+        user,
+        audit.REVIEW_ANNOTATED,
+        conversation,
+        {
             "turn": turn.id,
             "predicted": turn.intent,
             "intent": intent,
@@ -614,9 +595,7 @@ async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> R
         raise PageError(503, TRACKER_UNREADABLE)
     name = f"tinjau {conversation.id} {conversation.pseudonym}"
     text = build_test_story(name, _story_steps(entries))
-    await audit.record(
-        db, actor=user.username, action=audit.REVIEW_STORY_EXPORTED, target=_target(conversation)
-    )
+    await _record(db, user, audit.REVIEW_STORY_EXPORTED, conversation)
     return Response(
         text,
         media_type="application/x-yaml; charset=utf-8",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-from datetime import datetime, timezone
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
@@ -42,7 +41,7 @@ from lalisa import hotspots
 from lalisa.backoffice_models import User
 from lalisa.categories import CATEGORY_LABELS, category_label
 from lalisa.hotspots import LEVELS, AreaCounts, Level, RankRow, TicketPoint
-from lalisa.models import TicketStatus
+from lalisa.models import TicketStatus, utcnow
 from lalisa.settings import get_settings
 from lalisa.workflow import STAFF_STATUS_LABELS
 
@@ -61,10 +60,6 @@ UNKNOWN_AREA: Final = "Wilayah tidak ditemukan."
 UNKNOWN_LEVEL: Final = "Tingkat wilayah tidak dikenal."
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _json(payload: Any) -> JSONResponse:
     return JSONResponse(payload, headers={"Cache-Control": "no-store"})
 
@@ -81,7 +76,7 @@ async def _points(db: DbSession, filters: MapFilters, period: Period | None) -> 
 
 
 def _period(filters: MapFilters) -> Period:
-    return resolve_period(filters, _now().astimezone(get_settings().tz).date())
+    return resolve_period(filters, utcnow().astimezone(get_settings().tz).date())
 
 
 def _rank_json(row: RankRow) -> dict[str, Any]:

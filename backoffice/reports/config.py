@@ -7,14 +7,11 @@ the printed report leaves room to write them by hand.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from dotenv import dotenv_values
-
-from lalisa.settings import default_env_file, get_settings
+from lalisa.settings import get_settings, read_env
 
 AGENCY_PARENT: Final = "PEMERINTAH KABUPATEN BALANGAN"
 AGENCY_NAME: Final = "SATUAN POLISI PAMONG PRAJA"
@@ -53,12 +50,7 @@ def load_report_settings(environ: Mapping[str, str] | None = None) -> ReportSett
     Returns:
         The settings.
     """
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env)
-    file_values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        file_values = dict(dotenv_values(path))
-    env = {**file_values, **process_env}
+    env = read_env(environ)
 
     def value(name: str, default: str = "") -> str:
         return (env.get(name) or "").strip() or default

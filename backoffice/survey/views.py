@@ -28,6 +28,8 @@ from backoffice.templating import local_time, render
 from lalisa import audit
 from lalisa.backoffice_models import User
 from lalisa.models import TicketStatus
+from lalisa.office_hours import MONTH_NAMES_ID
+from lalisa.recap import month_period, quarter_period, year_period
 from lalisa.settings import get_settings
 from lalisa.skm import MUTU_LABELS, UNSUR, UNSUR_LABELS, SkmResult, Weighting, compute
 from lalisa.survey import (
@@ -51,20 +53,6 @@ PERIOD_KINDS: Final = {
     "tahun": "Tahun",
     "kustom": "Rentang tanggal",
 }
-MONTHS: Final = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 MAX_SUGGESTIONS: Final = 200
 
 
@@ -118,16 +106,6 @@ def resolve_period(
     """
     kind = kind if kind in PERIOD_KINDS else "bulan"
     year = year if 2000 <= year <= 2100 else today.year
-    if kind == "tahun":
-        return Period(kind, date(year, 1, 1), date(year, 12, 31), f"Tahun {year}")
-    if kind == "triwulan":
-        quarter = quarter if 1 <= quarter <= 4 else (today.month - 1) // 3 + 1
-        first = date(year, 3 * quarter - 2, 1)
-        last = (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)) - (
-            timedelta(days=1)
-        )
-        roman = ("I", "II", "III", "IV")[quarter - 1]
-        return Period(kind, first, last, f"Triwulan {roman} {year}")
     if kind == "kustom":
         first_day = _parse_day(start) or today.replace(day=1)
         last_day = _parse_day(end) or today
@@ -135,10 +113,16 @@ def resolve_period(
             first_day, last_day = last_day, first_day
         label = f"{first_day:%d-%m-%Y} s.d. {last_day:%d-%m-%Y}"
         return Period(kind, first_day, last_day, label)
-    month = month if 1 <= month <= 12 else today.month
-    first = date(year, month, 1)
-    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-    return Period("bulan", first, last, f"{MONTHS[month - 1]} {year}")
+    # The calendar periods are the recap page's, so both pages name them alike.
+    if kind == "tahun":
+        calendar = year_period(year)
+    elif kind == "triwulan":
+        calendar = quarter_period(
+            year, quarter if 1 <= quarter <= 4 else (today.month - 1) // 3 + 1
+        )
+    else:
+        calendar = month_period(year, month if 1 <= month <= 12 else today.month)
+    return Period(calendar.kind, calendar.first_day, calendar.last_day, calendar.label)
 
 
 def _weighting(raw: str) -> Weighting:
@@ -266,7 +250,7 @@ async def survey_page(
         "weighting": weighting,
         "weightings": list(Weighting),
         "period_kinds": PERIOD_KINDS,
-        "months": list(enumerate(MONTHS, start=1)),
+        "months": list(enumerate(MONTH_NAMES_ID, start=1)),
         "years": list(range(today.year - 5, today.year + 1)),
         "selected_year": period.start.year,
         "selected_month": period.start.month,

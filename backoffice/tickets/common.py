@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -19,12 +20,13 @@ from lalisa.dispatch import DispatchStatus, FieldOutcome, Priority
 from lalisa.geo import GEO_DIR
 from lalisa.models import Ticket, TicketStatus
 from lalisa.notifications.models import OutboxStatus
-from lalisa.tickets import InvalidTransition
+from lalisa.tickets import ConcurrentUpdate, InvalidTransition
 from lalisa.workflow import (
     DEFAULT_EXPLANATIONS,
     EVENT_LABELS,
     REASON_CODES,
     STAFF_STATUS_LABELS,
+    WorkflowError,
     backoffice_public_url,
 )
 
@@ -132,6 +134,35 @@ def transition_message(exc: InvalidTransition) -> str:
         f"\u201c{status_label(exc.to_status)}\u201d. Muat ulang halaman untuk melihat "
         "keadaan terbaru."
     )
+
+
+Refused = Callable[[str, int], Awaitable[HTMLResponse]]
+"""Renders the form page again with an error message and a status code."""
+
+
+async def attempt(
+    db: AsyncSession, change: Callable[[], Awaitable[object]], refused: Refused
+) -> HTMLResponse | None:
+    """Run one workflow change in a savepoint; explain a refusal on the form's page.
+
+    Args:
+        db: The request's session (a refused change rolls back only its savepoint).
+        change: The workflow call.
+        refused: Shows the page with the reason.
+
+    Returns:
+        ``None`` when the change was made, otherwise the page that says why not.
+    """
+    try:
+        async with db.begin_nested():
+            await change()
+    except ConcurrentUpdate:
+        return await refused(CONFLICT_MESSAGE, 409)
+    except InvalidTransition as exc:
+        return await refused(transition_message(exc), 409)
+    except WorkflowError as exc:
+        return await refused(str(exc), 400)
+    return None
 
 
 def template_context() -> dict[str, Any]:

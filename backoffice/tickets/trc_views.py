@@ -20,16 +20,15 @@ from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from backoffice.tickets.common import (
-    CONFLICT_MESSAGE,
     INCOMPLETE_FORM,
     MEDIA_ROLES,
     OFFICER_ADMIN_ROLES,
     TRC_PAGE_ROLES,
     TRC_ROLE_SET,
+    attempt,
     osm_link,
     parse_version,
     template_context,
-    transition_message,
 )
 from backoffice.tickets.views import media_file_response
 from lalisa import audit
@@ -56,8 +55,8 @@ from lalisa.dispatch import (
     trc_officers,
 )
 from lalisa.models import TicketMedia, utcnow
-from lalisa.tickets import ConcurrentUpdate, InvalidTransition
-from lalisa.workflow import WorkflowError, file_field_report, mark_arrived, mark_departed
+from lalisa.workflow import file_field_report, mark_arrived, mark_departed
+from lalisa.workflow_messages import TOO_MANY_PHOTOS
 
 router = APIRouter(prefix="/trc", tags=["trc"])
 officers_router = APIRouter(prefix="/petugas-trc", tags=["trc"])
@@ -154,22 +153,22 @@ async def _progress(
     arrived: bool,
 ) -> Response:
     dispatch = await _my_dispatch(db, user, dispatch_id)
+
+    async def refused(message: str, status_code: int) -> HTMLResponse:
+        return await _dispatch_page(
+            request, db, user, dispatch_id, error=message, status_code=status_code
+        )
+
     expected = parse_version(version)
     if expected is None:
-        return await _dispatch_page(
-            request, db, user, dispatch_id, error=INCOMPLETE_FORM, status_code=400
-        )
+        return await refused(INCOMPLETE_FORM, 400)
     mark = mark_arrived if arrived else mark_departed
-    try:
-        async with db.begin_nested():
-            await mark(db, dispatch, actor=user.username, expected_version=expected)
-    except ConcurrentUpdate:
-        return await _dispatch_page(
-            request, db, user, dispatch_id, error=CONFLICT_MESSAGE, status_code=409
-        )
-    except WorkflowError as exc:
-        return await _dispatch_page(request, db, user, dispatch_id, error=str(exc), status_code=400)
-    return redirect(f"/trc/{dispatch_id}", notice="trc_arrived" if arrived else "trc_departed")
+    page = await attempt(
+        db, lambda: mark(db, dispatch, actor=user.username, expected_version=expected), refused
+    )
+    return page or redirect(
+        f"/trc/{dispatch_id}", notice="trc_arrived" if arrived else "trc_departed"
+    )
 
 
 @router.post("/{dispatch_id}/berangkat", response_class=HTMLResponse)
@@ -191,7 +190,7 @@ async def arrived(
 async def _read_photos(uploads: list[UploadFile]) -> list[StoredPhoto]:
     chosen = [upload for upload in uploads if upload.filename or (upload.size or 0) > 0]
     if len(chosen) > MAX_PHOTOS:
-        raise PhotoRejected(f"Paling banyak {MAX_PHOTOS} foto per laporan.")
+        raise PhotoRejected(TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS))
     photos = []
     for upload in chosen:
         content = await upload.read(MAX_PHOTO_BYTES + 1)
@@ -245,26 +244,22 @@ async def field_report(
         stored = await _read_photos(uploads)
     except PhotoRejected as exc:
         return await refused(str(exc), 400)
-    try:
-        async with db.begin_nested():
-            await file_field_report(
-                db,
-                dispatch,
-                author=user,
-                findings=findings,
-                actions_taken=actions_taken,
-                outcome=outcome,
-                citizen_message=citizen_message or None,
-                photos=stored,
-                expected_version=expected,
-            )
-    except ConcurrentUpdate:
-        return await refused(CONFLICT_MESSAGE, 409)
-    except InvalidTransition as exc:
-        return await refused(transition_message(exc), 409)
-    except WorkflowError as exc:
-        return await refused(str(exc), 400)
-    return redirect(f"/trc/{dispatch_id}", notice="field_report_saved")
+    page = await attempt(
+        db,
+        lambda: file_field_report(
+            db,
+            dispatch,
+            author=user,
+            findings=findings,
+            actions_taken=actions_taken,
+            outcome=outcome,
+            citizen_message=citizen_message or None,
+            photos=stored,
+            expected_version=expected,
+        ),
+        refused,
+    )
+    return page or redirect(f"/trc/{dispatch_id}", notice="field_report_saved")
 
 
 @router.get("/foto/{photo_id}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
@@ -27,20 +27,19 @@ from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from backoffice.tickets.common import (
     ADMIN_ROLES,
-    CONFLICT_MESSAGE,
     DECIDE_ROLES,
     DISPATCH_ROLES,
     INCOMPLETE_FORM,
     MEDIA_ROLES,
     TRC_ROLE_SET,
     VIEW_ROLES,
+    attempt,
     base_url,
     kecamatan_names,
     osm_link,
     parse_version,
     template_context,
     ticket_by_number,
-    transition_message,
 )
 from lalisa import audit, workflow
 from lalisa.backoffice_models import User
@@ -55,12 +54,12 @@ from lalisa.dispatch import (
     ticket_dispatches,
     trc_officers,
 )
-from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus
+from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus, utcnow
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import resend, ticket_notifications
 from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import get_settings
-from lalisa.tickets import ConcurrentUpdate, InvalidTransition, parse_ticket_number
+from lalisa.tickets import parse_ticket_number
 from lalisa.workflow import (
     OPEN_STATUSES,
     REASON_CODES,
@@ -109,10 +108,6 @@ INLINE_MEDIA_TYPES = frozenset(
         "application/pdf",
     }
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # ---------------------------------------------------------------------------------- inbox
@@ -232,7 +227,7 @@ async def inbox(
     halaman: str = "1",
 ) -> HTMLResponse:
     """The inbox: flagged and new complaints first, filters, search, counts per status."""
-    now = _now()
+    now = utcnow()
     filters = InboxFilters(
         status=status.strip()[:40],
         kategori=kategori.strip()[:40],
@@ -294,7 +289,7 @@ async def inbox(
 @router.get("/ringkasan")
 async def inbox_summary(db: DbSession, _user: Viewer) -> JSONResponse:
     """Counts for the inbox's auto-refresh script (no complaint content, no identity)."""
-    now = _now()
+    now = utcnow()
     counts = await _status_counts(db, now, (await load_effective_settings(db)).sla())
     return JSONResponse(
         {"latest_id": await _latest_ticket_id(db), "counts": counts},
@@ -352,7 +347,7 @@ async def _ticket_page(
     ticket = await ticket_by_number(db, number)
     if ticket is None:
         raise PageError(404, "Aduan tidak ditemukan.")
-    now = _now()
+    now = utcnow()
     effective = await load_effective_settings(db)
     notes = list(
         (
@@ -495,16 +490,8 @@ async def _act(
 
     if expected is None:
         return await refused(INCOMPLETE_FORM, 400)
-    try:
-        async with db.begin_nested():
-            await action(ticket, expected)
-    except ConcurrentUpdate:
-        return await refused(CONFLICT_MESSAGE, 409)
-    except InvalidTransition as exc:
-        return await refused(transition_message(exc), 409)
-    except WorkflowError as exc:
-        return await refused(str(exc), 400)
-    return redirect(f"/aduan/{ticket_number}", notice=notice)
+    page = await attempt(db, lambda: action(ticket, expected), refused)
+    return page or redirect(f"/aduan/{ticket_number}", notice=notice)
 
 
 @router.post("/{number}/verifikasi", response_class=HTMLResponse)

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lalisa.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.db import insert_or_find
+from lalisa.models import aware_now
 from lalisa.notifications.channel_tables import CHANNEL_STATUS_TO_OUTBOX, outbound_messages
 from lalisa.notifications.graph import MAX_TEXT_LENGTH, OUTCOME_UNKNOWN, REENGAGEMENT_REQUIRED
 from lalisa.notifications.models import (
@@ -58,14 +59,6 @@ _RANK: dict[OutboxStatus, int] = {
     OutboxStatus.DELIVERED: 2,
     OutboxStatus.READ: 3,
 }
-
-
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
 
 
 def explain_error(code: int | None, title: str | None) -> str:
@@ -151,7 +144,7 @@ async def enqueue(
     if not kind.strip() or len(kind) > 32 or (event is not None and len(event) > 64):
         raise ValueError("kind must be 1 to 32 characters and event at most 64")
     button_rows = _check_buttons(buttons)
-    now = _now(now)
+    now = aware_now(now)
     message = OutboxMessage(
         created_at=now,
         updated_at=now,
@@ -176,17 +169,8 @@ async def enqueue(
         attempts=0,
         next_attempt_at=now,
     )
-    try:
-        # A savepoint, so a concurrent enqueue of the same key (unique violation) does not
-        # abort the caller's transaction.
-        async with session.begin_nested():
-            session.add(message)
-            await session.flush()
-    except IntegrityError:
-        existing = await _by_key(session, key)
-        if existing is None:
-            raise
-        return existing
+    # A concurrent enqueue of the same key may win; then its row is the answer.
+    message, _ = await insert_or_find(session, message, lambda: _by_key(session, key))
     return message
 
 
@@ -237,7 +221,7 @@ async def resend(
         LookupError: No such row.
         ValueError: The row is not ``failed``.
     """
-    now = _now(now)
+    now = aware_now(now)
     message = await session.get(OutboxMessage, outbox_id, with_for_update=True)
     if message is None:
         raise LookupError(f"outbox message {outbox_id} does not exist")
@@ -386,7 +370,7 @@ async def refresh_statuses(
     Returns:
         Number of rows changed.
     """
-    now = _now(now)
+    now = aware_now(now)
     changed = 0
     tracked = (
         select(

@@ -12,6 +12,7 @@ from lalisa.db import (
     dispose_engine,
     get_engine,
     get_sessionmaker,
+    insert_or_find,
     session_scope,
     to_async_url,
 )
@@ -100,3 +101,43 @@ async def test_foreign_keys_are_enforced(db: str) -> None:
                     "VALUES (999999, CURRENT_TIMESTAMP, 'x', 'created')"
                 )
             )
+
+
+async def test_insert_or_find_inserts_a_new_row(db: str) -> None:
+    async with session_scope() as session:
+        row = TicketSequence(year=2026, last_value=1)
+
+        async def find() -> TicketSequence | None:
+            raise AssertionError("find is only called after a conflict")
+
+        assert await insert_or_find(session, row, find) == (row, True)
+    assert await _count_sequences() == 1
+
+
+async def test_insert_or_find_returns_the_winner_of_a_race(db: str) -> None:
+    async with session_scope() as session:
+        session.add(TicketSequence(year=2026, last_value=5))
+    async with session_scope() as session:
+        found, created = await insert_or_find(
+            session,
+            TicketSequence(year=2026, last_value=1),
+            lambda: session.get(TicketSequence, 2026),
+        )
+        assert (created, found.last_value) == (False, 5)
+        # The savepoint kept the outer transaction usable.
+        session.add(TicketSequence(year=2027, last_value=0))
+    assert await _count_sequences() == 2
+
+
+async def test_insert_or_find_reraises_when_nothing_is_found(db: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    async with session_scope() as session:
+        session.add(TicketSequence(year=2026, last_value=5))
+
+    async def find() -> TicketSequence | None:
+        return None
+
+    async with session_scope() as session:
+        with pytest.raises(IntegrityError):
+            await insert_or_find(session, TicketSequence(year=2026, last_value=1), find)
