@@ -4,7 +4,9 @@ Used by the end-to-end tests and by `make bench`: everything runs as real
 processes talking HTTP, against the database URL given, with the WhatsApp
 channel pointed at the sandbox's fake Graph API. With ``with_backoffice=True``
 the back office and the outbox worker run too, the worker sending the
-citizens' and officers' notifications to the same fake Graph API.
+citizens' and officers' notifications to the same fake Graph API. :func:`backoffice`
+starts the back office (and the worker) alone, next to a running stack or on a database of
+its own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ from cryptography.fernet import Fernet
 from scripts.model import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv/bin/python")
 START_TIMEOUT_S = 240
 STOP_TIMEOUT_S = 20
 OUTBOX_POLL_SECONDS = "0.5"
@@ -54,24 +57,14 @@ class Stack:
 
         The new process appends to the same log file.
         """
-        process = self.processes[name]
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(self.processes[name])
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as log:
             restarted = subprocess.Popen(
                 self.commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         self.processes[name] = restarted
-        url = self.health[name]
-        if url is None:
-            wait_log(WORKER_STARTED, restarted, log_path)
-        else:
-            wait_http(url, restarted, log_path)
+        wait_ready(self.health[name], restarted, log_path)
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         """Sends one message through the REST channel and returns the bot's replies."""
@@ -121,6 +114,112 @@ def wait_log(marker: bytes, process: subprocess.Popen[bytes], log: Path) -> None
     )
 
 
+def wait_ready(url: str | None, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Waits until ``url`` answers or, for a process without one (``None``), until it logs."""
+    if url is None:
+        wait_log(WORKER_STARTED, process, log)
+    else:
+        wait_http(url, process, log)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminates a process, killing it when it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def migrate(env: Mapping[str, str]) -> None:
+    """Migrates the database of ``env`` (``DATABASE_URL``) to the newest revision."""
+    subprocess.run([PYTHON, "-m", "lalisa.migrate"], cwd=ROOT, env=env, check=True)
+
+
+def backoffice_env(port: int) -> dict[str, str]:
+    """Variables for a back office on ``port`` (plain-http cookies) and a fast outbox worker."""
+    return {
+        "BACKOFFICE_HOST": "127.0.0.1",
+        "BACKOFFICE_PORT": str(port),
+        "BACKOFFICE_INSECURE_COOKIES": "1",
+        "BACKOFFICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "OUTBOX_POLL_SECONDS": OUTBOX_POLL_SECONDS,
+    }
+
+
+def office_processes(
+    backoffice_url: str, *, worker: bool = True
+) -> tuple[dict[str, list[str]], dict[str, str | None]]:
+    """The commands and health URLs of the back office and (with ``worker``) the outbox worker."""
+    commands = {"backoffice": [PYTHON, "-m", "backoffice"]}
+    health: dict[str, str | None] = {"backoffice": f"{backoffice_url}/health"}
+    if worker:
+        commands["worker"] = [PYTHON, "-m", "lalisa.notifications.worker"]
+        health["worker"] = None  # no HTTP port: ready once it logs that it started
+    return commands, health
+
+
+@contextmanager
+def run_processes(
+    commands: Mapping[str, list[str]],
+    health: Mapping[str, str | None],
+    env: Mapping[str, str],
+    logs: Mapping[str, Path],
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """Starts the commands, waits until each is ready, stops them all afterwards.
+
+    Args:
+        commands: The command line of each process, by name.
+        health: The URL that answers once the process is ready, or ``None`` for a process
+            that logs ``WORKER_STARTED`` instead.
+        env: The environment of every process.
+        logs: The file that receives each process's output (stdout and stderr).
+
+    Yields:
+        The running processes, by name.
+    """
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    with ExitStack() as files:
+        try:
+            for name, command in commands.items():
+                log = files.enter_context(logs[name].open("wb"))
+                processes[name] = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            for name, process in processes.items():
+                wait_ready(health[name], process, logs[name])
+            yield processes
+        finally:
+            # Terminate all first so that they shut down in parallel.
+            for process in processes.values():
+                process.terminate()
+            for process in processes.values():
+                stop(process)
+
+
+@contextmanager
+def backoffice(
+    env: Mapping[str, str],
+    log_dir: Path,
+    *,
+    worker: bool = True,
+    port: int | None = None,
+    log_suffix: str = "",
+) -> Iterator[str]:
+    """Runs the back office (and with ``worker`` the outbox worker) with ``env``; yields its URL.
+
+    The database of ``env`` must be migrated already. Logs go to
+    ``log_dir/backoffice{log_suffix}.log`` (and ``worker{log_suffix}.log``).
+    """
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    commands, health = office_processes(url, worker=worker)
+    logs = {name: log_dir / f"{name}{log_suffix}.log" for name in commands}
+    with run_processes(commands, health, {**env, **backoffice_env(port)}, logs):
+        yield url
+
+
 @contextmanager
 def local_stack(
     work: Path,
@@ -168,26 +267,14 @@ def local_stack(
         # Rasa's HTTP API (conversation takeover) with a token of this stack only.
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_API_TOKEN": secrets.token_urlsafe(24),
-        **(
-            {
-                "BACKOFFICE_HOST": "127.0.0.1",
-                "BACKOFFICE_PORT": str(backoffice_port),
-                "BACKOFFICE_INSECURE_COOKIES": "1",
-                "BACKOFFICE_PUBLIC_URL": backoffice_url,
-                "OUTBOX_POLL_SECONDS": OUTBOX_POLL_SECONDS,
-            }
-            if with_backoffice
-            else {}
-        ),
+        **(backoffice_env(backoffice_port) if with_backoffice else {}),
         **(extra_env or {}),
     }
-    subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "lalisa.migrate"], cwd=ROOT, env=env, check=True
-    )
+    migrate(env)
     commands = {
         "sandbox": [str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
         "actions": [
-            str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk",
+            PYTHON, "-m", "rasa_sdk",
             "--actions", "actions", "--port", str(action_port),
         ],
         "rasa": [
@@ -203,41 +290,19 @@ def local_stack(
         "rasa": f"http://127.0.0.1:{rasa_port}/",
     }
     if with_backoffice:
-        python = str(ROOT / ".venv/bin/python")
-        commands["backoffice"] = [python, "-m", "backoffice"]
-        commands["worker"] = [python, "-m", "lalisa.notifications.worker"]
-        health["backoffice"] = f"{backoffice_url}/health"
-        health["worker"] = None  # no HTTP port: ready once it logs that it started
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    with ExitStack() as logs:
-        try:
-            for name, command in commands.items():
-                log = logs.enter_context((work / f"{name}.log").open("wb"))
-                processes[name] = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            for name, process in processes.items():
-                url = health[name]
-                if url is None:
-                    wait_log(WORKER_STARTED, process, work / f"{name}.log")
-                else:
-                    wait_http(url, process, work / f"{name}.log")
-            yield Stack(
-                rasa_url=f"http://127.0.0.1:{rasa_port}",
-                sandbox_url=f"http://127.0.0.1:{sandbox_port}",
-                database_url=database_url,
-                env=env,
-                log_dir=work,
-                backoffice_url=backoffice_url if with_backoffice else None,
-                processes=processes,
-                commands=commands,
-                health=health,
-            )
-        finally:
-            for process in processes.values():
-                process.terminate()
-            for process in processes.values():
-                try:
-                    process.wait(timeout=STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        office_commands, office_health = office_processes(backoffice_url)
+        commands.update(office_commands)
+        health.update(office_health)
+    logs = {name: work / f"{name}.log" for name in commands}
+    with run_processes(commands, health, env, logs) as processes:
+        yield Stack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            sandbox_url=f"http://127.0.0.1:{sandbox_port}",
+            database_url=database_url,
+            env=env,
+            log_dir=work,
+            backoffice_url=backoffice_url if with_backoffice else None,
+            processes=processes,
+            commands=commands,
+            health=health,
+        )

@@ -220,36 +220,29 @@ async def seed_recap_dataset() -> Seeded:
     def h(letter: str, hours: float) -> datetime:
         return specs[letter][3] + timedelta(hours=hours)
 
-    n = numbers
-    await at(n["A"], h("A", 0.5), "verify")
-    await at(n["A"], h("A", 1), "dispatch")
-    await at(n["A"], h("A", 2), "arrive")
-    await at(n["A"], h("A", 3), "report", outcome="selesai")
+    async def worked(
+        letter: str, verify: float, dispatch: float, arrive: float, report: float, outcome: str
+    ) -> None:
+        """Verified, dispatched, arrived at, reported on, at those hours after receipt."""
+        await at(numbers[letter], h(letter, verify), "verify")
+        await at(numbers[letter], h(letter, dispatch), "dispatch")
+        await at(numbers[letter], h(letter, arrive), "arrive")
+        await at(numbers[letter], h(letter, report), "report", outcome=outcome)
 
-    await at(n["B"], h("B", 1), "verify")
-    await at(n["B"], h("B", 2), "dispatch")
-    await at(n["B"], h("B", 4), "arrive")
-    await at(n["B"], h("B", 6), "report", outcome="selesai")
+    n = numbers
+    await worked("A", 0.5, 1, 2, 3, "selesai")
+    await worked("B", 1, 2, 4, 6, "selesai")
 
     await at(n["C"], h("C", 2), "refuse", code="bukan_kewenangan")
 
-    await at(n["D"], h("D", 1), "verify")
-    await at(n["D"], h("D", 3), "dispatch")
-    await at(n["D"], h("D", 5), "arrive")
-    await at(n["D"], h("D", 8), "report", outcome="tidak_ditemukan")
+    await worked("D", 1, 3, 5, 8, "tidak_ditemukan")
 
     await at(n["E"], h("E", 4), "redirect")
     await at(n["F"], h("F", 1), "duplicate", original=n["A"])
 
-    await at(n["G"], h("G", 11), "verify")
-    await at(n["G"], h("G", 12), "dispatch")
-    await at(n["G"], h("G", 13), "arrive")
-    await at(n["G"], h("G", 14), "report", outcome="selesai")
+    await worked("G", 11, 12, 13, 14, "selesai")
     await at(n["G"], h("G", 35), "reopen")
-    await at(n["G"], h("G", 36), "verify")
-    await at(n["G"], h("G", 37), "dispatch")
-    await at(n["G"], h("G", 38), "arrive")
-    await at(n["G"], h("G", 40), "report", outcome="selesai")
+    await worked("G", 36, 37, 38, 40, "selesai")
 
     await at(n["I"], h("I", 2), "verify")
 

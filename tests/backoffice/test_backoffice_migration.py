@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
 
 from lalisa.backoffice_models import AuditLog, BackofficeSession, User
-from lalisa.db import alembic_config, create_engine_for_url, migrate
+from lalisa.db import alembic_config, migrate
+from tests.migration_helpers import table_names
 
 BACKOFFICE_TABLES = {"users", "backoffice_sessions", "audit_log"}
-
-
-def _tables(url: str) -> set[str]:
-    async def read() -> set[str]:
-        engine = create_engine_for_url(url, null_pool=True)
-        try:
-            async with engine.connect() as connection:
-                return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
 
 
 def test_models_name_the_migrated_tables() -> None:
@@ -43,10 +30,10 @@ def test_revision_is_chained_after_the_whatsapp_tables() -> None:
 def test_upgrade_and_downgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bo.db'}"
     migrate(url, "0002_whatsapp")
-    assert _tables(url) & BACKOFFICE_TABLES == set()
+    assert table_names(url) & BACKOFFICE_TABLES == set()
     migrate(url, "0003_backoffice")
-    assert BACKOFFICE_TABLES <= _tables(url)
+    assert BACKOFFICE_TABLES <= table_names(url)
     command.downgrade(alembic_config(url), "0002_whatsapp")
-    assert _tables(url) & BACKOFFICE_TABLES == set()
+    assert table_names(url) & BACKOFFICE_TABLES == set()
     migrate(url)
-    assert BACKOFFICE_TABLES <= _tables(url)
+    assert BACKOFFICE_TABLES <= table_names(url)

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
 
 import lalisa.dispatch
 import lalisa.workflow
-from lalisa.db import alembic_config, create_engine_for_url, migrate
+from lalisa.db import alembic_config, migrate
 from lalisa.models import Base
+from tests.migration_helpers import column_names, schema_diff, table_names
 
 WORKFLOW_TABLES = {
     "ticket_notes",
@@ -28,45 +23,6 @@ WORKFLOW_TABLES = {
     "field_report_photos",
 }
 COMPARED = WORKFLOW_TABLES | {"tickets"}
-
-
-def _tables(url: str) -> set[str]:
-    async def read() -> set[str]:
-        engine = create_engine_for_url(url, null_pool=True)
-        try:
-            async with engine.connect() as connection:
-                return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
-
-
-def _columns(url: str, table: str) -> set[str]:
-    async def read() -> set[str]:
-        engine = create_engine_for_url(url, null_pool=True)
-        try:
-            async with engine.connect() as connection:
-                columns = await connection.run_sync(lambda c: inspect(c).get_columns(table))
-                return {column["name"] for column in columns}
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
-
-
-def _only_compared(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
-    if type_ == "table":
-        return name in COMPARED
-    table = getattr(obj, "table", None)
-    return table is None or table.name in COMPARED
-
-
-def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_object": _only_compared}
-    )
-    return list(compare_metadata(context, Base.metadata))
 
 
 def test_models_are_registered() -> None:
@@ -83,19 +39,14 @@ def test_revision_is_chained_after_the_outbox() -> None:
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
-    engine = create_engine_for_url(database_url, null_pool=True)
-    try:
-        async with engine.connect() as connection:
-            assert await connection.run_sync(_diff) == []
-    finally:
-        await engine.dispose()
+    assert await schema_diff(database_url, COMPARED) == []
 
 
 def test_upgrade_keeps_existing_tickets_and_downgrade_removes_everything(tmp_path: Path) -> None:
     path = tmp_path / "wf.db"
     url = f"sqlite:///{path}"
     migrate(url, "0004_outbox")
-    assert _tables(url) & WORKFLOW_TABLES == set()
+    assert table_names(url) & WORKFLOW_TABLES == set()
     with sqlite3.connect(path) as connection:
         connection.execute(
             "INSERT INTO reporters (id, phone_blind_index, phone_encrypted, channel, created_at) "
@@ -108,13 +59,13 @@ def test_upgrade_keeps_existing_tickets_and_downgrade_removes_everything(tmp_pat
             "'2026-11-01 00:00:00')"
         )
     migrate(url, "0005_workflow")
-    assert WORKFLOW_TABLES <= _tables(url)
+    assert WORKFLOW_TABLES <= table_names(url)
     with sqlite3.connect(path) as connection:
         row = connection.execute("SELECT version, review_flagged_at FROM tickets").fetchone()
     assert row == (1, None)
-    assert {"version", "on_site_at", "review_flagged_at"} <= _columns(url, "tickets")
+    assert {"version", "on_site_at", "review_flagged_at"} <= column_names(url, "tickets")
     command.downgrade(alembic_config(url), "0004_outbox")
-    assert _tables(url) & WORKFLOW_TABLES == set()
-    assert "version" not in _columns(url, "tickets")
+    assert table_names(url) & WORKFLOW_TABLES == set()
+    assert "version" not in column_names(url, "tickets")
     migrate(url)
-    assert WORKFLOW_TABLES <= _tables(url)
+    assert WORKFLOW_TABLES <= table_names(url)

@@ -34,6 +34,22 @@ def reply_text(message: dict[str, Any]) -> str:
     return f"[{kind}]"
 
 
+def sandbox_events(
+    sandbox_url: str, number: str, after: int, wait: float = 5
+) -> list[dict[str, Any]]:
+    """The sandbox's events of ``number`` after sequence number ``after``.
+
+    The sandbox holds the request for up to ``wait`` seconds until there is one.
+    """
+    response = httpx.get(
+        f"{sandbox_url}/sim/api/events",
+        params={"phone": number, "after": after, "wait": wait},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return list(response.json()["events"])
+
+
 def choices(message: dict[str, Any]) -> dict[str, str]:
     """Button or list-row titles mapped to their reply ids."""
     action = message.get("interactive", {}).get("action", {})
@@ -98,13 +114,7 @@ class Phone:
         deadline = time.monotonic() + timeout
         collected: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
-            response = httpx.get(
-                f"{self.sandbox_url}/sim/api/events",
-                params={"phone": self.number, "after": self.seen, "wait": 5},
-                timeout=30,
-            )
-            response.raise_for_status()
-            for event in response.json()["events"]:
+            for event in sandbox_events(self.sandbox_url, self.number, self.seen):
                 self.seen = max(self.seen, int(event["seq"]))
                 if event.get("kind") == "out":
                     collected.append(event["message"])

@@ -7,39 +7,29 @@ field report with a photo from a phone-sized screen, the admin reopens the close
 refuses it with a reason. Every WhatsApp message the outbox worker sends (to the citizen and
 to the officer) is read back from the sandbox's fake Graph API.
 
-This module starts its own stack with the back office and the outbox worker, so the other
-end-to-end tests keep their smaller one.
+This module starts its own stack with the back office and the outbox worker (the ``office``
+fixture of the conftest), so the other end-to-end tests keep their smaller one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
-import pytest
 from playwright.sync_api import Browser, FilePayload, Page, ViewportSize, expect
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backoffice.auth.roles import Role
-from backoffice.auth.service import create_user
-from lalisa.db import create_engine_for_url
 from lalisa.notifications import texts
 from lalisa.notifications.messages import map_link
-from scripts.stack import local_stack
 
 from .browser import chromium
-from .conftest import Stack, _admin_sql, _postgres_databases
-from .phone import Phone, reply_text
+from .conftest import Stack
+from .helpers import DESKTOP, Officer, create_officers, log_in, new_page
+from .phone import Phone, reply_text, sandbox_events
 from .test_whatsapp_sandbox import PHOTO, TICKET_RE, desa_point
 
-TIMEOUT_MS = 30_000
-DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE_SCREEN: ViewportSize = {"width": 390, "height": 844}
 FIELD_PHOTO: FilePayload = {"name": "lapangan.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}
 
@@ -55,75 +45,16 @@ OFFICER_NUMBER = "6281299900411"
 FIRST_PASSWORD = "Sandi-Awal-Uji-4821"
 ADMIN_NEW_PASSWORD = "Sandi-Baru-Admin-9377"
 
-# username, full name, role, must change the password at first login
+# The admin must change the password at first login.
 USERS = (
-    ("super.uji", "Super Admin Uji", Role.SUPERADMIN, False),
-    ("admin.uji", "Admin La-Lisa Uji", Role.ADMIN, True),
-    ("verif.uji", "Verifikator Uji", Role.VERIFIKATOR, False),
-    ("trc.uji", "Petugas TRC Uji", Role.PETUGAS_TRC, False),
+    Officer("super.uji", "Super Admin Uji", Role.SUPERADMIN, FIRST_PASSWORD),
+    Officer("admin.uji", "Admin La-Lisa Uji", Role.ADMIN, FIRST_PASSWORD, True),
+    Officer("verif.uji", "Verifikator Uji", Role.VERIFIKATOR, FIRST_PASSWORD),
+    Officer("trc.uji", "Petugas TRC Uji", Role.PETUGAS_TRC, FIRST_PASSWORD),
 )
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", *(["postgresql"] if _postgres_databases() else [])]
-)
-def office(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    """Actions, Rasa, sandbox, back office and outbox worker on one database backend."""
-    work = tmp_path_factory.mktemp(f"backoffice-{request.param}")
-    if request.param == "sqlite":
-        with local_stack(
-            work,
-            database_url=f"sqlite:///{work / 'lalisa.db'}",
-            tracker_url=f"sqlite:///{work / 'tracker.db'}",
-            extra_env={"REDIS_URL": ""},
-            with_backoffice=True,
-        ) as running:
-            yield running
-        return
-    base = _postgres_databases()[0].replace("postgres://", "postgresql://", 1)
-    name = f"lalisa_e2e_bo_{uuid.uuid4().hex[:10]}"
-    _admin_sql(base, f'CREATE DATABASE "{name}"')
-    database_url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        with local_stack(
-            work, database_url=database_url, tracker_url=database_url, with_backoffice=True
-        ) as running:
-            yield running
-    finally:
-        _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def create_users(database_url: str) -> dict[str, int]:
-    """Creates the officers with the service function the users page uses; ids by username."""
-
-    async def run() -> dict[str, int]:
-        engine = create_engine_for_url(database_url, null_pool=True)
-        try:
-            maker = async_sessionmaker(engine, expire_on_commit=False)
-            async with maker() as session, session.begin():
-                ids = {}
-                for username, full_name, role, must_change in USERS:
-                    user, _ = await create_user(
-                        session,
-                        username=username,
-                        full_name=full_name,
-                        role=role,
-                        password=FIRST_PASSWORD,
-                        must_change_password=must_change,
-                        actor=None,
-                        via="e2e",
-                    )
-                    ids[username] = user.id
-                return ids
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def sign_in(
@@ -136,15 +67,8 @@ def sign_in(
     new_password: str | None = None,
 ) -> Page:
     """Logs in from a fresh browser context (own cookies); changes the password when forced."""
-    context = browser.new_context(
-        base_url=base_url, viewport=viewport, is_mobile=mobile, has_touch=mobile
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", FIRST_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
+    page = new_page(browser, base_url, viewport=viewport, mobile=mobile)
+    log_in(page, username, FIRST_PASSWORD)
     if new_password is not None:
         expect(page).to_have_url(f"{base_url}/account/password")
         expect(page.locator(".notice", has_text="Buat kata sandi Anda sendiri")).to_be_visible()
@@ -156,7 +80,7 @@ def sign_in(
             "Kata sandi berhasil diganti."
         )
     expect(page).to_have_url(re.compile(re.escape(base_url) + r"/(\?.*)?$"))
-    full_name = next(name for user, name, _, _ in USERS if user == username)
+    full_name = next(user.full_name for user in USERS if user.username == username)
     expect(page.locator(".who-name")).to_have_text(full_name)
     return page
 
@@ -201,13 +125,7 @@ def wait_rendered(sandbox_url: str, number: str, expected: str) -> list[dict[str
     collected: list[dict[str, Any]] = []
     after = 0
     while time.monotonic() < deadline:
-        response = httpx.get(
-            f"{sandbox_url}/sim/api/events",
-            params={"phone": number, "after": after, "wait": 5},
-            timeout=30,
-        )
-        response.raise_for_status()
-        for event in response.json()["events"]:
+        for event in sandbox_events(sandbox_url, number, after):
             after = max(after, int(event["seq"]))
             if event.get("kind") == "out":
                 collected.append(event["message"])
@@ -265,7 +183,7 @@ def test_complaint_worked_in_the_backoffice(office: Stack) -> None:
     """Inbox, verify, dispatch, TRC field report with photo, close, reopen, refuse."""
     assert office.backoffice_url is not None
     base_url = office.backoffice_url
-    ids = create_users(office.database_url)
+    ids = create_officers(office.database_url, *USERS)
     officer_id = ids["trc.uji"]
     citizen = Phone(office.sandbox_url, CITIZEN_NUMBER, name=CITIZEN_NAME)
 

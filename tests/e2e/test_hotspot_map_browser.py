@@ -2,42 +2,42 @@
 
 Only the back office runs (no Rasa, no sandbox): the database is migrated and seeded with
 complaints directly, then ``python -m backoffice`` is started the way ``scripts/stack.py``
-starts it. The browser may reach nothing but that server, so the page must bring its map
-(Leaflet, polygons, legend, clusters) entirely from the back office.
+starts it (:func:`tests.e2e.helpers.backoffice_alone`). The browser may reach nothing but
+that server, so the page must bring its map (Leaflet, polygons, legend, clusters) entirely
+from the back office.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from cryptography.fernet import Fernet
 from playwright.sync_api import Page, Route, expect
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backoffice.auth.roles import Role
-from backoffice.auth.service import create_user
 from lalisa.db import create_engine_for_url
-from lalisa.settings import reset_settings_cache
 from lalisa.tickets import ComplaintDraft, submit_complaint
-from scripts.stack import free_port, wait_http
 
 from .browser import chromium
-from .conftest import _admin_sql, _postgres_databases
+from .helpers import (
+    BACKENDS,
+    DESKTOP,
+    Officer,
+    add_officers,
+    backoffice_alone,
+    new_page,
+    run_with_settings,
+    sign_in,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT_MS = 30_000
 WITA = ZoneInfo("Asia/Makassar")
-PASSWORD = "Sandi-Peta-Uji-5521"
+PIMPINAN = Officer("pimpinan.peta", "Pimpinan Uji Peta", Role.PIMPINAN, "Sandi-Peta-Uji-5521")
 # (kecamatan, desa, pin, local hour yesterday); pins are interior points of the desa.
 COMPLAINTS = (
     ("Paringin", "Paringin Kota", (-2.324289, 115.460773), 22),
@@ -55,23 +55,16 @@ class Office:
     numbers: list[str] = field(default_factory=list)
 
 
-def _seed(database_url: str, env: dict[str, str]) -> list[str]:
+def _seed(env: dict[str, str]) -> list[str]:
+    database_url = env["DATABASE_URL"]
+
     async def run() -> list[str]:
+        await add_officers(database_url, PIMPINAN)
         engine = create_engine_for_url(database_url, null_pool=True)
         try:
             maker = async_sessionmaker(engine, expire_on_commit=False)
             numbers = []
             async with maker() as session, session.begin():
-                await create_user(
-                    session,
-                    username="pimpinan.peta",
-                    full_name="Pimpinan Uji Peta",
-                    role=Role.PIMPINAN,
-                    password=PASSWORD,
-                    must_change_password=False,
-                    actor=None,
-                    via="e2e",
-                )
                 yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).astimezone(WITA)
                 for kecamatan, desa, pin, hour in COMPLAINTS:
                     ticket = await submit_complaint(
@@ -95,68 +88,18 @@ def _seed(database_url: str, env: dict[str, str]) -> list[str]:
             await engine.dispose()
 
     # submit_complaint encrypts the reporter with the key from the settings.
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("LALISA_ENV_FILE", "LALISA_IDENTITY_KEY", "LALISA_VAR_DIR", "DATABASE_URL"):
-            patch.setenv(name, env[name])
-        reset_settings_cache()
-        try:
-            return asyncio.run(run())
-        finally:
-            reset_settings_cache()
+    return run_with_settings(env, run)
 
 
-def _start(work: Path, database_url: str) -> Iterator[Office]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "LALISA_ENV_FILE": "",
-        "DATABASE_URL": database_url,
-        "LALISA_VAR_DIR": str(work / "var"),
-        "LALISA_IDENTITY_KEY": Fernet.generate_key().decode(),
-        "REDIS_URL": "",
-        "BACKOFFICE_HOST": "127.0.0.1",
-        "BACKOFFICE_PORT": str(port),
-        "BACKOFFICE_INSECURE_COOKIES": "1",
-        "HOTSPOT_TILE_URL": "",
-    }
-    python = str(ROOT / ".venv/bin/python")
-    subprocess.run([python, "-m", "lalisa.migrate"], cwd=ROOT, env=env, check=True)
-    numbers = _seed(database_url, env)
-    log_path = work / "backoffice.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [python, "-m", "backoffice"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_http(f"{url}/health", process, log_path)
-            yield Office(url=url, numbers=numbers)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", *(["postgresql"] if _postgres_databases() else [])]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def office(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Office]:
     """The back office alone, on a seeded database of one backend."""
     work = tmp_path_factory.mktemp(f"peta-{request.param}")
-    if request.param == "sqlite":
-        yield from _start(work, f"sqlite:///{work / 'lalisa.db'}")
-        return
-    base = _postgres_databases()[0].replace("postgres://", "postgresql://", 1)
-    name = f"lalisa_e2e_peta_{uuid.uuid4().hex[:10]}"
-    _admin_sql(base, f'CREATE DATABASE "{name}"')
-    try:
-        yield from _start(work, base.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    extra_env = {"HOTSPOT_TILE_URL": ""}
+    with backoffice_alone(request.param, work, "peta", _seed, extra_env) as (url, numbers):
+        yield Office(url=url, numbers=numbers)
 
 
 @dataclass
@@ -190,11 +133,7 @@ def _open(page: Page, office: Office, watch: Watch) -> None:
     )
     page.on("console", lambda msg: watch.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
-    page.goto("/login")
-    page.fill("#username", "pimpinan.peta")
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    expect(page.locator(".who-name")).to_have_text("Pimpinan Uji Peta")
+    sign_in(page, PIMPINAN)
 
 
 def _ready(page: Page) -> None:
@@ -209,9 +148,7 @@ def _cluster_total(page: Page) -> int:
 def test_the_map_works_offline_with_its_layers(office: Office) -> None:
     watch = Watch()
     with chromium() as browser:
-        context = browser.new_context(base_url=office.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
+        page = new_page(browser, office.url, viewport=DESKTOP)
         _open(page, office, watch)
 
         page.click("nav.menu a[href='/peta-rawan']")
@@ -277,7 +214,7 @@ def test_the_map_works_offline_with_its_layers(office: Office) -> None:
         page.locator(".leaflet-control-zoom-in").click()
         expect(page.locator("#peta")).to_have_attribute("data-cluster-zoom", str(zoom + 1))
         assert _cluster_total(page) == 3
-        context.close()
+        page.context.close()
 
     assert watch.blocked == []
     assert watch.failed == []

@@ -9,27 +9,25 @@ that clicking a figure and a chart bar lands on the list of exactly the tickets 
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from backoffice.auth.roles import Role
-from scripts.stack import STOP_TIMEOUT_S, free_port, wait_http
 
 from .browser import chromium
-from .conftest import _admin_sql, _postgres_databases
+from .helpers import (
+    BACKENDS,
+    DESKTOP,
+    backoffice_alone,
+    log_in,
+    new_page,
+    run_with_settings,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT_MS = 30_000
 SEPTEMBER = "/rekap?periode=bulan&tahun=2026&bulan=9"
 PIMPINAN = "pimpinan.uji"
 
@@ -42,86 +40,26 @@ class Office:
 
 def _seed(env: dict[str, str]) -> dict[str, str]:
     """Seeds the month and a pimpinan account in this process, pointed at the test database."""
-    from lalisa.db import dispose_engine
-    from lalisa.settings import reset_settings_cache
-    from lalisa.workflow import reset_workflow_settings_cache
     from tests.backoffice.helpers import add_user
     from tests.backoffice.recap_dataset import seed_recap_dataset
 
     async def run() -> dict[str, str]:
-        # An earlier test in this process may have left the global engine on its own database.
-        await dispose_engine()
-        try:
-            seeded = await seed_recap_dataset()
-            await add_user(PIMPINAN, Role.PIMPINAN, full_name="Pimpinan Uji")
-            return seeded.numbers
-        finally:
-            await dispose_engine()
+        seeded = await seed_recap_dataset()
+        await add_user(PIMPINAN, Role.PIMPINAN, full_name="Pimpinan Uji")
+        return seeded.numbers
 
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        reset_settings_cache()
-        reset_workflow_settings_cache()
-        try:
-            return asyncio.run(run())
-        finally:
-            reset_settings_cache()
-            reset_workflow_settings_cache()
+    return run_with_settings(env, run)
 
 
-def _start(work: Path, database_url: str) -> Iterator[Office]:
-    port = free_port()
-    env = {
-        "DATABASE_URL": database_url,
-        "LALISA_ENV_FILE": "",
-        "LALISA_VAR_DIR": str(work / "var"),
-        "LALISA_IDENTITY_KEY": Fernet.generate_key().decode(),
-        "LALISA_TIMEZONE": "Asia/Makassar",
-        "REDIS_URL": "",
-        "BACKOFFICE_HOST": "127.0.0.1",
-        "BACKOFFICE_PORT": str(port),
-        "BACKOFFICE_INSECURE_COOKIES": "1",
-    }
-    full_env = {**os.environ, **env}
-    python = str(ROOT / ".venv/bin/python")
-    subprocess.run([python, "-m", "lalisa.migrate"], cwd=ROOT, env=full_env, check=True)
-    numbers = _seed(env)
-    log_path = work / "backoffice.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [python, "-m", "backoffice"], cwd=ROOT, env=full_env, stdout=log, stderr=log
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_http(f"{url}/health", process, log_path)
-            yield Office(url=url, numbers=numbers)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", *(["postgresql"] if _postgres_databases() else [])]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def office(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Office]:
     """The back office alone on a fresh database with the seeded month."""
     work = tmp_path_factory.mktemp(f"recap-{request.param}")
-    if request.param == "sqlite":
-        yield from _start(work, f"sqlite:///{work / 'lalisa.db'}")
-        return
-    base = _postgres_databases()[0].replace("postgres://", "postgresql://", 1)
-    name = f"lalisa_e2e_recap_{uuid.uuid4().hex[:10]}"
-    _admin_sql(base, f'CREATE DATABASE "{name}"')
-    try:
-        yield from _start(work, base.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    extra_env = {"LALISA_TIMEZONE": "Asia/Makassar"}
+    with backoffice_alone(request.param, work, "recap", _seed, extra_env) as (url, numbers):
+        yield Office(url=url, numbers=numbers)
 
 
 def _numbers_listed(page: Page) -> set[str]:
@@ -137,9 +75,7 @@ def test_recap_charts_render_and_drill_down(office: Office) -> None:
     requests: list[str] = []
     failed: list[str] = []
     with chromium() as browser:
-        context = browser.new_context(base_url=office.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
+        page = new_page(browser, office.url, viewport=DESKTOP)
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type in ("error", "warning"):
@@ -157,10 +93,7 @@ def test_recap_charts_render_and_drill_down(office: Office) -> None:
             ),
         )
 
-        page.goto("/login")
-        page.fill("#username", PIMPINAN)
-        page.fill("#password", TEST_PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
+        log_in(page, PIMPINAN, TEST_PASSWORD)
         expect(page.locator(".who-name")).to_have_text("Pimpinan Uji")
         expect(page.locator("nav.menu a[href='/rekap']")).to_have_text("Rekap")
 
@@ -220,7 +153,7 @@ def test_recap_charts_render_and_drill_down(office: Office) -> None:
         download = download_info.value
         assert download.suggested_filename.startswith("rekap-aduan-bulan-2026-9-")
         assert download.suggested_filename.endswith(".xlsx")
-        context.close()
+        page.context.close()
     # Chromium asks for /favicon.ico by itself; the back office has none (404 is harmless).
     failed = [line for line in failed if not line.endswith("/favicon.ico")]
     assert failed == []

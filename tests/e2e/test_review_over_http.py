@@ -14,8 +14,6 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from backoffice.app import create_app
 from backoffice.auth.roles import Role
@@ -23,29 +21,24 @@ from backoffice.config import BackofficeSettings
 from backoffice.conversations import dispose_tracker_engines
 from backoffice.conversations.review import SETTLE_SECONDS, pseudonym
 from lalisa.crypto import blind_index
-from lalisa.db import dispose_engine, to_async_url
+from lalisa.db import dispose_engine
 from lalisa.settings import reset_settings_cache
 from tests.backoffice.helpers import add_user, sign_in_directly
 from tests.e2e.conftest import Stack
+from tests.e2e.test_complaint_over_http import fetch
 
 SCRIPT = ("halo", "jam berapa kantor buka")
 EXPECTED_INTENTS = ("greet", "ask_service_hours")
 
 
 async def _user_events(tracker_url: str, sender: str) -> list[dict[str, Any]]:
-    engine = create_async_engine(to_async_url(tracker_url))
-    try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                text(
-                    "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user'"
-                    " ORDER BY id"
-                ),
-                {"sender": sender},
-            )
-            return [json.loads(row.data) for row in rows]
-    finally:
-        await engine.dispose()
+    rows = await asyncio.to_thread(
+        fetch,
+        tracker_url,
+        "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id",
+        sender=sender,
+    )
+    return [json.loads(row["data"]) for row in rows]
 
 
 async def test_scripted_chat_appears_in_review_with_model_predictions(

@@ -1,10 +1,11 @@
 """Settings edited on /pengaturan in headless Chromium reach the citizen, without a restart.
 
 The shared ``stack`` (real Rasa + action server + WhatsApp sandbox) gets a back office and an
-outbox worker of its own here, on the same database.
+outbox worker next to it (``stack_backoffice``), on the same database.
 
 - The superadmin changes the office hours; the citizen's ``ask_service_hours`` answer over the
-  REST channel changes within the settings cache time of the action server. The default is then
+  REST channel changes within the settings cache time of the action server (1 s in the
+  end-to-end stacks, see ``tests.e2e.helpers.STACK_ENV``). The default is then
   restored through "Kembalikan ke bawaan" and the test waits for the answer to go back, so the
   other end-to-end tests see the configured hours.
 - The superadmin rewords the verification message; a citizen files a complaint on the sandbox
@@ -13,35 +14,29 @@ outbox worker of its own here, on the same database.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import subprocess
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backoffice.auth.roles import Role
-from backoffice.auth.service import create_user
-from lalisa.db import create_engine_for_url
-from lalisa.runtime_settings import DEFAULT_CACHE_SECONDS
-from scripts.stack import OUTBOX_POLL_SECONDS, ROOT, WORKER_STARTED, free_port, wait_http, wait_log
+from lalisa.runtime_settings import cache_seconds
 
 from .browser import chromium
 from .conftest import Stack
+from .helpers import Officer, create_officers, log_in, new_page
 from .phone import Phone
 from .test_backoffice_browser import file_complaint
 
-TIMEOUT_MS = 30_000
-USERNAME = "super.pengaturan"
-PASSWORD = "Sandi-Pengaturan-Uji-5150"
+SUPERADMIN = Officer(
+    "super.pengaturan", "Super Admin Pengaturan", Role.SUPERADMIN, "Sandi-Pengaturan-Uji-5150"
+)
 NEW_HOURS = "sen-sab 07:00-14:00"
 NEW_HOURS_SAID = "Senin–Sabtu 07.00–14.00 WITA"
 QUESTION = "kantor satpol pp buka jam berapa"
-# The action server keeps the settings for DEFAULT_CACHE_SECONDS; allow for slow replies.
-PROPAGATION_S = DEFAULT_CACHE_SECONDS + 30
+# On top of the action server's settings cache time: allow for slow replies.
+SLOW_REPLIES_S = 30
 CITIZEN_NUMBER = "6281234509501"
 EDITED_VERIFIED = (
     "Terima kasih! Laporan *{number}* sudah dicek petugas La-Lisa dan dinyatakan valid. "
@@ -49,85 +44,17 @@ EDITED_VERIFIED = (
 )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 @pytest.fixture(scope="module")
-def backoffice_url(stack: Stack) -> Iterator[str]:
-    """A back office and an outbox worker on the stack's database; the back office URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **stack.env,
-        "BACKOFFICE_HOST": "127.0.0.1",
-        "BACKOFFICE_PORT": str(port),
-        "BACKOFFICE_INSECURE_COOKIES": "1",
-        "BACKOFFICE_PUBLIC_URL": url,
-        "OUTBOX_POLL_SECONDS": OUTBOX_POLL_SECONDS,
-    }
-    python = str(ROOT / ".venv/bin/python")
-    logs = {
-        name: stack.log_dir / f"{name}-settings-{port}.log" for name in ("backoffice", "worker")
-    }
-    with logs["backoffice"].open("wb") as bo_log, logs["worker"].open("wb") as worker_log:
-        backoffice = subprocess.Popen(
-            [python, "-m", "backoffice"], cwd=ROOT, env=env, stdout=bo_log, stderr=subprocess.STDOUT
-        )
-        worker = subprocess.Popen(
-            [python, "-m", "lalisa.notifications.worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_http(f"{url}/health", backoffice, logs["backoffice"])
-            wait_log(WORKER_STARTED, worker, logs["worker"])
-            create_superadmin(stack.database_url)
-            yield url
-        finally:
-            _stop(backoffice)
-            _stop(worker)
-
-
-def create_superadmin(database_url: str) -> None:
-    """Creates the superadmin with the service function the users page uses."""
-
-    async def run() -> None:
-        engine = create_engine_for_url(database_url, null_pool=True)
-        try:
-            maker = async_sessionmaker(engine, expire_on_commit=False)
-            async with maker() as session, session.begin():
-                await create_user(
-                    session,
-                    username=USERNAME,
-                    full_name="Super Admin Pengaturan",
-                    role=Role.SUPERADMIN,
-                    password=PASSWORD,
-                    must_change_password=False,
-                    actor=None,
-                    via="e2e",
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+def backoffice_url(stack: Stack, stack_backoffice: str) -> str:
+    """The back office next to the stack, with the superadmin; its URL."""
+    create_officers(stack.database_url, SUPERADMIN)
+    return stack_backoffice
 
 
 def sign_in(browser: Browser, base_url: str) -> Page:
     """Logs the superadmin in from a fresh browser context and opens /pengaturan."""
-    context = browser.new_context(base_url=base_url)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", USERNAME)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
+    page = new_page(browser, base_url)
+    log_in(page, SUPERADMIN.username, SUPERADMIN.password)
     menu = page.get_by_role("navigation", name="Menu utama")
     menu.get_by_role("link", name="Pengaturan").click()
     expect(page).to_have_url(f"{base_url}/pengaturan")
@@ -142,14 +69,14 @@ def hours_answer(stack: Stack, attempt: int) -> str:
 
 def wait_for_answer(stack: Stack, predicate: str, *, present: bool, first_attempt: int) -> str:
     """Asks until the answer does (or no longer does) contain ``predicate``."""
-    deadline = time.monotonic() + PROPAGATION_S
+    deadline = time.monotonic() + cache_seconds(stack.env) + SLOW_REPLIES_S
     attempt = first_attempt
     while True:
         answer = hours_answer(stack, attempt)
         if (predicate in answer) is present or time.monotonic() > deadline:
             return answer
         attempt += 1
-        time.sleep(2)
+        time.sleep(1)
 
 
 def test_office_hours_edited_in_the_browser_reach_the_assistant(

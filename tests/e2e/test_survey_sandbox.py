@@ -1,8 +1,8 @@
 """The SKM survey over WhatsApp, end to end through the sandbox.
 
-Real servers (actions, Rasa, sandbox, back office and the outbox worker). A ticket of each
-citizen is closed with :func:`lalisa.workflow.close_done`; the outbox worker sends the
-invitation with its reply buttons; the citizen answers from the phone:
+Real servers (actions, Rasa, sandbox, back office and the outbox worker: ``office``). A
+ticket of each citizen is closed with :func:`lalisa.workflow.close_done`; the outbox worker
+sends the invitation with its reply buttons; the citizen answers from the phone:
 
 * the first taps "Isi survei" and answers the nine list questions and a suggestion;
 * the second answers three, checks a status in the middle, says "nanti saja", comes back with
@@ -16,64 +16,26 @@ computation, and so is the IKM shown on the back-office page.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backoffice.auth.roles import Role
-from backoffice.auth.service import create_user
-from lalisa.db import create_engine_for_url
 from lalisa.skm import UNSUR
-from scripts.stack import local_stack
 
-from .conftest import Stack, _admin_sql, _postgres_databases
+from .conftest import Stack
+from .helpers import Officer, create_officers
 from .phone import Phone, choices
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "Sandi-Survei-Uji-5531"
+SUPERADMIN = Officer("super.survei", "Super Survei", Role.SUPERADMIN, "Sandi-Survei-Uji-5531")
 FIRST = "6281234500701"
 SECOND = "6281234500702"
 THIRD = "6281234500703"
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", *(["postgresql"] if _postgres_databases() else [])]
-)
-def office(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    """Actions, Rasa, sandbox, back office and outbox worker on one database backend."""
-    work = tmp_path_factory.mktemp(f"survey-{request.param}")
-    if request.param == "sqlite":
-        with local_stack(
-            work,
-            database_url=f"sqlite:///{work / 'lalisa.db'}",
-            tracker_url=f"sqlite:///{work / 'tracker.db'}",
-            extra_env={"REDIS_URL": ""},
-            with_backoffice=True,
-        ) as running:
-            yield running
-        return
-    base = _postgres_databases()[0].replace("postgres://", "postgresql://", 1)
-    name = f"lalisa_e2e_survey_{uuid.uuid4().hex[:10]}"
-    _admin_sql(base, f'CREATE DATABASE "{name}"')
-    database_url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        with local_stack(
-            work, database_url=database_url, tracker_url=database_url, with_backoffice=True
-        ) as running:
-            yield running
-    finally:
-        _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _db_step(office: Stack, *args: str) -> str:
@@ -122,25 +84,7 @@ def _question(index: int) -> str:
 
 
 def _sign_in_superadmin(office: Stack) -> httpx.Client:
-    async def create() -> None:
-        engine = create_engine_for_url(office.database_url, null_pool=True)
-        try:
-            maker = async_sessionmaker(engine, expire_on_commit=False)
-            async with maker() as session, session.begin():
-                await create_user(
-                    session,
-                    username="super.survei",
-                    full_name="Super Survei",
-                    role=Role.SUPERADMIN,
-                    password=PASSWORD,
-                    must_change_password=False,
-                    actor=None,
-                    via="e2e",
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(create())
+    create_officers(office.database_url, SUPERADMIN)
     assert office.backoffice_url is not None
     client = httpx.Client(base_url=office.backoffice_url, timeout=30)
     login = client.get("/login")
@@ -148,7 +92,11 @@ def _sign_in_superadmin(office: Stack) -> httpx.Client:
     assert token is not None
     response = client.post(
         "/login",
-        data={"username": "super.survei", "password": PASSWORD, "csrf_token": token.group(1)},
+        data={
+            "username": SUPERADMIN.username,
+            "password": SUPERADMIN.password,
+            "csrf_token": token.group(1),
+        },
     )
     assert response.status_code in (200, 303), response.text
     return client

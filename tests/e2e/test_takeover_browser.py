@@ -6,101 +6,35 @@ takeover page and the assistant stays silent; the admin's reply reaches the citi
 through the outbox worker. Rasa is restarted and the conversation is still paused (the pause is
 in the tracker). The admin hands it back and the assistant answers again.
 
-This module starts its own stack with the back office and the outbox worker.
+This module starts its own stack with the back office and the outbox worker (``office``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
-from playwright.sync_api import Page, expect
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from playwright.sync_api import expect
 
 from backoffice.auth.roles import Role
-from backoffice.auth.service import create_user
-from lalisa.db import create_engine_for_url
-from scripts.stack import local_stack
 
 from .browser import chromium
-from .conftest import Stack, _admin_sql, _postgres_databases
-from .phone import Phone
+from .conftest import Stack
+from .helpers import TIMEOUT_MS, Officer, create_officers, new_page, sign_in
+from .phone import Phone, sandbox_events
 
-TIMEOUT_MS = 30_000
-PASSWORD = "Sandi-Uji-Ambil-Alih-5521"
-ADMIN = ("admin.alih", "Admin Ambil Alih")
+ADMIN = Officer("admin.alih", "Admin Ambil Alih", Role.ADMIN, "Sandi-Uji-Ambil-Alih-5521")
 GREETING = "selamat datang di *La-Lisa*"
 HUMAN_REQUESTED = "Permintaan Anda untuk dibalas petugas sudah kami catat"
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", *(["postgresql"] if _postgres_databases() else [])]
-)
-def office(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    """Actions, Rasa (HTTP API with a token), sandbox, back office and outbox worker."""
-    work = tmp_path_factory.mktemp(f"takeover-{request.param}")
-    if request.param == "sqlite":
-        with local_stack(
-            work,
-            database_url=f"sqlite:///{work / 'lalisa.db'}",
-            tracker_url=f"sqlite:///{work / 'tracker.db'}",
-            extra_env={"REDIS_URL": ""},
-            with_backoffice=True,
-        ) as running:
-            yield running
-        return
-    base = _postgres_databases()[0].replace("postgres://", "postgresql://", 1)
-    name = f"lalisa_e2e_to_{uuid.uuid4().hex[:10]}"
-    _admin_sql(base, f'CREATE DATABASE "{name}"')
-    database_url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        with local_stack(
-            work, database_url=database_url, tracker_url=database_url, with_backoffice=True
-        ) as running:
-            yield running
-    finally:
-        _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def create_admin(database_url: str) -> None:
-    async def run() -> None:
-        engine = create_engine_for_url(database_url, null_pool=True)
-        try:
-            maker = async_sessionmaker(engine, expire_on_commit=False)
-            async with maker() as session, session.begin():
-                await create_user(
-                    session,
-                    username=ADMIN[0],
-                    full_name=ADMIN[1],
-                    role=Role.ADMIN,
-                    password=PASSWORD,
-                    must_change_password=False,
-                    actor=None,
-                    via="e2e",
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 def assert_silent(phone: Phone, seconds: float) -> None:
     """No message reaches the phone for ``seconds`` (the assistant is paused)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        response = httpx.get(
-            f"{phone.sandbox_url}/sim/api/events",
-            params={"phone": phone.number, "after": phone.seen, "wait": 2},
-            timeout=30,
-        )
-        response.raise_for_status()
-        out = [event for event in response.json()["events"] if event.get("kind") == "out"]
+        events = sandbox_events(phone.sandbox_url, phone.number, phone.seen, wait=2)
+        out = [event for event in events if event.get("kind") == "out"]
         assert out == [], f"the assistant answered during the takeover: {out}"
 
 
@@ -114,17 +48,9 @@ def rasa_paused(stack: Stack, sender: str) -> bool:
     return bool(response.json()["paused"])
 
 
-def sign_in(page: Page) -> None:
-    page.goto("/login")
-    page.fill("#username", ADMIN[0])
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    expect(page.locator(".who-name")).to_have_text(ADMIN[1])
-
-
 def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
     assert office.backoffice_url is not None
-    create_admin(office.database_url)
+    create_officers(office.database_url, ADMIN)
     # Unique per run: Redis keeps dedupe keys and the tracker keeps conversations.
     number = "62812" + str(uuid.uuid4().int)[:8]
     phone = Phone(office.sandbox_url, number)
@@ -139,10 +65,8 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
     phone.wait_for(HUMAN_REQUESTED)
 
     with chromium() as browser:
-        context = browser.new_context(base_url=office.backoffice_url)
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        sign_in(page)
+        page = new_page(browser, office.backoffice_url)
+        sign_in(page, ADMIN)
         page.click("nav.menu a[href='/perlu-petugas']")
         row = page.locator("tr.needs-person-row")
         expect(row).to_have_count(1)
@@ -150,7 +74,7 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
         expect(row).not_to_contain_text(number)
         row.locator("button.take-button").click()
         expect(page.locator("main > .notice[role=status]")).to_contain_text("diambil alih")
-        expect(page.locator("#takeover-status")).to_have_text(f"Diambil alih oleh {ADMIN[0]}")
+        expect(page.locator("#takeover-status")).to_have_text(f"Diambil alih oleh {ADMIN.username}")
         expect(page.locator("#chat")).to_contain_text("mau bicara dengan petugas")
         assert rasa_paused(office, number)
 
@@ -183,7 +107,7 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
         expect(page.locator("main > .notice[role=status]")).to_contain_text("dikembalikan")
         expect(page.locator("#takeover-status")).to_have_text("Dijawab asisten")
         assert not rasa_paused(office, number)
-        context.close()
+        page.context.close()
 
     phone.text("halo")
     phone.wait_for(GREETING)

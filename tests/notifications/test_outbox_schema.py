@@ -3,48 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Inspector
 
-from lalisa.db import alembic_config, create_engine_for_url, migrate
-from lalisa.models import Base
+from lalisa.db import alembic_config, migrate
 from lalisa.notifications.models import OutboxMessage
+from tests.migration_helpers import inspect_async, inspect_database, schema_diff
 
 TABLE = OutboxMessage.__tablename__
 
 
-def _only_outbox(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
-    if type_ == "table":
-        return name == TABLE
-    table = getattr(obj, "table", None)
-    return table is None or table.name == TABLE
-
-
-def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_object": _only_outbox}
-    )
-    return list(compare_metadata(context, Base.metadata))
+def _index_names(inspector: Inspector) -> set[str | None]:
+    return {index["name"] for index in inspector.get_indexes("whatsapp_outbound_messages")}
 
 
 async def test_migrated_outbox_table_matches_the_model(database_url: str) -> None:
-    engine = create_engine_for_url(database_url, null_pool=True)
-    try:
-        async with engine.connect() as connection:
-            assert await connection.run_sync(_diff) == []
-            indexes = await connection.run_sync(
-                lambda c: {
-                    index["name"] for index in inspect(c).get_indexes("whatsapp_outbound_messages")
-                }
-            )
-    finally:
-        await engine.dispose()
+    assert await schema_diff(database_url, {TABLE}) == []
+    indexes = await inspect_async(database_url, _index_names)
     assert "ix_whatsapp_outbound_messages_callback_data" in indexes
 
 
@@ -56,23 +33,8 @@ def test_revision_chain() -> None:
     assert "0004_outbox" in {rev.revision for rev in script.walk_revisions()}
 
 
-def _tables_and_indexes(url: str) -> tuple[set[str], set[str]]:
-    import asyncio
-
-    async def read() -> tuple[set[str], set[str]]:
-        engine = create_engine_for_url(url, null_pool=True)
-        try:
-            async with engine.connect() as connection:
-                return await connection.run_sync(
-                    lambda c: (
-                        set(inspect(c).get_table_names()),
-                        {i["name"] for i in inspect(c).get_indexes("whatsapp_outbound_messages")},
-                    )
-                )
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
+def _tables_and_indexes(url: str) -> tuple[set[str], set[str | None]]:
+    return inspect_database(url, lambda i: (set(i.get_table_names()), _index_names(i)))
 
 
 def test_downgrade_to_0003_and_upgrade_again(tmp_path: Path) -> None:
