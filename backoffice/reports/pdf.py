@@ -3,7 +3,7 @@
 Drawn with reportlab (its own ``reportlab.graphics`` charts, so no browser is needed): the
 agency header, period, summary table with the resolution ratio and its target, two charts,
 the durations, the per-category and per-area tables, and the signature block. The base-14
-fonts only cover Latin-1, so the text avoids symbols outside it (``>=`` instead of ``≥``).
+fonts only cover Latin-1, so the text avoids symbols outside it ("minimal 91 %", not "≥").
 """
 
 from __future__ import annotations
@@ -265,7 +265,7 @@ def build_pdf(recap: Recap, settings: ReportSettings) -> bytes:
             f"{counts.out_of_hours} ({_percent(counts.out_of_hours_share)})",
         ],
         ["Rasio penyelesaian", _percent(counts.resolution_ratio)],
-        ["Target rasio penyelesaian", f">= {RESOLUTION_TARGET * 100:.0f} %"],
+        ["Target rasio penyelesaian", f"minimal {RESOLUTION_TARGET * 100:.0f} %"],
         ["Rasio selesai ditindaklanjuti", _percent(counts.strict_ratio)],
     ]
     story.append(_table(summary, [12 * cm, 5.4 * cm]))

@@ -280,7 +280,7 @@ async def test_pdf_report_text(
         "Periode: September 2026",
         "Aduan diterima 13",
         "Rasio penyelesaian 66,7 %",
-        "Target rasio penyelesaian >= 91 %",
+        "Target rasio penyelesaian minimal 91 %",
         "Rasio selesai ditindaklanjuti 25,0 %",
         "Bukti tidak cukup 1",
         "Komposisi status",
