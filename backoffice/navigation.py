@@ -25,11 +25,15 @@ class NavItem:
         label: Text shown (Bahasa Indonesia).
         path: Target path (a GET route).
         roles: Roles that see the link.
+        badge_url: JSON endpoint (same roles) whose ``waiting`` count is shown next to the
+            label on every page, so work waiting for a person is seen from anywhere
+            (``static/nav-badge.js`` polls it).
     """
 
     label: str
     path: str
     roles: frozenset[Role]
+    badge_url: str | None = None
 
 
 _TICKET_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN})
@@ -37,7 +41,12 @@ _TICKET_READERS = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role
 NAVIGATION: list[NavItem] = [
     NavItem("Beranda", "/", ALL_ROLES),
     NavItem("Aduan", "/aduan", _TICKET_READERS),
-    NavItem("Perlu petugas", "/perlu-petugas", frozenset({Role.SUPERADMIN, Role.ADMIN})),
+    NavItem(
+        "Perlu petugas",
+        "/perlu-petugas",
+        frozenset({Role.SUPERADMIN, Role.ADMIN}),
+        badge_url="/perlu-petugas/ringkasan",
+    ),
     NavItem("Tinjau percakapan", "/tinjau", frozenset({Role.SUPERADMIN, Role.ADMIN})),
     NavItem("Rekap", "/rekap", _TICKET_READERS),
     NavItem("Peta Rawan", "/peta-rawan", _TICKET_READERS),

@@ -180,6 +180,8 @@ def test_every_menu_entry_leads_to_a_page_its_roles_may_open() -> None:
         assert item.path in gets, item
         for role in item.roles:
             assert gets[item.path].allows(role), (item.label, role)
+            if item.badge_url is not None:
+                assert gets[item.badge_url].allows(role), (item.badge_url, role)
 
 
 def _case_id(case: tuple[RoutePermission, Role | None]) -> str:

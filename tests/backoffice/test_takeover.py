@@ -450,6 +450,19 @@ async def test_needs_person_list_shows_reasons_tickets_and_pseudonyms_only(
     assert 'id="taken-list"' in page.text and "oleh <strong>admin</strong>" in page.text
 
 
+async def test_every_page_of_an_admin_carries_the_waiting_badge(
+    as_role: dict[Role, SignedIn],
+) -> None:
+    badge = 'data-badge-url="/perlu-petugas/ringkasan"'
+    for path in ("/", "/aduan"):
+        page = await as_role[Role.ADMIN].client.get(path)
+        assert badge in page.text and '<span class="nav-badge" hidden></span>' in page.text
+        assert '<script src="/static/nav-badge.js" defer></script>' in page.text
+    # Roles that may not open the list get neither the link nor its badge.
+    page = await as_role[Role.VERIFIKATOR].client.get("/")
+    assert badge not in page.text
+
+
 async def test_unknown_or_malformed_conversation_is_not_found(
     as_role: dict[Role, SignedIn], rasa: FakeRasa
 ) -> None:

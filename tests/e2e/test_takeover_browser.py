@@ -67,6 +67,8 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
     with chromium() as browser:
         page = new_page(browser, office.backoffice_url)
         sign_in(page, ADMIN)
+        # Every page shows how many conversations wait for a person.
+        expect(page.locator("nav.menu a[href='/perlu-petugas'] .nav-badge")).to_have_text("1")
         page.click("nav.menu a[href='/perlu-petugas']")
         row = page.locator("tr.needs-person-row")
         expect(row).to_have_count(1)
