@@ -157,10 +157,10 @@ def services() -> list[Service]:
                 "--endpoints",
                 "endpoints.yml",
                 # The HTTP API lets the back office pause/resume conversations (takeover);
-                # the token keeps everyone else out of it.
+                # the token keeps everyone else out of it. One argument with "=": a token that
+                # starts with "-" would otherwise be read as an option.
                 "--enable-api",
-                "--auth-token",
-                os.environ["RASA_API_TOKEN"],
+                f"--auth-token={os.environ['RASA_API_TOKEN']}",
             ],
             health_url=f"http://127.0.0.1:{rasa_port}/",
             urls=[

@@ -281,7 +281,7 @@ def local_stack(
             str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model),
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
-            "--enable-api", "--auth-token", env["RASA_API_TOKEN"],
+            "--enable-api", f"--auth-token={env['RASA_API_TOKEN']}",
         ],
     }  # fmt: skip
     health: dict[str, str | None] = {

@@ -547,9 +547,10 @@ def test_make_run_gives_rasa_api_a_token_per_run(monkeypatch: pytest.MonkeyPatch
     rasa = next(service for service in run.services() if service.name == "rasa")
     token = os.environ["RASA_API_TOKEN"]
     assert len(token) >= 32
-    assert rasa.command[rasa.command.index("--auth-token") + 1] == token
+    assert f"--auth-token={token}" in rasa.command
     assert "--enable-api" in rasa.command
     assert os.environ["RASA_URL"] == "http://127.0.0.1:5105"
-    monkeypatch.setenv("RASA_API_TOKEN", "token-dari-operator")
+    # A token may start with "-"; passed as one "--auth-token=..." argument it is not an option.
+    monkeypatch.setenv("RASA_API_TOKEN", "-token-dari-operator")
     rasa = next(service for service in run.services() if service.name == "rasa")
-    assert rasa.command[rasa.command.index("--auth-token") + 1] == "token-dari-operator"
+    assert "--auth-token=-token-dari-operator" in rasa.command
