@@ -107,12 +107,16 @@ async def test_summary_endpoint_for_auto_refresh(as_role: dict[Role, SignedIn]) 
 
 async def test_inbox_script_is_self_hosted(as_role: dict[Role, SignedIn]) -> None:
     client = as_role[Role.ADMIN].client
-    script = await client.get("/static/inbox.js")
-    assert script.status_code == 200
-    assert "javascript" in script.headers["content-type"]
-    assert "http://" not in script.text and "https://" not in script.text
+    for name in ("inbox.js", "nav-badge.js"):
+        script = await client.get(f"/static/{name}")
+        assert script.status_code == 200
+        assert "javascript" in script.headers["content-type"]
+        assert "http://" not in script.text and "https://" not in script.text
     page = await client.get("/aduan")
-    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/inbox.js" defer>']
+    assert re.findall(r"<script[^>]*>", page.text) == [
+        '<script src="/static/nav-badge.js" defer>',
+        '<script src="/static/inbox.js" defer>',
+    ]
     assert 'data-summary-url="/aduan/ringkasan"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
 
