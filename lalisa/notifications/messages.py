@@ -178,6 +178,21 @@ def _citizen(
     )
 
 
+def _status_only(
+    event: str, text_name: str, status: str, number: str, wording: Wording
+) -> NotificationContent:
+    # A status change that says nothing but the ticket number: ``<text_name>_TEXT`` takes
+    # ``{number}``, ``<text_name>_NOTE`` is used as it is.
+    return _citizen(
+        event,
+        wording.text(f"{text_name}_TEXT").format(number=number),
+        status,
+        number,
+        wording.text(f"{text_name}_NOTE"),
+        wording,
+    )
+
+
 def citizen_verified(number: str, *, wording: Wording = DEFAULT_WORDING) -> NotificationContent:
     """Message for a ticket that was verified.
 
@@ -188,14 +203,7 @@ def citizen_verified(number: str, *, wording: Wording = DEFAULT_WORDING) -> Noti
     Returns:
         The content.
     """
-    return _citizen(
-        "verified",
-        wording.text("VERIFIED_TEXT").format(number=number),
-        texts.STATUS_VERIFIED,
-        number,
-        wording.text("VERIFIED_NOTE"),
-        wording,
-    )
+    return _status_only("verified", "VERIFIED", texts.STATUS_VERIFIED, number, wording)
 
 
 def citizen_dispatched(number: str, *, wording: Wording = DEFAULT_WORDING) -> NotificationContent:
@@ -208,14 +216,7 @@ def citizen_dispatched(number: str, *, wording: Wording = DEFAULT_WORDING) -> No
     Returns:
         The content.
     """
-    return _citizen(
-        "dispatched",
-        wording.text("DISPATCHED_TEXT").format(number=number),
-        texts.STATUS_DISPATCHED,
-        number,
-        wording.text("DISPATCHED_NOTE"),
-        wording,
-    )
+    return _status_only("dispatched", "DISPATCHED", texts.STATUS_DISPATCHED, number, wording)
 
 
 def citizen_in_progress(number: str, *, wording: Wording = DEFAULT_WORDING) -> NotificationContent:
@@ -228,14 +229,7 @@ def citizen_in_progress(number: str, *, wording: Wording = DEFAULT_WORDING) -> N
     Returns:
         The content.
     """
-    return _citizen(
-        "in_progress",
-        wording.text("IN_PROGRESS_TEXT").format(number=number),
-        texts.STATUS_IN_PROGRESS,
-        number,
-        wording.text("IN_PROGRESS_NOTE"),
-        wording,
-    )
+    return _status_only("in_progress", "IN_PROGRESS", texts.STATUS_IN_PROGRESS, number, wording)
 
 
 def citizen_done(
