@@ -9,14 +9,14 @@ from typing import Any, Final
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from backoffice.auth.roles import Role
 from backoffice.templating import NOTICES
 from lalisa.categories import CATEGORY_LABELS, category_label
-from lalisa.dispatch import DispatchStatus, FieldOutcome, Priority
+from lalisa.dispatch import Dispatch, DispatchOfficer, DispatchStatus, FieldOutcome, Priority
 from lalisa.geo import GEO_DIR
 from lalisa.models import Ticket, TicketStatus
 from lalisa.notifications.models import OutboxStatus
@@ -183,6 +183,27 @@ def kecamatan_names() -> tuple[str, ...]:
     """The 8 kecamatan of Balangan, by name."""
     with (GEO_DIR / "balangan_kecamatan_centroids.csv").open(encoding="utf-8") as handle:
         return tuple(sorted(row["nama"] for row in csv.DictReader(handle)))
+
+
+async def assigned_to_ticket(
+    session: AsyncSession, user_id: int, ticket_id: int | ColumnElement[Any]
+) -> bool:
+    """Whether a TRC officer is on any dispatch of a ticket (their only way to its files).
+
+    Args:
+        session: The request's session.
+        user_id: The officer.
+        ticket_id: The ticket's id, or a scalar subquery that yields it.
+
+    Returns:
+        True when one of the ticket's dispatches names the officer.
+    """
+    assigned = exists().where(
+        Dispatch.ticket_id == ticket_id,
+        DispatchOfficer.dispatch_id == Dispatch.id,
+        DispatchOfficer.user_id == user_id,
+    )
+    return bool((await session.execute(select(assigned))).scalar_one())
 
 
 async def ticket_by_number(session: AsyncSession, number: str) -> Ticket | None:

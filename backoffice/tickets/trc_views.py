@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
@@ -25,6 +25,7 @@ from backoffice.tickets.common import (
     OFFICER_ADMIN_ROLES,
     TRC_PAGE_ROLES,
     TRC_ROLE_SET,
+    assigned_to_ticket,
     attempt,
     osm_link,
     parse_version,
@@ -38,7 +39,6 @@ from lalisa.dispatch import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     Dispatch,
-    DispatchOfficer,
     FieldOutcome,
     FieldReport,
     FieldReportPhoto,
@@ -276,14 +276,7 @@ async def field_photo(db: DbSession, user: MediaViewer, photo_id: int) -> Respon
     photo, dispatch_id = row
     if user.role in TRC_ROLE_SET:
         ticket_id = select(Dispatch.ticket_id).where(Dispatch.id == dispatch_id).scalar_subquery()
-        assigned = select(
-            exists().where(
-                Dispatch.ticket_id == ticket_id,
-                DispatchOfficer.dispatch_id == Dispatch.id,
-                DispatchOfficer.user_id == user.id,
-            )
-        )
-        if not (await db.execute(assigned)).scalar_one():
+        if not await assigned_to_ticket(db, user.id, ticket_id):
             raise PageError(404, "Foto tidak ditemukan.")
     path = resolve_media_path(photo.path)
     if path is None:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
@@ -33,6 +33,7 @@ from backoffice.tickets.common import (
     MEDIA_ROLES,
     TRC_ROLE_SET,
     VIEW_ROLES,
+    assigned_to_ticket,
     attempt,
     base_url,
     kecamatan_names,
@@ -46,8 +47,6 @@ from lalisa.backoffice_models import User
 from lalisa.categories import CATEGORY_LABELS
 from lalisa.crypto import IdentityDecryptionError
 from lalisa.dispatch import (
-    Dispatch,
-    DispatchOfficer,
     Priority,
     officer_contacts,
     resolve_media_path,
@@ -426,16 +425,8 @@ async def ticket_media(db: DbSession, user: MediaViewer, number: str, media_id: 
     media = (await db.execute(query)).scalar_one_or_none()
     if media is None or media.ticket_id is None:
         raise PageError(404, "Berkas tidak ditemukan.")
-    if user.role in TRC_ROLE_SET:
-        assigned = select(
-            exists().where(
-                Dispatch.ticket_id == media.ticket_id,
-                DispatchOfficer.dispatch_id == Dispatch.id,
-                DispatchOfficer.user_id == user.id,
-            )
-        )
-        if not (await db.execute(assigned)).scalar_one():
-            raise PageError(404, "Berkas tidak ditemukan.")
+    if user.role in TRC_ROLE_SET and not await assigned_to_ticket(db, user.id, media.ticket_id):
+        raise PageError(404, "Berkas tidak ditemukan.")
     path = resolve_media_path(media.path)
     if path is None:
         raise PageError(404, "Berkas tidak tersedia di server.")
