@@ -11,21 +11,21 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from lalisa import intake
-from lalisa.categories import FALLBACK_CATEGORY, category_label, is_known_category
-from lalisa.db import session_scope
-from lalisa.geo import locate_point, resolve_place
-from lalisa.office_hours import (
+from lalisa.core.db import session_scope
+from lalisa.core.settings import Settings
+from lalisa.intake import answers as intake
+from lalisa.intake.timeparse import parse_incident_time
+from lalisa.office.hours import (
     describe_office_hours,
     format_when,
     is_office_open,
     next_office_opening,
 )
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings
-from lalisa.spool import SubmissionDeferred, submit_or_spool
-from lalisa.tickets import ComplaintDraft, record_pending_media
-from lalisa.timeparse import parse_incident_time
+from lalisa.places.geo import locate_point, resolve_place
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.tickets.categories import FALLBACK_CATEGORY, category_label, is_known_category
+from lalisa.tickets.service import ComplaintDraft, record_pending_media
+from lalisa.tickets.spool import SubmissionDeferred, submit_or_spool
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Settings read by the Rasa-process plugins.
 
-The Rasa environment cannot import :mod:`lalisa.settings` (SQLAlchemy 2.0), so
+The Rasa environment cannot import :mod:`lalisa.core.settings` (SQLAlchemy 2.0), so
 the few values the plugins need are read here, with the same defaults and the
 same precedence: the process environment wins over the repository's ``.env``.
 """

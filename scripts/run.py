@@ -249,7 +249,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     # Complaints kept on disk while the database was down go in first.
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "lalisa.spool"], check=False)
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "lalisa.tickets.spool"], check=False)
     # The first superadmin, with a generated password printed once (only if no user exists).
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "backoffice.bootstrap"], check=True)
     if os.environ.get("BACKOFFICE_HOST", "127.0.0.1") in ("127.0.0.1", "localhost"):

@@ -43,18 +43,8 @@ from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.models import utcnow
-from lalisa.review_models import (
-    ReviewAnnotation,
-    ReviewConversation,
-    ReviewNote,
-    ReviewSavedFilter,
-    ReviewTag,
-    ReviewTurn,
-)
-from lalisa.review_nlu import (
+from lalisa.core import audit
+from lalisa.review.export import (
     EXPORT_FILE_NAME,
     ActionStep,
     EntitySpan,
@@ -68,6 +58,16 @@ from lalisa.review_nlu import (
     build_test_story,
     existing_examples,
 )
+from lalisa.review.models import (
+    ReviewAnnotation,
+    ReviewConversation,
+    ReviewNote,
+    ReviewSavedFilter,
+    ReviewTag,
+    ReviewTurn,
+)
+from lalisa.tickets.models import utcnow
+from lalisa.users.models import User
 
 logger = logging.getLogger(__name__)
 

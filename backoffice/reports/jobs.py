@@ -28,11 +28,11 @@ from backoffice.reports.config import load_report_settings
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.pdf import build_pdf
 from backoffice.reports.xlsx import XLSX_CHUNK, Identity, RecapWorkbook
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.models import Base, Reporter, Ticket, utcnow
-from lalisa.recap import compute_recap
-from lalisa.settings import get_settings
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import session_scope
+from lalisa.core.settings import get_settings
+from lalisa.reports.recap import compute_recap
+from lalisa.tickets.models import Base, Reporter, Ticket, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -32,10 +32,9 @@ from backoffice.tickets.common import (
     template_context,
 )
 from backoffice.tickets.views import media_file_response
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher
-from lalisa.dispatch import (
+from lalisa.core import audit
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.dispatch.models import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     Dispatch,
@@ -54,9 +53,10 @@ from lalisa.dispatch import (
     store_photo,
     trc_officers,
 )
-from lalisa.models import TicketMedia, utcnow
-from lalisa.workflow import file_field_report, mark_arrived, mark_departed
-from lalisa.workflow_messages import TOO_MANY_PHOTOS
+from lalisa.tickets.errors import TOO_MANY_PHOTOS
+from lalisa.tickets.models import TicketMedia, utcnow
+from lalisa.tickets.workflow import file_field_report, mark_arrived, mark_departed
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/trc", tags=["trc"])
 officers_router = APIRouter(prefix="/petugas-trc", tags=["trc"])

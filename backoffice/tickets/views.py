@@ -1,6 +1,7 @@
 """The complaint pages of the back office: inbox, ticket page, and every action on a ticket.
 
-Status changes go through :mod:`lalisa.workflow`, which uses :func:`lalisa.tickets.transition`.
+Status changes go through :mod:`lalisa.tickets.workflow`, which uses
+:func:`lalisa.tickets.service.transition`.
 Each action runs in a savepoint: when it is refused (stale form, forbidden transition, missing
 field) nothing of it is saved, no WhatsApp message is queued, and the ticket page is shown
 again with the reason.
@@ -42,24 +43,24 @@ from backoffice.tickets.common import (
     template_context,
     ticket_by_number,
 )
-from lalisa import audit, workflow
-from lalisa.backoffice_models import User
-from lalisa.categories import CATEGORY_LABELS
-from lalisa.crypto import IdentityDecryptionError
-from lalisa.dispatch import (
+from lalisa.core import audit
+from lalisa.core.crypto import IdentityDecryptionError
+from lalisa.core.settings import get_settings
+from lalisa.dispatch.models import (
     Priority,
     officer_contacts,
     resolve_media_path,
     ticket_dispatches,
     trc_officers,
 )
-from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus, utcnow
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import resend, ticket_notifications
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import get_settings
-from lalisa.tickets import parse_ticket_number
-from lalisa.workflow import (
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.tickets import workflow
+from lalisa.tickets.categories import CATEGORY_LABELS
+from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus, utcnow
+from lalisa.tickets.service import parse_ticket_number
+from lalisa.tickets.workflow import (
     OPEN_STATUSES,
     REASON_CODES,
     RevealedIdentity,
@@ -78,6 +79,7 @@ from lalisa.workflow import (
     sla_for_ticket,
     verify,
 )
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/aduan", tags=["tickets"])
 

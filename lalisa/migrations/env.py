@@ -1,4 +1,4 @@
-"""Alembic environment for the La-Lisa schema, run through the async engine of lalisa.db."""
+"""Alembic environment for the La-Lisa schema, run through the async engine of lalisa.core.db."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import lalisa.backoffice_models  # noqa: F401 (registers the back-office tables on Base.metadata)
-from lalisa import review_models as _review_models  # noqa: F401 (registers the review tables)
-from lalisa.db import create_engine_for_url, to_async_url
-from lalisa.models import Base
+import lalisa.users.models  # noqa: F401 (registers the back-office tables on Base.metadata)
+from lalisa.core.db import create_engine_for_url, to_async_url
+from lalisa.core.settings import get_settings
 from lalisa.notifications import models as _outbox_models  # noqa: F401 (registers outbox_messages)
-from lalisa.settings import get_settings
+from lalisa.review import models as _review_models  # noqa: F401 (registers the review tables)
+from lalisa.tickets.models import Base
 
 config = context.config
 
-# Only the alembic CLI has an ini file; when lalisa.db.migrate() runs inside an application or
+# Only the alembic CLI has an ini file; when lalisa.core.db.migrate() runs inside an application or
 # the test suite, reconfiguring logging would silence the host's loggers.
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)

@@ -2,7 +2,7 @@
 
 The tables belong to the WhatsApp channel that runs inside Rasa (revision ``0002_whatsapp``,
 mirrored in ``lalisa_rasa/channels/tables.py``, which this package must not import). They live
-on their own :class:`~sqlalchemy.MetaData`, not on ``lalisa.models.Base.metadata``, so the
+on their own :class:`~sqlalchemy.MetaData`, not on ``lalisa.tickets.models.Base.metadata``, so the
 model-versus-schema test and the test fixtures leave them alone.
 
 What the outbox relies on:
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 
-from lalisa.models import UTCDateTime
+from lalisa.tickets.models import UTCDateTime
 
 __all__ = ["CHANNEL_STATUS_TO_OUTBOX", "channel_metadata", "inbound_messages", "outbound_messages"]
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from lalisa.settings import Settings, get_settings
+from lalisa.core.settings import Settings, get_settings
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -279,7 +279,7 @@ class GraphClient:
         """Build a client from the La-Lisa settings.
 
         Args:
-            settings: Settings; defaults to :func:`lalisa.settings.get_settings`.
+            settings: Settings; defaults to :func:`lalisa.core.settings.get_settings`.
             transport: Optional httpx transport (tests).
 
         Returns:
@@ -463,7 +463,7 @@ def get_graph_client(settings: Settings | None = None) -> GraphClient:
     """Return the process-wide client for the configured number (built on first use).
 
     Args:
-        settings: Settings; defaults to :func:`lalisa.settings.get_settings`.
+        settings: Settings; defaults to :func:`lalisa.core.settings.get_settings`.
 
     Returns:
         The shared client; a new one when the WhatsApp settings changed.

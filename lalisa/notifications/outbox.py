@@ -22,9 +22,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lalisa.crypto import get_identity_cipher, normalise_sender_id
-from lalisa.db import insert_or_find
-from lalisa.models import aware_now
+from lalisa.core.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.core.db import insert_or_find
+from lalisa.core.settings import get_settings
 from lalisa.notifications.channel_tables import CHANNEL_STATUS_TO_OUTBOX, outbound_messages
 from lalisa.notifications.graph import MAX_TEXT_LENGTH, OUTCOME_UNKNOWN, REENGAGEMENT_REQUIRED
 from lalisa.notifications.models import (
@@ -35,7 +35,7 @@ from lalisa.notifications.models import (
     callback_data_for,
 )
 from lalisa.notifications.texts import ERROR_DELIVERY_FAILED, GRAPH_ERROR_EXPLANATIONS
-from lalisa.settings import get_settings
+from lalisa.tickets.models import aware_now
 
 __all__ = [
     "UNKNOWN_AFTER_CRASH",

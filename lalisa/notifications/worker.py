@@ -61,8 +61,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
-from lalisa.db import dispose_engine, session_scope
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
+from lalisa.core.db import dispose_engine, session_scope
+from lalisa.core.settings import Settings, get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.notifications.graph import (
@@ -87,8 +88,7 @@ from lalisa.notifications.outbox import (
     explain_error,
     refresh_statuses,
 )
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings, get_settings
+from lalisa.runtime_settings.service import load_effective_settings
 
 __all__ = [
     "SENDING_LEASE",
@@ -351,7 +351,7 @@ class OutboxWorker:
 
     Args:
         client: Graph client; defaults to the process-wide one from the settings.
-        settings: Settings; defaults to :func:`lalisa.settings.get_settings` at each poll.
+        settings: Settings; defaults to :func:`lalisa.core.settings.get_settings` at each poll.
         worker_id: Name written into ``claimed_by``; defaults to ``host:pid:random``.
         rng: Random source for the jitter.
         periodic: Other small jobs run once per poll of :meth:`run` (e.g. returning idle
@@ -891,8 +891,8 @@ async def process_due(
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    # Imported here: lalisa.takeover uses this module (the 24-hour window check).
-    from lalisa.takeover import close_rasa_client, return_idle_takeovers
+    # Imported here: lalisa.takeover.service uses this module (the 24-hour window check).
+    from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
 
     worker = OutboxWorker(periodic=[return_idle_takeovers])
     stop = asyncio.Event()

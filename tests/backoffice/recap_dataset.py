@@ -1,6 +1,6 @@
 """A month of complaints with known answers for the recap tests (September 2026, WITA).
 
-Every ticket is submitted with :func:`lalisa.tickets.submit_complaint` and moved on with the
+Every ticket is submitted with :func:`lalisa.tickets.service.submit_complaint` and moved on with the
 real workflow functions at chosen moments, so timestamps, events and closing details are the
 ones production writes. The letters name the tickets; the expected figures are worked out by
 hand in the tests from the timeline below (hours after receipt):
@@ -36,11 +36,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
-from lalisa import workflow
-from lalisa.backoffice_models import User
-from lalisa.db import session_scope
-from lalisa.dispatch import Dispatch
-from lalisa.models import Ticket
+from lalisa.core.db import session_scope
+from lalisa.dispatch.models import Dispatch
+from lalisa.tickets import workflow
+from lalisa.tickets.models import Ticket
+from lalisa.users.models import User
 from tests.backoffice.helpers import add_user
 from tests.backoffice.workflow_helpers import make_ticket
 

@@ -31,10 +31,10 @@ from backoffice.reports.jobs import (
 )
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.xlsx import HEADERS, IDENTITY_HEADERS, SUMMARY_SHEET, TICKET_SHEET
-from lalisa import audit
-from lalisa.db import session_scope
-from lalisa.models import utcnow
-from lalisa.settings import reset_settings_cache
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
+from lalisa.tickets.models import utcnow
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.recap_dataset import (
     FORMULA_AGENCY,

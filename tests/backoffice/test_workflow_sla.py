@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket, TicketStatus
-from lalisa.settings import SettingsError
-from lalisa.workflow import (
+from lalisa.core.db import session_scope
+from lalisa.core.settings import SettingsError
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.workflow import (
     ClockState,
     SlaReport,
     SlaSettings,

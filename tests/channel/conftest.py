@@ -99,7 +99,7 @@ def build_database(path: Path) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{path}",
-        # keep lalisa.settings away from the developer's .env and var/ (it may write a key)
+        # keep lalisa.core.settings away from the developer's .env and var/ (it may write a key)
         "LALISA_ENV_FILE": "",
         "LALISA_VAR_DIR": str(path.parent / "var"),
     }

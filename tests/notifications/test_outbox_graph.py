@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from lalisa.core.settings import get_settings, reset_settings_cache
 from lalisa.notifications import graph as graph_module
 from lalisa.notifications.graph import (
     NETWORK_UNREACHABLE,
@@ -16,7 +17,6 @@ from lalisa.notifications.graph import (
     is_retryable,
     recipient_fields,
 )
-from lalisa.settings import get_settings, reset_settings_cache
 from tests.notifications.helpers import (
     PNID,
     TOKEN,

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket, TicketStatus
+from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
 from lalisa.notifications.graph import NETWORK_UNREACHABLE, OUTCOME_UNKNOWN, GraphClient
 from lalisa.notifications.messages import (
@@ -37,8 +37,8 @@ from lalisa.notifications.worker import (
     process_due,
     retry_delay,
 )
-from lalisa.settings import reset_settings_cache
-from lalisa.tickets import transition
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import transition
 from tests.notifications.helpers import (
     CITIZEN,
     CITIZEN_LOCAL,

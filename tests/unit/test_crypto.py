@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from lalisa.crypto import (
+from lalisa.core.crypto import (
     IdentityCipher,
     IdentityDecryptionError,
     blind_index,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from lalisa.db import (
+from lalisa.core.db import (
     create_engine_for_url,
     dispose_engine,
     get_engine,
@@ -16,7 +16,7 @@ from lalisa.db import (
     session_scope,
     to_async_url,
 )
-from lalisa.models import TicketSequence
+from lalisa.tickets.models import TicketSequence
 
 
 @pytest.mark.parametrize(

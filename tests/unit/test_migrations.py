@@ -7,8 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from lalisa.db import alembic_config, migrate
-from lalisa.models import Base
+from lalisa.core.db import alembic_config, migrate
+from lalisa.tickets.models import Base
 from tests.migration_helpers import schema_diff, table_names
 
 OUR_TABLES = set(Base.metadata.tables)
@@ -16,7 +16,7 @@ OUR_TABLES = set(Base.metadata.tables)
 
 async def test_migrated_schema_matches_models(database_url: str) -> None:
     # Later revisions owned by other parts (e.g. the WhatsApp channel tables) are not mapped
-    # in lalisa.models; the comparison covers the tables the models declare.
+    # in lalisa.tickets.models; the comparison covers the tables the models declare.
     assert await schema_diff(database_url, OUR_TABLES) == []
 
 
@@ -39,7 +39,7 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
 
 
 def test_cli_entry_point(tmp_path: Path) -> None:
-    from lalisa.db import main
+    from lalisa.core.db import main
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     main(["--url", url])

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.fernet import Fernet
 
-from lalisa.office_hours import (
+from lalisa.core.settings import Settings, load_settings
+from lalisa.office.hours import (
     describe_office_hours,
     format_when,
     holiday_name,
@@ -16,7 +17,6 @@ from lalisa.office_hours import (
     next_office_opening,
     parse_office_hours,
 )
-from lalisa.settings import Settings, load_settings
 
 WITA = ZoneInfo("Asia/Makassar")
 KEY = Fernet.generate_key().decode()

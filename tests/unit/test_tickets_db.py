@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.models import (
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import session_scope
+from lalisa.tickets.models import (
     AppendOnlyError,
     Reporter,
     Ticket,
@@ -22,7 +22,7 @@ from lalisa.models import (
     TicketSequence,
     TicketStatus,
 )
-from lalisa.tickets import (
+from lalisa.tickets.service import (
     ComplaintDraft,
     pending_media,
     record_pending_media,

@@ -1,7 +1,7 @@
 """ORM models of the back office: officers (users), their server-side sessions, the audit log.
 
-They share :class:`lalisa.models.Base` (same metadata, naming convention and UTC timestamps);
-the schema is created by the Alembic revision ``0003_backoffice``.
+They share :class:`lalisa.tickets.models.Base` (same metadata, naming convention and UTC
+timestamps); the schema is created by the Alembic revision ``0003_backoffice``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from lalisa.models import AppendOnlyError, Base, utcnow
+from lalisa.tickets.models import AppendOnlyError, Base, utcnow
 
 __all__ = ["ROLE_VALUES", "AuditLog", "BackofficeSession", "Role", "User"]
 
@@ -112,7 +112,7 @@ class BackofficeSession(Base):
 
 
 class AuditLog(Base):
-    """Append-only record of who did what in the back office (write via :mod:`lalisa.audit`)."""
+    """Append-only record of who did what in the back office (see :mod:`lalisa.core.audit`)."""
 
     __tablename__ = "audit_log"
 

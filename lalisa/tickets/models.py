@@ -1,7 +1,7 @@
 """ORM models of La-Lisa (SQLAlchemy 2.0). The schema itself is owned by Alembic.
 
 Every timestamp is stored and returned as a timezone-aware UTC datetime, on SQLite too.
-Reporter identity is never stored in clear text: see :mod:`lalisa.crypto`.
+Reporter identity is never stored in clear text: see :mod:`lalisa.core.crypto`.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """TRC dispatch data: officers' WhatsApp numbers, dispatches, field reports and their photos.
 
 The actions that change a ticket (dispatching, "berangkat", "tiba di lokasi", the field report)
-live in :mod:`lalisa.workflow`; this module holds the tables (revision ``0005_workflow``), the
-look-ups and the storage of field photos.
+live in :mod:`lalisa.tickets.workflow`; this module holds the tables (revision
+``0005_workflow``), the look-ups and the storage of field photos.
 
 Officers' phone numbers are stored only as Fernet tokens under the reporter identity key
-(:mod:`lalisa.crypto`), like reporter identity.
+(:mod:`lalisa.core.crypto`), like reporter identity.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from lalisa.backoffice_models import Role, User
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
-from lalisa.models import Base, Ticket, utcnow
-from lalisa.settings import get_settings
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
+from lalisa.core.settings import get_settings
+from lalisa.tickets.models import Base, Ticket, utcnow
+from lalisa.users.models import Role, User
 
 __all__ = [
     "ALLOWED_PHOTO_TYPES",

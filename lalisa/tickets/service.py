@@ -1,8 +1,8 @@
 """Complaint tickets: submission, numbering, look-up by reporter, and status transitions.
 
 Every function takes the caller's session and never commits: the caller's
-:func:`lalisa.db.session_scope` is the unit of work, so a ticket, its number, its media links and
-its first audit event are saved together or not at all.
+:func:`lalisa.core.db.session_scope` is the unit of work, so a ticket, its number, its media links
+and its first audit event are saved together or not at all.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from lalisa.categories import CATEGORY_LABELS, FALLBACK_CATEGORY
-from lalisa.crypto import get_identity_cipher, normalise_sender_id
-from lalisa.db import insert_or_find
-from lalisa.models import (
+from lalisa.core.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.core.db import insert_or_find
+from lalisa.core.settings import get_settings
+from lalisa.office.hours import is_office_open
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.tickets.categories import CATEGORY_LABELS, FALLBACK_CATEGORY
+from lalisa.tickets.models import (
     CLOSED_STATUSES,
     Reporter,
     Ticket,
@@ -34,9 +37,6 @@ from lalisa.models import (
     TicketStatus,
     aware_now,
 )
-from lalisa.office_hours import is_office_open
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import get_settings
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -61,7 +61,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 COMPLAINT_CATEGORIES: tuple[str, ...] = tuple(CATEGORY_LABELS)
-"""Canonical ``category`` values (docs/CONTRACTS.md), as listed in :mod:`lalisa.categories`."""
+"""Canonical ``category`` values (docs/CONTRACTS.md), listed in :mod:`lalisa.tickets.categories`."""
 
 REPORTER_ACTOR = "reporter"
 """Actor recorded on events caused by the citizen (no identity in the audit trail)."""

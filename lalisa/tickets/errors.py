@@ -1,7 +1,7 @@
 """Every message the ticket workflow shows officers when it refuses a change, in one place.
 
 Bahasa Indonesia, shown as the error on the form that asked for the change. Placeholders are
-``str.format`` fields that :mod:`lalisa.workflow` fills in.
+``str.format`` fields that :mod:`lalisa.tickets.workflow` fills in.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from lalisa.settings import get_settings
+from lalisa.core.settings import get_settings
 
 _BLIND_INDEX_INFO = b"lalisa/reporter-blind-index/v1"
 _SEPARATORS = re.compile(r"[\s\-.()/]+")

@@ -5,7 +5,7 @@ One :class:`SurveyResponse` row per ticket (table ``survey_responses``, revision
 optional suggestion (*saran*) and the outcome (invited → partial → completed, or declined).
 
 Invitation. When a ticket is closed as *Selesai*, *Tidak dapat ditindaklanjuti* or
-*Dialihkan*, :func:`invite_after_close` (called by :mod:`lalisa.workflow` in the closing
+*Dialihkan*, :func:`invite_after_close` (called by :mod:`lalisa.tickets.workflow` in the closing
 transaction) writes the row and queues the invitation in the durable outbox: a free text with
 the reply buttons "Isi survei" / "Tidak mau" inside the 24-hour window, the approved template
 ``WHATSAPP_TEMPLATE_SURVEY_INVITATION`` with the same buttons outside it. *Duplikat* gets no
@@ -45,17 +45,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa import audit
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import insert_or_find
-from lalisa.models import Base, Reporter, Ticket, TicketStatus, aware_now, utcnow
+from lalisa.core import audit
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import insert_or_find
+from lalisa.core.settings import read_env
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
-from lalisa.settings import read_env
-from lalisa.skm import SCORE_MAX, SCORE_MIN, UNSUR
-from lalisa.tickets import REPORTER_ACTOR
+from lalisa.survey.skm import SCORE_MAX, SCORE_MIN, UNSUR
+from lalisa.tickets.models import Base, Reporter, Ticket, TicketStatus, aware_now, utcnow
+from lalisa.tickets.service import REPORTER_ACTOR
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
@@ -149,7 +149,7 @@ class SurveyResponse(Base):
         completed_at: Survey completed.
         declined_at: Survey declined.
         updated_at: Last change.
-        score_<unsur>: Answer 1..4 to each unsur of :data:`lalisa.skm.UNSUR`, ``NULL`` until
+        score_<unsur>: Answer 1..4 to each unsur of :data:`lalisa.survey.skm.UNSUR`, ``NULL`` until
             given.
         saran: The citizen's suggestion, if any.
         saran_done: The suggestion step is over (answered or skipped).
@@ -476,7 +476,7 @@ async def record_answer(
     Args:
         session: Session of the caller's unit of work.
         survey: The survey (invited or partial).
-        unsur: Unsur key from :data:`lalisa.skm.UNSUR`.
+        unsur: Unsur key from :data:`lalisa.survey.skm.UNSUR`.
         score: 1..4.
         now: Time (aware).
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from lalisa.settings import get_settings
+from lalisa.core.settings import get_settings
 
 _NUMBER_WORDS = {
     "satu": 1,

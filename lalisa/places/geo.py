@@ -1,7 +1,7 @@
 """Places in Kabupaten Balangan: point lookup (pins) and place names in free text.
 
 The polygons of the 8 kecamatan and 157 desa/kelurahan are read once, on first use, from
-``lalisa/data/geo/*.geojson`` (see ``SOURCES.md`` there). Call :func:`preload` at start-up to
+``lalisa/places/data/geo/*.geojson`` (see ``SOURCES.md`` there). Call :func:`preload` at start-up to
 pay that cost (a few hundred ms) before the first message instead of during it.
 """
 

@@ -1,15 +1,16 @@
-"""The complaint workflow of the back office (SOP steps 5–12) on top of :mod:`lalisa.tickets`.
+"""The back-office complaint workflow (SOP steps 5–12) on top of :mod:`lalisa.tickets.service`.
 
-Every status change goes through :func:`lalisa.tickets.transition` (the one transition
+Every status change goes through :func:`lalisa.tickets.service.transition` (the one transition
 function). The functions here add what each step needs around it, in the caller's transaction:
 
 * the closing details (reason code and citizen-facing explanation, agency, original ticket),
 * the citizen's WhatsApp message, queued in the durable outbox together with the change
   (:mod:`lalisa.notifications`), and the TRC's dispatch message,
-* an audit-log entry (:mod:`lalisa.audit`) and, for changes that are not status changes
-  (TRC departed/arrived, field report, "belum selesai"), a :class:`~lalisa.models.TicketEvent`,
+* an audit-log entry (:mod:`lalisa.core.audit`) and, for changes that are not status changes
+  (TRC departed/arrived, field report, "belum selesai"), a
+  :class:`~lalisa.tickets.models.TicketEvent`,
 * the optimistic version check: a form carries ``Ticket.version``; a stale form raises
-  :class:`~lalisa.tickets.ConcurrentUpdate` and nothing is written.
+  :class:`~lalisa.tickets.service.ConcurrentUpdate` and nothing is written.
 
 Nothing here commits. When a function raises, the caller must roll back (the back office
 runs each action in a savepoint), so no message is queued for a change that did not happen.
@@ -33,12 +34,10 @@ from sqlalchemy import ColumnElement, ForeignKey, Integer, String, Text, and_, e
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from lalisa import audit
-from lalisa import workflow_messages as errors
-from lalisa.backoffice_models import User
-from lalisa.categories import category_label
-from lalisa.crypto import get_identity_cipher
-from lalisa.dispatch import (
+from lalisa.core import audit
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.settings import Settings, SettingsError, get_settings, read_env
+from lalisa.dispatch.models import (
     MAX_PHOTOS,
     TRC_ROLES,
     Dispatch,
@@ -50,17 +49,6 @@ from lalisa.dispatch import (
     Priority,
     StoredPhoto,
     officer_phone,
-)
-from lalisa.models import (
-    CLOSED_STATUSES,
-    AppendOnlyError,
-    Base,
-    Reporter,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-    aware_now,
-    utcnow,
 )
 from lalisa.notifications.messages import (
     NotificationContent,
@@ -77,11 +65,24 @@ from lalisa.notifications.messages import (
     trc_dispatch,
 )
 from lalisa.notifications.models import OutboxMessage
-from lalisa.office_hours import next_office_opening
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings, SettingsError, get_settings, read_env
-from lalisa.survey import SURVEY_OUTCOMES, invite_after_close
-from lalisa.tickets import ConcurrentUpdate, parse_ticket_number, transition
+from lalisa.office.hours import next_office_opening
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.survey.service import SURVEY_OUTCOMES, invite_after_close
+from lalisa.tickets import errors
+from lalisa.tickets.categories import category_label
+from lalisa.tickets.models import (
+    CLOSED_STATUSES,
+    AppendOnlyError,
+    Base,
+    Reporter,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    aware_now,
+    utcnow,
+)
+from lalisa.tickets.service import ConcurrentUpdate, parse_ticket_number, transition
+from lalisa.users.models import User
 
 __all__ = [
     "DEFAULT_EXPLANATIONS",
@@ -535,7 +536,8 @@ def sla_for_ticket(
         now: Current time (aware); defaults to now.
         settings: Deadlines; defaults to :func:`get_sla_settings`.
         app_settings: Office hours and time zone (the effective ones from
-            :mod:`lalisa.runtime_settings`); defaults to :func:`lalisa.settings.get_settings`.
+            :mod:`lalisa.runtime_settings.service`); defaults to
+            :func:`lalisa.core.settings.get_settings`.
 
     Returns:
         The report.
@@ -569,7 +571,7 @@ def overdue_clause(now: datetime, settings: SlaSettings) -> ColumnElement[bool]:
         settings: Deadlines.
 
     Returns:
-        A condition on :class:`~lalisa.models.Ticket` for ``WHERE``.
+        A condition on :class:`~lalisa.tickets.models.Ticket` for ``WHERE``.
     """
 
     def before(days: int) -> datetime:
@@ -1074,7 +1076,7 @@ async def dispatch_ticket(
         ticket: The ticket.
         actor: Username of the verifikator.
         officers: Active users with a TRC role (at least one).
-        priority: One of :class:`~lalisa.dispatch.Priority`.
+        priority: One of :class:`~lalisa.dispatch.models.Priority`.
         instructions: Instructions for the team.
         base_url: Address of the back office for the link (``https://…``, no trailing slash).
         expected_version: Version of the form.
@@ -1306,9 +1308,9 @@ async def file_field_report(
         author: The officer filing it.
         findings: What was found (mandatory).
         actions_taken: What was done (mandatory).
-        outcome: One of :class:`~lalisa.dispatch.FieldOutcome`.
+        outcome: One of :class:`~lalisa.dispatch.models.FieldOutcome`.
         citizen_message: Result in words for the citizen.
-        photos: Photos already stored by :func:`lalisa.dispatch.store_photo`.
+        photos: Photos already stored by :func:`lalisa.dispatch.models.store_photo`.
         expected_version: Ticket version of the page.
         now: Time (aware).
 
@@ -1484,7 +1486,7 @@ async def flag_for_review(
     Args:
         session: The unit of work (the caller commits).
         ticket: The ticket.
-        by: Who flags it (e.g. :data:`lalisa.tickets.REPORTER_ACTOR`).
+        by: Who flags it (e.g. :data:`lalisa.tickets.service.REPORTER_ACTOR`).
         note: What the citizen said, if anything.
         now: Time (aware).
 
@@ -1581,7 +1583,7 @@ async def reveal_identity(
 
     Raises:
         WorkflowError: No reason, or a reason shorter than :data:`MIN_REVEAL_REASON`.
-        lalisa.crypto.IdentityDecryptionError: The stored identity cannot be decrypted.
+        lalisa.core.crypto.IdentityDecryptionError: The stored identity cannot be decrypted.
     """
     reason_text = _text(reason, errors.LABEL_REVEAL_REASON, required=True, limit=500)
     assert reason_text is not None

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from lalisa.settings import Settings, get_settings
+from lalisa.core.settings import Settings, get_settings
 
 _DAY_ALIASES: dict[str, int] = {}
 for _index, _names in enumerate(

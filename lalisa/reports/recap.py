@@ -20,9 +20,9 @@ Definitions (also written on the page and in docs/backoffice.md):
   (``on_site_at``) and final closing (``closed_at``, duplicates excluded). Median is the usual
   middle value (mean of the two middle values for an even count); p90 uses the nearest-rank
   method (the value at rank ⌈0.9·n⌉ of the sorted list).
-* **Lewat tenggat** is the inbox's overdue rule (:func:`lalisa.workflow.overdue_clause`): an
+* **Lewat tenggat** is the inbox's overdue rule (:func:`lalisa.tickets.workflow.overdue_clause`): an
   open ticket past a legal SP4N-LAPOR! deadline. **Ditutup terlambat** counts closed tickets
-  whose completion clock (:func:`lalisa.workflow.compute_sla`) stopped after its deadline.
+  whose completion clock (:func:`lalisa.tickets.workflow.compute_sla`) stopped after its deadline.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.categories import category_label
-from lalisa.models import Reporter, Ticket, TicketEvent, TicketStatus
-from lalisa.office_hours import MONTH_NAMES_ID
-from lalisa.settings import get_settings
-from lalisa.workflow import (
+from lalisa.core.settings import get_settings
+from lalisa.office.hours import MONTH_NAMES_ID
+from lalisa.tickets.categories import category_label
+from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
+from lalisa.tickets.workflow import (
     OPEN_STATUSES,
     REASON_CODES,
     ClockState,
@@ -256,7 +256,7 @@ class RecapFilter:
     desa: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        """SQL conditions on :class:`~lalisa.models.Ticket` selecting the cohort."""
+        """SQL conditions on :class:`~lalisa.tickets.models.Ticket` selecting the cohort."""
         conditions: list[ColumnElement[bool]] = [
             Ticket.created_at >= self.period.start,
             Ticket.created_at < self.period.end,
@@ -353,7 +353,7 @@ async def load_facts(
         session: A session (read only).
         recap_filter: The cohort.
         now: The moment the state is taken at (aware); defaults to now.
-        sla: Deadlines; defaults to :func:`lalisa.workflow.get_sla_settings`.
+        sla: Deadlines; defaults to :func:`lalisa.tickets.workflow.get_sla_settings`.
 
     Returns:
         One :class:`TicketFacts` per ticket.

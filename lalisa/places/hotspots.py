@@ -25,8 +25,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.geo import GEO_DIR
-from lalisa.models import Ticket, TicketStatus
+from lalisa.places.geo import GEO_DIR
+from lalisa.tickets.models import Ticket, TicketStatus
 
 Level = Literal["kecamatan", "desa"]
 LEVELS: tuple[Level, ...] = ("kecamatan", "desa")

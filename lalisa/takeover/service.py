@@ -8,12 +8,12 @@ predicts no action (``MessageProcessor._should_handle_message``).
 
 What this module keeps in the La-Lisa database:
 
-* :class:`~lalisa.takeover_models.HandoffRequest` rows: the citizen asked for a person
+* :class:`~lalisa.takeover.models.HandoffRequest` rows: the citizen asked for a person
   (:func:`record_handoff_request`, called by ``action_request_human``) or the assistant fell back
   twice in a row (``action_note_fallback``);
-* :class:`~lalisa.takeover_models.Takeover` rows: at most one active per citizen (a partial
+* :class:`~lalisa.takeover.models.Takeover` rows: at most one active per citizen (a partial
   unique index), which is what keeps two admins from taking the same conversation;
-* :class:`~lalisa.takeover_models.TakeoverMessage` rows: the admin's replies, each carried to
+* :class:`~lalisa.takeover.models.TakeoverMessage` rows: the admin's replies, each carried to
   WhatsApp by the durable outbox and also appended to the tracker as a ``bot`` event (with the
   admin's username in its metadata) so the conversation history is one complete chat.
 
@@ -39,22 +39,22 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa import audit
-from lalisa.crypto import citizen_pseudonym, get_identity_cipher
-from lalisa.db import insert_or_find, session_scope
-from lalisa.models import CLOSED_STATUSES, Reporter, Ticket, aware_now
+from lalisa.core import audit
+from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
+from lalisa.core.db import insert_or_find, session_scope
+from lalisa.core.settings import SettingsError, read_env
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
 from lalisa.notifications.worker import in_service_window
-from lalisa.settings import SettingsError, read_env
-from lalisa.takeover_models import (
+from lalisa.takeover.models import (
     HandoffReason,
     HandoffRequest,
     Takeover,
     TakeoverEnd,
     TakeoverMessage,
 )
+from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket, aware_now
 
 __all__ = [
     "ADMIN_METADATA_KEY",
@@ -509,7 +509,7 @@ def _target(sender_ref: str) -> str:
 
 
 def _format_since(at: datetime) -> str:
-    from lalisa.settings import get_settings
+    from lalisa.core.settings import get_settings
 
     return at.astimezone(get_settings().tz).strftime("%d-%m-%Y %H.%M")
 

@@ -41,15 +41,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa import audit
-from lalisa.models import Base, utcnow
+from lalisa.core import audit
+from lalisa.core.settings import Settings, SettingsError, get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.messages import Wording
-from lalisa.office_hours import parse_office_hours
-from lalisa.settings import Settings, SettingsError, get_settings
+from lalisa.office.hours import parse_office_hours
+from lalisa.tickets.models import Base, utcnow
 
 if TYPE_CHECKING:
-    from lalisa.workflow import SlaSettings
+    from lalisa.tickets.workflow import SlaSettings
 
 __all__ = [
     "CACHE_SECONDS_VARIABLE",
@@ -237,7 +237,7 @@ def _int_parser(minimum: int, maximum: int, *, optional: bool = False) -> Callab
     return parse
 
 
-# English messages of lalisa.office_hours.parse_office_hours mapped to Bahasa Indonesia; the
+# English messages of lalisa.office.hours.parse_office_hours mapped to Bahasa Indonesia; the
 # parser is shared with start-up validation, so it keeps its developer-facing English.
 _OFFICE_HOURS_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -272,7 +272,7 @@ def office_hours_error(exc: ValueError) -> str:
     """Explain an office-hours parsing error in Bahasa Indonesia.
 
     Args:
-        exc: The error raised by :func:`lalisa.office_hours.parse_office_hours`.
+        exc: The error raised by :func:`lalisa.office.hours.parse_office_hours`.
 
     Returns:
         A sentence for the superadmin.
@@ -429,7 +429,7 @@ SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
 
 def _sla_default(name: str) -> Callable[[], Any]:
     def default() -> Any:
-        from lalisa.workflow import get_sla_settings
+        from lalisa.tickets.workflow import get_sla_settings
 
         return getattr(get_sla_settings(), name)
 
@@ -715,10 +715,10 @@ class EffectiveSettings:
         """Return process settings with the office and WhatsApp template values replaced.
 
         Args:
-            base: Settings to start from; :func:`lalisa.settings.get_settings` by default.
+            base: Settings to start from; :func:`lalisa.core.settings.get_settings` by default.
 
         Returns:
-            A copy usable with the pure functions of :mod:`lalisa.office_hours`.
+            A copy usable with the pure functions of :mod:`lalisa.office.hours`.
         """
         settings = base or get_settings()
         if not self.overrides:
@@ -742,7 +742,7 @@ class EffectiveSettings:
         Returns:
             The settings (falls back to the defaults if the combination is contradictory).
         """
-        from lalisa.workflow import get_sla_settings
+        from lalisa.tickets.workflow import get_sla_settings
 
         if not any(key.startswith("sla.") for key in self.overrides):
             return get_sla_settings()
@@ -775,7 +775,7 @@ class EffectiveSettings:
 
 
 def _sla_from(value: Callable[[str], Any]) -> SlaSettings:
-    from lalisa.workflow import SlaSettings
+    from lalisa.tickets.workflow import SlaSettings
 
     return SlaSettings(
         first_response_days=value("sla.first_response_days"),
@@ -858,7 +858,7 @@ async def read_effective_settings(session: AsyncSession | None) -> EffectiveSett
     Returns:
         The effective settings as stored now.
     """
-    from lalisa.db import session_scope
+    from lalisa.core.db import session_scope
 
     if session is not None:
         rows = await _read_rows(session)
@@ -884,7 +884,7 @@ async def load_effective_settings(
         The effective settings. If the database cannot be read, the last known values (or the
         defaults) are returned and the error is logged: a citizen still gets an answer.
     """
-    from lalisa.db import get_engine
+    from lalisa.core.db import get_engine
 
     clock = _time.monotonic() if now is None else now
     engine = get_engine()

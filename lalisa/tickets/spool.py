@@ -2,7 +2,7 @@
 
 When the database cannot be reached, the confirmed complaint is written to a
 spool file (atomically: temporary file, fsync, rename). Every later
-submission first replays the spool, and `python -m lalisa.spool` replays it on
+submission first replays the spool, and `python -m lalisa.tickets.spool` replays it on
 demand. Replays are safe to repeat because tickets are idempotent by their
 submission key.
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from lalisa.db import session_scope
-from lalisa.settings import get_settings
-from lalisa.tickets import ComplaintDraft, submit_complaint
+from lalisa.core.db import session_scope
+from lalisa.core.settings import get_settings
+from lalisa.tickets.service import ComplaintDraft, submit_complaint
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ async def submit_or_spool(draft: ComplaintDraft, *, now: datetime | None = None)
 
 
 def main() -> None:
-    """Replays the spool once (`python -m lalisa.spool`)."""
+    """Replays the spool once (`python -m lalisa.tickets.spool`)."""
     logging.basicConfig(level=logging.INFO)
     count = asyncio.run(replay_spool())
     print(f"replayed {count} spooled complaint(s); {len(pending())} still waiting")

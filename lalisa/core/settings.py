@@ -22,7 +22,7 @@ from dotenv import dotenv_values
 
 logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 """Repository root; relative paths in settings are resolved against it, not the CWD."""
 
 DEFAULT_OFFICE_HOURS = "mon-thu 08:00-16:00; fri 08:00-16:30"
@@ -51,12 +51,12 @@ class Settings:
 
     Attributes:
         database_url: SQLAlchemy URL as configured (sync form, e.g. ``sqlite:///…`` or
-            ``postgresql://…``); :func:`lalisa.db.to_async_url` maps it to an async driver.
+            ``postgresql://…``); :func:`lalisa.core.db.to_async_url` maps it to an async driver.
         redis_url: Optional Redis URL; ``None`` when Redis is not used.
         identity_key: Fernet key that encrypts reporter identity and derives the blind index.
         identity_key_is_generated: True when the key came from the development key file.
         timezone: IANA name of the agency's local time zone (WITA by default).
-        office_hours: Raw office-hours specification (see :mod:`lalisa.office_hours`).
+        office_hours: Raw office-hours specification (see :mod:`lalisa.office.hours`).
         extra_holidays: Local closing days on top of the national calendar (e.g. cuti bersama).
         office_address: Office address shown to citizens.
         office_phone: Office phone shown to citizens; empty when unknown.
@@ -328,7 +328,7 @@ def load_settings(
     office_hours = _get(env, "LALISA_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
     # Imported here because office_hours reads settings itself; parsing now makes a typo fail
     # at start-up instead of on the first message outside working hours.
-    from lalisa.office_hours import parse_office_hours
+    from lalisa.office.hours import parse_office_hours
 
     try:
         parse_office_hours(office_hours)

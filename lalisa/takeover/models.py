@@ -9,7 +9,7 @@
   notification outbox (:class:`lalisa.notifications.models.OutboxMessage`).
 
 Citizens are identified by ``sender_ref``, the blind index of their sender id (the same HMAC
-that :class:`lalisa.models.Reporter` uses), and the exact Rasa sender id is kept only as a
+that :class:`lalisa.tickets.models.Reporter` uses), and the exact Rasa sender id is kept only as a
 Fernet token, like every other piece of reporter identity.
 """
 
@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa.models import Base, utcnow
+from lalisa.tickets.models import Base, utcnow
 
 __all__ = [
     "STORED_HANDOFF_REASONS",

@@ -32,13 +32,13 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from lalisa.settings import get_settings
+from lalisa.core.settings import get_settings
 
 RowT = TypeVar("RowT")
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 _engine: AsyncEngine | None = None

@@ -5,7 +5,8 @@ Usage, inside the unit of work that makes the change (so both are saved or neith
     await audit.record(session, actor=user.username, action=audit.USER_ROLE_CHANGED,
                        target=f"user:{target.username}", detail={"from": "admin", "to": "pimpinan"})
 
-Rows are never changed or deleted: the ORM refuses it (:class:`lalisa.models.AppendOnlyError`).
+Rows are never changed or deleted: the ORM refuses it
+(:class:`lalisa.tickets.models.AppendOnlyError`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.backoffice_models import AuditLog
+from lalisa.users.models import AuditLog
 
 __all__ = [
     "ACTION_LABELS",
@@ -71,7 +72,7 @@ USER_DEACTIVATED: Final = "user_deactivated"
 USER_ACTIVATED: Final = "user_activated"
 USER_PASSWORD_RESET: Final = "user_password_reset"
 SETTING_CHANGED: Final = "setting_changed"
-# Complaint workflow (backoffice/tickets, lalisa.workflow).
+# Complaint workflow (backoffice/tickets, lalisa.tickets.workflow).
 TICKET_VERIFIED: Final = "ticket_verified"
 TICKET_DISPATCHED: Final = "ticket_dispatched"
 TICKET_IN_PROGRESS: Final = "ticket_in_progress"
@@ -89,7 +90,7 @@ TICKET_FIELD_REPORT: Final = "ticket_field_report"
 REPORTER_IDENTITY_REVEALED: Final = "reporter_identity_revealed"
 OFFICER_PHONE_CHANGED: Final = "officer_phone_changed"
 NOTIFICATION_RESENT: Final = "notification_resent"
-# Human takeover of a conversation (backoffice/takeover, lalisa.takeover).
+# Human takeover of a conversation (backoffice/takeover, lalisa.takeover.service).
 TAKEOVER_STARTED: Final = "takeover_started"
 TAKEOVER_HANDED_BACK: Final = "takeover_handed_back"
 TAKEOVER_AUTO_RETURNED: Final = "takeover_auto_returned"
@@ -218,7 +219,7 @@ ACTION_LABELS.update(
     }
 )
 
-# SKM survey (lalisa/survey.py, backoffice/survey/).
+# SKM survey (lalisa/survey/service.py, backoffice/survey/).
 SURVEY_INVITED: Final = "survey_invited"
 SURVEY_COMPLETED: Final = "survey_completed"
 SURVEY_DECLINED: Final = "survey_declined"
