@@ -141,7 +141,7 @@ async def submit_or_spool(draft: ComplaintDraft, *, now: datetime | None = None)
 
 
 def main() -> None:
-    """Replays the spool once (`python -m lalisa.tickets.spool`)."""
+    """Replays the spool once (`python -m lalisa.spool`)."""
     logging.basicConfig(level=logging.INFO)
     count = asyncio.run(replay_spool())
     print(f"replayed {count} spooled complaint(s); {len(pending())} still waiting")
