@@ -25,8 +25,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from lalisa.core.db import session_scope
+from lalisa.survey.models import answers_of
 from lalisa.survey.service import (
-    answers_of,
     decline,
     is_decline,
     is_pause,

@@ -26,6 +26,7 @@ from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import NOTICES, local_time, render
 from lalisa.core import audit
+from lalisa.core.models import AuditLog
 from lalisa.runtime_settings.service import (
     REGISTRY,
     SECTIONS,
@@ -41,7 +42,7 @@ from lalisa.runtime_settings.service import (
     save_setting,
     stored_settings,
 )
-from lalisa.users.models import AuditLog, User
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/pengaturan", tags=["settings"])
 

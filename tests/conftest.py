@@ -158,7 +158,7 @@ async def _empty_tables() -> None:
     from sqlalchemy import delete
 
     from lalisa.core.db import session_scope
-    from lalisa.tickets.models import Base
+    from lalisa.models import Base
 
     async with session_scope() as session:
         for table in reversed(Base.metadata.sorted_tables):

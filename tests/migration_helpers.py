@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Inspector
 
 from lalisa.core.db import create_engine_for_url
-from lalisa.tickets.models import Base
+from lalisa.models import Base
 
 T = TypeVar("T")
 

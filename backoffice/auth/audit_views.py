@@ -15,7 +15,7 @@ from backoffice.db import DbSession
 from backoffice.permissions import require_roles
 from backoffice.templating import render
 from lalisa.core.audit import ACTION_LABELS
-from lalisa.users.models import AuditLog
+from lalisa.core.models import AuditLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

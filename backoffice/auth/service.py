@@ -29,7 +29,7 @@ from backoffice.auth.passwords import (
 from backoffice.auth.roles import Role
 from backoffice.config import BackofficeSettings
 from lalisa.core import audit
-from lalisa.tickets.models import utcnow
+from lalisa.core.models import utcnow
 from lalisa.users.models import BackofficeSession, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")

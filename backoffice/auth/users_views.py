@@ -16,7 +16,7 @@ from backoffice.auth.roles import ROLE_DESCRIPTIONS, ROLE_LABELS, Role
 from backoffice.db import DbSession
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
-from lalisa.tickets.models import utcnow
+from lalisa.core.models import utcnow
 from lalisa.users.models import User
 
 router = APIRouter(prefix="/users", tags=["users"])

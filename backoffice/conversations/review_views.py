@@ -44,6 +44,7 @@ from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from lalisa.core import audit
+from lalisa.core.models import utcnow
 from lalisa.review.export import (
     EXPORT_FILE_NAME,
     ActionStep,
@@ -66,7 +67,6 @@ from lalisa.review.models import (
     ReviewTag,
     ReviewTurn,
 )
-from lalisa.tickets.models import utcnow
 from lalisa.users.models import User
 
 logger = logging.getLogger(__name__)

@@ -37,11 +37,12 @@ from backoffice.hotspots.filters import (
 from backoffice.permissions import require_roles
 from backoffice.templating import local_time, render
 from backoffice.tickets.common import status_label
+from lalisa.core.models import utcnow
 from lalisa.core.settings import get_settings
 from lalisa.places import hotspots
 from lalisa.places.hotspots import LEVELS, AreaCounts, Level, RankRow, TicketPoint
 from lalisa.tickets.categories import CATEGORY_LABELS, category_label
-from lalisa.tickets.models import TicketStatus, utcnow
+from lalisa.tickets.models import TicketStatus
 from lalisa.tickets.workflow import STAFF_STATUS_LABELS
 from lalisa.users.models import User
 

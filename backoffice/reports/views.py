@@ -19,19 +19,13 @@ from backoffice.auth.roles import Role
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
-from backoffice.reports.jobs import (
-    FAILED_MESSAGE,
-    ExportKind,
-    ExportStatus,
-    ReportExport,
-    create_job,
-    run_export,
-)
+from backoffice.reports.jobs import FAILED_MESSAGE, create_job, run_export
 from backoffice.reports.params import RecapQuery, desa_by_kecamatan
 from backoffice.templating import redirect, render
 from backoffice.tickets.common import ADMIN_ROLES, kecamatan_names
 from lalisa.core import audit
 from lalisa.office.hours import MONTH_NAMES_ID
+from lalisa.reports.models import ExportKind, ExportStatus, ReportExport
 from lalisa.reports.recap import (
     CHANNEL_LABELS,
     NO_AREA,

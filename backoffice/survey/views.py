@@ -29,10 +29,9 @@ from lalisa.core import audit
 from lalisa.core.settings import get_settings
 from lalisa.office.hours import MONTH_NAMES_ID
 from lalisa.reports.recap import month_period, quarter_period, year_period
+from lalisa.survey.models import SurveyResponse, answers_of
 from lalisa.survey.service import (
     SurveyCounts,
-    SurveyResponse,
-    answers_of,
     count_responses,
     counted_answers,
     mask_identity,

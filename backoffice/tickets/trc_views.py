@@ -34,27 +34,32 @@ from backoffice.tickets.common import (
 from backoffice.tickets.views import media_file_response
 from lalisa.core import audit
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.core.models import utcnow
 from lalisa.dispatch.models import (
-    MAX_PHOTO_BYTES,
-    MAX_PHOTOS,
     Dispatch,
     FieldOutcome,
     FieldReport,
     FieldReportPhoto,
     OfficerContact,
+)
+from lalisa.dispatch.photos import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
     PhotoRejected,
     StoredPhoto,
+    resolve_media_path,
+    store_photo,
+)
+from lalisa.dispatch.service import (
     dispatches_for_officer,
     get_dispatch,
     mask_phone,
     normalise_officer_phone,
     officer_contacts,
-    resolve_media_path,
-    store_photo,
     trc_officers,
 )
 from lalisa.tickets.errors import TOO_MANY_PHOTOS
-from lalisa.tickets.models import TicketMedia, utcnow
+from lalisa.tickets.models import TicketMedia
 from lalisa.tickets.workflow import file_field_report, mark_arrived, mark_departed
 from lalisa.users.models import User
 

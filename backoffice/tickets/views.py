@@ -45,27 +45,23 @@ from backoffice.tickets.common import (
 )
 from lalisa.core import audit
 from lalisa.core.crypto import IdentityDecryptionError
+from lalisa.core.models import utcnow
 from lalisa.core.settings import get_settings
-from lalisa.dispatch.models import (
-    Priority,
-    officer_contacts,
-    resolve_media_path,
-    ticket_dispatches,
-    trc_officers,
-)
+from lalisa.dispatch.models import Priority
+from lalisa.dispatch.photos import resolve_media_path
+from lalisa.dispatch.service import officer_contacts, ticket_dispatches, trc_officers
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import resend, ticket_notifications
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.tickets import workflow
 from lalisa.tickets.categories import CATEGORY_LABELS
-from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus, utcnow
+from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketNote, TicketStatus
 from lalisa.tickets.service import parse_ticket_number
 from lalisa.tickets.workflow import (
     OPEN_STATUSES,
     REASON_CODES,
     RevealedIdentity,
     SlaSettings,
-    TicketNote,
     WorkflowError,
     add_note,
     clear_review_flag,

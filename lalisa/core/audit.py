@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.users.models import AuditLog
+from lalisa.core.models import AuditLog
 
 __all__ = [
     "ACTION_LABELS",

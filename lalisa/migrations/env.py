@@ -8,12 +8,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import lalisa.users.models  # noqa: F401 (registers the back-office tables on Base.metadata)
 from lalisa.core.db import create_engine_for_url, to_async_url
 from lalisa.core.settings import get_settings
-from lalisa.notifications import models as _outbox_models  # noqa: F401 (registers outbox_messages)
-from lalisa.review import models as _review_models  # noqa: F401 (registers the review tables)
-from lalisa.tickets.models import Base
+from lalisa.models import metadata
 
 config = context.config
 
@@ -22,7 +19,17 @@ config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
+target_metadata = metadata
+
+RASA_TABLES = frozenset({"events"})
+"""Rasa's tracker store shares a PostgreSQL database; its table is Rasa's, never Alembic's."""
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, other: object
+) -> bool:
+    """Leave the tables of other owners out of ``alembic revision --autogenerate``."""
+    return not (type_ == "table" and reflected and other is None and name in RASA_TABLES)
 
 
 def _database_url() -> str:
@@ -33,6 +40,7 @@ def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=include_object,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead, so later
         # revisions written with op.batch_alter_table work on both databases.
         render_as_batch=True,

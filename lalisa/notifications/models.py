@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa.tickets.models import Base, utcnow
+from lalisa.core.models import Base, utcnow
 
 __all__ = [
     "OUTBOX_STATUS_VALUES",

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa.tickets.models import Base, utcnow
+from lalisa.core.models import Base, utcnow
 
 ITEM_KINDS = ("intent", "action", "slot")
 """Kinds of names remembered per conversation (for the intent/action/slot filters)."""

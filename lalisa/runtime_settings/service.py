@@ -36,17 +36,17 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import JSON, DateTime, Integer, String, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from lalisa.core import audit
+from lalisa.core.models import utcnow
 from lalisa.core.settings import Settings, SettingsError, get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.messages import Wording
 from lalisa.office.hours import parse_office_hours
-from lalisa.tickets.models import Base, utcnow
+from lalisa.runtime_settings.models import AppSetting
 
 if TYPE_CHECKING:
     from lalisa.tickets.workflow import SlaSettings
@@ -88,24 +88,6 @@ MAX_NOTE: Final = 500
 MAX_SLA_DAYS: Final = 365
 MAX_INTERNAL_TARGET_DAYS: Final = 30
 MAX_HOLIDAYS: Final = 60
-
-# ------------------------------------------------------------------------------- the table
-
-
-class AppSetting(Base):
-    """A stored override of one setting; ``value`` ``None`` means "back to the default".
-
-    A reset keeps the row (with a higher version) rather than deleting it, so a form built
-    before the reset is still recognised as stale.
-    """
-
-    __tablename__ = "app_settings"
-
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    value: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True)
-    updated_by: Mapped[str] = mapped_column(String(128), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
 
 @dataclass(frozen=True)

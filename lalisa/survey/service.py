@@ -22,7 +22,6 @@ Nothing here commits: every function works in the caller's unit of work.
 
 from __future__ import annotations
 
-import enum
 import functools
 import json
 import re
@@ -32,29 +31,22 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Enum,
-    ForeignKey,
-    Integer,
-    SmallInteger,
-    String,
-    Text,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from lalisa.core import audit
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import insert_or_find
+from lalisa.core.models import aware_now
 from lalisa.core.settings import read_env
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
+from lalisa.survey.models import SurveyResponse, SurveyStatus, answers_of
 from lalisa.survey.skm import SCORE_MAX, SCORE_MIN, UNSUR
-from lalisa.tickets.models import Base, Reporter, Ticket, TicketStatus, aware_now, utcnow
+from lalisa.tickets.models import Reporter, Ticket, TicketStatus
 from lalisa.tickets.service import REPORTER_ACTOR
 
 __all__ = [
@@ -63,9 +55,6 @@ __all__ = [
     "MAX_SARAN",
     "SURVEY_OUTCOMES",
     "SurveyCounts",
-    "SurveyResponse",
-    "SurveyStatus",
-    "answers_of",
     "count_responses",
     "counted_answers",
     "decline",
@@ -99,120 +88,6 @@ SURVEY_OUTCOMES: Final = frozenset(
     }
 )
 """Closing outcomes after which the citizen is invited (not *Duplikat*, see the module doc)."""
-
-
-class SurveyStatus(str, enum.Enum):
-    """Where a survey stands."""
-
-    INVITED = "invited"
-    """Invitation queued, nothing answered yet."""
-    PARTIAL = "partial"
-    """Some answers given; the citizen can continue."""
-    COMPLETED = "completed"
-    """All nine unsur answered and the suggestion step done (answered or skipped)."""
-    DECLINED = "declined"
-    """The citizen does not want to take part; never asked again."""
-
-    def __str__(self) -> str:
-        """Return the machine value."""
-        return self.value
-
-    @property
-    def label(self) -> str:
-        """Bahasa Indonesia label."""
-        return {
-            SurveyStatus.INVITED: "Diundang",
-            SurveyStatus.PARTIAL: "Sebagian",
-            SurveyStatus.COMPLETED: "Lengkap",
-            SurveyStatus.DECLINED: "Menolak",
-        }[self]
-
-
-_STATUS_SQL = ", ".join(f"'{status.value}'" for status in SurveyStatus)
-
-
-def _score_column() -> Mapped[int | None]:
-    return mapped_column(SmallInteger)
-
-
-class SurveyResponse(Base):
-    """The survey of one closed ticket.
-
-    Attributes:
-        id: Primary key.
-        ticket_id: The ticket (one survey per ticket).
-        reporter_id: The citizen invited.
-        close_status: The closing outcome that caused the invitation.
-        status: See :class:`SurveyStatus`.
-        invited_at: When the invitation was queued (the survey's period is taken from it).
-        started_at: First answer.
-        completed_at: Survey completed.
-        declined_at: Survey declined.
-        updated_at: Last change.
-        score_<unsur>: Answer 1..4 to each unsur of :data:`lalisa.survey.skm.UNSUR`, ``NULL`` until
-            given.
-        saran: The citizen's suggestion, if any.
-        saran_done: The suggestion step is over (answered or skipped).
-    """
-
-    __tablename__ = "survey_responses"
-    __table_args__ = (
-        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
-        *(
-            CheckConstraint(
-                f"score_{key} IS NULL OR score_{key} BETWEEN {SCORE_MIN} AND {SCORE_MAX}",
-                name=f"score_{key}",
-            )
-            for key in UNSUR
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="RESTRICT"), nullable=False, unique=True
-    )
-    reporter_id: Mapped[int] = mapped_column(
-        ForeignKey("reporters.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    close_status: Mapped[str] = mapped_column(String(40), nullable=False)
-    status: Mapped[SurveyStatus] = mapped_column(
-        Enum(
-            SurveyStatus,
-            native_enum=False,
-            create_constraint=False,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-            validate_strings=True,
-        ),
-        nullable=False,
-        default=SurveyStatus.INVITED,
-    )
-    invited_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, index=True)
-    started_at: Mapped[datetime | None] = mapped_column()
-    completed_at: Mapped[datetime | None] = mapped_column()
-    declined_at: Mapped[datetime | None] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
-    score_persyaratan: Mapped[int | None] = _score_column()
-    score_prosedur: Mapped[int | None] = _score_column()
-    score_waktu: Mapped[int | None] = _score_column()
-    score_biaya: Mapped[int | None] = _score_column()
-    score_produk: Mapped[int | None] = _score_column()
-    score_kompetensi: Mapped[int | None] = _score_column()
-    score_perilaku: Mapped[int | None] = _score_column()
-    score_pengaduan: Mapped[int | None] = _score_column()
-    score_sarana: Mapped[int | None] = _score_column()
-    saran: Mapped[str | None] = mapped_column(Text)
-    saran_done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-    @property
-    def answered_count(self) -> int:
-        """Number of unsur answered."""
-        return sum(1 for value in answers_of(self).values() if value is not None)
-
-
-def answers_of(survey: SurveyResponse) -> dict[str, int | None]:
-    """Return the answers of a survey, unsur key → score or ``None``."""
-    return {key: getattr(survey, f"score_{key}") for key in UNSUR}
 
 
 def next_unsur(survey: SurveyResponse) -> str | None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa.tickets.models import Base, utcnow
+from lalisa.core.models import Base, utcnow
 
 __all__ = [
     "STORED_HANDOFF_REASONS",

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lalisa.core import audit
 from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
 from lalisa.core.db import insert_or_find, session_scope
+from lalisa.core.models import aware_now
 from lalisa.core.settings import SettingsError, read_env
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
@@ -54,7 +55,7 @@ from lalisa.takeover.models import (
     TakeoverEnd,
     TakeoverMessage,
 )
-from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket, aware_now
+from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket
 
 __all__ = [
     "ADMIN_METADATA_KEY",

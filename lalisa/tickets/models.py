@@ -1,91 +1,29 @@
-"""ORM models of La-Lisa (SQLAlchemy 2.0). The schema itself is owned by Alembic.
+"""ORM models of complaint tickets: reporters, tickets, media, events, notes, numbering.
 
-Every timestamp is stored and returned as a timezone-aware UTC datetime, on SQLite too.
-Reporter identity is never stored in clear text: see :mod:`lalisa.core.crypto`.
+The schema is owned by Alembic. Reporter identity is never stored in clear text: see
+:mod:`lalisa.core.crypto`.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     Enum,
     Float,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Text,
     event,
 )
-from sqlalchemy.ext.asyncio import AsyncAttrs
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
-
-
-def aware_now(now: datetime | None = None) -> datetime:
-    """Return ``now``, or the current time when it is ``None`` (a seam for tests).
-
-    Args:
-        now: A time given by the caller; must be aware.
-
-    Returns:
-        An aware datetime.
-
-    Raises:
-        ValueError: ``now`` is naive.
-    """
-    if now is None:
-        return utcnow()
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """``DateTime(timezone=True)`` that always hands back aware UTC datetimes.
-
-    SQLite has no time zone type and returns naive values; PostgreSQL returns the session's
-    zone. Normalising here keeps comparisons and arithmetic in application code safe.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Reject naive datetimes and store UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}; use an aware datetime")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to naive values (SQLite) and convert aware ones to UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+from lalisa.core.models import AppendOnlyError, Base, utcnow
 
 
 class TicketStatus(str, enum.Enum):
@@ -136,17 +74,6 @@ CLOSED_STATUSES: frozenset[TicketStatus] = frozenset(
 )
 
 _STATUS_VALUES_SQL = ", ".join(f"'{status.value}'" for status in TicketStatus)
-
-
-class Base(AsyncAttrs, DeclarativeBase):
-    """Declarative base with a constraint naming convention (stable names for migrations).
-
-    Relationships are not loaded implicitly under asyncio: use ``selectinload`` in queries or
-    ``await obj.awaitable_attrs.<relationship>``.
-    """
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (read by SQLAlchemy)
 
 
 class TicketSequence(Base):
@@ -283,10 +210,6 @@ class TicketEvent(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
 
-class AppendOnlyError(RuntimeError):
-    """Raised when code tries to change or delete an audit event."""
-
-
 @event.listens_for(TicketEvent, "before_update")
 def _refuse_event_update(_mapper: Mapper[Any], _connection: Any, target: TicketEvent) -> None:
     raise AppendOnlyError(f"ticket event {target.id} is append-only")
@@ -295,3 +218,28 @@ def _refuse_event_update(_mapper: Mapper[Any], _connection: Any, target: TicketE
 @event.listens_for(TicketEvent, "before_delete")
 def _refuse_event_delete(_mapper: Mapper[Any], _connection: Any, target: TicketEvent) -> None:
     raise AppendOnlyError(f"ticket event {target.id} is append-only")
+
+
+class TicketNote(Base):
+    """An internal note on a ticket (never shown to the citizen); append-only."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(128), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+@event.listens_for(TicketNote, "before_update")
+def _refuse_note_update(_mapper: Mapper[Any], _connection: Any, target: TicketNote) -> None:
+    raise AppendOnlyError(f"ticket note {target.id} is append-only")
+
+
+@event.listens_for(TicketNote, "before_delete")
+def _refuse_note_delete(_mapper: Mapper[Any], _connection: Any, target: TicketNote) -> None:
+    raise AppendOnlyError(f"ticket note {target.id} is append-only")

@@ -23,6 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from lalisa.core.crypto import get_identity_cipher, normalise_sender_id
 from lalisa.core.db import insert_or_find
+from lalisa.core.models import aware_now
 from lalisa.core.settings import get_settings
 from lalisa.office.hours import is_office_open
 from lalisa.runtime_settings.service import load_effective_settings
@@ -35,7 +36,6 @@ from lalisa.tickets.models import (
     TicketMedia,
     TicketSequence,
     TicketStatus,
-    aware_now,
 )
 
 __all__ = [

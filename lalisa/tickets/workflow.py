@@ -30,15 +30,14 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, ForeignKey, Integer, String, Text, and_, event, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from lalisa.core import audit
 from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.models import aware_now
 from lalisa.core.settings import Settings, SettingsError, get_settings, read_env
 from lalisa.dispatch.models import (
-    MAX_PHOTOS,
     TRC_ROLES,
     Dispatch,
     DispatchOfficer,
@@ -47,9 +46,9 @@ from lalisa.dispatch.models import (
     FieldReport,
     FieldReportPhoto,
     Priority,
-    StoredPhoto,
-    officer_phone,
 )
+from lalisa.dispatch.photos import MAX_PHOTOS, StoredPhoto
+from lalisa.dispatch.service import officer_phone
 from lalisa.notifications.messages import (
     NotificationContent,
     Wording,
@@ -72,14 +71,11 @@ from lalisa.tickets import errors
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.models import (
     CLOSED_STATUSES,
-    AppendOnlyError,
-    Base,
     Reporter,
     Ticket,
     TicketEvent,
+    TicketNote,
     TicketStatus,
-    aware_now,
-    utcnow,
 )
 from lalisa.tickets.service import ConcurrentUpdate, parse_ticket_number, transition
 from lalisa.users.models import User
@@ -96,7 +92,6 @@ __all__ = [
     "SlaClock",
     "SlaReport",
     "SlaSettings",
-    "TicketNote",
     "WorkflowError",
     "add_note",
     "backoffice_public_url",
@@ -191,34 +186,6 @@ MIN_REVEAL_REASON: Final = 5
 
 class WorkflowError(ValueError):
     """A workflow action refused for a reason the officer can fix (message in Indonesian)."""
-
-
-# ---------------------------------------------------------------------------------- notes
-
-
-class TicketNote(Base):
-    """An internal note on a ticket (never shown to the citizen); append-only."""
-
-    __tablename__ = "ticket_notes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    author: Mapped[str] = mapped_column(String(128), nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-
-
-@event.listens_for(TicketNote, "before_update")
-def _refuse_note_update(_mapper: Mapper[Any], _connection: Any, target: TicketNote) -> None:
-    raise AppendOnlyError(f"ticket note {target.id} is append-only")
-
-
-@event.listens_for(TicketNote, "before_delete")
-def _refuse_note_delete(_mapper: Mapper[Any], _connection: Any, target: TicketNote) -> None:
-    raise AppendOnlyError(f"ticket note {target.id} is append-only")
 
 
 # ------------------------------------------------------------------------------- settings

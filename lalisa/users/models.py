@@ -1,14 +1,13 @@
-"""ORM models of the back office: officers (users), their server-side sessions, the audit log.
+"""ORM models of the back office's officers (users) and their server-side sessions.
 
-They share :class:`lalisa.tickets.models.Base` (same metadata, naming convention and UTC
-timestamps); the schema is created by the Alembic revision ``0003_backoffice``.
+The schema is created by the Alembic revision ``0003_backoffice`` (with the audit log, whose
+model is :class:`lalisa.core.models.AuditLog`).
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -17,14 +16,12 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
-    event,
 )
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lalisa.tickets.models import AppendOnlyError, Base, utcnow
+from lalisa.core.models import Base, utcnow
 
-__all__ = ["ROLE_VALUES", "AuditLog", "BackofficeSession", "Role", "User"]
+__all__ = ["ROLE_VALUES", "BackofficeSession", "Role", "User"]
 
 
 class Role(str, enum.Enum):
@@ -109,26 +106,3 @@ class BackofficeSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="sessions")
-
-
-class AuditLog(Base):
-    """Append-only record of who did what in the back office (see :mod:`lalisa.core.audit`)."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
-    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    target: Mapped[str | None] = mapped_column(String(255))
-    detail: Mapped[str | None] = mapped_column(Text)
-
-
-@event.listens_for(AuditLog, "before_update")
-def _refuse_audit_update(_mapper: Mapper[Any], _connection: Any, target: AuditLog) -> None:
-    raise AppendOnlyError(f"audit log entry {target.id} is append-only")
-
-
-@event.listens_for(AuditLog, "before_delete")
-def _refuse_audit_delete(_mapper: Mapper[Any], _connection: Any, target: AuditLog) -> None:
-    raise AppendOnlyError(f"audit log entry {target.id} is append-only")

@@ -17,7 +17,8 @@ from backoffice.auth.roles import Role
 from backoffice.auth.service import create_session
 from backoffice.config import BackofficeSettings
 from lalisa.core.db import session_scope
-from lalisa.users.models import AuditLog, User
+from lalisa.core.models import AuditLog
+from lalisa.users.models import User
 
 BASE_URL = "https://testserver"
 COOKIE_DOMAIN = "testserver.local"  # how http.cookiejar files cookies of a dotless host

@@ -12,9 +12,9 @@ import httpx
 from sqlalchemy import select
 
 from lalisa.core.db import session_scope
+from lalisa.core.models import AuditLog
 from lalisa.takeover.models import HandoffRequest, Takeover, TakeoverMessage
 from lalisa.takeover.service import RasaClient, TakeoverSettings
-from lalisa.users.models import AuditLog
 
 RASA_TOKEN = "uji-token-rasa"
 

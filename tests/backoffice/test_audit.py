@@ -11,8 +11,7 @@ from sqlalchemy import delete, select
 from backoffice.auth.roles import Role
 from lalisa.core import audit
 from lalisa.core.db import session_scope
-from lalisa.tickets.models import AppendOnlyError
-from lalisa.users.models import AuditLog
+from lalisa.core.models import AppendOnlyError, AuditLog
 from tests.backoffice.helpers import (
     TEST_PASSWORD,
     SignedIn,

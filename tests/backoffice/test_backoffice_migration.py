@@ -8,7 +8,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from lalisa.core.db import alembic_config, migrate
-from lalisa.users.models import AuditLog, BackofficeSession, User
+from lalisa.core.models import AuditLog
+from lalisa.users.models import BackofficeSession, User
 from tests.migration_helpers import table_names
 
 BACKOFFICE_TABLES = {"users", "backoffice_sessions", "audit_log"}

@@ -15,7 +15,7 @@ from backoffice.auth.service import hash_session_token
 from backoffice.config import BackofficeSettings
 from lalisa.core import audit
 from lalisa.core.db import session_scope
-from lalisa.tickets.models import utcnow
+from lalisa.core.models import utcnow
 from lalisa.users.models import BackofficeSession, User
 from tests.backoffice.helpers import (
     COOKIE_DOMAIN,

@@ -8,7 +8,7 @@ from alembic import command
 
 import lalisa.review.models
 from lalisa.core.db import alembic_config, migrate
-from lalisa.tickets.models import Base
+from lalisa.models import Base
 from tests.migration_helpers import schema_diff, table_names
 
 REVIEW_TABLES = {name for name in Base.metadata.tables if name.startswith("review_")}

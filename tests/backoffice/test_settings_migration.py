@@ -8,8 +8,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from lalisa.core.db import alembic_config, migrate
-from lalisa.runtime_settings.service import AppSetting
-from lalisa.tickets.models import Base
+from lalisa.models import Base
+from lalisa.runtime_settings.models import AppSetting
 from tests.migration_helpers import schema_diff, table_names
 
 TABLE = "app_settings"

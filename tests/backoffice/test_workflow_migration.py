@@ -9,9 +9,9 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 import lalisa.dispatch.models
-import lalisa.tickets.workflow
+import lalisa.tickets.models
 from lalisa.core.db import alembic_config, migrate
-from lalisa.tickets.models import Base
+from lalisa.models import Base
 from tests.migration_helpers import column_names, schema_diff, table_names
 
 WORKFLOW_TABLES = {
@@ -26,7 +26,7 @@ COMPARED = WORKFLOW_TABLES | {"tickets"}
 
 
 def test_models_are_registered() -> None:
-    assert lalisa.tickets.workflow.TicketNote.__tablename__ in Base.metadata.tables
+    assert lalisa.tickets.models.TicketNote.__tablename__ in Base.metadata.tables
     assert lalisa.dispatch.models.Dispatch.__tablename__ in Base.metadata.tables
     assert WORKFLOW_TABLES <= set(Base.metadata.tables)
 

@@ -14,9 +14,15 @@ from sqlalchemy.orm import selectinload
 from lalisa.core.db import session_scope
 from lalisa.dispatch.models import Dispatch, FieldReport
 from lalisa.notifications.models import OutboxMessage
-from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketEvent, TicketMedia, TicketStatus
+from lalisa.tickets.models import (
+    CLOSED_STATUSES,
+    Ticket,
+    TicketEvent,
+    TicketMedia,
+    TicketNote,
+    TicketStatus,
+)
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
-from lalisa.tickets.workflow import TicketNote
 from tests.backoffice.helpers import SignedIn
 
 REPORTER_PHONE = "6281298765432"

@@ -19,7 +19,8 @@ import uuid
 from sqlalchemy import select
 
 from lalisa.core.db import session_scope
-from lalisa.survey.service import SurveyResponse, answers_of, count_responses, counted_answers
+from lalisa.survey.models import SurveyResponse, answers_of
+from lalisa.survey.service import count_responses, counted_answers
 from lalisa.survey.skm import compute
 from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.service import ComplaintDraft, submit_complaint, transition

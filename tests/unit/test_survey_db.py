@@ -12,10 +12,9 @@ from lalisa.core.audit import AuditLog
 from lalisa.core.db import session_scope
 from lalisa.notifications import texts
 from lalisa.notifications.models import OutboxMessage
+from lalisa.survey.models import SurveyResponse, SurveyStatus
 from lalisa.survey.service import (
     INVITATION_KIND,
-    SurveyResponse,
-    SurveyStatus,
     count_responses,
     counted_answers,
     decline,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
+from lalisa.core.models import AppendOnlyError
 from lalisa.tickets.models import (
-    AppendOnlyError,
     Reporter,
     Ticket,
     TicketEvent,

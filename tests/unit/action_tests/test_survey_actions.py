@@ -17,7 +17,7 @@ from actions.survey import (
     ValidateSurveyForm,
 )
 from lalisa.core.db import session_scope
-from lalisa.survey.service import SurveyResponse, SurveyStatus
+from lalisa.survey.models import SurveyResponse, SurveyStatus
 from lalisa.survey.skm import UNSUR
 from lalisa.tickets.models import TicketStatus
 from lalisa.tickets.workflow import close_done
