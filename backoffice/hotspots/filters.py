@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from lalisa.places.hotspots import LEVELS, HotspotFilter, Level
 from lalisa.tickets.categories import CATEGORY_LABELS
+from lalisa.tickets.labels import OPEN_STATUSES
 from lalisa.tickets.models import TicketStatus
-from lalisa.tickets.workflow import OPEN_STATUSES
 
 PERIOD_PRESETS: Final[dict[str, str]] = {
     "7h": "7 hari terakhir",

@@ -42,8 +42,8 @@ from lalisa.core.settings import get_settings
 from lalisa.places import hotspots
 from lalisa.places.hotspots import LEVELS, AreaCounts, Level, RankRow, TicketPoint
 from lalisa.tickets.categories import CATEGORY_LABELS, category_label
+from lalisa.tickets.labels import STAFF_STATUS_LABELS
 from lalisa.tickets.models import TicketStatus
-from lalisa.tickets.workflow import STAFF_STATUS_LABELS
 from lalisa.users.models import User
 
 router = APIRouter(prefix="/peta-rawan", tags=["hotspots"])

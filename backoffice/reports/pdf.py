@@ -33,7 +33,7 @@ from backoffice.reports.config import AGENCY_NAME, AGENCY_PARENT, REPORT_TITLE, 
 from lalisa.office.hours import MONTH_NAMES_ID
 from lalisa.reports.recap import RESOLUTION_TARGET, BreakdownRow, Recap, format_duration
 from lalisa.tickets.categories import category_label
-from lalisa.tickets.workflow import REASON_CODES
+from lalisa.tickets.labels import REASON_CODES
 
 _STATUS_COLOURS = {
     "Dalam proses": colors.HexColor("#d9a400"),

@@ -39,7 +39,8 @@ from lalisa.reports.recap import (
     measure_label,
 )
 from lalisa.tickets.categories import CATEGORY_LABELS, category_label
-from lalisa.tickets.workflow import MIN_REVEAL_REASON, REASON_CODES, STAFF_STATUS_LABELS
+from lalisa.tickets.identity import MIN_REVEAL_REASON
+from lalisa.tickets.labels import REASON_CODES, STAFF_STATUS_LABELS
 from lalisa.users.models import User
 
 router = APIRouter(prefix="/rekap", tags=["reports"])

@@ -25,7 +25,7 @@ from lalisa.reports.recap import (
     format_duration,
 )
 from lalisa.tickets.categories import category_label
-from lalisa.tickets.workflow import REASON_CODES, STAFF_STATUS_LABELS
+from lalisa.tickets.labels import REASON_CODES, STAFF_STATUS_LABELS
 
 XLSX_CHUNK: Final = 250
 """Rows written between two progress updates."""

@@ -43,8 +43,8 @@ from lalisa.takeover.service import (
     waiting,
 )
 from lalisa.tickets.categories import category_label
+from lalisa.tickets.labels import STAFF_STATUS_LABELS
 from lalisa.tickets.models import Reporter
-from lalisa.tickets.workflow import STAFF_STATUS_LABELS
 
 router = APIRouter(tags=["takeover"])
 

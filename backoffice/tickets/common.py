@@ -19,16 +19,16 @@ from lalisa.dispatch.models import Dispatch, DispatchOfficer, DispatchStatus, Fi
 from lalisa.notifications.models import OutboxStatus
 from lalisa.places.geo import GEO_DIR
 from lalisa.tickets.categories import CATEGORY_LABELS, category_label
-from lalisa.tickets.models import Ticket, TicketStatus
-from lalisa.tickets.service import ConcurrentUpdate, InvalidTransition
-from lalisa.tickets.workflow import (
+from lalisa.tickets.labels import (
     DEFAULT_EXPLANATIONS,
     EVENT_LABELS,
     REASON_CODES,
     STAFF_STATUS_LABELS,
-    WorkflowError,
-    backoffice_public_url,
 )
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import ConcurrentUpdate, InvalidTransition
+from lalisa.tickets.settings import backoffice_public_url
+from lalisa.tickets.workflow import WorkflowError
 
 S = TicketStatus
 

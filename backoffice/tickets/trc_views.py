@@ -60,7 +60,7 @@ from lalisa.dispatch.service import (
 )
 from lalisa.tickets.errors import TOO_MANY_PHOTOS
 from lalisa.tickets.models import TicketMedia
-from lalisa.tickets.workflow import file_field_report, mark_arrived, mark_departed
+from lalisa.tickets.trc import file_field_report, mark_arrived, mark_departed
 from lalisa.users.models import User
 
 router = APIRouter(prefix="/trc", tags=["trc"])

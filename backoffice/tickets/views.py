@@ -55,24 +55,21 @@ from lalisa.notifications.outbox import resend, ticket_notifications
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.tickets import workflow
 from lalisa.tickets.categories import CATEGORY_LABELS
+from lalisa.tickets.identity import RevealedIdentity, reveal_identity
+from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
 from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketNote, TicketStatus
+from lalisa.tickets.notes import add_note
 from lalisa.tickets.service import parse_ticket_number
+from lalisa.tickets.settings import SlaSettings
+from lalisa.tickets.sla import overdue_clause, sla_for_ticket
+from lalisa.tickets.trc import dispatch_ticket
 from lalisa.tickets.workflow import (
-    OPEN_STATUSES,
-    REASON_CODES,
-    RevealedIdentity,
-    SlaSettings,
     WorkflowError,
-    add_note,
     clear_review_flag,
     close_done,
-    dispatch_ticket,
     mark_duplicate,
-    overdue_clause,
     refuse,
     reopen,
-    reveal_identity,
-    sla_for_ticket,
     verify,
 )
 from lalisa.users.models import User

@@ -20,9 +20,9 @@ Definitions (also written on the page and in docs/backoffice.md):
   (``on_site_at``) and final closing (``closed_at``, duplicates excluded). Median is the usual
   middle value (mean of the two middle values for an even count); p90 uses the nearest-rank
   method (the value at rank ⌈0.9·n⌉ of the sorted list).
-* **Lewat tenggat** is the inbox's overdue rule (:func:`lalisa.tickets.workflow.overdue_clause`): an
+* **Lewat tenggat** is the inbox's overdue rule (:func:`lalisa.tickets.sla.overdue_clause`): an
   open ticket past a legal SP4N-LAPOR! deadline. **Ditutup terlambat** counts closed tickets
-  whose completion clock (:func:`lalisa.tickets.workflow.compute_sla`) stopped after its deadline.
+  whose completion clock (:func:`lalisa.tickets.sla.compute_sla`) stopped after its deadline.
 """
 
 from __future__ import annotations
@@ -42,16 +42,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lalisa.core.settings import get_settings
 from lalisa.office.hours import MONTH_NAMES_ID
 from lalisa.tickets.categories import category_label
+from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
 from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
-from lalisa.tickets.workflow import (
-    OPEN_STATUSES,
-    REASON_CODES,
-    ClockState,
-    SlaSettings,
-    compute_sla,
-    get_sla_settings,
-    overdue_clause,
-)
+from lalisa.tickets.settings import SlaSettings, get_sla_settings
+from lalisa.tickets.sla import ClockState, compute_sla, overdue_clause
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -353,7 +347,7 @@ async def load_facts(
         session: A session (read only).
         recap_filter: The cohort.
         now: The moment the state is taken at (aware); defaults to now.
-        sla: Deadlines; defaults to :func:`lalisa.tickets.workflow.get_sla_settings`.
+        sla: Deadlines; defaults to :func:`lalisa.tickets.settings.get_sla_settings`.
 
     Returns:
         One :class:`TicketFacts` per ticket.

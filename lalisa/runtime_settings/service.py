@@ -49,7 +49,7 @@ from lalisa.office.hours import parse_office_hours
 from lalisa.runtime_settings.models import AppSetting
 
 if TYPE_CHECKING:
-    from lalisa.tickets.workflow import SlaSettings
+    from lalisa.tickets.settings import SlaSettings
 
 __all__ = [
     "CACHE_SECONDS_VARIABLE",
@@ -411,7 +411,7 @@ SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
 
 def _sla_default(name: str) -> Callable[[], Any]:
     def default() -> Any:
-        from lalisa.tickets.workflow import get_sla_settings
+        from lalisa.tickets.settings import get_sla_settings
 
         return getattr(get_sla_settings(), name)
 
@@ -724,7 +724,7 @@ class EffectiveSettings:
         Returns:
             The settings (falls back to the defaults if the combination is contradictory).
         """
-        from lalisa.tickets.workflow import get_sla_settings
+        from lalisa.tickets.settings import get_sla_settings
 
         if not any(key.startswith("sla.") for key in self.overrides):
             return get_sla_settings()
@@ -757,7 +757,7 @@ class EffectiveSettings:
 
 
 def _sla_from(value: Callable[[str], Any]) -> SlaSettings:
-    from lalisa.tickets.workflow import SlaSettings
+    from lalisa.tickets.settings import SlaSettings
 
     return SlaSettings(
         first_response_days=value("sla.first_response_days"),

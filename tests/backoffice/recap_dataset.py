@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backoffice.auth.roles import Role
 from lalisa.core.db import session_scope
 from lalisa.dispatch.models import Dispatch
+from lalisa.tickets import trc as trc_steps
 from lalisa.tickets import workflow
 from lalisa.tickets.models import Ticket
 from lalisa.users.models import User
@@ -106,7 +107,7 @@ async def seed_recap_dataset() -> Seeded:
             elif action == "dispatch":
                 officer = await session.get(User, trc.id)
                 assert officer is not None
-                await workflow.dispatch_ticket(
+                await trc_steps.dispatch_ticket(
                     session,
                     ticket,
                     actor=verifikator.username,
@@ -119,12 +120,12 @@ async def seed_recap_dataset() -> Seeded:
                 )
             elif action == "arrive":
                 dispatch = await _latest_dispatch(session, ticket)
-                await workflow.mark_arrived(session, dispatch, actor=trc.username, now=when)
+                await trc_steps.mark_arrived(session, dispatch, actor=trc.username, now=when)
             elif action == "report":
                 dispatch = await _latest_dispatch(session, ticket)
                 author = await session.get(User, trc.id)
                 assert author is not None
-                await workflow.file_field_report(
+                await trc_steps.file_field_report(
                     session,
                     dispatch,
                     author=author,

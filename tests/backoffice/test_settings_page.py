@@ -15,7 +15,7 @@ from lalisa.core.db import session_scope
 from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
 from lalisa.runtime_settings import service as rs
-from lalisa.tickets.workflow import reset_workflow_settings_cache
+from lalisa.tickets.settings import reset_workflow_settings_cache
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import make_ticket, outbox_of, post_action
 

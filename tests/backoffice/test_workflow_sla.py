@@ -12,15 +12,8 @@ from sqlalchemy import select
 from lalisa.core.db import session_scope
 from lalisa.core.settings import SettingsError
 from lalisa.tickets.models import Ticket, TicketStatus
-from lalisa.tickets.workflow import (
-    ClockState,
-    SlaReport,
-    SlaSettings,
-    compute_sla,
-    load_sla_settings,
-    overdue_clause,
-    sla_for_ticket,
-)
+from lalisa.tickets.settings import SlaSettings, load_sla_settings
+from lalisa.tickets.sla import ClockState, SlaReport, compute_sla, overdue_clause, sla_for_ticket
 from tests.backoffice.workflow_helpers import force_status, make_ticket
 
 WITA = ZoneInfo("Asia/Makassar")

@@ -164,7 +164,7 @@ async def test_dispatch_messages_the_trc_without_reporter_identity(
 async def test_dispatch_link_uses_the_public_url_when_configured(
     as_role: dict[Role, SignedIn], users: dict[Role, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lalisa.tickets.workflow import reset_workflow_settings_cache
+    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     monkeypatch.setenv("BACKOFFICE_PUBLIC_URL", "https://lalisa.balangankab.example/")
     reset_workflow_settings_cache()

@@ -120,7 +120,7 @@ def run_with_settings(env: Mapping[str, str], main: Callable[[], Awaitable[T]]) 
     """
     from lalisa.core.db import dispose_engine
     from lalisa.core.settings import reset_settings_cache
-    from lalisa.tickets.workflow import reset_workflow_settings_cache
+    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     async def run() -> T:
         try:

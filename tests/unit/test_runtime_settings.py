@@ -18,7 +18,7 @@ from lalisa.notifications.messages import (
 )
 from lalisa.office.hours import describe_office_hours, is_office_open
 from lalisa.runtime_settings import service as rs
-from lalisa.tickets.workflow import SlaSettings, reset_workflow_settings_cache
+from lalisa.tickets.settings import SlaSettings, reset_workflow_settings_cache
 
 NUMBER = "LLS-2026-000042"
 _T = datetime(2026, 11, 28, 1, 0, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ Revises: 0004_outbox
 Create Date: 2026-11-28
 
 Written by hand to match the workflow columns of ``lalisa/tickets/models.py`` (``Ticket``) and the
-tables of ``lalisa/tickets/workflow.py`` (``ticket_notes``) and ``lalisa/dispatch/models.py``;
+tables of ``lalisa/tickets/models.py`` (``ticket_notes``) and ``lalisa/dispatch/models.py``;
 tests/backoffice/test_workflow_migration.py compares the migrated schema with the models.
 """
 
