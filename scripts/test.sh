@@ -11,10 +11,11 @@ mkdir -p "$results"
 step() { printf '\n==== %s ====\n' "$1"; }
 
 layer_lint() {
-  step "ruff + mypy"
+  step "ruff + mypy + import contract"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
   .venv/bin/mypy
+  .venv/bin/lint-imports --no-cache
 }
 
 layer_unit() {

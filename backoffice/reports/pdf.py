@@ -30,7 +30,7 @@ from reportlab.platypus import (
 )
 
 from backoffice.reports.config import AGENCY_NAME, AGENCY_PARENT, REPORT_TITLE, ReportSettings
-from lalisa.office.hours import MONTH_NAMES_ID
+from lalisa.office.schedule import MONTH_NAMES_ID
 from lalisa.reports.recap import RESOLUTION_TARGET, BreakdownRow, Recap, format_duration
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import REASON_CODES

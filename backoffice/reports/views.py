@@ -24,7 +24,7 @@ from backoffice.reports.params import RecapQuery, desa_by_kecamatan
 from backoffice.templating import redirect, render
 from backoffice.tickets.common import ADMIN_ROLES, kecamatan_names
 from lalisa.core import audit
-from lalisa.office.hours import MONTH_NAMES_ID
+from lalisa.office.schedule import MONTH_NAMES_ID
 from lalisa.reports.models import ExportKind, ExportStatus, ReportExport
 from lalisa.reports.recap import (
     CHANNEL_LABELS,

@@ -27,7 +27,7 @@ from backoffice.permissions import require_roles
 from backoffice.templating import local_time, render
 from lalisa.core import audit
 from lalisa.core.settings import get_settings
-from lalisa.office.hours import MONTH_NAMES_ID
+from lalisa.office.schedule import MONTH_NAMES_ID
 from lalisa.reports.recap import month_period, quarter_period, year_period
 from lalisa.survey.models import SurveyResponse, answers_of
 from lalisa.survey.service import (

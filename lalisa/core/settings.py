@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
+from lalisa.office.schedule import parse_office_hours
+
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -326,10 +328,7 @@ def load_settings(
         raise SettingsError(f"LALISA_TIMEZONE is not a known IANA zone: {timezone!r}") from exc
 
     office_hours = _get(env, "LALISA_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
-    # Imported here because office_hours reads settings itself; parsing now makes a typo fail
-    # at start-up instead of on the first message outside working hours.
-    from lalisa.office.hours import parse_office_hours
-
+    # Parsed now so that a typo fails at start-up, not on the first message out of hours.
     try:
         parse_office_hours(office_hours)
     except ValueError as exc:

@@ -40,7 +40,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lalisa.core.settings import get_settings
-from lalisa.office.hours import MONTH_NAMES_ID
+from lalisa.office.schedule import MONTH_NAMES_ID
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
 from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus

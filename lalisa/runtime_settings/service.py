@@ -34,22 +34,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from lalisa.core import audit
+from lalisa.core.db import get_engine, session_scope
 from lalisa.core.models import utcnow
 from lalisa.core.settings import Settings, SettingsError, get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.messages import Wording
-from lalisa.office.hours import parse_office_hours
+from lalisa.office.schedule import parse_office_hours
 from lalisa.runtime_settings.models import AppSetting
-
-if TYPE_CHECKING:
-    from lalisa.tickets.settings import SlaSettings
+from lalisa.tickets.settings import SlaSettings, get_sla_settings
 
 __all__ = [
     "CACHE_SECONDS_VARIABLE",
@@ -411,8 +410,6 @@ SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
 
 def _sla_default(name: str) -> Callable[[], Any]:
     def default() -> Any:
-        from lalisa.tickets.settings import get_sla_settings
-
         return getattr(get_sla_settings(), name)
 
     return default
@@ -724,8 +721,6 @@ class EffectiveSettings:
         Returns:
             The settings (falls back to the defaults if the combination is contradictory).
         """
-        from lalisa.tickets.settings import get_sla_settings
-
         if not any(key.startswith("sla.") for key in self.overrides):
             return get_sla_settings()
         try:
@@ -757,8 +752,6 @@ class EffectiveSettings:
 
 
 def _sla_from(value: Callable[[str], Any]) -> SlaSettings:
-    from lalisa.tickets.settings import SlaSettings
-
     return SlaSettings(
         first_response_days=value("sla.first_response_days"),
         completion_days=value("sla.completion_days"),
@@ -840,8 +833,6 @@ async def read_effective_settings(session: AsyncSession | None) -> EffectiveSett
     Returns:
         The effective settings as stored now.
     """
-    from lalisa.core.db import session_scope
-
     if session is not None:
         rows = await _read_rows(session)
     else:
@@ -866,8 +857,6 @@ async def load_effective_settings(
         The effective settings. If the database cannot be read, the last known values (or the
         defaults) are returned and the error is logged: a citizen still gets an answer.
     """
-    from lalisa.core.db import get_engine
-
     clock = _time.monotonic() if now is None else now
     engine = get_engine()
     # Keyed by engine, so a process (or test) that points at another database reloads.

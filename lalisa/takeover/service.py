@@ -43,11 +43,11 @@ from lalisa.core import audit
 from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
 from lalisa.core.db import insert_or_find, session_scope
 from lalisa.core.models import aware_now
-from lalisa.core.settings import SettingsError, read_env
+from lalisa.core.settings import SettingsError, get_settings, read_env
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
-from lalisa.notifications.worker import in_service_window
+from lalisa.notifications.window import in_service_window
 from lalisa.takeover.models import (
     HandoffReason,
     HandoffRequest,
@@ -510,8 +510,6 @@ def _target(sender_ref: str) -> str:
 
 
 def _format_since(at: datetime) -> str:
-    from lalisa.core.settings import get_settings
-
     return at.astimezone(get_settings().tz).strftime("%d-%m-%Y %H.%M")
 
 

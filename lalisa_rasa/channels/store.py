@@ -16,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from redis import asyncio as redis_asyncio
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
@@ -118,13 +120,9 @@ class WhatsAppStore:
 
     def _insert_ignore(self, table: sa.Table) -> Any:
         if self.dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-
-            return insert(table).on_conflict_do_nothing()
+            return sqlite.insert(table).on_conflict_do_nothing()
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-
-            return insert(table).on_conflict_do_nothing()
+            return postgresql.insert(table).on_conflict_do_nothing()
         return None
 
     # ---------------------------------------------------------------- inbound
@@ -421,8 +419,6 @@ class RedisDedupe:
             ttl_seconds: Key lifetime (at least the 7 days Meta may redeliver).
             prefix: Key prefix.
         """
-        from redis import asyncio as redis_asyncio
-
         self.client = redis_asyncio.from_url(
             redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
         )

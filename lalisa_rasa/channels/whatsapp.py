@@ -14,10 +14,12 @@ import asyncio
 import hmac
 import json
 import logging
+import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -321,9 +323,6 @@ class WhatsAppOutput(OutputChannel):
             await self.send_text_message(recipient_id, extra_text)
 
     async def _upload(self, path: str, mime_type: str | None, filename: str | None) -> str | None:
-        import mimetypes
-        from pathlib import Path
-
         file_path = Path(path)
         try:
             content = await asyncio.to_thread(file_path.read_bytes)

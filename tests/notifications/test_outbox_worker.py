@@ -30,13 +30,8 @@ from lalisa.notifications.outbox import (
     resend,
     ticket_notifications,
 )
-from lalisa.notifications.worker import (
-    SENDING_LEASE,
-    OutboxWorker,
-    in_service_window,
-    process_due,
-    retry_delay,
-)
+from lalisa.notifications.window import in_service_window
+from lalisa.notifications.worker import SENDING_LEASE, OutboxWorker, process_due, retry_delay
 from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.service import transition
 from tests.notifications.helpers import (

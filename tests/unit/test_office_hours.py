@@ -15,8 +15,8 @@ from lalisa.office.hours import (
     holiday_name,
     is_office_open,
     next_office_opening,
-    parse_office_hours,
 )
+from lalisa.office.schedule import parse_office_hours
 
 WITA = ZoneInfo("Asia/Makassar")
 KEY = Fernet.generate_key().decode()
