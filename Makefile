@@ -60,10 +60,10 @@ lint: envs
 	@$(APP_VENV)/bin/lint-imports --no-cache
 
 test-unit: setup
-	@$(APP_PY) -m pytest tests/unit -q
+	@$(APP_PY) -m pytest tests/unit tests/common -q
 
 test-rasa: setup
-	@$(RASA_PY) -m pytest tests/rasa_plugins tests/channel -q
+	@$(RASA_PY) -m pytest tests/rasa_plugins tests/common tests/channel -q
 
 test-stories: setup train
 	@bash scripts/test.sh stories

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from lalisa.core.settings import SettingsError, get_settings, read_env
+from lalisa.core.settings import SettingsError, get_settings
+from lalisa_common.env import read_env
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MAX_FAILED_LOGINS = 5

@@ -19,8 +19,8 @@ layer_lint() {
 }
 
 layer_unit() {
-  step "pytest: domain package, actions, back office, outbox (SQLite${DATABASE_URL:+ and PostgreSQL})"
-  local suites=(tests/unit)
+  step "pytest: domain package, shared package, actions, back office, outbox (SQLite${DATABASE_URL:+ and PostgreSQL})"
+  local suites=(tests/unit tests/common)
   for suite in tests/backoffice tests/notifications; do
     [[ -d $suite ]] && suites+=("$suite")
   done
@@ -28,8 +28,8 @@ layer_unit() {
 }
 
 layer_rasa() {
-  step "pytest: Rasa-process plugins (NLU component, stores, WhatsApp channel)"
-  local suites=(tests/rasa_plugins)
+  step "pytest: Rasa-process plugins (NLU component, stores, WhatsApp channel) and the shared package"
+  local suites=(tests/rasa_plugins tests/common)
   [[ -d tests/channel ]] && suites+=(tests/channel)
   .venv-rasa/bin/python -m pytest "${suites[@]}" -q -p no:cacheprovider
 }

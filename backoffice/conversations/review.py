@@ -37,12 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backoffice.conversations.tracker import events_table, identity_redactor
-from lalisa.core.crypto import (
-    IdentityDecryptionError,
-    citizen_pseudonym,
-    get_identity_cipher,
-    normalise_sender_id,
-)
+from lalisa.core.crypto import IdentityDecryptionError, citizen_pseudonym, get_identity_cipher
 from lalisa.core.settings import get_settings
 from lalisa.review.export import EntitySpan, Example
 from lalisa.review.models import (
@@ -55,6 +50,7 @@ from lalisa.review.models import (
 )
 from lalisa.takeover.service import ADMIN_METADATA_KEY
 from lalisa.tickets.models import Reporter
+from lalisa_common.phone import normalise_sender_id
 
 logger = logging.getLogger(__name__)
 

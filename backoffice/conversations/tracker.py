@@ -28,10 +28,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
-from lalisa.core.db import to_async_url
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.core.settings import get_settings
 from lalisa.tickets.models import Reporter, Ticket
+from lalisa_common.database import to_async_url
+from lalisa_common.phone import normalise_sender_id
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from lalisa.core.settings import get_settings, read_env
+from lalisa.core.settings import get_settings
+from lalisa_common.env import read_env
 
 AGENCY_PARENT: Final = "PEMERINTAH KABUPATEN BALANGAN"
 AGENCY_NAME: Final = "SATUAN POLISI PAMONG PRAJA"

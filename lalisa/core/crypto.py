@@ -11,48 +11,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import re
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lalisa.core.settings import get_settings
+from lalisa_common.phone import normalise_sender_id
 
 _BLIND_INDEX_INFO = b"lalisa/reporter-blind-index/v1"
-_SEPARATORS = re.compile(r"[\s\-.()/]+")
 
 
 class IdentityDecryptionError(ValueError):
     """Raised when a stored identity token cannot be decrypted with the configured key."""
-
-
-def normalise_sender_id(sender_id: str) -> str:
-    """Bring a sender id into the canonical form used for the blind index.
-
-    Indonesian numbers are reduced to digits in international form, so ``+62 812-3456-7890``,
-    ``0812 3456 7890`` and the WhatsApp id ``6281234567890`` are the same reporter. Ids that are
-    not phone numbers (e.g. test or web channel ids) are only trimmed and lower-cased.
-
-    Args:
-        sender_id: Sender id as received from the channel.
-
-    Returns:
-        The normalised id.
-
-    Raises:
-        ValueError: The id is empty.
-    """
-    compact = _SEPARATORS.sub("", sender_id.strip())
-    if compact.startswith("+"):
-        compact = compact[1:]
-    if not compact:
-        raise ValueError("sender id is empty")
-    if compact.isdigit():
-        if compact.startswith("0"):
-            return "62" + compact[1:]
-        return compact
-    return sender_id.strip().lower()
 
 
 class IdentityCipher:

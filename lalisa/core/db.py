@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from lalisa.core.settings import get_settings
+from lalisa_common.database import to_async_url
 
 RowT = TypeVar("RowT")
 
@@ -43,32 +44,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
-
-
-def to_async_url(url: str) -> str:
-    """Map a configured database URL to the async driver La-Lisa uses.
-
-    ``sqlite:///x`` becomes ``sqlite+aiosqlite:///x``; ``postgresql://``, ``postgres://`` and
-    sync PostgreSQL drivers become ``postgresql+asyncpg://``. A libpq-style ``sslmode`` query
-    parameter is renamed to asyncpg's ``ssl``. Other URLs are returned unchanged.
-
-    Args:
-        url: URL as written in ``DATABASE_URL``.
-
-    Returns:
-        The URL with an async driver.
-    """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    backend, _, driver = scheme.partition("+")
-    if backend == "sqlite" and driver != "aiosqlite":
-        return f"sqlite+aiosqlite://{rest}"
-    if backend in {"postgresql", "postgres"}:
-        if "sslmode=" in rest:
-            rest = rest.replace("sslmode=", "ssl=")
-        return f"postgresql+asyncpg://{rest}"
-    return url
 
 
 def _sqlite_file(url: str) -> Path | None:

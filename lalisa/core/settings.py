@@ -18,14 +18,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
-from dotenv import dotenv_values
 
 from lalisa.office.schedule import parse_office_hours
+from lalisa_common.database import database_url, tracker_database_url
+from lalisa_common.env import env_value, media_dir, read_env, var_dir
 
 logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-"""Repository root; relative paths in settings are resolved against it, not the CWD."""
 
 DEFAULT_OFFICE_HOURS = "mon-thu 08:00-16:00; fri 08:00-16:30"
 # The real hours of Satpol PP Balangan are UNCONFIRMED; this mirrors the usual Pemkab week.
@@ -147,22 +146,8 @@ def _mask_url_password(url: str) -> str:
     return f"{scheme}://{user}:***@{host}" if has_password else url
 
 
-def _get(env: Mapping[str, str | None], name: str, default: str = "") -> str:
-    value = env.get(name)
-    if value is None:
-        return default
-    value = value.strip()
-    # An empty assignment in .env (``FOO=``) means "not set", so defaults still apply.
-    return value if value else default
-
-
-def _resolve_path(value: str, base: Path) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path).resolve()
-
-
 def _parse_port(env: Mapping[str, str | None], name: str, default: int) -> int:
-    raw = _get(env, name, str(default))
+    raw = env_value(env, name, str(default))
     try:
         port = int(raw)
     except ValueError as exc:
@@ -175,7 +160,7 @@ def _parse_port(env: Mapping[str, str | None], name: str, default: int) -> int:
 def _parse_positive_number(
     env: Mapping[str, str | None], name: str, default: float, *, integer: bool = False
 ) -> float:
-    raw = _get(env, name, str(default))
+    raw = env_value(env, name, str(default))
     try:
         value = int(raw) if integer else float(raw)
     except ValueError as exc:
@@ -199,28 +184,6 @@ def _parse_holidays(raw: str) -> tuple[date, ...]:
                 f"LALISA_EXTRA_HOLIDAYS must be a comma list of YYYY-MM-DD dates, got {item!r}"
             ) from exc
     return tuple(sorted(days))
-
-
-def _resolve_database_url(raw: str, var_dir: Path) -> str:
-    if not raw:
-        return f"sqlite:///{var_dir / 'lalisa.db'}"
-    scheme, sep, rest = raw.partition(":///")
-    if sep and scheme.split("+")[0] == "sqlite" and rest and not rest.startswith("/"):
-        # A relative SQLite path would otherwise depend on each process's working directory,
-        # and the action server and back office must open the same file.
-        if not rest.startswith(":memory:") and not rest.startswith("file:"):
-            return f"{scheme}:///{(REPO_ROOT / rest).resolve()}"
-    return raw
-
-
-def _resolve_tracker_database_url(explicit: str, database_url: str, var_dir: Path) -> str:
-    # Same precedence as lalisa_rasa.config.tracker_database_url(): an explicit URL, else a
-    # PostgreSQL DATABASE_URL (Rasa owns its ``events`` table there), else SQLite of its own.
-    if explicit:
-        return _resolve_database_url(explicit, var_dir)
-    if database_url.startswith(("postgres://", "postgresql")):
-        return database_url
-    return f"sqlite:///{var_dir / 'tracker.db'}"
 
 
 def _validate_fernet_key(key: str, source: str) -> str:
@@ -261,44 +224,6 @@ def _load_or_create_dev_identity_key(var_dir: Path) -> str:
     return key
 
 
-def default_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
-    """Return the ``.env`` file to read: ``LALISA_ENV_FILE`` if set, else ``<repo>/.env``.
-
-    Args:
-        environ: Process environment; defaults to :data:`os.environ`.
-
-    Returns:
-        The path, or ``None`` when ``LALISA_ENV_FILE`` is set but empty (tests use this to
-        keep a developer's ``.env`` out of the way).
-    """
-    value = (os.environ if environ is None else environ).get("LALISA_ENV_FILE")
-    if value is None:
-        return REPO_ROOT / ".env"
-    return _resolve_path(value, REPO_ROOT) if value.strip() else None
-
-
-def read_env(
-    environ: Mapping[str, str] | None = None,
-    env_file: Path | Literal["default"] | None = "default",
-) -> dict[str, str | None]:
-    """Merge the ``.env`` file and the process environment (the process environment wins).
-
-    Args:
-        environ: Process environment; defaults to :data:`os.environ`.
-        env_file: Path of the ``.env`` file, ``None`` to read no file, or ``"default"`` for
-            :func:`default_env_file`. A missing file is fine.
-
-    Returns:
-        The variables, as strings (``None`` for a bare ``NAME`` line in the file).
-    """
-    process_env = os.environ if environ is None else environ
-    path = default_env_file(process_env) if env_file == "default" else env_file
-    file_values: dict[str, str | None] = {}
-    if path is not None and path.is_file():
-        file_values = dict(dotenv_values(path))
-    return {**file_values, **process_env}
-
-
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | Literal["default"] | None = "default",
@@ -318,59 +243,58 @@ def load_settings(
     """
     env = read_env(environ, env_file)
 
-    var_dir = _resolve_path(_get(env, "LALISA_VAR_DIR", "var"), REPO_ROOT)
-    media_dir = _resolve_path(_get(env, "LALISA_MEDIA_DIR", str(var_dir / "media")), REPO_ROOT)
+    var = var_dir(env)
 
-    timezone = _get(env, "LALISA_TIMEZONE", DEFAULT_TIMEZONE)
+    timezone = env_value(env, "LALISA_TIMEZONE", DEFAULT_TIMEZONE)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SettingsError(f"LALISA_TIMEZONE is not a known IANA zone: {timezone!r}") from exc
 
-    office_hours = _get(env, "LALISA_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
+    office_hours = env_value(env, "LALISA_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
     # Parsed now so that a typo fails at start-up, not on the first message out of hours.
     try:
         parse_office_hours(office_hours)
     except ValueError as exc:
         raise SettingsError(f"LALISA_OFFICE_HOURS: {exc}") from exc
 
-    raw_key = _get(env, "LALISA_IDENTITY_KEY")
+    raw_key = env_value(env, "LALISA_IDENTITY_KEY")
     if raw_key:
         identity_key = _validate_fernet_key(raw_key, "LALISA_IDENTITY_KEY")
     else:
-        identity_key = _load_or_create_dev_identity_key(var_dir)
+        identity_key = _load_or_create_dev_identity_key(var)
 
     return Settings(
-        database_url=_resolve_database_url(_get(env, "DATABASE_URL"), var_dir),
-        redis_url=_get(env, "REDIS_URL") or None,
+        database_url=database_url(env),
+        redis_url=env_value(env, "REDIS_URL") or None,
         identity_key=identity_key,
         identity_key_is_generated=not raw_key,
         timezone=timezone,
         office_hours=office_hours,
-        extra_holidays=_parse_holidays(_get(env, "LALISA_EXTRA_HOLIDAYS")),
-        office_address=_get(env, "LALISA_OFFICE_ADDRESS", DEFAULT_OFFICE_ADDRESS),
-        office_phone=_get(env, "LALISA_OFFICE_PHONE"),
-        programs=_get(env, "LALISA_PROGRAMS"),
-        var_dir=var_dir,
-        media_dir=media_dir,
-        whatsapp_verify_token=_get(env, "WHATSAPP_VERIFY_TOKEN"),
-        whatsapp_app_secret=_get(env, "WHATSAPP_APP_SECRET"),
-        whatsapp_access_token=_get(env, "WHATSAPP_ACCESS_TOKEN"),
-        whatsapp_phone_number_id=_get(env, "WHATSAPP_PHONE_NUMBER_ID"),
-        whatsapp_api_base_url=_get(
+        extra_holidays=_parse_holidays(env_value(env, "LALISA_EXTRA_HOLIDAYS")),
+        office_address=env_value(env, "LALISA_OFFICE_ADDRESS", DEFAULT_OFFICE_ADDRESS),
+        office_phone=env_value(env, "LALISA_OFFICE_PHONE"),
+        programs=env_value(env, "LALISA_PROGRAMS"),
+        var_dir=var,
+        media_dir=media_dir(env),
+        whatsapp_verify_token=env_value(env, "WHATSAPP_VERIFY_TOKEN"),
+        whatsapp_app_secret=env_value(env, "WHATSAPP_APP_SECRET"),
+        whatsapp_access_token=env_value(env, "WHATSAPP_ACCESS_TOKEN"),
+        whatsapp_phone_number_id=env_value(env, "WHATSAPP_PHONE_NUMBER_ID"),
+        whatsapp_api_base_url=env_value(
             env, "WHATSAPP_API_BASE_URL", DEFAULT_WHATSAPP_API_BASE_URL
         ).rstrip("/"),
         rasa_port=_parse_port(env, "RASA_PORT", 5005),
         action_port=_parse_port(env, "ACTION_PORT", 5055),
         backoffice_port=_parse_port(env, "BACKOFFICE_PORT", 8000),
-        whatsapp_api_version=_get(env, "WHATSAPP_API_VERSION", DEFAULT_WHATSAPP_API_VERSION),
-        whatsapp_template_citizen_update=_get(
+        whatsapp_api_version=env_value(env, "WHATSAPP_API_VERSION", DEFAULT_WHATSAPP_API_VERSION),
+        whatsapp_template_citizen_update=env_value(
             env, "WHATSAPP_TEMPLATE_CITIZEN_UPDATE", DEFAULT_WHATSAPP_TEMPLATE_CITIZEN_UPDATE
         ),
-        whatsapp_template_trc_dispatch=_get(
+        whatsapp_template_trc_dispatch=env_value(
             env, "WHATSAPP_TEMPLATE_TRC_DISPATCH", DEFAULT_WHATSAPP_TEMPLATE_TRC_DISPATCH
         ),
-        whatsapp_template_language=_get(
+        whatsapp_template_language=env_value(
             env, "WHATSAPP_TEMPLATE_LANGUAGE", DEFAULT_WHATSAPP_TEMPLATE_LANGUAGE
         ),
         outbox_poll_seconds=_parse_positive_number(
@@ -381,9 +305,7 @@ def load_settings(
                 env, "OUTBOX_MAX_ATTEMPTS", DEFAULT_OUTBOX_MAX_ATTEMPTS, integer=True
             )
         ),
-        tracker_database_url=_resolve_tracker_database_url(
-            _get(env, "TRACKER_DATABASE_URL"), _get(env, "DATABASE_URL"), var_dir
-        ),
+        tracker_database_url=tracker_database_url(env),
     )
 
 

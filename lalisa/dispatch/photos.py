@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from lalisa.core.settings import get_settings
+from lalisa_common.files import store_content_file
 
 __all__ = [
     "ALLOWED_PHOTO_TYPES",
@@ -72,23 +71,6 @@ def sniff_photo(content: bytes) -> str | None:
     return None
 
 
-def _write_atomically(directory: Path, name: str, content: bytes) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / name
-    if target.exists() and target.stat().st_size == len(content):
-        return target
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
-
-
 def store_photo(
     content: bytes, *, original_name: str | None = None, media_dir: Path | None = None
 ) -> StoredPhoto:
@@ -117,7 +99,7 @@ def store_photo(
     base = media_dir if media_dir is not None else get_settings().media_dir
     sha = hashlib.sha256(content).hexdigest()
     name = sha + ALLOWED_PHOTO_TYPES[mime]
-    _write_atomically(base / FIELD_PHOTO_SUBDIR, name, content)
+    store_content_file(base / FIELD_PHOTO_SUBDIR, name, content)
     shown = (original_name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or None
     return StoredPhoto(
         sha256=sha,

@@ -14,9 +14,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.dispatch.models import TRC_ROLES, Dispatch, DispatchOfficer, FieldReport, OfficerContact
 from lalisa.users.models import Role, User
+from lalisa_common.phone import normalise_sender_id
 
 __all__ = [
     "dispatches_for_officer",

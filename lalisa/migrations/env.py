@@ -8,9 +8,10 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from lalisa.core.db import create_engine_for_url, to_async_url
+from lalisa.core.db import create_engine_for_url
 from lalisa.core.settings import get_settings
 from lalisa.models import metadata
+from lalisa_common.database import to_async_url
 
 config = context.config
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.core.crypto import normalise_sender_id
 from lalisa.notifications.channel_tables import inbound_messages
+from lalisa_common.phone import normalise_sender_id
 
 __all__ = ["SERVICE_WINDOW", "WINDOW_SAFETY_MARGIN", "in_service_window", "last_inbound_at"]
 

@@ -66,14 +66,7 @@ from lalisa.core.db import dispose_engine, session_scope
 from lalisa.core.settings import Settings, get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.channel_tables import outbound_messages
-from lalisa.notifications.graph import (
-    PAIR_RATE_LIMIT,
-    REENGAGEMENT_REQUIRED,
-    GraphClient,
-    SendResult,
-    close_graph_client,
-    get_graph_client,
-)
+from lalisa.notifications.graph import GraphClient, SendResult, close_graph_client, get_graph_client
 from lalisa.notifications.models import (
     NotificationKind,
     OutboxMessage,
@@ -91,6 +84,7 @@ from lalisa.notifications.outbox import (
 from lalisa.notifications.window import in_service_window
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
+from lalisa_common.whatsapp.errors import MAINTENANCE_CODES, PAIR_RATE_LIMIT, REENGAGEMENT_REQUIRED
 
 __all__ = [
     "SENDING_LEASE",
@@ -113,7 +107,6 @@ OUTAGE_MIN_DELAY_SECONDS = 5.0
 OUTAGE_MAX_DELAY_SECONDS = 300.0
 DEFAULT_BATCH_SIZE = 20
 NOT_CONFIGURED_LOG_INTERVAL_SECONDS = 300.0
-_MAINTENANCE_CODES = frozenset({131057, 2494100})
 
 
 def _utcnow() -> datetime:
@@ -134,7 +127,7 @@ def retry_delay(attempts: int, error_code: int | None, rng: random.Random | None
         The delay.
     """
     delay = min(BACKOFF_CAP_SECONDS, 4.0 ** max(0, attempts - 1))
-    if error_code in _MAINTENANCE_CODES:
+    if error_code in MAINTENANCE_CODES:
         delay = max(delay, MAINTENANCE_MIN_DELAY_SECONDS)
     jitter = (rng or random).uniform(0.8, 1.2)
     if error_code == PAIR_RATE_LIMIT:

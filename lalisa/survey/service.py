@@ -39,7 +39,6 @@ from lalisa.core import audit
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import insert_or_find
 from lalisa.core.models import aware_now
-from lalisa.core.settings import read_env
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
@@ -48,6 +47,7 @@ from lalisa.survey.models import SurveyResponse, SurveyStatus, answers_of
 from lalisa.survey.skm import SCORE_MAX, SCORE_MIN, UNSUR
 from lalisa.tickets.models import Reporter, Ticket, TicketStatus
 from lalisa.tickets.service import REPORTER_ACTOR
+from lalisa_common.env import read_env
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",

@@ -43,7 +43,7 @@ from lalisa.core import audit
 from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
 from lalisa.core.db import insert_or_find, session_scope
 from lalisa.core.models import aware_now
-from lalisa.core.settings import SettingsError, get_settings, read_env
+from lalisa.core.settings import SettingsError, get_settings
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
@@ -56,6 +56,7 @@ from lalisa.takeover.models import (
     TakeoverMessage,
 )
 from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket
+from lalisa_common.env import read_env
 
 __all__ = [
     "ADMIN_METADATA_KEY",

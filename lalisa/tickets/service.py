@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from lalisa.core.crypto import get_identity_cipher, normalise_sender_id
+from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import insert_or_find
 from lalisa.core.models import aware_now
 from lalisa.core.settings import get_settings
@@ -37,6 +37,7 @@ from lalisa.tickets.models import (
     TicketSequence,
     TicketStatus,
 )
+from lalisa_common.phone import normalise_sender_id
 
 __all__ = [
     "ALLOWED_TRANSITIONS",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from lalisa.core.settings import SettingsError, read_env
+from lalisa.core.settings import SettingsError
+from lalisa_common.env import read_env
 
 _SLA_VARIABLES = {
     "first_response_days": "LALISA_SLA_FIRST_RESPONSE_DAYS",

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lalisa.core.db import session_scope
 from lalisa.core.settings import get_settings
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
+from lalisa_common.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +75,7 @@ def _spool_path(draft: ComplaintDraft) -> Path:
 
 def write_spool(draft: ComplaintDraft) -> Path:
     """Writes the draft durably; returns its spool file."""
-    path = _spool_path(draft)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(draft_to_json(draft))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    return path
+    return write_atomically(_spool_path(draft), draft_to_json(draft))
 
 
 def pending() -> list[Path]:

@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS, async_database_url
+from lalisa_common.database import to_async_url
+from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
 from lalisa_rasa.channels.tables import inbound_messages, outbound_messages
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class WhatsAppStore:
         Args:
             database_url: Plain or async SQLAlchemy URL (``sqlite:///``, ``postgresql://``).
         """
-        url = async_database_url(database_url)
+        url = to_async_url(database_url)
         kwargs: dict[str, Any] = {"future": True}
         if url.startswith("sqlite"):
             # Keep connections open (SQLAlchemy 1.4 would open one per use for SQLite).

@@ -13,10 +13,9 @@ from lalisa.notifications.graph import (
     GraphClient,
     GraphNotConfigured,
     get_graph_client,
-    is_account_problem,
-    is_retryable,
-    recipient_fields,
 )
+from lalisa_common.phone import recipient_fields
+from lalisa_common.whatsapp.errors import is_account_problem, is_retryable
 from tests.notifications.helpers import (
     PNID,
     TOKEN,

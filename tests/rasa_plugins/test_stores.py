@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
-from lalisa_rasa.config import sync_database_url, tracker_database_url
+from lalisa_common.database import to_sync_url as sync_database_url
+from lalisa_rasa.config import tracker_database_url
 from lalisa_rasa.stores import EnvLockStore, EnvSQLTrackerStore
 
 

@@ -10,8 +10,8 @@ from lalisa.core.crypto import (
     IdentityDecryptionError,
     blind_index,
     get_identity_cipher,
-    normalise_sender_id,
 )
+from lalisa_common.phone import normalise_sender_id
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from lalisa.core.db import (
     get_sessionmaker,
     insert_or_find,
     session_scope,
-    to_async_url,
 )
 from lalisa.tickets.models import TicketSequence
+from lalisa_common.database import to_async_url
 
 
 @pytest.mark.parametrize(

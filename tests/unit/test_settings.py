@@ -12,12 +12,12 @@ from cryptography.fernet import Fernet
 
 from lalisa.core.settings import (
     DEFAULT_OFFICE_HOURS,
-    REPO_ROOT,
     SettingsError,
     get_settings,
     load_settings,
     reset_settings_cache,
 )
+from lalisa_common.env import REPO_ROOT
 
 KEY = Fernet.generate_key().decode()
 

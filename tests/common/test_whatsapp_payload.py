@@ -9,15 +9,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lalisa_rasa.channels.parser import (
+from lalisa_common.whatsapp.payload import (
     ACTION_IGNORE,
     ACTION_MEDIA,
     ACTION_RASA,
     ACTION_REPLY,
     parse_webhook,
 )
-from lalisa_rasa.channels.signature import sign, verify
-from tests.channel.payloads import (
+from lalisa_common.whatsapp.signature import sign, verify
+from tests.common.payloads import (
     CITIZEN,
     EXAMPLES,
     OTHER_PNID,
