@@ -2,7 +2,7 @@
 
 When the database cannot be reached, the confirmed complaint is written to a
 spool file (atomically: temporary file, fsync, rename). Every later
-submission first replays the spool, and `python -m lalisa.tickets.spool` replays it on
+submission first replays the spool, and `python -m lalisa.spool` replays it on
 demand. Replays are safe to repeat because tickets are idempotent by their
 submission key.
 """
