@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lalisa_common.env import default_env_file, read_env_file  # noqa: E402
+from lalisa_common.quiet import pythonwarnings  # noqa: E402
 from scripts.model import model_path  # noqa: E402
 
 DEFAULT_ACTION_PORT = 5055
@@ -56,6 +57,14 @@ def load_dotenv_defaults() -> None:
     for key, value in read_env_file(default_env_file()).items():
         if value:
             os.environ.setdefault(key, value)
+
+
+def quiet_known_warnings() -> None:
+    """Filters the known third-party deprecation warnings in every service (lalisa_common.quiet)."""
+    known = pythonwarnings()
+    current = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = f"{known},{current}" if current else known
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
 def whatsapp_configured() -> bool:
@@ -136,7 +145,9 @@ def services() -> list[Service]:
         Service(
             name="rasa",
             command=[
-                str(ROOT / ".venv-rasa/bin/rasa"),
+                str(ROOT / ".venv-rasa/bin/python"),
+                "-m",
+                "lalisa_rasa",
                 "run",
                 "--model",
                 str(model),
@@ -230,6 +241,7 @@ def main() -> int:
     """Starts the services and supervises them until Ctrl-C or a crash."""
     os.chdir(ROOT)
     load_dotenv_defaults()
+    quiet_known_warnings()
     started: list[Service] = []
     stopping = False
 

@@ -3,6 +3,7 @@
 # Layers: lint unit rasa validate stories nlu e2e. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quiet-warnings.sh
 
 model="$(.venv-rasa/bin/python scripts/model.py path)"
 results="results"
@@ -41,7 +42,7 @@ layer_validate() {
 
 layer_stories() {
   step "test stories (--fail-on-prediction-errors)"
-  .venv-rasa/bin/rasa test core --model "$model" --stories tests/stories \
+  .venv-rasa/bin/python -m lalisa_rasa test core --model "$model" --stories tests/stories \
     --fail-on-prediction-errors --out "$results/stories" --quiet
 }
 

@@ -20,6 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from lalisa_common.quiet import pytest_warning_filter_lines as warning_filter_lines
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Leave the known third-party deprecation warnings out of the summary (lalisa_common.quiet)."""
+    for line in warning_filter_lines():
+        config.addinivalue_line("filterwarnings", line)
+
+
 _ORIGINAL_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
 
