@@ -11,9 +11,9 @@ from lalisa_common.database import (
     is_postgresql,
     resolve_database_url,
     to_async_url,
-    to_sync_url,
     tracker_database_url,
 )
+from lalisa_common.database import to_sync_url as sync_database_url
 from lalisa_common.env import REPO_ROOT
 
 
@@ -44,13 +44,17 @@ def test_tracker_database(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("sqlite:///var/x.db", "sqlite+aiosqlite:///var/x.db"),
+        ("sqlite:///var/lalisa.db", "sqlite+aiosqlite:///var/lalisa.db"),
+        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite:///x.db"),
         ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
-        ("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
-        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
-        ("postgresql+psycopg2://u@h/db", "postgresql+asyncpg://u@h/db"),
-        ("postgresql://u@h/db?sslmode=require", "postgresql+asyncpg://u@h/db?ssl=require"),
-        ("mysql://u@h/db", "mysql://u@h/db"),
+        ("postgresql://u:p@h:5432/d", "postgresql+asyncpg://u:p@h:5432/d"),
+        ("postgres://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
+        ("postgresql+psycopg2://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql://u@h/d?sslmode=require", "postgresql+asyncpg://u@h/d?ssl=require"),
+        ("mysql+aiomysql://u@h/d", "mysql+aiomysql://u@h/d"),
         ("not a url", "not a url"),
     ],
 )
@@ -63,13 +67,14 @@ def test_to_async_url(url: str, expected: str) -> None:
     [
         ("postgres://u@h/db", "postgresql://u@h/db"),
         ("postgresql+asyncpg://u@h/db", "postgresql://u@h/db"),
-        ("postgresql+psycopg://u@h/db", "postgresql://u@h/db"),
         ("sqlite+aiosqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
         ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+        ("postgresql+psycopg://u@h/db", "postgresql://u@h/db"),
     ],
 )
-def test_to_sync_url(url: str, expected: str) -> None:
-    assert to_sync_url(url) == expected
+def test_sync_database_url(url: str, expected: str) -> None:
+    """Async driver names are mapped to the drivers SQLAlchemy 1.4 uses."""
+    assert sync_database_url(url) == expected
 
 
 def test_is_postgresql() -> None:

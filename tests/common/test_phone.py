@@ -43,10 +43,30 @@ def test_non_ascii_digits_are_not_a_number() -> None:
     assert international_digits("٠٨١٢٣٤٥٦٧٨٩") is None
 
 
-@pytest.mark.parametrize("empty", ["", "   ", "+", " - "])
-def test_empty_values_are_refused(empty: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("6281234567890", "6281234567890"),
+        ("+62 812-3456-7890", "6281234567890"),
+        ("081234567890", "6281234567890"),
+        ("0812 3456 7890", "6281234567890"),
+        ("(0812) 3456.7890", "6281234567890"),
+        (" +6281234567890 ", "6281234567890"),
+        ("Default", "default"),
+        ("user-1", "user-1"),
+    ],
+)
+def test_normalise_sender_id(raw: str, expected: str) -> None:
+    assert normalise_sender_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "+", " - "])
+def test_normalise_rejects_empty(raw: str) -> None:
     with pytest.raises(ValueError):
-        normalise_sender_id(empty)
-    if not empty.strip():
-        with pytest.raises(ValueError):
-            recipient_fields(empty)
+        normalise_sender_id(raw)
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_empty_recipients_are_refused(empty: str) -> None:
+    with pytest.raises(ValueError):
+        recipient_fields(empty)

@@ -16,27 +16,6 @@ from lalisa.core.db import (
     session_scope,
 )
 from lalisa.tickets.models import TicketSequence
-from lalisa_common.database import to_async_url
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("sqlite:///var/lalisa.db", "sqlite+aiosqlite:///var/lalisa.db"),
-        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-        ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite:///x.db"),
-        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
-        ("postgresql://u:p@h:5432/d", "postgresql+asyncpg://u:p@h:5432/d"),
-        ("postgres://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
-        ("postgresql+psycopg2://u@h/d", "postgresql+asyncpg://u@h/d"),
-        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
-        ("postgresql://u@h/d?sslmode=require", "postgresql+asyncpg://u@h/d?ssl=require"),
-        ("mysql+aiomysql://u@h/d", "mysql+aiomysql://u@h/d"),
-    ],
-)
-def test_to_async_url(url: str, expected: str) -> None:
-    assert to_async_url(url) == expected
 
 
 async def test_sqlite_connection_settings(tmp_path: Path) -> None:
