@@ -4,9 +4,9 @@
     .venv/bin/python -m tests.conversations --half dev --only dev-pkl-01 --show
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
-database; when ``DATABASE_URL`` points at PostgreSQL the WhatsApp personas run a second
-time on a fresh PostgreSQL database (with ``REDIS_URL``), to cover that backend within the
-time budget. Personas run concurrently (a bounded pool), each with its own sender id.
+database; when ``DATABASE_URL`` points at PostgreSQL every other WhatsApp persona runs a
+second time on a fresh PostgreSQL database (with ``REDIS_URL``), to cover that backend within
+the time budget. Personas run concurrently (a bounded pool), each with its own sender id.
 """
 
 from __future__ import annotations
@@ -212,7 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     report = build_report(personas, results, meta)
     if "postgresql" in BACKENDS:
-        whatsapp = [p for p in personas if p.channel == "whatsapp"]
+        # Every other WhatsApp persona: the backend's own paths (asyncpg, Redis dedupe, row
+        # locks) are covered, and the run stays within its time budget on 2 cores.
+        whatsapp = [p for p in personas if p.channel == "whatsapp"][::2]
         pg_results, pg_seconds = run_on(
             "postgresql", whatsapp, args.concurrency, args.seed, args.keep_logs
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from tests.conversations.personas import AgendaItem, Persona
@@ -32,6 +32,8 @@ MAX_USER_TURNS = 30
 """A citizen stops after this many messages whatever happens."""
 GIVE_UP_AFTER = 5
 """A citizen stops when the same question comes this many times in a row."""
+GIVE_UP_TOTAL = 7
+"""A citizen stops when one question comes this many times in all (a cycle of questions)."""
 LOOP_GUARD_RUN = 3
 """A question asked this many times in a row (more than twice) is a loop-guard hit."""
 MAX_IDLE_TURNS = 3
@@ -132,6 +134,7 @@ class Citizen:
         self.tries: dict[Question, int] = {}
         self.last_action: Action | None = None
         self.retries = 0
+        self.change_tries = 0
         self.last_asked: Question | None = None
 
     # ------------------------------------------------------------ public
@@ -165,7 +168,10 @@ class Citizen:
             self.retries += 1
             self.record.user_turns += 1
             return self.last_action
-        if self.run_length >= GIVE_UP_AFTER and reading.question is not None:
+        if reading.question is not None and (
+            self.run_length >= GIVE_UP_AFTER
+            or self.record.questions.count(reading.question.value) >= GIVE_UP_TOTAL
+        ):
             return self._end(f"loop:{reading.question.value}")
         if self.openings:
             return self._send(self.openings.pop(0))
@@ -338,6 +344,7 @@ class Citizen:
             # The field being changed is asked again: its new value is the answer now.
             self._apply(self.change)
             self.change = None
+            self.change_tries = 0
         return handler(reading, attempt)
 
     def _answer_menu(self, reading: Reading, attempt: int) -> Action:
@@ -438,8 +445,13 @@ class Citizen:
 
     def _answer_summary(self, reading: Reading, attempt: int) -> Action:
         change = self._summary_change(reading)
+        if change is None and self.change is not None and self.change_tries < 2:
+            # The change asked for was not taken (the field never came back): ask again,
+            # this time with the plain "ubah".
+            change = replace(self.change, say=None)
         if change is not None:
             self.change = change
+            self.change_tries += 1
             if change.say:
                 return self._send(change.say)
             option = self._choice(reading, ("ubah", "ganti", "perbaiki"))
@@ -452,7 +464,10 @@ class Citizen:
         return self._send(self.voice.phrase("yes", attempt))
 
     def _answer_correction_field(self, reading: Reading, attempt: int) -> Action:
-        fact = self.change.fact if self.change is not None and self.change.fact else "place"
+        if self.change is None or self.change.fact is None:
+            # Asked what to change with nothing left to change: say it is fine now.
+            return self._send(self.voice.phrase("no_change", attempt))
+        fact = self.change.fact
         option = self._choice(reading, FIELD_OPTION_WORDS[fact])
         if option is not None:
             return self._tap(option)

@@ -97,8 +97,11 @@ def ticket_mismatches(expect: Expectation, ticket: StoredTicket) -> list[str]:
         wrong.append("kecamatan")
     elif expect.desa is not None and (ticket.desa or "").lower() != expect.desa.lower():
         wrong.append("desa")
-    has_time = bool((ticket.time_text or "").strip())
-    if expect.time is not None and has_time != expect.time:
+    stored_time = (ticket.time_text or "").strip().lower()
+    if isinstance(expect.time, str):
+        if expect.time.lower() not in stored_time:
+            wrong.append("time")
+    elif expect.time is not None and bool(stored_time) != expect.time:
         wrong.append("time")
     if ticket.evidence != expect.evidence:
         wrong.append("evidence")

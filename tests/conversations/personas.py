@@ -127,8 +127,9 @@ class Expectation:
     kecamatan: str | None = None
     desa: str | None = None
     """None: any desa (or none) in the kecamatan is right."""
-    time: bool | None = None
-    """True: a time text is stored; False: none is; None: either."""
+    time: bool | str | None = None
+    """True: a time text is stored; False: none is; None: either; a text: the stored time
+    holds it (a corrected time)."""
     evidence: int = 0
     name: str | None = None
     """The reporter name stored, or None for an anonymous report."""
@@ -231,8 +232,8 @@ def _expectation(raw: Mapping[str, Any], where: str) -> Expectation:
     if desa is not None:
         desa = find_desa(str(desa), kecamatan).name
     time = raw.get("time")
-    if time is not None and not isinstance(time, bool):
-        raise PersonaError(f"{where}: time must be true, false or absent")
+    if time is not None and not isinstance(time, (bool, str)):
+        raise PersonaError(f"{where}: time must be true, false, a text or absent")
     evidence = raw.get("evidence", 0)
     if not isinstance(evidence, int) or evidence < 0:
         raise PersonaError(f"{where}: evidence must be a count")

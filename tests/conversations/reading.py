@@ -112,7 +112,7 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _has(text: str, cues: Iterable[str]) -> bool:
+def _has(text: str, cues: tuple[str, ...]) -> bool:
     """Whether ``text`` holds a cue; a cue starting with ``re:`` is a regular expression."""
     return any(re.search(cue[3:], text) if cue.startswith("re:") else cue in text for cue in cues)
 
@@ -148,7 +148,7 @@ _NOT_UNDERSTOOD = (
     "belum paham",
 )
 _CANCELLED = ("dibatalkan", "tidak dikirim")
-_RETRY = r"re:\b(gagal|gangguan)\b.*\b(kirim ulang|coba lagi|coba kirim)"
+_RETRY = (r"re:\b(gagal|gangguan)\b.*\b(kirim ulang|coba lagi|coba kirim)",)
 _CONFIRM_CANCEL = (
     "batalkan laporan",
     "membatalkan laporan",

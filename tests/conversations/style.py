@@ -64,6 +64,11 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "slang": ("ubah min", "mau ganti dikit"),
         "banjar": ("ubah pang", "handak maubah"),
     },
+    "no_change": {
+        "formal": ("Tidak ada lagi, sudah benar.", "Sudah benar semua."),
+        "slang": ("udh bener kok", "ga ada lg min"),
+        "banjar": ("kadada lagi, sudah banar", "sudah banar haja"),
+    },
     "more_detail": {
         "formal": ("Mohon segera ditertibkan karena sangat mengganggu warga.",),
         "slang": ("tolong ditindak ya min soalnya ganggu bgt",),

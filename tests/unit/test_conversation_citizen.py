@@ -261,3 +261,23 @@ def test_a_failed_photo_is_sent_again() -> None:
     actions = play(citizen, turn(EVIDENCE), failed, turn(NAME))
     assert [a.kind for a in actions[1:3]] == ["photo", "photo"]
     assert actions[2].photo == 1
+
+
+def test_a_change_that_was_not_taken_is_asked_for_again_then_nothing_more() -> None:
+    citizen = Citizen(
+        persona(
+            agenda=[{"at": "summary", "fact": "time", "say": "ubah jamnya", "value": "kemarin"}]
+        )
+    )
+    actions = play(citizen, turn(SUMMARY), turn(SUMMARY), turn(FIELD), turn(TIME), turn(FIELD))
+    shown = [a.shown() for a in actions[1:]]
+    assert shown[:4] == ["ubah jamnya", "[tap] Ubah", "[tap] Waktu", "kemarin"]
+    assert shown[4] in PHRASES["no_change"]["slang"]
+
+
+def test_a_cycle_of_questions_ends_the_conversation() -> None:
+    citizen = Citizen(persona())
+    cycle = [turn(FIELD), turn(LOCATION)] * 7
+    actions = play(citizen, *cycle)
+    assert actions[-1].kind == "end" and actions[-1].reason.startswith("loop:")
+    assert citizen.record.loop_hits == 0

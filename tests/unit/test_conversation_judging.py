@@ -94,6 +94,12 @@ def test_each_wrong_field_is_named(change: dict[str, Any], field: str) -> None:
     assert ticket_mismatches(complaint().expect, replace(TICKET, **change)) == [field]
 
 
+def test_a_corrected_time_must_be_the_one_stored() -> None:
+    corrected = complaint(time="kemarin sore").expect
+    assert ticket_mismatches(corrected, replace(TICKET, time_text="Kemarin sore jam 5")) == []
+    assert ticket_mismatches(corrected, TICKET) == ["time"]
+
+
 def test_tolerances() -> None:
     lenient = complaint(category=["pkl", "lainnya"], desa=None, time=None).expect
     assert ticket_mismatches(lenient, replace(TICKET, category="lainnya", desa=None)) == []

@@ -88,6 +88,7 @@ def test_domain_questions_are_read(response: str, question: Question) -> None:
 @pytest.mark.parametrize("response", INFORMING)
 def test_domain_answers_ask_nothing(response: str) -> None:
     assert classify(domain_message(response)) is None
+    assert not read_turn([domain_message(response)]).retry
 
 
 @pytest.mark.parametrize(
