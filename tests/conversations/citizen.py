@@ -411,37 +411,32 @@ class Citizen:
             self.voice.phrase("kecamatan_fallback", attempt, kecamatan=expect.kecamatan or "")
         )
 
-    def _answer_time(self, reading: Reading, attempt: int) -> Action:
-        if self.facts["time"]:
-            return self._send(self._fact("time", attempt))
-        option = self._choice(reading, ("tidak tahu", "lewati", "skip"))
+    def _decline(
+        self, reading: Reading, attempt: int, intent: str, words: tuple[str, ...] = SKIP_WORDS
+    ) -> Action:
+        """Declines an optional question: taps a skip choice, types the hint, or says so."""
+        option = self._choice(reading, words)
         if option is not None:
             return self._tap(option)
         hint = self._hint(reading, attempt)
-        return self._send(hint or self.voice.phrase("no_time", attempt))
+        return self._send(hint or self.voice.phrase(intent, attempt))
+
+    def _answer_time(self, reading: Reading, attempt: int) -> Action:
+        if self.facts["time"]:
+            return self._send(self._fact("time", attempt))
+        return self._decline(reading, attempt, "no_time", ("tidak tahu", "lewati", "skip"))
 
     def _answer_evidence(self, reading: Reading, attempt: int) -> Action:
         if self.photos_sent < self.persona.facts.photos:
             return self._photo()
         if self.photos_sent or reading.question is Question.EVIDENCE_MORE:
-            option = self._choice(reading, DONE_WORDS)
-            if option is not None:
-                return self._tap(option)
-            return self._send(self.voice.phrase("photos_done", attempt))
-        option = self._choice(reading, SKIP_WORDS)
-        if option is not None:
-            return self._tap(option)
-        hint = self._hint(reading, attempt)
-        return self._send(hint or self.voice.phrase("no_photo", attempt))
+            return self._decline(reading, attempt, "photos_done", DONE_WORDS)
+        return self._decline(reading, attempt, "no_photo")
 
     def _answer_name(self, reading: Reading, attempt: int) -> Action:
         if self.name is not None:
             return self._send(self.name)
-        option = self._choice(reading, SKIP_WORDS)
-        if option is not None:
-            return self._tap(option)
-        hint = self._hint(reading, attempt)
-        return self._send(hint or self.voice.phrase("no_name", attempt))
+        return self._decline(reading, attempt, "no_name")
 
     def _answer_summary(self, reading: Reading, attempt: int) -> Action:
         change = self._summary_change(reading)
