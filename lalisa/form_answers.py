@@ -34,8 +34,8 @@ NEGATIONS: Final = frozenset(
     {
         "tidak", "tdk", "tak", "ga", "gak", "gk", "g", "nggak", "ngga", "nggk", "enggak",
         "engga", "ndak", "nda", "kada", "kd", "kadada", "kdd", "gaada", "gada", "gakada",
-        "tidakada", "belum", "blm", "blum", "bukan", "no", "nope", "none", "jangan", "jgn",
-        "kosong", "nihil", "nothing",
+        "tidakada", "belum", "blm", "blum", "balum", "bulum", "bukan", "no", "nope", "none",
+        "jangan", "jgn", "kosong", "nihil", "nothing",
     }
 )  # fmt: skip
 
@@ -68,12 +68,16 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
 # Words that follow a negation in a refusal to give a name: "kada usah", "jangan disebut".
 _NAME_REFUSAL_CONTEXT: Final = frozenset(
     {
-        "usah", "perlu", "mau", "handak", "disebut", "sebut", "disebutkan", "sebutkan",
+        "usah", "perlu", "mau", "handak", "disebut", "sebut", "disebutkan", "sebutkan", "disabut",
         "menyebutkan", "nama", "namanya", "saya", "ulun", "aku", "sy", "dikasih", "kasih",
         "kasi", "dikasi", "ditulis", "tulis", "dicantumkan", "cantumkan", "dulu", "pakai",
         "pake", "ada", "bisa", "boleh", "ingin", "pengen", "dicatat", "catat",
     }
 )  # fmt: skip
+# "nama" in Indonesian, "ngaran" in Banjar.
+_NAME_WORDS: Final = frozenset(
+    {"nama", "namaku", "namanya", "nm", "ngaran", "ngaranku", "ngaran ulun", "identitas"}
+)
 _NAME_REFUSAL_PHRASES: Final = (
     "hamba allah",
     "hamba tuhan",
@@ -104,7 +108,8 @@ _NOT_NAME_WORDS: Final = frozenset(
         "iya", "tidak", "gak", "ga", "kada", "batal", "status", "petugas", "admin", "jam",
         "kantor", "rahasia", "anonim", "aman", "identitas", "nomor", "hp", "wa", "whatsapp",
         "kok", "nanti", "dulu", "sebentar", "bentar", "tunggu", "ubah", "ganti",
-        "salah", "benar", "betul", "kirim", "lewati", "skip",
+        "salah", "benar", "betul", "kirim", "lewati", "skip", "jangan", "jgn", "disebut",
+        "ngaran", "namaku", "nama",
     }
 )  # fmt: skip
 
@@ -156,6 +161,16 @@ _CORRECTION_CUE = re.compile(
     r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b)",
     re.I,
 )
+_APOLOGY = re.compile(
+    r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|oh|astaga|waduh)\b\W*)*", re.I
+)
+# A field named as the subject at the start, after an optional apology: "waktunya …",
+# "eh maaf, lokasinya …", "namanya …".
+_FIELD_LEAD = re.compile(
+    r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|oh|astaga|waduh)\b\W*)*"
+    r"(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya\b",
+    re.I,
+)
 _QUESTION_WORDS: Final = frozenset(
     {
         "apa", "apakah", "kapan", "bagaimana", "gimana", "gmn", "bgmn", "berapa", "brp",
@@ -202,6 +217,25 @@ def looks_like_question(text: str) -> bool:
     """
     tokens = words(text)
     return "?" in text or bool(tokens and tokens[0] in _QUESTION_WORDS)
+
+
+_DONT_KNOW = re.compile(
+    r"\b(?:tidak|tdk|ga|gak|gk|nggak|ndak|kada|kurang|belum|blm)\s+(?:\w+\s+)?"
+    r"(?:tahu|tau|ingat|ingat|ingit|yakin|pasti|jelas)\b|\blupa\b",
+    re.I,
+)
+
+
+def says_dont_know(text: str) -> bool:
+    """Tells whether the citizen does not know the answer ("Saya kurang tahu pastinya.").
+
+    Args:
+        text: The answer.
+
+    Returns:
+        True for "don't know" answers, also inside a sentence.
+    """
+    return is_skip_answer(text) or bool(_DONT_KNOW.search(text))
 
 
 def refuses_evidence(text: str) -> bool:
@@ -257,8 +291,10 @@ def refuses_name(text: str) -> bool:
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
         return True
     if tokens[0] in NEGATIONS:
-        return all(t in NEGATIONS or t in _NAME_REFUSAL_CONTEXT for t in tokens)
-    return False
+        # No one's name starts with "jangan"/"kada"/"tidak": "jgn disebut namaku",
+        # "jangan disabut ngaran ulun".
+        return True
+    return any(t in NEGATIONS for t in tokens) and any(t in _NAME_WORDS for t in tokens)
 
 
 def read_name(text: str) -> NameAnswer | None:
@@ -407,12 +443,24 @@ def read_correction(text: str) -> Correction | None:
     field = field_named(stripped)
     tokens = words(stripped)
     says_wrong = any(t in {"salah", "keliru", "ralat", "koreksi"} for t in tokens)
-    if cue is None and not (field is not None and says_wrong):
-        return None
+    if cue is None:
+        lead = _FIELD_LEAD.match(stripped)
+        if lead is not None:
+            # "eh maaf, waktunya setiap pagi": an earlier answer named and given anew.
+            cue = _APOLOGY.match(stripped)
+        elif not (field is not None and says_wrong):
+            return None
     rest = stripped[cue.end() :] if cue is not None else stripped
     rest = re.sub(r"\b(?:salah|keliru|ralat|koreksi)\b", " ", rest, flags=re.I)
     rest = strip_field_words(rest)
     rest = re.sub(r"^[\s,.:;!-]*(?:nya|harusnya|seharusnya|yang benar|yg benar)?\s*", "", rest)
+    # "namanya diganti (jadi) Siti": the verb of changing is not part of the new value.
+    rest = re.sub(
+        r"^(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*\s+)?(?:jadi|menjadi|ke|dengan|:)?\s*",
+        "",
+        rest,
+        flags=re.I,
+    )
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
     return Correction(field=field, value=rest)
 
@@ -464,7 +512,7 @@ def read_confirmation(text: str) -> ConfirmationReading | None:
     correction = read_correction(text)
     if correction is not None:
         return ConfirmationReading("change", correction.field, correction.value)
-    if any(token.startswith(_CHANGE_WORDS) for token in tokens):
+    if any(stem in token for token in tokens for stem in _CHANGE_WORDS):
         field = field_named(text)
         value = ""
         if field is not None:
@@ -501,7 +549,10 @@ COMPLAINT_CATEGORY_CONFIDENCE: Final = 0.3
 _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
     r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
-    r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu)\b",
+    r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
+    # Words of a public-order problem, not of a review or a private matter.
+    r"|ganggu|terganggu|ilegal|liar|berisik|brisik|bising|bahaya|berbahaya|membahayakan|izin"
+    r"|izinnya|sembarangan|dilarang|terlarang|melanggar|pelanggaran|resah|meresahkan)\b",
     re.I,
 )
 

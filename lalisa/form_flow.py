@@ -41,6 +41,7 @@ from lalisa.form_answers import (
     read_name,
     read_yes_no,
     refuses_evidence,
+    says_dont_know,
     strip_field_words,
     words,
 )
@@ -368,7 +369,9 @@ def _take_category_guess(turn: _Turn, answer: Answer) -> bool:
     guess = read_category_entity(answer.entities)
     if guess is None:
         return False
-    if guess.confident:
+    offered = turn.get("category_candidates") or []
+    if guess.confident or guess.value in offered:
+        # A category the citizen's own words point to among those offered is their choice.
         turn.set(category=guess.value, category_candidates=None)
         return True
     choices = guess.choices()
@@ -396,9 +399,11 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
             return True
         return False
     # A story without a recognisable category ("kamar mandi umum dirusak orang") is filed
-    # under "lainnya" for the officer to classify; the summary shows it and can change it.
+    # under the likeliest category offered, or "lainnya" for the officer to classify; the
+    # summary shows it and can change it.
     if len(words(text)) >= 2 and not looks_like_question(text):
-        turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+        offered = turn.get("category_candidates") or [FALLBACK_CATEGORY]
+        turn.set(category=offered[0], category_candidates=None)
         _maybe_description(turn, text)
         return True
     return False
@@ -491,11 +496,18 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if not text:
         return False
     if strict:
-        if is_skip_answer(text):
+        moment = parse_incident_time(text, turn.now)
+        if moment is None and says_dont_know(text):
             turn.set(incident_time=SKIPPED, incident_at=None)
             return True
-        moment = parse_incident_time(text, turn.now)
-        if moment is None and not is_recurring_or_ongoing(text):
+        if moment is None and not (
+            is_recurring_or_ongoing(text)
+            or (
+                mentions_time(text)
+                and not looks_like_question(text)
+                and not answer.clear_intent("ask_service_hours")
+            )
+        ):
             return False
         turn.set(
             incident_time=text[:MAX_TIME_CHARS],

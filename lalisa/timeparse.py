@@ -137,6 +137,10 @@ _LAST_WEEK = re.compile(r"\b(minggu lalu|minggu kemarin|minggu kemaren|pekan lal
 _ONGOING = re.compile(
     r"\b(sejak|semenjak|sudah lama|udah lama|sdh lama|lama sudah|berhari hari|berminggu minggu"
     r"|berbulan bulan|dari kemarin|dari kemaren|tiap hari|setiap hari|hampir tiap)\b"
+    # "baru seminggu ini", "sudah dua bulan", "sebulan terakhir"
+    r"|\b(?:(?:baru|sudah|udah|sdh|sekitar|kira kira|hampir)\s+)?"
+    r"(?:se|(?:\d+|dua|tiga|empat|lima|enam|beberapa)\s*)(?:hari|minggu|pekan|bulan|tahun)"
+    r"(?:\s+(?:ini|terakhir|belakangan|lebih|an|lalu))?\b"
 )
 # Words that only appear when someone talks about time; a free-text answer with one of them
 # is kept as the time even when it cannot be turned into a moment.

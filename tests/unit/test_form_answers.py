@@ -15,6 +15,7 @@ from lalisa.form_answers import (
     read_yes_no,
     refuses_evidence,
     refuses_name,
+    says_dont_know,
 )
 
 
@@ -35,6 +36,8 @@ from lalisa.form_answers import (
         "gak sempat, takut ketahuan",
         "Tidak ada Foto.",
         "gaaak adaaa",
+        "balum sempat foto",
+        "Maaf, saya tidak sempat memotret.",
     ],
 )
 def test_evidence_refusals(answer: str) -> None:
@@ -60,6 +63,8 @@ def test_not_evidence_refusals(answer: str) -> None:
         "rahasiakan saja",
         "lewati",
         "ga mau kasih nama",
+        "jgn disebut namaku",
+        "jangan disabut ngaran ulun",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -142,6 +147,8 @@ def test_yes_no(answer: str, expected: str | None) -> None:
         ("tidak, lokasinya di desa halong", "change", "location", "di desa halong"),
         ("ganti nama jadi Budi", "change", "reporter_name", "Budi"),
         ("eh salah, jamnya jam 9 malam", "change", "incident_time", "jam 9 malam"),
+        ("Saya ingin mengubah laporannya.", "change", None, ""),
+        ("namanya diganti Siti", "change", "reporter_name", "Siti"),
     ],
 )
 def test_confirmation(answer: str, kind: str, field: str | None, value: str) -> None:
@@ -164,6 +171,12 @@ def test_unclear_confirmation(answer: str) -> None:
         ("yang benar desa lok hamawang", "location", "desa lok hamawang"),
         ("ralat, namanya Siti", "reporter_name", "Siti"),
         ("lokasinya salah", "location", ""),
+        (
+            "Eh maaf, waktunya setiap pagi sebelum pasar buka.",
+            "incident_time",
+            "setiap pagi sebelum pasar buka",
+        ),
+        ("lokasinya di desa halong", "location", "di desa halong"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
@@ -217,6 +230,8 @@ def test_questions(text: str, question: bool) -> None:
         ("Kamar hotelnya rigat bau, ada bakas anduk urang", 1.0, None, "weak"),
         ("ada yang jual tuak", 0.55, 0.95, "weak"),
         ("harga cabai naik terus", 0.9, 0.2, "weak"),
+        ("ada karaoke ilegal buka sampe subuh", 1.0, 0.18, "strong"),
+        ("dangsanak bakalahi pasal tanah warisan", 1.0, 0.27, "weak"),
     ],
 )
 def test_complaint_signal(
@@ -228,3 +243,17 @@ def test_complaint_signal(
         )
         == signal
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tidak tahu persis waktunya.", True),
+        ("Saya kurang tahu pastinya.", True),
+        ("lupa", True),
+        ("kada ingat", True),
+        ("kemarin sore", False),
+    ],
+)
+def test_dont_know(text: str, expected: bool) -> None:
+    assert says_dont_know(text) is expected

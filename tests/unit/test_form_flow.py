@@ -275,6 +275,33 @@ def test_times_people_type() -> None:
     assert step.slots["incident_time"] == "-"
 
 
+def test_time_phrase_read_as_another_intent_is_a_time() -> None:
+    step = advance(
+        at("incident_time"), answer=say("baru seminggu ini", "bot_challenge", 0.9), now=NOW
+    )
+    assert step.slots["incident_time"] == "baru seminggu ini"
+    step = advance(
+        at("incident_time"), answer=say("jam buka kantor", "ask_service_hours", 0.9), now=NOW
+    )
+    assert step.interrupt
+
+
+def test_apology_and_a_field_corrects_an_earlier_answer() -> None:
+    text = "Eh maaf, waktunya setiap pagi sebelum pasar buka."
+    step = advance(at("evidence", incident_time="setiap sore"), answer=say(text), now=NOW)
+    assert step.slots["incident_time"] == "setiap pagi sebelum pasar buka"
+    assert step.slots["requested_slot"] == "evidence"
+
+
+def test_restated_story_at_the_category_choice_takes_the_likeliest() -> None:
+    state = at("category", category_candidates=["bangunan_liar"])
+    step = advance(state, answer=say("Kios di bahu jalan"), now=NOW)
+    assert step.slots["category"] == "bangunan_liar"
+    weak = category_entity("bangunan_liar", 0.2)
+    step = advance(state, answer=say("kios permanen", entities=(weak,)), now=NOW)
+    assert step.slots["category"] == "bangunan_liar"
+
+
 def test_two_answers_at_once() -> None:
     step = advance(at("location"), answer=say("tadi malam di depan pasar lampihong"), now=NOW)
     assert step.slots["location_kecamatan"] == "Lampihong"
