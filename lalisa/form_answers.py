@@ -154,21 +154,21 @@ FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "reporter_name": ("nama", "pelapor"),
 }  # fmt: skip
 
+# "maaf", "eh", "ups" … before a correction.
+_APOLOGY_PATTERN: Final = r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
 _CORRECTION_CUE = re.compile(
-    r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\W*)*"
-    r"(?:(?:salah|keliru|typo|ralat|koreksi)\b|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
+    _APOLOGY_PATTERN
+    + r"(?:(?:salah|keliru|typo|ralat|koreksi)\b|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
     r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
     r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b)",
     re.I,
 )
-_APOLOGY = re.compile(
-    r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|oh|astaga|waduh)\b\W*)*", re.I
-)
+_APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
 # A field named as the subject at the start, after an optional apology: "waktunya …",
 # "eh maaf, lokasinya …", "namanya …".
 _FIELD_LEAD = re.compile(
-    r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|oh|astaga|waduh)\b\W*)*"
-    r"(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya\b",
+    _APOLOGY_PATTERN
+    + r"(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya\b",
     re.I,
 )
 _QUESTION_WORDS: Final = frozenset(

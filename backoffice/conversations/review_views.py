@@ -619,6 +619,17 @@ async def annotate_message(
     return _back(conversation, f"#pesan-{turn.id}")
 
 
+async def _readable(
+    db: AsyncSession, conversation_id: int
+) -> tuple[ReviewConversation, list[ChatEntry]]:
+    """The conversation and its full history; 503 when the tracker store cannot be read."""
+    conversation = await _conversation(db, conversation_id)
+    entries, complete, _redact = await _entries(db, conversation)
+    if not complete:
+        raise PageError(503, TRACKER_UNREADABLE)
+    return conversation, entries
+
+
 def _story_name(conversation: ReviewConversation) -> str:
     return f"tinjau {conversation.id} {conversation.pseudonym}"
 
@@ -661,10 +672,7 @@ def _story_steps(entries: list[ChatEntry], *, training: bool = False) -> list[St
 @router.get("/{conversation_id}/story.yml")
 async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
     """Download the conversation as a Rasa test story (for ``tests/``)."""
-    conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
-    if not complete:
-        raise PageError(503, TRACKER_UNREADABLE)
+    conversation, entries = await _readable(db, conversation_id)
     text = build_test_story(_story_name(conversation), _story_steps(entries))
     await _record(db, user, audit.REVIEW_STORY_EXPORTED, conversation)
     return Response(
@@ -679,10 +687,7 @@ async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> R
 @router.get("/{conversation_id}/training-story.yml")
 async def export_training_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
     """Download the conversation as a training story (for ``data/stories/``)."""
-    conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
-    if not complete:
-        raise PageError(503, TRACKER_UNREADABLE)
+    conversation, entries = await _readable(db, conversation_id)
     export = build_training_stories(
         [(_story_name(conversation), _story_steps(entries, training=True))], featurized_slots()
     )
