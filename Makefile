@@ -23,7 +23,7 @@ help:
 	@echo "make run    set up on first use, then start La-Lisa (Ctrl-C stops it)"
 	@echo "make test   set up on first use, then run every test"
 	@echo "make bench  print performance figures"
-	@echo "make lint   ruff + mypy"
+	@echo "make lint   ruff + mypy + import contract"
 
 run: setup train
 	@$(APP_PY) scripts/run.py
@@ -57,12 +57,13 @@ lint: envs
 	@$(APP_VENV)/bin/ruff check .
 	@$(APP_VENV)/bin/ruff format --check .
 	@$(APP_VENV)/bin/mypy
+	@$(APP_VENV)/bin/lint-imports --no-cache
 
 test-unit: setup
-	@$(APP_PY) -m pytest tests/unit -q
+	@$(APP_PY) -m pytest tests/unit tests/common -q
 
 test-rasa: setup
-	@$(RASA_PY) -m pytest tests/rasa_plugins tests/channel -q
+	@$(RASA_PY) -m pytest tests/rasa_plugins tests/common tests/channel -q
 
 test-stories: setup train
 	@bash scripts/test.sh stories

@@ -12,15 +12,15 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.tickets import office_settings, utcnow
-from lalisa.db import session_scope
-from lalisa.office_hours import (
+from lalisa.core.db import session_scope
+from lalisa.office.hours import (
     describe_office_hours,
     format_when,
     is_office_open,
     next_office_opening,
 )
-from lalisa.takeover import record_handoff_request
-from lalisa.takeover_models import HandoffReason
+from lalisa.takeover.models import HandoffReason
+from lalisa.takeover.service import record_handoff_request
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from lalisa.dialect import is_banjar
-from lalisa.office_hours import describe_office_hours
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import get_settings
+from lalisa.core.settings import get_settings
+from lalisa.intake.dialect import is_banjar
+from lalisa.office.hours import describe_office_hours
+from lalisa.runtime_settings.service import load_effective_settings
 
 
 class ActionGreet(Action):

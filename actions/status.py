@@ -11,10 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from lalisa.categories import category_label
-from lalisa.db import session_scope
-from lalisa.office_hours import format_when
-from lalisa.tickets import (
+from lalisa.core.db import session_scope
+from lalisa.office.hours import format_when
+from lalisa.tickets.categories import category_label
+from lalisa.tickets.service import (
     CLOSED_STATUSES,
     REPORTER_ACTOR,
     TicketStatus,
@@ -22,7 +22,7 @@ from lalisa.tickets import (
     ticket_for_reporter,
     tickets_for_reporter,
 )
-from lalisa.workflow import flag_for_review
+from lalisa.tickets.workflow import flag_for_review
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ so a citizen can stop and continue days later (a new Rasa session):
 * :class:`ActionSurveyStart` finds the citizen's open survey (the ticket of the invitation
   button, else the latest one), prefills the slots of the unsur already answered, and lets
   the form ask the first unanswered one;
-* :class:`ValidateSurveyForm` saves every answer as it comes (:mod:`lalisa.survey`), and
+* :class:`ValidateSurveyForm` saves every answer as it comes (:mod:`lalisa.survey.service`), and
   ends the form early when the citizen declines or says "nanti saja";
 * :class:`ActionSurveyFinish`, :class:`ActionSurveyPause` and :class:`ActionSurveyDecline`
   say the last word and clear the survey slots.
@@ -24,11 +24,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket
-from lalisa.skm import UNSUR
-from lalisa.survey import (
-    answers_of,
+from lalisa.core.db import session_scope
+from lalisa.survey.models import answers_of
+from lalisa.survey.service import (
     decline,
     is_decline,
     is_pause,
@@ -38,7 +36,9 @@ from lalisa.survey import (
     record_answer,
     record_saran,
 )
-from lalisa.tickets import parse_ticket_number
+from lalisa.survey.skm import UNSUR
+from lalisa.tickets.models import Ticket
+from lalisa.tickets.service import parse_ticket_number
 
 logger = logging.getLogger(__name__)
 

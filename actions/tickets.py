@@ -12,27 +12,27 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from lalisa import intake
-from lalisa.categories import (
-    CATEGORY_BUTTON_TITLES,
-    FALLBACK_CATEGORY,
-    category_label,
-    read_category_entity,
-)
-from lalisa.db import session_scope
-from lalisa.form_answers import complaint_signal
-from lalisa.form_flow import CONFIRMED, FORM_SLOTS, Answer, advance, place_summary
-from lalisa.geo import list_places
-from lalisa.office_hours import (
+from lalisa.core.db import session_scope
+from lalisa.core.settings import Settings
+from lalisa.intake import answers as intake
+from lalisa.intake.form_answers import complaint_signal
+from lalisa.intake.form_flow import CONFIRMED, FORM_SLOTS, Answer, advance, place_summary
+from lalisa.office.hours import (
     describe_office_hours,
     format_when,
     is_office_open,
     next_office_opening,
 )
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings
-from lalisa.spool import SubmissionDeferred, submit_or_spool
-from lalisa.tickets import ComplaintDraft, record_pending_media
+from lalisa.places.geo import list_places
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.tickets.categories import (
+    CATEGORY_BUTTON_TITLES,
+    FALLBACK_CATEGORY,
+    category_label,
+    read_category_entity,
+)
+from lalisa.tickets.service import ComplaintDraft, record_pending_media
+from lalisa.tickets.spool import SubmissionDeferred, submit_or_spool
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,9 @@ def _answer_from(message: Mapping[str, Any]) -> Answer:
 class ValidateComplaintForm(Action):
     """Reads each answer of the complaint form as the answer to its question first.
 
-    The whole turn is worked out by :func:`lalisa.form_flow.advance`: the answer, corrections,
-    cancelling, digressions and the loop guard. Returning no event means "not an answer":
-    Rasa then rejects the form and the domain's rules answer the message.
+    The whole turn is worked out by :func:`lalisa.intake.form_flow.advance`: the answer,
+    corrections, cancelling, digressions and the loop guard. Returning no event means "not an
+    answer": Rasa then rejects the form and the domain's rules answer the message.
     """
 
     def name(self) -> str:

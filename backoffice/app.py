@@ -35,7 +35,7 @@ from backoffice.survey import router as survey_router
 from backoffice.takeover import takeover_router
 from backoffice.templating import STATIC_DIR, render
 from backoffice.tickets import officers_router, tickets_router, trc_router
-from lalisa.db import dispose_engine
+from lalisa.core.db import dispose_engine
 
 logger = logging.getLogger(__name__)
 

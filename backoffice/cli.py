@@ -9,8 +9,8 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lalisa.db import create_engine_for_url
-from lalisa.settings import get_settings
+from lalisa.core.db import create_engine_for_url
+from lalisa.core.settings import get_settings
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
-"""Settings of the back office (read like :mod:`lalisa.settings`: process env, then ``.env``).
+"""Settings of the back office (read like :mod:`lalisa.core.settings`: process env, then ``.env``).
 
-The shared settings (database, port, time zone) stay in :class:`lalisa.settings.Settings`;
+The shared settings (database, port, time zone) stay in :class:`lalisa.core.settings.Settings`;
 this module only adds what the web application needs on top.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from lalisa.settings import SettingsError, get_settings, read_env
+from lalisa.core.settings import SettingsError, get_settings
+from lalisa_common.env import read_env
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MAX_FAILED_LOGINS = 5
@@ -34,7 +35,7 @@ class BackofficeSettings:
 
     Attributes:
         host: Interface uvicorn binds to (``BACKOFFICE_HOST``).
-        port: TCP port (``BACKOFFICE_PORT`` via :mod:`lalisa.settings`).
+        port: TCP port (``BACKOFFICE_PORT`` via :mod:`lalisa.core.settings`).
         secure_cookies: Mark cookies ``Secure`` (off only with ``BACKOFFICE_INSECURE_COOKIES=1``,
             for tests and plain-http local use).
         max_failed_logins: Failed logins in a row that lock an account

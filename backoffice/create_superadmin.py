@@ -28,7 +28,7 @@ from backoffice.cli import (
     report_not_ready,
     run_unit_of_work,
 )
-from lalisa import audit
+from lalisa.core import audit
 
 
 class _Exists(Exception):

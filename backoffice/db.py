@@ -17,11 +17,11 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.db import session_scope
+from lalisa.core.db import session_scope
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
-    """Yield the request's session inside :func:`lalisa.db.session_scope`.
+    """Yield the request's session inside :func:`lalisa.core.db.session_scope`.
 
     Yields:
         The session; committed after the route returns, rolled back if it raises.

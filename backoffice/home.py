@@ -13,8 +13,8 @@ from backoffice.auth.roles import ROLE_DESCRIPTIONS
 from backoffice.navigation import nav_for
 from backoffice.permissions import public_route, require_login
 from backoffice.templating import render
-from lalisa.backoffice_models import User
-from lalisa.db import session_scope
+from lalisa.core.db import session_scope
+from lalisa.users.models import User
 
 router = APIRouter(tags=["home"])
 

@@ -32,7 +32,7 @@ from fastapi.routing import APIRoute
 from backoffice.auth.csrf import LOGIN_CSRF_COOKIE, check_csrf
 from backoffice.auth.deps import PasswordChangeRequired, current_user
 from backoffice.auth.roles import ALL_ROLES, Role, role_label
-from lalisa.backoffice_models import User
+from lalisa.users.models import User
 
 __all__ = [
     "PublicGuard",

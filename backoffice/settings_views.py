@@ -1,6 +1,6 @@
 """The superadmin's settings page (``/pengaturan``): operational settings without editing ``.env``.
 
-Every setting of :data:`lalisa.runtime_settings.REGISTRY` has a form of its own carrying the
+Every setting of :data:`lalisa.runtime_settings.service.REGISTRY` has a form of its own carrying the
 row version it was built from: two superadmins editing the same setting cannot overwrite each
 other (the second gets a 409 page that shows what is stored now). Each change and each reset
 writes a ``SETTING_CHANGED`` audit entry with the old and the new value; the history of one
@@ -25,9 +25,9 @@ from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import NOTICES, local_time, render
-from lalisa import audit
-from lalisa.backoffice_models import AuditLog, User
-from lalisa.runtime_settings import (
+from lalisa.core import audit
+from lalisa.core.models import AuditLog
+from lalisa.runtime_settings.service import (
     REGISTRY,
     SECTIONS,
     EffectiveSettings,
@@ -42,6 +42,7 @@ from lalisa.runtime_settings import (
     save_setting,
     stored_settings,
 )
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/pengaturan", tags=["settings"])
 

@@ -32,8 +32,8 @@ from markupsafe import Markup, escape
 from backoffice.auth.csrf import CSRF_FIELD
 from backoffice.auth.roles import role_label
 from backoffice.navigation import nav_for
-from lalisa.audit import ACTION_LABELS
-from lalisa.settings import get_settings
+from lalisa.core.audit import ACTION_LABELS
+from lalisa.core.settings import get_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"

@@ -1,6 +1,6 @@
 """Run the database migrations: ``python -m lalisa.migrate [revision] [--url URL]``."""
 
-from lalisa.db import main
+from lalisa.core.db import main
 
 if __name__ == "__main__":
     main()

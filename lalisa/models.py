@@ -1,297 +1,44 @@
-"""ORM models of La-Lisa (SQLAlchemy 2.0). The schema itself is owned by Alembic.
+"""Every ORM model module of La-Lisa, imported in one place.
 
-Every timestamp is stored and returned as a timezone-aware UTC datetime, on SQLite too.
-Reporter identity is never stored in clear text: see :mod:`lalisa.crypto`.
+Alembic's ``env.py`` and the test fixtures read the schema from here, so what they see never
+depends on which modules a process happened to import first. A new model module is added to
+:data:`MODEL_MODULES`; ``tests/unit/test_migrations.py`` then checks that a migration creates it
+(``alembic revision --autogenerate`` against a migrated database must come out empty).
 """
 
 from __future__ import annotations
 
-import enum
-from datetime import datetime, timezone
-from typing import Any
+from types import ModuleType
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    Dialect,
-    Enum,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    event,
+from lalisa.core import models as core_models
+from lalisa.core.models import Base
+from lalisa.dispatch import models as dispatch_models
+from lalisa.notifications import channel_tables
+from lalisa.notifications import models as notification_models
+from lalisa.reports import models as report_models
+from lalisa.review import models as review_models
+from lalisa.runtime_settings import models as runtime_settings_models
+from lalisa.survey import models as survey_models
+from lalisa.takeover import models as takeover_models
+from lalisa.tickets import models as ticket_models
+from lalisa.users import models as user_models
+
+__all__ = ["MODEL_MODULES", "Base", "metadata"]
+
+MODEL_MODULES: tuple[ModuleType, ...] = (
+    core_models,
+    ticket_models,
+    user_models,
+    notification_models,
+    channel_tables,
+    dispatch_models,
+    runtime_settings_models,
+    takeover_models,
+    review_models,
+    survey_models,
+    report_models,
 )
-from sqlalchemy.ext.asyncio import AsyncAttrs
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+"""The modules that declare tables, in the order of the migrations that create them."""
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
-
-
-def aware_now(now: datetime | None = None) -> datetime:
-    """Return ``now``, or the current time when it is ``None`` (a seam for tests).
-
-    Args:
-        now: A time given by the caller; must be aware.
-
-    Returns:
-        An aware datetime.
-
-    Raises:
-        ValueError: ``now`` is naive.
-    """
-    if now is None:
-        return utcnow()
-    if now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    return now
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """``DateTime(timezone=True)`` that always hands back aware UTC datetimes.
-
-    SQLite has no time zone type and returns naive values; PostgreSQL returns the session's
-    zone. Normalising here keeps comparisons and arithmetic in application code safe.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Reject naive datetimes and store UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}; use an aware datetime")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to naive values (SQLite) and convert aware ones to UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-class TicketStatus(str, enum.Enum):
-    """Status of a complaint ticket (machine value; see :attr:`label` for citizens)."""
-
-    BARU = "baru"
-    DIVERIFIKASI = "diverifikasi"
-    DIDISPOSISIKAN = "didisposisikan"
-    DALAM_PENANGANAN = "dalam_penanganan"
-    SELESAI = "selesai"
-    TIDAK_DAPAT_DITINDAKLANJUTI = "tidak_dapat_ditindaklanjuti"
-    DIALIHKAN = "dialihkan"
-    DUPLIKAT = "duplikat"
-
-    def __str__(self) -> str:
-        """Return the machine value (not ``TicketStatus.BARU``)."""
-        return self.value
-
-    @property
-    def label(self) -> str:
-        """Bahasa Indonesia label shown to citizens."""
-        return _STATUS_LABELS[self]
-
-    @property
-    def is_closed(self) -> bool:
-        """True for the terminal states (a ticket can only be reopened from these)."""
-        return self in CLOSED_STATUSES
-
-
-_STATUS_LABELS: dict[TicketStatus, str] = {
-    TicketStatus.BARU: "Baru/diterima",
-    TicketStatus.DIVERIFIKASI: "Diverifikasi",
-    TicketStatus.DIDISPOSISIKAN: "Diteruskan ke Tim Reaksi Cepat",
-    TicketStatus.DALAM_PENANGANAN: "Dalam penanganan",
-    TicketStatus.SELESAI: "Selesai",
-    TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI: "Tidak dapat ditindaklanjuti",
-    TicketStatus.DIALIHKAN: "Dialihkan ke instansi lain",
-    TicketStatus.DUPLIKAT: "Duplikat",
-}
-
-CLOSED_STATUSES: frozenset[TicketStatus] = frozenset(
-    {
-        TicketStatus.SELESAI,
-        TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI,
-        TicketStatus.DIALIHKAN,
-        TicketStatus.DUPLIKAT,
-    }
-)
-
-_STATUS_VALUES_SQL = ", ".join(f"'{status.value}'" for status in TicketStatus)
-
-
-class Base(AsyncAttrs, DeclarativeBase):
-    """Declarative base with a constraint naming convention (stable names for migrations).
-
-    Relationships are not loaded implicitly under asyncio: use ``selectinload`` in queries or
-    ``await obj.awaitable_attrs.<relationship>``.
-    """
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (read by SQLAlchemy)
-
-
-class TicketSequence(Base):
-    """Per-year counter from which ticket numbers are allocated (never reused)."""
-
-    __tablename__ = "ticket_sequence"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-
-
-class Reporter(Base):
-    """A citizen who reported at least one complaint; identity encrypted at rest."""
-
-    __tablename__ = "reporters"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phone_blind_index: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    phone_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
-    name_encrypted: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(32), nullable=False, default="whatsapp")
-    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
-
-    tickets: Mapped[list[Ticket]] = relationship(back_populates="reporter")
-
-
-class Ticket(Base):
-    """A complaint with its location, status and one timestamp per status transition."""
-
-    __tablename__ = "tickets"
-    __table_args__ = (
-        CheckConstraint(f"status IN ({_STATUS_VALUES_SQL})", name="status"),
-        CheckConstraint(
-            "(latitude IS NULL) = (longitude IS NULL)", name="coordinates_both_or_none"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
-    reporter_id: Mapped[int] = mapped_column(
-        ForeignKey("reporters.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    category: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
-    description: Mapped[str] = mapped_column(Text, nullable=False)
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
-    kecamatan: Mapped[str | None] = mapped_column(String(64), index=True)
-    desa: Mapped[str | None] = mapped_column(String(64))
-    location_text: Mapped[str | None] = mapped_column(Text)
-    incident_time_text: Mapped[str | None] = mapped_column(Text)
-    incident_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[TicketStatus] = mapped_column(
-        Enum(
-            TicketStatus,
-            native_enum=False,
-            create_constraint=False,
-            length=32,
-            values_callable=lambda statuses: [status.value for status in statuses],
-            validate_strings=True,
-        ),
-        nullable=False,
-        default=TicketStatus.BARU,
-        index=True,
-    )
-    submission_key: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
-    received_out_of_hours: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, onupdate=utcnow)
-    first_response_at: Mapped[datetime | None] = mapped_column()
-    verified_at: Mapped[datetime | None] = mapped_column()
-    dispatched_at: Mapped[datetime | None] = mapped_column()
-    in_progress_at: Mapped[datetime | None] = mapped_column()
-    closed_at: Mapped[datetime | None] = mapped_column()
-    # Workflow (revision 0005_workflow): optimistic version, field clock, closing outcome,
-    # and the citizen's "belum selesai" flag.
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
-    """Raised by every change of the ticket; forms carry it to detect concurrent edits."""
-    on_site_at: Mapped[datetime | None] = mapped_column()
-    closing_reason_code: Mapped[str | None] = mapped_column(String(40))
-    closing_explanation: Mapped[str | None] = mapped_column(Text)
-    closing_contact: Mapped[str | None] = mapped_column(Text)
-    redirected_to: Mapped[str | None] = mapped_column(String(255))
-    duplicate_of_number: Mapped[str | None] = mapped_column(String(20))
-    review_flagged_at: Mapped[datetime | None] = mapped_column(index=True)
-    review_note: Mapped[str | None] = mapped_column(Text)
-
-    reporter: Mapped[Reporter] = relationship(back_populates="tickets")
-    media: Mapped[list[TicketMedia]] = relationship(
-        back_populates="ticket", order_by="TicketMedia.id"
-    )
-    events: Mapped[list[TicketEvent]] = relationship(
-        back_populates="ticket", order_by="TicketEvent.id"
-    )
-
-
-class TicketMedia(Base):
-    """A photo, video or document; pending (no ticket) until the complaint is confirmed."""
-
-    __tablename__ = "ticket_media"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tickets.id", ondelete="RESTRICT"), index=True
-    )
-    sender_blind_index: Mapped[str | None] = mapped_column(String(64), index=True)
-    wa_media_id: Mapped[str | None] = mapped_column(String(128), unique=True)
-    media_type: Mapped[str] = mapped_column(String(16), nullable=False)
-    mime_type: Mapped[str | None] = mapped_column(String(128))
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    size_bytes: Mapped[int | None] = mapped_column(Integer)
-    path: Mapped[str | None] = mapped_column(Text)
-    caption: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
-
-    ticket: Mapped[Ticket | None] = relationship(back_populates="media")
-
-
-class TicketEvent(Base):
-    """Append-only audit trail of a ticket (creation, status changes, reopening)."""
-
-    __tablename__ = "ticket_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(128), nullable=False)
-    event_type: Mapped[str] = mapped_column(String(32), nullable=False)
-    from_status: Mapped[str | None] = mapped_column(String(32))
-    to_status: Mapped[str | None] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
-
-    ticket: Mapped[Ticket] = relationship(back_populates="events")
-
-
-class AppendOnlyError(RuntimeError):
-    """Raised when code tries to change or delete an audit event."""
-
-
-@event.listens_for(TicketEvent, "before_update")
-def _refuse_event_update(_mapper: Mapper[Any], _connection: Any, target: TicketEvent) -> None:
-    raise AppendOnlyError(f"ticket event {target.id} is append-only")
-
-
-@event.listens_for(TicketEvent, "before_delete")
-def _refuse_event_delete(_mapper: Mapper[Any], _connection: Any, target: TicketEvent) -> None:
-    raise AppendOnlyError(f"ticket event {target.id} is append-only")
+metadata = Base.metadata
+"""The whole La-Lisa schema (every table Alembic owns)."""

@@ -14,7 +14,7 @@ DEFAULT_ACCESS_TOKEN = "sandbox-access-token"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
 DEFAULT_PHONE_NUMBER_ID = "100000000000001"
 DEFAULT_DISPLAY_NUMBER = "6285100000001"
-DEFAULT_GEOJSON = REPO_ROOT / "lalisa" / "data" / "geo" / "balangan_kecamatan.geojson"
+DEFAULT_GEOJSON = REPO_ROOT / "lalisa" / "places" / "data" / "geo" / "balangan_kecamatan.geojson"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import hmac
 import logging
 import secrets
 import time
@@ -20,6 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from lalisa_common.whatsapp.signature import SIGNATURE_HEADER, sign
 from sandbox.config import SandboxSettings
 from sandbox.fake_graph import SandboxState, webhook_json
 
@@ -28,11 +27,6 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_PHONES = ["6281234567890", "6285245678901", "6282155512345"]
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
-
-
-def sign(body: bytes, secret: str) -> str:
-    """``sha256=<hex>`` HMAC of the body, as Meta computes it."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
 def new_wamid() -> str:
@@ -105,7 +99,7 @@ class Simulator:
         body = webhook_json(value)
         headers = {
             "Content-Type": "application/json",
-            "X-Hub-Signature-256": sign(body, self.settings.app_secret),
+            SIGNATURE_HEADER: sign(body, self.settings.app_secret),
         }
         try:
             session = await self.session()

@@ -18,6 +18,9 @@ if [[ ! -x "$venv/bin/python" ]]; then
   "$python310" -m venv "$venv"
 fi
 echo ">> installing $lock into $venv (first run takes a few minutes)"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+# This machine's pip configuration names package folders that may not exist; pip reports each
+# missing one per package ("Location ... is ignored"). Only those notices are dropped.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock" \
+  2> >(grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory\.$" >&2)
 "$venv/bin/python" -m pip check
 echo "$want" > "$stamp"

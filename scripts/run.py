@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lalisa_common.env import default_env_file, read_env_file  # noqa: E402
+from lalisa_common.quiet import pythonwarnings  # noqa: E402
 from scripts.model import model_path  # noqa: E402
 
 DEFAULT_ACTION_PORT = 5055
@@ -46,24 +48,23 @@ def env_port(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
-def load_dotenv_defaults(path: Path) -> None:
-    """Copies KEY=VALUE lines of ``.env`` into the environment, never overriding it.
+def load_dotenv_defaults() -> None:
+    """Copies the variables of ``.env`` (``LALISA_ENV_FILE``) into the environment.
 
     Every child process then sees the same configuration, whether it reads
     ``.env`` itself or not; the process environment still wins.
     """
-    if not path.exists():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
+    for key, value in read_env_file(default_env_file()).items():
         if value:
-            os.environ.setdefault(key.strip(), value)
+            os.environ.setdefault(key, value)
+
+
+def quiet_known_warnings() -> None:
+    """Filters the known third-party deprecation warnings in every service (lalisa_common.quiet)."""
+    known = pythonwarnings()
+    current = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = f"{known},{current}" if current else known
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
 def whatsapp_configured() -> bool:
@@ -144,7 +145,9 @@ def services() -> list[Service]:
         Service(
             name="rasa",
             command=[
-                str(ROOT / ".venv-rasa/bin/rasa"),
+                str(ROOT / ".venv-rasa/bin/python"),
+                "-m",
+                "lalisa_rasa",
                 "run",
                 "--model",
                 str(model),
@@ -237,7 +240,8 @@ def stop_all(started: list[Service]) -> None:
 def main() -> int:
     """Starts the services and supervises them until Ctrl-C or a crash."""
     os.chdir(ROOT)
-    load_dotenv_defaults(ROOT / ".env")
+    load_dotenv_defaults()
+    quiet_known_warnings()
     started: list[Service] = []
     stopping = False
 

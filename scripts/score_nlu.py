@@ -22,10 +22,16 @@ from sklearn.metrics import f1_score
 # The model names its custom component by module path (lalisa_rasa.nlu...).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rasa.core.agent import Agent
-from rasa.shared.nlu.training_data.loading import load_data
-from rasa.utils.common import configure_logging_and_warnings
-from rasa.utils.log_utils import configure_structlog
+import sanic.app  # noqa: F401 (turns deprecations back on at import: lalisa_common.quiet)
+
+from lalisa_common.quiet import ignore_known_third_party_warnings
+
+ignore_known_third_party_warnings()
+
+from rasa.core.agent import Agent  # noqa: E402
+from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
+from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
+from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
 GATE_INTENT_F1 = 0.90
 GATE_CATEGORY_ACCURACY = 0.85
@@ -96,6 +102,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     configure_logging_and_warnings(logging.WARNING)
+    ignore_known_third_party_warnings()  # Rasa's set-up let every UserWarning through again
     configure_structlog(logging.WARNING)
     report = asyncio.run(score(args.model, args.data))
     if args.out:

@@ -278,7 +278,7 @@ def local_stack(
             "--actions", "actions", "--port", str(action_port),
         ],
         "rasa": [
-            str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model),
+            str(ROOT / ".venv-rasa/bin/python"), "-m", "lalisa_rasa", "run", "--model", str(model),
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
             "--enable-api", f"--auth-token={env['RASA_API_TOKEN']}",

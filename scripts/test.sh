@@ -4,6 +4,7 @@
 # failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quiet-warnings.sh
 
 model="$(.venv-rasa/bin/python scripts/model.py path)"
 results="results"
@@ -12,15 +13,16 @@ mkdir -p "$results"
 step() { printf '\n==== %s ====\n' "$1"; }
 
 layer_lint() {
-  step "ruff + mypy"
+  step "ruff + mypy + import contract"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
   .venv/bin/mypy
+  .venv/bin/lint-imports --no-cache
 }
 
 layer_unit() {
-  step "pytest: domain package, actions, back office, outbox (SQLite${DATABASE_URL:+ and PostgreSQL})"
-  local suites=(tests/unit)
+  step "pytest: domain package, shared package, actions, back office, outbox (SQLite${DATABASE_URL:+ and PostgreSQL})"
+  local suites=(tests/unit tests/common)
   for suite in tests/backoffice tests/notifications; do
     [[ -d $suite ]] && suites+=("$suite")
   done
@@ -28,8 +30,8 @@ layer_unit() {
 }
 
 layer_rasa() {
-  step "pytest: Rasa-process plugins (NLU component, stores, WhatsApp channel)"
-  local suites=(tests/rasa_plugins)
+  step "pytest: Rasa-process plugins (NLU component, stores, WhatsApp channel) and the shared package"
+  local suites=(tests/rasa_plugins tests/common)
   [[ -d tests/channel ]] && suites+=(tests/channel)
   .venv-rasa/bin/python -m pytest "${suites[@]}" -q -p no:cacheprovider
 }
@@ -41,7 +43,7 @@ layer_validate() {
 
 layer_stories() {
   step "test stories (--fail-on-prediction-errors)"
-  .venv-rasa/bin/rasa test core --model "$model" --stories tests/stories \
+  .venv-rasa/bin/python -m lalisa_rasa test core --model "$model" --stories tests/stories \
     --fail-on-prediction-errors --out "$results/stories" --quiet
 }
 

@@ -2,6 +2,7 @@
 # Trains the assistant unless a model for the current inputs already exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quiet-warnings.sh
 model="$(.venv-rasa/bin/python scripts/model.py path)"
 if [[ -f "$model" ]]; then
   echo ">> model up to date: $model"
@@ -10,7 +11,7 @@ fi
 name="$(.venv-rasa/bin/python scripts/model.py name)"
 echo ">> training $model (inputs changed; takes a few minutes on 2 cores)"
 start=$(date +%s)
-.venv-rasa/bin/rasa train --fixed-model-name "$name" --out models --quiet
+.venv-rasa/bin/python -m lalisa_rasa train --fixed-model-name "$name" --out models --quiet
 echo ">> trained in $(( $(date +%s) - start )) s"
 # Keep the three newest models; older ones are never loaded again.
 ls -1t models/lalisa-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f

@@ -32,7 +32,7 @@ def referenced_in_actions(response: str) -> bool:
 def main() -> int:
     """Runs the validator and applies the strict policy."""
     result = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/rasa"), "data", "validate"],
+        [str(ROOT / ".venv-rasa/bin/python"), "-m", "lalisa_rasa", "data", "validate"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -20,6 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from lalisa_common.quiet import pytest_warning_filter_lines as warning_filter_lines
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Leave the known third-party deprecation warnings out of the summary (lalisa_common.quiet)."""
+    for line in warning_filter_lines():
+        config.addinivalue_line("filterwarnings", line)
+
+
 _ORIGINAL_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
 
@@ -74,7 +83,7 @@ def lalisa_env(
         The variables that were set; change more with ``monkeypatch`` and call
         ``reset_settings_cache()``.
     """
-    from lalisa.settings import reset_settings_cache
+    from lalisa.core.settings import reset_settings_cache
 
     values = {
         "LALISA_ENV_FILE": "",
@@ -101,7 +110,7 @@ def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     Yields:
         Backend name ("sqlite", "postgresql") to database URL.
     """
-    from lalisa.db import migrate
+    from lalisa.core.db import migrate
 
     urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'lalisa_test.db'}"}
     admin_url = _postgres_admin_url()
@@ -126,7 +135,7 @@ def database_url(
     monkeypatch: pytest.MonkeyPatch,
 ) -> str:
     """URL of an empty, migrated database, also set as ``DATABASE_URL`` (one run per backend)."""
-    from lalisa.settings import reset_settings_cache
+    from lalisa.core.settings import reset_settings_cache
 
     url = migrated_databases[request.param]
     monkeypatch.setenv("DATABASE_URL", url)
@@ -136,12 +145,12 @@ def database_url(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[str]:
-    """Empty migrated database behind ``lalisa.db.get_engine()``; emptied again afterwards.
+    """Empty migrated database behind ``lalisa.core.db.get_engine()``; emptied again afterwards.
 
     Yields:
         The database URL.
     """
-    from lalisa.db import dispose_engine
+    from lalisa.core.db import dispose_engine
 
     # A test without a database may have opened an engine on another URL (the action server's
     # settings loader does); start from the engine of this test's database.
@@ -157,7 +166,7 @@ async def db(database_url: str) -> AsyncIterator[str]:
 async def _empty_tables() -> None:
     from sqlalchemy import delete
 
-    from lalisa.db import session_scope
+    from lalisa.core.db import session_scope
     from lalisa.models import Base
 
     async with session_scope() as session:

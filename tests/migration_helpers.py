@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Inspector
 
-from lalisa.db import create_engine_for_url
+from lalisa.core.db import create_engine_for_url
 from lalisa.models import Base
 
 T = TypeVar("T")

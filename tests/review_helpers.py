@@ -18,8 +18,8 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, in
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backoffice.conversations import dispose_tracker_engines
-from lalisa.db import create_engine_for_url
-from lalisa.settings import reset_settings_cache
+from lalisa.core.db import create_engine_for_url
+from lalisa.core.settings import reset_settings_cache
 
 _metadata = MetaData()
 EVENTS = Table(

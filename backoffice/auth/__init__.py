@@ -7,7 +7,7 @@ The names most pages need are re-exported here::
 
 from backoffice.auth.deps import CurrentUser, OptionalUser, current_user, optional_user
 from backoffice.auth.roles import ALL_ROLES, ROLE_LABELS, TRC_ROLES, Role, role_label
-from lalisa.backoffice_models import User
+from lalisa.users.models import User
 
 __all__ = [
     "ALL_ROLES",

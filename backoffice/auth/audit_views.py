@@ -14,8 +14,8 @@ from backoffice.auth.roles import Role
 from backoffice.db import DbSession
 from backoffice.permissions import require_roles
 from backoffice.templating import render
-from lalisa.audit import ACTION_LABELS
-from lalisa.backoffice_models import AuditLog
+from lalisa.core.audit import ACTION_LABELS
+from lalisa.core.models import AuditLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

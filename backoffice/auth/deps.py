@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from backoffice.auth.service import load_session
 from backoffice.config import BackofficeSettings
 from backoffice.db import DbSession
-from lalisa.backoffice_models import BackofficeSession, Role, User
+from lalisa.users.models import BackofficeSession, Role, User
 
 SESSION_COOKIE = "lalisa_session"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lalisa.backoffice_models import Role
+from lalisa.users.models import Role
 
 __all__ = [
     "ALL_ROLES",

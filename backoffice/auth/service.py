@@ -28,9 +28,9 @@ from backoffice.auth.passwords import (
 )
 from backoffice.auth.roles import Role
 from backoffice.config import BackofficeSettings
-from lalisa import audit
-from lalisa.backoffice_models import BackofficeSession, User
-from lalisa.models import utcnow
+from lalisa.core import audit
+from lalisa.core.models import utcnow
+from lalisa.users.models import BackofficeSession, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 """3–64 characters: lower-case letters, digits, ``.``, ``-``, ``_``; letter or digit first."""

@@ -16,8 +16,8 @@ from backoffice.auth.roles import ROLE_DESCRIPTIONS, ROLE_LABELS, Role
 from backoffice.db import DbSession
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
-from lalisa.backoffice_models import User
-from lalisa.models import utcnow
+from lalisa.core.models import utcnow
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -14,8 +14,8 @@ from backoffice.config import BackofficeSettings
 from backoffice.db import DbSession
 from backoffice.permissions import public_route, require_login
 from backoffice.templating import local_time, redirect, render
-from lalisa import audit
-from lalisa.backoffice_models import User
+from lalisa.core import audit
+from lalisa.users.models import User
 
 router = APIRouter(tags=["auth"])
 

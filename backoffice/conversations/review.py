@@ -1,7 +1,7 @@
 """Conversation review: index Rasa's tracker store, filter it, read one conversation, stats.
 
 Rasa's ``events`` table (read-only, see :mod:`backoffice.conversations.tracker`) is copied
-into La-Lisa's own summary tables (:mod:`lalisa.review_models`) by :func:`refresh_index`,
+into La-Lisa's own summary tables (:mod:`lalisa.review.models`) by :func:`refresh_index`,
 incrementally by event id:
 
 - A *conversation* is one Rasa session of one sender: it starts at the sender's first event, at a
@@ -37,14 +37,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backoffice.conversations.tracker import events_table, identity_redactor
-from lalisa.crypto import (
-    IdentityDecryptionError,
-    citizen_pseudonym,
-    get_identity_cipher,
-    normalise_sender_id,
-)
-from lalisa.models import Reporter
-from lalisa.review_models import (
+from lalisa.core.crypto import IdentityDecryptionError, citizen_pseudonym, get_identity_cipher
+from lalisa.core.settings import get_settings
+from lalisa.review.export import EntitySpan, Example
+from lalisa.review.models import (
     ReviewAnnotation,
     ReviewConversation,
     ReviewIndexState,
@@ -52,9 +48,9 @@ from lalisa.review_models import (
     ReviewTag,
     ReviewTurn,
 )
-from lalisa.review_nlu import EntitySpan, Example
-from lalisa.settings import get_settings
-from lalisa.takeover import ADMIN_METADATA_KEY
+from lalisa.takeover.service import ADMIN_METADATA_KEY
+from lalisa.tickets.models import Reporter
+from lalisa_common.phone import normalise_sender_id
 
 logger = logging.getLogger(__name__)
 

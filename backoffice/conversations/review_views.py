@@ -44,18 +44,9 @@ from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.models import utcnow
-from lalisa.review_models import (
-    ReviewAnnotation,
-    ReviewConversation,
-    ReviewNote,
-    ReviewSavedFilter,
-    ReviewTag,
-    ReviewTurn,
-)
-from lalisa.review_nlu import (
+from lalisa.core import audit
+from lalisa.core.models import utcnow
+from lalisa.review.export import (
     EXPORT_FILE_NAME,
     STORIES_FILE_NAME,
     ActionStep,
@@ -71,6 +62,15 @@ from lalisa.review_nlu import (
     build_training_stories,
     existing_examples,
 )
+from lalisa.review.models import (
+    ReviewAnnotation,
+    ReviewConversation,
+    ReviewNote,
+    ReviewSavedFilter,
+    ReviewTag,
+    ReviewTurn,
+)
+from lalisa.users.models import User
 
 logger = logging.getLogger(__name__)
 

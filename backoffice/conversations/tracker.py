@@ -1,11 +1,11 @@
 """A read-only reader of Rasa 3.6's SQL tracker store (the ``events`` table).
 
 Rasa owns that table: the back office never writes to it, and it is described here with a
-:class:`sqlalchemy.MetaData` of its own so Alembic (which works on ``lalisa.models.Base``) never
-sees it. The conversation is found through the reporter's channel sender id, decrypted on the
-server only; the sender id (a phone number) is never returned, rendered or logged, and the
-reporter's number and name are masked in the message texts (the identity is shown only through
-the logged "Tampilkan identitas" action).
+:class:`sqlalchemy.MetaData` of its own so Alembic (which works on
+``lalisa.tickets.models.Base``) never sees it. The conversation is found through the reporter's
+channel sender id, decrypted on the server only; the sender id (a phone number) is never
+returned, rendered or logged, and the reporter's number and name are masked in the message texts
+(the identity is shown only through the logged "Tampilkan identitas" action).
 
 When the tracker database cannot be read (unreachable, no ``events`` table on a fresh install,
 another identity key) the excerpt is simply unavailable: a warning is logged and the ticket page
@@ -28,10 +28,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
-from lalisa.db import to_async_url
-from lalisa.models import Reporter, Ticket
-from lalisa.settings import get_settings
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.core.settings import get_settings
+from lalisa.tickets.models import Reporter, Ticket
+from lalisa_common.database import to_async_url
+from lalisa_common.phone import normalise_sender_id
 
 logger = logging.getLogger(__name__)
 

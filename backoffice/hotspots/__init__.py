@@ -1,6 +1,6 @@
 """Hotspot map domain ("Peta Rawan"): choropleth, clusters and ranking of vulnerable areas.
 
-Routes under ``/peta-rawan``; the figures come from :mod:`lalisa.hotspots`.
+Routes under ``/peta-rawan``; the figures come from :mod:`lalisa.places.hotspots`.
 """
 
 from backoffice.hotspots.views import router as hotspots_router

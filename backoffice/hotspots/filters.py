@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from lalisa.categories import CATEGORY_LABELS
-from lalisa.hotspots import LEVELS, HotspotFilter, Level
-from lalisa.models import TicketStatus
-from lalisa.workflow import OPEN_STATUSES
+from lalisa.places.hotspots import LEVELS, HotspotFilter, Level
+from lalisa.tickets.categories import CATEGORY_LABELS
+from lalisa.tickets.labels import OPEN_STATUSES
+from lalisa.tickets.models import TicketStatus
 
 PERIOD_PRESETS: Final[dict[str, str]] = {
     "7h": "7 hari terakhir",
@@ -183,7 +183,7 @@ def hotspot_filter(filters: MapFilters, period: Period | None, tz: tzinfo) -> Ho
         tz: The agency's time zone.
 
     Returns:
-        The filter for :func:`lalisa.hotspots.load_points`.
+        The filter for :func:`lalisa.places.hotspots.load_points`.
     """
     start, end = period.bounds(tz) if period is not None else (None, None)
     if filters.status == OPEN_STATUS_VALUE:

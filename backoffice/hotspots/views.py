@@ -9,7 +9,7 @@ Routes (all for superadmin, admin, verifikator and pimpinan):
 - ``GET /peta-rawan/aduan``: the tickets behind one area's count.
 
 Location privacy: only :data:`EXACT_LOCATION_ROLES` receive pin coordinates. Every other role
-gets clusters built from points snapped to a ~1 km grid (:func:`lalisa.hotspots.coarsen`), so
+gets clusters built from points snapped to a ~1 km grid (:func:`lalisa.places.hotspots.coarsen`), so
 exact coordinates never leave the server for them.
 """
 
@@ -37,13 +37,14 @@ from backoffice.hotspots.filters import (
 from backoffice.permissions import require_roles
 from backoffice.templating import local_time, render
 from backoffice.tickets.common import status_label
-from lalisa import hotspots
-from lalisa.backoffice_models import User
-from lalisa.categories import CATEGORY_LABELS, category_label
-from lalisa.hotspots import LEVELS, AreaCounts, Level, RankRow, TicketPoint
-from lalisa.models import TicketStatus, utcnow
-from lalisa.settings import get_settings
-from lalisa.workflow import STAFF_STATUS_LABELS
+from lalisa.core.models import utcnow
+from lalisa.core.settings import get_settings
+from lalisa.places import hotspots
+from lalisa.places.hotspots import LEVELS, AreaCounts, Level, RankRow, TicketPoint
+from lalisa.tickets.categories import CATEGORY_LABELS, category_label
+from lalisa.tickets.labels import STAFF_STATUS_LABELS
+from lalisa.tickets.models import TicketStatus
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/peta-rawan", tags=["hotspots"])
 

@@ -1,6 +1,6 @@
 """Settings of the printed recap (signature block, place), read from the environment/.env.
 
-The agency's name is fixed; its address and phone come from :class:`lalisa.settings.Settings`.
+The agency's name is fixed; its address and phone come from :class:`lalisa.core.settings.Settings`.
 Facts that are not confirmed (who signs, the NIP) are settings and stay blank when unset, so
 the printed report leaves room to write them by hand.
 """
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from lalisa.settings import get_settings, read_env
+from lalisa.core.settings import get_settings
+from lalisa_common.env import read_env
 
 AGENCY_PARENT: Final = "PEMERINTAH KABUPATEN BALANGAN"
 AGENCY_NAME: Final = "SATUAN POLISI PAMONG PRAJA"

@@ -12,7 +12,6 @@ waiting or running for longer than :data:`STALE_AFTER`.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import secrets
 from collections.abc import Mapping
@@ -20,113 +19,25 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.reports.config import load_report_settings
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.pdf import build_pdf
 from backoffice.reports.xlsx import XLSX_CHUNK, Identity, RecapWorkbook
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.models import Base, Reporter, Ticket, utcnow
-from lalisa.recap import compute_recap
-from lalisa.settings import get_settings
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import session_scope
+from lalisa.core.models import utcnow
+from lalisa.core.settings import get_settings
+from lalisa.reports.models import ExportKind, ExportStatus, ReportExport
+from lalisa.reports.recap import compute_recap
+from lalisa.tickets.models import Reporter, Ticket
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER: Final = timedelta(minutes=30)
-"""A job not finished after this long is shown as failed (its process is gone)."""
 RETENTION: Final = timedelta(days=7)
 """Finished files are deleted after this long (an XLSX may hold reporter identities)."""
-
-
-class ExportKind(str, enum.Enum):
-    """File type of an export."""
-
-    XLSX = "xlsx"
-    PDF = "pdf"
-
-    def __str__(self) -> str:
-        """Return the machine value."""
-        return self.value
-
-    @property
-    def label(self) -> str:
-        """Bahasa Indonesia label."""
-        return {ExportKind.XLSX: "Excel (XLSX)", ExportKind.PDF: "PDF siap tanda tangan"}[self]
-
-    @property
-    def media_type(self) -> str:
-        """MIME type of the file."""
-        return {
-            ExportKind.XLSX: ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            ExportKind.PDF: "application/pdf",
-        }[self]
-
-
-class ExportStatus(str, enum.Enum):
-    """State of an export job."""
-
-    MENUNGGU = "menunggu"
-    BERJALAN = "berjalan"
-    SELESAI = "selesai"
-    GAGAL = "gagal"
-
-    def __str__(self) -> str:
-        """Return the machine value."""
-        return self.value
-
-    @property
-    def label(self) -> str:
-        """Bahasa Indonesia label."""
-        return {
-            ExportStatus.MENUNGGU: "Menunggu giliran",
-            ExportStatus.BERJALAN: "Sedang dibuat",
-            ExportStatus.SELESAI: "Selesai",
-            ExportStatus.GAGAL: "Gagal",
-        }[self]
-
-
-_KIND_VALUES = ", ".join(f"'{kind.value}'" for kind in ExportKind)
-_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in ExportStatus)
-
-
-class ReportExport(Base):
-    """One requested export (revision ``0010_reports``)."""
-
-    __tablename__ = "report_exports"
-    __table_args__ = (
-        CheckConstraint(f"kind IN ({_KIND_VALUES})", name="kind"),
-        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    """Random hex token (the job's URL cannot be guessed)."""
-    kind: Mapped[str] = mapped_column(String(8), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="menunggu")
-    progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    params: Mapped[str] = mapped_column(Text, nullable=False)
-    include_identity: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    requested_by: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
-    requested_role: Mapped[str] = mapped_column(String(32), nullable=False)
-    row_count: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column()
-    finished_at: Mapped[datetime | None] = mapped_column()
-    file_name: Mapped[str | None] = mapped_column(String(255))
-    file_path: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text)
-
-    def effective_status(self, now: datetime | None = None) -> ExportStatus:
-        """The status to show: a job stuck longer than :data:`STALE_AFTER` counts as failed."""
-        status = ExportStatus(self.status)
-        now = now or datetime.now(timezone.utc)
-        if status in (ExportStatus.MENUNGGU, ExportStatus.BERJALAN):
-            if now - self.created_at > STALE_AFTER:
-                return ExportStatus.GAGAL
-        return status
 
 
 FAILED_MESSAGE: Final = "Ekspor gagal dibuat. Coba lagi; bila terulang, hubungi admin sistem."

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from backoffice.tickets.common import kecamatan_names
-from lalisa.categories import CATEGORY_LABELS
-from lalisa.geo import GEO_DIR
-from lalisa.recap import (
+from lalisa.core.settings import get_settings
+from lalisa.places.geo import GEO_DIR
+from lalisa.reports.recap import (
     PERIOD_KINDS,
     Period,
     PeriodError,
@@ -27,7 +27,7 @@ from lalisa.recap import (
     quarter_period,
     year_period,
 )
-from lalisa.settings import get_settings
+from lalisa.tickets.categories import CATEGORY_LABELS
 
 
 @functools.cache

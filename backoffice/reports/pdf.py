@@ -30,10 +30,10 @@ from reportlab.platypus import (
 )
 
 from backoffice.reports.config import AGENCY_NAME, AGENCY_PARENT, REPORT_TITLE, ReportSettings
-from lalisa.categories import category_label
-from lalisa.office_hours import MONTH_NAMES_ID
-from lalisa.recap import RESOLUTION_TARGET, BreakdownRow, Recap, format_duration
-from lalisa.workflow import REASON_CODES
+from lalisa.office.schedule import MONTH_NAMES_ID
+from lalisa.reports.recap import RESOLUTION_TARGET, BreakdownRow, Recap, format_duration
+from lalisa.tickets.categories import category_label
+from lalisa.tickets.labels import REASON_CODES
 
 _STATUS_COLOURS = {
     "Dalam proses": colors.HexColor("#d9a400"),

@@ -1,8 +1,8 @@
 """The recap pages: figures and charts, the tickets behind every figure, and exports.
 
-The figures come from :mod:`lalisa.recap`. Every number and chart segment links to
+The figures come from :mod:`lalisa.reports.recap`. Every number and chart segment links to
 ``/rekap/aduan`` with the same filter plus the measure (``ukuran``), and that list is built by
-the same rule (:func:`lalisa.recap.matches`) that counted it, so the two always agree.
+the same rule (:func:`lalisa.reports.recap.matches`) that counted it, so the two always agree.
 Exports are background jobs (:mod:`backoffice.reports.jobs`) with a progress page.
 """
 
@@ -19,22 +19,14 @@ from backoffice.auth.roles import Role
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
-from backoffice.reports.jobs import (
-    FAILED_MESSAGE,
-    ExportKind,
-    ExportStatus,
-    ReportExport,
-    create_job,
-    run_export,
-)
+from backoffice.reports.jobs import FAILED_MESSAGE, create_job, run_export
 from backoffice.reports.params import RecapQuery, desa_by_kecamatan
 from backoffice.templating import redirect, render
 from backoffice.tickets.common import ADMIN_ROLES, kecamatan_names
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.categories import CATEGORY_LABELS, category_label
-from lalisa.office_hours import MONTH_NAMES_ID
-from lalisa.recap import (
+from lalisa.core import audit
+from lalisa.office.schedule import MONTH_NAMES_ID
+from lalisa.reports.models import ExportKind, ExportStatus, ReportExport
+from lalisa.reports.recap import (
     CHANNEL_LABELS,
     NO_AREA,
     PERIOD_KINDS,
@@ -46,7 +38,10 @@ from lalisa.recap import (
     format_duration,
     measure_label,
 )
-from lalisa.workflow import MIN_REVEAL_REASON, REASON_CODES, STAFF_STATUS_LABELS
+from lalisa.tickets.categories import CATEGORY_LABELS, category_label
+from lalisa.tickets.identity import MIN_REVEAL_REASON
+from lalisa.tickets.labels import REASON_CODES, STAFF_STATUS_LABELS
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/rekap", tags=["reports"])
 

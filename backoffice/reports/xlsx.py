@@ -17,15 +17,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from lalisa.categories import category_label
-from lalisa.recap import (
+from lalisa.reports.recap import (
     CHANNEL_LABELS,
     RESOLUTION_TARGET,
     Recap,
     TicketFacts,
     format_duration,
 )
-from lalisa.workflow import REASON_CODES, STAFF_STATUS_LABELS
+from lalisa.tickets.categories import category_label
+from lalisa.tickets.labels import REASON_CODES, STAFF_STATUS_LABELS
 
 XLSX_CHUNK: Final = 250
 """Rows written between two progress updates."""

@@ -25,22 +25,21 @@ from backoffice.auth.roles import Role
 from backoffice.db import DbSession
 from backoffice.permissions import require_roles
 from backoffice.templating import local_time, render
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.models import TicketStatus
-from lalisa.office_hours import MONTH_NAMES_ID
-from lalisa.recap import month_period, quarter_period, year_period
-from lalisa.settings import get_settings
-from lalisa.skm import MUTU_LABELS, UNSUR, UNSUR_LABELS, SkmResult, Weighting, compute
-from lalisa.survey import (
+from lalisa.core import audit
+from lalisa.core.settings import get_settings
+from lalisa.office.schedule import MONTH_NAMES_ID
+from lalisa.reports.recap import month_period, quarter_period, year_period
+from lalisa.survey.models import SurveyResponse, answers_of
+from lalisa.survey.service import (
     SurveyCounts,
-    SurveyResponse,
-    answers_of,
     count_responses,
     counted_answers,
     mask_identity,
     responses_in_period,
 )
+from lalisa.survey.skm import MUTU_LABELS, UNSUR, UNSUR_LABELS, SkmResult, Weighting, compute
+from lalisa.tickets.models import TicketStatus
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/survei", tags=["survei"])
 

@@ -22,10 +22,8 @@ from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.takeover.chat import read_chat
 from backoffice.templating import NOTICES, redirect, render
-from lalisa.categories import category_label
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher
-from lalisa.models import Reporter
-from lalisa.takeover import (
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.takeover.service import (
     OutsideServiceWindow,
     RasaApiError,
     RasaClient,
@@ -44,7 +42,9 @@ from lalisa.takeover import (
     take_over,
     waiting,
 )
-from lalisa.workflow import STAFF_STATUS_LABELS
+from lalisa.tickets.categories import category_label
+from lalisa.tickets.labels import STAFF_STATUS_LABELS
+from lalisa.tickets.models import Reporter
 
 router = APIRouter(tags=["takeover"])
 

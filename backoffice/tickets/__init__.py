@@ -3,8 +3,8 @@
 Routes: ``/aduan`` (inbox, ticket page, actions), ``/trc`` (the TRC's dispatches) and
 ``/petugas-trc`` (the officers' WhatsApp numbers, superadmin).
 
-The workflow itself lives in :mod:`lalisa.workflow` and :mod:`lalisa.dispatch`; these modules
-are the pages around it.
+The workflow itself lives in :mod:`lalisa.tickets.workflow` and :mod:`lalisa.dispatch.models`;
+these modules are the pages around it.
 """
 
 from backoffice.tickets.trc_views import officers_router

@@ -15,20 +15,20 @@ from sqlalchemy.orm import selectinload
 
 from backoffice.auth.roles import Role
 from backoffice.templating import NOTICES
-from lalisa.categories import CATEGORY_LABELS, category_label
-from lalisa.dispatch import Dispatch, DispatchOfficer, DispatchStatus, FieldOutcome, Priority
-from lalisa.geo import GEO_DIR
-from lalisa.models import Ticket, TicketStatus
+from lalisa.dispatch.models import Dispatch, DispatchOfficer, DispatchStatus, FieldOutcome, Priority
 from lalisa.notifications.models import OutboxStatus
-from lalisa.tickets import ConcurrentUpdate, InvalidTransition
-from lalisa.workflow import (
+from lalisa.places.geo import GEO_DIR
+from lalisa.tickets.categories import CATEGORY_LABELS, category_label
+from lalisa.tickets.labels import (
     DEFAULT_EXPLANATIONS,
     EVENT_LABELS,
     REASON_CODES,
     STAFF_STATUS_LABELS,
-    WorkflowError,
-    backoffice_public_url,
 )
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import ConcurrentUpdate, InvalidTransition
+from lalisa.tickets.settings import backoffice_public_url
+from lalisa.tickets.workflow import WorkflowError
 
 S = TicketStatus
 

@@ -32,31 +32,36 @@ from backoffice.tickets.common import (
     template_context,
 )
 from backoffice.tickets.views import media_file_response
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher
-from lalisa.dispatch import (
-    MAX_PHOTO_BYTES,
-    MAX_PHOTOS,
+from lalisa.core import audit
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.core.models import utcnow
+from lalisa.dispatch.models import (
     Dispatch,
     FieldOutcome,
     FieldReport,
     FieldReportPhoto,
     OfficerContact,
+)
+from lalisa.dispatch.photos import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
     PhotoRejected,
     StoredPhoto,
+    resolve_media_path,
+    store_photo,
+)
+from lalisa.dispatch.service import (
     dispatches_for_officer,
     get_dispatch,
     mask_phone,
     normalise_officer_phone,
     officer_contacts,
-    resolve_media_path,
-    store_photo,
     trc_officers,
 )
-from lalisa.models import TicketMedia, utcnow
-from lalisa.workflow import file_field_report, mark_arrived, mark_departed
-from lalisa.workflow_messages import TOO_MANY_PHOTOS
+from lalisa.tickets.errors import TOO_MANY_PHOTOS
+from lalisa.tickets.models import TicketMedia
+from lalisa.tickets.trc import file_field_report, mark_arrived, mark_departed
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/trc", tags=["trc"])
 officers_router = APIRouter(prefix="/petugas-trc", tags=["trc"])

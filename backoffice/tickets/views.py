@@ -1,6 +1,7 @@
 """The complaint pages of the back office: inbox, ticket page, and every action on a ticket.
 
-Status changes go through :mod:`lalisa.workflow`, which uses :func:`lalisa.tickets.transition`.
+Status changes go through :mod:`lalisa.tickets.workflow`, which uses
+:func:`lalisa.tickets.service.transition`.
 Each action runs in a savepoint: when it is refused (stale form, forbidden transition, missing
 field) nothing of it is saved, no WhatsApp message is queued, and the ticket page is shown
 again with the reason.
@@ -42,42 +43,36 @@ from backoffice.tickets.common import (
     template_context,
     ticket_by_number,
 )
-from lalisa import audit, workflow
-from lalisa.backoffice_models import User
-from lalisa.categories import CATEGORY_LABELS
-from lalisa.crypto import IdentityDecryptionError
-from lalisa.dispatch import (
-    Priority,
-    officer_contacts,
-    resolve_media_path,
-    ticket_dispatches,
-    trc_officers,
-)
-from lalisa.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketStatus, utcnow
+from lalisa.core import audit
+from lalisa.core.crypto import IdentityDecryptionError
+from lalisa.core.models import utcnow
+from lalisa.core.settings import get_settings
+from lalisa.dispatch.models import Priority
+from lalisa.dispatch.photos import resolve_media_path
+from lalisa.dispatch.service import officer_contacts, ticket_dispatches, trc_officers
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import resend, ticket_notifications
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import get_settings
-from lalisa.tickets import parse_ticket_number
-from lalisa.workflow import (
-    OPEN_STATUSES,
-    REASON_CODES,
-    RevealedIdentity,
-    SlaSettings,
-    TicketNote,
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.tickets import workflow
+from lalisa.tickets.categories import CATEGORY_LABELS
+from lalisa.tickets.identity import RevealedIdentity, reveal_identity
+from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
+from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketNote, TicketStatus
+from lalisa.tickets.notes import add_note
+from lalisa.tickets.service import parse_ticket_number
+from lalisa.tickets.settings import SlaSettings
+from lalisa.tickets.sla import overdue_clause, sla_for_ticket
+from lalisa.tickets.trc import dispatch_ticket
+from lalisa.tickets.workflow import (
     WorkflowError,
-    add_note,
     clear_review_flag,
     close_done,
-    dispatch_ticket,
     mark_duplicate,
-    overdue_clause,
     refuse,
     reopen,
-    reveal_identity,
-    sla_for_ticket,
     verify,
 )
+from lalisa.users.models import User
 
 router = APIRouter(prefix="/aduan", tags=["tickets"])
 

@@ -1,4 +1,4 @@
-"""Alembic environment for the La-Lisa schema, run through the async engine of lalisa.db."""
+"""Alembic environment for the La-Lisa schema, run through the async engine of lalisa.core.db."""
 
 from __future__ import annotations
 
@@ -8,21 +8,29 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import lalisa.backoffice_models  # noqa: F401 (registers the back-office tables on Base.metadata)
-from lalisa import review_models as _review_models  # noqa: F401 (registers the review tables)
-from lalisa.db import create_engine_for_url, to_async_url
-from lalisa.models import Base
-from lalisa.notifications import models as _outbox_models  # noqa: F401 (registers outbox_messages)
-from lalisa.settings import get_settings
+from lalisa.core.db import create_engine_for_url
+from lalisa.core.settings import get_settings
+from lalisa.models import metadata
+from lalisa_common.database import to_async_url
 
 config = context.config
 
-# Only the alembic CLI has an ini file; when lalisa.db.migrate() runs inside an application or
+# Only the alembic CLI has an ini file; when lalisa.core.db.migrate() runs inside an application or
 # the test suite, reconfiguring logging would silence the host's loggers.
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
+target_metadata = metadata
+
+RASA_TABLES = frozenset({"events"})
+"""Rasa's tracker store shares a PostgreSQL database; its table is Rasa's, never Alembic's."""
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, other: object
+) -> bool:
+    """Leave the tables of other owners out of ``alembic revision --autogenerate``."""
+    return not (type_ == "table" and reflected and other is None and name in RASA_TABLES)
 
 
 def _database_url() -> str:
@@ -33,6 +41,7 @@ def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=include_object,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead, so later
         # revisions written with op.batch_alter_table work on both databases.
         render_as_batch=True,

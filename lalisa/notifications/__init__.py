@@ -7,7 +7,7 @@
 * :mod:`lalisa.notifications.graph`: the async WhatsApp Cloud API client (httpx).
 * :mod:`lalisa.notifications.worker`: ``python -m lalisa.notifications.worker``.
 
-Importing the package registers the ``outbox_messages`` table on ``lalisa.models.Base``.
+Importing the package registers the ``outbox_messages`` table on ``lalisa.tickets.models.Base``.
 """
 
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind

@@ -6,21 +6,17 @@
 retries by itself: retries belong to the outbox worker, which records every attempt so that a
 retry can never send a message twice.
 
-Each failure is classified (:class:`SendResult`):
+Each failure is classified (:class:`SendResult`) with :mod:`lalisa_common.whatsapp.errors`, the
+rules the WhatsApp channel uses too, plus what only a sender that keeps an outbox needs:
 
 * *unreachable*: the request never reached WhatsApp (connection refused, DNS failure, connect
   timeout). Safe to repeat; the worker does not count it as an attempt.
-* *retryable*: HTTP 5xx, HTTP 429, error codes 130429 (throughput), 131056 (pair rate limit),
-  131000/131016 (unknown/service unavailable), 131057/2494100 (maintenance), 1, 2, 133004, and
-  *ambiguous* network failures after the request was written (read timeout, dropped
-  connection), where WhatsApp may have accepted the message.
-* *account problem*: the business account cannot send at all (HTTP 401, codes 0, 190 and 10
-  (token or permission), 200-299 (permissions), 131005 (access denied), 131042 (payment),
-  368/131031 (account restricted or locked)). Not the message's fault: the worker keeps it
-  pending without using up attempts until the operator fixes the account.
-* *permanent*: everything else, e.g. 131026 (undeliverable), 100 (invalid parameter), 132001
-  (template missing). 131047 (re-engagement: the 24-hour window is closed) is permanent for a
-  free text; the worker then sends the template once instead.
+* *ambiguous*: a network failure after the request was written (read timeout, dropped
+  connection), where WhatsApp may have accepted the message; retryable, but checked first.
+* *account problem*: not the message's fault; the worker keeps it pending without using up
+  attempts until the operator fixes the account.
+* 131047 (re-engagement: the 24-hour window is closed) is permanent for a free text; the worker
+  then sends the template once instead.
 """
 
 from __future__ import annotations
@@ -28,44 +24,35 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from lalisa.settings import Settings, get_settings
+from lalisa.core.settings import Settings, get_settings
+from lalisa_common.phone import recipient_fields
+from lalisa_common.whatsapp.errors import (
+    REENGAGEMENT_REQUIRED,
+    error_of,
+    is_account_problem,
+    is_retryable,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "NETWORK_UNREACHABLE",
     "OUTCOME_UNKNOWN",
-    "REENGAGEMENT_REQUIRED",
-    "RETRYABLE_CODES",
     "GraphClient",
     "GraphNotConfigured",
     "SendResult",
     "close_graph_client",
     "get_graph_client",
-    "is_account_problem",
-    "is_retryable",
-    "recipient_fields",
     "send_template",
     "send_text",
 ]
 
 logger = logging.getLogger(__name__)
-
-THROUGHPUT_REACHED = 130429
-PAIR_RATE_LIMIT = 131056
-REENGAGEMENT_REQUIRED = 131047
-RETRYABLE_CODES: frozenset[int] = frozenset(
-    {THROUGHPUT_REACHED, PAIR_RATE_LIMIT, 131000, 131016, 131057, 2494100, 1, 2, 133004}
-)
-"""Graph error codes worth retrying (reference, section 2.8)."""
-ACCOUNT_PROBLEM_CODES: frozenset[int] = frozenset({0, 190, 10, 131005, 131042, 368, 131031})
-"""Graph error codes that stop every send until an operator acts (token, permission, payment)."""
 
 NETWORK_UNREACHABLE = -1
 """Local error code: the request never reached WhatsApp."""
@@ -76,8 +63,6 @@ MAX_TEXT_LENGTH = 4096
 INTERACTIVE_BODY_LENGTH = 1024
 """Longest body of an interactive (reply button) message."""
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-_DIGITS = re.compile(r"^\+?[0-9][0-9\s\-().]*$")
-_SEPARATORS = re.compile(r"[\s\-().]+")
 
 
 class GraphNotConfigured(RuntimeError):
@@ -117,81 +102,6 @@ class SendResult:
         return self.error_code == REENGAGEMENT_REQUIRED
 
 
-def is_retryable(http_status: int, error_code: int | None) -> bool:
-    """Tell whether a failed send should be retried later.
-
-    Args:
-        http_status: HTTP status (0 when no response came back).
-        error_code: Graph error code, if any.
-
-    Returns:
-        True for transient failures (see the module documentation).
-    """
-    if http_status == 0 or http_status >= 500:
-        return True
-    if error_code in RETRYABLE_CODES:
-        return True
-    return http_status == 429
-
-
-def is_account_problem(http_status: int, error_code: int | None) -> bool:
-    """Tell whether a failure means the account cannot send at all (see the module docs).
-
-    Args:
-        http_status: HTTP status.
-        error_code: Graph error code, if any.
-
-    Returns:
-        True for token, permission, payment and account restriction errors.
-    """
-    if error_code is None:
-        return http_status == 401
-    return error_code in ACCOUNT_PROBLEM_CODES or 200 <= error_code <= 299
-
-
-def recipient_fields(phone: str) -> dict[str, str]:
-    """Address a message: a phone number as E.164, anything else as a WhatsApp user id.
-
-    Local numbers (``0812…``) would otherwise get the business number's country code put in
-    front by Meta (``+620812…``, a wrong number), so they are converted here.
-
-    Args:
-        phone: ``+62 812-…``, ``0812…``, ``62812…``, or a business-scoped user id.
-
-    Returns:
-        ``{"to": "+62…"}`` or ``{"recipient": "<user id>"}``.
-
-    Raises:
-        ValueError: ``phone`` is empty.
-    """
-    value = phone.strip()
-    if not value:
-        raise ValueError("recipient phone is empty")
-    if _DIGITS.match(value):
-        digits = _SEPARATORS.sub("", value).lstrip("+")
-        if digits.startswith("0"):
-            digits = "62" + digits[1:]
-        return {"to": "+" + digits}
-    return {"recipient": value}
-
-
-def _error_of(payload: Any) -> tuple[int | None, str | None]:
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if not isinstance(error, dict):
-        return None, None
-    raw_code = error.get("code")
-    code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
-    if code is None and isinstance(raw_code, str) and raw_code.lstrip("-").isdigit():
-        code = int(raw_code)
-    title = error.get("message") or error.get("error_user_title") or error.get("type")
-    data = error.get("error_data")
-    details = data.get("details") if isinstance(data, dict) else None
-    text = str(title) if title else None
-    if details:
-        text = f"{text}: {details}" if text else str(details)
-    return code, text
-
-
 def _wamid_of(payload: Any) -> str | None:
     messages = payload.get("messages") if isinstance(payload, dict) else None
     if isinstance(messages, list) and messages and isinstance(messages[0], dict):
@@ -210,7 +120,7 @@ def _result_from_response(response: httpx.Response) -> SendResult:
         if wamid is None:
             logger.warning("WhatsApp accepted a message but returned no message id")
         return SendResult(ok=True, wamid=wamid, http_status=response.status_code)
-    code, title = _error_of(payload)
+    code, title = error_of(payload)
     return SendResult(
         ok=False,
         http_status=response.status_code,
@@ -279,7 +189,7 @@ class GraphClient:
         """Build a client from the La-Lisa settings.
 
         Args:
-            settings: Settings; defaults to :func:`lalisa.settings.get_settings`.
+            settings: Settings; defaults to :func:`lalisa.core.settings.get_settings`.
             transport: Optional httpx transport (tests).
 
         Returns:
@@ -463,7 +373,7 @@ def get_graph_client(settings: Settings | None = None) -> GraphClient:
     """Return the process-wide client for the configured number (built on first use).
 
     Args:
-        settings: Settings; defaults to :func:`lalisa.settings.get_settings`.
+        settings: Settings; defaults to :func:`lalisa.core.settings.get_settings`.
 
     Returns:
         The shared client; a new one when the WhatsApp settings changed.

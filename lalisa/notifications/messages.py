@@ -21,12 +21,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.crypto import get_identity_cipher
-from lalisa.models import Reporter, Ticket, TicketEvent, TicketStatus
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.settings import get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
-from lalisa.settings import get_settings
+from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
 
 __all__ = [
     "DEFAULT_WORDING",
@@ -84,7 +84,7 @@ class Wording:
 
     The defaults are the texts of :mod:`lalisa.notifications.texts` and the template settings
     of the environment; the back office passes the superadmin's edited values
-    (:meth:`lalisa.runtime_settings.EffectiveSettings.wording`).
+    (:meth:`lalisa.runtime_settings.service.EffectiveSettings.wording`).
 
     Attributes:
         texts: Replacement texts by ``texts`` module name (``VERIFIED_TEXT``…); a replacement
@@ -546,7 +546,7 @@ async def enqueue_citizen_update(
     Args:
         session: Session of the caller's unit of work.
         ticket: The ticket.
-        event: The event the message tells about (from :func:`lalisa.tickets.transition`).
+        event: The event the message tells about (from :func:`lalisa.tickets.service.transition`).
         content: What to send.
         now: Creation time (aware).
 

@@ -4,7 +4,7 @@ One row is one WhatsApp message to send to a citizen or an officer. The row is w
 same transaction as the state change that causes it (see :func:`lalisa.notifications.outbox.
 enqueue`) and sent later by the worker (:mod:`lalisa.notifications.worker`).
 
-The recipient's phone number is stored only as a Fernet token (:mod:`lalisa.crypto`);
+The recipient's phone number is stored only as a Fernet token (:mod:`lalisa.core.crypto`);
 ``recipient_ref`` is a stable pseudonym (the reporter's blind index, or ``user:<id>`` for an
 officer) that can be shown and joined on without revealing the number.
 """
@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lalisa.models import Base, utcnow
+from lalisa.core.models import Base, utcnow
 
 __all__ = [
     "OUTBOX_STATUS_VALUES",

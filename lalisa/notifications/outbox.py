@@ -22,11 +22,12 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lalisa.crypto import get_identity_cipher, normalise_sender_id
-from lalisa.db import insert_or_find
-from lalisa.models import aware_now
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import insert_or_find
+from lalisa.core.models import aware_now
+from lalisa.core.settings import get_settings
 from lalisa.notifications.channel_tables import CHANNEL_STATUS_TO_OUTBOX, outbound_messages
-from lalisa.notifications.graph import MAX_TEXT_LENGTH, OUTCOME_UNKNOWN, REENGAGEMENT_REQUIRED
+from lalisa.notifications.graph import MAX_TEXT_LENGTH, OUTCOME_UNKNOWN
 from lalisa.notifications.models import (
     CALLBACK_PREFIX,
     OutboxMessage,
@@ -35,7 +36,8 @@ from lalisa.notifications.models import (
     callback_data_for,
 )
 from lalisa.notifications.texts import ERROR_DELIVERY_FAILED, GRAPH_ERROR_EXPLANATIONS
-from lalisa.settings import get_settings
+from lalisa_common.phone import normalise_sender_id
+from lalisa_common.whatsapp.errors import REENGAGEMENT_REQUIRED
 
 __all__ = [
     "UNKNOWN_AFTER_CRASH",

@@ -57,22 +57,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.crypto import IdentityDecryptionError, get_identity_cipher, normalise_sender_id
-from lalisa.db import dispose_engine, session_scope
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.core.db import dispose_engine, session_scope
+from lalisa.core.settings import Settings, get_settings
 from lalisa.notifications import texts
-from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
-from lalisa.notifications.graph import (
-    PAIR_RATE_LIMIT,
-    REENGAGEMENT_REQUIRED,
-    GraphClient,
-    SendResult,
-    close_graph_client,
-    get_graph_client,
-)
+from lalisa.notifications.channel_tables import outbound_messages
+from lalisa.notifications.graph import GraphClient, SendResult, close_graph_client, get_graph_client
 from lalisa.notifications.models import (
     NotificationKind,
     OutboxMessage,
@@ -87,16 +81,15 @@ from lalisa.notifications.outbox import (
     explain_error,
     refresh_statuses,
 )
-from lalisa.runtime_settings import load_effective_settings
-from lalisa.settings import Settings, get_settings
+from lalisa.notifications.window import in_service_window
+from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
+from lalisa_common.whatsapp.errors import MAINTENANCE_CODES, PAIR_RATE_LIMIT, REENGAGEMENT_REQUIRED
 
 __all__ = [
     "SENDING_LEASE",
-    "SERVICE_WINDOW",
     "OutboxWorker",
     "ProcessResult",
-    "in_service_window",
-    "last_inbound_at",
     "main",
     "process_due",
     "retry_delay",
@@ -104,9 +97,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SERVICE_WINDOW = timedelta(hours=24)
-WINDOW_SAFETY_MARGIN = timedelta(minutes=30)
-"""Free text is only used while at least this much of the 24-hour window is left."""
 SENDING_LEASE = timedelta(minutes=10)
 """A row ``sending`` for longer than this belongs to a worker that stopped."""
 BACKOFF_CAP_SECONDS = 900.0
@@ -117,7 +107,6 @@ OUTAGE_MIN_DELAY_SECONDS = 5.0
 OUTAGE_MAX_DELAY_SECONDS = 300.0
 DEFAULT_BATCH_SIZE = 20
 NOT_CONFIGURED_LOG_INTERVAL_SECONDS = 300.0
-_MAINTENANCE_CODES = frozenset({131057, 2494100})
 
 
 def _utcnow() -> datetime:
@@ -138,64 +127,13 @@ def retry_delay(attempts: int, error_code: int | None, rng: random.Random | None
         The delay.
     """
     delay = min(BACKOFF_CAP_SECONDS, 4.0 ** max(0, attempts - 1))
-    if error_code in _MAINTENANCE_CODES:
+    if error_code in MAINTENANCE_CODES:
         delay = max(delay, MAINTENANCE_MIN_DELAY_SECONDS)
     jitter = (rng or random).uniform(0.8, 1.2)
     if error_code == PAIR_RATE_LIMIT:
         # Never earlier than Meta's schedule for the pair rate limit.
         jitter = max(1.0, jitter)
     return min(BACKOFF_CAP_SECONDS * 1.2, delay * jitter)
-
-
-def _sender_candidates(phone: str) -> list[str]:
-    normalised = normalise_sender_id(phone)
-    if normalised.isdigit():
-        return [normalised, "+" + normalised]
-    return [normalised.lower()]
-
-
-async def last_inbound_at(session: AsyncSession, phone: str, now: datetime) -> datetime | None:
-    """When the recipient last wrote to La-Lisa, within the last 24 hours.
-
-    The WhatsApp channel logs every inbound message in ``whatsapp_inbound_messages`` with the
-    sender's wa_id (``62812…``) or WhatsApp user id in ``sender_id``.
-
-    Args:
-        session: Any session.
-        phone: The recipient's number (any spelling) or user id.
-        now: Current time.
-
-    Returns:
-        The latest message time (WhatsApp's timestamp when known), or ``None``.
-    """
-    sent_at = func.coalesce(inbound_messages.c.wa_timestamp, inbound_messages.c.received_at)
-    query = select(func.max(sent_at)).where(
-        inbound_messages.c.received_at >= now - SERVICE_WINDOW,
-        func.lower(inbound_messages.c.sender_id).in_(_sender_candidates(phone)),
-    )
-    value = (await session.execute(query)).scalar_one_or_none()
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite returns the aggregate as text
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-async def in_service_window(session: AsyncSession, phone: str, now: datetime) -> bool:
-    """Tell whether a free text to ``phone`` can be sent now (24-hour window open).
-
-    Args:
-        session: Any session.
-        phone: The recipient's number or user id.
-        now: Current time.
-
-    Returns:
-        True when the recipient wrote within the last 24 hours minus a safety margin.
-    """
-    last = await last_inbound_at(session, phone, now)
-    return last is not None and last > now - (SERVICE_WINDOW - WINDOW_SAFETY_MARGIN)
 
 
 @dataclass
@@ -351,7 +289,7 @@ class OutboxWorker:
 
     Args:
         client: Graph client; defaults to the process-wide one from the settings.
-        settings: Settings; defaults to :func:`lalisa.settings.get_settings` at each poll.
+        settings: Settings; defaults to :func:`lalisa.core.settings.get_settings` at each poll.
         worker_id: Name written into ``claimed_by``; defaults to ``host:pid:random``.
         rng: Random source for the jitter.
         periodic: Other small jobs run once per poll of :meth:`run` (e.g. returning idle
@@ -891,9 +829,6 @@ async def process_due(
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    # Imported here: lalisa.takeover uses this module (the 24-hour window check).
-    from lalisa.takeover import close_rasa_client, return_idle_takeovers
-
     worker = OutboxWorker(periodic=[return_idle_takeovers])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,21 +1,23 @@
-"""Settings of the WhatsApp channel, read from the process environment only.
+"""Settings of the WhatsApp channel, read from the process environment and ``.env``.
 
 Rasa expands ``${VAR}`` in ``credentials.yml`` and fails hard on an unset variable,
-so the channel reads its configuration here instead (see ``docs/whatsapp.md``).
+so the channel reads its configuration here instead (see ``docs/whatsapp.md``), like every
+La-Lisa process: :func:`lalisa_common.env.read_env`, the process environment winning.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from lalisa_common.database import database_url
+from lalisa_common.env import env_value, media_dir, read_env
+
 DEFAULT_API_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
-DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'lalisa.db'}"
-DEFAULT_MEDIA_DIR = REPO_ROOT / "var" / "media"
+DEFAULT_DATABASE_URL = database_url({})
+DEFAULT_MEDIA_DIR = media_dir({})
 
 #: Messages older than this (by their WhatsApp timestamp) get no conversational reply.
 DEFAULT_STALE_AFTER_SECONDS = 6 * 3600
@@ -76,7 +78,7 @@ class WhatsAppSettings:
         """Builds the settings from environment variables.
 
         Args:
-            environ: Mapping to read instead of ``os.environ`` (for tests).
+            environ: Variables to read instead of ``.env`` and ``os.environ`` (for tests).
 
         Returns:
             The settings.
@@ -84,50 +86,33 @@ class WhatsAppSettings:
         Raises:
             ConfigurationError: If a required variable is missing or empty.
         """
-        env = os.environ if environ is None else environ
-        missing = [name for name in REQUIRED_VARIABLES if not env.get(name, "").strip()]
+        env: Mapping[str, str | None] = read_env() if environ is None else environ
+        missing = [name for name in REQUIRED_VARIABLES if not env_value(env, name)]
         if missing:
             raise ConfigurationError(
                 "WhatsApp channel is not configured; missing environment variable(s): "
                 + ", ".join(missing)
                 + " (see docs/whatsapp.md; use the sandbox for local runs)"
             )
-        secrets = [env["WHATSAPP_APP_SECRET"].strip()]
-        previous = env.get("WHATSAPP_APP_SECRET_PREVIOUS", "").strip()
+        secrets = [env_value(env, "WHATSAPP_APP_SECRET")]
+        previous = env_value(env, "WHATSAPP_APP_SECRET_PREVIOUS")
         if previous and previous not in secrets:
             secrets.append(previous)
-        base_url = (env.get("WHATSAPP_API_BASE_URL") or DEFAULT_API_BASE_URL).strip()
+        base_url = env_value(env, "WHATSAPP_API_BASE_URL", DEFAULT_API_BASE_URL)
         return cls(
-            verify_token=env["WHATSAPP_VERIFY_TOKEN"].strip(),
+            verify_token=env_value(env, "WHATSAPP_VERIFY_TOKEN"),
             app_secrets=tuple(secrets),
-            access_token=env["WHATSAPP_ACCESS_TOKEN"].strip(),
-            phone_number_id=env["WHATSAPP_PHONE_NUMBER_ID"].strip(),
+            access_token=env_value(env, "WHATSAPP_ACCESS_TOKEN"),
+            phone_number_id=env_value(env, "WHATSAPP_PHONE_NUMBER_ID"),
             api_base_url=base_url.rstrip("/"),
-            api_version=(env.get("WHATSAPP_API_VERSION") or DEFAULT_API_VERSION).strip(),
-            database_url=(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL).strip(),
-            redis_url=(env.get("REDIS_URL") or "").strip() or None,
-            media_dir=Path(env.get("LALISA_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
+            api_version=env_value(env, "WHATSAPP_API_VERSION", DEFAULT_API_VERSION),
+            database_url=database_url(env),
+            redis_url=env_value(env, "REDIS_URL") or None,
+            media_dir=media_dir(env),
             max_concurrent_messages=max(
-                1, int(env.get("WHATSAPP_MAX_CONCURRENT") or DEFAULT_MAX_CONCURRENT_MESSAGES)
+                1,
+                int(
+                    env_value(env, "WHATSAPP_MAX_CONCURRENT", str(DEFAULT_MAX_CONCURRENT_MESSAGES))
+                ),
             ),
         )
-
-
-def async_database_url(url: str) -> str:
-    """Maps a plain database URL to the async driver used in the Rasa process.
-
-    Args:
-        url: ``sqlite:///...`` or ``postgresql://...`` (drivers already given are kept).
-
-    Returns:
-        The URL with ``aiosqlite`` or ``asyncpg`` as the driver.
-    """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    base = scheme.split("+", 1)[0]
-    if base == "sqlite":
-        return f"sqlite+aiosqlite://{rest}"
-    if base in ("postgresql", "postgres"):
-        return f"postgresql+asyncpg://{rest}"
-    return url

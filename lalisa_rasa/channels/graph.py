@@ -1,9 +1,9 @@
 """Asynchronous client for the WhatsApp Cloud API (Meta Graph API).
 
 One :class:`aiohttp.ClientSession` per client (one client per channel), with
-timeouts. Sends are retried with exponential backoff on the transient errors
-(130429 throughput, 131056 pair rate limit, other transient codes, HTTP 5xx,
-network errors and timeouts) and never on permanent errors.
+timeouts. Sends are retried with exponential backoff on the transient errors of
+:mod:`lalisa_common.whatsapp.errors` (the rules the outbox worker uses too), network
+errors and timeouts, and never on permanent errors.
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ from typing import Any
 
 import aiohttp
 
+from lalisa_common.whatsapp.errors import PAIR_RATE_LIMIT, error_of, is_retryable
+
 logger = logging.getLogger(__name__)
 
-THROUGHPUT_REACHED = 130429
-PAIR_RATE_LIMIT = 131056
-#: Error codes that are worth retrying (see the error-code table in the reference).
-RETRYABLE_CODES = frozenset(
-    {THROUGHPUT_REACHED, PAIR_RATE_LIMIT, 131000, 131016, 131057, 1, 2, 133004}
-)
 #: Pseudo error code recorded for network failures and timeouts (no HTTP response).
 NETWORK_ERROR = -1
 
@@ -64,41 +60,6 @@ class GraphResult:
             value = messages[0].get("id")
             return value if isinstance(value, str) else None
         return None
-
-
-def _error_of(data: Any) -> tuple[int | None, str | None]:
-    error = data.get("error") if isinstance(data, dict) else None
-    if not isinstance(error, dict):
-        return None, None
-    code = error.get("code")
-    code = code if isinstance(code, int) and not isinstance(code, bool) else None
-    title = error.get("message") or error.get("error_user_title") or error.get("type")
-    details = (
-        error.get("error_data", {}).get("details")
-        if isinstance(error.get("error_data"), dict)
-        else None
-    )
-    text = str(title) if title else None
-    if details and text:
-        text = f"{text}: {details}"
-    return code, text
-
-
-def is_retryable(http_status: int, error_code: int | None) -> bool:
-    """Tells whether a failed call should be retried.
-
-    Args:
-        http_status: HTTP status (0 for a network error or timeout).
-        error_code: Graph error code, if any.
-
-    Returns:
-        True for transient failures.
-    """
-    if http_status == 0 or http_status >= 500:
-        return True
-    if error_code in RETRYABLE_CODES:
-        return True
-    return http_status == 429 and error_code is None
 
 
 class GraphClient:
@@ -201,7 +162,7 @@ class GraphClient:
                     payload = {"data": payload}
                 if 200 <= resp.status < 300:
                     return GraphResult(True, resp.status, payload)
-                code, title = _error_of(payload)
+                code, title = error_of(payload)
                 return GraphResult(
                     False,
                     resp.status,

@@ -12,16 +12,15 @@ import base64
 import binascii
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
+from lalisa_common.files import store_content_file
+from lalisa_common.whatsapp.payload import MediaRef
 from lalisa_rasa.channels.graph import GraphClient, MediaTooLarge
-from lalisa_rasa.channels.parser import MediaRef
 
 logger = logging.getLogger(__name__)
 
@@ -111,23 +110,6 @@ class MediaRefused:
 
 
 MediaOutcome = StoredMedia | MediaRefused
-
-
-def _write_file(directory: Path, name: str, content: bytes) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / name
-    if target.exists() and target.stat().st_size == len(content):
-        return target
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
 
 
 class MediaDownloader:
@@ -246,7 +228,7 @@ class MediaDownloader:
         if _announced_sha256_matches(media.sha256, digest) is False:
             logger.warning("WhatsApp media %s: sha256 differs from the webhook's", media.media_id)
         path = await asyncio.to_thread(
-            _write_file, self.media_dir, sha + self.allowed[mime], content
+            store_content_file, self.media_dir, sha + self.allowed[mime], content
         )
         logger.info(
             "WhatsApp media %s stored as %s (%d bytes)", media.media_id, path.name, len(content)

@@ -16,11 +16,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from redis import asyncio as redis_asyncio
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS, async_database_url
+from lalisa_common.database import to_async_url
+from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
 from lalisa_rasa.channels.tables import inbound_messages, outbound_messages
 
 logger = logging.getLogger(__name__)
@@ -61,7 +64,7 @@ class WhatsAppStore:
         Args:
             database_url: Plain or async SQLAlchemy URL (``sqlite:///``, ``postgresql://``).
         """
-        url = async_database_url(database_url)
+        url = to_async_url(database_url)
         kwargs: dict[str, Any] = {"future": True}
         if url.startswith("sqlite"):
             # Keep connections open (SQLAlchemy 1.4 would open one per use for SQLite).
@@ -118,13 +121,9 @@ class WhatsAppStore:
 
     def _insert_ignore(self, table: sa.Table) -> Any:
         if self.dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-
-            return insert(table).on_conflict_do_nothing()
+            return sqlite.insert(table).on_conflict_do_nothing()
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-
-            return insert(table).on_conflict_do_nothing()
+            return postgresql.insert(table).on_conflict_do_nothing()
         return None
 
     # ---------------------------------------------------------------- inbound
@@ -421,8 +420,6 @@ class RedisDedupe:
             ttl_seconds: Key lifetime (at least the 7 days Meta may redeliver).
             prefix: Key prefix.
         """
-        from redis import asyncio as redis_asyncio
-
         self.client = redis_asyncio.from_url(
             redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
         )

@@ -14,10 +14,12 @@ import asyncio
 import hmac
 import json
 import logging
+import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -26,10 +28,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings
-from lalisa_rasa.channels.graph import GraphClient, GraphResult
-from lalisa_rasa.channels.media import MediaDownloader, MediaRefused
-from lalisa_rasa.channels.parser import (
+from lalisa_common.phone import recipient_fields
+from lalisa_common.whatsapp.payload import (
     ACTION_IGNORE,
     ACTION_MEDIA,
     ACTION_RASA,
@@ -41,6 +41,10 @@ from lalisa_rasa.channels.parser import (
     parse_message,
     parse_webhook,
 )
+from lalisa_common.whatsapp.signature import SIGNATURE_HEADER, verify
+from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings
+from lalisa_rasa.channels.graph import GraphClient, GraphResult
+from lalisa_rasa.channels.media import MediaDownloader, MediaRefused
 from lalisa_rasa.channels.render import (
     CAPTION_MAX,
     LOCATION_REQUEST_BODY_MAX,
@@ -50,7 +54,6 @@ from lalisa_rasa.channels.render import (
     text_bodies,
     text_length,
 )
-from lalisa_rasa.channels.signature import SIGNATURE_HEADER, verify
 from lalisa_rasa.channels.store import RedisDedupe, WhatsAppStore
 from lalisa_rasa.channels.texts import LOCATION_REQUEST_DEFAULT, reply_text
 
@@ -82,28 +85,8 @@ PRUNE_INTERVAL_SECONDS = 6 * 3600
 MENU_TTL_SECONDS = 30 * 60
 
 _MENU_ANSWER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-_DIGITS = re.compile(r"^\+?\d{6,20}$")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-def recipient_fields(recipient_id: str) -> dict[str, str]:
-    """Addresses a message to a wa_id (as E.164 ``+62…``) or a business-scoped user id.
-
-    Args:
-        recipient_id: Rasa sender id: a wa_id such as ``6281234567890``, a local number
-            such as ``0812…``, or a BSUID such as ``ID.1234…``.
-
-    Returns:
-        ``{"to": "+62…"}`` or ``{"recipient": "<bsuid>"}``.
-    """
-    value = recipient_id.strip()
-    if _DIGITS.match(value):
-        digits = value.lstrip("+")
-        if digits.startswith("0"):
-            digits = "62" + digits[1:]
-        return {"to": "+" + digits}
-    return {"recipient": value}
 
 
 class MenuMemory:
@@ -321,9 +304,6 @@ class WhatsAppOutput(OutputChannel):
             await self.send_text_message(recipient_id, extra_text)
 
     async def _upload(self, path: str, mime_type: str | None, filename: str | None) -> str | None:
-        import mimetypes
-        from pathlib import Path
-
         file_path = Path(path)
         try:
             content = await asyncio.to_thread(file_path.read_bytes)

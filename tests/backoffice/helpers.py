@@ -16,8 +16,9 @@ from backoffice.auth.passwords import hash_password_sync
 from backoffice.auth.roles import Role
 from backoffice.auth.service import create_session
 from backoffice.config import BackofficeSettings
-from lalisa.backoffice_models import AuditLog, User
-from lalisa.db import session_scope
+from lalisa.core.db import session_scope
+from lalisa.core.models import AuditLog
+from lalisa.users.models import User
 
 BASE_URL = "https://testserver"
 COOKIE_DOMAIN = "testserver.local"  # how http.cookiejar files cookies of a dotless host

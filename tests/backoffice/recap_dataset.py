@@ -1,6 +1,6 @@
 """A month of complaints with known answers for the recap tests (September 2026, WITA).
 
-Every ticket is submitted with :func:`lalisa.tickets.submit_complaint` and moved on with the
+Every ticket is submitted with :func:`lalisa.tickets.service.submit_complaint` and moved on with the
 real workflow functions at chosen moments, so timestamps, events and closing details are the
 ones production writes. The letters name the tickets; the expected figures are worked out by
 hand in the tests from the timeline below (hours after receipt):
@@ -36,11 +36,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
-from lalisa import workflow
-from lalisa.backoffice_models import User
-from lalisa.db import session_scope
-from lalisa.dispatch import Dispatch
-from lalisa.models import Ticket
+from lalisa.core.db import session_scope
+from lalisa.dispatch.models import Dispatch
+from lalisa.tickets import trc as trc_steps
+from lalisa.tickets import workflow
+from lalisa.tickets.models import Ticket
+from lalisa.users.models import User
 from tests.backoffice.helpers import add_user
 from tests.backoffice.workflow_helpers import make_ticket
 
@@ -106,7 +107,7 @@ async def seed_recap_dataset() -> Seeded:
             elif action == "dispatch":
                 officer = await session.get(User, trc.id)
                 assert officer is not None
-                await workflow.dispatch_ticket(
+                await trc_steps.dispatch_ticket(
                     session,
                     ticket,
                     actor=verifikator.username,
@@ -119,12 +120,12 @@ async def seed_recap_dataset() -> Seeded:
                 )
             elif action == "arrive":
                 dispatch = await _latest_dispatch(session, ticket)
-                await workflow.mark_arrived(session, dispatch, actor=trc.username, now=when)
+                await trc_steps.mark_arrived(session, dispatch, actor=trc.username, now=when)
             elif action == "report":
                 dispatch = await _latest_dispatch(session, ticket)
                 author = await session.get(User, trc.id)
                 assert author is not None
-                await workflow.file_field_report(
+                await trc_steps.file_field_report(
                     session,
                     dispatch,
                     author=author,

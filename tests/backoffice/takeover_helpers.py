@@ -11,10 +11,10 @@ from urllib.parse import unquote
 import httpx
 from sqlalchemy import select
 
-from lalisa.backoffice_models import AuditLog
-from lalisa.db import session_scope
-from lalisa.takeover import RasaClient, TakeoverSettings
-from lalisa.takeover_models import HandoffRequest, Takeover, TakeoverMessage
+from lalisa.core.db import session_scope
+from lalisa.core.models import AuditLog
+from lalisa.takeover.models import HandoffRequest, Takeover, TakeoverMessage
+from lalisa.takeover.service import RasaClient, TakeoverSettings
 
 RASA_TOKEN = "uji-token-rasa"
 

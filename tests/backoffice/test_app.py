@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from backoffice.auth.roles import Role
 from backoffice.config import BackofficeSettings, load_backoffice_settings
 from backoffice.templating import local_time
-from lalisa import audit
-from lalisa.db import session_scope
-from lalisa.settings import SettingsError
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.settings import SettingsError
 from tests.backoffice.helpers import (
     TEST_PASSWORD,
     SignedIn,
@@ -37,8 +37,8 @@ async def test_health(client: httpx.AsyncClient) -> None:
 async def test_health_reports_an_unreachable_database(
     lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from lalisa.db import dispose_engine
-    from lalisa.settings import reset_settings_cache
+    from lalisa.core.db import dispose_engine
+    from lalisa.core.settings import reset_settings_cache
 
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

@@ -9,10 +9,9 @@ from fastapi import FastAPI
 from sqlalchemy import delete, select
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.backoffice_models import AuditLog
-from lalisa.db import session_scope
-from lalisa.models import AppendOnlyError
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.models import AppendOnlyError, AuditLog
 from tests.backoffice.helpers import (
     TEST_PASSWORD,
     SignedIn,

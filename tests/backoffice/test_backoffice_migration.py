@@ -7,8 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from lalisa.backoffice_models import AuditLog, BackofficeSession, User
-from lalisa.db import alembic_config, migrate
+from lalisa.core.db import alembic_config, migrate
+from lalisa.core.models import AuditLog
+from lalisa.users.models import BackofficeSession, User
 from tests.migration_helpers import table_names
 
 BACKOFFICE_TABLES = {"users", "backoffice_sessions", "audit_log"}

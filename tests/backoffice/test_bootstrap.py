@@ -15,9 +15,10 @@ from sqlalchemy import delete, select
 
 from backoffice import bootstrap, create_superadmin
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.backoffice_models import AuditLog, User
-from lalisa.db import dispose_engine, session_scope
+from lalisa.core import audit
+from lalisa.core.db import dispose_engine, session_scope
+from lalisa.core.models import AuditLog
+from lalisa.users.models import User
 from tests.backoffice.helpers import add_user, audit_entries, login, make_client, reload_user
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ import pytest
 
 from backoffice.auth.roles import Role
 from backoffice.conversations import dispose_tracker_engines
-from lalisa.backoffice_models import User
-from lalisa.models import TicketStatus
-from lalisa.settings import reset_settings_cache
+from lalisa.core.settings import reset_settings_cache
+from lalisa.tickets.models import TicketStatus
+from lalisa.users.models import User
 from tests.backoffice.helpers import SignedIn
 from tests.backoffice.workflow_helpers import (
     REPORTER_NAME,
@@ -205,7 +205,7 @@ async def test_no_messages_in_the_window(tracker: Path, as_role: dict[Role, Sign
 
 
 def test_tracker_database_url_resolution(tmp_path: Path, identity_key: str) -> None:
-    from lalisa.settings import load_settings
+    from lalisa.core.settings import load_settings
 
     base = {"LALISA_IDENTITY_KEY": identity_key, "LALISA_VAR_DIR": str(tmp_path)}
     sqlite = load_settings({**base, "DATABASE_URL": "sqlite:///x.db"}, env_file=None)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from backoffice.auth.csrf import LOGIN_CSRF_COOKIE, tokens_match
 from backoffice.auth.roles import Role
 from backoffice.permissions import route_permissions
-from lalisa.backoffice_models import BackofficeSession, User
-from lalisa.db import session_scope
+from lalisa.core.db import session_scope
+from lalisa.users.models import BackofficeSession, User
 from tests.backoffice.helpers import (
     COOKIE_DOMAIN,
     TEST_PASSWORD,

@@ -15,10 +15,10 @@ from backoffice.app import CONTENT_SECURITY_POLICY, content_security_policy, cre
 from backoffice.auth.roles import Role
 from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
 from backoffice.hotspots.filters import MapFilters, resolve_period
-from lalisa.backoffice_models import User
-from lalisa.db import session_scope
-from lalisa.settings import SettingsError
-from lalisa.tickets import ComplaintDraft, submit_complaint
+from lalisa.core.db import session_scope
+from lalisa.core.settings import SettingsError
+from lalisa.tickets.service import ComplaintDraft, submit_complaint
+from lalisa.users.models import User
 from tests.backoffice.helpers import SignedIn, sign_in_directly
 
 WITA = ZoneInfo("Asia/Makassar")

@@ -13,10 +13,10 @@ from backoffice.auth.deps import SESSION_COOKIE
 from backoffice.auth.roles import Role
 from backoffice.auth.service import hash_session_token
 from backoffice.config import BackofficeSettings
-from lalisa import audit
-from lalisa.backoffice_models import BackofficeSession, User
-from lalisa.db import session_scope
-from lalisa.models import utcnow
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.models import utcnow
+from lalisa.users.models import BackofficeSession, User
 from tests.backoffice.helpers import (
     COOKIE_DOMAIN,
     TEST_PASSWORD,

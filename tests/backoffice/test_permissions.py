@@ -32,7 +32,7 @@ from backoffice.permissions import (
     require_roles,
     route_permissions,
 )
-from lalisa.backoffice_models import User
+from lalisa.users.models import User
 from tests.backoffice.helpers import COOKIE_DOMAIN, make_client, sign_in_directly
 
 PUBLIC = None

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from lalisa.db import session_scope
-from lalisa.recap import (
+from lalisa.core.db import session_scope
+from lalisa.reports.recap import (
     MEASURES,
     PeriodError,
     RecapFilter,

@@ -21,20 +21,14 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from backoffice.auth.roles import Role
-from backoffice.reports.jobs import (
-    RETENTION,
-    ExportKind,
-    ReportExport,
-    create_job,
-    exports_dir,
-    run_export,
-)
+from backoffice.reports.jobs import RETENTION, create_job, exports_dir, run_export
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.xlsx import HEADERS, IDENTITY_HEADERS, SUMMARY_SHEET, TICKET_SHEET
-from lalisa import audit
-from lalisa.db import session_scope
-from lalisa.models import utcnow
-from lalisa.settings import reset_settings_cache
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.models import utcnow
+from lalisa.core.settings import reset_settings_cache
+from lalisa.reports.models import ExportKind, ReportExport
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.recap_dataset import (
     FORMULA_AGENCY,

@@ -1,4 +1,4 @@
-"""Migration 0008_review creates exactly the review tables of ``lalisa.review_models``."""
+"""Migration 0008_review creates exactly the review tables of ``lalisa.review.models``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from alembic import command
 
-import lalisa.review_models
-from lalisa.db import alembic_config, migrate
+import lalisa.review.models
+from lalisa.core.db import alembic_config, migrate
 from lalisa.models import Base
 from tests.migration_helpers import schema_diff, table_names
 
@@ -15,7 +15,7 @@ REVIEW_TABLES = {name for name in Base.metadata.tables if name.startswith("revie
 
 
 def test_review_models_are_registered() -> None:
-    assert lalisa.review_models.ReviewConversation.__tablename__ in REVIEW_TABLES
+    assert lalisa.review.models.ReviewConversation.__tablename__ in REVIEW_TABLES
     assert len(REVIEW_TABLES) == 8
 
 

@@ -13,10 +13,11 @@ import yaml
 from sqlalchemy import select
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.crypto import blind_index
-from lalisa.db import session_scope
-from lalisa.review_models import (
+from lalisa.core import audit
+from lalisa.core.crypto import blind_index
+from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
+from lalisa.review.models import (
     ReviewAnnotation,
     ReviewConversation,
     ReviewNote,
@@ -24,7 +25,6 @@ from lalisa.review_models import (
     ReviewTag,
     ReviewTurn,
 )
-from lalisa.settings import reset_settings_cache
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import REPORTER_NAME, REPORTER_PHONE, make_ticket
 from tests.review_helpers import Tracker, tracker

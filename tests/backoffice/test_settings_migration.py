@@ -7,9 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from lalisa.db import alembic_config, migrate
+from lalisa.core.db import alembic_config, migrate
 from lalisa.models import Base
-from lalisa.runtime_settings import AppSetting
+from lalisa.runtime_settings.models import AppSetting
 from tests.migration_helpers import schema_diff, table_names
 
 TABLE = "app_settings"

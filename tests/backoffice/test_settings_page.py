@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa import runtime_settings as rs
-from lalisa.db import session_scope
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
-from lalisa.settings import reset_settings_cache
-from lalisa.workflow import reset_workflow_settings_cache
+from lalisa.runtime_settings import service as rs
+from lalisa.tickets.settings import reset_workflow_settings_cache
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import make_ticket, outbox_of, post_action
 

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from backoffice.auth.roles import Role
 from backoffice.survey.views import EXPORT_HEADER, resolve_period
-from lalisa import audit
-from lalisa.audit import AuditLog
-from lalisa.db import session_scope
-from lalisa.models import TicketStatus
-from lalisa.skm import UNSUR
-from lalisa.survey import decline, open_survey_for_sender, record_answer, record_saran
-from lalisa.workflow import close_done
+from lalisa.core import audit
+from lalisa.core.audit import AuditLog
+from lalisa.core.db import session_scope
+from lalisa.survey.service import decline, open_survey_for_sender, record_answer, record_saran
+from lalisa.survey.skm import UNSUR
+from lalisa.tickets.models import TicketStatus
+from lalisa.tickets.workflow import close_done
 from tests.backoffice.helpers import SignedIn
 from tests.backoffice.workflow_helpers import load_ticket_in, make_ticket
 

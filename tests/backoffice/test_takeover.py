@@ -21,13 +21,13 @@ from sqlalchemy import select
 from backoffice.auth.roles import Role
 from backoffice.conversations import dispose_tracker_engines
 from backoffice.takeover.views import rasa_client
-from lalisa import audit
-from lalisa.crypto import blind_index
-from lalisa.db import session_scope
-from lalisa.models import TicketStatus
+from lalisa.core import audit
+from lalisa.core.crypto import blind_index
+from lalisa.core.db import session_scope
+from lalisa.core.settings import SettingsError, reset_settings_cache
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
-from lalisa.settings import SettingsError, reset_settings_cache
-from lalisa.takeover import (
+from lalisa.takeover.models import HandoffReason
+from lalisa.takeover.service import (
     ADMIN_METADATA_KEY,
     MSG_WINDOW_CLOSED,
     OutsideServiceWindow,
@@ -43,8 +43,8 @@ from lalisa.takeover import (
     send_admin_reply,
     take_over,
 )
-from lalisa.takeover_models import HandoffReason
-from lalisa.workflow import flag_for_review
+from lalisa.tickets.models import TicketStatus
+from lalisa.tickets.workflow import flag_for_review
 from tests.backoffice.helpers import SignedIn
 from tests.backoffice.takeover_helpers import (
     FakeRasa,

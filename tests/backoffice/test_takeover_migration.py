@@ -7,8 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-import lalisa.takeover_models  # noqa: F401 (registers the tables)
-from lalisa.db import alembic_config, migrate
+import lalisa.takeover.models  # noqa: F401 (registers the tables)
+from lalisa.core.db import alembic_config, migrate
 from tests.migration_helpers import inspect_async, schema_diff, table_names
 
 TAKEOVER_TABLES = {"takeovers", "handoff_requests", "takeover_messages"}

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from backoffice.auth import service
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.backoffice_models import BackofficeSession, User
-from lalisa.db import session_scope
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.users.models import BackofficeSession, User
 from tests.backoffice.helpers import (
     TEST_PASSWORD,
     SignedIn,

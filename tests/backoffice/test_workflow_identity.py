@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.models import TicketStatus
+from lalisa.core import audit
+from lalisa.tickets.models import TicketStatus
+from lalisa.users.models import User
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
     REPORTER_NAME,

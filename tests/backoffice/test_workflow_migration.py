@@ -8,9 +8,9 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-import lalisa.dispatch
-import lalisa.workflow
-from lalisa.db import alembic_config, migrate
+import lalisa.dispatch.models
+import lalisa.tickets.models
+from lalisa.core.db import alembic_config, migrate
 from lalisa.models import Base
 from tests.migration_helpers import column_names, schema_diff, table_names
 
@@ -26,8 +26,8 @@ COMPARED = WORKFLOW_TABLES | {"tickets"}
 
 
 def test_models_are_registered() -> None:
-    assert lalisa.workflow.TicketNote.__tablename__ in Base.metadata.tables
-    assert lalisa.dispatch.Dispatch.__tablename__ in Base.metadata.tables
+    assert lalisa.tickets.models.TicketNote.__tablename__ in Base.metadata.tables
+    assert lalisa.dispatch.models.Dispatch.__tablename__ in Base.metadata.tables
     assert WORKFLOW_TABLES <= set(Base.metadata.tables)
 
 

@@ -6,11 +6,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.db import session_scope
-from lalisa.models import TicketStatus
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.core.settings import get_settings
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
-from lalisa.settings import get_settings
+from lalisa.tickets.models import TicketStatus
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
     REPORTER_NAME,

@@ -1,15 +1,15 @@
-"""The citizen's "belum selesai": lalisa.workflow.flag_for_review and the inbox flag."""
+"""The citizen's "belum selesai": lalisa.tickets.workflow.flag_for_review and the inbox flag."""
 
 from __future__ import annotations
 
 import pytest
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.db import session_scope
-from lalisa.models import TicketStatus
-from lalisa.tickets import REPORTER_ACTOR
-from lalisa.workflow import flag_for_review
+from lalisa.core import audit
+from lalisa.core.db import session_scope
+from lalisa.tickets.models import TicketStatus
+from lalisa.tickets.service import REPORTER_ACTOR
+from lalisa.tickets.workflow import flag_for_review
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
     events_of,

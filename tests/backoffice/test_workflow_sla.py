@@ -9,18 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket, TicketStatus
-from lalisa.settings import SettingsError
-from lalisa.workflow import (
-    ClockState,
-    SlaReport,
-    SlaSettings,
-    compute_sla,
-    load_sla_settings,
-    overdue_clause,
-    sla_for_ticket,
-)
+from lalisa.core.db import session_scope
+from lalisa.core.settings import SettingsError
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.settings import SlaSettings, load_sla_settings
+from lalisa.tickets.sla import ClockState, SlaReport, compute_sla, overdue_clause, sla_for_ticket
 from tests.backoffice.workflow_helpers import force_status, make_ticket
 
 WITA = ZoneInfo("Asia/Makassar")

@@ -1,6 +1,6 @@
 """Every allowed and forbidden status change through the ticket pages, with its messages.
 
-The expected outcome is written out independently of ``lalisa.tickets.ALLOWED_TRANSITIONS``:
+The expected outcome is written out independently of ``lalisa.tickets.service.ALLOWED_TRANSITIONS``:
 a page action succeeds exactly when the workflow allows its target status from the ticket's
 status; then the ticket, its history and the citizen's outbox message change together, and
 otherwise none of them does.
@@ -16,11 +16,11 @@ import pytest
 from fastapi import FastAPI
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.models import TicketStatus
+from lalisa.core import audit
 from lalisa.notifications.models import OutboxStatus, RecipientKind
-from lalisa.survey import SURVEY_OUTCOMES
+from lalisa.survey.service import SURVEY_OUTCOMES
+from lalisa.tickets.models import TicketStatus
+from lalisa.users.models import User
 from tests.backoffice.helpers import BASE_URL, SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
     REPORTER_NAME,
@@ -304,13 +304,13 @@ async def test_a_form_without_version_is_refused(as_role: dict[Role, SignedIn]) 
 async def test_nothing_is_saved_when_a_later_step_is_refused(
     as_role: dict[Role, SignedIn], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lalisa.workflow
+    import lalisa.tickets.workflow
 
     async def refuse_to_queue(*_args: Any, **_kwargs: Any) -> None:
-        raise lalisa.workflow.WorkflowError("Pesan tidak dapat disiapkan.")
+        raise lalisa.tickets.workflow.WorkflowError("Pesan tidak dapat disiapkan.")
 
     number = await make_ticket()
-    monkeypatch.setattr(lalisa.workflow, "enqueue_citizen_update", refuse_to_queue)
+    monkeypatch.setattr(lalisa.tickets.workflow, "enqueue_citizen_update", refuse_to_queue)
     response = await post_action(as_role[Role.ADMIN], number, "verifikasi")
     assert response.status_code == 400
     assert "Pesan tidak dapat disiapkan." in response.text
@@ -323,13 +323,13 @@ async def test_nothing_is_saved_when_a_later_step_is_refused(
 async def test_nothing_is_queued_when_the_request_fails(
     app: FastAPI, as_role: dict[Role, SignedIn], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lalisa.workflow
+    import lalisa.tickets.workflow
 
     async def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("audit store unavailable")
 
     number = await make_ticket()
-    monkeypatch.setattr(lalisa.workflow.audit, "record", broken)
+    monkeypatch.setattr(lalisa.tickets.workflow.audit, "record", broken)
     admin = as_role[Role.ADMIN]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
@@ -359,7 +359,7 @@ async def test_no_whatsapp_message_for_a_reporter_from_another_channel(
 async def test_citizen_messages_carry_no_staff_identity_and_go_to_the_reporter(
     as_role: dict[Role, SignedIn],
 ) -> None:
-    from lalisa.crypto import get_identity_cipher
+    from lalisa.core.crypto import get_identity_cipher
 
     number = await make_ticket()
     await post_action(as_role[Role.ADMIN], number, "verifikasi")

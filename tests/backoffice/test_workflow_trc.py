@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from backoffice.auth.roles import Role
-from lalisa import audit
-from lalisa.backoffice_models import User
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.dispatch import DispatchStatus, FieldOutcome, OfficerContact
-from lalisa.models import TicketStatus
+from lalisa.core import audit
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import session_scope
+from lalisa.core.settings import get_settings
+from lalisa.dispatch.models import DispatchStatus, FieldOutcome, OfficerContact
 from lalisa.notifications.models import RecipientKind
-from lalisa.settings import get_settings
+from lalisa.tickets.models import TicketStatus
+from lalisa.users.models import User
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
     REPORTER_NAME,
@@ -164,7 +164,7 @@ async def test_dispatch_messages_the_trc_without_reporter_identity(
 async def test_dispatch_link_uses_the_public_url_when_configured(
     as_role: dict[Role, SignedIn], users: dict[Role, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lalisa.workflow import reset_workflow_settings_cache
+    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     monkeypatch.setenv("BACKOFFICE_PUBLIC_URL", "https://lalisa.balangankab.example/")
     reset_workflow_settings_cache()

@@ -11,12 +11,18 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from lalisa.db import session_scope
-from lalisa.dispatch import Dispatch, FieldReport
-from lalisa.models import CLOSED_STATUSES, Ticket, TicketEvent, TicketMedia, TicketStatus
+from lalisa.core.db import session_scope
+from lalisa.dispatch.models import Dispatch, FieldReport
 from lalisa.notifications.models import OutboxMessage
-from lalisa.tickets import ComplaintDraft, submit_complaint
-from lalisa.workflow import TicketNote
+from lalisa.tickets.models import (
+    CLOSED_STATUSES,
+    Ticket,
+    TicketEvent,
+    TicketMedia,
+    TicketNote,
+    TicketStatus,
+)
+from lalisa.tickets.service import ComplaintDraft, submit_complaint
 from tests.backoffice.helpers import SignedIn
 
 REPORTER_PHONE = "6281298765432"

@@ -32,15 +32,15 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from lalisa_common.whatsapp.signature import sign  # noqa: E402
 from lalisa_rasa.channels.config import WhatsAppSettings  # noqa: E402
 from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
 from lalisa_rasa.channels.media import MediaDownloader  # noqa: E402
-from lalisa_rasa.channels.signature import sign  # noqa: E402
 from lalisa_rasa.channels.store import WhatsAppStore  # noqa: E402
 from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: E402
 from sandbox.config import SandboxSettings  # noqa: E402
 from sandbox.fake_graph import SandboxState  # noqa: E402
-from tests.channel.payloads import PNID, to_bytes  # noqa: E402
+from tests.common.payloads import PNID, to_bytes  # noqa: E402
 
 Sanic.test_mode = True  # several apps named "rasa_core_no_api" in one process
 
@@ -99,7 +99,7 @@ def build_database(path: Path) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{path}",
-        # keep lalisa.settings away from the developer's .env and var/ (it may write a key)
+        # keep lalisa.core.settings away from the developer's .env and var/ (it may write a key)
         "LALISA_ENV_FILE": "",
         "LALISA_VAR_DIR": str(path.parent / "var"),
     }

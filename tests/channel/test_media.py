@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from lalisa_common.whatsapp.payload import MediaRef
 from lalisa_rasa.channels.media import MediaDownloader, MediaRefused, StoredMedia
-from lalisa_rasa.channels.parser import MediaRef
 from tests.channel.conftest import FakeGraphServer, fast_graph_client, settings_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000

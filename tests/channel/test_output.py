@@ -12,7 +12,7 @@ from lalisa_rasa.channels.render import render_choices, split_text, text_length
 from lalisa_rasa.channels.store import WhatsAppStore
 from lalisa_rasa.channels.whatsapp import MenuMemory, WhatsAppOutput, recipient_fields
 from tests.channel.conftest import FakeGraphServer, fast_graph_client, settings_for
-from tests.channel.payloads import CITIZEN
+from tests.common.payloads import CITIZEN
 
 
 @pytest_asyncio.fixture

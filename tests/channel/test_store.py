@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lalisa_rasa.channels.config import WhatsAppSettings, async_database_url
+from lalisa_common.database import to_async_url as async_database_url
+from lalisa_rasa.channels.config import WhatsAppSettings
 from lalisa_rasa.channels.store import RedisDedupe, WhatsAppStore, utcnow
 from lalisa_rasa.channels.tables import inbound_messages, metadata
 from lalisa_rasa.channels.whatsapp import WhatsAppInput
 from tests.channel.conftest import SECRET, fast_graph_client, settings_for
-from tests.channel.payloads import CITIZEN, envelope, message, to_bytes, value
+from tests.common.payloads import CITIZEN, envelope, message, to_bytes, value
 
 
 @pytest_asyncio.fixture
@@ -184,7 +185,7 @@ async def test_channel_with_redis_dedupes_across_instances(
 
     agent = RecordingAgent()
     body = to_bytes(envelope(value([message("text")])))
-    from lalisa_rasa.channels.signature import sign
+    from lalisa_common.whatsapp.signature import sign
 
     for _ in range(2):  # two channel instances (restart, or a second worker)
         settings: WhatsAppSettings = settings_for(

@@ -14,10 +14,10 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from lalisa_rasa.channels.signature import sign
+from lalisa_common.whatsapp.signature import sign
 from lalisa_rasa.channels.whatsapp import WhatsAppInput
 from tests.channel.conftest import PREVIOUS_SECRET, SECRET, VERIFY, ChannelServer
-from tests.channel.payloads import (
+from tests.common.payloads import (
     CITIZEN,
     OTHER_PNID,
     envelope,
@@ -26,7 +26,7 @@ from tests.channel.payloads import (
     to_bytes,
     value,
 )
-from tests.channel.test_parser import mutated_payloads
+from tests.common.test_whatsapp_payload import mutated_payloads
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(256)) * 8
 

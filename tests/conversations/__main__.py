@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lalisa.crypto import IdentityCipher
-from lalisa.db import create_engine_for_url
+from lalisa.core.crypto import IdentityCipher
+from lalisa.core.db import create_engine_for_url
 from scripts.stack import Stack
 from tests.conversations.channels import Channel, RestChannel, WhatsAppChannel
 from tests.conversations.citizen import Citizen

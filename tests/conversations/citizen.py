@@ -293,7 +293,7 @@ class Citizen:
 
     def _wrong_in_summary(self, reading: Reading) -> str | None:
         """The first field of the summary that disagrees with the persona's facts."""
-        from lalisa.categories import CATEGORY_LABELS
+        from lalisa.tickets.categories import CATEGORY_LABELS
 
         expect = self.persona.expect
         shown = {key: normalise(value) for key, value in reading.summary.items()}

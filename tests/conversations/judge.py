@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lalisa.crypto import IdentityCipher
+from lalisa.core.crypto import IdentityCipher
 from tests.conversations.citizen import Record
 from tests.conversations.personas import Expectation, Persona
 

@@ -17,13 +17,13 @@ from typing import Any
 
 import yaml
 
-from lalisa.categories import CATEGORY_LABELS
+from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
 HALVES = ("dev", "holdout")
 STYLES = ("formal", "slang", "banjar")
 CHANNELS = ("rest", "whatsapp")
-GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "data" / "geo"
+GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
 
 FACT_FIELDS = ("category", "story", "place", "time", "photos", "name")
 """The facts a citizen can be asked for, and can correct."""

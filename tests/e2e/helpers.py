@@ -128,9 +128,9 @@ def run_with_settings(env: Mapping[str, str], main: Callable[[], Awaitable[T]]) 
     (``session_scope``, the runtime settings) is disposed in the same event loop: left behind,
     it would send the next module's seeding to this database.
     """
-    from lalisa.db import dispose_engine
-    from lalisa.settings import reset_settings_cache
-    from lalisa.workflow import reset_workflow_settings_cache
+    from lalisa.core.db import dispose_engine
+    from lalisa.core.settings import reset_settings_cache
+    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     async def run() -> T:
         try:
@@ -205,7 +205,7 @@ async def add_officers(database_url: str, *officers: Officer) -> dict[str, int]:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from backoffice.auth.service import create_user
-    from lalisa.db import create_engine_for_url
+    from lalisa.core.db import create_engine_for_url
 
     engine = create_engine_for_url(database_url, null_pool=True)
     try:

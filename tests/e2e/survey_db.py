@@ -4,9 +4,9 @@ The servers of the stack use their own identity key and database, so these steps
 ``python -m tests.e2e.survey_db <command>`` with the stack's environment:
 
 * ``close <phone>``: file a complaint for that WhatsApp number and close it as *Selesai*
-  through :func:`lalisa.workflow.close_done` (which queues the survey invitation);
+  through :func:`lalisa.tickets.workflow.close_done` (which queues the survey invitation);
   prints the ticket number.
-* ``results``: print the stored surveys and the SKM computed by :mod:`lalisa.skm` as JSON.
+* ``results``: print the stored surveys and the SKM computed by :mod:`lalisa.survey.skm` as JSON.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import uuid
 
 from sqlalchemy import select
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket, TicketStatus
-from lalisa.skm import compute
-from lalisa.survey import SurveyResponse, answers_of, count_responses, counted_answers
-from lalisa.tickets import ComplaintDraft, submit_complaint, transition
-from lalisa.workflow import close_done
+from lalisa.core.db import session_scope
+from lalisa.survey.models import SurveyResponse, answers_of
+from lalisa.survey.service import count_responses, counted_answers
+from lalisa.survey.skm import compute
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import ComplaintDraft, submit_complaint, transition
+from lalisa.tickets.workflow import close_done
 
 
 async def close(phone: str) -> str:

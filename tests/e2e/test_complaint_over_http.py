@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from lalisa.db import to_async_url
-from lalisa.office_hours import is_office_open
+from lalisa.office.hours import is_office_open
+from lalisa_common.database import to_async_url
 
 from .conftest import Stack
 

@@ -21,8 +21,8 @@ from playwright.sync_api import Page, Route, expect
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backoffice.auth.roles import Role
-from lalisa.db import create_engine_for_url
-from lalisa.tickets import ComplaintDraft, submit_complaint
+from lalisa.core.db import create_engine_for_url
+from lalisa.tickets.service import ComplaintDraft, submit_complaint
 
 from .browser import chromium
 from .helpers import (

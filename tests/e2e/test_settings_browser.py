@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from backoffice.auth.roles import Role
-from lalisa.runtime_settings import cache_seconds
+from lalisa.runtime_settings.service import cache_seconds
 
 from .browser import chromium
 from .conftest import Stack

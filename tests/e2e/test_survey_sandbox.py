@@ -1,7 +1,7 @@
 """The SKM survey over WhatsApp, end to end through the sandbox.
 
 Real servers (actions, Rasa, sandbox, back office and the outbox worker: ``office``). A
-ticket of each citizen is closed with :func:`lalisa.workflow.close_done`; the outbox worker
+ticket of each citizen is closed with :func:`lalisa.tickets.workflow.close_done`; the outbox worker
 sends the invitation with its reply buttons; the citizen answers from the phone:
 
 * the first taps "Isi survei" and answers the nine list questions and a suggestion;
@@ -10,7 +10,7 @@ sends the invitation with its reply buttons; the citizen answers from the phone:
   suggestion;
 * the third taps "Tidak mau".
 
-The stored rows and the IKM computed by :mod:`lalisa.skm` are checked against the hand
+The stored rows and the IKM computed by :mod:`lalisa.survey.skm` are checked against the hand
 computation, and so is the IKM shown on the back-office page.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from backoffice.auth.roles import Role
-from lalisa.skm import UNSUR
+from lalisa.survey.skm import UNSUR
 
 from .conftest import Stack
 from .helpers import Officer, create_officers

@@ -29,7 +29,7 @@ TICKET_RE = re.compile(r"LLS-\d{4}-\d{6}")
 
 def desa_point(name: str) -> tuple[float, float]:
     """The interior point of a desa from the shipped crosswalk file."""
-    geo = Path(__file__).resolve().parents[2] / "lalisa" / "data" / "geo"
+    geo = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
     csv = geo / "balangan_desa_kemendagri_bps_crosswalk.csv"
     for line in csv.read_text(encoding="utf-8").splitlines()[1:]:
         cells = line.split(",")

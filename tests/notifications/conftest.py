@@ -12,7 +12,7 @@ from tests.notifications.helpers import BASE_URL, PNID, TOKEN, FakeGraph, clear_
 @pytest.fixture
 def wa_env(lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """WhatsApp sending configured against a fake host; outbox settings at their defaults."""
-    from lalisa.settings import reset_settings_cache
+    from lalisa.core.settings import reset_settings_cache
 
     monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", TOKEN)
     monkeypatch.setenv("WHATSAPP_PHONE_NUMBER_ID", PNID)

@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 from sqlalchemy import delete, func, insert, select
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket
+from lalisa.core.db import session_scope
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.notifications.graph import GraphClient
 from lalisa.notifications.models import OutboxMessage
-from lalisa.tickets import ComplaintDraft, submit_complaint
+from lalisa.tickets.models import Ticket
+from lalisa.tickets.service import ComplaintDraft, submit_complaint
 
 BASE_URL = "http://graph.test"
 TOKEN = "test-access-token"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from lalisa.db import session_scope
+from lalisa.core.db import session_scope
 from lalisa.notifications.models import OutboxStatus
 from lalisa.notifications.outbox import enqueue
 from lalisa.notifications.worker import process_due

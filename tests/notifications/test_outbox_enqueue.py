@@ -7,9 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.models import Ticket, TicketStatus
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import session_scope
 from lalisa.notifications.messages import (
     citizen_verified,
     content_for_transition,
@@ -17,7 +16,8 @@ from lalisa.notifications.messages import (
 )
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import enqueue, resend
-from lalisa.tickets import transition
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import transition
 from tests.notifications.helpers import CITIZEN, CITIZEN_LOCAL, make_ticket, outbox_count
 
 pytestmark = pytest.mark.usefixtures("outbox_db")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from lalisa.core.settings import get_settings, reset_settings_cache
 from lalisa.notifications import graph as graph_module
 from lalisa.notifications.graph import (
     NETWORK_UNREACHABLE,
@@ -12,11 +13,9 @@ from lalisa.notifications.graph import (
     GraphClient,
     GraphNotConfigured,
     get_graph_client,
-    is_account_problem,
-    is_retryable,
-    recipient_fields,
 )
-from lalisa.settings import get_settings, reset_settings_cache
+from lalisa_common.phone import recipient_fields
+from lalisa_common.whatsapp.errors import is_account_problem, is_retryable
 from tests.notifications.helpers import (
     PNID,
     TOKEN,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lalisa.models import TicketStatus
+from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import messages, texts
 from lalisa.notifications.messages import (
     NotificationContent,
@@ -19,7 +19,7 @@ from lalisa.notifications.messages import (
     template_param,
     trc_dispatch,
 )
-from lalisa.settings import reset_settings_cache
+from lalisa.tickets.models import TicketStatus
 
 NUMBER = "LLS-2026-000123"
 
@@ -155,7 +155,7 @@ def test_transitions_without_a_message_and_missing_values() -> None:
 
 
 def test_every_closing_status_has_a_message() -> None:
-    from lalisa.models import CLOSED_STATUSES
+    from lalisa.tickets.models import CLOSED_STATUSES
 
     values = {
         "reason": "alasan",

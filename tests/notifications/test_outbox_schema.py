@@ -8,7 +8,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Inspector
 
-from lalisa.db import alembic_config, migrate
+from lalisa.core.db import alembic_config, migrate
 from lalisa.notifications.models import OutboxMessage
 from tests.migration_helpers import inspect_async, inspect_database, schema_diff
 

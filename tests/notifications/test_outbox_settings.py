@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from lalisa.settings import SettingsError, load_settings
+from lalisa.core.settings import SettingsError, load_settings
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:

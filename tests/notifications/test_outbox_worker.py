@@ -13,8 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from lalisa.db import session_scope
-from lalisa.models import Ticket, TicketStatus
+from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
 from lalisa.notifications.graph import NETWORK_UNREACHABLE, OUTCOME_UNKNOWN, GraphClient
 from lalisa.notifications.messages import (
@@ -30,15 +30,10 @@ from lalisa.notifications.outbox import (
     resend,
     ticket_notifications,
 )
-from lalisa.notifications.worker import (
-    SENDING_LEASE,
-    OutboxWorker,
-    in_service_window,
-    process_due,
-    retry_delay,
-)
-from lalisa.settings import reset_settings_cache
-from lalisa.tickets import transition
+from lalisa.notifications.window import in_service_window
+from lalisa.notifications.worker import SENDING_LEASE, OutboxWorker, process_due, retry_delay
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import transition
 from tests.notifications.helpers import (
     CITIZEN,
     CITIZEN_LOCAL,

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications.worker import OutboxWorker
-from lalisa.settings import reset_settings_cache
 
 
 async def test_periodic_jobs_run_on_every_poll_and_survive_errors(

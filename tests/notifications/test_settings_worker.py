@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from lalisa import runtime_settings as rs
-from lalisa.db import session_scope
+from lalisa.core.db import session_scope
 from lalisa.notifications.outbox import enqueue
 from lalisa.notifications.worker import process_due
+from lalisa.runtime_settings import service as rs
 from tests.notifications.helpers import CITIZEN, CITIZEN_LOCAL, FakeGraph, add_inbound, utcnow
 
 pytestmark = pytest.mark.usefixtures("outbox_db")

@@ -1,7 +1,7 @@
 """Annotation → retraining: an exported review annotation teaches the NLU model.
 
 A message the current model gets wrong (an odd phrasing of "when will the officers come?") is
-annotated with the intent it should have; the export of :mod:`lalisa.review_nlu` is written to
+annotated with the intent it should have; the export of :mod:`lalisa.review.export` is written to
 ``data/nlu/reviewed.yml`` of a temporary copy of the project, ``rasa data validate`` accepts the
 copy, ``rasa train nlu`` trains on it, and the new NLU model classifies the message as annotated.
 
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from lalisa.review_nlu import EXPORT_FILE_NAME, Example, build_nlu_export, existing_examples
+from lalisa.review.export import EXPORT_FILE_NAME, Example, build_nlu_export, existing_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"

@@ -1,6 +1,6 @@
 """A training story exported from a reviewed conversation is valid Rasa training data.
 
-Reads the export of :func:`lalisa.review_nlu.build_training_stories` with Rasa's own story
+Reads the export of :func:`lalisa.review.export.build_training_stories` with Rasa's own story
 reader against the project's domain: every intent, action, form and slot it names exists and
 the steps become the events the dialogue policies train on.
 """
@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
-from lalisa.review_nlu import (
+from lalisa.review.export import (
     ActionStep,
     Example,
     LoopStep,

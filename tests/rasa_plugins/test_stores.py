@@ -8,22 +8,8 @@ from pathlib import Path
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
-from lalisa_rasa.config import sync_database_url, tracker_database_url
+from lalisa_rasa.config import tracker_database_url
 from lalisa_rasa.stores import EnvLockStore, EnvSQLTrackerStore
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("postgres://u@h/db", "postgresql://u@h/db"),
-        ("postgresql+asyncpg://u@h/db", "postgresql://u@h/db"),
-        ("sqlite+aiosqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-    ],
-)
-def test_sync_database_url(url: str, expected: str) -> None:
-    """Async driver names are mapped to the drivers SQLAlchemy 1.4 uses."""
-    assert sync_database_url(url) == expected
 
 
 def test_sqlite_trackers_get_their_own_file(

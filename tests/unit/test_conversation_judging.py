@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lalisa.categories import CATEGORY_LABELS
+from lalisa.tickets.categories import CATEGORY_LABELS
 from tests.conversations.channels import photo_bytes
 from tests.conversations.citizen import Record
 from tests.conversations.judge import (

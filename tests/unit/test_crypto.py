@@ -5,41 +5,17 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from lalisa.crypto import (
+from lalisa.core.crypto import (
     IdentityCipher,
     IdentityDecryptionError,
     blind_index,
     get_identity_cipher,
-    normalise_sender_id,
 )
 
 
 @pytest.fixture
 def cipher() -> IdentityCipher:
     return IdentityCipher(Fernet.generate_key())
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("6281234567890", "6281234567890"),
-        ("+62 812-3456-7890", "6281234567890"),
-        ("081234567890", "6281234567890"),
-        ("0812 3456 7890", "6281234567890"),
-        ("(0812) 3456.7890", "6281234567890"),
-        (" +6281234567890 ", "6281234567890"),
-        ("Default", "default"),
-        ("user-1", "user-1"),
-    ],
-)
-def test_normalise_sender_id(raw: str, expected: str) -> None:
-    assert normalise_sender_id(raw) == expected
-
-
-@pytest.mark.parametrize("raw", ["", "   ", "+", " - "])
-def test_normalise_rejects_empty(raw: str) -> None:
-    with pytest.raises(ValueError):
-        normalise_sender_id(raw)
 
 
 @pytest.mark.parametrize("plaintext", ["6281234567890", "Siti Aminah", "Ulun 'Acil' ✓", ""])

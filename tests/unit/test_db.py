@@ -7,36 +7,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from lalisa.db import (
+from lalisa.core.db import (
     create_engine_for_url,
     dispose_engine,
     get_engine,
     get_sessionmaker,
     insert_or_find,
     session_scope,
-    to_async_url,
 )
-from lalisa.models import TicketSequence
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("sqlite:///var/lalisa.db", "sqlite+aiosqlite:///var/lalisa.db"),
-        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-        ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite:///x.db"),
-        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
-        ("postgresql://u:p@h:5432/d", "postgresql+asyncpg://u:p@h:5432/d"),
-        ("postgres://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
-        ("postgresql+psycopg2://u@h/d", "postgresql+asyncpg://u@h/d"),
-        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
-        ("postgresql://u@h/d?sslmode=require", "postgresql+asyncpg://u@h/d?ssl=require"),
-        ("mysql+aiomysql://u@h/d", "mysql+aiomysql://u@h/d"),
-    ],
-)
-def test_to_async_url(url: str, expected: str) -> None:
-    assert to_async_url(url) == expected
+from lalisa.tickets.models import TicketSequence
 
 
 async def test_sqlite_connection_settings(tmp_path: Path) -> None:

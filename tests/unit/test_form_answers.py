@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lalisa.form_answers import (
+from lalisa.intake.form_answers import (
     complaint_signal,
     field_named,
     looks_like_question,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lalisa.form_flow import (
+from lalisa.intake.form_flow import (
     MAX_ASKS,
     STRATEGIES,
     Answer,

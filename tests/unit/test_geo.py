@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lalisa.geo import Place, is_inside_balangan, list_places, locate_point, resolve_place
+from lalisa.places.geo import Place, is_inside_balangan, list_places, locate_point, resolve_place
 
-GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "data" / "geo"
+GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
 
 
 def _csv(name: str) -> list[dict[str, str]]:

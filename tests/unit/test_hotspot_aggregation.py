@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
-from lalisa import hotspots
-from lalisa.db import session_scope
-from lalisa.hotspots import (
+from lalisa.core.db import session_scope
+from lalisa.places import hotspots
+from lalisa.places.hotspots import (
     COARSE_CELL_DEGREES,
     HotspotFilter,
     TicketPoint,
@@ -27,8 +27,8 @@ from lalisa.hotspots import (
     load_points,
     rank_areas,
 )
-from lalisa.models import Ticket, TicketStatus
-from lalisa.tickets import ComplaintDraft, submit_complaint
+from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.service import ComplaintDraft, submit_complaint
 
 WITA = ZoneInfo("Asia/Makassar")
 T0 = datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)  # 10.00 WITA

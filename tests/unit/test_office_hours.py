@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.fernet import Fernet
 
-from lalisa.office_hours import (
+from lalisa.core.settings import Settings, load_settings
+from lalisa.office.hours import (
     describe_office_hours,
     format_when,
     holiday_name,
     is_office_open,
     next_office_opening,
-    parse_office_hours,
 )
-from lalisa.settings import Settings, load_settings
+from lalisa.office.schedule import parse_office_hours
 
 WITA = ZoneInfo("Asia/Makassar")
 KEY = Fernet.generate_key().decode()

@@ -24,9 +24,9 @@ from backoffice.conversations.review import (
     trainer_stats,
 )
 from backoffice.conversations.tracker import tracker_engine
-from lalisa.crypto import blind_index, get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.review_models import (
+from lalisa.core.crypto import blind_index, get_identity_cipher
+from lalisa.core.db import session_scope
+from lalisa.review.models import (
     ReviewAnnotation,
     ReviewConversation,
     ReviewIndexState,

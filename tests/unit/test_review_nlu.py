@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lalisa.review_nlu import (
+from lalisa.review.export import (
     ActionStep,
     EntitySpan,
     Example,

@@ -1,4 +1,4 @@
-"""lalisa.runtime_settings without a database: registry, validation, precedence, wording."""
+"""lalisa.runtime_settings.service without a database: registry, validation, precedence, wording."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pytest
 
-from lalisa import runtime_settings as rs
+from lalisa.core.settings import get_settings, reset_settings_cache
 from lalisa.notifications import texts
 from lalisa.notifications.messages import (
     Wording,
@@ -16,9 +16,9 @@ from lalisa.notifications.messages import (
     citizen_verified,
     trc_dispatch,
 )
-from lalisa.office_hours import describe_office_hours, is_office_open
-from lalisa.settings import get_settings, reset_settings_cache
-from lalisa.workflow import SlaSettings, reset_workflow_settings_cache
+from lalisa.office.hours import describe_office_hours, is_office_open
+from lalisa.runtime_settings import service as rs
+from lalisa.tickets.settings import SlaSettings, reset_workflow_settings_cache
 
 NUMBER = "LLS-2026-000042"
 _T = datetime(2026, 11, 28, 1, 0, tzinfo=timezone.utc)

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from lalisa.settings import (
+from lalisa.core.settings import (
     DEFAULT_OFFICE_HOURS,
-    REPO_ROOT,
     SettingsError,
     get_settings,
     load_settings,
     reset_settings_cache,
 )
+from lalisa_common.env import REPO_ROOT
 
 KEY = Fernet.generate_key().decode()
 
@@ -138,7 +138,7 @@ def test_development_identity_key_is_generated_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     environ = {"LALISA_VAR_DIR": str(tmp_path / "var")}
-    with caplog.at_level(logging.WARNING, logger="lalisa.settings"):
+    with caplog.at_level(logging.WARNING, logger="lalisa.core.settings"):
         first = load_settings(environ=environ, env_file=None)
     key_file = tmp_path / "var" / "identity.key"
     assert first.identity_key_is_generated

@@ -1,4 +1,4 @@
-"""SKM computation (lalisa.skm) against hand computations and the band boundaries."""
+"""SKM computation (lalisa.survey.skm) against hand computations and the band boundaries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from lalisa.skm import UNSUR, Weighting, compute, ikm_of, mutu_for, nrr, round2, skm_of
+from lalisa.survey.skm import UNSUR, Weighting, compute, ikm_of, mutu_for, nrr, round2, skm_of
 
 # Four respondents; columns in the regulation's order (persyaratan … sarana).
 FOUR_RESPONDENTS = [

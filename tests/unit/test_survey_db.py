@@ -1,4 +1,4 @@
-"""Survey storage and invitation (lalisa.survey) on SQLite and, when configured, PostgreSQL."""
+"""Survey storage and invitation (lalisa.survey.service), SQLite and, if configured, PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from lalisa import audit
-from lalisa.audit import AuditLog
-from lalisa.db import session_scope
-from lalisa.models import TicketStatus
+from lalisa.core import audit
+from lalisa.core.audit import AuditLog
+from lalisa.core.db import session_scope
 from lalisa.notifications import texts
 from lalisa.notifications.models import OutboxMessage
-from lalisa.skm import UNSUR, compute
-from lalisa.survey import (
+from lalisa.survey.models import SurveyResponse, SurveyStatus
+from lalisa.survey.service import (
     INVITATION_KIND,
-    SurveyResponse,
-    SurveyStatus,
     count_responses,
     counted_answers,
     decline,
@@ -29,7 +26,9 @@ from lalisa.survey import (
     reset_survey_settings_cache,
     responses_in_period,
 )
-from lalisa.workflow import close_done, mark_duplicate, redirect, refuse, reopen
+from lalisa.survey.skm import UNSUR, compute
+from lalisa.tickets.models import TicketStatus
+from lalisa.tickets.workflow import close_done, mark_duplicate, redirect, refuse, reopen
 from tests.backoffice.workflow_helpers import (
     REPORTER_PHONE,
     load_ticket_in,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lalisa.survey import MASK, is_decline, is_pause, mask_identity, parse_score
+from lalisa.survey.service import MASK, is_decline, is_pause, mask_identity, parse_score
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from lalisa.crypto import get_identity_cipher
-from lalisa.db import session_scope
-from lalisa.models import (
-    AppendOnlyError,
+from lalisa.core.crypto import get_identity_cipher
+from lalisa.core.db import session_scope
+from lalisa.core.models import AppendOnlyError
+from lalisa.tickets.models import (
     Reporter,
     Ticket,
     TicketEvent,
@@ -22,7 +22,7 @@ from lalisa.models import (
     TicketSequence,
     TicketStatus,
 )
-from lalisa.tickets import (
+from lalisa.tickets.service import (
     ComplaintDraft,
     pending_media,
     record_pending_media,

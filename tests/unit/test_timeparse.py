@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lalisa.timeparse import parse_incident_time
+from lalisa.intake.timeparse import parse_incident_time
 
 WITA = ZoneInfo("Asia/Makassar")
 # Thursday 12 November 2026, 10:15 WITA

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from lalisa.categories import CATEGORY_LABELS
+from lalisa.tickets.categories import CATEGORY_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXED_INTENTS = {

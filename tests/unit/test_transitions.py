@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from lalisa.db import session_scope
-from lalisa.models import CLOSED_STATUSES, Ticket, TicketEvent, TicketStatus
-from lalisa.tickets import (
+from lalisa.core.db import session_scope
+from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketEvent, TicketStatus
+from lalisa.tickets.service import (
     ALLOWED_TRANSITIONS,
     ComplaintDraft,
     InvalidTransition,
@@ -25,7 +25,7 @@ WITA = ZoneInfo("Asia/Makassar")
 CREATED = datetime(2026, 11, 16, 9, 0, tzinfo=WITA)
 LATER = CREATED + timedelta(hours=2)
 
-# The agreed workflow, written out independently of lalisa.tickets.ALLOWED_TRANSITIONS.
+# The agreed workflow, written out independently of lalisa.tickets.service.ALLOWED_TRANSITIONS.
 SPEC: dict[TicketStatus, set[TicketStatus]] = {
     S.BARU: {S.DIVERIFIKASI, S.TIDAK_DAPAT_DITINDAKLANJUTI, S.DIALIHKAN, S.DUPLIKAT},
     S.DIVERIFIKASI: {S.DIDISPOSISIKAN, S.TIDAK_DAPAT_DITINDAKLANJUTI, S.DIALIHKAN, S.DUPLIKAT},

@@ -4,8 +4,8 @@ Revision ID: 0001_initial
 Revises:
 Create Date: 2026-11-27
 
-Written by hand to match lalisa/models.py; tests/unit/test_migrations.py compares the migrated
-schema with the models so the two cannot drift apart silently.
+Written by hand to match lalisa/tickets/models.py; tests/unit/test_migrations.py compares the
+migrated schema with the models so the two cannot drift apart silently.
 """
 
 from __future__ import annotations

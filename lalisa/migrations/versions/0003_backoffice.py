@@ -4,7 +4,7 @@ Revision ID: 0003_backoffice
 Revises: 0002_whatsapp
 Create Date: 2026-11-28
 
-Written by hand to match lalisa/backoffice_models.py; tests/unit/test_migrations.py compares the
+Written by hand to match lalisa/users/models.py; tests/unit/test_migrations.py compares the
 migrated schema with the models whenever they are imported.
 """
 

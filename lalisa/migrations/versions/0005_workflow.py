@@ -4,8 +4,8 @@ Revision ID: 0005_workflow
 Revises: 0004_outbox
 Create Date: 2026-11-28
 
-Written by hand to match the workflow columns of ``lalisa/models.py`` (``Ticket``) and the
-tables of ``lalisa/workflow.py`` (``ticket_notes``) and ``lalisa/dispatch.py``;
+Written by hand to match the workflow columns of ``lalisa/tickets/models.py`` (``Ticket``) and the
+tables of ``lalisa/tickets/models.py`` (``ticket_notes``) and ``lalisa/dispatch/models.py``;
 tests/backoffice/test_workflow_migration.py compares the migrated schema with the models.
 """
 

@@ -4,7 +4,7 @@ Revision ID: 0006_settings
 Revises: 0005_workflow
 Create Date: 2026-11-28
 
-Written by hand to match :class:`lalisa.runtime_settings.AppSetting`;
+Written by hand to match :class:`lalisa.runtime_settings.service.AppSetting`;
 tests/backoffice/test_settings_migration.py compares the migrated schema with the model.
 """
 

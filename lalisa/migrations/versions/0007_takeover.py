@@ -4,7 +4,7 @@ Revision ID: 0007_takeover
 Revises: 0005_workflow
 Create Date: 2026-11-28
 
-Written by hand to match ``lalisa/takeover_models.py``;
+Written by hand to match ``lalisa/takeover/models.py``;
 tests/backoffice/test_takeover_migration.py compares the migrated schema with the models.
 The partial unique indexes work on SQLite (3.8+) and PostgreSQL alike.
 """

@@ -4,7 +4,7 @@ Revision ID: 0008_review
 Revises: 0005_workflow
 Create Date: 2026-11-28
 
-Written to match ``lalisa/review_models.py``; tests/backoffice/test_review_migration.py compares
+Written to match ``lalisa/review/models.py``; tests/backoffice/test_review_migration.py compares
 the migrated schema with the models.
 """
 

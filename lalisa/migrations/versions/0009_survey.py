@@ -4,7 +4,7 @@ Revision ID: 0009_survey
 Revises: 0005_workflow
 Create Date: 2026-11-28
 
-Written by hand to match lalisa/survey.py (``SurveyResponse``) and the ``buttons`` column of
+Written by hand to match lalisa/survey/service.py (``SurveyResponse``) and the ``buttons`` column of
 lalisa/notifications/models.py (the survey invitation carries "Isi survei" / "Tidak mau").
 """
 

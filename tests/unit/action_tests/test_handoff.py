@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 import actions.handoff as handoff
 from actions.handoff import ActionNoteFallback, ActionRequestHuman, fell_back_twice
-from lalisa.crypto import blind_index, get_identity_cipher
-from lalisa.db import dispose_engine, session_scope
-from lalisa.takeover_models import HandoffRequest
+from lalisa.core.crypto import blind_index, get_identity_cipher
+from lalisa.core.db import dispose_engine, session_scope
+from lalisa.takeover.models import HandoffRequest
 
 from .helpers import domain, responses, tracker
 

@@ -13,9 +13,9 @@ import actions.tickets as ticket_actions
 from actions.handoff import ActionRequestHuman
 from actions.info import ActionTellOfficeContact, ActionTellServiceHours
 from actions.tickets import ActionSubmitComplaint
-from lalisa import runtime_settings as rs
-from lalisa.db import session_scope
-from lalisa.models import Ticket
+from lalisa.core.db import session_scope
+from lalisa.runtime_settings import service as rs
+from lalisa.tickets.models import Ticket
 
 from .helpers import domain, responses, tracker
 from .test_submit_and_status import confirmed_tracker

@@ -15,10 +15,10 @@ from actions.handoff import ActionRequestHuman
 from actions.info import ActionGreet, ActionTellOfficeContact, ActionTellServiceHours
 from actions.status import ActionCheckStatus
 from actions.tickets import ActionCancelComplaint, ActionSubmitComplaint
-from lalisa import spool
-from lalisa.db import session_scope
-from lalisa.models import Reporter, Ticket
-from lalisa.settings import reset_settings_cache
+from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
+from lalisa.tickets import spool
+from lalisa.tickets.models import Reporter, Ticket
 
 from .helpers import domain, responses, tracker
 
@@ -107,7 +107,7 @@ async def test_database_down_spools_and_replays(
     good_url = db
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     reset_settings_cache()
-    from lalisa.db import dispose_engine
+    from lalisa.core.db import dispose_engine
 
     await dispose_engine()
     dispatcher, _ = await submit(IN_HOURS, monkeypatch)
@@ -248,7 +248,7 @@ async def test_belum_selesai_flags_the_closed_ticket(
 ) -> None:
     """Saying "belum selesai" after a closing message flags that ticket for review."""
     from actions.status import ActionReportUnresolved
-    from lalisa.tickets import TicketStatus, transition
+    from lalisa.tickets.service import TicketStatus, transition
 
     await submit(IN_HOURS, monkeypatch)
     dispatcher = CollectingDispatcher()

@@ -16,11 +16,11 @@ from actions.survey import (
     ActionSurveyStart,
     ValidateSurveyForm,
 )
-from lalisa.db import session_scope
-from lalisa.models import TicketStatus
-from lalisa.skm import UNSUR
-from lalisa.survey import SurveyResponse, SurveyStatus
-from lalisa.workflow import close_done
+from lalisa.core.db import session_scope
+from lalisa.survey.models import SurveyResponse, SurveyStatus
+from lalisa.survey.skm import UNSUR
+from lalisa.tickets.models import TicketStatus
+from lalisa.tickets.workflow import close_done
 from tests.backoffice.workflow_helpers import load_ticket_in, make_ticket
 
 from .helpers import domain, responses, tracker

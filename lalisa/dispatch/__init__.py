@@ -1,0 +1,1 @@
+"""TRC dispatch: officers' contacts, dispatches, field reports and their photos."""

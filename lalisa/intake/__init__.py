@@ -1,0 +1,1 @@
+"""Reading what citizens type: complaint-form answers, incident times, Banjar greetings."""

@@ -1,0 +1,1 @@
+"""Office hours of the agency: schedule, holidays, Bahasa Indonesia wording."""

@@ -1,0 +1,1 @@
+"""Places in Kabupaten Balangan: polygons, place names, hotspot figures."""

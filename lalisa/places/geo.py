@@ -1,0 +1,573 @@
+"""Places in Kabupaten Balangan: point lookup (pins) and place names in free text.
+
+The polygons of the 8 kecamatan and 157 desa/kelurahan are read once, on first use, from
+``lalisa/places/data/geo/*.geojson`` (see ``SOURCES.md`` there). Call :func:`preload` at start-up to
+pay that cost (a few hundred ms) before the first message instead of during it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+from shapely import STRtree, prepare
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+GEO_DIR = Path(__file__).resolve().parent / "data" / "geo"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A kecamatan, or a desa/kelurahan inside one.
+
+    Attributes:
+        kecamatan: Official kecamatan name (e.g. ``"Paringin Selatan"``).
+        desa: Official desa/kelurahan name, or ``None`` when only the kecamatan is known.
+        kode: Kemendagri code of the most precise unit (``63.11.06`` or ``63.11.06.2013``).
+        latitude: Latitude of the pin, or of a point guaranteed inside the unit for names.
+        longitude: Longitude, as above.
+    """
+
+    kecamatan: str
+    desa: str | None
+    kode: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class _Unit:
+    kind: Literal["kecamatan", "desa"]
+    nama: str
+    kode: str
+    kecamatan: str
+    geometry: BaseGeometry
+    interior_lat: float
+    interior_lon: float
+    aliases: tuple[str, ...]
+
+    def place(self) -> Place:
+        return Place(
+            kecamatan=self.kecamatan,
+            desa=self.nama if self.kind == "desa" else None,
+            kode=self.kode,
+            latitude=self.interior_lat,
+            longitude=self.interior_lon,
+        )
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    kecamatan: tuple[_Unit, ...]
+    desa: tuple[_Unit, ...]
+    desa_tree: STRtree
+    kecamatan_tree: STRtree
+    boundary: BaseGeometry
+    names: tuple[_Name, ...]
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Name:
+    key: str  # normalised name without spaces, the string compared with text windows
+    n_tokens: int
+    unit: _Unit
+    ambiguity: int  # 0 none, 1 needs a cue word ("di", "desa"…), 2 needs "desa"/"kelurahan"
+
+
+# Desa names that are ordinary words (or too short to match safely); they count only after a
+# cue word or when the text also names their kecamatan.
+_AMBIGUOUS_WORDS = frozenset(
+    {
+        "baru",
+        "merah",
+        "karya",
+        "inan",
+        "bata",
+        "panggung",
+        "binjai",
+        "kupang",
+        "auh",
+        "guha",
+        "riwa",
+        "liyu",
+        "mihu",
+        "uren",
+        "puyun",
+        "kapul",
+        "binju",
+        "tundi",
+        "dahai",
+        "ajung",
+        "mauya",
+        "hukai",
+        "pudak",
+        "lajar",
+        "bakung",
+        "kasai",
+        "paran",
+        "balang",
+        "layap",
+        "tampang",
+        "pematang",
+        "karuh",
+        "sirap",
+        "bungur",
+        "bungin",
+        "langkap",
+        "mampari",
+        "jungkal",
+        "lingsir",
+        "pimping",
+        "mundar",
+        "kedondong",
+        "tabuan",
+        "bangkal",
+        "marias",
+        "juuh",
+        "sungsum",
+        "bihara",
+        "nungka",
+        "lalayau",
+        "sikontan",
+    }
+)
+# Multi-word desa names that are also everyday phrases ("di simpang tiga" is any crossroads);
+# only "desa …"/"kelurahan …" or a matching kecamatan in the same text makes them a place.
+_GENERIC_PHRASES = frozenset(
+    {
+        "simpang tiga",
+        "hilir pasar",
+        "sungai tabuk",
+        "gunung batu",
+        "padang raya",
+        "muara jaya",
+        "sumber agung",
+        "sumber rejeki",
+        "teluk karya",
+        "batu merah",
+        "kandang jaya",
+        "banua hanyar",
+        "sungai awang",
+    }
+)
+# Everyday words within one typo of a desa name; they never count as a misspelt place.
+_COMMON_WORDS = frozenset(
+    {
+        "pelajar",
+        "bangkai",
+        "lengkap",
+        "tindakan",
+        "tabungan",
+        "halang",
+        "bicara",
+        "gelombang",
+        "kurang",
+        "mundur",
+        "pimpinan",
+        "tetangga",
+        "tahanan",
+        "balangan",
+        "kampung",
+        "pasar",
+        "jalan",
+        "simpang",
+        "sungai",
+        "gunung",
+        "tengah",
+        "samping",
+        "belakang",
+        "depan",
+        "dekat",
+        "sebelah",
+        "ujung",
+        "pinggir",
+        "rumah",
+        "warung",
+        "masjid",
+        "mesjid",
+        "sekolah",
+        "kantor",
+        "lapangan",
+        "terminal",
+        "jembatan",
+        "tadi",
+        "malam",
+        "pagi",
+        "siang",
+        "sore",
+        "kemarin",
+        "samalam",
+        "banyak",
+        "orang",
+        "mabuk",
+        "ribut",
+        "sampah",
+        "parkir",
+        "jualan",
+        "dagang",
+        "pedagang",
+        "lampu",
+    }
+)
+_STRONG_CUES = frozenset({"desa", "ds", "kelurahan", "kel", "kampung", "kampong"})
+# "parak" is Banjar for "dekat"; "dkt" is how it is typed on WhatsApp.
+_WEAK_CUES = frozenset({"di", "dekat", "dkt", "parak", "daerah", "wilayah", "sekitar", "kawasan"})
+_FILLER = _STRONG_CUES | _WEAK_CUES | frozenset({"kecamatan", "kec", "kab", "kabupaten"})
+_MAX_WINDOW = 4
+
+
+def _normalise(text: str) -> list[str]:
+    text = text.lower().replace("'", "").replace("’", "").replace("`", "")
+    return re.sub(r"[^a-z0-9]+", " ", text).split()
+
+
+def _name_variants(name: str) -> set[str]:
+    """Spelling variants of a name: as written, and with sungai/sei/sg swapped."""
+    base = " ".join(_normalise(name))
+    variants = {base}
+    for short in ("sungai", "sei", "sg"):
+        if base.startswith(short + " "):
+            rest = base[len(short) + 1 :]
+            variants |= {f"{prefix} {rest}" for prefix in ("sungai", "sei", "sg")}
+    return variants
+
+
+def _read_geojson(name: str) -> list[dict[str, Any]]:
+    with (GEO_DIR / name).open(encoding="utf-8") as handle:
+        features: list[dict[str, Any]] = json.load(handle)["features"]
+    return features
+
+
+def _unit(kind: Literal["kecamatan", "desa"], feature: dict[str, Any]) -> _Unit:
+    props = feature["properties"]
+    geometry = shape(feature["geometry"])
+    prepare(geometry)
+    interior = geometry.representative_point()
+    aliases: set[str] = set()
+    for value in [props["nama"], *props.get("nama_alias", [])]:
+        aliases |= _name_variants(value)
+    if props.get("nama_bps"):
+        aliases |= _name_variants(props["nama_bps"])
+    return _Unit(
+        kind=kind,
+        nama=props["nama"],
+        kode=props["kode"],
+        kecamatan=props["nama"] if kind == "kecamatan" else props["kecamatan"],
+        geometry=geometry,
+        interior_lat=round(float(interior.y), 6),
+        interior_lon=round(float(interior.x), 6),
+        aliases=tuple(sorted(aliases)),
+    )
+
+
+def _ambiguity(unit: _Unit, alias: str) -> int:
+    if unit.kind == "kecamatan":
+        return 0
+    if alias in _GENERIC_PHRASES:
+        return 2
+    if alias in _AMBIGUOUS_WORDS or len(alias.replace(" ", "")) <= 4:
+        return 1
+    return 0
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    kecamatan = tuple(
+        sorted(
+            (_unit("kecamatan", f) for f in _read_geojson("balangan_kecamatan.geojson")),
+            key=lambda u: u.kode,
+        )
+    )
+    desa = tuple(
+        sorted(
+            (_unit("desa", f) for f in _read_geojson("balangan_desa.geojson")), key=lambda u: u.kode
+        )
+    )
+    names = tuple(
+        _Name(
+            key=alias.replace(" ", ""),
+            n_tokens=len(alias.split()),
+            unit=unit,
+            ambiguity=_ambiguity(unit, alias),
+        )
+        for unit in (*kecamatan, *desa)
+        for alias in unit.aliases
+    )
+    boundary = unary_union([unit.geometry for unit in kecamatan])
+    prepare(boundary)
+    return _Gazetteer(
+        kecamatan=kecamatan,
+        desa=desa,
+        desa_tree=STRtree([unit.geometry for unit in desa]),
+        kecamatan_tree=STRtree([unit.geometry for unit in kecamatan]),
+        boundary=boundary,
+        names=names,
+        keys=tuple(name.key for name in names),
+    )
+
+
+def preload() -> None:
+    """Load the polygons and the name index now (call once at process start-up)."""
+    _gazetteer()
+
+
+def list_places() -> tuple[Place, ...]:
+    """Return every kecamatan and desa/kelurahan of Balangan, ordered by code.
+
+    Returns:
+        One :class:`Place` per unit (kecamatan have ``desa=None``), with interior points.
+    """
+    gaz = _gazetteer()
+    return tuple(unit.place() for unit in sorted((*gaz.kecamatan, *gaz.desa), key=lambda u: u.kode))
+
+
+def _first_hit(tree: STRtree, units: Sequence[_Unit], point: Point) -> _Unit | None:
+    hits = tree.query(point, predicate="intersects")
+    if len(hits) == 0:
+        return None
+    # A point exactly on a shared border touches two units; the lowest code wins, so the
+    # answer is stable across runs.
+    return units[int(min(hits))]
+
+
+def is_inside_balangan(lat: float, lon: float) -> bool:
+    """Tell whether a coordinate lies in Kabupaten Balangan (border included).
+
+    Args:
+        lat: Latitude (WGS84).
+        lon: Longitude (WGS84).
+
+    Returns:
+        True inside the union of the kecamatan polygons.
+    """
+    return bool(_gazetteer().boundary.intersects(Point(lon, lat)))
+
+
+def locate_point(lat: float, lon: float) -> Place | None:
+    """Find the kecamatan and desa of a shared location pin.
+
+    Args:
+        lat: Latitude (WGS84).
+        lon: Longitude (WGS84).
+
+    Returns:
+        The place with the pin's own coordinates, or ``None`` outside Balangan.
+    """
+    gaz = _gazetteer()
+    point = Point(lon, lat)
+    kecamatan = _first_hit(gaz.kecamatan_tree, gaz.kecamatan, point)
+    if kecamatan is None:
+        return None
+    desa = _first_hit(gaz.desa_tree, gaz.desa, point)
+    if desa is not None and desa.kecamatan != kecamatan.nama:
+        # Only possible on a border line; keep the pair consistent.
+        desa = None
+    return Place(
+        kecamatan=kecamatan.nama,
+        desa=desa.nama if desa is not None else None,
+        kode=(desa or kecamatan).kode,
+        latitude=lat,
+        longitude=lon,
+    )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    name: _Name
+    score: float
+    start: int
+    end: int
+    cue: int  # 2 after "desa"/"kelurahan", 1 after "di"/"dekat"…, 0 otherwise
+
+    @property
+    def unit(self) -> _Unit:
+        return self.name.unit
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    def contains(self, other: _Candidate) -> bool:
+        return (
+            self.start <= other.start
+            and other.end <= self.end
+            and (self.length > other.length or len(self.name.key) > len(other.name.key))
+        )
+
+
+def _min_score(key_length: int) -> float:
+    if key_length <= 4:
+        return 100.0
+    if key_length <= 6:
+        return 90.0  # one missing or extra letter, no substitutions
+    if key_length <= 9:
+        return 85.0
+    return 80.0
+
+
+def _windows(tokens: Sequence[str]) -> list[tuple[int, int, str]]:
+    return [
+        (start, start + size, "".join(tokens[start : start + size]))
+        for start in range(len(tokens))
+        for size in range(1, _MAX_WINDOW + 1)
+        if start + size <= len(tokens)
+    ]
+
+
+def _cue_before(tokens: Sequence[str], start: int) -> int:
+    if start == 0:
+        return 0
+    previous = tokens[start - 1]
+    if previous in _STRONG_CUES:
+        return 2
+    return 1 if previous in _WEAK_CUES else 0
+
+
+def _candidates(tokens: Sequence[str], gaz: _Gazetteer) -> list[_Candidate]:
+    windows = _windows(tokens)
+    if not windows:
+        return []
+    scores = process.cdist(
+        [text for _, _, text in windows], gaz.keys, scorer=fuzz.ratio, score_cutoff=80, workers=1
+    )
+    best: dict[tuple[str, str], _Candidate] = {}
+    for w_index, n_index in zip(*scores.nonzero(), strict=True):
+        start, end, text = windows[int(w_index)]
+        name = gaz.names[int(n_index)]
+        score = float(scores[w_index, n_index])
+        size = end - start
+        if not max(1, name.n_tokens - 1) <= size <= name.n_tokens + 1:
+            continue
+        exact = text == name.key
+        if not exact:
+            # Typos change a length by a letter or two; a much shorter window is another word
+            # ("lampihong" is not "lampihong kiri").
+            if abs(len(text) - len(name.key)) > (1 if len(name.key) <= 8 else 2):
+                continue
+            if score < _min_score(len(name.key)) or text[0] != name.key[0]:
+                continue
+            if text in _COMMON_WORDS or name.ambiguity:
+                continue
+        candidate = _Candidate(name, score, start, end, _cue_before(tokens, start))
+        slot = (name.unit.kind, name.unit.kode)
+        current = best.get(slot)
+        if current is None or (candidate.score, -candidate.length, -candidate.start) > (
+            current.score,
+            -current.length,
+            -current.start,
+        ):
+            best[slot] = candidate
+    return list(best.values())
+
+
+def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
+    # "paringin selatan" also contains "paringin"; the longer name is the one meant.
+    return [
+        c
+        for c in candidates
+        if not any(o is not c and o.contains(c) and o.score >= c.score - 5 for o in candidates)
+    ]
+
+
+def _only_place_words(tokens: Sequence[str], candidate: _Candidate) -> bool:
+    rest = [*tokens[: candidate.start], *tokens[candidate.end :]]
+    return all(token in _FILLER for token in rest)
+
+
+def _acceptable(
+    candidate: _Candidate,
+    tokens: Sequence[str],
+    mentioned_kecamatan: set[str],
+    assume_place: bool,
+) -> bool:
+    required = candidate.name.ambiguity
+    if required == 0:
+        return True
+    if candidate.unit.kecamatan in mentioned_kecamatan and candidate.unit.kind == "desa":
+        return True
+    if assume_place and _only_place_words(tokens, candidate):
+        return True
+    return candidate.cue >= required
+
+
+def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
+    """Find a kecamatan or desa/kelurahan of Balangan named in free text.
+
+    Matching tolerates typos and spacing ("paringen", "btu mandi", "batumandi") and prefers the
+    longest name ("Paringin Selatan" is not "Paringin"). A desa wins over a kecamatan when both
+    match, except when the desa carries the kecamatan's own name ("batumandi") and the text does
+    not say "desa"/"kelurahan". Desa names that are ordinary words ("Baru", "Merah", "Binjai")
+    count only after "desa"/"kelurahan"/"di" or when the text also names their kecamatan.
+
+    Args:
+        text: Free text, e.g. ``"depan pasar lampihong"``.
+        assume_place: The text answers a "where?" question, so a bare ambiguous name ("Baru")
+            counts when nothing else is in the text.
+
+    Returns:
+        The place with an interior point of the unit, or ``None`` when no name matches or a
+        desa name is shared by two kecamatan and the text does not say which.
+    """
+    tokens = _normalise(text)
+    if not tokens:
+        return None
+    gaz = _gazetteer()
+    raw = _candidates(tokens, gaz)
+    # A window that spells one name exactly is not a typo of another ("lok batu" is not
+    # "lok batung"), even when the exact name is later rejected as ambiguous.
+    exact_spans = {(c.start, c.end) for c in raw if c.score >= 100}
+    raw = [
+        c
+        for c in raw
+        if c.score >= 100 or not any(s <= c.start and c.end <= e for s, e in exact_spans)
+    ]
+    mentioned = {
+        c.unit.kecamatan for c in _drop_contained([c for c in raw if c.unit.kind == "kecamatan"])
+    }
+    acceptable = [
+        c
+        for c in raw
+        if c.unit.kind == "kecamatan" or _acceptable(c, tokens, mentioned, assume_place)
+    ]
+    survivors = _drop_contained(acceptable)
+    kecamatan_hits = [c for c in survivors if c.unit.kind == "kecamatan"]
+
+    desa = _best_desa((c for c in survivors if c.unit.kind == "desa"), mentioned)
+    if desa is not None:
+        same_named = [
+            k
+            for k in kecamatan_hits
+            if k.unit.nama == desa.unit.kecamatan
+            and ((k.start, k.end) == (desa.start, desa.end) or k.contains(desa))
+        ]
+        if same_named and desa.cue < 2:
+            # "batumandi" alone means the kecamatan; only "desa batumandi" means the village.
+            return same_named[0].unit.place()
+        return desa.unit.place()
+    if kecamatan_hits:
+        best = max(kecamatan_hits, key=lambda c: (c.score, c.length, -c.start))
+        return best.unit.place()
+    return None
+
+
+def _best_desa(hits: Iterable[_Candidate], mentioned: set[str]) -> _Candidate | None:
+    def rank(c: _Candidate) -> tuple[int, int, float, int, int]:
+        return (c.cue == 2, c.unit.kecamatan in mentioned, c.score, c.length, -c.start)
+
+    ranked = sorted(hits, key=rank, reverse=True)
+    if not ranked:
+        return None
+    top = ranked[0]
+    if len(ranked) > 1 and rank(ranked[1]) == rank(top) and ranked[1].unit.nama == top.unit.nama:
+        # The same name in two kecamatan (Galumbang) with nothing to tell them apart.
+        return None
+    return top

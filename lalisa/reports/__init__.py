@@ -1,0 +1,1 @@
+"""Leadership recap figures and report exports."""

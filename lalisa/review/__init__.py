@@ -1,0 +1,1 @@
+"""Conversation review: index tables and the training-data export."""

@@ -1,0 +1,1 @@
+"""Operational settings edited in the back office (``/pengaturan``)."""

@@ -1,0 +1,1 @@
+"""The SKM satisfaction survey: computation, storage, invitation and answers."""

@@ -1,0 +1,1 @@
+"""Human takeover of a WhatsApp conversation by an admin."""

@@ -1,0 +1,951 @@
+"""Human takeover of a WhatsApp conversation (back office, action server, outbox worker).
+
+The back office never writes Rasa's tracker tables. It uses Rasa's own HTTP API
+(``rasa run --enable-api --auth-token …``): a ``pause`` event stops the assistant for one
+citizen, a ``resume`` event gives the conversation back. Rasa keeps the pause in the tracker, so
+it survives a restart; a paused tracker still logs (and NLU-parses) the citizen's messages but
+predicts no action (``MessageProcessor._should_handle_message``).
+
+What this module keeps in the La-Lisa database:
+
+* :class:`~lalisa.takeover.models.HandoffRequest` rows: the citizen asked for a person
+  (:func:`record_handoff_request`, called by ``action_request_human``) or the assistant fell back
+  twice in a row (``action_note_fallback``);
+* :class:`~lalisa.takeover.models.Takeover` rows: at most one active per citizen (a partial
+  unique index), which is what keeps two admins from taking the same conversation;
+* :class:`~lalisa.takeover.models.TakeoverMessage` rows: the admin's replies, each carried to
+  WhatsApp by the durable outbox and also appended to the tracker as a ``bot`` event (with the
+  admin's username in its metadata) so the conversation history is one complete chat.
+
+A takeover without admin activity for ``TAKEOVER_IDLE_MINUTES`` is returned to the assistant by
+:func:`return_idle_takeovers`, which the outbox worker runs periodically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lalisa.core import audit
+from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
+from lalisa.core.db import insert_or_find, session_scope
+from lalisa.core.models import aware_now
+from lalisa.core.settings import SettingsError, get_settings
+from lalisa.notifications.graph import MAX_TEXT_LENGTH
+from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
+from lalisa.notifications.outbox import enqueue
+from lalisa.notifications.window import in_service_window
+from lalisa.takeover.models import (
+    HandoffReason,
+    HandoffRequest,
+    Takeover,
+    TakeoverEnd,
+    TakeoverMessage,
+)
+from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket
+from lalisa_common.env import read_env
+
+__all__ = [
+    "ADMIN_METADATA_KEY",
+    "REASON_LABELS",
+    "NeedsPersonEntry",
+    "OutsideServiceWindow",
+    "RasaApiError",
+    "RasaClient",
+    "TakeoverConflict",
+    "TakeoverError",
+    "TakeoverSettings",
+    "active_takeover",
+    "close_rasa_client",
+    "find_sender",
+    "get_rasa_client",
+    "get_takeover_settings",
+    "hand_back",
+    "load_takeover_settings",
+    "needs_person",
+    "open_tickets_of",
+    "pseudonym",
+    "record_handoff_request",
+    "replies_of",
+    "reset_takeover_settings_cache",
+    "return_idle_takeovers",
+    "send_admin_reply",
+    "take_over",
+    "waiting",
+]
+
+logger = logging.getLogger(__name__)
+
+ADMIN_METADATA_KEY: Final = "lalisa_admin"
+"""Key of the admin's username in the metadata of a ``bot`` event written for a reply."""
+
+# ------------------------------------------------------------------ messages for the admin
+
+MSG_RASA_UNREACHABLE: Final = (
+    "Server asisten (Rasa) tidak dapat dihubungi. Tidak ada yang diubah; coba lagi sebentar lagi "
+    "atau hubungi operator IT."
+)
+MSG_RASA_REFUSED: Final = (
+    "Server asisten (Rasa) menolak permintaan ({detail}). Tidak ada yang diubah; hubungi "
+    "operator IT (periksa RASA_URL dan RASA_API_TOKEN)."
+)
+MSG_TAKEN_BY_OTHER: Final = (
+    "Percakapan ini sudah diambil alih oleh {holder} sejak {since}. Hanya satu petugas yang dapat "
+    "menjawab warga pada satu waktu."
+)
+MSG_NOT_TAKEN: Final = (
+    "Percakapan ini tidak sedang diambil alih (mungkin sudah dikembalikan ke asisten)."
+)
+MSG_NOT_YOURS: Final = (
+    "Percakapan ini sedang diambil alih oleh {holder}. Hanya petugas tersebut yang dapat "
+    "membalas atau mengembalikannya."
+)
+MSG_EMPTY_REPLY: Final = "Tulis balasan terlebih dahulu."
+MSG_REPLY_TOO_LONG: Final = "Balasan terlalu panjang (paling banyak {limit} karakter)."
+MSG_WINDOW_CLOSED: Final = (
+    "Warga ini tidak mengirim pesan dalam 24 jam terakhir, sehingga WhatsApp tidak mengizinkan "
+    "pesan bebas. Pesan TIDAK dikirim. Gunakan templat pesan yang disetujui (misalnya kabar "
+    "status aduan dari halaman aduan), atau tunggu warga menghubungi lagi."
+)
+MSG_UNKNOWN_CONVERSATION: Final = "Percakapan tidak ditemukan."
+
+# -------------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class TakeoverSettings:
+    """Settings of the takeover (read from the environment and ``.env``).
+
+    Attributes:
+        rasa_url: Base URL of Rasa's HTTP API (``RASA_URL``, default ``http://localhost:5005``).
+        rasa_api_token: Token of ``rasa run --auth-token`` (``RASA_API_TOKEN``); ``None`` when
+            Rasa runs without one (development only).
+        idle_minutes: Minutes without admin activity after which the conversation goes back to
+            the assistant (``TAKEOVER_IDLE_MINUTES``, default 30).
+        timeout_seconds: Timeout of one request to Rasa.
+        attempts: Attempts per call (retries on connection errors and 5xx answers).
+        backoff_seconds: Wait before the first retry; doubled for each further one.
+    """
+
+    rasa_url: str = "http://localhost:5005"
+    rasa_api_token: str | None = None
+    idle_minutes: int = 30
+    timeout_seconds: float = 5.0
+    attempts: int = 3
+    backoff_seconds: float = 0.5
+
+    def __repr__(self) -> str:
+        """Never show the token."""
+        token = "set" if self.rasa_api_token else "unset"
+        return (
+            f"TakeoverSettings(rasa_url={self.rasa_url!r}, rasa_api_token=<{token}>, "
+            f"idle_minutes={self.idle_minutes})"
+        )
+
+    @property
+    def idle_after(self) -> timedelta:
+        """The idle time as a timedelta."""
+        return timedelta(minutes=self.idle_minutes)
+
+
+def load_takeover_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | Literal["default"] | None = "default",
+) -> TakeoverSettings:
+    """Read ``RASA_URL``, ``RASA_API_TOKEN`` and ``TAKEOVER_IDLE_MINUTES``.
+
+    Args:
+        environ: Process environment; defaults to :data:`os.environ`.
+        env_file: ``.env`` path, ``None`` for none, or ``"default"``.
+
+    Returns:
+        The settings.
+
+    Raises:
+        SettingsError: ``TAKEOVER_IDLE_MINUTES`` is not a whole number of at least 1.
+    """
+    values = read_env(environ, env_file)
+    url = (values.get("RASA_URL") or "").strip().rstrip("/") or TakeoverSettings.rasa_url
+    token = (values.get("RASA_API_TOKEN") or "").strip() or None
+    raw_idle = (values.get("TAKEOVER_IDLE_MINUTES") or "").strip()
+    idle = TakeoverSettings.idle_minutes
+    if raw_idle:
+        try:
+            idle = int(raw_idle)
+        except ValueError as exc:
+            raise SettingsError(
+                f"TAKEOVER_IDLE_MINUTES must be a whole number, got {raw_idle!r}"
+            ) from exc
+        if idle < 1:
+            raise SettingsError("TAKEOVER_IDLE_MINUTES must be at least 1")
+    return TakeoverSettings(rasa_url=url, rasa_api_token=token, idle_minutes=idle)
+
+
+@functools.lru_cache(maxsize=1)
+def get_takeover_settings() -> TakeoverSettings:
+    """Return the process-wide takeover settings (read once)."""
+    return load_takeover_settings()
+
+
+def reset_takeover_settings_cache() -> None:
+    """Forget the cached settings (tests)."""
+    get_takeover_settings.cache_clear()
+
+
+# ----------------------------------------------------------------------------- Rasa client
+
+
+class TakeoverError(Exception):
+    """A takeover action refused; ``message`` is for the admin (Bahasa Indonesia)."""
+
+    def __init__(self, message: str) -> None:
+        """Keep the message."""
+        super().__init__(message)
+        self.message = message
+
+
+class RasaApiError(TakeoverError):
+    """Rasa's HTTP API could not be reached or refused the call (after retries)."""
+
+
+class TakeoverConflict(TakeoverError):
+    """Another admin holds the conversation."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        """Keep the message and who holds the conversation."""
+        super().__init__(message)
+        self.holder = holder
+
+
+class OutsideServiceWindow(TakeoverError):
+    """The citizen's 24-hour window is closed: a free text cannot be sent."""
+
+
+class RasaClient:
+    """Minimal async client of Rasa's HTTP API (tracker events), with timeouts and retries.
+
+    Args:
+        settings: URL, token, timeout and retry policy.
+        transport: httpx transport (tests pass a mock).
+        sleep: Coroutine used to wait between retries (tests pass a no-op).
+    """
+
+    def __init__(
+        self,
+        settings: TakeoverSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        """Create the client (the connection pool opens on first use)."""
+        self.settings = settings
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(
+            base_url=settings.rasa_url,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    def _params(self) -> dict[str, str]:
+        params = {"include_events": "NONE"}
+        if self.settings.rasa_api_token:
+            params["token"] = self.settings.rasa_api_token
+        return params
+
+    @staticmethod
+    def _path(sender_id: str, suffix: str) -> str:
+        return f"/conversations/{quote(sender_id, safe='')}/{suffix}"
+
+    async def _request(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        attempts = max(1, self.settings.attempts)
+        delay = self.settings.backoff_seconds
+        problem = ""
+        for attempt in range(1, attempts + 1):
+            try:
+                response = await self._client.request(
+                    method, path, params=self._params(), json=body
+                )
+            except httpx.TransportError as exc:
+                problem = type(exc).__name__
+            else:
+                if response.status_code < 400:
+                    data = response.json() if response.content else {}
+                    return data if isinstance(data, dict) else {}
+                if response.status_code < 500:
+                    # 401/403/404: a configuration problem, retrying will not help.
+                    logger.error("Rasa API %s answered %s", method, response.status_code)
+                    detail = f"HTTP {response.status_code}"
+                    raise RasaApiError(MSG_RASA_REFUSED.format(detail=detail))
+                problem = f"HTTP {response.status_code}"
+            logger.warning("Rasa API call failed (%s), attempt %d/%d", problem, attempt, attempts)
+            if attempt < attempts:
+                await self._sleep(delay)
+                delay *= 2
+        raise RasaApiError(MSG_RASA_UNREACHABLE)
+
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to a conversation's tracker (no side effects: nothing is sent).
+
+        Args:
+            sender_id: Rasa sender id of the conversation.
+            events: Rasa event dicts (``{"event": "pause"}`` …).
+
+        Raises:
+            RasaApiError: Unreachable after the retries, or refused.
+        """
+        await self._request("POST", self._path(sender_id, "tracker/events"), events)
+
+    async def pause(self, sender_id: str) -> None:
+        """Stop the assistant for this conversation (stored in the tracker)."""
+        await self.append_events(sender_id, [{"event": "pause"}])
+
+    async def resume(self, sender_id: str) -> None:
+        """Let the assistant answer this conversation again."""
+        await self.append_events(sender_id, [{"event": "resume"}])
+
+    async def log_admin_message(
+        self, sender_id: str, text: str, *, username: str, at: datetime
+    ) -> None:
+        """Write an admin's reply into the conversation history as a ``bot`` event.
+
+        Args:
+            sender_id: Rasa sender id.
+            text: The reply.
+            username: The admin (kept in the event's metadata).
+            at: When it was sent.
+        """
+        event = {
+            "event": "bot",
+            "text": text,
+            "timestamp": at.timestamp(),
+            "metadata": {ADMIN_METADATA_KEY: username},
+        }
+        await self.append_events(sender_id, [event])
+
+    async def is_paused(self, sender_id: str) -> bool:
+        """Tell whether the tracker of this conversation is paused.
+
+        Args:
+            sender_id: Rasa sender id.
+
+        Returns:
+            Rasa's ``paused`` flag of the tracker.
+        """
+        state = await self._request("GET", self._path(sender_id, "tracker"))
+        return bool(state.get("paused"))
+
+
+_client: RasaClient | None = None
+
+
+def get_rasa_client() -> RasaClient:
+    """The process-wide Rasa API client (created on first use from the settings)."""
+    global _client
+    if _client is None:
+        _client = RasaClient(get_takeover_settings())
+    return _client
+
+
+async def close_rasa_client() -> None:
+    """Close and forget the process-wide client (shutdown, tests)."""
+    global _client
+    client, _client = _client, None
+    if client is not None:
+        await client.aclose()
+
+
+# ------------------------------------------------------------------------------ look-ups
+
+
+pseudonym = citizen_pseudonym
+"""A stable, readable pseudonym of a citizen for staff pages (never the number)."""
+
+
+async def find_sender(session: AsyncSession, sender_ref: str) -> str | None:
+    """The exact Rasa sender id of a citizen, from any record that knows it.
+
+    Args:
+        session: Any session.
+        sender_ref: Blind index of the sender id.
+
+    Returns:
+        The decrypted sender id, or ``None`` when no takeover, request or reporter has it.
+    """
+    queries = (
+        select(Takeover.sender_encrypted)
+        .where(Takeover.sender_ref == sender_ref)
+        .order_by(Takeover.id.desc()),
+        select(HandoffRequest.sender_encrypted)
+        .where(HandoffRequest.sender_ref == sender_ref)
+        .order_by(HandoffRequest.id.desc()),
+        select(Reporter.phone_encrypted).where(Reporter.phone_blind_index == sender_ref),
+    )
+    for query in queries:
+        token = (await session.execute(query.limit(1))).scalar_one_or_none()
+        if token is not None:
+            return get_identity_cipher().decrypt(token)
+    return None
+
+
+async def open_tickets_of(session: AsyncSession, sender_ref: str) -> list[Ticket]:
+    """The citizen's tickets that are not closed, newest first.
+
+    Args:
+        session: Any session.
+        sender_ref: Blind index of the sender id.
+
+    Returns:
+        The tickets.
+    """
+    query = (
+        select(Ticket)
+        .join(Reporter, Reporter.id == Ticket.reporter_id)
+        .where(
+            Reporter.phone_blind_index == sender_ref,
+            Ticket.status.not_in(list(CLOSED_STATUSES)),
+        )
+        .order_by(Ticket.created_at.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def active_takeover(
+    session: AsyncSession, sender_ref: str, *, for_update: bool = False
+) -> Takeover | None:
+    """The active takeover of a citizen, if any.
+
+    Args:
+        session: Any session.
+        sender_ref: Blind index of the sender id.
+        for_update: Lock the row (PostgreSQL) for the caller's transaction.
+
+    Returns:
+        The takeover or ``None``.
+    """
+    query = select(Takeover).where(Takeover.sender_ref == sender_ref, Takeover.ended_at.is_(None))
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+# -------------------------------------------------------------------------- handoff requests
+
+
+async def record_handoff_request(
+    session: AsyncSession,
+    *,
+    sender_id: str,
+    reason: HandoffReason | str,
+    out_of_hours: bool = False,
+    now: datetime | None = None,
+) -> HandoffRequest:
+    """Record that a conversation needs a person (idempotent while the request is open).
+
+    Args:
+        session: The caller's unit of work.
+        sender_id: Exact Rasa sender id.
+        reason: ``request_human`` or ``fallback_twice``.
+        out_of_hours: The request arrived outside working hours.
+        now: Current time (aware).
+
+    Returns:
+        The open request (new, or the existing one with ``last_seen_at`` refreshed).
+    """
+    now = aware_now(now)
+    reason_value = HandoffReason(reason).value
+    if reason_value == HandoffReason.TICKET_REVIEW.value:
+        raise ValueError("flagged tickets are read from the tickets table, not recorded")
+    cipher = get_identity_cipher()
+    sender_ref = cipher.blind_index(sender_id)
+    open_query = select(HandoffRequest).where(
+        HandoffRequest.sender_ref == sender_ref,
+        HandoffRequest.reason == reason_value,
+        HandoffRequest.resolved_at.is_(None),
+    )
+    existing = (await session.execute(open_query)).scalar_one_or_none()
+    if existing is None:
+        request = HandoffRequest(
+            created_at=now,
+            last_seen_at=now,
+            sender_ref=sender_ref,
+            sender_encrypted=cipher.encrypt(sender_id),
+            reason=reason_value,
+            out_of_hours=out_of_hours,
+        )
+
+        async def find() -> HandoffRequest:
+            return (await session.execute(open_query)).scalar_one()
+
+        # The same request recorded concurrently hits the partial unique index.
+        row, created = await insert_or_find(session, request, find)
+        if created:
+            return row
+        existing = row
+    existing.last_seen_at = now
+    await session.flush()
+    return existing
+
+
+# ------------------------------------------------------------------------------ take over
+
+
+def _target(sender_ref: str) -> str:
+    return f"conversation:{pseudonym(sender_ref)}"
+
+
+def _format_since(at: datetime) -> str:
+    return at.astimezone(get_settings().tz).strftime("%d-%m-%Y %H.%M")
+
+
+async def take_over(
+    session: AsyncSession,
+    rasa: RasaClient,
+    *,
+    sender_ref: str,
+    actor: str,
+    now: datetime | None = None,
+) -> Takeover:
+    """Take a conversation over: a row (one active per citizen) and Rasa's ``pause``.
+
+    The row is flushed before Rasa is called, so a second admin's concurrent attempt fails on
+    the partial unique index (on PostgreSQL it waits for this transaction, on SQLite for the
+    write lock) and gets :class:`TakeoverConflict`. If Rasa cannot pause, the error propagates
+    and the caller's transaction must be rolled back: no row, nothing changed.
+
+    Args:
+        session: The caller's unit of work (committed by the caller).
+        rasa: Rasa API client.
+        sender_ref: Blind index of the citizen's sender id.
+        actor: Username of the admin.
+        now: Current time (aware).
+
+    Returns:
+        The new takeover.
+
+    Raises:
+        TakeoverError: Unknown conversation.
+        TakeoverConflict: Another admin (or the same one, in another tab) holds it.
+        RasaApiError: Rasa could not pause the conversation.
+    """
+    now = aware_now(now)
+    held = await active_takeover(session, sender_ref)
+    if held is not None:
+        raise TakeoverConflict(
+            MSG_TAKEN_BY_OTHER.format(holder=held.taken_by, since=_format_since(held.taken_at)),
+            held.taken_by,
+        )
+    sender_id = await find_sender(session, sender_ref)
+    if sender_id is None:
+        raise TakeoverError(MSG_UNKNOWN_CONVERSATION)
+    takeover = Takeover(
+        sender_ref=sender_ref,
+        sender_encrypted=get_identity_cipher().encrypt(sender_id),
+        taken_by=actor,
+        taken_at=now,
+        last_activity_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(takeover)
+            await session.flush()
+    except IntegrityError as exc:
+        held = await active_takeover(session, sender_ref)
+        holder = held.taken_by if held is not None else "petugas lain"
+        since = _format_since(held.taken_at) if held is not None else "baru saja"
+        message = MSG_TAKEN_BY_OTHER.format(holder=holder, since=since)
+        raise TakeoverConflict(message, holder) from exc
+    await rasa.pause(sender_id)
+    await session.execute(
+        update(HandoffRequest)
+        .where(HandoffRequest.sender_ref == sender_ref, HandoffRequest.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_by=actor, takeover_id=takeover.id)
+        .execution_options(synchronize_session=False)
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action=audit.TAKEOVER_STARTED,
+        target=_target(sender_ref),
+        detail={"takeover_id": takeover.id},
+    )
+    return takeover
+
+
+async def _end(
+    session: AsyncSession,
+    rasa: RasaClient,
+    takeover: Takeover,
+    *,
+    actor: str,
+    end: TakeoverEnd,
+    now: datetime,
+    extra_condition: Any = None,
+) -> bool:
+    values = {"ended_at": now, "ended_by": actor, "end_reason": end.value}
+    statement = update(Takeover).where(Takeover.id == takeover.id, Takeover.ended_at.is_(None))
+    if extra_condition is not None:
+        statement = statement.where(extra_condition)
+    result = await session.execute(
+        statement.values(**values).execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    sender_id = get_identity_cipher().decrypt(takeover.sender_encrypted)
+    # Resume after the row update: if Rasa fails, the caller rolls both back.
+    await rasa.resume(sender_id)
+    await session.refresh(takeover)
+    return True
+
+
+async def hand_back(
+    session: AsyncSession,
+    rasa: RasaClient,
+    *,
+    sender_ref: str,
+    actor: str,
+    may_end_others: bool = False,
+    now: datetime | None = None,
+) -> Takeover:
+    """Give the conversation back to the assistant (Rasa ``resume``) and close the row.
+
+    Args:
+        session: The caller's unit of work (roll it back on any error).
+        rasa: Rasa API client.
+        sender_ref: Blind index of the citizen's sender id.
+        actor: Username of the admin.
+        may_end_others: Allow ending another admin's takeover (superadmin).
+        now: Current time (aware).
+
+    Returns:
+        The ended takeover.
+
+    Raises:
+        TakeoverError: Not taken over (any more), or held by another admin.
+        RasaApiError: Rasa could not resume the conversation.
+    """
+    now = aware_now(now)
+    takeover = await active_takeover(session, sender_ref, for_update=True)
+    if takeover is not None and takeover.taken_by != actor and not may_end_others:
+        raise TakeoverError(MSG_NOT_YOURS.format(holder=takeover.taken_by))
+    if takeover is None or not await _end(
+        session, rasa, takeover, actor=actor, end=TakeoverEnd.HANDED_BACK, now=now
+    ):
+        raise TakeoverError(MSG_NOT_TAKEN)
+    await audit.record(
+        session,
+        actor=actor,
+        action=audit.TAKEOVER_HANDED_BACK,
+        target=_target(sender_ref),
+        detail={"takeover_id": takeover.id, "taken_by": takeover.taken_by},
+    )
+    return takeover
+
+
+async def send_admin_reply(
+    session: AsyncSession,
+    rasa: RasaClient,
+    *,
+    sender_ref: str,
+    actor: str,
+    text: str,
+    request_key: str | None = None,
+    now: datetime | None = None,
+) -> TakeoverMessage:
+    """Send an admin's reply: outbox row (sent by the worker) + ``bot`` event in the tracker.
+
+    Only inside the citizen's 24-hour window: outside it nothing is queued and
+    :class:`OutsideServiceWindow` tells the admin a template is needed.
+
+    Args:
+        session: The caller's unit of work (roll it back on any error).
+        rasa: Rasa API client.
+        sender_ref: Blind index of the citizen's sender id.
+        actor: Username of the admin holding the conversation.
+        text: The reply.
+        request_key: Unique key of the form submission (a resubmitted form sends once).
+        now: Current time (aware).
+
+    Returns:
+        The reply row (its ``outbox_id`` gives the delivery status).
+
+    Raises:
+        TakeoverError: Empty or too long, not taken over, or held by another admin.
+        OutsideServiceWindow: The 24-hour window is closed.
+        RasaApiError: The reply could not be written into the conversation history.
+    """
+    now = aware_now(now)
+    body = (text or "").strip()
+    if not body:
+        raise TakeoverError(MSG_EMPTY_REPLY)
+    if len(body) > MAX_TEXT_LENGTH:
+        raise TakeoverError(MSG_REPLY_TOO_LONG.format(limit=MAX_TEXT_LENGTH))
+    takeover = await active_takeover(session, sender_ref, for_update=True)
+    if takeover is None:
+        raise TakeoverError(MSG_NOT_TAKEN)
+    if takeover.taken_by != actor:
+        raise TakeoverError(MSG_NOT_YOURS.format(holder=takeover.taken_by))
+    sender_id = get_identity_cipher().decrypt(takeover.sender_encrypted)
+    if not await in_service_window(session, sender_id, now):
+        raise OutsideServiceWindow(MSG_WINDOW_CLOSED)
+    key = f"admin_reply:{takeover.id}:{request_key or uuid.uuid4().hex}"[:128]
+    outbox = await enqueue(
+        session,
+        kind=NotificationKind.ADMIN_REPLY.value,
+        ticket_id=None,
+        recipient_phone=sender_id,
+        recipient_kind=RecipientKind.CITIZEN,
+        recipient_ref=sender_ref,
+        body=body,
+        template_name=None,
+        template_params=None,
+        idempotency_key=key,
+        event="takeover_reply",
+        now=now,
+    )
+    existing = (
+        await session.execute(select(TakeoverMessage).where(TakeoverMessage.outbox_id == outbox.id))
+    ).scalar_one_or_none()
+    if existing is not None:  # the same form submitted twice
+        return existing
+    message = TakeoverMessage(
+        takeover_id=takeover.id, created_at=now, author=actor, body=body, outbox_id=outbox.id
+    )
+    session.add(message)
+    takeover.last_activity_at = now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action=audit.TAKEOVER_MESSAGE_SENT,
+        target=_target(sender_ref),
+        detail={"takeover_id": takeover.id, "outbox_id": outbox.id},
+    )
+    await rasa.log_admin_message(sender_id, body, username=actor, at=now)
+    return message
+
+
+async def replies_of(
+    session: AsyncSession, sender_ref: str
+) -> list[tuple[TakeoverMessage, OutboxMessage]]:
+    """The admin replies to a citizen (every takeover) with their outbox rows, oldest first.
+
+    Args:
+        session: Any session.
+        sender_ref: Blind index of the citizen's sender id.
+
+    Returns:
+        Pairs of reply and outbox row.
+    """
+    query = (
+        select(TakeoverMessage, OutboxMessage)
+        .join(Takeover, Takeover.id == TakeoverMessage.takeover_id)
+        .join(OutboxMessage, OutboxMessage.id == TakeoverMessage.outbox_id)
+        .where(Takeover.sender_ref == sender_ref)
+        .order_by(TakeoverMessage.created_at, TakeoverMessage.id)
+    )
+    return [(reply, outbox) for reply, outbox in (await session.execute(query)).all()]
+
+
+# ------------------------------------------------------------------------- idle return
+
+
+async def return_idle_takeovers(
+    rasa: RasaClient | None = None,
+    *,
+    settings: TakeoverSettings | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Give idle conversations back to the assistant (the outbox worker runs this).
+
+    One transaction per takeover: the row is closed only if it is still idle at that moment (an
+    admin's reply in between keeps it), then Rasa resumes; if Rasa cannot be reached the row
+    stays active and the next run tries again.
+
+    Args:
+        rasa: Rasa API client; the process-wide one when omitted.
+        settings: Idle time; the process-wide settings when omitted.
+        now: Current time (aware).
+
+    Returns:
+        Number of conversations returned.
+    """
+    now = aware_now(now)
+    settings = settings or get_takeover_settings()
+    rasa = rasa or get_rasa_client()
+    cutoff = now - settings.idle_after
+    async with session_scope() as session:
+        ids = list(
+            (
+                await session.execute(
+                    select(Takeover.id).where(
+                        Takeover.ended_at.is_(None), Takeover.last_activity_at < cutoff
+                    )
+                )
+            ).scalars()
+        )
+    returned = 0
+    for takeover_id in ids:
+        try:
+            async with session_scope() as session:
+                takeover = await session.get(Takeover, takeover_id)
+                if takeover is None or not await _end(
+                    session,
+                    rasa,
+                    takeover,
+                    actor=audit.SYSTEM_ACTOR,
+                    end=TakeoverEnd.IDLE,
+                    now=now,
+                    extra_condition=Takeover.last_activity_at < cutoff,
+                ):
+                    continue
+                await audit.record(
+                    session,
+                    actor=audit.SYSTEM_ACTOR,
+                    action=audit.TAKEOVER_AUTO_RETURNED,
+                    target=_target(takeover.sender_ref),
+                    detail={
+                        "takeover_id": takeover.id,
+                        "taken_by": takeover.taken_by,
+                        "idle_minutes": settings.idle_minutes,
+                    },
+                )
+                returned += 1
+        except RasaApiError:
+            logger.warning("Takeover %s: idle return postponed, Rasa unreachable", takeover_id)
+    if returned:
+        logger.info("Returned %d idle conversation(s) to the assistant", returned)
+    return returned
+
+
+# ----------------------------------------------------------------- "needs a person" list
+
+REASON_LABELS: Final[Mapping[str, str]] = {
+    HandoffReason.REQUEST_HUMAN.value: "Warga meminta berbicara dengan petugas",
+    HandoffReason.FALLBACK_TWICE.value: "Asisten dua kali berturut-turut tidak memahami warga",
+    HandoffReason.TICKET_REVIEW.value: "Aduan ditandai perlu ditinjau (pelapor: belum selesai)",
+}
+"""Bahasa Indonesia labels of the reasons a conversation needs a person."""
+
+
+@dataclass
+class NeedsPersonEntry:
+    """One citizen on the "needs a person" list.
+
+    Attributes:
+        sender_ref: Blind index of the citizen's sender id (used in links; not the number).
+        pseudonym: Stable pseudonym shown to staff.
+        reasons: Reason values (see :data:`REASON_LABELS`).
+        since: Earliest open reason.
+        latest: Latest activity of an open reason (a repeat, a new flag).
+        out_of_hours: A request arrived outside working hours.
+        flagged_tickets: Tickets flagged for review.
+        open_tickets: The citizen's tickets that are not closed.
+        takeover: The active takeover, if an admin holds the conversation.
+    """
+
+    sender_ref: str
+    pseudonym: str
+    reasons: list[str]
+    since: datetime
+    latest: datetime
+    out_of_hours: bool = False
+    flagged_tickets: list[Ticket] | None = None
+    open_tickets: list[Ticket] | None = None
+    takeover: Takeover | None = None
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """The reasons in Bahasa Indonesia."""
+        return [REASON_LABELS[reason] for reason in self.reasons]
+
+
+async def needs_person(session: AsyncSession) -> list[NeedsPersonEntry]:
+    """Every citizen who needs a person or is being answered by one, newest need first.
+
+    Args:
+        session: Any session.
+
+    Returns:
+        Entries with open requests or flagged tickets (waiting, or already taken over) plus
+        the conversations currently taken over.
+    """
+    entries: dict[str, NeedsPersonEntry] = {}
+
+    def entry(sender_ref: str, at: datetime) -> NeedsPersonEntry:
+        found = entries.get(sender_ref)
+        if found is None:
+            found = NeedsPersonEntry(sender_ref, pseudonym(sender_ref), [], at, at, False, [], [])
+            entries[sender_ref] = found
+        return found
+
+    requests = (
+        await session.execute(
+            select(HandoffRequest)
+            .where(HandoffRequest.resolved_at.is_(None))
+            .order_by(HandoffRequest.created_at)
+        )
+    ).scalars()
+    for request in requests:
+        item = entry(request.sender_ref, request.created_at)
+        item.reasons.append(request.reason)
+        item.since = min(item.since, request.created_at)
+        item.latest = max(item.latest, request.last_seen_at)
+        item.out_of_hours = item.out_of_hours or request.out_of_hours
+    flagged = await session.execute(
+        select(Ticket, Reporter.phone_blind_index)
+        .join(Reporter, Reporter.id == Ticket.reporter_id)
+        .where(Ticket.review_flagged_at.is_not(None))
+        .order_by(Ticket.review_flagged_at)
+    )
+    for ticket, sender_ref in flagged.all():
+        flagged_at = ticket.review_flagged_at
+        assert flagged_at is not None
+        item = entry(sender_ref, flagged_at)
+        if HandoffReason.TICKET_REVIEW.value not in item.reasons:
+            item.reasons.append(HandoffReason.TICKET_REVIEW.value)
+        assert item.flagged_tickets is not None
+        item.flagged_tickets.append(ticket)
+        item.since = min(item.since, flagged_at)
+        item.latest = max(item.latest, flagged_at)
+    takeovers = (
+        await session.execute(select(Takeover).where(Takeover.ended_at.is_(None)))
+    ).scalars()
+    for takeover in takeovers:
+        entry(takeover.sender_ref, takeover.taken_at).takeover = takeover
+    if entries:
+        tickets = await session.execute(
+            select(Ticket, Reporter.phone_blind_index)
+            .join(Reporter, Reporter.id == Ticket.reporter_id)
+            .where(
+                Reporter.phone_blind_index.in_(list(entries)),
+                Ticket.status.not_in(list(CLOSED_STATUSES)),
+            )
+            .order_by(Ticket.created_at.desc())
+        )
+        for ticket, sender_ref in tickets.all():
+            open_list = entries[sender_ref].open_tickets
+            assert open_list is not None
+            open_list.append(ticket)
+    return sorted(entries.values(), key=lambda item: item.latest, reverse=True)
+
+
+def waiting(entries: list[NeedsPersonEntry]) -> list[NeedsPersonEntry]:
+    """The entries nobody has taken over yet."""
+    return [item for item in entries if item.takeover is None and item.reasons]

@@ -1,0 +1,1 @@
+"""Complaint tickets: models, submission and numbering, the back-office workflow, spool."""

@@ -1,0 +1,1 @@
+"""Back-office officers (users), their roles and server-side sessions."""

@@ -1,0 +1,90 @@
+"""SQLAlchemy Core description of the WhatsApp channel's tables (revisions 0002 and 0004).
+
+Alembic creates the tables; :func:`whatsapp_tables` only describes them for queries, the same
+way in SQLAlchemy 1.4 (the Rasa process) and 2.0 (the app, where they sit on the models'
+metadata so ``alembic revision --autogenerate`` sees them). The test suite in ``tests/common``
+compares the description with a migrated database in both environments.
+
+* ``whatsapp_inbound_messages`` has one row per inbound WhatsApp message id: the durable dedupe
+  key and the inbound log. ``sender_id`` is the WhatsApp ``from`` of the citizen's message, the
+  wa_id in international form without ``+`` (``6281234567890``), or the business-scoped user id
+  when the number is hidden. ``received_at`` is when the channel received the message,
+  ``wa_timestamp`` when WhatsApp says it was sent.
+* ``whatsapp_outbound_messages`` has one row per wamid. The channel creates the row when it
+  sends, or when a status webhook arrives for a wamid it does not know (keeping
+  ``biz_opaque_callback_data`` in ``callback_data``), and moves ``status`` forward only
+  (accepted → sent → delivered → read; failed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+
+__all__ = ["INBOUND_TABLE", "OUTBOUND_TABLE", "WhatsAppTables", "whatsapp_tables"]
+
+INBOUND_TABLE = "whatsapp_inbound_messages"
+OUTBOUND_TABLE = "whatsapp_outbound_messages"
+
+
+class WhatsAppTables(NamedTuple):
+    """The two tables of the channel."""
+
+    inbound: sa.Table
+    outbound: sa.Table
+
+
+def whatsapp_tables(metadata: sa.MetaData, timestamp: Any = None) -> WhatsAppTables:
+    """Describe the WhatsApp tables on ``metadata``.
+
+    Args:
+        metadata: Where the tables are registered (each environment has its own).
+        timestamp: Column type of the timestamps; ``DateTime(timezone=True)`` by default. The
+            app passes its type that hands back aware UTC datetimes on SQLite too.
+
+    Returns:
+        The inbound and outbound tables.
+    """
+
+    def moment(name: str, *, nullable: bool) -> sa.Column:  # type: ignore[type-arg]
+        return sa.Column(name, timestamp or sa.DateTime(timezone=True), nullable=nullable)
+
+    inbound = sa.Table(
+        INBOUND_TABLE,
+        metadata,
+        sa.Column("wamid", sa.String(255), primary_key=True),
+        sa.Column("sender_id", sa.String(64), nullable=False),
+        sa.Column("message_type", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        moment("received_at", nullable=False),
+        moment("wa_timestamp", nullable=True),
+        moment("processed_at", nullable=True),
+        sa.Column("detail", sa.String(255), nullable=True),
+        sa.Column("payload", sa.Text(), nullable=True),
+        sa.Index(f"ix_{INBOUND_TABLE}_status_received_at", "status", "received_at"),
+        sa.Index(f"ix_{INBOUND_TABLE}_received_at", "received_at"),
+    )
+    outbound = sa.Table(
+        OUTBOUND_TABLE,
+        metadata,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("wamid", sa.String(255), nullable=True),
+        sa.Column("recipient", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("payload_summary", sa.String(500), nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("error_code", sa.Integer(), nullable=True),
+        sa.Column("error_title", sa.String(255), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("callback_data", sa.String(512), nullable=True),
+        moment("created_at", nullable=False),
+        moment("updated_at", nullable=False),
+        moment("status_at", nullable=True),
+        sa.UniqueConstraint("wamid", name=f"uq_{OUTBOUND_TABLE}_wamid"),
+        sa.Index(f"ix_{OUTBOUND_TABLE}_recipient_created_at", "recipient", "created_at"),
+        sa.Index(f"ix_{OUTBOUND_TABLE}_status", "status"),
+        # Revision 0004_outbox: the outbox worker looks for "outbox:<id>" before a resend.
+        sa.Index(f"ix_{OUTBOUND_TABLE}_callback_data", "callback_data"),
+    )
+    return WhatsAppTables(inbound, outbound)

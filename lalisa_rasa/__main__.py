@@ -1,0 +1,33 @@
+"""``python -m lalisa_rasa ARGS``: the ``rasa`` command, without the known third-party warnings.
+
+Rasa's command line imports sanic, which turns every ``DeprecationWarning`` back on, before it
+imports TensorFlow, setuptools' ``pkg_resources`` and matplotlib; and once it runs, Rasa puts
+"once" for every ``UserWarning`` in front of all filters, which lets pyparsing's deprecations
+(``UserWarning`` subclasses) through. The list of :mod:`lalisa_common.quiet` is applied after
+each of the two; every other warning still shows.
+"""
+
+from typing import Any
+
+import sanic.app  # noqa: F401 (installs sanic's warning filter now, so ours can go in front)
+
+from lalisa_common.quiet import ignore_known_third_party_warnings
+
+ignore_known_third_party_warnings()
+
+import rasa.utils.common  # noqa: E402 (after the filters: importing Rasa warns)
+from rasa.__main__ import main  # noqa: E402
+
+_rasa_filter_warnings = rasa.utils.common._filter_warnings
+
+
+def _filter_warnings(*args: Any, **kwargs: Any) -> None:
+    """Rasa's own warning set-up, then the known third-party warnings in front again."""
+    _rasa_filter_warnings(*args, **kwargs)
+    ignore_known_third_party_warnings()
+
+
+rasa.utils.common._filter_warnings = _filter_warnings
+
+if __name__ == "__main__":
+    main()

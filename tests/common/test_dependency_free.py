@@ -1,0 +1,30 @@
+"""lalisa_common needs nothing but the standard library (SQLAlchemy for the table factory only)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "lalisa_common"
+ALLOWED_THIRD_PARTY = {"whatsapp/tables.py": {"sqlalchemy"}}
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_only_the_standard_library() -> None:
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert modules
+    for path in modules:
+        relative = path.relative_to(PACKAGE).as_posix()
+        allowed = set(sys.stdlib_module_names) | {"lalisa_common", "__future__"}
+        allowed |= ALLOWED_THIRD_PARTY.get(relative, set())
+        assert _imported_roots(path) <= allowed, relative
