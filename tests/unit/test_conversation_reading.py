@@ -53,7 +53,6 @@ INFORMING = (
     "utter_emergency",
     "utter_out_of_scope",
     "utter_default",
-    "utter_default_in_form",
     "utter_location_confirmed",
     "utter_complaint_submitted",
     "utter_complaint_cancelled",
