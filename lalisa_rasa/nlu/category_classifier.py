@@ -15,15 +15,25 @@ Training labels come from two places trainers already edit:
 
 Examples of every other intent teach the "no category" class too, so an ordinary
 question does not come back with a category attached.
+
+Uncertainty is part of the output (docs/CONTRACTS.md, "Category ranking"):
+
+* the ``category`` entity carries ``confidence`` (the probability of its value
+  among the real categories) and ``additional_info.ranking``, the three likeliest
+  categories with their probabilities, so the dialogue can ask instead of
+  guessing when the top one is not clearly ahead;
+* every message with text also gets ``category_ranking`` in its parse data (the
+  same three entries plus ``none_confidence``), whatever its intent, so a free-text
+  answer to "Apa jenis pelanggarannya?" can be read even when no entity is emitted.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -42,6 +52,8 @@ NO_CATEGORY = "__none__"
 ENTITY_NAME = "category"
 COMPLAINT_INTENT = "report_complaint"
 MODEL_FILE = "category_classifier.pkl"
+RANKING_KEY = "category_ranking"
+RANKING_SIZE = 3
 
 
 def complaint_label(message: Message) -> str | None:
@@ -63,6 +75,32 @@ def complaint_label(message: Message) -> str | None:
         if entity.get("entity") == ENTITY_NAME and entity.get("value"):
             return str(entity["value"])
     return NO_CATEGORY
+
+
+@dataclass(frozen=True)
+class CategoryPrediction:
+    """What the classifier makes of one message.
+
+    Attributes:
+        ranking: Real categories, likeliest first, each with its probability
+            among the real categories (they sum to 1 over all categories).
+        none_probability: Probability that the message names no category.
+    """
+
+    ranking: list[tuple[str, float]]
+    none_probability: float
+
+    @property
+    def best(self) -> tuple[str, float]:
+        """The likeliest real category and its probability among categories."""
+        return self.ranking[0]
+
+    def top(self, size: int = RANKING_SIZE) -> list[dict[str, Any]]:
+        """The ``size`` likeliest categories as JSON-ready dicts."""
+        return [
+            {"value": label, "confidence": round(probability, 4)}
+            for label, probability in self.ranking[:size]
+        ]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -190,44 +228,77 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
             logger.warning("CategoryClassifier has no trained model; skipping.")
         return cls(config, model_storage, resource, model)
 
-    def predict(self, text: str, is_complaint: bool = False) -> tuple[str, float] | None:
-        """Returns the category to emit and its probability, or None.
-
-        Args:
-            text: The message text.
-            is_complaint: Whether the intent classifier called it a complaint.
-        """
+    def rank(self, text: str) -> CategoryPrediction | None:
+        """Ranks the real categories for ``text``; None without a model or text."""
         if not self._model or not text.strip():
             return None
         features = hstack([v.transform([text]) for v in self._model["vectorizers"]]).tocsr()
         probabilities = self._model["classifier"].predict_proba(features)[0]
         classes = [str(label) for label in self._model["classifier"].classes_]
+        none_probability = 0.0
+        ranking: list[tuple[str, float]] = []
+        for label, probability in zip(classes, probabilities, strict=True):
+            if label == NO_CATEGORY:
+                none_probability = float(probability)
+            else:
+                ranking.append((label, float(probability)))
+        # Probabilities among the real categories: "which category, if any" is
+        # what the dialogue asks about; "whether any" is none_probability.
+        mass = sum(probability for _, probability in ranking) or 1.0
+        ranking = sorted(((label, p / mass) for label, p in ranking), key=lambda x: -x[1])
+        return CategoryPrediction(ranking, none_probability)
+
+    def predict(self, text: str, is_complaint: bool = False) -> tuple[str, float] | None:
+        """Returns the category to emit and its confidence, or None.
+
+        Args:
+            text: The message text.
+            is_complaint: Whether the intent classifier called it a complaint.
+        """
+        prediction = self.rank(text)
+        return self.choose(prediction, is_complaint) if prediction else None
+
+    def choose(
+        self, prediction: CategoryPrediction, is_complaint: bool
+    ) -> tuple[str, float] | None:
+        """Applies the emission thresholds to a ranking.
+
+        For a complaint, the best real category is emitted unless every category
+        is improbable (its raw probability, ``1 - none`` share included, is below
+        ``complaint_threshold``). For any other message (e.g. "miras" typed as the
+        answer to the form's question) a category is emitted only when it beats
+        "no category" outright and reaches ``threshold``.
+        """
+        label, confidence = prediction.best
+        raw = confidence * (1.0 - prediction.none_probability)
         if is_complaint:
-            candidates = [
-                (p, label)
-                for p, label in zip(probabilities, classes, strict=True)
-                if label != NO_CATEGORY
-            ]
-            probability, label = max(candidates)
-            if probability >= self._config["complaint_threshold"]:
-                return label, float(probability)
+            return (label, confidence) if raw >= self._config["complaint_threshold"] else None
+        if raw < prediction.none_probability or raw < self._config["threshold"]:
             return None
-        best = int(np.argmax(probabilities))
-        if classes[best] == NO_CATEGORY or probabilities[best] < self._config["threshold"]:
-            return None
-        return classes[best], float(probabilities[best])
+        return label, confidence
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Adds a ``category`` entity to messages that name a complaint category."""
+        """Adds the category ranking and, when one is likely, a ``category`` entity."""
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
-            intent = (message.get(INTENT) or {}).get("name")
-            prediction = self.predict(text, is_complaint=intent == COMPLAINT_INTENT)
+            prediction = self.rank(text)
             if prediction is None:
                 continue
-            label, probability = prediction
+            message.set(
+                RANKING_KEY,
+                {
+                    "ranking": prediction.top(),
+                    "none_confidence": round(prediction.none_probability, 4),
+                },
+                add_to_output=True,
+            )
+            intent = (message.get(INTENT) or {}).get("name")
+            chosen = self.choose(prediction, is_complaint=intent == COMPLAINT_INTENT)
+            if chosen is None:
+                continue
+            label, confidence = chosen
             entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != ENTITY_NAME]
             entities.append(
                 {
@@ -235,8 +306,9 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
                     "value": label,
                     "start": 0,
                     "end": len(text),
-                    "confidence": probability,
+                    "confidence": round(confidence, 4),
                     "extractor": self.__class__.__name__,
+                    "additional_info": {"ranking": prediction.top()},
                 }
             )
             message.set(ENTITIES, entities, add_to_output=True)
