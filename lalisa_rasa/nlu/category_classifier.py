@@ -124,6 +124,8 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
             "C": 8.0,
             "char_ngram_range": [2, 5],
             "word_ngram_range": [1, 2],
+            # Character n-grams seen in fewer examples than this are ignored.
+            "char_min_df": 1,
         }
 
     def __init__(
@@ -159,7 +161,7 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
                 ngram_range=char_range,
                 lowercase=True,
                 sublinear_tf=True,
-                min_df=1,
+                min_df=self._config["char_min_df"],
             ),
             TfidfVectorizer(
                 analyzer="word",

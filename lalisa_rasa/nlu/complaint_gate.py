@@ -238,7 +238,7 @@ class ComplaintGateDecision(GraphComponent):
             # Below this complaint probability DIET's report_complaint is not
             # trusted. Chosen on the NusaX validation split and training-data
             # cross-validation (docs/nlu.md, "Off-topic messages").
-            "threshold": 0.2,
+            "threshold": 0.25,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
