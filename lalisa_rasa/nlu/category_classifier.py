@@ -53,6 +53,7 @@ ENTITY_NAME = "category"
 COMPLAINT_INTENT = "report_complaint"
 MODEL_FILE = "category_classifier.pkl"
 RANKING_KEY = "category_ranking"
+GATE_KEY = "complaint_gate"  # set by lalisa_rasa.nlu.complaint_gate.ComplaintGate
 RANKING_SIZE = 3
 
 
@@ -126,6 +127,9 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
             "word_ngram_range": [1, 2],
             # Character n-grams seen in fewer examples than this are ignored.
             "char_min_df": 1,
+            # A message the complaint gate scores at least this high is read as a
+            # complaint for its category even when DIET chose another intent.
+            "gate_confidence": 0.5,
         }
 
     def __init__(
@@ -296,8 +300,7 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
                 },
                 add_to_output=True,
             )
-            intent = (message.get(INTENT) or {}).get("name")
-            chosen = self.choose(prediction, is_complaint=intent == COMPLAINT_INTENT)
+            chosen = self.choose(prediction, is_complaint=self._reads_as_complaint(message))
             if chosen is None:
                 continue
             label, confidence = chosen
@@ -315,6 +318,23 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
             )
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+    def _reads_as_complaint(self, message: Message) -> bool:
+        """Whether the message is read as a complaint for choosing its category.
+
+        DIET's intent decides, unless the complaint gate (which runs earlier and
+        reads the whole message on its own) is confident it is a complaint: a
+        complaint DIET files under another intent ("masih ada urang bajualan"
+        as report_unresolved) still gets its category read.
+        """
+        intent = (message.get(INTENT) or {}).get("name")
+        if intent == COMPLAINT_INTENT:
+            return True
+        gate = message.get(GATE_KEY)
+        return (
+            isinstance(gate, dict)
+            and float(gate.get("confidence", 0.0)) >= self._config["gate_confidence"]
+        )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leaves training data unchanged (the labels are read in `train`)."""

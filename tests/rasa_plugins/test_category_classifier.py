@@ -154,3 +154,27 @@ def test_ranking_survives_the_tracker(component: CategoryClassifier) -> None:
     assert entity["value"] == "ternak_lepas"
     assert entity["additional_info"]["ranking"][0]["value"] == "ternak_lepas"
     assert latest["category_ranking"]["ranking"][0]["value"] == "ternak_lepas"
+
+
+def test_confident_gate_lets_a_misfiled_complaint_keep_its_category(tmp_path: Path) -> None:
+    """A complaint DIET filed under another intent still gets its category if the gate agrees.
+
+    With an unreachable threshold for non-complaints, only the gate's confidence can make
+    the classifier read the message as a complaint.
+    """
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("category_classifier")
+    context = ExecutionContext(GraphSchema({}), "test")
+    CategoryClassifier.create({}, storage, resource, context).train(TrainingData(TRAINING))
+    strict = CategoryClassifier.load({"threshold": 1.01}, storage, resource, context)
+
+    def category(gate_confidence: float) -> list[str]:
+        message = Message(
+            data={"text": "sapi lepas di jalan", "intent": {"name": "report_unresolved"}}
+        )
+        message.set("complaint_gate", {"confidence": gate_confidence, "demoted": False})
+        strict.process([message])
+        return [e["value"] for e in message.get("entities", []) if e["entity"] == "category"]
+
+    assert category(0.9) == ["ternak_lepas"]
+    assert category(0.1) == []
