@@ -40,6 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -54,10 +55,20 @@ from lalisa_rasa.nlu.category_classifier import (
     CategoryClassifier,
     complaint_label,
 )
-from lalisa_rasa.nlu.complaint_gate import ComplaintGate
+from lalisa_rasa.nlu.complaint_gate import ComplaintGate, corpus_of
 
 ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config.yml"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 20)]
+
+
+def component_config(name: str) -> dict[str, Any]:
+    """The settings ``config.yml`` gives the pipeline component ``name`` (class name)."""
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    for entry in config.get("pipeline", []):
+        if str(entry.get("name", "")).rsplit(".", 1)[-1] == name:
+            return {key: value for key, value in entry.items() if key != "name"}
+    return {}
 
 
 def explicit_synonyms(data_dir: Path) -> dict[str, str]:
@@ -105,7 +116,8 @@ def folds_of(labelled: list[Message], folds: int, seed: int) -> list[list[Messag
 def cross_validate(data_dir: Path, folds: int, seed: int) -> list[dict[str, Any]]:
     """Classifies every annotated complaint with a model that never saw it."""
     data = load_data(str(data_dir))
-    examples = [m for m in data.training_examples if m.get("text")]
+    # The pipeline's CorpusFilter keeps corpus examples away from the classifier.
+    examples = [m for m in data.training_examples if m.get("text") and corpus_of(m) is None]
     labelled = [
         m
         for m in examples
@@ -122,7 +134,9 @@ def cross_validate(data_dir: Path, folds: int, seed: int) -> list[dict[str, Any]
         with tempfile.TemporaryDirectory() as workdir:
             storage = LocalModelStorage(Path(workdir))
             resource = Resource(f"category_fold{index}")
-            classifier = CategoryClassifier.create({}, storage, resource, context)
+            classifier = CategoryClassifier.create(
+                component_config("CategoryClassifier"), storage, resource, context
+            )
             classifier.train(TrainingData(train_labelled + others, entity_synonyms=fold_synonyms))
         for message in held_out:
             prediction = classifier.rank(message.get("text"))
@@ -155,7 +169,10 @@ def gate_curve(data_dir: Path, folds: int, seed: int) -> list[dict[str, float]]:
         train = [m for i, m in enumerate(examples) if i not in held]
         with tempfile.TemporaryDirectory() as workdir:
             gate = ComplaintGate.create(
-                {}, LocalModelStorage(Path(workdir)), Resource(f"gate_fold{fold}"), context
+                component_config("ComplaintGate"),
+                LocalModelStorage(Path(workdir)),
+                Resource(f"gate_fold{fold}"),
+                context,
             )
             gate.train(TrainingData(train))
         for i in held:
