@@ -30,21 +30,18 @@ Uncertainty is part of the output (docs/CONTRACTS.md, "Category ranking"):
 from __future__ import annotations
 
 import logging
-import pickle
 from dataclasses import dataclass
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+from lalisa_rasa.nlu import linear_text
+from lalisa_rasa.nlu.linear_text import LinearTextComponent
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +102,10 @@ class CategoryPrediction:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class CategoryClassifier(GraphComponent, EntityExtractorMixin):
+class CategoryClassifier(LinearTextComponent, EntityExtractorMixin):
     """Predicts the complaint category of a whole message."""
+
+    MODEL_FILE = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -121,60 +120,11 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
             # form's question): emitted only when it is the most probable
             # label overall and reaches this probability.
             "threshold": 0.5,
-            # Regularisation of the logistic regression (higher = less).
-            "C": 8.0,
-            "char_ngram_range": [2, 5],
-            "word_ngram_range": [1, 2],
-            # Character n-grams seen in fewer examples than this are ignored.
-            "char_min_df": 1,
+            **linear_text.DEFAULTS,
             # A message the complaint gate scores at least this high is read as a
             # complaint for its category even when DIET chose another intent.
             "gate_confidence": 0.5,
         }
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: dict[str, Any] | None = None,
-    ) -> None:
-        """Creates the component, optionally with an already trained model."""
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CategoryClassifier:
-        """Creates an untrained component."""
-        return cls(config, model_storage, resource)
-
-    def _vectorizers(self) -> list[TfidfVectorizer]:
-        char_range = tuple(self._config["char_ngram_range"])
-        word_range = tuple(self._config["word_ngram_range"])
-        return [
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=char_range,
-                lowercase=True,
-                sublinear_tf=True,
-                min_df=self._config["char_min_df"],
-            ),
-            TfidfVectorizer(
-                analyzer="word",
-                ngram_range=word_range,
-                lowercase=True,
-                sublinear_tf=True,
-                token_pattern=r"(?u)\b\w+\b",
-            ),
-        ]
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the classifier on complaint examples and category synonyms."""
@@ -192,62 +142,21 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
                 labels.append(value)
 
         if len(categories) < 2:
-            logger.warning(
-                "CategoryClassifier found fewer than two annotated categories; "
-                "it will not emit any category."
-            )
-            self._model = None
-        else:
-            vectorizers = self._vectorizers()
-            features = hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-            classifier = LogisticRegression(
-                C=self._config["C"],
-                max_iter=3000,
-                class_weight="balanced",
-            )
-            classifier.fit(features, labels)
-            self._model = {"vectorizers": vectorizers, "classifier": classifier}
-
-        with self._model_storage.write_to(self._resource) as directory:
-            with open(directory / MODEL_FILE, "wb") as handle:
-                pickle.dump(self._model, handle)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CategoryClassifier:
-        """Loads the model written by :meth:`train`."""
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                # The pickle was written by this component during `rasa train`
-                # into the model archive; it is never read from user input.
-                with open(directory / MODEL_FILE, "rb") as handle:
-                    model = pickle.load(handle)
-        except (ValueError, FileNotFoundError):
-            logger.warning("CategoryClassifier has no trained model; skipping.")
-        return cls(config, model_storage, resource, model)
+            # Nothing to tell apart: the component stays idle rather than guess.
+            texts, labels = [], []
+        return self._fit_and_save(texts, labels)
 
     def rank(self, text: str) -> CategoryPrediction | None:
         """Ranks the real categories for ``text``; None without a model or text."""
         if not self._model or not text.strip():
             return None
-        features = hstack([v.transform([text]) for v in self._model["vectorizers"]]).tocsr()
-        probabilities = self._model["classifier"].predict_proba(features)[0]
-        classes = [str(label) for label in self._model["classifier"].classes_]
         none_probability = 0.0
         ranking: list[tuple[str, float]] = []
-        for label, probability in zip(classes, probabilities, strict=True):
+        for label, probability in self._model.probabilities(text).items():
             if label == NO_CATEGORY:
-                none_probability = float(probability)
+                none_probability = probability
             else:
-                ranking.append((label, float(probability)))
+                ranking.append((str(label), probability))
         # Probabilities among the real categories: "which category, if any" is
         # what the dialogue asks about; "whether any" is none_probability.
         mass = sum(probability for _, probability in ranking) or 1.0

@@ -28,7 +28,6 @@ pelanggaran?" when the signal is weak instead of starting the form.
 from __future__ import annotations
 
 import logging
-import pickle
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -38,9 +37,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+from lalisa_rasa.nlu import linear_text
+from lalisa_rasa.nlu.linear_text import LinearTextComponent
 
 logger = logging.getLogger(__name__)
 
@@ -61,62 +60,16 @@ def corpus_of(message: Message) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class ComplaintGate(GraphComponent):
+class ComplaintGate(LinearTextComponent):
     """Estimates, for every message, the probability that it is a complaint."""
+
+    MODEL_FILE = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Returns the component's default config."""
-        return {
-            # Regularisation of the logistic regression (higher = less).
-            "C": 4.0,
-            "char_ngram_range": [2, 5],
-            "word_ngram_range": [1, 2],
-            # Character n-grams seen in fewer examples are noise (typos, names).
-            "char_min_df": 2,
-        }
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: dict[str, Any] | None = None,
-    ) -> None:
-        """Creates the component, optionally with an already trained model."""
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ComplaintGate:
-        """Creates an untrained component."""
-        return cls(config, model_storage, resource)
-
-    def _vectorizers(self) -> list[TfidfVectorizer]:
-        return [
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=tuple(self._config["char_ngram_range"]),
-                lowercase=True,
-                sublinear_tf=True,
-                min_df=self._config["char_min_df"],
-            ),
-            TfidfVectorizer(
-                analyzer="word",
-                ngram_range=tuple(self._config["word_ngram_range"]),
-                lowercase=True,
-                sublinear_tf=True,
-                token_pattern=r"(?u)\b\w+\b",
-            ),
-        ]
+        # Rarer character n-grams are noise here (typos, names in reviews).
+        return {**linear_text.DEFAULTS, "C": 4.0, "char_min_df": 2}
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits complaint-versus-everything-else on all examples, the corpus included."""
@@ -127,50 +80,13 @@ class ComplaintGate(GraphComponent):
             if text and message.get(INTENT):
                 texts.append(text)
                 labels.append(int(message.get(INTENT) == COMPLAINT_INTENT))
-        if len(set(labels)) < 2:
-            logger.warning("ComplaintGate needs complaints and other messages; it will pass all.")
-            self._model = None
-        else:
-            vectorizers = self._vectorizers()
-            features = hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-            classifier = LogisticRegression(
-                C=self._config["C"], max_iter=3000, class_weight="balanced"
-            )
-            classifier.fit(features, labels)
-            self._model = {"vectorizers": vectorizers, "classifier": classifier}
-        with self._model_storage.write_to(self._resource) as directory:
-            with open(directory / MODEL_FILE, "wb") as handle:
-                pickle.dump(self._model, handle)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> ComplaintGate:
-        """Loads the model written by :meth:`train`."""
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                # Written by this component into the model archive during `rasa train`.
-                with open(directory / MODEL_FILE, "rb") as handle:
-                    model = pickle.load(handle)
-        except (ValueError, FileNotFoundError):
-            logger.warning("ComplaintGate has no trained model; every message passes.")
-        return cls(config, model_storage, resource, model)
+        return self._fit_and_save(texts, labels)
 
     def probability(self, text: str) -> float | None:
         """The probability that ``text`` is a complaint, or None without a model."""
         if not self._model or not text.strip():
             return None
-        features = hstack([v.transform([text]) for v in self._model["vectorizers"]]).tocsr()
-        classifier = self._model["classifier"]
-        column = list(classifier.classes_).index(1)
-        return float(classifier.predict_proba(features)[0][column])
+        return self._model.probabilities(text)[1]
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Stores each message's complaint probability for :class:`ComplaintGateDecision`."""
