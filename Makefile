@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SANIC_REGISTER := False
 
 .PHONY: help run test setup envs migrate train browser lint types test-unit test-rasa \
-        test-stories test-nlu test-e2e validate lock bench clean
+        test-stories test-nlu test-conversations test-e2e validate lock bench clean
 
 help:
 	@echo "make run    set up on first use, then start La-Lisa (Ctrl-C stops it)"
@@ -69,6 +69,9 @@ test-stories: setup train
 
 test-nlu: setup train
 	@bash scripts/test.sh nlu
+
+test-conversations: setup train
+	@bash scripts/test.sh conversations
 
 test-e2e: setup train
 	@$(APP_PY) -m pytest tests/e2e -q

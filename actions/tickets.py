@@ -1,20 +1,28 @@
-"""The complaint form: validating each answer, the summary, submission and cancel."""
+"""The complaint form: reading each answer, the summary, submission and cancel."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from lalisa import intake
-from lalisa.categories import FALLBACK_CATEGORY, category_label, is_known_category
+from lalisa.categories import (
+    CATEGORY_BUTTON_TITLES,
+    FALLBACK_CATEGORY,
+    category_label,
+    read_category_entity,
+)
 from lalisa.db import session_scope
-from lalisa.geo import locate_point, resolve_place
+from lalisa.form_answers import complaint_signal
+from lalisa.form_flow import CONFIRMED, FORM_SLOTS, Answer, advance, place_summary
+from lalisa.geo import list_places
 from lalisa.office_hours import (
     describe_office_hours,
     format_when,
@@ -25,266 +33,139 @@ from lalisa.runtime_settings import load_effective_settings
 from lalisa.settings import Settings
 from lalisa.spool import SubmissionDeferred, submit_or_spool
 from lalisa.tickets import ComplaintDraft, record_pending_media
-from lalisa.timeparse import parse_incident_time
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = (
-    "category",
-    "description",
-    "location",
-    "location_lat",
-    "location_lon",
-    "location_kecamatan",
-    "location_desa",
-    "incident_time",
-    "incident_at",
-    "evidence",
-    "evidence_media",
-    "reporter_name",
-    "complaint_confirmation",
-    "correction_field",
-)
-
-# Intents that interrupt the form instead of answering its question; they
-# mirror the `not_intent` list of the form's slot mappings in the domain.
-DIGRESSION_INTENTS = frozenset(
-    {
-        "ask_duties",
-        "ask_authority",
-        "ask_programs",
-        "ask_service_hours",
-        "ask_office_contact",
-        "ask_how_to_report",
-        "ask_confidentiality",
-        "bot_challenge",
-        "emergency",
-        "cancel",
-        "check_status",
-        "request_human",
-        "greet",
-        "goodbye",
-        "thank",
-        "out_of_scope",
-        "share_location",
-        "share_media",
-    }
-)
-
-# Which slots a correction clears, by the slot the citizen named.
-_CORRECTION_CLEARS: dict[str, tuple[str, ...]] = {
-    "category": ("category",),
-    "description": ("description",),
-    "location": ("location", "location_lat", "location_lon", "location_kecamatan", "location_desa"),
-    "incident_time": ("incident_time", "incident_at"),
-    "evidence": ("evidence", "evidence_media"),
-    "reporter_name": ("reporter_name",),
-}
-
-PIN_LOCATION = "(titik lokasi)"
+FORM_NAME = "complaint_form"
+# Events between a user message and the form's call that do not make it a resumption.
+_BOOKKEEPING_EVENTS = frozenset({"slot", "user_featurization", "active_loop", "loop"})
 
 
 def utcnow() -> datetime:
-    """The current time (a seam for tests of office-hours behaviour)."""
+    """The current time (a seam for tests of office-hours and incident-time behaviour)."""
     return datetime.now(timezone.utc)
 
 
-MEDIA_EVIDENCE = "(media)"
+def _entity_values(message: Mapping[str, Any], entity: str) -> list[Any]:
+    return [e.get("value") for e in message.get("entities") or [] if e.get("entity") == entity]
 
 
-def _intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
+def answers_question(events: list[dict[str, Any]]) -> bool:
+    """Whether the form runs right after the citizen's message (not after a digression).
+
+    After a digression the rules run the form again to repeat its question; the latest user
+    message was the digression then, and must not be read as an answer.
+
+    Args:
+        events: The tracker's events as the action server receives them (the form's own
+            call is appended last by Rasa).
+
+    Returns:
+        True when no other action ran since the latest user message.
+    """
+    skipped_form_call = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind in _BOOKKEEPING_EVENTS:
+            continue
+        if kind == "action" and event.get("name") == FORM_NAME and not skipped_form_call:
+            skipped_form_call = True
+            continue
+        return False
+    return False
 
 
-def _entity_values(tracker: Tracker, entity: str) -> list[Any]:
-    return [
-        e.get("value")
-        for e in tracker.latest_message.get("entities") or []
-        if e.get("entity") == entity
-    ]
+def _answer_from(message: Mapping[str, Any]) -> Answer:
+    intent = message.get("intent") or {}
+    return Answer(
+        text=str(message.get("text") or ""),
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        entities=tuple(message.get("entities") or ()),
+    )
 
 
-def place_summary(kecamatan: str, desa: str | None) -> str:
-    """Describes a resolved place for the citizen: "X, Kecamatan Y"."""
-    if desa:
-        return f"{desa}, Kecamatan {kecamatan}"
-    return f"Kecamatan {kecamatan}"
+class ValidateComplaintForm(Action):
+    """Reads each answer of the complaint form as the answer to its question first.
 
-
-class ValidateComplaintForm(FormValidationAction):
-    """Validates each answer of the complaint form and supports corrections."""
+    The whole turn is worked out by :func:`lalisa.form_flow.advance`: the answer, corrections,
+    cancelling, digressions and the loop guard. Returning no event means "not an answer":
+    Rasa then rejects the form and the domain's rules answer the message.
+    """
 
     def name(self) -> str:
         """Returns the action name used in the domain."""
         return "validate_complaint_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Asks which field to correct only after the citizen chose "ubah"."""
-        if tracker.get_slot("complaint_confirmation") == "ubah":
-            return list(domain_slots)
-        return [slot for slot in domain_slots if slot != "correction_field"]
-
-    async def extract_category(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Files an answer the classifier could not place under "lainnya".
+    ) -> list[EventType]:
+        """Advances the form by one turn."""
+        slots = {name: tracker.get_slot(name) for name in (*FORM_SLOTS, "requested_slot")}
+        now = utcnow()
+        if slots["requested_slot"] is None:
+            step = advance(slots, answer=None, opening=self._opening(tracker), now=now)
+        elif answers_question(tracker.events):
+            step = advance(slots, answer=await self._answer(tracker), now=now)
+        else:
+            step = advance(slots, answer=None, now=now)
+        if step.interrupt:
+            return []
+        for utterance in step.utterances:
+            dispatcher.utter_message(response=utterance.response, **utterance.values)
+        return [SlotSet(name, value) for name, value in step.slots.items()]
 
-        Only when the form asked for the category and the citizen wrote a
-        complaint-like answer: a question or a greeting is a digression.
-        """
-        if tracker.get_slot("requested_slot") != "category":
-            return {}
-        if _entity_values(tracker, "category"):
-            return {}
-        if _intent(tracker) in ("report_complaint", "nlu_fallback"):
-            text = tracker.latest_message.get("text") or ""
-            if text and not text.startswith("/"):
-                return {"category": FALLBACK_CATEGORY}
-        return {}
+    @staticmethod
+    def _opening(tracker: Tracker) -> Answer | None:
+        """The message that started the complaint (kept aside when the form asked first)."""
+        message = tracker.latest_message or {}
+        pending = tracker.get_slot("pending_report")
+        if (message.get("intent") or {}).get("name") == "affirm" and isinstance(pending, dict):
+            return _answer_from(pending)
+        if (message.get("intent") or {}).get("name") == "report_complaint":
+            return _answer_from(message)
+        return None
 
-    async def extract_description(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Uses the opening message as the description when it already tells the story.
-
-        "ada PKL jualan di trotoar depan pasar paringin" starts the form and is a
-        description in itself; "mau lapor" is not.
-        """
-        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("description"):
-            return {}
-        if _intent(tracker) != "report_complaint":
-            return {}
-        text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):
-            return {}
-        description = intake.clean_description(text)
-        if description is None or len(description.split()) < 5:
-            return {}
-        return {"description": description}
-
-    def validate_category(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Accepts a canonical category; anything else becomes "lainnya"."""
-        if isinstance(value, list):
-            value = value[-1] if value else None
-        if is_known_category(value):
-            return {"category": value}
-        return {"category": FALLBACK_CATEGORY}
-
-    def validate_description(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keeps a description of at least a few words, as plain text."""
-        description = intake.clean_description(value if isinstance(value, str) else None)
-        if description is None:
-            dispatcher.utter_message(response="utter_description_too_short")
-            return {"description": None}
-        return {"description": description}
-
-    def validate_location(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Resolves a WhatsApp pin or a typed place to a kecamatan/desa of Balangan."""
-        if _intent(tracker) == "share_location" or value == PIN_LOCATION:
-            return self._validate_pin(dispatcher, tracker)
-        text = value if isinstance(value, str) else ""
-        place = resolve_place(text, assume_place=True)
-        if place is None:
-            dispatcher.utter_message(response="utter_location_not_found")
-            return {"location": None}
-        dispatcher.utter_message(
-            response="utter_location_confirmed", place=place_summary(place.kecamatan, place.desa)
-        )
-        return {
-            "location": text.strip()[: intake.MAX_DESCRIPTION_CHARS],
-            "location_lat": None,
-            "location_lon": None,
-            "location_kecamatan": place.kecamatan,
-            "location_desa": place.desa,
-        }
-
-    def _validate_pin(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        latitudes = _entity_values(tracker, "latitude")
-        longitudes = _entity_values(tracker, "longitude")
-        rejected = {"location": None, "location_lat": None, "location_lon": None}
-        try:
-            latitude = float(latitudes[-1])
-            longitude = float(longitudes[-1])
-        except (IndexError, TypeError, ValueError):
-            logger.warning("Location pin without usable coordinates: %s", tracker.latest_message)
-            dispatcher.utter_message(response="utter_location_not_found")
-            return rejected
-        place = locate_point(latitude, longitude)
-        if place is None:
-            logger.info("Location pin outside Balangan: %s,%s", latitude, longitude)
-            dispatcher.utter_message(response="utter_location_outside_balangan")
-            return rejected
-        dispatcher.utter_message(
-            response="utter_location_confirmed", place=place_summary(place.kecamatan, place.desa)
-        )
-        metadata = tracker.latest_message.get("metadata") or {}
-        label = " ".join(
-            str(part) for part in (metadata.get("name"), metadata.get("address")) if part
-        )
-        return {
-            "location": label or PIN_LOCATION,
-            "location_lat": latitude,
-            "location_lon": longitude,
-            "location_kecamatan": place.kecamatan,
-            "location_desa": place.desa,
-        }
-
-    async def validate_incident_time(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keeps the time as typed, and its parsed moment when it can be parsed."""
-        text = value if isinstance(value, str) else ""
-        if intake.is_skip_answer(text):
-            return {"incident_time": intake.SKIPPED, "incident_at": None}
-        parsed = parse_incident_time(text, utcnow())
-        if parsed is None and _intent(tracker) == "ask_service_hours" and "?" in text:
-            # A real question about office hours, not a time: answer it, ask again.
-            office = await office_settings()
-            dispatcher.utter_message(
-                response="utter_service_hours",
-                office_hours=describe_office_hours(settings=office),
+    async def _answer(self, tracker: Tracker) -> Answer:
+        message = tracker.latest_message or {}
+        answer = _answer_from(message)
+        intent = answer.intent or ""
+        # Only the channel's payloads carry a pin or a file; typed text ("ga ada foto min")
+        # that the NLU calls share_media is an answer like any other.
+        payload = answer.text.startswith(f"/{intent}")
+        if intent == "share_location" and payload:
+            try:
+                pin = (
+                    float(_entity_values(message, "latitude")[-1]),
+                    float(_entity_values(message, "longitude")[-1]),
+                )
+            except (IndexError, TypeError, ValueError):
+                logger.warning("Location pin without usable coordinates")
+                return answer
+            metadata = message.get("metadata") or {}
+            label = " ".join(
+                str(part) for part in (metadata.get("name"), metadata.get("address")) if part
             )
-            return {"incident_time": None, "incident_at": None}
-        return {
-            "incident_time": text.strip()[:200],
-            "incident_at": parsed.isoformat() if parsed else None,
-        }
-
-    async def validate_evidence(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Records a photo/video sent as evidence, or accepts "lewati"."""
-        media = list(tracker.get_slot("evidence_media") or [])
-        if _intent(tracker) == "share_media":
+            return Answer(answer.text, intent, answer.confidence, answer.entities, pin, label)
+        if intent == "share_media" and payload:
             media_id = await self._record_media(tracker)
-            if media_id is not None:
-                media.append(media_id)
-            dispatcher.utter_message(response="utter_evidence_received", count=len(media))
-            return {"evidence": MEDIA_EVIDENCE, "evidence_media": media}
-        if intake.is_skip_answer(value if isinstance(value, str) else None):
-            return {"evidence": intake.SKIPPED if not media else MEDIA_EVIDENCE}
-        if media:
-            # Any other answer after a photo means "that's all".
-            return {"evidence": MEDIA_EVIDENCE}
-        dispatcher.utter_message(response="utter_evidence_text_not_media")
-        return {"evidence": None}
+            return Answer(
+                answer.text,
+                intent,
+                answer.confidence,
+                answer.entities,
+                media_id=media_id,
+                is_media=True,
+            )
+        return answer
 
     async def _record_media(self, tracker: Tracker) -> int | None:
-        metadata = tracker.latest_message.get("metadata") or {}
-        media_ids = _entity_values(tracker, "media_id")
-        media_types = _entity_values(tracker, "media_type")
+        message = tracker.latest_message or {}
+        metadata = message.get("metadata") or {}
+        media_ids = _entity_values(message, "media_id")
+        media_types = _entity_values(message, "media_type")
         if not media_ids:
             logger.warning("share_media message without a media id")
             return None
@@ -302,46 +183,68 @@ class ValidateComplaintForm(FormValidationAction):
             )
             return int(record.id)
 
-    def validate_reporter_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keeps the name, or "-" when the citizen prefers not to give one."""
-        name = intake.clean_name(value if isinstance(value, str) else None)
-        return {"reporter_name": name or intake.SKIPPED}
 
-    def validate_complaint_confirmation(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Submits on yes; on a correction clears the named field so the form asks again."""
-        text = tracker.latest_message.get("text") or ""
-        answer = None if text.startswith("/") else intake.interpret_confirmation(text)
-        if answer is None and value in ("ya", "ubah"):
-            answer = intake.ConfirmationAnswer(submit=value == "ya", change=value == "ubah")
-        if answer is None:
-            dispatcher.utter_message(response="utter_confirmation_unclear")
-            return {"complaint_confirmation": None}
-        if answer.submit:
-            return {"complaint_confirmation": "ya"}
-        if answer.field is not None:
-            return clear_for_correction(answer.field)
-        return {"complaint_confirmation": "ubah"}
-
-    def validate_correction_field(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Clears the field the citizen wants to change."""
-        field = intake.correction_field(value if isinstance(value, str) else None)
-        if field is None:
-            dispatcher.utter_message(response="utter_correction_field_unknown")
-            return {"correction_field": None}
-        return clear_for_correction(field)
+def category_buttons(categories: list[str]) -> list[dict[str, str]]:
+    """Buttons that choose a category."""
+    return [
+        {
+            "title": CATEGORY_BUTTON_TITLES[category],
+            "payload": f'/report_complaint{{"category": "{category}"}}',
+        }
+        for category in categories
+        if category in CATEGORY_BUTTON_TITLES
+    ]
 
 
-def clear_for_correction(field: str) -> dict[str, Any]:
-    """Slot values that make the form ask ``field`` again, then the summary."""
-    values: dict[str, Any] = {slot: None for slot in _CORRECTION_CLEARS[field]}
-    values.update({"complaint_confirmation": None, "correction_field": None})
-    return values
+class ActionAskCategory(Action):
+    """Asks for the category: among the likeliest ones when the classifier was unsure."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_ask_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Utters the short choice, or the full list when there is nothing to go on."""
+        candidates = [c for c in tracker.get_slot("category_candidates") or [] if c]
+        if candidates:
+            dispatcher.utter_message(
+                response="utter_ask_category_choice",
+                buttons=category_buttons([*candidates, FALLBACK_CATEGORY]),
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_category")
+        return []
+
+
+def desa_buttons(kecamatan: str | None) -> list[dict[str, str]]:
+    """One button per desa/kelurahan of a kecamatan (the response adds "Tidak tahu")."""
+    return [
+        {"title": place.desa, "payload": place.desa}
+        for place in list_places()
+        if place.desa is not None and place.kecamatan == kecamatan
+    ]
+
+
+class ActionAskDesaChoice(Action):
+    """Asks which desa/kelurahan, listing those of the kecamatan the citizen chose."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_ask_desa_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Utters the list of desa of the chosen kecamatan."""
+        kecamatan = tracker.get_slot("location_kecamatan")
+        dispatcher.utter_message(
+            response="utter_ask_desa_choice",
+            kecamatan=kecamatan or "",
+            buttons=desa_buttons(kecamatan),
+        )
+        return []
 
 
 def summary_values(tracker: Tracker) -> dict[str, str]:
@@ -350,6 +253,8 @@ def summary_values(tracker: Tracker) -> dict[str, str]:
     desa = tracker.get_slot("location_desa")
     place = place_summary(kecamatan, desa) if kecamatan else ""
     location = tracker.get_slot("location") or ""
+    if location == place:
+        location = ""
     location_summary = f"{location} ({place})" if location and place else (location or place)
     media = tracker.get_slot("evidence_media") or []
     evidence = f"{len(media)} foto/video" if media else "tidak ada"
@@ -357,7 +262,7 @@ def summary_values(tracker: Tracker) -> dict[str, str]:
     name = tracker.get_slot("reporter_name")
     return {
         "category_label": category_label(tracker.get_slot("category")),
-        "description": tracker.get_slot("description") or "",
+        "description": tracker.get_slot("description") or intake.SKIPPED,
         "location_summary": location_summary or intake.SKIPPED,
         "incident_time_summary": (
             "tidak disebutkan" if incident_time in (None, intake.SKIPPED) else incident_time
@@ -377,9 +282,46 @@ class ActionAskComplaintConfirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Utters the summary with submit/change/cancel buttons."""
-        dispatcher.utter_message(response="utter_complaint_summary", **summary_values(tracker))
+        """Utters the summary, or the short choice once the summary went unanswered twice."""
+        if tracker.get_slot("confirmation_mode") == "choice":
+            dispatcher.utter_message(response="utter_ask_confirmation_choice")
+        else:
+            dispatcher.utter_message(response="utter_complaint_summary", **summary_values(tracker))
         return []
+
+
+class ActionCheckComplaintSignal(Action):
+    """Decides whether a message that reads like a complaint clearly is one.
+
+    A weak signal (low confidence, no category, no word of reporting) keeps the message aside
+    and lets the rules ask the citizen first; a strong one starts the form.
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_check_complaint_signal"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Sets ``complaint_signal`` and, when weak, keeps the message as ``pending_report``."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        intent = message.get("intent") or {}
+        guess = read_category_entity(message.get("entities") or [])
+        signal = complaint_signal(
+            text,
+            intent_confidence=float(intent.get("confidence") or 0.0),
+            category_confidence=None if guess is None else (guess.confidence or 1.0),
+        )
+        pending = None
+        if signal == "weak":
+            pending = {
+                "text": text,
+                "intent": {"name": "report_complaint", "confidence": intent.get("confidence")},
+                "entities": list(message.get("entities") or []),
+            }
+        return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
 
 
 def draft_from_tracker(
@@ -393,16 +335,18 @@ def draft_from_tracker(
     """
     message_id = tracker.latest_message.get("message_id") or ""
     incident_at = tracker.get_slot("incident_at")
+    location = tracker.get_slot("location")
     name = tracker.get_slot("reporter_name")
     incident_time = tracker.get_slot("incident_time")
+    description = tracker.get_slot("description")
     return ComplaintDraft(
         category=tracker.get_slot("category") or FALLBACK_CATEGORY,
-        description=tracker.get_slot("description") or "",
+        description="" if description in (None, intake.SKIPPED) else description,
         latitude=tracker.get_slot("location_lat"),
         longitude=tracker.get_slot("location_lon"),
         kecamatan=tracker.get_slot("location_kecamatan"),
         desa=tracker.get_slot("location_desa"),
-        location_text=tracker.get_slot("location"),
+        location_text=None if location == intake.SKIPPED else location,
         incident_time_text=None if incident_time == intake.SKIPPED else incident_time,
         incident_at=datetime.fromisoformat(incident_at) if incident_at else None,
         reporter_sender_id=tracker.sender_id,
@@ -439,7 +383,7 @@ class ActionSubmitComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Saves the ticket (or spools it when the database is down) and answers."""
-        if tracker.get_slot("complaint_confirmation") != "ya":
+        if tracker.get_slot("complaint_confirmation") != CONFIRMED:
             return reset_form_slots()
         now = utcnow()
         office = await office_settings()

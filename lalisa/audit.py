@@ -198,6 +198,7 @@ REVIEW_ANNOTATED: Final = "review_annotated"
 REVIEW_ANNOTATION_REMOVED: Final = "review_annotation_removed"
 REVIEW_NLU_EXPORTED: Final = "review_nlu_exported"
 REVIEW_STORY_EXPORTED: Final = "review_story_exported"
+REVIEW_TRAINING_STORIES_EXPORTED: Final = "review_training_stories_exported"
 REVIEW_FILTER_SAVED: Final = "review_filter_saved"
 REVIEW_FILTER_DELETED: Final = "review_filter_deleted"
 ACTION_LABELS.update(
@@ -213,6 +214,7 @@ ACTION_LABELS.update(
         REVIEW_ANNOTATION_REMOVED: "Anotasi pesan dihapus",
         REVIEW_NLU_EXPORTED: "Anotasi diekspor sebagai data NLU",
         REVIEW_STORY_EXPORTED: "Percakapan diekspor sebagai test story",
+        REVIEW_TRAINING_STORIES_EXPORTED: "Percakapan diekspor sebagai training story",
         REVIEW_FILTER_SAVED: "Filter tinjauan disimpan",
         REVIEW_FILTER_DELETED: "Filter tinjauan dihapus",
     }

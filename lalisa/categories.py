@@ -7,6 +7,10 @@ wording change without a migration.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
 CATEGORY_LABELS: dict[str, str] = {
     "pkl": "Pedagang kaki lima (PKL) di tempat terlarang",
     "reklame_liar": "Reklame/spanduk/baliho liar",
@@ -29,6 +33,97 @@ CATEGORY_LABELS: dict[str, str] = {
 }
 
 FALLBACK_CATEGORY = "lainnya"
+
+# Button titles (WhatsApp allows 20 characters on a reply button, 24 on a list row).
+CATEGORY_BUTTON_TITLES: dict[str, str] = {
+    "pkl": "PKL",
+    "reklame_liar": "Reklame/baliho liar",
+    "miras": "Miras / tuak",
+    "peminta_sumbangan": "Minta sumbangan",
+    "asusila": "Asusila",
+    "hiburan_malam": "Hiburan malam",
+    "ramadan": "Ketertiban Ramadan",
+    "balap_liar": "Balap liar",
+    "keributan": "Keributan",
+    "kebisingan": "Kebisingan",
+    "odgj": "ODGJ",
+    "gepeng": "Gepeng / pengemis",
+    "sampah": "Sampah",
+    "ternak_lepas": "Ternak lepas",
+    "bangunan_liar": "Bangunan liar",
+    "parkir_liar": "Parkir liar",
+    "fasum_rusak": "Fasum rusak",
+    "lainnya": "Lainnya",
+}
+
+CATEGORY_CONFIDENCE_THRESHOLD: Final = 0.5
+"""Below this probability the classifier's category is not taken: the citizen is asked to
+choose among the likeliest ones. The classifier's probabilities are spread over 18 classes, so
+0.5 means one category clearly dominates. Tuned on the NLU training data only."""
+
+MAX_CATEGORY_CHOICES: Final = 3
+
+
+@dataclass(frozen=True)
+class CategoryGuess:
+    """The classifier's reading of a message.
+
+    Attributes:
+        value: The best category id.
+        confidence: Its probability, or None when it came from a button (certain).
+        ranking: The likeliest categories, best first (at least ``value``).
+    """
+
+    value: str
+    confidence: float | None
+    ranking: tuple[str, ...]
+
+    @property
+    def confident(self) -> bool:
+        """Whether the category can be taken without asking."""
+        return self.confidence is None or self.confidence >= CATEGORY_CONFIDENCE_THRESHOLD
+
+    def choices(self) -> list[str]:
+        """The two or three categories to offer as buttons (never "lainnya", added apart)."""
+        ids = [c for c in self.ranking if is_known_category(c) and c != FALLBACK_CATEGORY]
+        return list(dict.fromkeys(ids))[:MAX_CATEGORY_CHOICES]
+
+
+def _ranking(entity: Mapping[str, Any], value: str) -> tuple[str, ...]:
+    info = entity.get("additional_info")
+    ranked: list[str] = [value]
+    items = info.get("ranking") if isinstance(info, Mapping) else None
+    if isinstance(items, Iterable) and not isinstance(items, (str, bytes)):
+        for item in items:
+            if isinstance(item, Mapping) and isinstance(item.get("value"), str):
+                ranked.append(item["value"])
+    return tuple(dict.fromkeys(ranked))
+
+
+def read_category_entity(entities: Iterable[Mapping[str, Any]]) -> CategoryGuess | None:
+    """The category the NLU found in a message, with its confidence and runner-up ranking.
+
+    Args:
+        entities: The message's entities. The classifier's ``category`` entity carries
+            ``confidence`` and, when available, ``additional_info.ranking``
+            (``[{"value": "pkl", "confidence": 0.71}, ...]``); a button payload's entity
+            carries neither and is taken as certain.
+
+    Returns:
+        The guess, or None when the message has no known category.
+    """
+    for entity in reversed(list(entities)):
+        if entity.get("entity") != "category":
+            continue
+        value = entity.get("value")
+        if not isinstance(value, str) or not is_known_category(value):
+            continue
+        confidence = entity.get("confidence")
+        if not isinstance(confidence, (int, float)):
+            # A button payload (or a hand-written entity): the citizen chose it.
+            return CategoryGuess(value, None, (value,))
+        return CategoryGuess(value, float(confidence), _ranking(entity, value))
+    return None
 
 
 def category_label(category: str | None) -> str:

@@ -219,7 +219,8 @@ _COMMON_WORDS = frozenset(
     }
 )
 _STRONG_CUES = frozenset({"desa", "ds", "kelurahan", "kel", "kampung", "kampong"})
-_WEAK_CUES = frozenset({"di", "dekat", "daerah", "wilayah", "sekitar", "kawasan"})
+# "parak" is Banjar for "dekat"; "dkt" is how it is typed on WhatsApp.
+_WEAK_CUES = frozenset({"di", "dekat", "dkt", "parak", "daerah", "wilayah", "sekitar", "kawasan"})
 _FILLER = _STRONG_CUES | _WEAK_CUES | frozenset({"kecamatan", "kec", "kab", "kabupaten"})
 _MAX_WINDOW = 4
 

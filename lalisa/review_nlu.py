@@ -298,3 +298,99 @@ def build_test_story(name: str, steps: Sequence[StoryStep]) -> str:
             rendered.append({"active_loop": step.name})
     document = {"version": NLU_VERSION, "stories": [{"story": name, "steps": rendered}]}
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+# ------------------------------------------------------------------------ training stories
+
+STORIES_FILE_NAME: Final = "reviewed.yml"
+"""Where the trainer saves the training stories: ``data/stories/reviewed.yml``."""
+
+# Rasa's fallback actions revert the user message before them (the tracker forgets it), so a
+# training story leaves out both.
+_REVERTING_ACTIONS: Final = frozenset({"action_default_fallback", "action_two_stage_fallback"})
+_FALLBACK_INTENT: Final = "nlu_fallback"
+
+
+def training_story_steps(
+    steps: Sequence[StoryStep], featurized_slots: Iterable[str]
+) -> list[dict[str, Any]]:
+    """The steps of a training story (``data/stories``) for one conversation.
+
+    A training story holds what the dialogue policies learn from: intents, actions, form
+    (de)activations and the slots that influence the conversation. It holds no message text
+    and no other slot value, so no citizen's words or identity end up in the training data.
+
+    Args:
+        steps: The conversation, oldest first (annotated intents already applied).
+        featurized_slots: Slots with ``influence_conversation`` (from the domain).
+
+    Returns:
+        Rasa story steps; the story stops where a person took the conversation over.
+    """
+    keep = set(featurized_slots)
+    rendered: list[dict[str, Any]] = []
+    for step in steps:
+        if isinstance(step, UserStep):
+            rendered.append({"intent": step.example.intent})
+        elif isinstance(step, ActionStep):
+            if step.name in _REVERTING_ACTIONS:
+                while rendered and "intent" not in rendered[-1]:
+                    rendered.pop()
+                if rendered:
+                    rendered.pop()
+                continue
+            rendered.append({"action": step.name})
+        elif isinstance(step, SlotStep):
+            if step.name in keep:
+                rendered.append({"slot_was_set": [{step.name: step.value}]})
+        else:
+            rendered.append({"active_loop": step.name})
+    # A story that ends on user messages the assistant never answered (a takeover, a
+    # conversation still going) teaches nothing past its last action.
+    while rendered and "intent" in rendered[-1]:
+        rendered.pop()
+    # An nlu_fallback the reviewer did not correct is not something to learn from.
+    return [] if any(step.get("intent") == _FALLBACK_INTENT for step in rendered) else rendered
+
+
+@dataclass
+class StoriesExport:
+    """Result of :func:`build_training_stories`."""
+
+    yaml_text: str
+    included: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Stories left out: empty, or with a message the NLU did not understand."""
+
+
+def build_training_stories(
+    stories: Iterable[tuple[str, Sequence[StoryStep]]],
+    featurized_slots: Iterable[str],
+    *,
+    header: Sequence[str] = (),
+) -> StoriesExport:
+    """Rasa training stories (``data/stories/reviewed.yml``) of reviewed conversations.
+
+    Args:
+        stories: (story name, conversation steps) pairs, in a stable order.
+        featurized_slots: Slots with ``influence_conversation`` (from the domain).
+        header: Comment lines put at the top of the file.
+
+    Returns:
+        The YAML text, with the names of the stories included and skipped.
+    """
+    slots = tuple(featurized_slots)
+    result = StoriesExport(yaml_text="")
+    rendered = []
+    for name, steps in stories:
+        story_steps = training_story_steps(steps, slots)
+        if not story_steps:
+            result.skipped.append(name)
+            continue
+        result.included.append(name)
+        rendered.append({"story": name, "steps": story_steps})
+    lines = [f"# {line}" if line else "#" for line in header]
+    document = {"version": NLU_VERSION, "stories": rendered}
+    body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=10_000)
+    result.yaml_text = "\n".join([*lines, body]) if lines else body
+    return result

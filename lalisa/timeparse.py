@@ -69,6 +69,11 @@ _PERIOD_HOURS = {
     "petang": 18,
     "malam": 20,
     "tengah malam": 24,
+    # Prayer times are how many people in Balangan tell the time of day.
+    "zuhur": 12,
+    "ashar": 15,
+    "maghrib": 18,
+    "isya": 19,
 }
 # When a part of the day begins; "tadi sore" before 15:00 cannot be this afternoon.
 _PERIOD_STARTS = {
@@ -80,6 +85,10 @@ _PERIOD_STARTS = {
     "petang": 18,
     "malam": 18,
     "tengah malam": 18,
+    "zuhur": 11,
+    "ashar": 15,
+    "maghrib": 18,
+    "isya": 19,
 }
 _FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -106,7 +115,40 @@ _NAMED_DATE = re.compile(
 )
 _DAY_OF_MONTH = re.compile(r"\b(?:tanggal|tgl)\s*(\d{1,2})\b")
 _PERIOD = re.compile(
-    r"\b(dini hari|tengah malam|subuh|pagi|siang|sore|kamarian|petang|malam|malem)\b"
+    r"\b(dini hari|tengah malam|subuh|pagi|siang|sore|kamarian|petang|malam|malem"
+    r"|zuhur|dzuhur|duhur|lohor|luhur|ashar|asar|maghrib|magrib|mahrib|isya|isa)\b"
+)
+_PERIOD_ALIASES = {
+    "kamarian": "sore",
+    "malem": "malam",
+    "dzuhur": "zuhur",
+    "duhur": "zuhur",
+    "lohor": "zuhur",
+    "luhur": "zuhur",
+    "asar": "ashar",
+    "magrib": "maghrib",
+    "mahrib": "maghrib",
+    "isa": "isya",
+}
+# WhatsApp abbreviations of day parts ("td pgi", "kmrn mlm").
+_ABBREVIATIONS = {"pgi": "pagi", "pg": "pagi", "mlm": "malam", "sre": "sore", "sng": "siang"}
+_LAST_WEEK = re.compile(r"\b(minggu lalu|minggu kemarin|minggu kemaren|pekan lalu)\b")
+# Ongoing or repeated events have no single time but do answer "when?".
+_ONGOING = re.compile(
+    r"\b(sejak|semenjak|sudah lama|udah lama|sdh lama|lama sudah|berhari hari|berminggu minggu"
+    r"|berbulan bulan|dari kemarin|dari kemaren|tiap hari|setiap hari|hampir tiap)\b"
+    # "baru seminggu ini", "sudah dua bulan", "sebulan terakhir"
+    r"|\b(?:(?:baru|sudah|udah|sdh|sekitar|kira kira|hampir)\s+)?"
+    r"(?:se|(?:\d+|dua|tiga|empat|lima|enam|beberapa)\s*)(?:hari|minggu|pekan|bulan|tahun)"
+    r"(?:\s+(?:ini|terakhir|belakangan|lebih|an|lalu))?\b"
+)
+# Words that only appear when someone talks about time; a free-text answer with one of them
+# is kept as the time even when it cannot be turned into a moment.
+_TIME_WORDS = re.compile(
+    r"\b(jam|pukul|pkl|tanggal|tgl|hari|minggu|pekan|bulan|tahun|pagi|siang|sore|petang"
+    r"|malam|subuh|tadi|barusan|kemarin|kemaren|samalam|semalam|sekarang|lalu|waktu|saat"
+    r"|ketika|pas|sejak|sering|tiap|setiap|senin|selasa|rabu|kamis|jumat|sabtu|ahad"
+    r"|maghrib|isya|ashar|zuhur|wayah|hanyar|menit|detik|\d{1,2}[.:]\d{2})\b"
 )
 _CLOCK_WORD = re.compile(r"\b(?:jam|jm|pukul|pkl|pk)\s*(\d{1,2})(?:[.:](\d{2}))?(?:\s*an)?\b")
 _HALF_PAST = re.compile(r"\b(?:jam\s+|pukul\s+)?setengah\s+(\d{1,2})\b")
@@ -129,7 +171,9 @@ def _number(word: str) -> int:
 
 def _normalise(text: str) -> str:
     text = text.lower().replace("’", "'").replace("'", "")
-    return " ".join(text.split())
+    # "kemarin-kemarin", "berhari-hari"; dates such as 12-11 keep their dash.
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
 
 
 def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:
@@ -157,6 +201,9 @@ def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:
         return
     if _TWO_DAYS.search(text):
         parts.day = today - timedelta(days=2)
+        return
+    if _LAST_WEEK.search(text):
+        parts.day = today - timedelta(days=7)
         return
     match = _AGO.search(text)
     if match and match[4] in {"hari", "minggu"}:
@@ -212,7 +259,7 @@ def _find_period(text: str) -> str | None:
     match = _PERIOD.search(text)
     if match is None:
         return None
-    return {"kamarian": "sore", "malem": "malam"}.get(match[1], match[1])
+    return _PERIOD_ALIASES.get(match[1], match[1])
 
 
 def _apply_period(hour: int, period: str | None) -> tuple[int, int]:
@@ -350,3 +397,21 @@ def _resolve(parts: _Parts, local_now: datetime, zone: tzinfo) -> datetime | Non
 def _latest_not_after(candidates: list[datetime], limit: datetime) -> datetime | None:
     past = [c for c in candidates if c <= limit + _FUTURE_TOLERANCE]
     return max(past) if past else None
+
+
+def is_recurring_or_ongoing(text: str) -> bool:
+    """Tells whether a text describes a repeated or ongoing event ("tiap malam", "sejak kemarin").
+
+    Such an answer has no single moment (:func:`parse_incident_time` gives ``None``) but does
+    answer "kapan kejadiannya?".
+    """
+    normalised = _normalise(text)
+    return bool(_RECURRING.search(normalised) or _ONGOING.search(normalised))
+
+
+def mentions_time(text: str) -> bool:
+    """Tells whether a text talks about time at all ("waktu itu lagi rame", "pas hujan").
+
+    Used to keep a free-text answer to "kapan?" that cannot be parsed.
+    """
+    return bool(_TIME_WORDS.search(_normalise(text)))

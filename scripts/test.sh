@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test layer, cheapest first. `scripts/test.sh <layer>` runs one.
-# Layers: lint unit rasa validate stories nlu e2e. Exits non-zero on the first failure.
+# Layers: lint unit rasa validate stories nlu conversations e2e. Exits non-zero on the first
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +52,12 @@ layer_nlu() {
     --offtopic tests/corpora/nusax --split test --out "$results/nlu_holdout.json"
 }
 
+layer_conversations() {
+  step "simulated citizens: whole conversations with the real servers (gate: success >= 0.95, loop guard <= 1 per persona)"
+  .venv/bin/python -m tests.conversations --out "$results/conversations.json" \
+    --transcripts "$results/conversations"
+}
+
 layer_e2e() {
   step "end to end over HTTP: real Rasa + action servers"
   .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
@@ -61,7 +68,10 @@ if [[ $# -gt 0 ]]; then
   exit 0
 fi
 
-for layer in lint unit rasa validate stories nlu e2e; do
+layers=(lint unit rasa validate stories nlu e2e)
+# TODO(issue 10): the assistant is below the conversations gate today; once it passes, run
+# layers=(lint unit rasa validate stories nlu conversations e2e)
+for layer in "${layers[@]}"; do
   "layer_$layer"
 done
 printf '\nAll test layers passed.\n'

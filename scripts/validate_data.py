@@ -21,10 +21,11 @@ ENVIRONMENT_WARNINGS = (re.compile(r"You have set 'TF_DETERMINISTIC_OPS' to 1"),
 
 
 def referenced_in_actions(response: str) -> bool:
-    """True when a custom action utters the response."""
+    """True when a custom action utters the response (or the form logic in lalisa/ does)."""
     return any(
         f'"{response}"' in path.read_text(encoding="utf-8")
-        for path in (ROOT / "actions").rglob("*.py")
+        for folder in ("actions", "lalisa")
+        for path in (ROOT / folder).rglob("*.py")
     )
 
 

@@ -766,6 +766,26 @@ def domain_names(path: Path | None = None) -> DomainNames:
     return DomainNames(intents=names("intents"), entities=names("entities"))
 
 
+def featurized_slots(path: Path | None = None) -> tuple[str, ...]:
+    """The slots that influence the dialogue (the only ones a training story keeps).
+
+    Args:
+        path: ``domain.yml``; defaults to the project's.
+
+    Returns:
+        Slot names whose ``influence_conversation`` is on (Rasa's default, except for ``any``).
+    """
+    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    slots = document.get("slots") or {}
+    return tuple(
+        name
+        for name, definition in slots.items()
+        if isinstance(definition, dict)
+        and definition.get("type") != "any"
+        and definition.get("influence_conversation", True)
+    )
+
+
 def nlu_dir() -> Path:
     """The project's ``data/nlu`` directory (the export is deduplicated against it)."""
     return PROJECT_ROOT / "data" / "nlu"

@@ -30,6 +30,7 @@ from backoffice.conversations.review import (
     conversation_redactor,
     domain_names,
     entity_spans,
+    featurized_slots,
     filter_choices,
     filtered_query,
     nlu_dir,
@@ -56,6 +57,7 @@ from lalisa.review_models import (
 )
 from lalisa.review_nlu import (
     EXPORT_FILE_NAME,
+    STORIES_FILE_NAME,
     ActionStep,
     EntitySpan,
     Example,
@@ -66,6 +68,7 @@ from lalisa.review_nlu import (
     UserStep,
     build_nlu_export,
     build_test_story,
+    build_training_stories,
     existing_examples,
 )
 
@@ -77,10 +80,16 @@ REVIEW_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN)
 Reviewer = Annotated[User, Depends(require_roles(*REVIEW_ROLES))]
 FormText = Annotated[str, Form(max_length=5_000)]
 PAGE_SIZE: Final = 50
+MAX_EXPORTED_STORIES: Final = 500
+"""The training-story export reads at most this many reviewed conversations (newest first)."""
 PAGE_LOAD_BATCH: Final = 2000
 ENTITY_ROWS: Final = 3
 """Entity rows of the annotation form."""
 TRACKER_UNREADABLE: Final = "Riwayat percakapan tidak dapat dibaca dari penyimpanan Rasa."
+NO_TRAINING_STORY: Final = (
+    "Percakapan ini belum dapat dijadikan training story: tidak ada langkah bot, atau ada pesan "
+    "yang tidak dipahami (nlu_fallback) dan belum dianotasi."
+)
 
 
 async def _refresh(db: AsyncSession) -> bool:
@@ -276,7 +285,63 @@ async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLR
     return render(
         request,
         "review/export.html",
-        {"export": await _nlu_export(db), "file_name": EXPORT_FILE_NAME},
+        {
+            "export": await _nlu_export(db),
+            "file_name": EXPORT_FILE_NAME,
+            "stories_file_name": STORIES_FILE_NAME,
+            "reviewed": await _reviewed_count(db),
+        },
+    )
+
+
+async def _reviewed_count(db: AsyncSession) -> int:
+    query = select(func.count()).where(ReviewConversation.reviewed_at.is_not(None))
+    return int((await db.execute(query)).scalar_one())
+
+
+@router.get("/ekspor/stories.yml")
+async def export_training_stories(db: DbSession, user: Reviewer) -> Response:
+    """Download the reviewed conversations as training stories (``data/stories/reviewed.yml``)."""
+    conversations = (
+        await db.execute(
+            select(ReviewConversation)
+            .where(ReviewConversation.reviewed_at.is_not(None))
+            .order_by(ReviewConversation.reviewed_at.desc(), ReviewConversation.id.desc())
+            .limit(MAX_EXPORTED_STORIES)
+        )
+    ).scalars()
+    stories: list[tuple[str, list[StoryStep]]] = []
+    unreadable = 0
+    for conversation in sorted(conversations, key=lambda c: c.id):
+        entries, complete, _redact = await _entries(db, conversation)
+        if not complete:
+            unreadable += 1
+            continue
+        stories.append((_story_name(conversation), _story_steps(entries, training=True)))
+    export = build_training_stories(
+        stories,
+        featurized_slots(),
+        header=(
+            "Training story dari percakapan yang sudah ditinjau (back office, Tinjau percakapan).",
+            f"Simpan sebagai data/stories/{STORIES_FILE_NAME}, periksa langkah bot-nya, lalu:",
+            "rasa data validate; make train (pelatihan gagal bila story bertentangan dengan rule).",
+        ),
+    )
+    await audit.record(
+        db,
+        actor=user.username,
+        action=audit.REVIEW_TRAINING_STORIES_EXPORTED,
+        target="review:stories",
+        detail={
+            "stories": len(export.included),
+            "skipped": len(export.skipped),
+            "unreadable": unreadable,
+        },
+    )
+    return Response(
+        export.yaml_text,
+        media_type="application/x-yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{STORIES_FILE_NAME}"'},
     )
 
 
@@ -554,9 +619,27 @@ async def annotate_message(
     return _back(conversation, f"#pesan-{turn.id}")
 
 
-def _story_steps(entries: list[ChatEntry]) -> list[StoryStep]:
+async def _readable(
+    db: AsyncSession, conversation_id: int
+) -> tuple[ReviewConversation, list[ChatEntry]]:
+    """The conversation and its full history; 503 when the tracker store cannot be read."""
+    conversation = await _conversation(db, conversation_id)
+    entries, complete, _redact = await _entries(db, conversation)
+    if not complete:
+        raise PageError(503, TRACKER_UNREADABLE)
+    return conversation, entries
+
+
+def _story_name(conversation: ReviewConversation) -> str:
+    return f"tinjau {conversation.id} {conversation.pseudonym}"
+
+
+def _story_steps(entries: list[ChatEntry], *, training: bool = False) -> list[StoryStep]:
+    """The conversation as story steps; a training story stops where a person took over."""
     steps: list[StoryStep] = []
     for entry in entries:
+        if training and entry.kind == "pause":
+            break
         if entry.kind == "user":
             if entry.annotation is not None:
                 steps.append(UserStep(annotation_example(entry.annotation)))
@@ -589,17 +672,32 @@ def _story_steps(entries: list[ChatEntry]) -> list[StoryStep]:
 @router.get("/{conversation_id}/story.yml")
 async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
     """Download the conversation as a Rasa test story (for ``tests/``)."""
-    conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
-    if not complete:
-        raise PageError(503, TRACKER_UNREADABLE)
-    name = f"tinjau {conversation.id} {conversation.pseudonym}"
-    text = build_test_story(name, _story_steps(entries))
+    conversation, entries = await _readable(db, conversation_id)
+    text = build_test_story(_story_name(conversation), _story_steps(entries))
     await _record(db, user, audit.REVIEW_STORY_EXPORTED, conversation)
     return Response(
         text,
         media_type="application/x-yaml; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="test_tinjau_{conversation.id}.yml"'
+        },
+    )
+
+
+@router.get("/{conversation_id}/training-story.yml")
+async def export_training_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
+    """Download the conversation as a training story (for ``data/stories/``)."""
+    conversation, entries = await _readable(db, conversation_id)
+    export = build_training_stories(
+        [(_story_name(conversation), _story_steps(entries, training=True))], featurized_slots()
+    )
+    if not export.included:
+        raise PageError(422, NO_TRAINING_STORY)
+    await _record(db, user, audit.REVIEW_TRAINING_STORIES_EXPORTED, conversation)
+    return Response(
+        export.yaml_text,
+        media_type="application/x-yaml; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="story_tinjau_{conversation.id}.yml"'
         },
     )

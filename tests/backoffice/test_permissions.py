@@ -106,6 +106,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/tinjau/statistik"): REVIEWERS,
     ("GET", "/tinjau/ekspor"): REVIEWERS,
     ("GET", "/tinjau/ekspor/reviewed.yml"): REVIEWERS,
+    ("GET", "/tinjau/ekspor/stories.yml"): REVIEWERS,
     ("GET", "/tinjau/{conversation_id}"): REVIEWERS,
     ("POST", "/tinjau/{conversation_id}/ditinjau"): REVIEWERS,
     ("POST", "/tinjau/{conversation_id}/tag"): REVIEWERS,
@@ -114,6 +115,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/tandai"): REVIEWERS,
     ("POST", "/tinjau/{conversation_id}/pesan/{turn_id}/anotasi"): REVIEWERS,
     ("GET", "/tinjau/{conversation_id}/story.yml"): REVIEWERS,
+    ("GET", "/tinjau/{conversation_id}/training-story.yml"): REVIEWERS,
     # Human takeover (backoffice/takeover).
     ("GET", "/perlu-petugas"): TICKET_ADMINS,
     ("GET", "/perlu-petugas/ringkasan"): TICKET_ADMINS,

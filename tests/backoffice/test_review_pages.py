@@ -329,3 +329,93 @@ async def test_unreadable_tracker_keeps_the_pages_working(
     page = await admin.client.get("/tinjau")
     assert page.status_code == 200
     assert 'id="indeks-usang"' in page.text
+
+
+async def _complaint_chat(tracker: Tracker, sender: str) -> None:
+    """A complaint sent through the form, with the slot events Rasa stores."""
+    await tracker.session_start(sender)
+    await tracker.user(sender, "ada pkl di trotoar pasar", "report_complaint", 0.98)
+    await tracker.action(sender, "action_check_complaint_signal")
+    await tracker.slot(sender, "complaint_signal", "strong")
+    await tracker.action(sender, "complaint_form")
+    await tracker.raw(sender, "active_loop", {"name": "complaint_form"})
+    await tracker.slot(sender, "category", "pkl")
+    await tracker.user(sender, f"nama saya {REPORTER_NAME}", "greet", 0.4)
+    await tracker.action(sender, "complaint_form")
+    await tracker.slot(sender, "reporter_name", REPORTER_NAME)
+    await tracker.user(sender, "ya", "affirm", 0.99)
+    await tracker.action(sender, "complaint_form")
+    await tracker.slot(sender, "complaint_outcome", "submit")
+    await tracker.raw(sender, "active_loop", {"name": None})
+    await tracker.action(sender, "action_submit_complaint")
+    await tracker.slot(sender, "complaint_outcome", None)
+
+
+async def test_training_story_export(tracker: Tracker, admin: SignedIn) -> None:
+    await _complaint_chat(tracker, REPORTER_PHONE)
+    # A fallback nobody corrected: not a training story.
+    await tracker.session_start(OTHER)
+    await tracker.user(OTHER, XSS, "nlu_fallback", 0.2, channel="rest")
+    await tracker.action(OTHER, "action_default_fallback")
+    await tracker.user(OTHER, "halo", "nlu_fallback", 0.3, channel="rest")
+    await tracker.action(OTHER, "utter_default")
+    await admin.client.get("/tinjau")
+    conversation = await _conversation(REPORTER_PHONE)
+    other = await _conversation(OTHER)
+    turn = (await _turns(conversation))[1]
+    await admin.client.post(
+        f"/tinjau/{conversation.id}/pesan/{turn.id}/anotasi",
+        data={"csrf_token": admin.csrf, "intent": "report_complaint"},
+    )
+    for reviewed in (conversation, other):
+        marked = await admin.client.post(
+            f"/tinjau/{reviewed.id}/ditinjau", data={"csrf_token": admin.csrf, "ditinjau": "1"}
+        )
+        assert marked.status_code == 303
+
+    page = await admin.client.get("/tinjau/ekspor")
+    assert 'id="unduh-stories"' in page.text and "data/stories/reviewed.yml" in page.text
+
+    download = await admin.client.get("/tinjau/ekspor/stories.yml")
+    assert download.status_code == 200
+    assert 'filename="reviewed.yml"' in download.headers["content-disposition"]
+    assert REPORTER_NAME not in download.text and "trotoar" not in download.text
+    document = yaml.safe_load(download.text)
+    (story,) = document["stories"]
+    assert story["story"] == f"tinjau {conversation.id} {conversation.pseudonym}"
+    assert story["steps"] == [
+        {"intent": "report_complaint"},
+        {"action": "action_check_complaint_signal"},
+        {"slot_was_set": [{"complaint_signal": "strong"}]},
+        {"action": "complaint_form"},
+        {"active_loop": "complaint_form"},
+        {"intent": "report_complaint"},
+        {"action": "complaint_form"},
+        {"intent": "affirm"},
+        {"action": "complaint_form"},
+        {"slot_was_set": [{"complaint_outcome": "submit"}]},
+        {"active_loop": None},
+        {"action": "action_submit_complaint"},
+        {"slot_was_set": [{"complaint_outcome": None}]},
+    ]
+    (entry,) = await audit_entries(audit.REVIEW_TRAINING_STORIES_EXPORTED)
+    assert entry.detail is not None and '"skipped": 1' in entry.detail
+
+    single = await admin.client.get(f"/tinjau/{conversation.id}/training-story.yml")
+    assert single.status_code == 200
+    assert yaml.safe_load(single.text)["stories"] == [story]
+    refused = await admin.client.get(f"/tinjau/{other.id}/training-story.yml")
+    assert refused.status_code == 422
+    assert "nlu_fallback" in refused.text
+    view = await admin.client.get(f"/tinjau/{conversation.id}")
+    assert 'id="ekspor-training-story"' in view.text
+
+
+async def _turns(conversation: ReviewConversation) -> list[ReviewTurn]:
+    async with session_scope() as session:
+        query = (
+            select(ReviewTurn)
+            .where(ReviewTurn.conversation_id == conversation.id)
+            .order_by(ReviewTurn.event_id)
+        )
+        return list((await session.execute(query)).scalars())

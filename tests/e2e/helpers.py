@@ -89,21 +89,31 @@ def fresh_database(backend: str, work: Path, label: str) -> Iterator[tuple[str, 
 
 @contextmanager
 def stack_on(
-    backend: str, work: Path, label: str, *, with_backoffice: bool = False
+    backend: str,
+    work: Path,
+    label: str,
+    *,
+    with_backoffice: bool = False,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """A running stack (see :func:`scripts.stack.local_stack`) on a fresh database of ``backend``.
 
     The SQLite runs go without Redis (as a developer machine may); the PostgreSQL runs use
-    the ``REDIS_URL`` of the environment, as in CI.
+    the ``REDIS_URL`` of the environment, as in CI. ``extra_env`` adds variables for every
+    process of the stack.
     """
-    extra_env = {**STACK_ENV, **({"REDIS_URL": ""} if backend == "sqlite" else {})}
+    env = {
+        **STACK_ENV,
+        **({"REDIS_URL": ""} if backend == "sqlite" else {}),
+        **(extra_env or {}),
+    }
     with (
         fresh_database(backend, work, label) as (database_url, tracker_url),
         local_stack(
             work,
             database_url=database_url,
             tracker_url=tracker_url,
-            extra_env=extra_env,
+            extra_env=env,
             with_backoffice=with_backoffice,
         ) as running,
     ):

@@ -125,11 +125,16 @@ def test_complaint_with_pin_is_ticketed(stack: Stack) -> None:
 
 
 def test_cancel_saves_nothing(stack: Stack) -> None:
-    """A cancelled complaint leaves no ticket behind."""
+    """Cancelling a report with content asks first; "tidak" keeps it, "ya" leaves no ticket."""
     citizen = "6281234500002"
     before = fetch(stack.database_url, "SELECT count(*) AS n FROM tickets")[0]["n"]
     stack.say(citizen, "mau lapor ada yang jual tuak")
-    cancelled = stack.say(citizen, "batal")
+    asked = stack.say(citizen, "batal")
+    assert "Batalkan laporan ini?" in texts(asked)
+    kept = stack.say(citizen, "tidak")
+    assert "tidak dibatalkan" in texts(kept)
+    stack.say(citizen, "batal")
+    cancelled = stack.say(citizen, "ya")
     assert "Laporan dibatalkan" in texts(cancelled)
     after = fetch(stack.database_url, "SELECT count(*) AS n FROM tickets")[0]["n"]
     assert after == before

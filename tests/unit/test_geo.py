@@ -175,3 +175,10 @@ def test_list_places() -> None:
     assert len(places) == 8 + 157
     assert sum(1 for p in places if p.desa is None) == 8
     assert [p.kode for p in places] == sorted(p.kode for p in places)
+
+
+def test_banjar_and_abbreviated_cues_make_an_ambiguous_desa_name_count() -> None:
+    """Banjar "parak" and WhatsApp "dkt" work like "dekat" before a desa name that is a word."""
+    for cue in ("dekat", "parak", "dkt"):
+        place = resolve_place(f"warung {cue} binjai")
+        assert place is not None and place.desa == "Binjai", cue

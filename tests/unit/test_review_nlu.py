@@ -16,6 +16,7 @@ from lalisa.review_nlu import (
     UserStep,
     build_nlu_export,
     build_test_story,
+    build_training_stories,
     existing_examples,
     mark_up,
     normalise_example,
@@ -153,3 +154,70 @@ def test_test_story() -> None:
         {"active_loop": None},
         {"action": "utter_greet"},
     ]
+
+
+def test_training_stories_keep_intents_actions_loops_and_dialogue_slots_only() -> None:
+    steps = [
+        UserStep(Example("ada pkl di pasar, saya Budi", "report_complaint")),
+        ActionStep("action_check_complaint_signal"),
+        SlotStep("complaint_signal", "strong"),
+        ActionStep("complaint_form"),
+        LoopStep("complaint_form"),
+        SlotStep("category", "pkl"),
+        SlotStep("reporter_name", "Budi"),
+        UserStep(Example("ya", "affirm")),
+        ActionStep("complaint_form"),
+        SlotStep("complaint_outcome", "submit"),
+        LoopStep(None),
+        ActionStep("action_submit_complaint"),
+    ]
+    export = build_training_stories(
+        [("tinjau 1 Warga-A", steps)],
+        ["complaint_signal", "complaint_outcome"],
+        header=("Training story",),
+    )
+    assert export.yaml_text.startswith("# Training story\n")
+    assert "Budi" not in export.yaml_text and "pasar" not in export.yaml_text
+    document = yaml.safe_load(export.yaml_text)
+    assert document["version"] == "3.1"
+    assert document["stories"] == [
+        {
+            "story": "tinjau 1 Warga-A",
+            "steps": [
+                {"intent": "report_complaint"},
+                {"action": "action_check_complaint_signal"},
+                {"slot_was_set": [{"complaint_signal": "strong"}]},
+                {"action": "complaint_form"},
+                {"active_loop": "complaint_form"},
+                {"intent": "affirm"},
+                {"action": "complaint_form"},
+                {"slot_was_set": [{"complaint_outcome": "submit"}]},
+                {"active_loop": None},
+                {"action": "action_submit_complaint"},
+            ],
+        }
+    ]
+    assert export.included == ["tinjau 1 Warga-A"] and export.skipped == []
+
+
+def test_training_story_drops_reverted_fallbacks_and_unanswered_ends() -> None:
+    steps = [
+        UserStep(Example("asdfgh", "greet")),
+        ActionStep("action_default_fallback"),
+        UserStep(Example("halo", "greet")),
+        ActionStep("action_greet"),
+        UserStep(Example("tolong", "request_human")),
+    ]
+    export = build_training_stories([("a", steps)], [])
+    assert yaml.safe_load(export.yaml_text)["stories"][0]["steps"] == [
+        {"intent": "greet"},
+        {"action": "action_greet"},
+    ]
+
+
+def test_training_story_skips_uncorrected_fallbacks_and_empty_conversations() -> None:
+    fallback = [UserStep(Example("??", "nlu_fallback")), ActionStep("utter_default")]
+    empty = [UserStep(Example("halo", "greet"))]
+    export = build_training_stories([("a", fallback), ("b", empty)], [])
+    assert export.skipped == ["a", "b"]
+    assert yaml.safe_load(export.yaml_text) == {"version": "3.1", "stories": []}

@@ -30,14 +30,20 @@ def tracker(
     metadata: dict[str, Any] | None = None,
     message_id: str = "m-1",
     active_loop: str | None = "complaint_form",
+    confidence: float = 0.99,
+    after: list[dict[str, Any]] | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is ``text`` with the given parse."""
+    """A tracker whose latest message is ``text`` with the given parse.
+
+    ``after`` are events that followed the message (e.g. a digression's answer); the form's
+    own call is appended as Rasa does before it asks the validation action.
+    """
     all_slots: dict[str, Any] = {name: None for name in domain()["slots"]}
     all_slots.update(slots or {})
     all_slots["requested_slot"] = requested_slot
     latest = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.99},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
         "message_id": message_id,
         "metadata": metadata or {},
@@ -49,7 +55,10 @@ def tracker(
             "parse_data": latest,
             "input_channel": "rest",
             "timestamp": 1.0,
-        }
+        },
+        *(after or []),
+        {"event": "slot", "name": "requested_slot", "value": requested_slot},
+        {"event": "action", "name": active_loop or "action_listen"},
     ]
     return Tracker(
         sender_id,

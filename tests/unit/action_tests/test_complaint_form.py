@@ -1,14 +1,20 @@
-"""ValidateComplaintForm: each answer of the complaint form."""
+"""ValidateComplaintForm and the form's ask actions, with tracker fixtures (no Rasa server)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tickets import (
+    ActionAskCategory,
     ActionAskComplaintConfirmation,
+    ActionAskDesaChoice,
+    ActionCheckComplaintSignal,
     ValidateComplaintForm,
-    clear_for_correction,
+    answers_question,
     summary_values,
 )
 
@@ -23,9 +29,152 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
-def test_pin_inside_balangan_resolves_desa(dispatcher: CollectingDispatcher) -> None:
-    """A pin in Paringin Kota fills kecamatan and desa and is confirmed to the citizen."""
-    t = tracker(
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+async def run(dispatcher: CollectingDispatcher, **kwargs: Any) -> dict[str, Any]:
+    events = await FORM.run(dispatcher, tracker(**kwargs), domain())
+    return slot_events(events)
+
+
+async def test_barusan_fills_the_time(dispatcher: CollectingDispatcher) -> None:
+    """A time the NLU reads as "cancel" is a time at the time question."""
+    slots = await run(
+        dispatcher,
+        text="barusan",
+        intent="cancel",
+        confidence=0.67,
+        requested_slot="incident_time",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar", "location": "x"},
+    )
+    assert slots["incident_time"] == "barusan"
+    assert slots["requested_slot"] == "evidence"
+
+
+async def test_place_read_as_a_question_fills_the_location(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """A desa and kecamatan the NLU reads as ask_programs fills the location."""
+    text = "Desa Batu Piring, Kecamatan Paringin Selatan"
+    slots = await run(
+        dispatcher,
+        text=text,
+        intent="ask_programs",
+        confidence=0.8,
+        requested_slot="location",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar"},
+    )
+    assert slots["location_desa"] == "Batu Piring"
+    assert responses(dispatcher) == ["utter_location_confirmed"]
+
+
+async def test_a_clear_question_rejects_the_form(dispatcher: CollectingDispatcher) -> None:
+    """No event at all: Rasa rejects the form and the digression rule answers."""
+    events = await FORM.run(
+        dispatcher,
+        tracker(
+            text="jam berapa kantor buka?",
+            intent="ask_service_hours",
+            requested_slot="location",
+            slots={"category": "pkl", "description": "ada pkl jualan di trotoar"},
+        ),
+        domain(),
+    )
+    assert events == []
+    assert dispatcher.messages == []
+
+
+async def test_resuming_after_a_digression_does_not_read_it_again(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """After the rules answered a question, the form asks again and counts the repeat."""
+    slots = await run(
+        dispatcher,
+        text="jam berapa kantor buka?",
+        intent="ask_service_hours",
+        requested_slot="location",
+        slots={
+            "category": "pkl",
+            "description": "ada pkl jualan di trotoar",
+            "form_asks": {"question": "location", "count": 1},
+        },
+        after=[
+            {"event": "action_execution_rejected", "name": "complaint_form"},
+            {"event": "action", "name": "action_tell_service_hours"},
+            {"event": "bot", "text": "Jam layanan ..."},
+        ],
+    )
+    assert slots == {
+        "form_asks": {"question": "location", "count": 2},
+        "requested_slot": "location",
+    }
+
+
+def test_answers_question() -> None:
+    """Only a form call right after the user message reads it as an answer."""
+    user = {"event": "user", "text": "x"}
+    form = {"event": "action", "name": "complaint_form"}
+    assert answers_question([user, {"event": "slot", "name": "requested_slot"}, form])
+    assert answers_question([user, {"event": "user_featurization"}, form])
+    assert not answers_question([user, {"event": "action", "name": "utter_emergency"}, form])
+    assert not answers_question([])
+
+
+async def test_opening_message_fills_category_and_description(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """The message that starts the form already tells the story."""
+    text = "ada pkl jualan di trotoar depan pasar paringin"
+    slots = await run(
+        dispatcher,
+        text=text,
+        intent="report_complaint",
+        entities=[{"entity": "category", "value": "pkl", "confidence": 0.93}],
+        requested_slot=None,
+    )
+    assert slots["category"] == "pkl"
+    assert slots["description"] == text
+    assert slots["requested_slot"] == "location"
+
+
+async def test_pending_report_is_the_opening_after_yes(dispatcher: CollectingDispatcher) -> None:
+    """After "do you want to report?" -> "ya", the kept message is the description."""
+    pending = {
+        "text": "pedagang jualan di trotoar depan sekolah tiap pagi",
+        "intent": {"name": "report_complaint", "confidence": 0.6},
+        "entities": [{"entity": "category", "value": "pkl", "confidence": 0.8}],
+    }
+    slots = await run(
+        dispatcher,
+        text="ya",
+        intent="affirm",
+        requested_slot=None,
+        slots={"pending_report": pending},
+    )
+    assert slots["category"] == "pkl"
+    assert slots["description"] == pending["text"]
+    assert slots["pending_report"] is None
+
+
+async def test_typed_share_media_is_not_a_photo(dispatcher: CollectingDispatcher) -> None:
+    """The answer "ga ada foto min" (NLU: share_media) is a refusal, not a file."""
+    slots = await run(
+        dispatcher,
+        text="ga ada foto min",
+        intent="share_media",
+        confidence=0.84,
+        requested_slot="evidence",
+        slots={"category": "pkl", "description": "x y z", "location": "x", "incident_time": "-"},
+    )
+    assert slots["evidence"] == "-"
+    assert "evidence_media" not in slots
+
+
+async def test_pin_payload_resolves_desa(dispatcher: CollectingDispatcher) -> None:
+    """A pin in Paringin Kota fills kecamatan, desa and coordinates."""
+    slots = await run(
+        dispatcher,
         text='/share_location{"latitude": -2.324289, "longitude": 115.460773}',
         intent="share_location",
         entities=[
@@ -33,175 +182,92 @@ def test_pin_inside_balangan_resolves_desa(dispatcher: CollectingDispatcher) -> 
             {"entity": "longitude", "value": 115.460773},
         ],
         requested_slot="location",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar"},
     )
-    result = FORM.validate_location("(titik lokasi)", dispatcher, t, domain())
-    assert result["location_kecamatan"] == "Paringin"
-    assert result["location_desa"] == "Paringin Kota"
-    assert result["location_lat"] == pytest.approx(-2.324289)
-    assert responses(dispatcher) == ["utter_location_confirmed"]
+    assert slots["location_kecamatan"] == "Paringin"
+    assert slots["location_desa"] == "Paringin Kota"
+    assert slots["location_lat"] == pytest.approx(-2.324289)
 
 
-def test_pin_outside_balangan_is_refused(dispatcher: CollectingDispatcher) -> None:
-    """A pin in Banjarmasin clears the location and explains why."""
-    t = tracker(
+async def test_pin_without_coordinates_is_a_miss(dispatcher: CollectingDispatcher) -> None:
+    """A malformed pin never crashes the form."""
+    slots = await run(
+        dispatcher,
         text="/share_location",
         intent="share_location",
-        entities=[
-            {"entity": "latitude", "value": -3.3194},
-            {"entity": "longitude", "value": 114.5908},
-        ],
+        requested_slot="location",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar"},
     )
-    result = FORM.validate_location("(titik lokasi)", dispatcher, t, domain())
-    assert result == {"location": None, "location_lat": None, "location_lon": None}
-    assert responses(dispatcher) == ["utter_location_outside_balangan"]
-
-
-def test_pin_without_coordinates_is_refused(dispatcher: CollectingDispatcher) -> None:
-    """A malformed pin message never crashes the form."""
-    t = tracker(text="/share_location", intent="share_location", entities=[])
-    result = FORM.validate_location("(titik lokasi)", dispatcher, t, domain())
-    assert result["location"] is None
+    assert slots["requested_slot"] == "location"
     assert responses(dispatcher) == ["utter_location_not_found"]
 
 
-@pytest.mark.parametrize(
-    ("typed", "kecamatan", "desa"),
-    [
-        ("depan pasar paringen", "Paringin", None),
-        ("desa hujan mas dekat masjid", "Paringin", "Hujan Mas"),
-        ("btu mandi", "Batu Mandi", None),
-    ],
-)
-def test_typed_place_is_resolved(
-    dispatcher: CollectingDispatcher, typed: str, kecamatan: str, desa: str | None
-) -> None:
-    """Typed places, typos included, resolve to a kecamatan (and desa when named)."""
-    t = tracker(text=typed, requested_slot="location")
-    result = FORM.validate_location(typed, dispatcher, t, domain())
-    assert result["location"] == typed
-    assert result["location_kecamatan"] == kecamatan
-    if desa:
-        assert result["location_desa"] == desa
-
-
-def test_unknown_place_is_asked_again(dispatcher: CollectingDispatcher) -> None:
-    """A place that is not in Balangan is not accepted."""
-    t = tracker(text="di rumah saya", requested_slot="location")
-    result = FORM.validate_location("di rumah saya", dispatcher, t, domain())
-    assert result == {"location": None}
-    assert responses(dispatcher) == ["utter_location_not_found"]
-
-
-@pytest.mark.parametrize("answer", ["lewati", "gak tau", "kada tahu", "-"])
-async def test_incident_time_can_be_skipped(dispatcher: CollectingDispatcher, answer: str) -> None:
-    """The time is optional."""
-    result = await FORM.validate_incident_time(answer, dispatcher, tracker(text=answer), domain())
-    assert result == {"incident_time": "-", "incident_at": None}
-
-
-async def test_incident_time_is_parsed(dispatcher: CollectingDispatcher) -> None:
-    """The answer "tadi malam" is kept as typed and parsed to a moment."""
-    result = await FORM.validate_incident_time(
-        "tadi malam", dispatcher, tracker(text="tadi malam"), domain()
+async def test_cancel_asks_first(dispatcher: CollectingDispatcher) -> None:
+    """The answer "batal" with content asks "Batalkan laporan ini?" instead of cancelling."""
+    slots = await run(
+        dispatcher,
+        text="batal",
+        intent="cancel",
+        requested_slot="location",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar"},
     )
-    assert result["incident_time"] == "tadi malam"
-    assert result["incident_at"] is not None
-
-
-def test_short_description_is_refused(dispatcher: CollectingDispatcher) -> None:
-    """One word is not enough for the field team to act on."""
-    result = FORM.validate_description("pkl", dispatcher, tracker(text="pkl"), domain())
-    assert result == {"description": None}
-    assert responses(dispatcher) == ["utter_description_too_short"]
-
-
-def test_description_is_kept_as_plain_text(dispatcher: CollectingDispatcher) -> None:
-    """Markup in a description is stored as text, not interpreted."""
-    text = "<script>alert(1)</script> ada pkl di trotoar"
-    result = FORM.validate_description(text, dispatcher, tracker(text=text), domain())
-    assert result == {"description": text}
-
-
-async def test_opening_message_becomes_the_description() -> None:
-    """A complaint that already tells the story is not asked for it again."""
-    text = "ada pkl jualan di trotoar depan pasar paringin"
-    t = tracker(text=text, requested_slot=None)
-    result = await FORM.extract_description(CollectingDispatcher(), t, domain())
-    assert result == {"description": text}
-
-
-async def test_short_opening_is_not_a_description() -> None:
-    """The answer "mau lapor" starts the form but is not a description."""
-    t = tracker(text="mau lapor", requested_slot=None)
-    assert await FORM.extract_description(CollectingDispatcher(), t, domain()) == {}
-
-
-async def test_unclassified_category_answer_becomes_lainnya() -> None:
-    """An answer the classifier could not place is filed under "lainnya"."""
-    t = tracker(text="pokoknya ada masalah di kampung", requested_slot="category")
-    assert await FORM.extract_category(CollectingDispatcher(), t, domain()) == {
-        "category": "lainnya"
+    assert slots == {
+        "cancel_requested": True,
+        "form_asks": {"question": "cancel_confirmation", "count": 1},
+        "requested_slot": "cancel_confirmation",
     }
 
 
-async def test_question_at_category_step_is_a_digression() -> None:
-    """A question is not turned into a category."""
-    t = tracker(text="apa tugas satpol pp", intent="ask_duties", requested_slot="category")
-    assert await FORM.extract_category(CollectingDispatcher(), t, domain()) == {}
+async def test_category_question_offers_the_likeliest(dispatcher: CollectingDispatcher) -> None:
+    """Two or three categories as buttons, plus "Lainnya"."""
+    t = tracker(slots={"category_candidates": ["pkl", "gepeng"]})
+    await ActionAskCategory().run(dispatcher, t, domain())
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_category_choice"
+    assert [b["title"] for b in message["buttons"]] == ["PKL", "Gepeng / pengemis", "Lainnya"]
+    assert message["buttons"][0]["payload"] == '/report_complaint{"category": "pkl"}'
 
 
-@pytest.mark.parametrize(("value", "expected"), [("pkl", "pkl"), ("nonsense", "lainnya")])
-def test_category_is_canonical(dispatcher: CollectingDispatcher, value: str, expected: str) -> None:
-    """Only canonical categories are stored."""
-    assert FORM.validate_category(value, dispatcher, tracker(), domain()) == {"category": expected}
+async def test_category_question_without_candidates(dispatcher: CollectingDispatcher) -> None:
+    """The full list when the classifier had nothing to go on."""
+    await ActionAskCategory().run(dispatcher, tracker(), domain())
+    assert responses(dispatcher) == ["utter_ask_category"]
 
 
-@pytest.mark.parametrize(("answer", "expected"), [("lewati", "-"), ("nama saya Siti", "Siti")])
-def test_reporter_name(dispatcher: CollectingDispatcher, answer: str, expected: str) -> None:
-    """The name is optional and lead-ins are removed."""
-    result = FORM.validate_reporter_name(answer, dispatcher, tracker(text=answer), domain())
-    assert result == {"reporter_name": expected}
+async def test_desa_list_of_the_chosen_kecamatan(dispatcher: CollectingDispatcher) -> None:
+    """Every desa/kelurahan of the kecamatan, nothing from elsewhere."""
+    t = tracker(slots={"location_kecamatan": "Tebing Tinggi"})
+    await ActionAskDesaChoice().run(dispatcher, t, domain())
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_desa_choice"
+    assert message["kecamatan"] == "Tebing Tinggi"
+    assert len(message["buttons"]) == 12
+    assert all(b["payload"] == b["title"] for b in message["buttons"])
 
 
-def test_confirmation_yes(dispatcher: CollectingDispatcher) -> None:
-    """The submit button confirms."""
-    t = tracker(text="/affirm", intent="affirm", requested_slot="complaint_confirmation")
-    result = FORM.validate_complaint_confirmation("ya", dispatcher, t, domain())
-    assert result == {"complaint_confirmation": "ya"}
-
-
-def test_confirmation_change_named_field(dispatcher: CollectingDispatcher) -> None:
-    """The answer "ubah lokasi" clears the location so the form asks it again."""
-    t = tracker(text="ubah lokasi", intent="deny", requested_slot="complaint_confirmation")
-    result = FORM.validate_complaint_confirmation("ubah", dispatcher, t, domain())
-    assert result == clear_for_correction("location")
-    assert result["location"] is None and result["location_kecamatan"] is None
-
-
-def test_confirmation_change_asks_which_field(dispatcher: CollectingDispatcher) -> None:
-    """The change button leads to the correction question."""
-    t = tracker(text="/deny", intent="deny", requested_slot="complaint_confirmation")
-    result = FORM.validate_complaint_confirmation("ubah", dispatcher, t, domain())
-    assert result == {"complaint_confirmation": "ubah"}
-
-
-async def test_correction_field_is_asked_after_change() -> None:
-    """After "ubah" the form inserts the correction question before the summary."""
-    t = tracker(slots={"complaint_confirmation": "ubah"})
-    form_slots = ["category", "description", "correction_field", "complaint_confirmation"]
-    slots = await FORM.required_slots(form_slots, CollectingDispatcher(), t, domain())
-    assert slots == form_slots
-    before = tracker(slots={"complaint_confirmation": None})
-    slots = await FORM.required_slots(form_slots, CollectingDispatcher(), before, domain())
-    assert slots == ["category", "description", "complaint_confirmation"]
-
-
-def test_unclear_confirmation_is_asked_again(dispatcher: CollectingDispatcher) -> None:
-    """An unrelated answer at the summary gets a hint."""
-    t = tracker(text="hmm", intent="nlu_fallback", requested_slot="complaint_confirmation")
-    result = FORM.validate_complaint_confirmation("hmm", dispatcher, t, domain())
-    assert result == {"complaint_confirmation": None}
-    assert responses(dispatcher) == ["utter_confirmation_unclear"]
+@pytest.mark.parametrize(
+    ("text", "entities", "signal"),
+    [
+        ("mau lapor", [], "strong"),
+        ("Kamar hotelnya rigat bau, ada bakas anduk urang", [], "weak"),
+        (
+            "ada balap liar",
+            [{"entity": "category", "value": "balap_liar", "confidence": 0.9}],
+            "strong",
+        ),
+    ],
+)
+async def test_complaint_signal(
+    dispatcher: CollectingDispatcher, text: str, entities: list[dict[str, Any]], signal: str
+) -> None:
+    """A weak signal keeps the message aside for after the citizen's "ya"."""
+    t = tracker(text=text, entities=entities, active_loop=None)
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", signal) in events
+    pending = slot_events(events)["pending_report"]
+    assert (pending is not None) == (signal == "weak")
+    if pending is not None:
+        assert pending["text"] == text
 
 
 async def test_summary_shows_every_field() -> None:
@@ -229,22 +295,32 @@ async def test_summary_shows_every_field() -> None:
     assert responses(dispatcher) == ["utter_complaint_summary"]
 
 
-async def test_time_answer_that_looks_like_an_hours_question(
-    dispatcher: CollectingDispatcher,
-) -> None:
-    """The answer "tadi malam jam 10" is a time even when NLU calls it ask_service_hours."""
-    t = tracker(text="tadi malam jam 10", intent="ask_service_hours")
-    result = await FORM.validate_incident_time("tadi malam jam 10", dispatcher, t, domain())
-    assert result["incident_time"] == "tadi malam jam 10"
-    assert result["incident_at"] is not None
-    assert responses(dispatcher) == []
+async def test_summary_of_a_place_chosen_from_the_lists() -> None:
+    """A place picked from the lists is not shown twice."""
+    t = tracker(
+        slots={
+            "location": "Lok Hamawang, Kecamatan Lampihong",
+            "location_kecamatan": "Lampihong",
+            "location_desa": "Lok Hamawang",
+        }
+    )
+    assert summary_values(t)["location_summary"] == "Lok Hamawang, Kecamatan Lampihong"
 
 
-async def test_office_hours_question_at_time_step_is_answered(
-    dispatcher: CollectingDispatcher, lalisa_env: dict[str, str]
-) -> None:
-    """A real question about office hours gets the answer and the time is asked again."""
-    t = tracker(text="kantor buka jam berapa?", intent="ask_service_hours")
-    result = await FORM.validate_incident_time("kantor buka jam berapa?", dispatcher, t, domain())
-    assert result == {"incident_time": None, "incident_at": None}
-    assert responses(dispatcher) == ["utter_service_hours"]
+async def test_unanswered_summary_becomes_a_short_choice() -> None:
+    """After two unanswered summaries the question changes."""
+    dispatcher = CollectingDispatcher()
+    await ActionAskComplaintConfirmation().run(
+        dispatcher, tracker(slots={"confirmation_mode": "choice"}), domain()
+    )
+    assert responses(dispatcher) == ["utter_ask_confirmation_choice"]
+
+
+def test_every_form_response_exists() -> None:
+    """Every response the form logic can send is in the domain."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[3] / "lalisa" / "form_flow.py").read_text()
+    used = set(re.findall(r'"(utter_[a-z_]+)"', source))
+    assert used <= set(domain()["responses"]), used - set(domain()["responses"])

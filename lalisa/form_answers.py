@@ -1,0 +1,587 @@
+"""Reading one answer to one question of the complaint form, the way people type on WhatsApp.
+
+Plain functions over text (no Rasa): each reader says whether the citizen's text answers a
+particular question and with which value, in Indonesian, WhatsApp slang and Banjar Hulu
+("kadada foto", "anonim", "inggih", "au", "jadi ai", "maaf salah, lokasinya di desa Halong").
+A reader that cannot find an answer returns ``None``; the form then decides whether the
+message was a question of its own (a digression) or a miss.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from lalisa.intake import SKIPPED, is_skip_answer
+
+MAX_PLACE_CHARS: Final = 300
+MAX_NAME_WORDS: Final = 4
+
+# Politeness and slang particles that carry no answer: "ga ada foto min", "iya kak".
+FILLERS: Final = frozenset(
+    {
+        "min", "mimin", "admin", "kak", "ka", "kakak", "pak", "bu", "bapak", "ibu", "bang",
+        "mas", "mbak", "om", "gan", "sis", "dik", "nah", "sih", "si", "ya", "yah", "yaa", "deh",
+        "dong", "aja", "saja", "ja", "haja", "jua", "lah", "kok", "nih", "tuh", "pian", "nang",
+        "nya", "kah", "loh", "lho", "gitu", "begitu", "mohon", "maaf", "mf", "sorry", "sori",
+        "terima", "kasih", "makasih", "trims", "tq", "thanks", "tks", "ok", "oke", "pang",
+    }
+)  # fmt: skip
+
+# Words that say "no" / "none": Indonesian, slang and Banjar (kada, kadada).
+NEGATIONS: Final = frozenset(
+    {
+        "tidak", "tdk", "tak", "ga", "gak", "gk", "g", "nggak", "ngga", "nggk", "enggak",
+        "engga", "ndak", "nda", "kada", "kd", "kadada", "kdd", "gaada", "gada", "gakada",
+        "tidakada", "belum", "blm", "blum", "balum", "bulum", "bukan", "no", "nope", "none",
+        "jangan", "jgn", "kosong", "nihil", "nothing",
+    }
+)  # fmt: skip
+
+_EVIDENCE_WORDS: Final = frozenset(
+    {
+        "foto", "fotonya", "poto", "potonya", "photo", "pic", "pict", "gambar", "gambarnya",
+        "video", "videonya", "vidio", "vidionya", "vid", "bukti", "buktinya", "dokumentasi",
+        "dokumentasinya", "rekaman", "rekamannya", "lampiran", "file", "filenya", "ss",
+    }
+)  # fmt: skip
+# Verbs and pronouns that go with a refusal ("belum sempat foto", "ga punya fotonya").
+_EVIDENCE_CONTEXT: Final = frozenset(
+    {
+        "ada", "punya", "sempat", "sempet", "smpt", "bisa", "ambil", "mengambil", "memfoto",
+        "moto", "motret", "memotret", "difoto", "direkam", "merekam", "rekam", "kirim",
+        "ngirim", "mengirim", "dikirim", "saya", "aku", "ulun", "sy", "gue", "gw", "kami",
+        "hp", "lagi", "lg", "dulu", "dl", "jadi", "karena", "krn", "soalnya", "takut",
+        "yang", "yg", "itu", "buat", "untuk", "utk", "sama", "sekali", "kawa", "handak",
+        "mau", "berani", "sudah", "udah", "sdh", "hilang", "kehapus", "terhapus", "lupa",
+    }
+)  # fmt: skip
+
+_NAME_REFUSAL_WORDS: Final = frozenset(
+    {
+        "anonim", "anonymous", "anon", "anonym", "rahasia", "rahasiakan", "dirahasiakan",
+        "privasi", "privacy", "sembunyikan", "disembunyikan", "samarkan", "disamarkan",
+        "lewati", "lewat", "skip", "-",
+    }
+)  # fmt: skip
+# Words that follow a negation in a refusal to give a name: "kada usah", "jangan disebut".
+_NAME_REFUSAL_CONTEXT: Final = frozenset(
+    {
+        "usah", "perlu", "mau", "handak", "disebut", "sebut", "disebutkan", "sebutkan", "disabut",
+        "menyebutkan", "nama", "namanya", "saya", "ulun", "aku", "sy", "dikasih", "kasih",
+        "kasi", "dikasi", "ditulis", "tulis", "dicantumkan", "cantumkan", "dulu", "pakai",
+        "pake", "ada", "bisa", "boleh", "ingin", "pengen", "dicatat", "catat",
+    }
+)  # fmt: skip
+# "nama" in Indonesian, "ngaran" in Banjar.
+_NAME_WORDS: Final = frozenset(
+    {"nama", "namaku", "namanya", "nm", "ngaran", "ngaranku", "ngaran ulun", "identitas"}
+)
+_NAME_REFUSAL_PHRASES: Final = (
+    "hamba allah",
+    "hamba tuhan",
+    "tanpa nama",
+    "warga",
+    "warga sekitar",
+    "warga biasa",
+    "masyarakat",
+    "masyarakat umum",
+    "pelapor",
+    "seseorang",
+)
+# Lead-ins before a name: "nama saya Budi", "ulun Ahmad", "panggil aja Rina".
+_NAME_LEAD_IN = re.compile(
+    r"^(?:(?:nama|nm)\s*(?:saya|sy|ku|aku|ulun|gue|gw)?\s*(?:adalah|ialah|yaitu)?|"
+    r"namaku|panggil\s+(?:saja|aja|ja)|saya|sy|ulun|aku|gue|gw|dengan|dgn)\s+",
+    re.I,
+)
+# Words that never appear in a person's name given as an answer.
+_NOT_NAME_WORDS: Final = frozenset(
+    {
+        "ada", "apa", "apakah", "kapan", "dimana", "mana", "gimana", "bagaimana", "kenapa",
+        "mengapa", "siapa", "berapa", "brp", "bisa", "boleh", "mau", "ingin", "tolong",
+        "lapor", "laporan", "melapor", "foto", "video", "lokasi", "di", "ke", "dari", "yang",
+        "yg", "dan", "atau", "tapi", "sudah", "udah", "belum", "lagi", "sedang", "itu", "ini",
+        "halo", "hallo", "hai", "hi", "hello", "assalamualaikum", "salam", "selamat", "pagi",
+        "siang", "sore", "malam", "terima", "kasih", "makasih", "thanks", "ok", "oke", "ya",
+        "iya", "tidak", "gak", "ga", "kada", "batal", "status", "petugas", "admin", "jam",
+        "kantor", "rahasia", "anonim", "aman", "identitas", "nomor", "hp", "wa", "whatsapp",
+        "kok", "nanti", "dulu", "sebentar", "bentar", "tunggu", "ubah", "ganti",
+        "salah", "benar", "betul", "kirim", "lewati", "skip", "jangan", "jgn", "disebut",
+        "ngaran", "namaku", "nama",
+    }
+)  # fmt: skip
+
+_YES_PHRASES: Final = frozenset(
+    {
+        "ya", "iya", "iyaa", "iyaaa", "iye", "y", "yes", "yess", "yup", "yap", "yoi", "ok",
+        "oke", "okey", "okay", "okee", "okeh", "oce", "benar", "betul", "bener", "bnr",
+        "sudah benar", "sdh benar", "udah bener", "udah benar", "sudah betul", "sudah sesuai",
+        "sesuai", "cocok", "tepat", "benar semua", "betul semua", "kirim", "kirimkan",
+        "kirim laporan", "kirim aja", "kirim saja", "lanjut", "lanjutkan", "siap", "sip",
+        "mantap", "setuju", "boleh", "inggih", "iih", "ih", "au", "auh", "aok", "bujur",
+        "banar", "jadi", "jadi ai", "jadiai", "jadi haja", "sudah", "sdh", "udah", "udh",
+        "ya kirim", "ya benar", "ya betul", "iya benar", "iya betul", "iya kirim",
+        "tidak ada yang salah", "ga ada yang salah", "gak ada yang salah", "kadada nang salah",
+        "sudah semua", "itu saja", "itu aja", "cukup",
+    }
+)  # fmt: skip
+_NO_PHRASES: Final = frozenset(
+    {
+        "tidak", "tdk", "tak", "ga", "gak", "gk", "nggak", "enggak", "engga", "ndak", "kada",
+        "kd", "bukan", "belum", "blm", "no", "nope", "jangan", "jgn", "salah", "keliru",
+        "belum benar", "tidak benar", "kada banar", "kada bujur", "bukan itu", "tidak jadi",
+        "ga jadi", "gak jadi", "kada jadi", "tidak usah", "ga usah", "gak usah", "kada usah",
+        "lanjutkan laporan", "lanjut lapor", "jangan dibatalkan", "jangan batal",
+    }
+)  # fmt: skip
+_CHANGE_WORDS: Final = (
+    "ubah", "rubah", "robah", "ganti", "perbaiki", "koreksi", "edit", "revisi", "ralat",
+    "betulkan", "benarkan",
+)  # fmt: skip
+
+# Form slots a citizen can name, by the words used for them ("lokasinya salah").
+FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "category": ("jenis", "kategori", "pelanggaran", "jenisnya", "kategorinya"),
+    "description": ("kejadian", "cerita", "keterangan", "deskripsi", "isi", "kronologi"),
+    "location": (
+        "lokasi", "tempat", "alamat", "desa", "kecamatan", "kelurahan", "kampung", "tkp",
+        "daerah", "posisi",
+    ),
+    "incident_time": ("waktu", "jam", "tanggal", "tgl", "kapan", "hari", "pukul"),
+    "evidence": ("bukti", "foto", "video", "gambar", "lampiran"),
+    "reporter_name": ("nama", "pelapor"),
+}  # fmt: skip
+
+# "maaf", "eh", "ups" … before a correction.
+_APOLOGY_PATTERN: Final = r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
+_CORRECTION_CUE = re.compile(
+    _APOLOGY_PATTERN
+    + r"(?:(?:salah|keliru|typo|ralat|koreksi)\b|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
+    r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
+    r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b)",
+    re.I,
+)
+_APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
+# A field named as the subject at the start, after an optional apology: "waktunya …",
+# "eh maaf, lokasinya …", "namanya …".
+_FIELD_LEAD = re.compile(
+    _APOLOGY_PATTERN
+    + r"(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya\b",
+    re.I,
+)
+_QUESTION_WORDS: Final = frozenset(
+    {
+        "apa", "apakah", "kapan", "bagaimana", "gimana", "gmn", "bgmn", "berapa", "brp",
+        "dimana", "kenapa", "mengapa", "siapa", "bisakah", "bolehkah", "adakah", "kayapa",
+        "napa", "knp", "gmana",
+    }
+)  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, letters and digits only, with stretched letters squeezed.
+
+    "gaaak adaaa" becomes ``["gak", "ada"]``; "-" alone is kept so it can mean "skip".
+    """
+    lowered = text.lower().replace("’", "'").replace("'", "")
+    if lowered.strip() == "-":
+        return ["-"]
+    squeezed = re.sub(r"([a-z])\1{2,}", r"\1", lowered)
+    return re.findall(r"[a-z0-9]+", squeezed)
+
+
+def _stem(word: str) -> str:
+    # Banjar and Indonesian "-nya" ("lokasinya", "fotonya") does not change the field named.
+    return word[:-3] if word.endswith("nya") and len(word) > 5 else word
+
+
+def _content(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in FILLERS]
+
+
+def is_payload(text: str) -> bool:
+    """Tells whether a message is a button payload such as ``/affirm`` rather than typed text."""
+    return text.startswith("/")
+
+
+def looks_like_question(text: str) -> bool:
+    """Tells whether the citizen is asking something ("jam buka kantor?", "apakah aman").
+
+    Args:
+        text: The message.
+
+    Returns:
+        True for a question mark or a leading question word.
+    """
+    tokens = words(text)
+    return "?" in text or bool(tokens and tokens[0] in _QUESTION_WORDS)
+
+
+_DONT_KNOW = re.compile(
+    r"\b(?:tidak|tdk|ga|gak|gk|nggak|ndak|kada|kurang|belum|blm)\s+(?:\w+\s+)?"
+    r"(?:tahu|tau|ingat|ingat|ingit|yakin|pasti|jelas)\b|\blupa\b",
+    re.I,
+)
+
+
+def says_dont_know(text: str) -> bool:
+    """Tells whether the citizen does not know the answer ("Saya kurang tahu pastinya.").
+
+    Args:
+        text: The answer.
+
+    Returns:
+        True for "don't know" answers, also inside a sentence.
+    """
+    return is_skip_answer(text) or bool(_DONT_KNOW.search(text))
+
+
+def refuses_evidence(text: str) -> bool:
+    """Tells whether an answer to "send a photo" means there is none.
+
+    Args:
+        text: The citizen's answer, e.g. "ga ada foto min", "belum sempat foto", "kadada".
+
+    Returns:
+        True for refusals and "skip" answers; False for anything else ("ada", "nanti").
+    """
+    if is_skip_answer(text):
+        return True
+    tokens = _content(words(text))
+    if not tokens:
+        return False
+    if not any(t in NEGATIONS for t in tokens):
+        return False
+    rest = [t for t in tokens if t not in NEGATIONS and t not in _EVIDENCE_CONTEXT and t != "ada"]
+    names_evidence = any(t in _EVIDENCE_WORDS for t in tokens)
+    unexplained = [t for t in rest if t not in _EVIDENCE_WORDS]
+    return (names_evidence and len(unexplained) <= 3) or len(unexplained) <= 1
+
+
+@dataclass(frozen=True)
+class NameAnswer:
+    """An answer to "what is your name?": a name, or :data:`SKIPPED` when refused."""
+
+    name: str
+
+    @property
+    def refused(self) -> bool:
+        """Whether the citizen prefers not to give a name."""
+        return self.name == SKIPPED
+
+
+def refuses_name(text: str) -> bool:
+    """Tells whether an answer to "what is your name?" refuses to give one.
+
+    Args:
+        text: e.g. "anonim", "rahasia", "kada usah", "jangan disebut", "no", "hamba Allah".
+
+    Returns:
+        True for refusals.
+    """
+    if is_skip_answer(text):
+        return True
+    tokens = _content(words(text))
+    if not tokens:
+        return False
+    if any(t in _NAME_REFUSAL_WORDS for t in tokens):
+        return True
+    if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
+        return True
+    if tokens[0] in NEGATIONS:
+        # No one's name starts with "jangan"/"kada"/"tidak": "jgn disebut namaku",
+        # "jangan disabut ngaran ulun".
+        return True
+    return any(t in NEGATIONS for t in tokens) and any(t in _NAME_WORDS for t in tokens)
+
+
+def read_name(text: str) -> NameAnswer | None:
+    """Reads an answer to "what is your name?".
+
+    Args:
+        text: e.g. "Budi", "nama saya Siti Aminah", "ulun Ahmad", "anonim".
+
+    Returns:
+        The name (lead-ins removed, capitalised when typed in lower case), a refusal
+        (``name == "-"``), or None when the text does not look like a name at all
+        (a question, a sentence, a greeting).
+    """
+    if not text or is_payload(text):
+        return None
+    if refuses_name(text):
+        return NameAnswer(SKIPPED)
+    if looks_like_question(text):
+        return None
+    value = re.sub(r"\s+", " ", text.strip())
+    value = _NAME_LEAD_IN.sub("", value, count=1)
+    # "Budi, warga Paringin" / "Budi dari desa X": the name is the part before.
+    value = re.split(r",|;|\s+(?:dari|warga|di|asal)\s+", value, maxsplit=1, flags=re.I)[0]
+    value = value.strip(" .!-")
+    parts = value.split()
+    if not 1 <= len(parts) <= MAX_NAME_WORDS:
+        return None
+    if not all(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", part) for part in parts):
+        return None
+    if any(part.lower().strip(".") in _NOT_NAME_WORDS for part in parts):
+        return None
+    if len(value.replace(" ", "")) < 2:
+        return None
+    return NameAnswer(value.title() if value.islower() else value)
+
+
+YesNo = Literal["yes", "no"]
+
+
+def read_yes_no(text: str) -> YesNo | None:
+    """Reads a yes or a no in Indonesian, slang or Banjar.
+
+    Args:
+        text: e.g. "iya kak", "inggih", "au", "jadi ai", "kada", "ga jadi".
+
+    Returns:
+        ``"yes"``, ``"no"`` or None when the text is neither.
+    """
+    if not text or is_payload(text):
+        return None
+    tokens = words(text)
+    phrase = " ".join(tokens)
+    content = " ".join(_content(tokens))
+    for candidate in (phrase, content):
+        if candidate in _NO_PHRASES:
+            return "no"
+        if candidate in _YES_PHRASES:
+            return "yes"
+    kept = _content(tokens)
+    if not kept:
+        # Only particles, e.g. "ok kak" (ok is a filler too).
+        return "yes" if any(t in _YES_PHRASES for t in tokens) else None
+    if kept[0] in NEGATIONS:
+        return "no"
+    if kept[0] in _YES_PHRASES and all(
+        t in _YES_PHRASES or t in {"laporan", "lapor", "semua", "sudah", "itu"} for t in kept
+    ):
+        return "yes"
+    return None
+
+
+def field_named(text: str) -> str | None:
+    """The form field a citizen names: "lokasi", "ubah foto", "namanya salah".
+
+    Args:
+        text: The citizen's words.
+
+    Returns:
+        The slot name (``location``, ``incident_time`` …) or None.
+    """
+    stems = {_stem(token) for token in words(text)}
+    for slot, keywords in FIELD_WORDS.items():
+        if stems.intersection(keywords):
+            return slot
+    return None
+
+
+# Field nouns that are the subject of a correction, not part of the new value: "lokasinya"
+# goes, "desa" in "di desa Halong" and "jam" in "jam 9" stay.
+_FIELD_SUBJECTS: Final = frozenset(
+    {
+        "lokasi", "tempat", "alamat", "posisi", "tkp", "waktu", "kapan", "nama", "jenis",
+        "kategori", "kejadian", "cerita", "keterangan", "bukti", "pelapor",
+    }
+)  # fmt: skip
+
+
+_ALL_FIELD_WORDS: Final = frozenset(word for words in FIELD_WORDS.values() for word in words)
+
+
+def strip_field_words(text: str) -> str:
+    """Removes the field nouns from a change request, keeping the new value.
+
+    "lokasinya di desa Halong" becomes "di desa Halong"; place and time words such as "desa"
+    or "jam" stay, as they are part of the value.
+    """
+    kept = []
+    for token in text.split():
+        bare = re.sub(r"[^a-z]", "", token.lower())
+        if _stem(bare) in _FIELD_SUBJECTS:
+            continue
+        if bare.endswith("nya") and _stem(bare) in _ALL_FIELD_WORDS:
+            continue  # "jamnya jam 9", "desanya Halong"
+        kept.append(token)
+    return " ".join(kept)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction of an earlier answer: "maaf salah, lokasinya di desa Halong".
+
+    Attributes:
+        field: The slot named ("location"), or None when only the new value was given.
+        value: The rest of the message, the new value as typed ("di desa Halong"); empty
+            when the citizen only said what is wrong ("lokasinya salah").
+    """
+
+    field: str | None
+    value: str
+
+
+def read_correction(text: str) -> Correction | None:
+    """Recognises a correction of an earlier answer.
+
+    Args:
+        text: e.g. "maaf salah, lokasinya di desa Halong", "eh salah, jam 9 malam",
+            "lokasinya salah", "bukan di Paringin tapi di Awayan".
+
+    Returns:
+        The correction, or None when the text carries no correction cue.
+    """
+    if not text or is_payload(text):
+        return None
+    stripped = text.strip()
+    cue = _CORRECTION_CUE.match(stripped)
+    field = field_named(stripped)
+    tokens = words(stripped)
+    says_wrong = any(t in {"salah", "keliru", "ralat", "koreksi"} for t in tokens)
+    if cue is None:
+        lead = _FIELD_LEAD.match(stripped)
+        if lead is not None:
+            # "eh maaf, waktunya setiap pagi": an earlier answer named and given anew.
+            cue = _APOLOGY.match(stripped)
+        elif not (field is not None and says_wrong):
+            return None
+    rest = stripped[cue.end() :] if cue is not None else stripped
+    rest = re.sub(r"\b(?:salah|keliru|ralat|koreksi)\b", " ", rest, flags=re.I)
+    rest = strip_field_words(rest)
+    rest = re.sub(r"^[\s,.:;!-]*(?:nya|harusnya|seharusnya|yang benar|yg benar)?\s*", "", rest)
+    # "namanya diganti (jadi) Siti": the verb of changing is not part of the new value.
+    rest = re.sub(
+        r"^(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*\s+)?(?:jadi|menjadi|ke|dengan|:)?\s*",
+        "",
+        rest,
+        flags=re.I,
+    )
+    rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
+    return Correction(field=field, value=rest)
+
+
+def place_text(text: str) -> str:
+    """The location as it will be stored: the citizen's words without correction lead-ins.
+
+    "maaf salah, lokasinya di depan pasar Halong" is kept as "di depan pasar Halong"; the
+    landmark ("dekat jembatan", "depan pasar") stays, because it is what the officer needs.
+    """
+    correction = read_correction(text)
+    value = correction.value if correction is not None and correction.value else text
+    value = re.sub(r"^\s*(?:lokasi|lokasinya|tempatnya|tempat|alamatnya|alamat)\b\s*:?", "", value)
+    return re.sub(r"\s+", " ", value).strip(" ,.;:!")[:MAX_PLACE_CHARS]
+
+
+ConfirmationKind = Literal["submit", "change"]
+
+
+@dataclass(frozen=True)
+class ConfirmationReading:
+    """What the citizen said at the summary.
+
+    Attributes:
+        kind: ``submit`` or ``change``.
+        field: For a change: the slot to correct, when named.
+        value: For a change: the new value, when typed in the same message
+            ("lokasinya di desa Halong").
+    """
+
+    kind: ConfirmationKind
+    field: str | None = None
+    value: str = ""
+
+
+def read_confirmation(text: str) -> ConfirmationReading | None:
+    """Reads an answer to "is this report right and ready to send?".
+
+    Args:
+        text: e.g. "ya", "inggih", "au kirim", "ubah", "lokasinya salah",
+            "maaf salah, jamnya jam 9 malam", "kada".
+
+    Returns:
+        The reading, or None when the answer is neither a yes nor a change.
+    """
+    if not text or is_payload(text):
+        return None
+    tokens = words(text)
+    correction = read_correction(text)
+    if correction is not None:
+        return ConfirmationReading("change", correction.field, correction.value)
+    if any(stem in token for token in tokens for stem in _CHANGE_WORDS):
+        field = field_named(text)
+        value = ""
+        if field is not None:
+            after = re.split(r"\b(?:jadi|menjadi|ke)\b", text, maxsplit=1, flags=re.I)
+            value = after[1].strip(" ,.:") if len(after) > 1 else ""
+        return ConfirmationReading("change", field, value)
+    answer = read_yes_no(text)
+    if answer == "yes":
+        return ConfirmationReading("submit")
+    if answer == "no":
+        return ConfirmationReading("change", field_named(text), _value_part(text))
+    field = field_named(text)
+    if field is not None and len(tokens) <= 3:
+        return ConfirmationReading("change", field, _value_part(text))
+    return None
+
+
+def _value_part(text: str) -> str:
+    """The new value in "tidak, lokasinya di desa Halong": what follows "no" and the field."""
+    parts = text.split()
+    while parts and re.sub(r"[^a-z]", "", parts[0].lower()) in (
+        NEGATIONS | FILLERS | {"salah", "keliru"}
+    ):
+        parts.pop(0)
+    return strip_field_words(" ".join(parts)).strip(" ,.;:!-")
+
+
+COMPLAINT_INTENT_CONFIDENCE: Final = 0.7
+"""A ``report_complaint`` below this intent confidence is a weak signal."""
+COMPLAINT_CATEGORY_CONFIDENCE: Final = 0.3
+"""A category at least this probable makes a message read as a complaint."""
+
+# Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
+_REPORT_WORDS = re.compile(
+    r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
+    r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
+    r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
+    # Words of a public-order problem, not of a review or a private matter.
+    r"|ganggu|terganggu|ilegal|liar|berisik|brisik|bising|bahaya|berbahaya|membahayakan|izin"
+    r"|izinnya|sembarangan|dilarang|terlarang|melanggar|pelanggaran|resah|meresahkan)\b",
+    re.I,
+)
+
+Signal = Literal["strong", "weak"]
+
+
+def complaint_signal(
+    text: str, *, intent_confidence: float, category_confidence: float | None
+) -> Signal:
+    """How clearly a message classified as ``report_complaint`` is a complaint.
+
+    A weak signal makes the assistant ask "do you want to report a violation?" before it
+    starts the form, so that a hotel review or a piece of news does not open a report.
+
+    Args:
+        text: The message (a button payload is always a clear signal).
+        intent_confidence: The confidence of ``report_complaint``.
+        category_confidence: The category's probability when the classifier found one, None
+            when it found none, 1.0 for a category chosen with a button.
+
+    Returns:
+        ``strong`` or ``weak``.
+    """
+    if is_payload(text):
+        return "strong"
+    if intent_confidence < COMPLAINT_INTENT_CONFIDENCE:
+        return "weak"
+    if _REPORT_WORDS.search(text):
+        return "strong"
+    if category_confidence is not None and category_confidence >= COMPLAINT_CATEGORY_CONFIDENCE:
+        return "strong"
+    return "weak"

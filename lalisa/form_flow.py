@@ -1,0 +1,915 @@
+"""The complaint form's conversation: the next question, reading answers, the loop guard.
+
+The loop guard keeps any question from being asked more than twice in a row.
+
+Plain functions over slot values (no Rasa). ``ValidateComplaintForm`` calls :func:`advance`
+once per form turn and turns the :class:`Step` into slot events and responses.
+
+How an answer is read (slot first):
+
+1. A location pin or a photo is taken wherever it arrives.
+2. The text is read as the answer to the question asked ("barusan" is a time even though the
+   intent classifier calls it ``cancel``; "Desa Batu Piring, Kecamatan Paringin Selatan" is a
+   place even though it calls it ``ask_programs``).
+3. A correction of an earlier answer ("maaf salah, lokasinya di desa Halong") is applied.
+4. Only when none of that holds does a clear intent take over: ``cancel`` asks "Batalkan
+   laporan ini?" first when the report has content; a question (status, office hours,
+   emergency, confidentiality, a person …) interrupts the form, which its rules answer before
+   the form asks again.
+5. Otherwise the answer is a miss: the form says what it needs and asks again.
+
+The loop guard counts how often the same question was asked without progress; the third time
+the form changes strategy (:data:`STRATEGIES`): a list of choices, accepting what it has, or
+handing the citizen to a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from lalisa.categories import FALLBACK_CATEGORY, read_category_entity
+from lalisa.form_answers import (
+    field_named,
+    is_payload,
+    looks_like_question,
+    place_text,
+    read_confirmation,
+    read_correction,
+    read_name,
+    read_yes_no,
+    refuses_evidence,
+    says_dont_know,
+    strip_field_words,
+    words,
+)
+from lalisa.geo import Place, locate_point, resolve_place
+from lalisa.intake import SKIPPED, clean_description, is_skip_answer
+from lalisa.timeparse import is_recurring_or_ongoing, mentions_time, parse_incident_time
+
+MAX_ASKS: Final = 2
+"""How many times in a row one question may be asked; the next time the strategy changes."""
+
+CLEAR_INTENT_CONFIDENCE: Final = 0.5
+"""An intent below this confidence never interrupts the form."""
+
+CANCEL_CONFIDENCE: Final = 0.8
+"""``cancel`` must be this clear to stop a report ("barusan" is read as ``cancel`` at 0.67)."""
+
+EMERGENCY_CONFIDENCE: Final = 0.8
+"""An emergency this clear gets the emergency numbers first even when the message also
+answers the question ("kebakaran di desa Halong")."""
+
+MIN_OPENING_DESCRIPTION_WORDS: Final = 5
+MAX_TIME_CHARS: Final = 200
+
+PIN_LOCATION: Final = "(titik lokasi)"
+MEDIA_EVIDENCE: Final = "(media)"
+CONFIRMED: Final = "ya"
+
+# The questions of the form, in order. Others are asked on the way: which category among
+# the likeliest, which kecamatan/desa, which field to change, whether to really cancel.
+MAIN_QUESTIONS: Final = (
+    "category",
+    "description",
+    "location",
+    "incident_time",
+    "evidence",
+    "reporter_name",
+    "complaint_confirmation",
+)
+
+# Questions the form answers between its own, through the rules of the domain.
+DIGRESSION_INTENTS: Final = frozenset(
+    {
+        "ask_duties",
+        "ask_authority",
+        "ask_programs",
+        "ask_service_hours",
+        "ask_office_contact",
+        "ask_how_to_report",
+        "ask_confidentiality",
+        "bot_challenge",
+        "emergency",
+        "check_status",
+        "request_human",
+    }
+)
+CANCEL_INTENT: Final = "cancel"
+_CANCEL_WORDS: Final = frozenset(
+    {
+        "batal",
+        "batalkan",
+        "cancel",
+        "batalkan laporan",
+        "batal lapor",
+        "tidak jadi lapor",
+        "ga jadi lapor",
+        "gak jadi lapor",
+        "kada jadi",
+        "kada jadi melapor",
+    }
+)
+_OTHER_CATEGORY_WORDS: Final = frozenset(
+    {
+        "lainnya",
+        "lain",
+        "lain lain",
+        "yang lain",
+        "yg lain",
+        "lainya",
+        "bukan semua",
+        "lainnya saja",
+    }
+)
+
+# Every slot the complaint form writes; all are cleared when a complaint ends.
+FORM_SLOTS: Final = (
+    "category",
+    "category_candidates",
+    "description",
+    "location",
+    "location_lat",
+    "location_lon",
+    "location_kecamatan",
+    "location_desa",
+    "location_note",
+    "location_mode",
+    "kecamatan_choice",
+    "desa_choice",
+    "incident_time",
+    "incident_at",
+    "evidence",
+    "evidence_media",
+    "reporter_name",
+    "complaint_confirmation",
+    "confirmation_mode",
+    "correction_field",
+    "correction_requested",
+    "cancel_confirmation",
+    "cancel_requested",
+    "complaint_outcome",
+    "form_asks",
+    "form_last_answer",
+    "pending_report",
+)
+
+# Slots that hold what the citizen reported; a change to one of them is progress.
+_VALUE_SLOTS: Final = (
+    "category",
+    "category_candidates",
+    "description",
+    "location",
+    "location_kecamatan",
+    "location_desa",
+    "kecamatan_choice",
+    "desa_choice",
+    "incident_time",
+    "evidence",
+    "evidence_media",
+    "reporter_name",
+    "complaint_confirmation",
+    "correction_requested",
+    "cancel_requested",
+    "confirmation_mode",
+    "location_mode",
+)
+
+# The slots a correction of one field clears so that the form asks it again.
+CORRECTION_CLEARS: Final[dict[str, tuple[str, ...]]] = {
+    "category": ("category", "category_candidates"),
+    "description": ("description",),
+    "location": (
+        "location",
+        "location_lat",
+        "location_lon",
+        "location_kecamatan",
+        "location_desa",
+        "location_mode",
+        "kecamatan_choice",
+        "desa_choice",
+        "location_note",
+    ),
+    "incident_time": ("incident_time", "incident_at"),
+    "evidence": ("evidence", "evidence_media"),
+    "reporter_name": ("reporter_name",),
+}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A response of the domain to send, with its template values."""
+
+    response: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The citizen's latest message, as the form sees it.
+
+    Attributes:
+        text: What was typed (or the button payload).
+        intent: The intent the NLU gave it.
+        confidence: The intent's confidence.
+        entities: The NLU entities.
+        pin: Latitude and longitude of a shared location, if the message is one.
+        pin_label: Name/address WhatsApp sent with the pin.
+        media_id: Id of the photo/video the action recorded, if the message is one.
+        is_media: Whether the message is a photo/video (even if recording it failed).
+    """
+
+    text: str
+    intent: str | None = None
+    confidence: float = 0.0
+    entities: tuple[Mapping[str, Any], ...] = ()
+    pin: tuple[float, float] | None = None
+    pin_label: str = ""
+    media_id: int | None = None
+    is_media: bool = False
+
+    @property
+    def typed(self) -> str:
+        """The typed text, or "" for a button payload."""
+        return "" if is_payload(self.text) else self.text.strip()
+
+    def clear_intent(self, *intents: str) -> bool:
+        """Whether the NLU confidently gave one of ``intents``."""
+        return self.intent in intents and self.confidence >= CLEAR_INTENT_CONFIDENCE
+
+
+@dataclass
+class Step:
+    """What one form turn does.
+
+    Attributes:
+        slots: Slot values to set, ``requested_slot`` included (``None`` ends the form).
+        utterances: Responses to send before the next question.
+        interrupt: The message was not an answer but a question of its own: set nothing, so
+            that the form is rejected and the domain's rules answer it.
+    """
+
+    slots: dict[str, Any] = field(default_factory=dict)
+    utterances: list[Utterance] = field(default_factory=list)
+    interrupt: bool = False
+
+
+def place_summary(kecamatan: str, desa: str | None) -> str:
+    """Describes a resolved place for the citizen: "X, Kecamatan Y"."""
+    if desa:
+        return f"{desa}, Kecamatan {kecamatan}"
+    return f"Kecamatan {kecamatan}"
+
+
+def has_content(slots: Mapping[str, Any]) -> bool:
+    """Whether the report being written holds anything the citizen would lose by cancelling."""
+    return any(slots.get(slot) not in (None, []) for slot in MAIN_QUESTIONS[:-1]) or bool(
+        slots.get("evidence_media")
+    )
+
+
+def next_question(slots: Mapping[str, Any]) -> str | None:
+    """The slot the form asks for next, or None when it is done.
+
+    Args:
+        slots: Current slot values.
+
+    Returns:
+        A main question, or one asked on the way (``cancel_confirmation``,
+        ``correction_field``, ``kecamatan_choice``, ``desa_choice``).
+    """
+    if slots.get("complaint_outcome"):
+        return None
+    if slots.get("cancel_requested"):
+        return "cancel_confirmation"
+    if slots.get("correction_requested"):
+        return "correction_field"
+    for slot in MAIN_QUESTIONS:
+        if slots.get(slot) is not None:
+            continue
+        if slot == "location" and slots.get("location_mode") == "pick":
+            return "kecamatan_choice" if slots.get("kecamatan_choice") is None else "desa_choice"
+        return slot
+    return None
+
+
+def question_key(slot: str | None, slots: Mapping[str, Any]) -> str | None:
+    """Identifies a question for the loop guard (the summary and its choice prompt differ)."""
+    if slot == "complaint_confirmation" and slots.get("confirmation_mode") == "choice":
+        return "complaint_confirmation:choice"
+    return slot
+
+
+class _Turn:
+    """Slot values while one turn is worked out, and what the turn changes and says."""
+
+    def __init__(self, slots: Mapping[str, Any], now: datetime) -> None:
+        self.state: dict[str, Any] = dict(slots)
+        self.changes: dict[str, Any] = {}
+        self.utterances: list[Utterance] = []
+        self.now = now
+
+    def set(self, **values: Any) -> None:
+        for name, value in values.items():
+            self.state[name] = value
+            self.changes[name] = value
+
+    def say(self, response: str, **values: Any) -> None:
+        self.utterances.append(Utterance(response, values))
+
+    def get(self, name: str) -> Any:
+        return self.state.get(name)
+
+
+# ------------------------------------------------------------------------------ readers
+
+
+def _set_place(turn: _Turn, place: Place, text: str, *, pin: bool = False) -> None:
+    turn.set(
+        location=text,
+        location_lat=place.latitude if pin else None,
+        location_lon=place.longitude if pin else None,
+        location_kecamatan=place.kecamatan,
+        location_desa=place.desa,
+        location_mode=None,
+        kecamatan_choice=None,
+        desa_choice=None,
+    )
+    turn.say("utter_location_confirmed", place=place_summary(place.kecamatan, place.desa))
+
+
+def _read_pin(turn: _Turn, answer: Answer) -> bool | None:
+    """A shared location, wherever it arrives. True: taken; False: refused; None: no pin."""
+    if answer.pin is None:
+        return None
+    latitude, longitude = answer.pin
+    place = locate_point(latitude, longitude)
+    if place is None:
+        turn.say("utter_location_outside_balangan")
+        return False
+    _set_place(turn, place, answer.pin_label or PIN_LOCATION, pin=True)
+    return True
+
+
+def _read_media(turn: _Turn, answer: Answer) -> bool:
+    """A photo/video, wherever it arrives: it is the evidence."""
+    if not answer.is_media:
+        return False
+    media = list(turn.get("evidence_media") or [])
+    if answer.media_id is not None:
+        media.append(answer.media_id)
+    turn.set(evidence_media=media, evidence=MEDIA_EVIDENCE)
+    turn.say("utter_evidence_received", count=len(media))
+    return True
+
+
+def _take_category_guess(turn: _Turn, answer: Answer) -> bool:
+    guess = read_category_entity(answer.entities)
+    if guess is None:
+        return False
+    offered = turn.get("category_candidates") or []
+    if guess.confident or guess.value in offered:
+        # A category the citizen's own words point to among those offered is their choice.
+        turn.set(category=guess.value, category_candidates=None)
+        return True
+    choices = guess.choices()
+    if choices and choices != turn.get("category_candidates"):
+        turn.set(category_candidates=choices)
+    return False
+
+
+def _maybe_description(turn: _Turn, text: str) -> None:
+    if turn.get("description") is not None or not text:
+        return
+    description = clean_description(text)
+    if description is not None and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS:
+        turn.set(description=description)
+
+
+def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    if strict:
+        if " ".join(words(text)) in _OTHER_CATEGORY_WORDS:
+            turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+            return True
+        if _take_category_guess(turn, answer):
+            _maybe_description(turn, text)
+            return True
+        return False
+    # A story without a recognisable category ("kamar mandi umum dirusak orang") is filed
+    # under the likeliest category offered, or "lainnya" for the officer to classify; the
+    # summary shows it and can change it.
+    if len(words(text)) >= 2 and not looks_like_question(text):
+        offered = turn.get("category_candidates") or [FALLBACK_CATEGORY]
+        turn.set(category=offered[0], category_candidates=None)
+        _maybe_description(turn, text)
+        return True
+    return False
+
+
+def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    if answer.clear_intent(*DIGRESSION_INTENTS, CANCEL_INTENT):
+        return False
+    description = clean_description(answer.typed or None)
+    if description is None:
+        return False
+    turn.set(description=description)
+    return True
+
+
+def _read_location(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    if not strict or not text:
+        return False
+    stored = place_text(text)
+    place = resolve_place(stored, assume_place=True)
+    if place is None:
+        return False
+    _set_place(turn, place, stored)
+    if turn.get("incident_time") is None and parse_incident_time(text, turn.now) is not None:
+        # "tadi malam di depan pasar Lampihong" answers two questions at once.
+        _read_incident_time(turn, answer, strict=True)
+    return True
+
+
+def _complete_location(turn: _Turn, *, kecamatan: str | None, desa: str | None) -> None:
+    note = turn.get("location_note")
+    if kecamatan is not None:
+        text = note or place_summary(kecamatan, desa)
+    else:
+        text = note or SKIPPED
+    turn.set(
+        location=text,
+        location_lat=None,
+        location_lon=None,
+        location_kecamatan=kecamatan,
+        location_desa=desa,
+        kecamatan_choice=kecamatan or SKIPPED,
+        desa_choice=desa or SKIPPED,
+    )
+    if kecamatan is None:
+        turn.say("utter_location_unresolved")
+    else:
+        turn.say("utter_location_confirmed", place=place_summary(kecamatan, desa))
+
+
+def _read_kecamatan_choice(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    if not strict or not text:
+        return False
+    if is_skip_answer(text):
+        _complete_location(turn, kecamatan=None, desa=None)
+        return True
+    place = resolve_place(text, assume_place=True)
+    if place is None:
+        return False
+    if place.desa is not None:
+        _complete_location(turn, kecamatan=place.kecamatan, desa=place.desa)
+    else:
+        turn.set(location_kecamatan=place.kecamatan, kecamatan_choice=place.kecamatan)
+    return True
+
+
+def _read_desa_choice(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    kecamatan = turn.get("location_kecamatan")
+    if not strict or not text:
+        return False
+    if is_skip_answer(text):
+        _complete_location(turn, kecamatan=kecamatan, desa=None)
+        return True
+    place = resolve_place(f"desa {text}", assume_place=True) or resolve_place(
+        text, assume_place=True
+    )
+    if place is None or place.desa is None:
+        return False
+    _complete_location(turn, kecamatan=place.kecamatan, desa=place.desa)
+    return True
+
+
+def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    if not text:
+        return False
+    if strict:
+        moment = parse_incident_time(text, turn.now)
+        if moment is None and says_dont_know(text):
+            turn.set(incident_time=SKIPPED, incident_at=None)
+            return True
+        if moment is None and not (
+            is_recurring_or_ongoing(text)
+            or (
+                mentions_time(text)
+                and not looks_like_question(text)
+                and not answer.clear_intent("ask_service_hours")
+            )
+        ):
+            return False
+        turn.set(
+            incident_time=text[:MAX_TIME_CHARS],
+            incident_at=moment.isoformat() if moment is not None else None,
+        )
+        return True
+    if looks_like_question(text):
+        return False
+    if mentions_time(text) or len(words(text)) >= 2:
+        turn.set(incident_time=text[:MAX_TIME_CHARS], incident_at=None)
+        return True
+    return False
+
+
+def _read_evidence(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    has_media = bool(turn.get("evidence_media"))
+    if refuses_evidence(answer.typed) if answer.typed else False:
+        turn.set(evidence=MEDIA_EVIDENCE if has_media else SKIPPED)
+        return True
+    if has_media and answer.typed:
+        # Any other answer after a photo means "that's all".
+        turn.set(evidence=MEDIA_EVIDENCE)
+        return True
+    return False
+
+
+def _read_reporter_name(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    name = read_name(answer.typed)
+    if name is None:
+        return False
+    turn.set(reporter_name=name.name)
+    return True
+
+
+def _correct(turn: _Turn, slot: str, value: str) -> bool:
+    """Applies a corrected value to an earlier answer; True when the value was readable."""
+    if not value:
+        return False
+    reader = _READERS.get(slot)
+    if reader is None:
+        return False
+    snapshot = (dict(turn.state), dict(turn.changes), list(turn.utterances))
+    for name in CORRECTION_CLEARS[slot]:
+        turn.state[name] = None
+    corrected = Answer(text=value)
+    if reader(turn, corrected, True):
+        for name in CORRECTION_CLEARS[slot]:
+            turn.changes.setdefault(name, turn.state.get(name))
+        turn.set(confirmation_mode=None)
+        _say_corrected(turn, slot)
+        return True
+    turn.state, turn.changes, turn.utterances = snapshot
+    return False
+
+
+def _clear_field(turn: _Turn, slot: str) -> None:
+    turn.set(**{name: None for name in CORRECTION_CLEARS[slot]})
+    turn.set(confirmation_mode=None, complaint_confirmation=None)
+
+
+def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    text = answer.text.strip()
+    reading = read_confirmation(text)
+    if reading is None:
+        if text == "/affirm" or (answer.clear_intent("affirm") and answer.confidence >= 0.8):
+            turn.set(complaint_confirmation=CONFIRMED, complaint_outcome="submit")
+            return True
+        if text == "/deny" or (answer.clear_intent("deny") and answer.confidence >= 0.8):
+            turn.set(correction_requested=True, confirmation_mode=None)
+            return True
+        return False
+    if reading.kind == "submit":
+        turn.set(complaint_confirmation=CONFIRMED, complaint_outcome="submit")
+        return True
+    if reading.field is not None:
+        if not _correct(turn, reading.field, reading.value):
+            _clear_field(turn, reading.field)
+        return True
+    if reading.value and _correct_any(turn, reading.value):
+        return True
+    turn.set(correction_requested=True, confirmation_mode=None)
+    return True
+
+
+def _read_correction_field(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    if not strict or not text:
+        return False
+    slot = field_named(text)
+    if slot is None:
+        # "Halong" instead of "lokasi": the new value itself.
+        if _correct_any(turn, text):
+            turn.set(correction_requested=None)
+            return True
+        return False
+    correction = read_correction(text)
+    value = correction.value if correction is not None else strip_field_words(text)
+    turn.set(correction_requested=None)
+    if not (value and _correct(turn, slot, value)):
+        _clear_field(turn, slot)
+    return True
+
+
+# A corrected place is confirmed with its name (utter_location_confirmed) instead.
+_CORRECTED_RESPONSES: Final[dict[str, str]] = {
+    "category": "utter_corrected_category",
+    "description": "utter_corrected_description",
+    "incident_time": "utter_corrected_incident_time",
+    "evidence": "utter_corrected_evidence",
+    "reporter_name": "utter_corrected_reporter_name",
+}
+
+
+def _say_corrected(turn: _Turn, slot: str) -> None:
+    response = _CORRECTED_RESPONSES.get(slot)
+    if response is not None:
+        turn.say(response)
+
+
+def _read_cancel_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    text = answer.text.strip()
+    said = read_yes_no(text)
+    if said is None and text in ("/affirm", "/cancel"):
+        said = "yes"
+    if said is None and text == "/deny":
+        said = "no"
+    if said == "yes":
+        turn.set(cancel_confirmation=CONFIRMED, cancel_requested=None, complaint_outcome="cancel")
+        return True
+    if said == "no":
+        turn.set(cancel_requested=None)
+        turn.say("utter_cancel_aborted")
+        return True
+    return False
+
+
+_Reader = Callable[[_Turn, Answer, bool], bool]
+_READERS: Final[dict[str, _Reader]] = {
+    "category": _read_category,
+    "description": _read_description,
+    "location": _read_location,
+    "kecamatan_choice": _read_kecamatan_choice,
+    "desa_choice": _read_desa_choice,
+    "incident_time": _read_incident_time,
+    "evidence": _read_evidence,
+    "reporter_name": _read_reporter_name,
+    "complaint_confirmation": _read_confirmation,
+    "correction_field": _read_correction_field,
+    "cancel_confirmation": _read_cancel_confirmation,
+}
+
+# What the form says when an answer to its question could not be read.
+_MISS_RESPONSES: Final[dict[str, str]] = {
+    "category": "utter_category_unclear",
+    "description": "utter_description_too_short",
+    "location": "utter_location_not_found",
+    "kecamatan_choice": "utter_choice_unclear",
+    "desa_choice": "utter_choice_unclear",
+    "incident_time": "utter_time_unclear",
+    "evidence": "utter_evidence_text_not_media",
+    "reporter_name": "utter_name_unclear",
+    "complaint_confirmation": "utter_confirmation_unclear",
+    "correction_field": "utter_correction_field_unknown",
+    "cancel_confirmation": "utter_cancel_confirmation_unclear",
+}
+
+
+def _correct_any(turn: _Turn, value: str) -> bool:
+    """A correction that only gives the new value: a place, else a time, for filled fields."""
+    for slot in ("location", "incident_time"):
+        if turn.get(slot) is not None and _correct(turn, slot, value):
+            return True
+    return False
+
+
+def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
+    correction = read_correction(answer.typed)
+    if correction is None:
+        return False
+    if correction.field is not None and correction.field != asked:
+        if _correct(turn, correction.field, correction.value):
+            return True
+        if turn.get(correction.field) is not None and not correction.value:
+            # "eh lokasinya salah": ask that field again.
+            _clear_field(turn, correction.field)
+            return True
+        return False
+    return correction.field is None and _correct_any(turn, correction.value)
+
+
+def _is_cancel(answer: Answer) -> bool:
+    if answer.intent == CANCEL_INTENT and answer.confidence >= CANCEL_CONFIDENCE:
+        return True
+    return " ".join(words(answer.typed)) in _CANCEL_WORDS
+
+
+# ------------------------------------------------------------------------------ strategies
+
+
+def _accept_category(turn: _Turn) -> None:
+    turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+    turn.say("utter_category_defaulted")
+
+
+def _accept_description(turn: _Turn) -> None:
+    turn.set(description=turn.get("form_last_answer") or SKIPPED)
+
+
+def _offer_place_lists(turn: _Turn) -> None:
+    turn.set(location_mode="pick", kecamatan_choice=None, desa_choice=None)
+
+
+def _accept_unresolved_place(turn: _Turn) -> None:
+    _complete_location(turn, kecamatan=None, desa=None)
+
+
+def _accept_kecamatan_only(turn: _Turn) -> None:
+    _complete_location(turn, kecamatan=turn.get("location_kecamatan"), desa=None)
+
+
+def _skip(slot: str) -> Callable[[_Turn], None]:
+    def skip(turn: _Turn) -> None:
+        turn.set(**{slot: SKIPPED})
+        turn.say(_SKIPPED_RESPONSES[slot])
+
+    return skip
+
+
+_SKIPPED_RESPONSES: Final[dict[str, str]] = {
+    "incident_time": "utter_incident_time_skipped",
+    "evidence": "utter_evidence_skipped",
+    "reporter_name": "utter_reporter_name_skipped",
+}
+
+
+def _back_to_summary(turn: _Turn) -> None:
+    turn.set(correction_requested=None)
+
+
+def _keep_report(turn: _Turn) -> None:
+    turn.set(cancel_requested=None)
+    turn.say("utter_cancel_aborted")
+
+
+def _offer_choices(turn: _Turn) -> None:
+    turn.set(confirmation_mode="choice")
+
+
+def _hand_to_person(turn: _Turn) -> None:
+    turn.set(complaint_outcome="handoff")
+    turn.say("utter_confirmation_needs_person")
+
+
+STRATEGIES: Final[dict[str, Callable[[_Turn], None]]] = {
+    "category": _accept_category,
+    "description": _accept_description,
+    "location": _offer_place_lists,
+    "kecamatan_choice": _accept_unresolved_place,
+    "desa_choice": _accept_kecamatan_only,
+    "incident_time": _skip("incident_time"),
+    "evidence": _skip("evidence"),
+    "reporter_name": _skip("reporter_name"),
+    "correction_field": _back_to_summary,
+    "cancel_confirmation": _keep_report,
+    "complaint_confirmation": _offer_choices,
+    "complaint_confirmation:choice": _hand_to_person,
+}
+"""What the form does instead of asking a question a third time, per question."""
+
+
+# ------------------------------------------------------------------------------ one turn
+
+
+def _open(turn: _Turn, opening: Answer | None) -> None:
+    """Starts a complaint: clears the form's bookkeeping and reads the opening message."""
+    turn.set(
+        **{
+            name: None
+            for name in (
+                "form_asks",
+                "complaint_outcome",
+                "cancel_requested",
+                "cancel_confirmation",
+                "correction_requested",
+                "correction_field",
+                "confirmation_mode",
+                "form_last_answer",
+                "pending_report",
+            )
+        }
+    )
+    if opening is None:
+        return
+    if turn.get("category") is None:
+        _take_category_guess(turn, opening)
+    _maybe_description(turn, opening.typed)
+
+
+def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
+    """Reads the answer to ``asked``. True: progress; False: a miss; None: interrupt."""
+    text = answer.typed
+    pin = _read_pin(turn, answer)
+    if pin is not None:
+        return pin or asked not in ("location", "kecamatan_choice", "desa_choice")
+    if _read_media(turn, answer):
+        return True
+    reader = _READERS[asked]
+    question = looks_like_question(text) and answer.clear_intent(*DIGRESSION_INTENTS)
+    if not question and reader(turn, answer, True):
+        return True
+    if asked == "cancel_confirmation":
+        # Anything but an explicit yes keeps the report; the message may answer the question
+        # that was pending before "batal".
+        turn.set(cancel_requested=None)
+        pending = next_question(turn.state)
+        if pending is not None:
+            return _read_answer(turn, answer, pending)
+        return True
+    if text and _read_correction_of_other(turn, answer, asked):
+        return True
+    if _is_cancel(answer):
+        if has_content(turn.state):
+            turn.set(cancel_requested=True)
+        else:
+            turn.set(complaint_outcome="cancel")
+        return True
+    if answer.clear_intent(*DIGRESSION_INTENTS):
+        return None
+    if not question and reader(turn, answer, False):
+        return True
+    turn.say(_MISS_RESPONSES[asked])
+    if text:
+        turn.set(form_last_answer=text)
+        if asked in ("location", "kecamatan_choice") and len(words(text)) >= 2:
+            if not is_skip_answer(text):
+                turn.set(location_note=place_text(text))
+    return False
+
+
+def _progressed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    return any(before.get(slot) != after.get(slot) for slot in _VALUE_SLOTS)
+
+
+def _guard(turn: _Turn, before: Mapping[str, Any]) -> None:
+    """Sets the next question, changing strategy instead of asking one a third time."""
+    progressed = _progressed(before, turn.state)
+    asked = before.get("form_asks") or {}
+    for _ in range(len(STRATEGIES) + 1):
+        slot = next_question(turn.state)
+        key = question_key(slot, turn.state)
+        if key is None:
+            turn.set(form_asks=None, requested_slot=None)
+            return
+        same = isinstance(asked, Mapping) and asked.get("question") == key and not progressed
+        count = int(asked.get("count", 0)) + 1 if same else 1
+        if count <= MAX_ASKS:
+            turn.set(form_asks={"question": key, "count": count}, requested_slot=slot)
+            return
+        STRATEGIES[key](turn)
+        progressed = True
+    raise RuntimeError("the complaint form's strategies do not converge")  # pragma: no cover
+
+
+def advance(
+    slots: Mapping[str, Any],
+    *,
+    answer: Answer | None,
+    opening: Answer | None = None,
+    now: datetime,
+) -> Step:
+    """One turn of the complaint form.
+
+    Args:
+        slots: Current slot values (``requested_slot`` is the question last asked; None
+            when the form is starting).
+        answer: The citizen's message answering that question, or None when the form is
+            resuming after a digression it did not read.
+        opening: When the form is starting: the message that started it (its category and
+            description are read), if any.
+        now: The time of the message (for incident times).
+
+    Returns:
+        The slot values to set (always ``requested_slot`` unless interrupted), the responses
+        to send, or ``interrupt`` when the message is a question for the domain's rules.
+    """
+    turn = _Turn(slots, now)
+    asked = slots.get("requested_slot")
+    if asked is None:
+        _open(turn, opening)
+    elif answer is not None and asked in _READERS:
+        if answer.intent == "emergency" and answer.confidence >= EMERGENCY_CONFIDENCE:
+            turn.say("utter_emergency")
+        outcome = _read_answer(turn, answer, asked)
+        if outcome is None:
+            return Step(interrupt=True)
+    _guard(turn, slots)
+    return Step(slots=turn.changes, utterances=turn.utterances)

@@ -1,0 +1,475 @@
+"""The agenda-based simulated citizen: reads each turn of the assistant, decides what to send.
+
+The citizen answers whatever the assistant asks from the persona's facts, in the persona's
+style; before and after some questions it follows its own agenda (a question in the middle
+of the form, a correction, a change at the summary). It never sends an intent payload of its
+own and never looks at the tracker: it sees the assistant's text and choices, as a person
+does. It keeps the figures the suite reports: user turns, how often one question came in a
+row, whether it gave up and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from tests.conversations.personas import AgendaItem, Persona
+from tests.conversations.reading import (
+    COMPLAINT_QUESTIONS,
+    QUESTION_FACT,
+    Option,
+    Question,
+    Reading,
+    find_option,
+    normalise,
+    option_category,
+)
+from tests.conversations.style import FIELD_OPTION_WORDS, Voice
+
+MAX_USER_TURNS = 30
+"""A citizen stops after this many messages whatever happens."""
+GIVE_UP_AFTER = 5
+"""A citizen stops when the same question comes this many times in a row."""
+GIVE_UP_TOTAL = 7
+"""A citizen stops when one question comes this many times in all (a cycle of questions)."""
+LOOP_GUARD_RUN = 3
+"""A question asked this many times in a row (more than twice) is a loop-guard hit."""
+MAX_IDLE_TURNS = 3
+"""A citizen stops after this many turns in a row in which nothing was asked."""
+MAX_RETRIES = 2
+"""A citizen resends a message the assistant failed to take at most this many times."""
+
+YES_WORDS = ("kirim", "ya", "benar", "betul", "setuju", "lanjut")
+NO_WORDS = ("tidak", "bukan", "batal", "tidak jadi")
+KEEP_WORDS = ("tidak", "lanjut", "jangan", "kembali")
+SKIP_WORDS = ("lewati", "tidak ada", "skip", "tanpa", "anonim", "rahasia", "tidak tahu", "selesai")
+DONE_WORDS = ("selesai", "lanjut", "cukup", "sudah", "tidak")
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the citizen does next."""
+
+    kind: Literal["text", "tap", "pin", "photo", "end"]
+    text: str = ""
+    option: Option | None = None
+    latitude: float = 0.0
+    longitude: float = 0.0
+    label: str | None = None
+    photo: int = 0
+    """The number of the photo (1, 2) for ``photo``."""
+    reason: str = ""
+    """Why the conversation ends, for ``end``."""
+
+    def shown(self) -> str:
+        """The action as a transcript line."""
+        if self.kind == "tap" and self.option is not None:
+            return f"[tap] {self.option.title}"
+        if self.kind == "pin":
+            return f"[pin] {self.latitude:.5f},{self.longitude:.5f} {self.label or ''}".rstrip()
+        if self.kind == "photo":
+            return f"[photo {self.photo}]"
+        if self.kind == "end":
+            return f"[end: {self.reason}]"
+        return self.text
+
+
+@dataclass
+class Record:
+    """What happened in one conversation, for judging and for the report."""
+
+    user_turns: int = 0
+    questions: list[str | None] = field(default_factory=list)
+    """The question of each assistant turn (None: it asked nothing)."""
+    longest_run: int = 0
+    loop_hits: int = 0
+    ticket_numbers: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    false_start: bool = False
+    end_reason: str = ""
+    transcript: list[str] = field(default_factory=list)
+
+
+def persona_seed(persona_id: str, salt: str = "") -> int:
+    """A stable seed for a persona (Python's ``hash`` of a str changes per process)."""
+    return int.from_bytes(hashlib.sha256(f"{salt}:{persona_id}".encode()).digest()[:8], "big")
+
+
+class Citizen:
+    """One persona in conversation.
+
+    Args:
+        persona: Who the citizen is and what they want.
+        salt: Changes the persona's random choices (the same salt repeats a run).
+    """
+
+    def __init__(self, persona: Persona, salt: str = "") -> None:
+        """Prepares the citizen's facts, voice and agenda."""
+        self.persona = persona
+        self.rng = random.Random(persona_seed(persona.id, salt))
+        self.voice = Voice(persona.style, self.rng, persona.say)
+        facts = persona.facts
+        self.facts: dict[str, tuple[str, ...]] = {
+            "category": facts.category,
+            "story": facts.story,
+            "place": facts.place,
+            "time": facts.time,
+        }
+        self.name = facts.name
+        self.openings = list(persona.opening)
+        self.record = Record()
+        self.photos_sent = 0
+        self.pin_sent = False
+        self.asked: set[Question] = set()
+        self.run_question: Question | None = None
+        self.run_length = 0
+        self.idle_turns = 0
+        self.agenda = list(persona.agenda)
+        self.pending_after: list[AgendaItem] = []
+        self.change: AgendaItem | None = None
+        """The summary change under way: the field to name and its new value."""
+        self.last_answered: Question | None = None
+        self.tries: dict[Question, int] = {}
+        self.last_action: Action | None = None
+        self.retries = 0
+        self.change_tries = 0
+        self.last_asked: Question | None = None
+
+    # ------------------------------------------------------------ public
+
+    def first_action(self) -> Action:
+        """The first message: the persona's opening."""
+        self.last_action = self._send(self.openings.pop(0))
+        return self.last_action
+
+    def next_action(self, reading: Reading) -> Action:
+        """What the citizen sends after the assistant's turn ``reading``."""
+        action = self._next(reading)
+        if action.kind != "end":
+            self.last_action = action
+        return action
+
+    def _next(self, reading: Reading) -> Action:
+        self._note(reading)
+        if self.record.user_turns >= MAX_USER_TURNS:
+            return self._end("max_turns")
+        if self.persona.off_topic:
+            return self._off_topic(reading)
+        if reading.ticket_numbers:
+            self.record.ticket_numbers += reading.ticket_numbers
+            return self._end("ticket")
+        if reading.cancelled:
+            self.record.cancelled = True
+            return self._end("cancelled")
+        if reading.retry and self.last_action is not None and self.retries < MAX_RETRIES:
+            # "Gagal … silakan kirim ulang": a person sends the same thing again.
+            self.retries += 1
+            self.record.user_turns += 1
+            return self.last_action
+        if reading.question is not None and (
+            self.run_length >= GIVE_UP_AFTER
+            or self.record.questions.count(reading.question.value) >= GIVE_UP_TOTAL
+        ):
+            return self._end(f"loop:{reading.question.value}")
+        if self.openings:
+            return self._send(self.openings.pop(0))
+        if 0 < self.photos_sent < self.persona.facts.photos:
+            # Several photos picked at once arrive as a burst, whatever the first one's reply.
+            return self._photo()
+        if self.pending_after:
+            item = self.pending_after.pop(0)
+            self._apply(item)
+            return self._send(item.say or "")
+        question = reading.question
+        if question is None:
+            # Nothing asked (an answer to a digression, "not understood"): carry on with the
+            # question that was open, as a person would.
+            self.idle_turns += 1
+            if self.idle_turns > MAX_IDLE_TURNS:
+                return self._end("stuck")
+            question = self.last_asked or Question.MENU
+        else:
+            self.idle_turns = 0
+            if question != self.last_asked:
+                # A new question: earlier tries at other questions no longer count.
+                self.tries = {}
+            self.last_asked = question
+        digression = self._agenda_before(question)
+        if digression is not None:
+            return self._send(digression)
+        action = self._answer(question, reading)
+        self.tries[question] = self.tries.get(question, 0) + 1
+        self.last_answered = question
+        self.pending_after += [
+            item
+            for item in self.agenda
+            if item.moment == "after" and item.question == question.value
+        ]
+        for item in self.pending_after:
+            self.agenda.remove(item)
+        return action
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def _note(self, reading: Reading) -> None:
+        question = reading.question
+        self.record.questions.append(question.value if question else None)
+        if question is not None and question == self.run_question:
+            self.run_length += 1
+        else:
+            self.run_question = question
+            self.run_length = 1 if question is not None else 0
+        if self.run_length == LOOP_GUARD_RUN:
+            self.record.loop_hits += 1
+        self.record.longest_run = max(self.record.longest_run, self.run_length)
+
+    def _attempt(self, question: Question) -> int:
+        """How many times the citizen already answered this question since it came up."""
+        return self.tries.get(question, 0)
+
+    def _send(self, text: str) -> Action:
+        self.record.user_turns += 1
+        return Action("text", text=text)
+
+    def _tap(self, option: Option) -> Action:
+        self.record.user_turns += 1
+        return Action("tap", option=option)
+
+    def _photo(self) -> Action:
+        self.photos_sent += 1
+        self.record.user_turns += 1
+        return Action("photo", photo=self.photos_sent)
+
+    def _end(self, reason: str) -> Action:
+        self.record.end_reason = reason
+        return Action("end", reason=reason)
+
+    # ------------------------------------------------------------ off-topic
+
+    def _off_topic(self, reading: Reading) -> Action:
+        if reading.question in COMPLAINT_QUESTIONS or reading.ticket_numbers:
+            self.record.false_start = True
+            return self._end("false_start")
+        if reading.question is Question.CONFIRM_REPORT:
+            option = self._choice(reading, ("tidak", "bukan"))
+            if option is not None:
+                return self._tap(option)
+            return self._send(self.voice.phrase("not_a_report", self._attempt(reading.question)))
+        if self.openings:
+            return self._send(self.openings.pop(0))
+        return self._end("done")
+
+    # ------------------------------------------------------------ agenda
+
+    def _agenda_before(self, question: Question) -> str | None:
+        if question in self.asked:
+            return None
+        self.asked.add(question)
+        for item in self.agenda:
+            if item.moment == "before" and item.question == question.value:
+                self.agenda.remove(item)
+                return item.say
+        return None
+
+    def _apply(self, item: AgendaItem) -> None:
+        """Makes a corrected fact the citizen's truth from now on."""
+        if item.fact == "name":
+            self.name = item.value[0] if item.value else None
+        elif item.fact is not None and item.value:
+            self.facts[item.fact] = item.value
+
+    def _summary_change(self, reading: Reading) -> AgendaItem | None:
+        for item in self.agenda:
+            if item.moment == "at" and item.question == Question.SUMMARY.value:
+                self.agenda.remove(item)
+                return item
+        if self.persona.checks_summary and self.change is None:
+            wrong = self._wrong_in_summary(reading)
+            if wrong is not None:
+                return AgendaItem("at", Question.SUMMARY.value, None, wrong, ())
+        return None
+
+    def _wrong_in_summary(self, reading: Reading) -> str | None:
+        """The first field of the summary that disagrees with the persona's facts."""
+        from lalisa.categories import CATEGORY_LABELS
+
+        expect = self.persona.expect
+        shown = {key: normalise(value) for key, value in reading.summary.items()}
+        kind = shown.get("jenis")
+        labels = {normalise(CATEGORY_LABELS[c]) for c in expect.categories}
+        if kind is not None and kind not in labels:
+            return "category"
+        place = shown.get("lokasi")
+        wanted = expect.desa or expect.kecamatan or ""
+        if place is not None and normalise(wanted) not in place:
+            return "place"
+        return None
+
+    # ------------------------------------------------------------ answers
+
+    def _choice(self, reading: Reading, words: tuple[str, ...]) -> Option | None:
+        if not self.persona.taps:
+            return None
+        return find_option(reading.options, words)
+
+    def _hint(self, reading: Reading, attempt: int) -> str | None:
+        """The word the assistant told the citizen to type, for a persona that follows it."""
+        if self.persona.follows_hints and attempt > 0 and reading.hints:
+            return reading.hints[0]
+        return None
+
+    def _fact(self, fact: str, attempt: int) -> str:
+        values = self.facts[fact]
+        return values[min(attempt, len(values) - 1)]
+
+    def _answer(self, question: Question, reading: Reading) -> Action:
+        attempt = self._attempt(question)
+        handler = {
+            Question.MENU: self._answer_menu,
+            Question.CONFIRM_REPORT: self._answer_confirm_report,
+            Question.CATEGORY: self._answer_category,
+            Question.DESCRIPTION: self._answer_description,
+            Question.LOCATION: self._answer_location,
+            Question.TIME: self._answer_time,
+            Question.EVIDENCE: self._answer_evidence,
+            Question.EVIDENCE_MORE: self._answer_evidence,
+            Question.NAME: self._answer_name,
+            Question.SUMMARY: self._answer_summary,
+            Question.CORRECTION_FIELD: self._answer_correction_field,
+            Question.CONFIRM_CANCEL: self._answer_confirm_cancel,
+        }[question]
+        if self.change is not None and QUESTION_FACT.get(question) == self.change.fact:
+            # The field being changed is asked again: its new value is the answer now.
+            self._apply(self.change)
+            self.change = None
+            self.change_tries = 0
+        return handler(reading, attempt)
+
+    def _answer_menu(self, reading: Reading, attempt: int) -> Action:
+        option = self._choice(reading, ("lapor",))
+        if option is not None:
+            return self._tap(option)
+        if attempt == 0 and self.last_answered is None:
+            return self._send(self.voice.phrase("report", attempt))
+        return self._send(self._fact("story", attempt))
+
+    def _answer_confirm_report(self, reading: Reading, attempt: int) -> Action:
+        option = self._choice(reading, ("ya", "lapor", "benar"))
+        if option is not None:
+            return self._tap(option)
+        return self._send(self.voice.phrase("agree_report", attempt))
+
+    def _answer_category(self, reading: Reading, attempt: int) -> Action:
+        wanted = self.persona.expect.categories
+        if self.persona.taps:
+            for option in reading.options:
+                if option_category(option.title) in wanted:
+                    return self._tap(option)
+            if attempt > 0:
+                other = find_option(reading.options, ("lainnya",))
+                if other is not None:
+                    return self._tap(other)
+        return self._send(self._fact("category", attempt))
+
+    def _answer_description(self, reading: Reading, attempt: int) -> Action:
+        story = self._fact("story", attempt)
+        if attempt > 0 and len(self.facts["story"]) <= attempt:
+            story = f"{story} {self.voice.phrase('more_detail')}"
+        return self._send(story)
+
+    def _answer_location(self, reading: Reading, attempt: int) -> Action:
+        facts = self.persona.facts
+        expect = self.persona.expect
+        names = [n for n in (expect.desa, expect.kecamatan) if n]
+        option = self._choice(reading, tuple(names))
+        if option is not None:
+            return self._tap(option)
+        if facts.pin is not None and not self.pin_sent and self.facts["place"] == facts.place:
+            self.pin_sent = True
+            self.record.user_turns += 1
+            return Action(
+                "pin",
+                latitude=facts.pin.latitude,
+                longitude=facts.pin.longitude,
+                label=facts.pin_label,
+            )
+        places = self.facts["place"]
+        typed = max(0, attempt - (1 if self.pin_sent else 0))
+        if typed < len(places):
+            return self._send(places[typed])
+        # Not understood: say the village and kecamatan plainly, then the kecamatan alone.
+        extra = typed - len(places)
+        if expect.desa and extra == 0:
+            return self._send(
+                self.voice.phrase(
+                    "place_fallback", attempt, desa=expect.desa, kecamatan=expect.kecamatan or ""
+                )
+            )
+        return self._send(
+            self.voice.phrase("kecamatan_fallback", attempt, kecamatan=expect.kecamatan or "")
+        )
+
+    def _decline(
+        self, reading: Reading, attempt: int, intent: str, words: tuple[str, ...] = SKIP_WORDS
+    ) -> Action:
+        """Declines an optional question: taps a skip choice, types the hint, or says so."""
+        option = self._choice(reading, words)
+        if option is not None:
+            return self._tap(option)
+        hint = self._hint(reading, attempt)
+        return self._send(hint or self.voice.phrase(intent, attempt))
+
+    def _answer_time(self, reading: Reading, attempt: int) -> Action:
+        if self.facts["time"]:
+            return self._send(self._fact("time", attempt))
+        return self._decline(reading, attempt, "no_time", ("tidak tahu", "lewati", "skip"))
+
+    def _answer_evidence(self, reading: Reading, attempt: int) -> Action:
+        if self.photos_sent < self.persona.facts.photos:
+            return self._photo()
+        if self.photos_sent or reading.question is Question.EVIDENCE_MORE:
+            return self._decline(reading, attempt, "photos_done", DONE_WORDS)
+        return self._decline(reading, attempt, "no_photo")
+
+    def _answer_name(self, reading: Reading, attempt: int) -> Action:
+        if self.name is not None:
+            return self._send(self.name)
+        return self._decline(reading, attempt, "no_name")
+
+    def _answer_summary(self, reading: Reading, attempt: int) -> Action:
+        change = self._summary_change(reading)
+        if change is None and self.change is not None and self.change_tries < 2:
+            # The change asked for was not taken (the field never came back): ask again,
+            # this time with the plain "ubah".
+            change = replace(self.change, say=None)
+        if change is not None:
+            self.change = change
+            self.change_tries += 1
+            if change.say:
+                return self._send(change.say)
+            option = self._choice(reading, ("ubah", "ganti", "perbaiki"))
+            if option is not None:
+                return self._tap(option)
+            return self._send(self.voice.phrase("change", attempt))
+        option = self._choice(reading, YES_WORDS)
+        if option is not None:
+            return self._tap(option)
+        return self._send(self.voice.phrase("yes", attempt))
+
+    def _answer_correction_field(self, reading: Reading, attempt: int) -> Action:
+        if self.change is None or self.change.fact is None:
+            # Asked what to change with nothing left to change: say it is fine now.
+            return self._send(self.voice.phrase("no_change", attempt))
+        fact = self.change.fact
+        option = self._choice(reading, FIELD_OPTION_WORDS[fact])
+        if option is not None:
+            return self._tap(option)
+        return self._send(self.voice.field_word(fact))
+
+    def _answer_confirm_cancel(self, reading: Reading, attempt: int) -> Action:
+        option = self._choice(reading, KEEP_WORDS)
+        if option is not None:
+            return self._tap(option)
+        return self._send(self.voice.phrase("keep_going", attempt))

@@ -1,0 +1,224 @@
+"""Judging by the stored ticket, the persona files, and the suite's figures and gate."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lalisa.categories import CATEGORY_LABELS
+from tests.conversations.channels import photo_bytes
+from tests.conversations.citizen import Record
+from tests.conversations.judge import (
+    StoredTicket,
+    judge,
+    name_matches,
+    ticket_mismatches,
+)
+from tests.conversations.personas import (
+    HALVES,
+    Persona,
+    PersonaError,
+    gazetteer,
+    load_personas,
+    parse_persona,
+)
+from tests.conversations.report import Result, figures, gate
+
+TICKET = StoredTicket(
+    number="LLS-2026-000001",
+    category="pkl",
+    kecamatan="Paringin",
+    desa="Paringin Kota",
+    time_text="tadi pagi",
+    evidence=0,
+    name=None,
+)
+
+
+def complaint(**expect: Any) -> Persona:
+    return parse_persona(
+        {
+            "id": "unit-judge",
+            "style": "formal",
+            "opening": "Ada PKL.",
+            "facts": {"category": "PKL", "story": "Lapak di trotoar.", "place": "Paringin Kota"},
+            "expect": {
+                "category": "pkl",
+                "kecamatan": "Paringin",
+                "desa": "Paringin Kota",
+                "time": True,
+                "evidence": 0,
+                "name": "anonymous",
+                **expect,
+            },
+        },
+        "dev",
+        "unit",
+    )
+
+
+def off_topic() -> Persona:
+    return parse_persona(
+        {
+            "id": "unit-off",
+            "style": "slang",
+            "opening": "hotelnya bau",
+            "expect": {"outcome": "no_complaint"},
+        },
+        "dev",
+        "unit",
+    )
+
+
+def test_a_matching_ticket_is_a_success() -> None:
+    assert judge(complaint(), Record(), [TICKET]).success
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"category": "gepeng"}, "category"),
+        ({"kecamatan": "Halong", "desa": None}, "kecamatan"),
+        ({"desa": None}, "desa"),
+        ({"desa": "Paringin Timur"}, "desa"),
+        ({"time_text": None}, "time"),
+        ({"evidence": 1}, "evidence"),
+        ({"name": "kada usah"}, "name"),
+    ],
+)
+def test_each_wrong_field_is_named(change: dict[str, Any], field: str) -> None:
+    assert ticket_mismatches(complaint().expect, replace(TICKET, **change)) == [field]
+
+
+def test_a_corrected_time_must_be_the_one_stored() -> None:
+    corrected = complaint(time="kemarin sore").expect
+    assert ticket_mismatches(corrected, replace(TICKET, time_text="Kemarin sore jam 5")) == []
+    assert ticket_mismatches(corrected, TICKET) == ["time"]
+
+
+def test_tolerances() -> None:
+    lenient = complaint(category=["pkl", "lainnya"], desa=None, time=None).expect
+    assert ticket_mismatches(lenient, replace(TICKET, category="lainnya", desa=None)) == []
+    assert ticket_mismatches(lenient, replace(TICKET, time_text=None)) == []
+
+
+def test_names() -> None:
+    assert name_matches("Rahmat", "rahmat")
+    assert name_matches("Hj. Salmah", "Hj Salmah, warga RT 2")
+    assert not name_matches("Salmah", "Nama saya Salmah")
+    assert not name_matches("Rahmat Hidayat", "Rahmat")
+    named = complaint(name="Budi").expect
+    assert ticket_mismatches(named, replace(TICKET, name=None)) == ["name"]
+    assert ticket_mismatches(named, replace(TICKET, name="Budi")) == []
+
+
+def test_no_ticket_says_why() -> None:
+    lost = Record(cancelled=True, end_reason="cancelled")
+    assert judge(complaint(), lost, []).failures == ("no_ticket:cancelled",)
+    looped = Record(end_reason="loop:name")
+    assert judge(complaint(), looped, []).failures == ("no_ticket:loop:name",)
+    twice = judge(complaint(), Record(), [TICKET, TICKET])
+    assert not twice.success and twice.failures == ("duplicate_ticket",)
+
+
+def test_off_topic_success_is_no_complaint_question_and_no_ticket() -> None:
+    assert judge(off_topic(), Record(end_reason="done"), []).success
+    started = judge(off_topic(), Record(false_start=True), [])
+    assert started.failures == ("offtopic:false_start",)
+    assert not judge(off_topic(), Record(), [TICKET]).success
+
+
+def result(persona: Persona, success: bool, turns: int, hits: int = 0, run: int = 1) -> Result:
+    record = Record(user_turns=turns, loop_hits=hits, longest_run=run)
+    tickets = (TICKET,) if success and not persona.off_topic else ()
+    verdict = judge(persona, record, list(tickets))
+    if not success and verdict.success:
+        verdict = replace(verdict, success=False, failures=("wrong:desa",))
+    return Result(persona, record, verdict, tickets, 1.0)
+
+
+def test_figures_and_gate() -> None:
+    results = [result(complaint(), True, 6) for _ in range(18)]
+    results += [result(complaint(), False, 9, hits=1, run=4)]
+    results += [result(off_topic(), True, 1)]
+    figs = figures(results)
+    assert figs["task_success"] == 0.95
+    assert figs["mean_user_turns_per_filed_complaint"] == pytest.approx((18 * 6) / 18)
+    assert figs["max_same_question_in_a_row"] == 4
+    assert figs["personas_with_loop_guard_hit"] == 1
+    assert figs["off_topic_false_start_rate"] == 0.0
+    assert gate(figs) == []
+    results.append(result(complaint(), False, 12, hits=2, run=5))
+    problems = gate(figures(results))
+    assert any("task success" in p for p in problems)
+    assert any("loop guard" in p for p in problems)
+
+
+def test_malformed_personas_are_refused() -> None:
+    base: dict[str, Any] = {
+        "id": "unit-bad",
+        "style": "slang",
+        "opening": "ada pkl",
+        "facts": {"category": "pkl", "story": "lapak", "place": "paringin"},
+        "expect": {"category": "pkl", "kecamatan": "Paringin", "name": "anonymous"},
+    }
+    parse_persona(base, "dev", "unit")
+    bad_cases = [
+        {**base, "facts": {**base["facts"], "pin": "Hilir Pasar"}},  # a pin over REST
+        {**base, "expect": {**base["expect"], "kecamatan": "Banjarmasin"}},
+        {**base, "expect": {**base["expect"], "desa": "Halong"}},  # desa of another kecamatan
+        {**base, "expect": {**base["expect"], "category": "judi"}},
+        {**base, "style": "jawa"},
+        {**base, "agenda": [{"before": "lokasi", "say": "x"}]},
+        {**base, "expect": {**base["expect"], "evidence": 1}},  # no photo to send
+        {k: v for k, v in base.items() if k != "opening"},
+    ]
+    for bad in bad_cases:
+        with pytest.raises(PersonaError):
+            parse_persona(bad, "dev", "unit")
+
+
+def test_photos_differ_and_stay_jpeg() -> None:
+    first, second = photo_bytes("a", 1), photo_bytes("a", 2)
+    assert first != second and first[:2] == b"\xff\xd8" and first[-2:] == b"\xff\xd9"
+
+
+# --- the persona set itself -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def everyone() -> list[Persona]:
+    return load_personas()
+
+
+def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -> None:
+    halves = Counter(p.half for p in everyone)
+    assert len(everyone) >= 160
+    assert set(halves) == set(HALVES)
+    assert abs(halves["dev"] - halves["holdout"]) <= len(everyone) // 10
+    readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
+    assert "do not read" in readme.read_text(encoding="utf-8").lower()
+
+
+@pytest.mark.parametrize("half", HALVES)
+def test_each_half_covers_categories_places_styles_and_channels(
+    everyone: list[Persona], half: str
+) -> None:
+    mine = [p for p in everyone if p.half == half]
+    complaints = [p for p in mine if not p.off_topic]
+    assert {p.expect.categories[0] for p in complaints} == set(CATEGORY_LABELS)
+    assert {p.expect.kecamatan for p in complaints} == set(gazetteer()[0])
+    assert {p.style for p in mine} == {"formal", "slang", "banjar"}
+    whatsapp = [p for p in mine if p.channel == "whatsapp"]
+    assert len(whatsapp) >= 0.15 * len(mine)
+    assert any(p.facts.pin for p in whatsapp) and any(p.facts.photos for p in whatsapp)
+    assert 0.15 <= sum(p.off_topic for p in mine) / len(mine) <= 0.20
+    moments = {(item.moment, item.question) for p in mine for item in p.agenda}
+    assert ("at", "summary") in moments
+    assert any(m == "after" for m, _ in moments) and any(m == "before" for m, _ in moments)
+    assert any(p.facts.name is None for p in complaints)
+    assert any(not p.facts.time for p in complaints)

@@ -1,0 +1,259 @@
+"""Readers of single answers to the complaint form: refusals, names, yes/no, corrections."""
+
+from __future__ import annotations
+
+import pytest
+
+from lalisa.form_answers import (
+    complaint_signal,
+    field_named,
+    looks_like_question,
+    place_text,
+    read_confirmation,
+    read_correction,
+    read_name,
+    read_yes_no,
+    refuses_evidence,
+    refuses_name,
+    says_dont_know,
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "tidak ada foto",
+        "kadada foto",
+        "ga ada foto min",
+        "tidak ada",
+        "gak ada",
+        "ga punya fotonya",
+        "belum sempat foto",
+        "kadada",
+        "kada ada gambar",
+        "lewati",
+        "tidak",
+        "gak sempat, takut ketahuan",
+        "Tidak ada Foto.",
+        "gaaak adaaa",
+        "balum sempat foto",
+        "Maaf, saya tidak sempat memotret.",
+    ],
+)
+def test_evidence_refusals(answer: str) -> None:
+    assert refuses_evidence(answer)
+
+
+@pytest.mark.parametrize("answer", ["ada", "nanti saya kirim", "sebentar", "??", "fotonya ada"])
+def test_not_evidence_refusals(answer: str) -> None:
+    assert not refuses_evidence(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "anonim",
+        "rahasia",
+        "kada usah",
+        "no",
+        "tidak usah",
+        "jangan disebut ya",
+        "Hamba Allah",
+        "tidak usah pak",
+        "rahasiakan saja",
+        "lewati",
+        "ga mau kasih nama",
+        "jgn disebut namaku",
+        "jangan disabut ngaran ulun",
+    ],
+)
+def test_name_refusals(answer: str) -> None:
+    assert refuses_name(answer)
+    reading = read_name(answer)
+    assert reading is not None and reading.refused
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("Budi", "Budi"),
+        ("budi santoso", "Budi Santoso"),
+        ("nama saya Siti Aminah", "Siti Aminah"),
+        ("ulun Ahmad", "Ahmad"),
+        ("Budi, warga Paringin", "Budi"),
+        ("saya Rina dari desa Halong", "Rina"),
+        ("H. Abdul Rahman", "H. Abdul Rahman"),
+    ],
+)
+def test_names(answer: str, name: str) -> None:
+    reading = read_name(answer)
+    assert reading is not None and not reading.refused
+    assert reading.name == name
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "halo",
+        "apakah nama saya aman?",
+        "kenapa harus pakai nama",
+        "ada orang jualan di trotoar depan pasar",
+        "/affirm",
+        "08123456789",
+    ],
+)
+def test_not_names(answer: str) -> None:
+    assert read_name(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("ya", "yes"),
+        ("iya kak", "yes"),
+        ("inggih", "yes"),
+        ("au", "yes"),
+        ("jadi ai", "yes"),
+        ("betul", "yes"),
+        ("sudah benar min", "yes"),
+        ("ok", "yes"),
+        ("tidak", "no"),
+        ("kada", "no"),
+        ("ga jadi", "no"),
+        ("bukan", "no"),
+        ("jangan dibatalkan", "no"),
+        ("entahlah", None),
+        ("/affirm", None),
+    ],
+)
+def test_yes_no(answer: str, expected: str | None) -> None:
+    assert read_yes_no(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind", "field", "value"),
+    [
+        ("ya", "submit", None, ""),
+        ("inggih", "submit", None, ""),
+        ("au kirim", "submit", None, ""),
+        ("Kirim laporan", "submit", None, ""),
+        ("ubah", "change", None, ""),
+        ("kada", "change", None, ""),
+        ("salah", "change", None, ""),
+        ("ubah lokasi", "change", "location", ""),
+        ("lokasinya salah", "change", "location", ""),
+        ("lokasi", "change", "location", ""),
+        ("maaf salah, lokasinya di desa halong", "change", "location", "di desa halong"),
+        ("tidak, lokasinya di desa halong", "change", "location", "di desa halong"),
+        ("ganti nama jadi Budi", "change", "reporter_name", "Budi"),
+        ("eh salah, jamnya jam 9 malam", "change", "incident_time", "jam 9 malam"),
+        ("Saya ingin mengubah laporannya.", "change", None, ""),
+        ("namanya diganti Siti", "change", "reporter_name", "Siti"),
+    ],
+)
+def test_confirmation(answer: str, kind: str, field: str | None, value: str) -> None:
+    reading = read_confirmation(answer)
+    assert reading is not None
+    assert (reading.kind, reading.field, reading.value) == (kind, field, value)
+
+
+@pytest.mark.parametrize("answer", ["hmm", "batal", "/affirm", "gimana ya"])
+def test_unclear_confirmation(answer: str) -> None:
+    assert read_confirmation(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "field", "value"),
+    [
+        ("maaf salah, lokasinya di desa halong", "location", "di desa halong"),
+        ("eh salah, jam 9 malam", "incident_time", "jam 9 malam"),
+        ("bukan di paringin tapi di awayan", None, "di awayan"),
+        ("yang benar desa lok hamawang", "location", "desa lok hamawang"),
+        ("ralat, namanya Siti", "reporter_name", "Siti"),
+        ("lokasinya salah", "location", ""),
+        (
+            "Eh maaf, waktunya setiap pagi sebelum pasar buka.",
+            "incident_time",
+            "setiap pagi sebelum pasar buka",
+        ),
+        ("lokasinya di desa halong", "location", "di desa halong"),
+    ],
+)
+def test_corrections(answer: str, field: str | None, value: str) -> None:
+    correction = read_correction(answer)
+    assert correction is not None
+    assert (correction.field, correction.value) == (field, value)
+
+
+@pytest.mark.parametrize("answer", ["lokasi", "benar", "desa batu piring", "tadi malam"])
+def test_not_corrections(answer: str) -> None:
+    assert read_correction(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "field"),
+    [
+        ("lokasi", "location"),
+        ("Lokasinya", "location"),
+        ("waktu", "incident_time"),
+        ("jenis", "category"),
+        ("kejadian", "description"),
+        ("foto", "evidence"),
+        ("nama", "reporter_name"),
+        ("hmm", None),
+    ],
+)
+def test_field_named(answer: str, field: str | None) -> None:
+    assert field_named(answer) == field
+
+
+def test_place_text_keeps_the_landmark() -> None:
+    assert place_text("jalan raya juai dekat jembatan") == "jalan raya juai dekat jembatan"
+    assert place_text("maaf salah, lokasinya di desa halong") == "di desa halong"
+    assert place_text("lokasi: depan pasar Lampihong.") == "depan pasar Lampihong"
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("jam berapa kantor buka?", True), ("apakah aman", True), ("desa halong", False)],
+)
+def test_questions(text: str, question: bool) -> None:
+    assert looks_like_question(text) is question
+
+
+@pytest.mark.parametrize(
+    ("text", "intent_confidence", "category_confidence", "signal"),
+    [
+        ("/report_complaint", 1.0, None, "strong"),
+        ("mau lapor", 0.99, None, "strong"),
+        ("ada balap liar tiap malam", 0.99, 0.94, "strong"),
+        ("Kamar hotelnya rigat bau, ada bakas anduk urang", 1.0, None, "weak"),
+        ("ada yang jual tuak", 0.55, 0.95, "weak"),
+        ("harga cabai naik terus", 0.9, 0.2, "weak"),
+        ("ada karaoke ilegal buka sampe subuh", 1.0, 0.18, "strong"),
+        ("dangsanak bakalahi pasal tanah warisan", 1.0, 0.27, "weak"),
+    ],
+)
+def test_complaint_signal(
+    text: str, intent_confidence: float, category_confidence: float | None, signal: str
+) -> None:
+    assert (
+        complaint_signal(
+            text, intent_confidence=intent_confidence, category_confidence=category_confidence
+        )
+        == signal
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tidak tahu persis waktunya.", True),
+        ("Saya kurang tahu pastinya.", True),
+        ("lupa", True),
+        ("kada ingat", True),
+        ("kemarin sore", False),
+    ],
+)
+def test_dont_know(text: str, expected: bool) -> None:
+    assert says_dont_know(text) is expected

@@ -1,0 +1,500 @@
+"""The complaint form's turns: slot-first reading, corrections, cancelling and the loop guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from lalisa.form_flow import (
+    MAX_ASKS,
+    STRATEGIES,
+    Answer,
+    Step,
+    advance,
+    has_content,
+    next_question,
+    question_key,
+)
+
+NOW = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)  # 14:00 WITA
+
+
+def category_entity(value: str, confidence: float | None, *ranking: str) -> dict[str, Any]:
+    entity: dict[str, Any] = {"entity": "category", "value": value}
+    if confidence is not None:
+        entity["confidence"] = confidence
+    if ranking:
+        entity["additional_info"] = {
+            "ranking": [{"value": v, "confidence": 0.1} for v in (value, *ranking)]
+        }
+    return entity
+
+
+def say(text: str, intent: str = "nlu_fallback", confidence: float = 0.9, **extra: Any) -> Answer:
+    return Answer(text=text, intent=intent, confidence=confidence, **extra)
+
+
+def at(question: str, **slots: Any) -> dict[str, Any]:
+    """Slot values of a complaint whose next question is ``question`` (asked once)."""
+    state: dict[str, Any] = {
+        "category": "pkl",
+        "description": "ada pkl jualan di trotoar depan pasar",
+        "location": "desa batu piring",
+        "location_kecamatan": "Paringin Selatan",
+        "location_desa": "Batu Piring",
+        "incident_time": "tadi pagi",
+        "evidence": "-",
+        "reporter_name": "Budi",
+    }
+    order = ["category", "description", "location", "incident_time", "evidence", "reporter_name"]
+    if question in order:
+        for slot in order[order.index(question) :]:
+            state[slot] = None
+        if question == "location":
+            state.update(location_kecamatan=None, location_desa=None)
+    elif question in ("kecamatan_choice", "desa_choice"):
+        state.update(
+            location=None,
+            location_kecamatan=None,
+            location_desa=None,
+            incident_time=None,
+            evidence=None,
+            reporter_name=None,
+            location_mode="pick",
+        )
+        if question == "desa_choice":
+            state.update(kecamatan_choice="Lampihong", location_kecamatan="Lampihong")
+    elif question == "correction_field":
+        state["correction_requested"] = True
+    elif question == "cancel_confirmation":
+        state["cancel_requested"] = True
+    state.update(slots)
+    assert next_question(state) == question, state
+    state["requested_slot"] = question
+    state["form_asks"] = {"question": question_key(question, state), "count": 1}
+    return state
+
+
+def apply(state: Mapping[str, Any], step: Step) -> dict[str, Any]:
+    return {**state, **step.slots}
+
+
+def responses(step: Step) -> list[str]:
+    return [u.response for u in step.utterances]
+
+
+# ----------------------------------------------------------------- the reported failures
+
+
+def test_barusan_is_a_time_not_a_cancel() -> None:
+    step = advance(at("incident_time"), answer=say("barusan", "cancel", 0.67), now=NOW)
+    assert not step.interrupt
+    assert step.slots["incident_time"] == "barusan"
+    assert step.slots["incident_at"] is not None
+    assert step.slots["requested_slot"] == "evidence"
+    assert "complaint_outcome" not in step.slots
+
+
+def test_desa_and_kecamatan_is_a_place_not_a_programme_question() -> None:
+    text = "Desa Batu Piring, Kecamatan Paringin Selatan"
+    step = advance(at("location"), answer=say(text, "ask_programs", 0.8), now=NOW)
+    assert step.slots["location_desa"] == "Batu Piring"
+    assert step.slots["location_kecamatan"] == "Paringin Selatan"
+    assert step.slots["requested_slot"] == "incident_time"
+    assert responses(step) == ["utter_location_confirmed"]
+
+
+def test_landmark_phrase_is_kept_as_the_place_description() -> None:
+    text = "jalan raya juai dekat jembatan"
+    step = advance(at("location"), answer=say(text, "emergency", 0.63), now=NOW)
+    assert step.slots["location"] == text
+    assert step.slots["location_kecamatan"] == "Juai"
+    assert "utter_emergency" not in responses(step)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("tidak ada foto", "deny"),
+        ("kadada foto", "nlu_fallback"),
+        ("ga ada foto min", "share_media"),
+    ],
+)
+def test_evidence_refusals_move_on(text: str, intent: str) -> None:
+    step = advance(at("evidence"), answer=say(text, intent, 0.84), now=NOW)
+    assert step.slots["evidence"] == "-"
+    assert step.slots["requested_slot"] == "reporter_name"
+
+
+@pytest.mark.parametrize("text", ["anonim", "rahasia", "kada usah", "no"])
+def test_name_refusals_move_on(text: str) -> None:
+    step = advance(at("reporter_name"), answer=say(text, "ask_confidentiality", 0.8), now=NOW)
+    assert step.slots["reporter_name"] == "-"
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+
+
+def test_field_word_at_which_part_is_the_choice() -> None:
+    state = at("complaint_confirmation")
+    step = advance(state, answer=say("ubah", "deny", 0.95), now=NOW)
+    assert step.slots["requested_slot"] == "correction_field"
+    state = apply(state, step)
+    step = advance(state, answer=say("lokasi", "share_location", 1.0), now=NOW)
+    assert step.slots["location"] is None
+    assert step.slots["requested_slot"] == "location"
+    state = apply(state, step)
+    step = advance(
+        state, answer=say("maaf salah, lokasinya di desa halong", "share_location", 1.0), now=NOW
+    )
+    assert step.slots["location_kecamatan"] == "Halong"
+    assert step.slots["location_desa"] == "Halong"
+    assert step.slots["location"] == "di desa halong"
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+
+
+def test_correction_at_the_summary_applies_the_new_value() -> None:
+    text = "maaf salah, lokasinya di desa halong"
+    step = advance(at("complaint_confirmation"), answer=say(text, "share_location", 1.0), now=NOW)
+    assert step.slots["location_desa"] == "Halong"
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+    assert "complaint_outcome" not in step.slots
+
+
+def test_correction_of_an_earlier_answer_in_the_middle_of_the_form() -> None:
+    text = "eh salah, jamnya jam 9 malam"
+    state = at("evidence", incident_time="tadi pagi")
+    step = advance(state, answer=say(text, "ask_service_hours", 0.7), now=NOW)
+    assert step.slots["incident_time"] == "jam 9 malam"
+    assert step.slots["requested_slot"] == "evidence"
+    assert responses(step) == ["utter_corrected_incident_time"]
+    assert step.slots["form_asks"] == {"question": "evidence", "count": 1}
+
+
+# ----------------------------------------------------------------- category
+
+
+def test_confident_category_is_taken() -> None:
+    opening = say("ada balap liar tiap malam di jalan", "report_complaint", 1.0,
+                  entities=(category_entity("balap_liar", 0.94),))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots["category"] == "balap_liar"
+    assert step.slots["description"] == "ada balap liar tiap malam di jalan"
+    assert step.slots["requested_slot"] == "location"
+
+
+def test_uncertain_category_asks_among_the_likeliest() -> None:
+    entity = category_entity("pkl", 0.31, "gepeng", "parkir_liar", "lainnya")
+    opening = say("ada urang bajualan di trotoar dekat pasar", "report_complaint", 1.0,
+                  entities=(entity,))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots.get("category") is None
+    assert step.slots["category_candidates"] == ["pkl", "gepeng", "parkir_liar"]
+    assert step.slots["requested_slot"] == "category"
+    state = apply({}, step)
+    choice = say('/report_complaint{"category": "gepeng"}', "report_complaint", 1.0,
+                 entities=(category_entity("gepeng", None),))  # fmt: skip
+    step = advance(state, answer=choice, now=NOW)
+    assert step.slots["category"] == "gepeng"
+    assert step.slots["category_candidates"] is None
+
+
+def test_uncertain_category_without_ranking_offers_the_guess() -> None:
+    opening = say("ada orang mabuk bikin ribut", "report_complaint", 1.0,
+                  entities=(category_entity("miras", 0.45),))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots["category_candidates"] == ["miras"]
+
+
+def test_other_category_word() -> None:
+    state = at("category", category_candidates=["pkl", "gepeng"])
+    step = advance(state, answer=say("Lainnya", "nlu_fallback", 0.4), now=NOW)
+    assert step.slots["category"] == "lainnya"
+
+
+def test_story_without_a_category_is_filed_as_lainnya() -> None:
+    step = advance(at("category"), answer=say("wc umum dirusak orang"), now=NOW)
+    assert step.slots["category"] == "lainnya"
+    assert step.slots["requested_slot"] == "description"
+    story = "kamar mandi umum di terminal dirusak orang"
+    step = advance(at("category"), answer=say(story), now=NOW)
+    assert step.slots["description"] == story
+    assert step.slots["requested_slot"] == "location"
+
+
+def test_question_at_the_category_step_interrupts() -> None:
+    step = advance(at("category"), answer=say("apa tugas satpol pp?", "ask_duties", 0.97), now=NOW)
+    assert step.interrupt and step.slots == {}
+
+
+# ----------------------------------------------------------------- digressions and misses
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "intent"),
+    [
+        ("location", "jam berapa kantor buka?", "ask_service_hours"),
+        ("incident_time", "kantor buka jam berapa?", "ask_service_hours"),
+        ("incident_time", "cek status laporan saya", "check_status"),
+        ("evidence", "apakah identitas saya dirahasiakan?", "ask_confidentiality"),
+        ("reporter_name", "apakah nama saya aman?", "ask_confidentiality"),
+        ("description", "saya mau bicara dengan petugas", "request_human"),
+        ("location", "tolong ada kebakaran", "emergency"),
+    ],
+)
+def test_clear_questions_interrupt(question: str, text: str, intent: str) -> None:
+    step = advance(at(question), answer=say(text, intent, 0.95), now=NOW)
+    assert step.interrupt
+
+
+def test_clear_emergency_with_an_answer_gets_the_numbers_first() -> None:
+    answer = say("kebakaran di desa halong", "emergency", 0.95)
+    step = advance(at("location"), answer=answer, now=NOW)
+    assert not step.interrupt
+    assert responses(step)[0] == "utter_emergency"
+    assert step.slots["location_desa"] == "Halong"
+
+
+def test_miss_says_what_is_needed_and_asks_again() -> None:
+    step = advance(at("location"), answer=say("di rumah pak rt"), now=NOW)
+    assert responses(step) == ["utter_location_not_found"]
+    assert step.slots["requested_slot"] == "location"
+    assert step.slots["form_asks"] == {"question": "location", "count": 2}
+    assert step.slots["location_note"] == "di rumah pak rt"
+
+
+def test_times_people_type() -> None:
+    for text in ("tiap malam minggu", "sejak kemarin", "pas maghrib", "samalam", "kemarin sore"):
+        step = advance(at("incident_time"), answer=say(text), now=NOW)
+        assert step.slots["incident_time"] == text, text
+    step = advance(at("incident_time"), answer=say("waktu itu lagi rame"), now=NOW)
+    assert step.slots["incident_time"] == "waktu itu lagi rame"
+    assert step.slots["incident_at"] is None
+    step = advance(at("incident_time"), answer=say("lupa"), now=NOW)
+    assert step.slots["incident_time"] == "-"
+
+
+def test_time_phrase_read_as_another_intent_is_a_time() -> None:
+    step = advance(
+        at("incident_time"), answer=say("baru seminggu ini", "bot_challenge", 0.9), now=NOW
+    )
+    assert step.slots["incident_time"] == "baru seminggu ini"
+    step = advance(
+        at("incident_time"), answer=say("jam buka kantor", "ask_service_hours", 0.9), now=NOW
+    )
+    assert step.interrupt
+
+
+def test_apology_and_a_field_corrects_an_earlier_answer() -> None:
+    text = "Eh maaf, waktunya setiap pagi sebelum pasar buka."
+    step = advance(at("evidence", incident_time="setiap sore"), answer=say(text), now=NOW)
+    assert step.slots["incident_time"] == "setiap pagi sebelum pasar buka"
+    assert step.slots["requested_slot"] == "evidence"
+
+
+def test_restated_story_at_the_category_choice_takes_the_likeliest() -> None:
+    state = at("category", category_candidates=["bangunan_liar"])
+    step = advance(state, answer=say("Kios di bahu jalan"), now=NOW)
+    assert step.slots["category"] == "bangunan_liar"
+    weak = category_entity("bangunan_liar", 0.2)
+    step = advance(state, answer=say("kios permanen", entities=(weak,)), now=NOW)
+    assert step.slots["category"] == "bangunan_liar"
+
+
+def test_two_answers_at_once() -> None:
+    step = advance(at("location"), answer=say("tadi malam di depan pasar lampihong"), now=NOW)
+    assert step.slots["location_kecamatan"] == "Lampihong"
+    assert step.slots["incident_time"] == "tadi malam di depan pasar lampihong"
+    assert step.slots["requested_slot"] == "evidence"
+
+
+def test_pin_and_photo_are_taken_wherever_they_arrive() -> None:
+    pin = Answer("/share_location", "share_location", 1.0, pin=(-2.324289, 115.460773))
+    step = advance(at("incident_time"), answer=pin, now=NOW)
+    assert step.slots["location_desa"] == "Paringin Kota"
+    assert step.slots["location_lat"] == pytest.approx(-2.324289)
+    assert step.slots["requested_slot"] == "incident_time"
+    photo = Answer("/share_media", "share_media", 1.0, media_id=7, is_media=True)
+    step = advance(at("location"), answer=photo, now=NOW)
+    assert step.slots["evidence_media"] == [7]
+    assert step.slots["evidence"] == "(media)"
+    assert step.slots["requested_slot"] == "location"
+    assert responses(step) == ["utter_evidence_received"]
+
+
+def test_pin_outside_balangan_is_refused() -> None:
+    pin = Answer("/share_location", "share_location", 1.0, pin=(-3.3194, 114.5908))
+    step = advance(at("location"), answer=pin, now=NOW)
+    assert responses(step) == ["utter_location_outside_balangan"]
+    assert step.slots["requested_slot"] == "location"
+
+
+def test_answer_after_a_photo_means_that_is_all() -> None:
+    state = at("evidence", evidence_media=[3])
+    step = advance(state, answer=say("sudah itu saja"), now=NOW)
+    assert step.slots["evidence"] == "(media)"
+
+
+# ----------------------------------------------------------------- cancelling
+
+
+def test_cancel_with_content_asks_first_and_no_keeps_the_report() -> None:
+    state = at("incident_time")
+    step = advance(state, answer=say("batal", "cancel", 0.99), now=NOW)
+    assert step.slots["requested_slot"] == "cancel_confirmation"
+    assert "complaint_outcome" not in step.slots
+    state = apply(state, step)
+    step = advance(state, answer=say("tidak", "deny", 0.99), now=NOW)
+    assert responses(step) == ["utter_cancel_aborted"]
+    assert step.slots["requested_slot"] == "incident_time"
+    assert "complaint_outcome" not in step.slots
+
+
+@pytest.mark.parametrize("yes", ["ya", "iya", "/affirm", "inggih"])
+def test_only_an_explicit_yes_cancels(yes: str) -> None:
+    state = apply(
+        at("incident_time"),
+        advance(at("incident_time"), answer=say("batalkan", "cancel", 0.99), now=NOW),
+    )
+    step = advance(state, answer=say(yes, "affirm", 0.99), now=NOW)
+    assert step.slots["complaint_outcome"] == "cancel"
+    assert step.slots["requested_slot"] is None
+
+
+def test_other_answer_to_cancel_question_answers_the_pending_question() -> None:
+    state = apply(
+        at("incident_time"),
+        advance(at("incident_time"), answer=say("batal", "cancel", 0.99), now=NOW),
+    )
+    step = advance(state, answer=say("tadi malam"), now=NOW)
+    assert step.slots["incident_time"] == "tadi malam"
+    assert "complaint_outcome" not in step.slots
+    assert step.slots["requested_slot"] == "evidence"
+
+
+def test_cancel_without_content_needs_no_confirmation() -> None:
+    state = {"requested_slot": "category", "form_asks": {"question": "category", "count": 1}}
+    assert not has_content(state)
+    step = advance(state, answer=say("batal", "cancel", 0.99), now=NOW)
+    assert step.slots["complaint_outcome"] == "cancel"
+    assert step.slots["requested_slot"] is None
+
+
+def test_summary_yes_submits() -> None:
+    for text in ("ya", "inggih", "au", "jadi ai", "/affirm"):
+        step = advance(at("complaint_confirmation"), answer=say(text, "affirm", 0.9), now=NOW)
+        assert step.slots["complaint_outcome"] == "submit", text
+        assert step.slots["complaint_confirmation"] == "ya"
+        assert step.slots["requested_slot"] is None
+
+
+# ----------------------------------------------------------------- the loop guard
+
+QUESTIONS = [
+    "category",
+    "description",
+    "location",
+    "kecamatan_choice",
+    "desa_choice",
+    "incident_time",
+    "evidence",
+    "reporter_name",
+    "complaint_confirmation",
+    "correction_field",
+    "cancel_confirmation",
+]
+MISS = say("hmm ??", "nlu_fallback", 0.3)
+
+
+def run_guarded(state: dict[str, Any], answers: list[Answer | None]) -> list[str | None]:
+    """Feeds answers (None: a digression was answered) and returns the questions asked."""
+    asked: list[str | None] = []
+    for answer in answers:
+        step = advance(state, answer=answer, now=NOW)
+        assert not step.interrupt
+        state = apply(state, step)
+        asked.append(question_key(state.get("requested_slot"), state))
+        if state.get("requested_slot") is None:
+            break
+    return asked
+
+
+def longest_run(asked: list[str | None], first: str) -> int:
+    run, best, previous = 1, 1, first
+    for key in asked:
+        run = run + 1 if key == previous else 1
+        best, previous = max(best, run), key
+    return best
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.parametrize("kind", ["misses", "digressions"])
+def test_no_question_is_asked_more_than_twice(question: str, kind: str) -> None:
+    state = at(question)
+    answers: list[Answer | None] = [MISS if kind == "misses" else None] * 12
+    asked = run_guarded(state, answers)
+    assert longest_run(asked, question) <= MAX_ASKS, asked
+    assert asked[-1] != question
+
+
+def test_every_question_has_a_strategy() -> None:
+    keys = {question_key(q, {}) for q in QUESTIONS} | {"complaint_confirmation:choice"}
+    assert keys == set(STRATEGIES)
+
+
+def test_location_strategy_is_kecamatan_then_desa_list() -> None:
+    state = at("location")
+    asked = run_guarded(state, [say("di rumah"), say("dekat warung")])
+    assert asked == ["location", "kecamatan_choice"]
+    state = at("kecamatan_choice", location_note="dekat warung")
+    step = advance(state, answer=say("Lampihong", "nlu_fallback", 0.4), now=NOW)
+    assert step.slots["requested_slot"] == "desa_choice"
+    state = apply(state, step)
+    step = advance(state, answer=say("Lok Hamawang"), now=NOW)
+    assert step.slots["location_desa"] == "Lok Hamawang"
+    assert step.slots["location"] == "dekat warung"
+    assert step.slots["requested_slot"] == "incident_time"
+
+
+def test_unknown_kecamatan_keeps_the_free_text_for_the_officer() -> None:
+    state = at("kecamatan_choice", location_note="dekat warung pak haji")
+    step = advance(state, answer=say("tidak tahu"), now=NOW)
+    assert step.slots["location"] == "dekat warung pak haji"
+    assert step.slots["location_kecamatan"] is None
+    assert responses(step) == ["utter_location_unresolved"]
+
+
+def test_summary_strategy_is_choices_then_a_person() -> None:
+    asked = run_guarded(at("complaint_confirmation"), [MISS] * 6)
+    assert asked == [
+        "complaint_confirmation",
+        "complaint_confirmation:choice",
+        "complaint_confirmation:choice",
+        None,
+    ]
+
+
+def test_summary_gives_up_to_a_person_without_submitting_or_cancelling() -> None:
+    state = at("complaint_confirmation", confirmation_mode="choice")
+    state["form_asks"] = {"question": "complaint_confirmation:choice", "count": 2}
+    step = advance(state, answer=MISS, now=NOW)
+    assert step.slots["complaint_outcome"] == "handoff"
+    assert "utter_confirmation_needs_person" in responses(step)
+
+
+def test_progress_resets_the_count() -> None:
+    state = at("incident_time")
+    state["form_asks"] = {"question": "incident_time", "count": 2}
+    step = advance(state, answer=say("tadi malam"), now=NOW)
+    assert step.slots["form_asks"] == {"question": "evidence", "count": 1}
+
+
+def test_opening_clears_the_previous_bookkeeping() -> None:
+    stale = {"form_asks": {"question": "location", "count": 2}, "complaint_outcome": "handoff"}
+    step = advance(
+        stale, answer=None, opening=say("/report_complaint", "report_complaint", 1.0), now=NOW
+    )
+    assert step.slots["complaint_outcome"] is None
+    assert step.slots["form_asks"] == {"question": "category", "count": 1}
+    assert step.slots["requested_slot"] == "category"
