@@ -39,6 +39,7 @@ layer_rasa() {
 layer_validate() {
   step "rasa data validate"
   .venv-rasa/bin/python scripts/validate_data.py
+  .venv-rasa/bin/python scripts/build_nusax_oos.py --check
 }
 
 layer_stories() {
@@ -48,9 +49,9 @@ layer_stories() {
 }
 
 layer_nlu() {
-  step "NLU hold-out set (never trained on)"
+  step "NLU hold-out set and NusaX test split (never trained on)"
   .venv-rasa/bin/python scripts/score_nlu.py --model "$model" --data tests/nlu_holdout.yml \
-    --out "$results/nlu_holdout.json"
+    --offtopic tests/corpora/nusax --split test --out "$results/nlu_holdout.json"
 }
 
 layer_conversations() {

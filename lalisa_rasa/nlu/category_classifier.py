@@ -15,26 +15,33 @@ Training labels come from two places trainers already edit:
 
 Examples of every other intent teach the "no category" class too, so an ordinary
 question does not come back with a category attached.
+
+Uncertainty is part of the output (docs/CONTRACTS.md, "Category ranking"):
+
+* the ``category`` entity carries ``confidence`` (the probability of its value
+  among the real categories) and ``additional_info.ranking``, the three likeliest
+  categories with their probabilities, so the dialogue can ask instead of
+  guessing when the top one is not clearly ahead;
+* every message with text also gets ``category_ranking`` in its parse data (the
+  same three entries plus ``none_confidence``), whatever its intent, so a free-text
+  answer to "Apa jenis pelanggarannya?" can be read even when no entity is emitted.
 """
 
 from __future__ import annotations
 
 import logging
-import pickle
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+from lalisa_rasa.nlu import linear_text
+from lalisa_rasa.nlu.linear_text import LinearTextComponent
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,9 @@ NO_CATEGORY = "__none__"
 ENTITY_NAME = "category"
 COMPLAINT_INTENT = "report_complaint"
 MODEL_FILE = "category_classifier.pkl"
+RANKING_KEY = "category_ranking"
+GATE_KEY = "complaint_gate"  # set by lalisa_rasa.nlu.complaint_gate.ComplaintGate
+RANKING_SIZE = 3
 
 
 def complaint_label(message: Message) -> str | None:
@@ -65,9 +75,37 @@ def complaint_label(message: Message) -> str | None:
     return NO_CATEGORY
 
 
+@dataclass(frozen=True)
+class CategoryPrediction:
+    """What the classifier makes of one message.
+
+    Attributes:
+        ranking: Real categories, likeliest first, each with its probability
+            among the real categories (they sum to 1 over all categories).
+        none_probability: Probability that the message names no category.
+    """
+
+    ranking: list[tuple[str, float]]
+    none_probability: float
+
+    @property
+    def best(self) -> tuple[str, float]:
+        """The likeliest real category and its probability among categories."""
+        return self.ranking[0]
+
+    def top(self, size: int = RANKING_SIZE) -> list[dict[str, Any]]:
+        """The ``size`` likeliest categories as JSON-ready dicts."""
+        return [
+            {"value": label, "confidence": round(probability, 4)}
+            for label, probability in self.ranking[:size]
+        ]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class CategoryClassifier(GraphComponent, EntityExtractorMixin):
+class CategoryClassifier(LinearTextComponent, EntityExtractorMixin):
     """Predicts the complaint category of a whole message."""
+
+    MODEL_FILE = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -82,55 +120,11 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
             # form's question): emitted only when it is the most probable
             # label overall and reaches this probability.
             "threshold": 0.5,
-            # Regularisation of the logistic regression (higher = less).
-            "C": 8.0,
-            "char_ngram_range": [2, 5],
-            "word_ngram_range": [1, 2],
+            **linear_text.DEFAULTS,
+            # A message the complaint gate scores at least this high is read as a
+            # complaint for its category even when DIET chose another intent.
+            "gate_confidence": 0.5,
         }
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: dict[str, Any] | None = None,
-    ) -> None:
-        """Creates the component, optionally with an already trained model."""
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CategoryClassifier:
-        """Creates an untrained component."""
-        return cls(config, model_storage, resource)
-
-    def _vectorizers(self) -> list[TfidfVectorizer]:
-        char_range = tuple(self._config["char_ngram_range"])
-        word_range = tuple(self._config["word_ngram_range"])
-        return [
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=char_range,
-                lowercase=True,
-                sublinear_tf=True,
-                min_df=1,
-            ),
-            TfidfVectorizer(
-                analyzer="word",
-                ngram_range=word_range,
-                lowercase=True,
-                sublinear_tf=True,
-                token_pattern=r"(?u)\b\w+\b",
-            ),
-        ]
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the classifier on complaint examples and category synonyms."""
@@ -148,86 +142,77 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
                 labels.append(value)
 
         if len(categories) < 2:
-            logger.warning(
-                "CategoryClassifier found fewer than two annotated categories; "
-                "it will not emit any category."
-            )
-            self._model = None
-        else:
-            vectorizers = self._vectorizers()
-            features = hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-            classifier = LogisticRegression(
-                C=self._config["C"],
-                max_iter=3000,
-                class_weight="balanced",
-            )
-            classifier.fit(features, labels)
-            self._model = {"vectorizers": vectorizers, "classifier": classifier}
+            # Nothing to tell apart: the component stays idle rather than guess.
+            texts, labels = [], []
+        return self._fit_and_save(texts, labels)
 
-        with self._model_storage.write_to(self._resource) as directory:
-            with open(directory / MODEL_FILE, "wb") as handle:
-                pickle.dump(self._model, handle)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CategoryClassifier:
-        """Loads the model written by :meth:`train`."""
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                # The pickle was written by this component during `rasa train`
-                # into the model archive; it is never read from user input.
-                with open(directory / MODEL_FILE, "rb") as handle:
-                    model = pickle.load(handle)
-        except (ValueError, FileNotFoundError):
-            logger.warning("CategoryClassifier has no trained model; skipping.")
-        return cls(config, model_storage, resource, model)
+    def rank(self, text: str) -> CategoryPrediction | None:
+        """Ranks the real categories for ``text``; None without a model or text."""
+        if not self._model or not text.strip():
+            return None
+        none_probability = 0.0
+        ranking: list[tuple[str, float]] = []
+        for label, probability in self._model.probabilities(text).items():
+            if label == NO_CATEGORY:
+                none_probability = probability
+            else:
+                ranking.append((str(label), probability))
+        # Probabilities among the real categories: "which category, if any" is
+        # what the dialogue asks about; "whether any" is none_probability.
+        mass = sum(probability for _, probability in ranking) or 1.0
+        ranking = sorted(((label, p / mass) for label, p in ranking), key=lambda x: -x[1])
+        return CategoryPrediction(ranking, none_probability)
 
     def predict(self, text: str, is_complaint: bool = False) -> tuple[str, float] | None:
-        """Returns the category to emit and its probability, or None.
+        """Returns the category to emit and its confidence, or None.
 
         Args:
             text: The message text.
             is_complaint: Whether the intent classifier called it a complaint.
         """
-        if not self._model or not text.strip():
-            return None
-        features = hstack([v.transform([text]) for v in self._model["vectorizers"]]).tocsr()
-        probabilities = self._model["classifier"].predict_proba(features)[0]
-        classes = [str(label) for label in self._model["classifier"].classes_]
+        prediction = self.rank(text)
+        return self.choose(prediction, is_complaint) if prediction else None
+
+    def choose(
+        self, prediction: CategoryPrediction, is_complaint: bool
+    ) -> tuple[str, float] | None:
+        """Applies the emission thresholds to a ranking.
+
+        For a complaint, the best real category is emitted unless every category
+        is improbable (its raw probability, ``1 - none`` share included, is below
+        ``complaint_threshold``). For any other message (e.g. "miras" typed as the
+        answer to the form's question) a category is emitted only when it beats
+        "no category" outright and reaches ``threshold``.
+        """
+        label, confidence = prediction.best
+        raw = confidence * (1.0 - prediction.none_probability)
         if is_complaint:
-            candidates = [
-                (p, label)
-                for p, label in zip(probabilities, classes, strict=True)
-                if label != NO_CATEGORY
-            ]
-            probability, label = max(candidates)
-            if probability >= self._config["complaint_threshold"]:
-                return label, float(probability)
+            return (label, confidence) if raw >= self._config["complaint_threshold"] else None
+        if raw < prediction.none_probability or raw < self._config["threshold"]:
             return None
-        best = int(np.argmax(probabilities))
-        if classes[best] == NO_CATEGORY or probabilities[best] < self._config["threshold"]:
-            return None
-        return classes[best], float(probabilities[best])
+        return label, confidence
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Adds a ``category`` entity to messages that name a complaint category."""
+        """Adds the category ranking and, when one is likely, a ``category`` entity."""
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
-            intent = (message.get(INTENT) or {}).get("name")
-            prediction = self.predict(text, is_complaint=intent == COMPLAINT_INTENT)
+            prediction = self.rank(text)
             if prediction is None:
                 continue
-            label, probability = prediction
+            message.set(
+                RANKING_KEY,
+                {
+                    "ranking": prediction.top(),
+                    "none_confidence": round(prediction.none_probability, 4),
+                },
+                add_to_output=True,
+            )
+            chosen = self.choose(prediction, is_complaint=self._reads_as_complaint(message))
+            if chosen is None:
+                continue
+            label, confidence = chosen
             entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != ENTITY_NAME]
             entities.append(
                 {
@@ -235,12 +220,30 @@ class CategoryClassifier(GraphComponent, EntityExtractorMixin):
                     "value": label,
                     "start": 0,
                     "end": len(text),
-                    "confidence": probability,
+                    "confidence": round(confidence, 4),
                     "extractor": self.__class__.__name__,
+                    "additional_info": {"ranking": prediction.top()},
                 }
             )
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+    def _reads_as_complaint(self, message: Message) -> bool:
+        """Whether the message is read as a complaint for choosing its category.
+
+        DIET's intent decides, unless the complaint gate (which runs earlier and
+        reads the whole message on its own) is confident it is a complaint: a
+        complaint DIET files under another intent ("masih ada urang bajualan"
+        as report_unresolved) still gets its category read.
+        """
+        intent = (message.get(INTENT) or {}).get("name")
+        if intent == COMPLAINT_INTENT:
+            return True
+        gate = message.get(GATE_KEY)
+        return (
+            isinstance(gate, dict)
+            and float(gate.get("confidence", 0.0)) >= self._config["gate_confidence"]
+        )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leaves training data unchanged (the labels are read in `train`)."""

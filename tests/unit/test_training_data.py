@@ -62,6 +62,16 @@ def test_holdout_never_in_training_data() -> None:
     assert training.isdisjoint(holdout), sorted(training & holdout)[:10]
 
 
+def test_dev_set_is_neither_trained_on_nor_in_the_holdout() -> None:
+    """The development set (tests/nlu_dev.yml) stays out of data/ and apart from the hold-out."""
+    training = set().union(*examples(ROOT / "data" / "nlu").values())
+    holdout = set().union(*examples(ROOT / "tests" / "nlu_holdout.yml").values())
+    dev = set().union(*examples(ROOT / "tests" / "nlu_dev.yml").values())
+    assert len(dev) >= 50
+    assert training.isdisjoint(dev), sorted(training & dev)[:10]
+    assert holdout.isdisjoint(dev), sorted(holdout & dev)[:10]
+
+
 def test_every_fixed_intent_has_twenty_examples() -> None:
     """Each fixed intent is trained on at least 20 varied examples."""
     training = examples(ROOT / "data" / "nlu")
