@@ -37,7 +37,7 @@ from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
-from scripts.corpora import LANGUAGES, read_split
+from scripts.corpora import LANGUAGES, read_split  # noqa: E402
 
 GATE_INTENT_F1 = 0.90
 GATE_CATEGORY_ACCURACY = 0.85
