@@ -70,9 +70,7 @@ if [[ $# -gt 0 ]]; then
   exit 0
 fi
 
-layers=(lint unit rasa validate stories nlu e2e)
-# TODO(issue 10): the assistant is below the conversations gate today; once it passes, run
-# layers=(lint unit rasa validate stories nlu conversations e2e)
+layers=(lint unit rasa validate stories nlu conversations e2e)
 for layer in "${layers[@]}"; do
   "layer_$layer"
 done
