@@ -10,9 +10,9 @@ from __future__ import annotations
 from lalisa.core.models import Base, UTCDateTime
 from lalisa_common.whatsapp.tables import whatsapp_tables
 
-__all__ = ["CHANNEL_STATUS_TO_OUTBOX", "inbound_messages", "outbound_messages"]
+__all__ = ["CHANNEL_STATUS_TO_OUTBOX", "inbound_messages", "menus", "outbound_messages"]
 
-inbound_messages, outbound_messages = whatsapp_tables(Base.metadata, UTCDateTime())
+inbound_messages, outbound_messages, menus = whatsapp_tables(Base.metadata, UTCDateTime())
 
 CHANNEL_STATUS_TO_OUTBOX: dict[str, str] = {
     "accepted": "sent",

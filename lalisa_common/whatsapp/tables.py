@@ -10,10 +10,19 @@ compares the description with a migrated database in both environments.
   wa_id in international form without ``+`` (``6281234567890``), or the business-scoped user id
   when the number is hidden. ``received_at`` is when the channel received the message,
   ``wa_timestamp`` when WhatsApp says it was sent.
+  Since revision ``0011_ingress`` the table is also the inbound queue: the webhook receiver
+  inserts a row with ``status = received`` before it acknowledges, and a worker leases it
+  (``status = processing``, ``lease_owner``, ``lease_until``, ``attempts``). ``order_key``
+  orders one sender's messages (WhatsApp time in microseconds plus the receiver's arrival
+  counter; see :mod:`lalisa_common.whatsapp.queue`).
 * ``whatsapp_outbound_messages`` has one row per wamid. The channel creates the row when it
   sends, or when a status webhook arrives for a wamid it does not know (keeping
   ``biz_opaque_callback_data`` in ``callback_data``), and moves ``status`` forward only
-  (accepted → sent → delivered → read; failed).
+  (accepted → sent → delivered → read; failed). A reply to an inbound message carries
+  ``reply_to`` (the inbound wamid) and ``reply_index`` (its position among that turn's replies),
+  unique together, so a turn run again after a crash never sends the same reply twice.
+* ``whatsapp_menus`` keeps the last numbered text menu sent to each recipient (the payloads as
+  JSON), shared by every worker process.
 """
 
 from __future__ import annotations
@@ -22,17 +31,19 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-__all__ = ["INBOUND_TABLE", "OUTBOUND_TABLE", "WhatsAppTables", "whatsapp_tables"]
+__all__ = ["INBOUND_TABLE", "MENU_TABLE", "OUTBOUND_TABLE", "WhatsAppTables", "whatsapp_tables"]
 
 INBOUND_TABLE = "whatsapp_inbound_messages"
 OUTBOUND_TABLE = "whatsapp_outbound_messages"
+MENU_TABLE = "whatsapp_menus"
 
 
 class WhatsAppTables(NamedTuple):
-    """The two tables of the channel."""
+    """The tables of the channel."""
 
     inbound: sa.Table
     outbound: sa.Table
+    menus: sa.Table
 
 
 def whatsapp_tables(metadata: sa.MetaData, timestamp: Any = None) -> WhatsAppTables:
@@ -44,7 +55,7 @@ def whatsapp_tables(metadata: sa.MetaData, timestamp: Any = None) -> WhatsAppTab
             app passes its type that hands back aware UTC datetimes on SQLite too.
 
     Returns:
-        The inbound and outbound tables.
+        The inbound, outbound and menu tables.
     """
 
     def moment(name: str, *, nullable: bool) -> sa.Column:  # type: ignore[type-arg]
@@ -62,8 +73,15 @@ def whatsapp_tables(metadata: sa.MetaData, timestamp: Any = None) -> WhatsAppTab
         moment("processed_at", nullable=True),
         sa.Column("detail", sa.String(255), nullable=True),
         sa.Column("payload", sa.Text(), nullable=True),
+        # Revision 0011_ingress: the table is the inbound queue.
+        sa.Column("order_key", sa.BigInteger(), nullable=False, server_default="0"),
+        sa.Column("lease_owner", sa.String(64), nullable=True),
+        moment("lease_until", nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.Index(f"ix_{INBOUND_TABLE}_status_received_at", "status", "received_at"),
         sa.Index(f"ix_{INBOUND_TABLE}_received_at", "received_at"),
+        sa.Index(f"ix_{INBOUND_TABLE}_sender_id_order_key", "sender_id", "order_key"),
+        sa.Index(f"ix_{INBOUND_TABLE}_status_order_key", "status", "order_key"),
     )
     outbound = sa.Table(
         OUTBOUND_TABLE,
@@ -86,5 +104,16 @@ def whatsapp_tables(metadata: sa.MetaData, timestamp: Any = None) -> WhatsAppTab
         sa.Index(f"ix_{OUTBOUND_TABLE}_status", "status"),
         # Revision 0004_outbox: the outbox worker looks for "outbox:<id>" before a resend.
         sa.Index(f"ix_{OUTBOUND_TABLE}_callback_data", "callback_data"),
+        # Revision 0011_ingress: one row per reply of a turn, whatever the re-runs.
+        sa.Column("reply_to", sa.String(255), nullable=True),
+        sa.Column("reply_index", sa.Integer(), nullable=True),
+        sa.UniqueConstraint("reply_to", "reply_index", name=f"uq_{OUTBOUND_TABLE}_reply"),
     )
-    return WhatsAppTables(inbound, outbound)
+    menus = sa.Table(
+        MENU_TABLE,
+        metadata,
+        sa.Column("recipient", sa.String(64), primary_key=True),
+        sa.Column("payloads", sa.Text(), nullable=False),
+        moment("expires_at", nullable=False),
+    )
+    return WhatsAppTables(inbound, outbound, menus)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.database import to_async_url
+from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
 from lalisa_rasa.channels.tables import inbound_messages, outbound_messages
 
@@ -30,15 +31,6 @@ logger = logging.getLogger(__name__)
 
 INBOUND_RECEIVED = "received"
 INBOUND_PROCESSED = "processed"
-
-# Status a record may move to -> statuses it may move from (never downgrade).
-_STATUS_FROM: dict[str, tuple[str, ...]] = {
-    "sent": ("accepted",),
-    "delivered": ("accepted", "sent"),
-    "read": ("accepted", "sent", "delivered"),
-    "played": ("accepted", "sent", "delivered", "read"),
-    "failed": ("accepted", "sent"),
-}
 
 
 def utcnow() -> datetime:
@@ -333,49 +325,21 @@ class WhatsAppStore:
         Returns:
             True if the stored status changed.
         """
-        allowed_from = _STATUS_FROM.get(status)
-        if allowed_from is None:
+        if status not in STATUS_FROM:
             logger.info("WhatsApp status %r for %s recorded in the log only", status, wamid)
             return False
-        now = utcnow()
-        changes: dict[str, Any] = {
-            "status": status,
-            "updated_at": now,
-            "status_at": _from_unix(timestamp) or now,
-        }
-        if status == "failed":
-            changes["error_code"] = error_code
-            changes["error_title"] = error_title[:255] if error_title else None
-        update = (
-            outbound_messages.update()
-            .where(outbound_messages.c.wamid == wamid[:255])
-            .where(outbound_messages.c.status.in_(allowed_from))
-            .values(**changes)
-        )
         async with self._write() as conn:
-            result = await conn.execute(update)
-            if result.rowcount:
-                return True
-            exists = await conn.execute(
-                sa.select(outbound_messages.c.id).where(outbound_messages.c.wamid == wamid[:255])
+            return await apply_status(
+                conn,
+                outbound_messages,
+                wamid,
+                status,
+                recipient=recipient,
+                timestamp=timestamp,
+                error_code=error_code,
+                error_title=error_title,
+                callback_data=callback_data,
             )
-            if exists.first() is not None:
-                return False
-            await conn.execute(
-                outbound_messages.insert().values(
-                    wamid=wamid[:255],
-                    recipient=(recipient or "unknown")[:64],
-                    kind="unknown",
-                    payload_summary=None,
-                    attempts=0,
-                    callback_data=callback_data[:512] if callback_data else None,
-                    created_at=now,
-                    error_code=changes.get("error_code"),
-                    error_title=changes.get("error_title"),
-                    **{k: v for k, v in changes.items() if k not in ("error_code", "error_title")},
-                )
-            )
-            return True
 
     async def outbound_rows(self, recipient: str | None = None) -> list[dict[str, Any]]:
         """Returns outbound records (for tests, diagnostics and the sandbox docs).

@@ -1,7 +1,7 @@
 """The WhatsApp tables as the channel queries them (Rasa env, SQLAlchemy 1.4).
 
 Described once, for both environments, by :func:`lalisa_common.whatsapp.tables.whatsapp_tables`;
-created by the Alembic revisions ``0002_whatsapp`` and ``0004_outbox``.
+created by the Alembic revisions ``0002_whatsapp``, ``0004_outbox`` and ``0011_ingress``.
 """
 
 from __future__ import annotations
@@ -12,4 +12,4 @@ from lalisa_common.whatsapp.tables import whatsapp_tables
 
 metadata = sa.MetaData()
 
-inbound_messages, outbound_messages = whatsapp_tables(metadata)
+inbound_messages, outbound_messages, menus = whatsapp_tables(metadata)

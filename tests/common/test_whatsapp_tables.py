@@ -7,12 +7,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lalisa_common.whatsapp.tables import INBOUND_TABLE, OUTBOUND_TABLE, whatsapp_tables
+from lalisa_common.whatsapp.tables import (
+    INBOUND_TABLE,
+    MENU_TABLE,
+    OUTBOUND_TABLE,
+    whatsapp_tables,
+)
 
 
 def _type_name(type_: Any) -> str:
     name = type(type_).__name__.upper()
-    return {"VARCHAR": "STRING", "TIMESTAMP": "DATETIME", "INTEGER": "INTEGER"}.get(name, name)
+    known = {"VARCHAR": "STRING", "TIMESTAMP": "DATETIME", "BIGINTEGER": "BIGINT"}
+    return known.get(name, name)
 
 
 def _described(table: sa.Table) -> dict[str, Any]:
@@ -56,8 +62,8 @@ def test_factory_matches_the_migrated_database(migrated_sqlite: Path) -> None:
 
 def test_factory_round_trip_in_this_sqlalchemy() -> None:
     metadata = sa.MetaData()
-    inbound, outbound = whatsapp_tables(metadata)
-    assert (inbound.name, outbound.name) == (INBOUND_TABLE, OUTBOUND_TABLE)
+    inbound, outbound, menus = whatsapp_tables(metadata)
+    assert (inbound.name, outbound.name, menus.name) == (INBOUND_TABLE, OUTBOUND_TABLE, MENU_TABLE)
     engine = sa.create_engine("sqlite://")
     try:
         metadata.create_all(engine)
@@ -82,5 +88,5 @@ def test_each_metadata_gets_its_own_tables() -> None:
     first, second = sa.MetaData(), sa.MetaData()
     whatsapp_tables(first)
     custom = whatsapp_tables(second, sa.DateTime())
-    assert set(first.tables) == set(second.tables) == {INBOUND_TABLE, OUTBOUND_TABLE}
+    assert set(first.tables) == set(second.tables) == {INBOUND_TABLE, OUTBOUND_TABLE, MENU_TABLE}
     assert custom.inbound.c.received_at.type.timezone is False

@@ -1,0 +1,161 @@
+"""The receiver's side of the inbound queue: accept messages and statuses with group commit.
+
+Every request hands its messages and statuses to one writer task, which takes whatever has
+gathered meanwhile and writes it in ONE transaction, then answers each request. Under a burst
+this turns hundreds of small commits (each an fsync, and on SQLite a turn of the single write
+lock) into a few larger ones, while a lone request is written at once. A request's answer
+tells whether each of its messages was new (inserted) or a redelivery (its wamid was known).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lalisa.core.db import create_engine_for_url
+from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
+from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
+from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
+from lalisa_common.whatsapp.statuses import apply_status
+
+logger = logging.getLogger(__name__)
+
+#: At most this many requests share one transaction.
+MAX_BATCH = 256
+
+
+@dataclass
+class _Job:
+    messages: list[dict[str, Any]]
+    statuses: list[StatusUpdate]
+    done: asyncio.Future[list[bool]] = field(repr=False)
+
+
+class InboundQueue:
+    """Writes accepted deliveries durably; one writer task per process (group commit)."""
+
+    def __init__(self, database_url: str, *, engine: AsyncEngine | None = None) -> None:
+        """Initialises the queue.
+
+        Args:
+            database_url: The La-Lisa database (``DATABASE_URL``).
+            engine: An engine to use instead of a new one (tests).
+        """
+        self.engine = engine or create_engine_for_url(database_url)
+        self.order_keys = OrderKeys()
+        self._jobs: asyncio.Queue[_Job] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    def payload_of(self, message: InboundMessage, phone_number_id: str) -> dict[str, Any]:
+        """What a worker needs to process ``message`` (parsed again with the shared parser)."""
+        return {"message": message.raw, "phone_number_id": phone_number_id}
+
+    async def accept(
+        self,
+        messages: list[InboundMessage],
+        statuses: list[StatusUpdate],
+        phone_number_id: str,
+    ) -> list[bool]:
+        """Stores one delivery's messages (and applies its statuses), committed on return.
+
+        Args:
+            messages: Parsed messages, in delivery order.
+            statuses: Parsed status updates.
+            phone_number_id: The business number (kept with each message for the worker).
+
+        Returns:
+            For each message, True if it is new, False for a redelivery.
+
+        Raises:
+            Exception: Whatever the database raised; nothing of this delivery is stored then.
+        """
+        if not messages and not statuses:
+            return []
+        rows = [
+            enqueue_values(
+                wamid=message.wamid,
+                sender_id=message.sender_id,
+                message_type=message.message_type,
+                wa_timestamp=message.timestamp,
+                payload=self.payload_of(message, phone_number_id),
+                order_key=self.order_keys.next(message.timestamp),
+            )
+            for message in messages
+        ]
+        if self._jobs is None:
+            self._jobs = asyncio.Queue()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop(self._jobs))
+        job = _Job(rows, statuses, asyncio.get_running_loop().create_future())
+        await self._jobs.put(job)
+        return await job.done
+
+    async def _write_loop(self, jobs: asyncio.Queue[_Job]) -> None:
+        while True:
+            batch = [await jobs.get()]
+            while not jobs.empty() and len(batch) < MAX_BATCH:
+                batch.append(jobs.get_nowait())
+            try:
+                results = await self._write(batch)
+            except Exception as exc:
+                for job in batch:
+                    if not job.done.done():
+                        job.done.set_exception(exc)
+                continue
+            for job, result in zip(batch, results, strict=True):
+                if not job.done.done():
+                    job.done.set_result(result)
+
+    def _insert_ignore(self) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(inbound_messages).on_conflict_do_nothing()
+        return sqlite.insert(inbound_messages).on_conflict_do_nothing()
+
+    async def _write(self, batch: list[_Job]) -> list[list[bool]]:
+        statement = self._insert_ignore()
+        results: list[list[bool]] = []
+        seen: set[str] = set()
+        async with self.engine.begin() as conn:
+            for job in batch:
+                flags = []
+                for row in job.messages:
+                    if row["wamid"] in seen:
+                        flags.append(False)
+                        continue
+                    inserted = await conn.execute(statement.values(**row))
+                    seen.add(row["wamid"])
+                    flags.append(bool(inserted.rowcount))
+                for status in job.statuses:
+                    await apply_status(
+                        conn,
+                        outbound_messages,
+                        status.wamid,
+                        status.status,
+                        recipient=status.recipient_id,
+                        timestamp=status.timestamp,
+                        error_code=status.error_code,
+                        error_title=status.error_title,
+                        callback_data=status.callback_data,
+                    )
+                results.append(flags)
+        return results
+
+    async def ping(self) -> None:
+        """Raises when the queue table cannot be read (readiness)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.select(inbound_messages.c.wamid).limit(1))
+
+    async def close(self) -> None:
+        """Stops the writer and disposes of the engine."""
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+        await self.engine.dispose()

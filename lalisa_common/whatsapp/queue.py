@@ -1,0 +1,323 @@
+"""The inbound queue: ``whatsapp_inbound_messages`` rows leased by workers, per-citizen order.
+
+Written with SQLAlchemy Core on an ``AsyncConnection`` so the webhook receiver (app env,
+SQLAlchemy 2.0) and the Rasa workers (SQLAlchemy 1.4) run the very same statements.
+
+* :func:`enqueue_values` builds the row the receiver inserts (``status = received``).
+* :func:`claim` leases the oldest claimable message of a citizen none of whose messages is
+  leased: one ``UPDATE … WHERE wamid IN (SELECT … LIMIT 1)`` (with ``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL), so two workers never take the same row or two rows of one citizen. The row is
+  found again by its unique lease token (no ``RETURNING``, which SQLAlchemy 1.4 lacks on SQLite).
+* A lease that runs out (a worker killed mid-turn) makes the row claimable again, for any worker;
+  ``attempts`` counts the claims.
+* :func:`finish` ends a lease with the outcome, only while the caller still holds it.
+
+Order: ``order_key`` is WhatsApp's send time in microseconds plus the receiver's arrival counter
+(:class:`OrderKeys`), so one citizen's messages are processed in the order WhatsApp stamped them,
+and messages of the same second in the order they arrived.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = [
+    "DONE_STATUSES",
+    "PENDING",
+    "PROCESSING",
+    "ClaimedMessage",
+    "OrderKeys",
+    "claim",
+    "enqueue_values",
+    "extend",
+    "finish",
+    "has_history",
+    "pending_count",
+    "release",
+]
+
+#: Accepted and waiting for a worker.
+PENDING = "received"
+#: Leased by a worker (``lease_owner`` until ``lease_until``).
+PROCESSING = "processing"
+#: Final outcomes a worker records.
+DONE_STATUSES = ("processed", "replied", "ignored", "stale", "refused", "failed")
+
+_MICRO = 1_000_000
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class OrderKeys:
+    """Makes ``order_key`` values: WhatsApp time (µs) plus a per-process arrival counter."""
+
+    def __init__(self) -> None:
+        """Starts the counter."""
+        self._counter = itertools.count()
+
+    def next(self, wa_timestamp: int | None) -> int:
+        """The key of a message stamped ``wa_timestamp`` (Unix seconds; now when unknown)."""
+        seconds = wa_timestamp if wa_timestamp is not None else int(time.time())
+        return seconds * _MICRO + next(self._counter) % _MICRO
+
+
+def _from_unix(seconds: int | None) -> datetime | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def enqueue_values(
+    *,
+    wamid: str,
+    sender_id: str,
+    message_type: str,
+    wa_timestamp: int | None,
+    payload: dict[str, Any],
+    order_key: int,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of a newly accepted message.
+
+    Args:
+        wamid: WhatsApp message id (primary key: a redelivery conflicts).
+        sender_id: The citizen.
+        message_type: WhatsApp message type.
+        wa_timestamp: WhatsApp's send time (Unix seconds).
+        payload: What a worker needs to process the message (the raw message and the number id).
+        order_key: From :class:`OrderKeys`.
+        now: Receipt time (now by default).
+
+    Returns:
+        Values for an insert into the inbound table.
+    """
+    return {
+        "wamid": wamid[:255],
+        "sender_id": sender_id[:64],
+        "message_type": message_type[:32],
+        "status": PENDING,
+        "received_at": now or utcnow(),
+        "wa_timestamp": _from_unix(wa_timestamp),
+        "payload": json.dumps(payload, ensure_ascii=False),
+        "order_key": order_key,
+        "attempts": 0,
+    }
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A leased queue row.
+
+    Attributes:
+        wamid: WhatsApp message id.
+        sender_id: The citizen.
+        payload: The stored ``{"message": …, "phone_number_id": …}`` (None if unreadable).
+        received_at: When the receiver accepted it.
+        attempts: Claims so far, this one included (above 1: a re-claim after a lost lease).
+        lease_owner: The lease token (pass it to :func:`finish`).
+    """
+
+    wamid: str
+    sender_id: str
+    payload: dict[str, Any] | None
+    received_at: datetime | None
+    attempts: int
+    lease_owner: str
+
+
+def _claimable(table: Any, now: datetime) -> Any:
+    return sa.or_(
+        table.c.status == PENDING,
+        sa.and_(table.c.status == PROCESSING, table.c.lease_until < now),
+    )
+
+
+def _candidate(table: sa.Table, now: datetime, postgresql: bool) -> Any:
+    """The oldest claimable row of a citizen with no live lease and nothing older waiting."""
+    # Aliases, so the subquery is never correlated with the UPDATE of the same table.
+    row = table.alias("candidate")
+    other = table.alias("other")
+    earlier_waiting = (
+        sa.select(other.c.wamid)
+        .where(other.c.sender_id == row.c.sender_id)
+        .where(other.c.status.in_((PENDING, PROCESSING)))
+        .where(
+            sa.or_(
+                other.c.order_key < row.c.order_key,
+                sa.and_(other.c.order_key == row.c.order_key, other.c.wamid < row.c.wamid),
+            )
+        )
+    )
+    leased = (
+        sa.select(other.c.wamid)
+        .where(other.c.sender_id == row.c.sender_id)
+        .where(other.c.status == PROCESSING)
+        .where(other.c.lease_until >= now)
+    )
+    query = (
+        sa.select(row.c.wamid)
+        .where(_claimable(row, now))
+        .where(~earlier_waiting.exists())
+        .where(~leased.exists())
+        .order_by(row.c.order_key, row.c.wamid)
+        .limit(1)
+    )
+    if postgresql:
+        query = query.with_for_update(of=row, skip_locked=True)
+    return query
+
+
+async def claim(
+    conn: Any, table: sa.Table, worker: str, lease: timedelta, now: datetime | None = None
+) -> ClaimedMessage | None:
+    """Leases the next message in per-citizen order, inside the caller's transaction.
+
+    Args:
+        conn: An ``AsyncConnection`` in a transaction (commit right after).
+        table: The inbound table.
+        worker: Name of the worker (kept in the token for diagnostics).
+        lease: How long the lease lasts before another worker may take the message.
+        now: The current time (tests).
+
+    Returns:
+        The leased message, or None when nothing is claimable.
+    """
+    now = now or utcnow()
+    token = f"{worker[:28]}:{uuid.uuid4().hex}"
+    postgresql = conn.dialect.name == "postgresql"
+    candidate = _candidate(table, now, postgresql).scalar_subquery()
+    result = await conn.execute(
+        table.update()
+        .where(table.c.wamid == candidate)
+        .where(_claimable(table, now))
+        .values(
+            status=PROCESSING,
+            lease_owner=token,
+            lease_until=now + lease,
+            attempts=table.c.attempts + 1,
+        )
+    )
+    if not result.rowcount:
+        return None
+    row = (
+        await conn.execute(
+            sa.select(
+                table.c.wamid,
+                table.c.sender_id,
+                table.c.payload,
+                table.c.received_at,
+                table.c.attempts,
+            ).where(table.c.lease_owner == token)
+        )
+    ).one()
+    try:
+        payload = json.loads(row.payload) if row.payload else None
+    except ValueError:
+        payload = None
+    return ClaimedMessage(
+        wamid=row.wamid,
+        sender_id=row.sender_id,
+        payload=payload if isinstance(payload, dict) else None,
+        received_at=row.received_at,
+        attempts=int(row.attempts),
+        lease_owner=token,
+    )
+
+
+async def finish(
+    conn: Any,
+    table: sa.Table,
+    message: ClaimedMessage,
+    status: str,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Records the outcome and ends the lease, if the caller still holds it.
+
+    Args:
+        conn: An ``AsyncConnection`` in a transaction.
+        table: The inbound table.
+        message: The claimed message.
+        status: One of :data:`DONE_STATUSES`.
+        detail: Short detail (truncated to 255 characters).
+        now: The current time (tests).
+
+    Returns:
+        False when the lease was lost (another worker took the message over).
+    """
+    result = await conn.execute(
+        table.update()
+        .where(table.c.wamid == message.wamid)
+        .where(table.c.lease_owner == message.lease_owner)
+        .where(table.c.status == PROCESSING)
+        .values(
+            status=status[:16],
+            processed_at=now or utcnow(),
+            detail=detail[:255] if detail else None,
+            lease_until=None,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def extend(conn: Any, table: sa.Table, message: ClaimedMessage, lease: timedelta) -> bool:
+    """Extends a lease still held (a long turn). Returns False when it was lost."""
+    result = await conn.execute(
+        table.update()
+        .where(table.c.wamid == message.wamid)
+        .where(table.c.lease_owner == message.lease_owner)
+        .where(table.c.status == PROCESSING)
+        .values(lease_until=utcnow() + lease)
+    )
+    return bool(result.rowcount)
+
+
+async def release(conn: Any, table: sa.Table, message: ClaimedMessage) -> bool:
+    """Hands a leased message back to the queue (a worker stopping before it started the turn)."""
+    result = await conn.execute(
+        table.update()
+        .where(table.c.wamid == message.wamid)
+        .where(table.c.lease_owner == message.lease_owner)
+        .where(table.c.status == PROCESSING)
+        .values(status=PENDING, lease_owner=None, lease_until=None)
+    )
+    return bool(result.rowcount)
+
+
+async def pending_count(conn: Any, table: sa.Table) -> int:
+    """Messages waiting or being processed (the back-pressure measure)."""
+    result = await conn.execute(
+        sa.select(sa.func.count())
+        .select_from(table)
+        .where(table.c.status.in_((PENDING, PROCESSING)))
+    )
+    return int(result.scalar_one())
+
+
+async def has_history(conn: Any, table: sa.Table, sender_id: str, wamid: str) -> bool:
+    """True when the citizen sent anything before ``wamid`` that is already done or in flight.
+
+    A citizen without such a message starts a new conversation (the back-pressure rule).
+    """
+    result = await conn.execute(
+        sa.select(table.c.wamid)
+        .where(table.c.sender_id == sender_id)
+        .where(table.c.wamid != wamid)
+        .where(table.c.status != PENDING)
+        .limit(1)
+    )
+    return result.first() is not None
