@@ -19,7 +19,8 @@ DEFAULT_API_VERSION = "v23.0"
 DEFAULT_DATABASE_URL = database_url({})
 DEFAULT_MEDIA_DIR = media_dir({})
 
-#: Messages older than this (by their WhatsApp timestamp) get no conversational reply.
+#: Messages older than this (by their WhatsApp timestamp) get no conversational reply
+#: (``LALISA_STALE_MESSAGE_MINUTES``, default 360).
 DEFAULT_STALE_AFTER_SECONDS = 6 * 3600
 #: Dedupe keys live at least this long (Meta redelivers for up to 7 days).
 DEDUPE_TTL_SECONDS = 8 * 24 * 3600
@@ -39,6 +40,17 @@ DEFAULT_MAX_CONCURRENT_MESSAGES = 8
 
 class ConfigurationError(ValueError):
     """Raised when a required environment variable is missing."""
+
+
+def _positive(env: Mapping[str, str | None], name: str, default: int) -> int:
+    raw = env_value(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, not {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,8 @@ class WhatsAppSettings:
             database_url=database_url(env),
             redis_url=env_value(env, "REDIS_URL") or None,
             media_dir=media_dir(env),
+            stale_after_seconds=60
+            * _positive(env, "LALISA_STALE_MESSAGE_MINUTES", DEFAULT_STALE_AFTER_SECONDS // 60),
             max_concurrent_messages=max(
                 1,
                 int(

@@ -1,8 +1,8 @@
-"""Durable state of the WhatsApp channel: dedupe keys, inbound log, outbound records.
+"""Durable state of the WhatsApp channel: the inbound queue, outbound records, menus.
 
-All database access is asynchronous (SQLAlchemy 1.4 Core on ``aiosqlite`` or
-``asyncpg``) so nothing blocks the Rasa event loop. Dedupe keys live in the
-``whatsapp_inbound_messages`` table, or in Redis when ``REDIS_URL`` is set.
+All database access is asynchronous (SQLAlchemy 1.4 Core on ``aiosqlite`` or ``asyncpg``) so
+nothing blocks the worker's event loop. The queue statements are shared with the webhook
+receiver (:mod:`lalisa_common.whatsapp.queue`).
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from redis import asyncio as redis_asyncio
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.database import to_async_url
+from lalisa_common.whatsapp import queue
 from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
-from lalisa_rasa.channels.tables import inbound_messages, outbound_messages
+from lalisa_rasa.channels.tables import inbound_messages, menus, outbound_messages
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +251,8 @@ class WhatsAppStore:
         error_code: int | None = None,
         error_title: str | None = None,
         callback_data: str | None = None,
+        reply_to: str | None = None,
+        reply_index: int | None = None,
     ) -> None:
         """Records one send attempt's outcome (accepted with a wamid, or failed).
 
@@ -264,6 +266,8 @@ class WhatsAppStore:
             error_code: Graph error code when failed.
             error_title: Graph error message when failed.
             callback_data: ``biz_opaque_callback_data`` sent along.
+            reply_to: The inbound wamid this send answers (with ``reply_index``).
+            reply_index: Position of this send among the replies of that turn.
         """
         now = utcnow()
         values = {
@@ -278,8 +282,20 @@ class WhatsAppStore:
             "callback_data": callback_data[:512] if callback_data else None,
             "created_at": now,
             "updated_at": now,
+            "reply_to": reply_to[:255] if reply_to else None,
+            "reply_index": reply_index,
         }
         async with self._write() as conn:
+            if reply_to is not None and reply_index is not None:
+                # A failed earlier attempt of this very reply keeps its row: overwrite it.
+                retried = await conn.execute(
+                    outbound_messages.update()
+                    .where(outbound_messages.c.reply_to == values["reply_to"])
+                    .where(outbound_messages.c.reply_index == reply_index)
+                    .values(**{k: v for k, v in values.items() if k != "created_at"})
+                )
+                if retried.rowcount:
+                    return
             if wamid:
                 # A status webhook may have created the row first: fill in the details.
                 updated = await conn.execute(
@@ -341,6 +357,90 @@ class WhatsAppStore:
                 callback_data=callback_data,
             )
 
+    async def reply_sent(self, reply_to: str, reply_index: int) -> bool:
+        """True when reply ``reply_index`` to ``reply_to`` was accepted by WhatsApp before."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(outbound_messages.c.id)
+                .where(outbound_messages.c.reply_to == reply_to[:255])
+                .where(outbound_messages.c.reply_index == reply_index)
+                .where(outbound_messages.c.status != "failed")
+            )
+            return result.first() is not None
+
+    # ------------------------------------------------------------------ queue
+
+    async def claim(self, worker: str, lease: timedelta) -> queue.ClaimedMessage | None:
+        """Leases the next queued message in per-citizen order (see :func:`queue.claim`)."""
+        async with self._write() as conn:
+            return await queue.claim(conn, inbound_messages, worker, lease)
+
+    async def finish(
+        self, message: queue.ClaimedMessage, status: str, detail: str | None = None
+    ) -> bool:
+        """Records the outcome of a leased message; False when the lease was lost."""
+        async with self._write() as conn:
+            return await queue.finish(conn, inbound_messages, message, status, detail)
+
+    async def extend(self, message: queue.ClaimedMessage, lease: timedelta) -> bool:
+        """Extends a lease during a long turn; False when it was lost."""
+        async with self._write() as conn:
+            return await queue.extend(conn, inbound_messages, message, lease)
+
+    async def release(self, message: queue.ClaimedMessage) -> bool:
+        """Puts a leased message back in the queue."""
+        async with self._write() as conn:
+            return await queue.release(conn, inbound_messages, message)
+
+    async def pending_count(self) -> int:
+        """Messages queued or in flight."""
+        async with self.engine.connect() as conn:
+            return await queue.pending_count(conn, inbound_messages)
+
+    async def has_history(self, sender_id: str, wamid: str) -> bool:
+        """True when the citizen had a message handled (or in flight) besides ``wamid``."""
+        async with self.engine.connect() as conn:
+            return await queue.has_history(conn, inbound_messages, sender_id, wamid)
+
+    # ------------------------------------------------------------------ menus
+
+    async def remember_menu(self, recipient: str, payloads: list[str], ttl: float) -> None:
+        """Stores the numbered menu of ``recipient`` (replacing an older one)."""
+        values = {
+            "payloads": json.dumps(payloads, ensure_ascii=False),
+            "expires_at": utcnow() + timedelta(seconds=ttl),
+        }
+        async with self._write() as conn:
+            updated = await conn.execute(
+                menus.update().where(menus.c.recipient == recipient[:64]).values(**values)
+            )
+            if not updated.rowcount:
+                await conn.execute(menus.insert().values(recipient=recipient[:64], **values))
+
+    async def take_menu(self, recipient: str) -> list[str] | None:
+        """Returns and forgets the live menu of ``recipient``."""
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(menus.c.payloads, menus.c.expires_at).where(
+                        menus.c.recipient == recipient[:64]
+                    )
+                )
+            ).first()
+            if row is None:
+                return None
+            await conn.execute(menus.delete().where(menus.c.recipient == recipient[:64]))
+        expires = row.expires_at
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=timezone.utc)
+        if expires < utcnow():
+            return None
+        try:
+            data = json.loads(row.payloads)
+        except ValueError:
+            return None
+        return [str(item) for item in data] if isinstance(data, list) else None
+
     async def outbound_rows(self, recipient: str | None = None) -> list[dict[str, Any]]:
         """Returns outbound records (for tests, diagnostics and the sandbox docs).
 
@@ -366,42 +466,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
     finally:
         cursor.close()
-
-
-class RedisDedupe:
-    """Dedupe keys in Redis: ``SET <prefix><wamid> 1 NX EX <ttl>``."""
-
-    def __init__(
-        self,
-        redis_url: str,
-        ttl_seconds: int = DEDUPE_TTL_SECONDS,
-        prefix: str = "lalisa:wa:dedupe:",
-    ) -> None:
-        """Initialises the RedisDedupe.
-
-        Args:
-            redis_url: ``redis://host:port/db``.
-            ttl_seconds: Key lifetime (at least the 7 days Meta may redeliver).
-            prefix: Key prefix.
-        """
-        self.client = redis_asyncio.from_url(
-            redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
-        )
-        self.ttl_seconds = ttl_seconds
-        self.prefix = prefix
-
-    async def claim(self, wamid: str) -> bool:
-        """Claims ``wamid`` atomically.
-
-        Args:
-            wamid: WhatsApp message id.
-
-        Returns:
-            True the first time the id is seen within the TTL.
-        """
-        result = await self.client.set(self.prefix + wamid, b"1", nx=True, ex=self.ttl_seconds)
-        return bool(result)
-
-    async def close(self) -> None:
-        """Closes the Redis connection pool."""
-        await self.client.close()

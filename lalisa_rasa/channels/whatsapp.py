@@ -1,32 +1,28 @@
-"""WhatsApp Cloud API channel for Rasa 3.6 (input and output).
+"""WhatsApp Cloud API for Rasa 3.6: the output channel and the message processor.
 
-Register it in ``credentials.yml`` by its dotted path (configuration comes from the
-environment, see ``docs/whatsapp.md``)::
-
-    lalisa_rasa.channels.whatsapp.WhatsAppInput:
-
-Webhook: ``/webhooks/whatsapp/webhook`` (GET handshake, POST notifications).
+The webhook itself is served by the receiver (``python -m lalisa.ingress``), which stores every
+accepted message in the inbound queue; the workers (``python -m lalisa_rasa.worker``) lease
+queued messages and hand them to :class:`WhatsAppProcessor`, which feeds Rasa with a
+:class:`WhatsAppOutput`. Rasa itself serves no WhatsApp webhook (see ``docs/whatsapp.md``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from redis import asyncio as redis_asyncio
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
 
 from lalisa_common.phone import recipient_fields
 from lalisa_common.whatsapp.payload import (
@@ -36,13 +32,9 @@ from lalisa_common.whatsapp.payload import (
     ACTION_REPLY,
     SHARE_MEDIA_INTENT,
     InboundMessage,
-    StatusUpdate,
     intent_text,
-    parse_message,
-    parse_webhook,
 )
-from lalisa_common.whatsapp.signature import SIGNATURE_HEADER, verify
-from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings
+from lalisa_rasa.channels.config import WhatsAppSettings
 from lalisa_rasa.channels.graph import GraphClient, GraphResult
 from lalisa_rasa.channels.media import MediaDownloader, MediaRefused
 from lalisa_rasa.channels.render import (
@@ -54,7 +46,7 @@ from lalisa_rasa.channels.render import (
     text_bodies,
     text_length,
 )
-from lalisa_rasa.channels.store import RedisDedupe, WhatsAppStore
+from lalisa_rasa.channels.store import WhatsAppStore
 from lalisa_rasa.channels.texts import LOCATION_REQUEST_DEFAULT, reply_text
 
 logger = logging.getLogger(__name__)
@@ -77,48 +69,78 @@ PASSTHROUGH_TYPES = frozenset(
 )
 #: Free-form replies are impossible once the 24-hour customer service window closed.
 SERVICE_WINDOW_SECONDS = 24 * 3600
-#: Unfinished inbound rows younger than this are assumed to be in flight elsewhere.
-RECOVERY_MIN_AGE = timedelta(minutes=2)
-#: Inbound log rows are kept this long (dedupe needs at least 7 days).
-INBOUND_RETENTION = timedelta(days=30)
-PRUNE_INTERVAL_SECONDS = 6 * 3600
 MENU_TTL_SECONDS = 30 * 60
 
 _MENU_ANSWER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+#: Failures of a shared store during a turn: the message goes back to the queue, no reply.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OperationalError,
+)
 
 
 class MenuMemory:
-    """Remembers the last numbered text menu sent to each recipient (in process).
+    """Remembers the last numbered text menu sent to each recipient, shared by every worker.
 
-    When a choice list had to degrade to a numbered text, the citizen answers with a
-    number; the channel turns ``2`` back into the second button's payload.
+    When a choice list had to degrade to a numbered text, the citizen answers with a number;
+    the worker turns ``2`` back into the second button's payload. The answer may reach another
+    worker process than the one that sent the menu, so the menus live in Redis (``SET … EX``,
+    when ``REDIS_URL`` is set) or in the ``whatsapp_menus`` table; without either (unit tests of
+    the output alone) in this process.
     """
 
-    def __init__(self, ttl_seconds: float = MENU_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        store: WhatsAppStore | None = None,
+        redis: Any = None,
+        ttl_seconds: float = MENU_TTL_SECONDS,
+        prefix: str = "lalisa:wa:menu:",
+    ) -> None:
         """Initialises the memory.
 
         Args:
+            store: The channel's database store (``whatsapp_menus``).
+            redis: An asyncio Redis client, preferred over the store when given.
             ttl_seconds: How long a numbered menu stays answerable.
+            prefix: Redis key prefix.
         """
+        self.store = store
+        self.redis = redis
         self.ttl_seconds = ttl_seconds
-        self._menus: dict[str, tuple[float, list[str]]] = {}
+        self.prefix = prefix
+        self._local: dict[str, tuple[float, list[str]]] = {}
 
-    def remember(self, recipient_id: str, payloads: list[str]) -> None:
+    async def remember(self, recipient_id: str, payloads: list[str]) -> None:
         """Stores the payloads of a numbered menu for ``recipient_id``."""
-        self._menus[recipient_id] = (time.monotonic() + self.ttl_seconds, list(payloads))
-        if len(self._menus) > 10000:
-            now = time.monotonic()
-            for key in [k for k, (expiry, _) in self._menus.items() if expiry < now]:
-                del self._menus[key]
+        if self.redis is not None:
+            await self.redis.set(
+                self.prefix + recipient_id, json.dumps(payloads), ex=int(self.ttl_seconds)
+            )
+        elif self.store is not None:
+            await self.store.remember_menu(recipient_id, payloads, self.ttl_seconds)
+        else:
+            self._local[recipient_id] = (time.monotonic() + self.ttl_seconds, list(payloads))
 
-    def forget(self, recipient_id: str) -> None:
-        """Drops the menu of ``recipient_id``."""
-        self._menus.pop(recipient_id, None)
+    async def _take(self, recipient_id: str) -> list[str] | None:
+        if self.redis is not None:
+            raw = await self.redis.getdel(self.prefix + recipient_id)
+            try:
+                data = json.loads(raw) if raw else None
+            except ValueError:
+                data = None
+            return [str(item) for item in data] if isinstance(data, list) else None
+        if self.store is not None:
+            return await self.store.take_menu(recipient_id)
+        entry = self._local.pop(recipient_id, None)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
 
-    def resolve(self, recipient_id: str, text: str) -> str | None:
-        """Maps a numeric answer to the payload of the menu, consuming the menu.
+    async def resolve(self, recipient_id: str, text: str) -> str | None:
+        """Maps a numeric answer to the payload of the live menu, consuming the menu.
 
         Args:
             recipient_id: The citizen.
@@ -127,18 +149,15 @@ class MenuMemory:
         Returns:
             The payload, or None if the text is not an answer to a live menu.
         """
-        entry = self._menus.get(recipient_id)
         match = _MENU_ANSWER.match(text)
-        if entry is None or match is None:
+        if match is None:
             return None
-        expiry, payloads = entry
-        if expiry < time.monotonic():
-            self.forget(recipient_id)
+        payloads = await self._take(recipient_id)
+        if payloads is None:
             return None
         number = int(match.group(1))
         if not 1 <= number <= len(payloads):
             return None
-        self.forget(recipient_id)
         return payloads[number - 1]
 
 
@@ -150,17 +169,23 @@ class WhatsAppOutput(OutputChannel):
         graph: GraphClient,
         store: WhatsAppStore | None = None,
         menus: MenuMemory | None = None,
+        reply_to: str | None = None,
     ) -> None:
         """Initialises the WhatsAppOutput.
 
         Args:
             graph: Shared Graph client.
             store: Where outbound records go (None: log only).
-            menus: Numbered-menu memory shared with the input side.
+            menus: Numbered-menu memory shared by the workers.
+            reply_to: The inbound wamid this output answers. Each send is then keyed by
+                ``(reply_to, n)``; a send whose key was already accepted (a turn run again
+                after a crash) is skipped, so the citizen never gets a reply twice.
         """
         self.graph = graph
         self.store = store
-        self.menus = menus or MenuMemory()
+        self.menus = menus or MenuMemory(store)
+        self.reply_to = reply_to
+        self._reply_index = 0
 
     @classmethod
     def name(cls) -> str:
@@ -180,6 +205,13 @@ class WhatsAppOutput(OutputChannel):
         Returns:
             The Graph result.
         """
+        reply_index: int | None = None
+        if self.reply_to is not None:
+            reply_index = self._reply_index
+            self._reply_index += 1
+            if self.store is not None and await self.store.reply_sent(self.reply_to, reply_index):
+                logger.info("Reply %d to %s was sent before; not again", reply_index, self.reply_to)
+                return GraphResult(ok=True, http_status=200, attempts=0)
         payload = {"recipient_type": "individual", **recipient_fields(recipient_id), **body}
         result = await self.graph.send_message(payload)
         kind = kind or str(body.get("type", "unknown"))
@@ -207,6 +239,8 @@ class WhatsAppOutput(OutputChannel):
                     error_code=None if result.ok else result.error_code,
                     error_title=None if result.ok else result.error_title,
                     callback_data=body.get("biz_opaque_callback_data"),
+                    reply_to=self.reply_to if reply_index is not None else None,
+                    reply_index=reply_index,
                 )
             except Exception:
                 logger.exception("Could not record outbound WhatsApp message to %s", recipient_id)
@@ -223,7 +257,7 @@ class WhatsAppOutput(OutputChannel):
         """Sends reply buttons, a list, or a numbered text menu, whichever fits."""
         rendered = render_choices(text, buttons)
         if rendered.kind == "menu":
-            self.menus.remember(recipient_id, rendered.menu)
+            await self.menus.remember(recipient_id, rendered.menu)
         for body in rendered.bodies:
             await self.send(recipient_id, body, rendered.kind)
 
@@ -373,8 +407,15 @@ class WhatsAppOutput(OutputChannel):
         await self.send_text_message(recipient_id, reply_text(key, **values))
 
 
-class WhatsAppInput(InputChannel):
-    """WhatsApp Cloud API webhook for Rasa."""
+class WhatsAppProcessor:
+    """The message-processing half of the channel, run by the queue workers.
+
+    The webhook half lives in the receiver (``lalisa.ingress``), which stores each accepted
+    message; a worker (:mod:`lalisa_rasa.worker`) leases it and calls :meth:`process`:
+    staleness check, read receipt (with a typing indicator when a reply follows), canned
+    replies for unusable types, media download, numbered-menu answers, then the Rasa turn with
+    a :class:`WhatsAppOutput` keyed to the message, so a turn run again never repeats a reply.
+    """
 
     def __init__(
         self,
@@ -383,16 +424,16 @@ class WhatsAppInput(InputChannel):
         graph: GraphClient | None = None,
         store: WhatsAppStore | None = None,
         media: MediaDownloader | None = None,
-        recover_on_start: bool = True,
+        menus: MenuMemory | None = None,
     ) -> None:
-        """Initialises the WhatsAppInput.
+        """Initialises the processor.
 
         Args:
             settings: Configuration (normally :meth:`WhatsAppSettings.from_env`).
             graph: Graph client (built from the settings when omitted).
             store: Database access (built from the settings when omitted).
             media: Media downloader (built from the settings when omitted).
-            recover_on_start: Re-process messages acknowledged but unfinished before a crash.
+            menus: Numbered-menu memory (Redis when ``REDIS_URL`` is set, else the database).
         """
         self.settings = settings
         self.graph = graph or GraphClient(
@@ -402,273 +443,76 @@ class WhatsAppInput(InputChannel):
             settings.access_token,
         )
         self.store = store or WhatsAppStore(settings.database_url)
-        self.redis = RedisDedupe(settings.redis_url) if settings.redis_url else None
-        self.media = media or MediaDownloader(self.graph, settings.media_dir)
-        self.menus = MenuMemory()
-        self.recover_on_start = recover_on_start
-        self._tasks: set[asyncio.Task] = set()
-        self._sender_locks: dict[str, asyncio.Lock] = {}
-        self._sender_waiters: dict[str, int] = {}
-        # Processing (NLU, tracker store, actions) shares the event loop with the
-        # webhook handler; bounding it keeps acknowledgements fast under a burst.
-        # Messages beyond the bound wait cheaply for a slot, in arrival order.
-        self._processing_slots = asyncio.Semaphore(settings.max_concurrent_messages)
-        self._on_new_message: OnNewMessage | None = None
-        self._maintenance: asyncio.Task | None = None
-        self._stopping = asyncio.Event()
-
-    @classmethod
-    def name(cls) -> str:
-        """Channel name: the webhook is ``/webhooks/whatsapp/webhook``."""
-        return CHANNEL_NAME
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Builds the channel from environment variables (see ``docs/whatsapp.md``).
-
-        Args:
-            credentials: The ``credentials.yml`` section; expected empty, since every
-                setting comes from the environment.
-
-        Returns:
-            The channel.
-        """
-        if credentials:
-            logger.warning(
-                "WhatsApp channel settings in credentials.yml are ignored (%s); "
-                "configure it through WHATSAPP_* environment variables.",
-                ", ".join(sorted(str(k) for k in credentials)),
+        self._redis = (
+            redis_asyncio.from_url(
+                settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
             )
-        try:
-            settings = WhatsAppSettings.from_env()
-        except ConfigurationError as exc:
-            raise RasaException(str(exc)) from exc
-        return cls(settings)
+            if settings.redis_url and menus is None
+            else None
+        )
+        self.media = media or MediaDownloader(self.graph, settings.media_dir)
+        self.menus = menus or MenuMemory(self.store, self._redis)
+        self._tasks: set[asyncio.Task[Any]] = set()
 
-    def get_output_channel(self) -> OutputChannel:
-        """Output channel for proactive messages (``trigger_intent?output_channel=whatsapp``)."""
-        return WhatsAppOutput(self.graph, self.store, self.menus)
+    @classmethod
+    def from_env(cls) -> WhatsAppProcessor:
+        """Builds the processor from the environment (see ``docs/whatsapp.md``)."""
+        return cls(WhatsAppSettings.from_env())
 
-    # ------------------------------------------------------------ background
+    def output_for(self, reply_to: str | None = None) -> WhatsAppOutput:
+        """An output channel; with ``reply_to`` its sends are keyed to that inbound message."""
+        return WhatsAppOutput(self.graph, self.store, self.menus, reply_to=reply_to)
 
-    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task:
+    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Waits for the background work started so far (tests and shutdown)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pending = [task for task in self._tasks if task is not self._maintenance]
-            if not pending:
-                return
-            await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
-
     async def close(self) -> None:
-        """Finishes background work briefly, then releases every connection."""
-        self._stopping.set()
-        if self._maintenance is not None:
-            # Let it finish its current database call rather than cancelling it mid-way.
-            await asyncio.wait([self._maintenance], timeout=5.0)
-            self._tasks.discard(self._maintenance)
-        await self.drain(timeout=5.0)
-        leftovers = list(self._tasks)
-        for task in leftovers:
+        """Waits briefly for read receipts in flight, then releases every connection."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5.0)
+        for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
         await self.graph.close()
-        if self.redis is not None:
-            await self.redis.close()
+        if self._redis is not None:
+            await self._redis.close()
         await self.store.close()
 
-    # ----------------------------------------------------------------- routes
+    async def process(
+        self, message: InboundMessage, on_new_message: OnNewMessage
+    ) -> tuple[str, str | None]:
+        """Handles one leased message; returns its outcome ``(status, detail)``.
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """Defines the webhook routes.
-
-        Args:
-            on_new_message: Rasa's handler for user messages.
-
-        Returns:
-            The Sanic blueprint.
-        """
-        self._on_new_message = on_new_message
-        blueprint = Blueprint("whatsapp_cloud_webhook")
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @blueprint.route("/webhook", methods=["GET"])
-        async def verify_subscription(request: Request) -> HTTPResponse:
-            return self.handshake(
-                request.args.get("hub.mode"),
-                request.args.get("hub.verify_token"),
-                request.args.get("hub.challenge"),
-            )
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            return await self.handle_delivery(
-                request.body or b"",
-                request.headers.get(SIGNATURE_HEADER),
-                request.ip,
-            )
-
-        @blueprint.listener("after_server_start")
-        async def on_start(_app: Any, _loop: Any) -> None:
-            self._maintenance = self._spawn(self.startup_tasks())
-
-        @blueprint.listener("before_server_stop")
-        async def on_stop(_app: Any, _loop: Any) -> None:
-            await self.close()
-
-        return blueprint
-
-    def handshake(self, mode: str | None, token: str | None, challenge: str | None) -> HTTPResponse:
-        """Answers Meta's verification request.
-
-        Args:
-            mode: ``hub.mode`` (must be ``subscribe``).
-            token: ``hub.verify_token`` (compared in constant time).
-            challenge: ``hub.challenge`` (echoed back).
-
-        Returns:
-            200 with the challenge, or 403.
-        """
-        expected = self.settings.verify_token.encode("utf-8")
-        given = (token or "").encode("utf-8")
-        if mode == "subscribe" and hmac.compare_digest(given, expected) and challenge is not None:
-            logger.info("WhatsApp webhook verified by Meta")
-            return response.text(challenge, status=200)
-        logger.warning("WhatsApp webhook verification refused (mode=%r)", (mode or "")[:32])
-        return response.text("forbidden", status=403)
-
-    async def handle_delivery(
-        self, body: bytes, signature: str | None, remote: str = "?"
-    ) -> HTTPResponse:
-        """Verifies, dedupes and schedules one webhook delivery; answers at once.
-
-        Args:
-            body: Raw request body.
-            signature: ``X-Hub-Signature-256`` header value.
-            remote: Client address for logs.
-
-        Returns:
-            403 for a bad signature, 503 when the dedupe store is down (Meta retries),
-            otherwise 200.
-        """
-        if not verify(body, signature, self.settings.app_secrets):
-            logger.warning(
-                "WhatsApp webhook rejected from %s: %s signature (%d bytes)",
-                remote,
-                "missing" if not signature else "invalid",
-                len(body),
-            )
-            return response.text("invalid signature", status=403)
-        try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
-            logger.warning("WhatsApp webhook from %s: signed body is not JSON; ignored", remote)
-            return response.text("OK", status=200)
-        parsed = parse_webhook(payload, self.settings.phone_number_id)
-        for reason in parsed.skipped:
-            logger.info("WhatsApp webhook part ignored: %s", reason)
-        for error in parsed.errors:
-            logger.error("WhatsApp webhook reports an error: %.500r", error)
-        try:
-            for message in parsed.messages:
-                if await self._claim(message):
-                    self._schedule(message, log_first=self.redis is not None)
-                else:
-                    logger.info("WhatsApp message %s is a redelivery; ignored", message.wamid)
-        except Exception:
-            logger.exception("WhatsApp dedupe store unavailable; asking Meta to redeliver")
-            return response.text("temporarily unavailable", status=503)
-        if parsed.statuses:
-            self._spawn(self._apply_statuses(parsed.statuses))
-        return response.text("OK", status=200)
-
-    # ---------------------------------------------------------------- inbound
-
-    def _recovery_payload(self, message: InboundMessage) -> dict[str, Any]:
-        return {"message": message.raw, "phone_number_id": self.settings.phone_number_id}
-
-    async def _claim(self, message: InboundMessage) -> bool:
-        if self.redis is not None:
-            # The inbound log row is written by the processing task, before processing.
-            return bool(await self.redis.claim(message.wamid))
-        return await self.store.log_inbound(
-            message.wamid,
-            message.sender_id,
-            message.message_type,
-            message.timestamp,
-            self._recovery_payload(message),
-        )
-
-    async def _log_inbound_quietly(self, message: InboundMessage) -> None:
-        try:
-            await self.store.log_inbound(
-                message.wamid,
-                message.sender_id,
-                message.message_type,
-                message.timestamp,
-                self._recovery_payload(message),
-            )
-        except Exception:
-            logger.exception("Could not log inbound WhatsApp message %s", message.wamid)
-
-    def _schedule(self, message: InboundMessage, log_first: bool = False) -> None:
-        """Processes a sender's messages one at a time, in arrival order.
-
-        Args:
-            message: The claimed message.
-            log_first: Write the inbound log row first (Redis dedupe mode).
-        """
-        sender = message.sender_id
-        lock = self._sender_locks.setdefault(sender, asyncio.Lock())
-        self._sender_waiters[sender] = self._sender_waiters.get(sender, 0) + 1
-
-        async def run() -> None:
-            try:
-                async with lock, self._processing_slots:
-                    if log_first:
-                        await self._log_inbound_quietly(message)
-                    await self.process(message)
-            finally:
-                self._sender_waiters[sender] -= 1
-                if self._sender_waiters[sender] <= 0:
-                    self._sender_waiters.pop(sender, None)
-                    self._sender_locks.pop(sender, None)
-
-        self._spawn(run())
-
-    async def process(self, message: InboundMessage) -> None:
-        """Handles one claimed inbound message and records the outcome; never raises.
+        Infrastructure failures inside the Rasa turn (the lock store, the tracker store, the
+        action server) propagate, so the worker puts the message back instead of answering
+        with an error; anything else gets the "gangguan" reply and the ``failed`` outcome.
 
         Args:
             message: The parsed message.
+            on_new_message: Rasa's handler (``agent.handle_message``).
+
+        Returns:
+            ``processed``, ``replied``, ``ignored``, ``stale``, ``refused`` or ``failed``,
+            and a short detail.
         """
-        status, detail = "processed", None
-        output = WhatsAppOutput(self.graph, self.store, self.menus)
+        output = self.output_for(message.wamid)
         try:
-            status, detail = await self._process(message, output)
+            return await self._process(message, output, on_new_message)
+        except INFRASTRUCTURE_ERRORS:
+            raise
         except Exception as exc:
-            status, detail = "failed", exc.__class__.__name__
             logger.exception("WhatsApp message %s could not be processed", message.wamid)
             try:
-                await output.send_reply(message.sender_id, "error")
+                # Unkeyed: the apology must not take the place of a reply of a later re-run.
+                await self.output_for().send_reply(message.sender_id, "error")
             except Exception:
                 logger.exception("Could not send the error reply for %s", message.wamid)
-        try:
-            await self.store.mark_inbound(message.wamid, status, detail)
-        except Exception:
-            logger.exception("Could not record the outcome of WhatsApp message %s", message.wamid)
+            return "failed", exc.__class__.__name__
 
     async def _process(
-        self, message: InboundMessage, output: WhatsAppOutput
+        self, message: InboundMessage, output: WhatsAppOutput, on_new_message: OnNewMessage
     ) -> tuple[str, str | None]:
         age = time.time() - message.timestamp if message.timestamp else 0.0
         if age > self.settings.stale_after_seconds:
@@ -725,20 +569,18 @@ class WhatsAppInput(InputChannel):
                 voice=media.voice,
             )
         elif message.action == ACTION_RASA and message.message_type == "text":
-            chosen = self.menus.resolve(message.sender_id, text)
+            chosen = await self.menus.resolve(message.sender_id, text)
             if chosen is not None:
                 metadata["menu_choice"] = text.strip()
                 text = chosen
         elif message.action != ACTION_RASA:
             return "ignored", f"action {message.action}"
-        if self._on_new_message is None:
-            raise RuntimeError("blueprint() was not called; no Rasa handler")
-        await self._on_new_message(
+        await on_new_message(
             UserMessage(
                 text,
                 output,
                 message.sender_id,
-                input_channel=self.name(),
+                input_channel=CHANNEL_NAME,
                 message_id=message.wamid,
                 metadata=metadata,
             )
@@ -772,72 +614,3 @@ class WhatsAppInput(InputChannel):
                 )
             except Exception:
                 logger.exception("Could not record the failed read receipt of %s", message.wamid)
-
-    async def _apply_statuses(self, statuses: list[StatusUpdate]) -> None:
-        for status in statuses:
-            if status.status == "failed":
-                logger.warning(
-                    "WhatsApp message %s to %s failed: code %s %s",
-                    status.wamid,
-                    status.recipient_id,
-                    status.error_code,
-                    status.error_title,
-                )
-            try:
-                await self.store.apply_status(
-                    status.wamid,
-                    status.status,
-                    recipient=status.recipient_id,
-                    timestamp=status.timestamp,
-                    error_code=status.error_code,
-                    error_title=status.error_title,
-                    callback_data=status.callback_data,
-                )
-            except Exception:
-                logger.exception(
-                    "Could not record WhatsApp status %s for %s", status.status, status.wamid
-                )
-
-    # ------------------------------------------------------------- lifecycle
-
-    async def startup_tasks(self) -> None:
-        """Checks the tables, re-processes unfinished messages, then prunes periodically."""
-        if not await self.store.check_tables():
-            return
-        if self.recover_on_start and not self._stopping.is_set():
-            await self.recover_pending()
-        while not self._stopping.is_set():
-            try:
-                removed = await self.store.prune_inbound(INBOUND_RETENTION)
-                if removed:
-                    logger.info("Pruned %d old WhatsApp inbound log rows", removed)
-            except Exception:
-                logger.exception("Pruning the WhatsApp inbound log failed")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=PRUNE_INTERVAL_SECONDS)
-            except asyncio.TimeoutError:
-                continue
-
-    async def recover_pending(self) -> int:
-        """Re-processes messages acknowledged to Meta but not finished (e.g. a crash).
-
-        Returns:
-            Number of messages scheduled again.
-        """
-        try:
-            pending = await self.store.pending_inbound(
-                RECOVERY_MIN_AGE, timedelta(seconds=self.settings.stale_after_seconds)
-            )
-        except Exception:
-            logger.exception("Could not list unfinished WhatsApp messages")
-            return 0
-        count = 0
-        for wamid, data in pending:
-            value = {"metadata": {"phone_number_id": data.get("phone_number_id")}}
-            message = parse_message(data.get("message"), value)
-            if message is None or message.wamid != wamid:
-                continue
-            logger.warning("Re-processing WhatsApp message %s left unfinished", wamid)
-            self._schedule(message)
-            count += 1
-        return count

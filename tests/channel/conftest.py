@@ -4,8 +4,9 @@
   until the project's Alembic environment exists, by running the ``0002_whatsapp``
   revision's own ``upgrade()`` through Alembic operations in ``.venv``.
 * ``graph``: the sandbox's fake Graph API on a free local port.
-* ``make_channel``: the channel served by Rasa's ``configure_app`` on a free port,
-  with a recording agent instead of a trained model.
+* ``make_channel``: the webhook receiver (``python -m lalisa.ingress``, app env) on a free
+  port in front of the database, and a queue worker (``lalisa_rasa.worker.QueueWorker``) in
+  this process with a recording agent instead of a trained model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
-from sanic import Sanic
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -41,8 +41,6 @@ from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: 
 from sandbox.config import SandboxSettings  # noqa: E402
 from sandbox.fake_graph import SandboxState  # noqa: E402
 from tests.common.payloads import PNID, to_bytes  # noqa: E402
-
-Sanic.test_mode = True  # several apps named "rasa_core_no_api" in one process
 
 APP_PYTHON = REPO / ".venv" / "bin" / "python"
 MIGRATION = REPO / "lalisa" / "migrations" / "versions" / "0002_whatsapp.py"
@@ -296,17 +294,29 @@ class RecordingAgent:
 
 @dataclass
 class ChannelServer:
-    """The channel served by Rasa's Sanic app on a local port."""
+    """The receiver and a worker in front of one database.
+
+    The receiver is a real ``python -m lalisa.ingress`` process on a local port; the queue
+    worker runs in this process, with a recording agent instead of Rasa.
+    """
 
     url: str
-    channel: Any
+    processor: Any
+    worker: Any
     agent: RecordingAgent
-    server: Any
+    receiver: subprocess.Popen[bytes]
+    log_path: Path
     session: aiohttp.ClientSession
+    stop_event: asyncio.Event
+    loop_task: asyncio.Task[None]
 
     @property
     def webhook(self) -> str:
         return f"{self.url}/webhooks/whatsapp/webhook"
+
+    def receiver_log(self) -> str:
+        """What the receiver process logged so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     async def post(
         self,
@@ -326,53 +336,127 @@ class ChannelServer:
             await resp.read()
             return resp
 
-    async def settle(self) -> None:
-        """Waits until the channel finished its background work."""
-        await asyncio.sleep(0)
-        await self.channel.drain(timeout=10)
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Waits until the queue is empty and the worker finished its background work."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                pending = await self.processor.store.pending_count()
+            except Exception:
+                pending = 0  # a broken database (outage tests): nothing can be queued
+            if pending == 0 and self.worker.in_flight == 0:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the queue did not drain")
+        if self.processor._tasks:
+            await asyncio.wait(list(self.processor._tasks), timeout=10)
 
     async def stop(self) -> None:
+        self.stop_event.set()
+        await asyncio.wait([self.loop_task], timeout=10)
         await self.session.close()
-        await self.server.before_stop()
-        await self.server.close()
-        await self.server.after_stop()
+        self.receiver.terminate()
+        try:
+            self.receiver.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.receiver.kill()
+            self.receiver.wait()
+        await self.processor.close()
+
+
+def receiver_env(database_url: str, port: int, tmp_path: Path) -> dict[str, str]:
+    """The environment of a receiver process for the channel tests."""
+    return {
+        **os.environ,
+        "LALISA_ENV_FILE": "",
+        "LALISA_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": database_url,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY,
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_APP_SECRET_PREVIOUS": PREVIOUS_SECRET,
+        "WHATSAPP_PHONE_NUMBER_ID": PNID,
+        "LALISA_RECEIVER_PORT": str(port),
+    }
+
+
+async def start_receiver(
+    database_url: str, tmp_path: Path, name: str = "receiver"
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Starts ``python -m lalisa.ingress`` on a free port; returns (process, URL, log file)."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    log_path = tmp_path / f"{name}-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(APP_PYTHON), "-m", "lalisa.ingress"],
+            cwd=REPO,
+            env=receiver_env(database_url, port, tmp_path),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            if process.poll() is not None:
+                pytest.fail(f"receiver exited:\n{log_path.read_text()[-3000:]}")
+            try:
+                async with session.get(f"{url}/health") as resp:
+                    await resp.read()
+                    return process, url, log_path  # 503 too: it answers
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+    process.kill()
+    pytest.fail(f"receiver did not start:\n{log_path.read_text()[-3000:]}")
 
 
 @pytest_asyncio.fixture
 async def make_channel(
     db_url: str, tmp_path: Path, graph: FakeGraphServer
 ) -> AsyncIterator[Callable[..., Awaitable[ChannelServer]]]:
-    """Factory of channel servers (keyword arguments override the settings)."""
-    from rasa.core.run import configure_app
-
-    from lalisa_rasa.channels.whatsapp import WhatsAppInput
+    """Factory of receiver + worker pairs (keyword arguments override the worker's settings)."""
+    from lalisa_rasa.channels.whatsapp import WhatsAppProcessor
+    from lalisa_rasa.worker import QueueWorker, WorkerSettings
 
     servers: list[ChannelServer] = []
 
     async def factory(**overrides: Any) -> ChannelServer:
-        recover = overrides.pop("recover_on_start", False)
-        settings = settings_for(
-            graph.url, overrides.pop("database_url", db_url), tmp_path / "media", **overrides
+        turn_recorded = overrides.pop("turn_recorded", None)
+        worker_settings = overrides.pop(
+            "worker_settings", WorkerSettings(lease_seconds=30, poll_seconds=0.02)
         )
+        database_url = overrides.pop("database_url", db_url)
+        settings = settings_for(graph.url, database_url, tmp_path / "media", **overrides)
         client = fast_graph_client(settings)
-        channel = WhatsAppInput(
+        processor = WhatsAppProcessor(
             settings,
             graph=client,
             store=WhatsAppStore(settings.database_url),
             media=MediaDownloader(client, settings.media_dir),
-            recover_on_start=recover,
         )
-        app = configure_app([channel], enable_api=False)
         agent = RecordingAgent()
-        app.ctx.agent = agent
-        sock = free_socket()
-        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        port = sock.getsockname()[1]
+        worker = QueueWorker(
+            processor,
+            agent.handle_message,
+            name=f"test-worker-{len(servers)}",
+            settings=worker_settings,
+            concurrency=settings.max_concurrent_messages,
+            turn_recorded=turn_recorded,
+        )
+        receiver, url, log_path = await start_receiver(database_url, tmp_path)
+        stop_event = asyncio.Event()
+        loop_task = asyncio.ensure_future(worker.run(stop_event))
         running = ChannelServer(
-            f"http://127.0.0.1:{port}", channel, agent, server, aiohttp.ClientSession()
+            url,
+            processor,
+            worker,
+            agent,
+            receiver,
+            log_path,
+            aiohttp.ClientSession(),
+            stop_event,
+            loop_task,
         )
         servers.append(running)
         return running

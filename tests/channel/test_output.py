@@ -20,7 +20,7 @@ async def output(graph: FakeGraphServer, db_url: str, tmp_path: Path) -> Any:
     settings = settings_for(graph.url, db_url, tmp_path / "media")
     client = fast_graph_client(settings)
     store = WhatsAppStore(db_url)
-    channel = WhatsAppOutput(client, store, MenuMemory())
+    channel = WhatsAppOutput(client, store, MenuMemory(store))
     yield channel
     await client.close()
     await store.close()
@@ -126,8 +126,8 @@ async def test_over_limit_degrades_to_numbered_text_and_number_maps_back(
     await output.send_text_with_buttons(CITIZEN, "Pilih kategori:", buttons(15))
     [body] = bodies(graph)
     assert body["type"] == "text" and "15. Pilihan 15" in body["text"]["body"]
-    assert output.menus.resolve(CITIZEN, "3") == '/choose{"n": 3}'
-    assert output.menus.resolve(CITIZEN, "3") is None  # consumed
+    assert await output.menus.resolve(CITIZEN, "3") == '/choose{"n": 3}'
+    assert await output.menus.resolve(CITIZEN, "3") is None  # consumed
 
 
 async def test_location_request_and_custom_payloads(

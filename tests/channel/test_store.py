@@ -1,4 +1,4 @@
-"""Store tests: the migrated schema matches tables.py, statuses never downgrade, Redis dedupe."""
+"""Store tests: the migrated schema matches tables.py, statuses never downgrade, shared menus."""
 
 from __future__ import annotations
 
@@ -10,19 +10,15 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from lalisa_common.database import to_async_url as async_database_url
-from lalisa_rasa.channels.config import WhatsAppSettings
-from lalisa_rasa.channels.store import RedisDedupe, WhatsAppStore, utcnow
+from lalisa_rasa.channels.store import WhatsAppStore, utcnow
 from lalisa_rasa.channels.tables import inbound_messages, metadata
-from lalisa_rasa.channels.whatsapp import WhatsAppInput
-from tests.channel.conftest import SECRET, fast_graph_client, settings_for
-from tests.common.payloads import CITIZEN, envelope, message, to_bytes, value
+from lalisa_rasa.channels.whatsapp import MenuMemory
+from tests.common.payloads import CITIZEN
 
 
 @pytest_asyncio.fixture
@@ -167,36 +163,32 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=10)
 
 
-async def test_redis_dedupe_claims_once_with_ttl(redis_url: str) -> None:
-    dedupe = RedisDedupe(redis_url, prefix="test:dedupe:")
+async def test_menus_in_redis_are_shared_by_workers_and_expire(redis_url: str) -> None:
+    from redis import asyncio as redis_asyncio
+
+    first_client = redis_asyncio.from_url(redis_url)
+    second_client = redis_asyncio.from_url(redis_url)
     try:
-        assert await dedupe.claim("wamid.r1")
-        assert not await dedupe.claim("wamid.r1")
-        ttl = await dedupe.client.ttl("test:dedupe:wamid.r1")
-        assert ttl > 7 * 24 * 3600
+        sent_by = MenuMemory(redis=first_client, prefix="test:menu:")
+        answered_by = MenuMemory(redis=second_client, prefix="test:menu:")
+        await sent_by.remember(CITIZEN, ["/a", "/b", "/c"])
+        assert 0 < await first_client.ttl("test:menu:" + CITIZEN) <= 30 * 60
+        assert await answered_by.resolve(CITIZEN, "hello") is None  # not an answer: kept
+        assert await answered_by.resolve(CITIZEN, "2.") == "/b"
+        assert await sent_by.resolve(CITIZEN, "2") is None  # consumed
     finally:
-        await dedupe.close()
+        await first_client.close()
+        await second_client.close()
 
 
-async def test_channel_with_redis_dedupes_across_instances(
-    redis_url: str, db_url: str, graph: Any, tmp_path: Path, open_store: Any
-) -> None:
-    from tests.channel.conftest import RecordingAgent
-
-    agent = RecordingAgent()
-    body = to_bytes(envelope(value([message("text")])))
-    from lalisa_common.whatsapp.signature import sign
-
-    for _ in range(2):  # two channel instances (restart, or a second worker)
-        settings: WhatsAppSettings = settings_for(
-            graph.url, db_url, tmp_path / "m", redis_url=redis_url
-        )
-        channel = WhatsAppInput(settings, graph=fast_graph_client(settings), recover_on_start=False)
-        channel._on_new_message = agent.handle_message
-        for _ in range(2):
-            response = await channel.handle_delivery(body, sign(body, SECRET))
-            assert response.status == 200
-        await channel.close()
-    assert len(agent.messages) == 1
-    store = open_store(db_url)
-    assert await store.inbound_status(agent.messages[0].message_id) == "processed"
+async def test_menus_in_the_database_are_shared_by_workers_and_expire(db_url: str) -> None:
+    first, second = WhatsAppStore(db_url), WhatsAppStore(db_url)
+    try:
+        await MenuMemory(first).remember(CITIZEN, ["/a", "/b"])
+        assert await MenuMemory(second).resolve(CITIZEN, "1") == "/a"
+        assert await MenuMemory(first).resolve(CITIZEN, "1") is None
+        await MenuMemory(first, ttl_seconds=-1).remember(CITIZEN, ["/a"])
+        assert await MenuMemory(second).resolve(CITIZEN, "1") is None  # expired
+    finally:
+        await first.close()
+        await second.close()

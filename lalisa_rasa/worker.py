@@ -1,0 +1,345 @@
+"""``python -m lalisa_rasa.worker --model M``: a Rasa worker that drains the WhatsApp queue.
+
+Each worker process loads the model once (with the endpoints of ``endpoints.yml``: tracker
+store, lock store, action server) and loops: lease the next queued message in per-citizen
+order → run the turn with the WhatsApp output channel → record the outcome. Several loops run
+in one process (``WHATSAPP_MAX_CONCURRENT``) and several processes may run on several machines
+(``LALISA_RASA_WORKERS``; more than one needs PostgreSQL and the Redis lock store).
+
+Delivery is at least once: a worker killed mid-turn leaves its lease to run out, and another
+worker takes the message again. The effect is exactly once: before a re-claimed message is
+run, the tracker is searched for a user event with its message id (the turn was saved: only
+the outcome is recorded), and every reply is keyed by ``(wamid, n)``, so a turn run again sends
+none of the replies that already went out; a ticket's submission key is the message id too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sanic.app  # noqa: F401 (installs sanic's warning filter now, so ours can go in front)
+
+from lalisa_common.quiet import ignore_known_third_party_warnings
+
+ignore_known_third_party_warnings()
+
+from rasa.core.agent import load_agent  # noqa: E402 (after the filters: importing Rasa warns)
+from rasa.core.utils import AvailableEndpoints  # noqa: E402
+from rasa.shared.core.events import UserUttered  # noqa: E402
+from redis import Redis  # noqa: E402
+
+from lalisa_common.database import is_postgresql, tracker_database_url  # noqa: E402
+from lalisa_common.env import env_value, read_env  # noqa: E402
+from lalisa_common.whatsapp.payload import parse_message  # noqa: E402
+from lalisa_common.whatsapp.queue import ClaimedMessage  # noqa: E402
+from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings  # noqa: E402
+from lalisa_rasa.channels.whatsapp import (  # noqa: E402
+    INFRASTRUCTURE_ERRORS,
+    OnNewMessage,
+    WhatsAppProcessor,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Printed once the model is loaded and the loop runs (process managers wait for it).
+STARTED = "Rasa worker started"
+DEFAULT_LEASE_SECONDS = 120
+DEFAULT_POLL_SECONDS = 0.2
+DEFAULT_BUSY_LIMIT = 200
+#: Pause after a shared store failed (Redis, database), before the message is tried again.
+OUTAGE_PAUSE_SECONDS = 2.0
+
+TurnRecorded = Callable[[str, str], Awaitable[bool]]
+
+
+class WorkerConfigurationError(ValueError):
+    """The configuration cannot run the requested workers safely."""
+
+
+def _positive(env: Mapping[str, str | None], name: str, default: float) -> float:
+    raw = env_value(env, name, str(default))
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise WorkerConfigurationError(f"{name} must be a number, not {raw!r}") from exc
+    if value <= 0:
+        raise WorkerConfigurationError(f"{name} must be positive, not {raw}")
+    return value
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How the workers run.
+
+    Attributes:
+        workers: ``LALISA_RASA_WORKERS``, worker processes in the deployment (default 1).
+        lease_seconds: ``LALISA_QUEUE_LEASE_SECONDS``: a message whose worker died is taken
+            again after this long (the lease is renewed while a turn runs).
+        poll_seconds: ``LALISA_QUEUE_POLL_SECONDS``: pause when the queue is empty.
+        busy_limit: ``LALISA_QUEUE_BUSY_LIMIT``: above this many queued messages a new
+            conversation's first message gets the "sedang ramai" notice at once.
+    """
+
+    workers: int = 1
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+    busy_limit: int = DEFAULT_BUSY_LIMIT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str | None]) -> WorkerSettings:
+        """Reads the settings and refuses a scale-out without its shared stores.
+
+        Raises:
+            WorkerConfigurationError: A wrong number, or more than one worker without
+                PostgreSQL (queue and trackers) and ``REDIS_URL`` (lock store).
+        """
+        settings = cls(
+            workers=int(_positive(env, "LALISA_RASA_WORKERS", 1)),
+            lease_seconds=_positive(env, "LALISA_QUEUE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS),
+            poll_seconds=_positive(env, "LALISA_QUEUE_POLL_SECONDS", DEFAULT_POLL_SECONDS),
+            busy_limit=int(_positive(env, "LALISA_QUEUE_BUSY_LIMIT", DEFAULT_BUSY_LIMIT)),
+        )
+        problem = scale_out_problem(env, settings.workers)
+        if problem:
+            raise WorkerConfigurationError(problem)
+        return settings
+
+
+def scale_out_problem(env: Mapping[str, str | None], workers: int) -> str | None:
+    """Why ``workers`` Rasa workers cannot run on this configuration, or None.
+
+    One worker is fine anywhere. Several share the conversation trackers and must never run two
+    turns of one conversation at once: that needs the trackers and the queue on PostgreSQL and
+    Rasa's lock store in Redis (an in-memory lock protects one process only).
+    """
+    if workers <= 1:
+        return None
+    missing = []
+    if not is_postgresql(env_value(env, "DATABASE_URL")):
+        missing.append("DATABASE_URL on PostgreSQL")
+    if not is_postgresql(tracker_database_url(env)):
+        missing.append("the tracker database on PostgreSQL")
+    if not env_value(env, "REDIS_URL"):
+        missing.append("REDIS_URL (Redis lock store)")
+    if not missing:
+        return None
+    return (
+        f"LALISA_RASA_WORKERS={workers} needs " + ", ".join(missing) + "; "
+        "with SQLite and the in-memory lock store run one worker (LALISA_RASA_WORKERS=1)."
+    )
+
+
+def redis_problem(redis_url: str, timeout: float = 2.0) -> str | None:
+    """Pings Redis; returns why it cannot be used, or None."""
+    client = Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        client.ping()
+    except Exception as exc:
+        return f"Redis at REDIS_URL is unreachable ({exc.__class__.__name__}: {exc})"
+    finally:
+        client.close()
+    return None
+
+
+class QueueWorker:
+    """Leases queued messages and runs them through a :class:`WhatsAppProcessor`."""
+
+    def __init__(
+        self,
+        processor: WhatsAppProcessor,
+        handle: OnNewMessage,
+        *,
+        name: str,
+        settings: WorkerSettings | None = None,
+        concurrency: int = 1,
+        turn_recorded: TurnRecorded | None = None,
+    ) -> None:
+        """Initialises the worker.
+
+        Args:
+            processor: Does the channel's work for one message.
+            handle: Rasa's handler (``agent.handle_message``).
+            name: Worker name (kept in the lease token; host and pid by default).
+            settings: Lease, poll and busy settings.
+            concurrency: Messages of different citizens processed at once in this process.
+            turn_recorded: Tells whether the tracker holds a user event with a message id.
+        """
+        self.processor = processor
+        self.handle = handle
+        self.name = name
+        self.settings = settings or WorkerSettings()
+        self.concurrency = max(1, concurrency)
+        self.turn_recorded = turn_recorded
+        self.lease = timedelta(seconds=self.settings.lease_seconds)
+        self.in_flight = 0
+        self.handled = 0
+
+    @property
+    def store(self) -> Any:
+        """The processor's store (queue, outbound records)."""
+        return self.processor.store
+
+    async def step(self) -> bool:
+        """Leases and handles one message.
+
+        Returns:
+            False when nothing was claimable.
+        """
+        claimed = await self.store.claim(self.name, self.lease)
+        if claimed is None:
+            return False
+        self.in_flight += 1
+        try:
+            await self._handle(claimed)
+        finally:
+            self.in_flight -= 1
+        return True
+
+    async def _handle(self, claimed: ClaimedMessage) -> None:
+        data = claimed.payload or {}
+        value = {"metadata": {"phone_number_id": data.get("phone_number_id")}}
+        message = parse_message(data.get("message"), value)
+        if message is None or message.wamid != claimed.wamid:
+            logger.error("Queued WhatsApp message %s cannot be parsed; dropped", claimed.wamid)
+            await self.store.finish(claimed, "failed", "unreadable payload")
+            return
+        if claimed.attempts > 1:
+            logger.warning(
+                "WhatsApp message %s taken again (attempt %d): its worker stopped mid-turn",
+                claimed.wamid,
+                claimed.attempts,
+            )
+            if self.turn_recorded is not None and await self.turn_recorded(
+                message.sender_id, message.wamid
+            ):
+                logger.info("The turn of %s was saved before; not run again", message.wamid)
+                await self.store.finish(claimed, "processed", "turn already recorded")
+                return
+        heartbeat = asyncio.ensure_future(self._keep_lease(claimed))
+        try:
+            status, detail = await self.processor.process(message, self.handle)
+        except INFRASTRUCTURE_ERRORS as exc:
+            logger.error(
+                "A shared store failed during the turn of %s (%s: %s); the message goes back "
+                "to the queue",
+                message.wamid,
+                exc.__class__.__name__,
+                exc,
+            )
+            with contextlib.suppress(Exception):
+                await self.store.release(claimed)
+            await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
+            return
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        if not await self.store.finish(claimed, status, detail):
+            logger.warning("The lease of %s ran out before the turn ended", message.wamid)
+        self.handled += 1
+
+    async def _keep_lease(self, claimed: ClaimedMessage) -> None:
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            try:
+                if not await self.store.extend(claimed, self.lease):
+                    return
+            except Exception:
+                logger.exception("Could not renew the lease of %s", claimed.wamid)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                worked = await self.step()
+            except Exception:
+                logger.exception("The WhatsApp queue is unavailable; trying again")
+                worked = False
+                await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
+            if not worked:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Runs ``concurrency`` loops until ``stop`` is set (each finishes its current turn)."""
+        await asyncio.gather(*(self._loop(stop) for _ in range(self.concurrency)))
+
+
+def worker_name() -> str:
+    """``<host>:<pid>``: unique per process, readable in ``lease_owner``."""
+    return f"{socket.gethostname()[:20]}:{os.getpid()}"
+
+
+async def serve(model: str, endpoints: str, settings: WorkerSettings) -> None:
+    """Loads the agent and runs the worker until SIGTERM or SIGINT."""
+    channel = WhatsAppSettings.from_env()
+    agent = await load_agent(
+        model_path=model, endpoints=AvailableEndpoints.read_endpoints(endpoints)
+    )
+    if not agent.is_ready():
+        raise RuntimeError(f"no model could be loaded from {model}")
+    processor = WhatsAppProcessor(channel)
+
+    async def turn_recorded(sender_id: str, wamid: str) -> bool:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        return tracker is not None and any(
+            isinstance(event, UserUttered) and event.message_id == wamid for event in tracker.events
+        )
+
+    worker = QueueWorker(
+        processor,
+        agent.handle_message,
+        name=worker_name(),
+        settings=settings,
+        concurrency=channel.max_concurrent_messages,
+        turn_recorded=turn_recorded,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    logger.info("%s: %s, %d loop(s)", STARTED, worker.name, worker.concurrency)
+    print(f"{STARTED} ({worker.name})", flush=True)
+    try:
+        await worker.run(stop)
+    finally:
+        await processor.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Checks the configuration, then serves; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m lalisa_rasa.worker", description=__doc__)
+    parser.add_argument("--model", required=True, help="trained model (.tar.gz)")
+    parser.add_argument("--endpoints", default="endpoints.yml", help="default endpoints.yml")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    env = read_env()
+    try:
+        settings = WorkerSettings.from_env(env)
+        WhatsAppSettings.from_env(env)
+    except (WorkerConfigurationError, ConfigurationError) as exc:
+        print(f"lalisa_rasa.worker refuses to start: {exc}", file=sys.stderr)
+        return 2
+    redis_url = env_value(env, "REDIS_URL")
+    if redis_url:
+        problem = redis_problem(redis_url)
+        if problem:
+            # The lock store is Redis: without it two workers could run one conversation at once.
+            print(f"lalisa_rasa.worker refuses to start: {problem}", file=sys.stderr)
+            return 3
+    asyncio.run(serve(args.model, args.endpoints, settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
