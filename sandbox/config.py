@@ -37,7 +37,7 @@ class SandboxSettings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
-    webhook_url: str = "http://127.0.0.1:5005/webhooks/whatsapp/webhook"
+    webhook_url: str = "http://127.0.0.1:5004/webhooks/whatsapp/webhook"
     app_secret: str = DEFAULT_APP_SECRET
     access_token: str = DEFAULT_ACCESS_TOKEN
     phone_number_id: str = DEFAULT_PHONE_NUMBER_ID
@@ -58,13 +58,14 @@ class SandboxSettings:
         env = os.environ if environ is None else environ
         host = env.get("SANDBOX_HOST", "127.0.0.1")
         port = int(env.get("SANDBOX_PORT", DEFAULT_PORT))
-        rasa_port = env.get("RASA_PORT", "5005")
+        receiver_port = env.get("LALISA_RECEIVER_PORT", "5004")
         return cls(
             host=host,
             port=port,
             public_url=env.get("SANDBOX_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
             webhook_url=env.get(
-                "SANDBOX_WEBHOOK_URL", f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
+                "SANDBOX_WEBHOOK_URL",
+                f"http://127.0.0.1:{receiver_port}/webhooks/whatsapp/webhook",
             ),
             app_secret=env.get("WHATSAPP_APP_SECRET") or DEFAULT_APP_SECRET,
             access_token=env.get("WHATSAPP_ACCESS_TOKEN") or DEFAULT_ACCESS_TOKEN,

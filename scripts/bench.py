@@ -68,7 +68,7 @@ def delivery(stack: Stack, phone: str, wamid: str, body: str) -> tuple[bytes, di
 
 async def bench_ack(stack: Stack, rate: int, seconds: int) -> dict[str, Any]:
     """Sends deliveries at ``rate``/s and times each acknowledgement."""
-    url = f"{stack.rasa_url}/webhooks/whatsapp/webhook"
+    url = stack.webhook_url
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     failures: dict[str, int] = {}

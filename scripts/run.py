@@ -26,6 +26,8 @@ from lalisa_common.quiet import pythonwarnings  # noqa: E402
 from scripts.model import model_path  # noqa: E402
 
 DEFAULT_ACTION_PORT = 5055
+DEFAULT_RECEIVER_PORT = 5004
+WEBHOOK_PATH = "/webhooks/whatsapp/webhook"
 STOP_TIMEOUT_S = 15
 WORKER_GRACE_S = 2.0
 READY_TIMEOUT_S = 240
@@ -80,7 +82,7 @@ def use_sandbox_whatsapp() -> None:
     sandbox only listens on this machine.
     """
     sandbox_port = env_port("SANDBOX_PORT", 5006)
-    rasa_port = env_port("RASA_PORT", 5005)
+    receiver_port = env_port("LALISA_RECEIVER_PORT", DEFAULT_RECEIVER_PORT)
     os.environ.update(
         {
             "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
@@ -88,7 +90,7 @@ def use_sandbox_whatsapp() -> None:
             "WHATSAPP_ACCESS_TOKEN": "sandbox-access-token",
             "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
             "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
-            "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+            "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{receiver_port}{WEBHOOK_PATH}",
         }
     )
 
@@ -172,6 +174,7 @@ def services() -> list[Service]:
             ],
         ),
     ]
+    listed += whatsapp_services(model)
     backoffice_port = env_port("BACKOFFICE_PORT", 8000)
     backoffice_host = os.environ.get("BACKOFFICE_HOST", "127.0.0.1")
     listed.append(
@@ -198,6 +201,41 @@ def services() -> list[Service]:
                 command=[str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
                 health_url=f"http://127.0.0.1:{sandbox_port}/health",
                 urls=[f"WhatsApp sandbox http://127.0.0.1:{sandbox_port}/ (phone simulator)"],
+            )
+        )
+    return listed
+
+
+def whatsapp_services(model: Path) -> list[Service]:
+    """The webhook receiver and the Rasa workers (``LALISA_RASA_WORKERS``, default 1)."""
+    receiver_port = env_port("LALISA_RECEIVER_PORT", DEFAULT_RECEIVER_PORT)
+    receiver_host = os.environ.get("LALISA_RECEIVER_HOST", "127.0.0.1")
+    listed = [
+        Service(
+            name="receiver",
+            command=[str(ROOT / ".venv/bin/python"), "-m", "lalisa.ingress"],
+            health_url=f"http://127.0.0.1:{receiver_port}/health",
+            urls=[f"WhatsApp webhook http://{receiver_host}:{receiver_port}{WEBHOOK_PATH}"],
+        )
+    ]
+    workers = env_port("LALISA_RASA_WORKERS", 1)
+    for index in range(1, workers + 1):
+        listed.append(
+            Service(
+                name=f"rasa-worker-{index}",
+                command=[
+                    str(ROOT / ".venv-rasa/bin/python"),
+                    "-m",
+                    "lalisa_rasa.worker",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    str(endpoints_file(env_port("ACTION_PORT", DEFAULT_ACTION_PORT))),
+                ],
+                health_url=None,
+                urls=[f"Rasa worker {index}    answers the queued WhatsApp messages"]
+                if index == 1
+                else [],
             )
         )
     return listed
@@ -275,7 +313,8 @@ def main() -> int:
         print("\nLa-Lisa is running:")
         for service in started:
             for url in service.urls:
-                print(f"  {url}")
+                # The webhook line stands alone, unindented: operators and scripts look for it.
+                print(url if url.startswith("WhatsApp webhook") else f"  {url}")
         print("Press Ctrl-C to stop.\n", flush=True)
         while not stopping:
             for service in started:

@@ -1,12 +1,12 @@
-"""Starts a private La-Lisa stack (actions, Rasa, WhatsApp sandbox) on free ports.
+"""Starts a private La-Lisa stack (actions, Rasa, receiver, workers, sandbox) on free ports.
 
-Used by the end-to-end tests and by `make bench`: everything runs as real
-processes talking HTTP, against the database URL given, with the WhatsApp
-channel pointed at the sandbox's fake Graph API. With ``with_backoffice=True``
-the back office and the outbox worker run too, the worker sending the
-citizens' and officers' notifications to the same fake Graph API. :func:`backoffice`
-starts the back office (and the worker) alone, next to a running stack or on a database of
-its own.
+Used by the end-to-end tests and by `make bench`: everything runs as real processes talking
+HTTP, against the database URL given, with the WhatsApp channel pointed at the sandbox's fake
+Graph API. The sandbox posts its webhooks to the receiver (``python -m lalisa.ingress``), which
+queues them for the Rasa workers (``LALISA_RASA_WORKERS`` of them, default 1). With
+``with_backoffice=True`` the back office and the outbox worker run too, the worker sending the
+citizens' and officers' notifications to the same fake Graph API. :func:`backoffice` starts the
+back office (and the worker) alone, next to a running stack or on a database of its own.
 """
 
 from __future__ import annotations
@@ -35,17 +35,20 @@ START_TIMEOUT_S = 240
 STOP_TIMEOUT_S = 20
 OUTBOX_POLL_SECONDS = "0.5"
 WORKER_STARTED = b"Outbox worker"
+RASA_WORKER_STARTED = b"Rasa worker started"
 
 
 @dataclass
 class Stack:
-    """A running action server, Rasa server and WhatsApp sandbox (and back office)."""
+    """A running action server, Rasa server, receiver, workers and sandbox (and back office)."""
 
     rasa_url: str
     sandbox_url: str
     database_url: str
     env: dict[str, str]
     log_dir: Path
+    receiver_url: str = ""
+    """The webhook receiver (``/webhooks/whatsapp/webhook`` is the WhatsApp webhook)."""
     backoffice_url: str | None = None
     """The back office, when the stack was started ``with_backoffice``."""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
@@ -65,6 +68,11 @@ class Stack:
             )
         self.processes[name] = restarted
         wait_ready(self.health[name], restarted, log_path)
+
+    @property
+    def webhook_url(self) -> str:
+        """Where WhatsApp (here: the sandbox) posts its webhooks."""
+        return f"{self.receiver_url}/webhooks/whatsapp/webhook"
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         """Sends one message through the REST channel and returns the bot's replies."""
@@ -115,9 +123,14 @@ def wait_log(marker: bytes, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 def wait_ready(url: str | None, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Waits until ``url`` answers or, for a process without one (``None``), until it logs."""
+    """Waits until ``url`` answers or, for a process without one, until it logs its start.
+
+    ``None`` waits for the outbox worker's line, ``log:<text>`` for ``<text>``.
+    """
     if url is None:
         wait_log(WORKER_STARTED, process, log)
+    elif url.startswith("log:"):
+        wait_log(url[4:].encode(), process, log)
     else:
         wait_http(url, process, log)
 
@@ -220,6 +233,18 @@ def backoffice(
         yield url
 
 
+def rasa_worker_commands(
+    env: Mapping[str, str], model: Path, endpoints: Path
+) -> dict[str, list[str]]:
+    """The command of each Rasa worker (``rasa-worker-1`` …), ``LALISA_RASA_WORKERS`` of them."""
+    count = int(env.get("LALISA_RASA_WORKERS") or 1)
+    command = [
+        str(ROOT / ".venv-rasa/bin/python"), "-m", "lalisa_rasa.worker",
+        "--model", str(model), "--endpoints", str(endpoints),
+    ]  # fmt: skip
+    return {f"rasa-worker-{index}": list(command) for index in range(1, count + 1)}
+
+
 @contextmanager
 def local_stack(
     work: Path,
@@ -238,6 +263,7 @@ def local_stack(
     if not model.exists():
         raise RuntimeError(f"no trained model at {model}; run `make train` first")
     action_port, rasa_port, sandbox_port = free_port(), free_port(), free_port()
+    receiver_port = free_port()
     backoffice_port = free_port() if with_backoffice else 0
     backoffice_url = f"http://127.0.0.1:{backoffice_port}"
     endpoints = work / "endpoints.yml"
@@ -263,7 +289,8 @@ def local_stack(
         "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
         "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
         "SANDBOX_PORT": str(sandbox_port),
-        "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+        "LALISA_RECEIVER_PORT": str(receiver_port),
+        "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{receiver_port}/webhooks/whatsapp/webhook",
         # Rasa's HTTP API (conversation takeover) with a token of this stack only.
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_API_TOKEN": secrets.token_urlsafe(24),
@@ -289,6 +316,11 @@ def local_stack(
         "actions": f"http://127.0.0.1:{action_port}/health",
         "rasa": f"http://127.0.0.1:{rasa_port}/",
     }
+    commands["receiver"] = [PYTHON, "-m", "lalisa.ingress"]
+    health["receiver"] = f"http://127.0.0.1:{receiver_port}/health"
+    for name, command in rasa_worker_commands(env, model, endpoints).items():
+        commands[name] = command
+        health[name] = f"log:{RASA_WORKER_STARTED.decode()}"
     if with_backoffice:
         office_commands, office_health = office_processes(backoffice_url)
         commands.update(office_commands)
@@ -297,6 +329,7 @@ def local_stack(
     with run_processes(commands, health, env, logs) as processes:
         yield Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
+            receiver_url=f"http://127.0.0.1:{receiver_port}",
             sandbox_url=f"http://127.0.0.1:{sandbox_port}",
             database_url=database_url,
             env=env,

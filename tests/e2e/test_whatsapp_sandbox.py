@@ -135,8 +135,8 @@ def signed_text_webhook(stack: Stack, phone: str, wamid: str, body: str) -> tupl
 def test_redelivered_message_gets_one_reply(stack: Stack) -> None:
     """The same message id delivered three times is answered once; a bad signature is refused."""
     phone = Phone(stack.sandbox_url, "6281234500202")
-    url = f"{stack.rasa_url}/webhooks/whatsapp/webhook"
-    # A fresh id per run: Redis keeps dedupe keys for days, across test runs.
+    url = stack.webhook_url
+    # A fresh id per run (the dedupe key lives as long as the inbound log row).
     wamid = f"wamid.E2E-REDELIVERY-{uuid.uuid4().hex}"
     raw, signature = signed_text_webhook(stack, phone.number, wamid, "halo")
     for _ in range(3):
