@@ -59,6 +59,8 @@ DEFAULT_POLL_SECONDS = 0.2
 DEFAULT_BUSY_LIMIT = 200
 #: Pause after a shared store failed (Redis, database), before the message is tried again.
 OUTAGE_PAUSE_SECONDS = 2.0
+#: Busy notices sent per check at most.
+BUSY_BATCH = 50
 
 TurnRecorded = Callable[[str, str], Awaitable[bool]]
 
@@ -184,11 +186,42 @@ class QueueWorker:
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self.in_flight = 0
         self.handled = 0
+        self.notices = 0
+        self._busy_lock = asyncio.Lock()
+        self._busy_checked = 0.0
 
     @property
     def store(self) -> Any:
         """The processor's store (queue, outbound records)."""
         return self.processor.store
+
+    async def notify_if_busy(self) -> int:
+        """Above the busy limit, sends new conversations the "sedang ramai" notice.
+
+        At most once a second per process; the messages stay queued and are answered in turn.
+
+        Returns:
+            Notices sent.
+        """
+        loop = asyncio.get_running_loop()
+        if self._busy_lock.locked() or loop.time() - self._busy_checked < 1.0:
+            return 0
+        async with self._busy_lock:
+            self._busy_checked = loop.time()
+            if await self.store.pending_count() <= self.settings.busy_limit:
+                return 0
+            sent = 0
+            for wamid, sender_id in await self.store.busy_candidates(BUSY_BATCH):
+                if await self.processor.send_busy_notice(wamid, sender_id):
+                    sent += 1
+            if sent:
+                logger.warning(
+                    "Queue above LALISA_QUEUE_BUSY_LIMIT=%d: %d new conversation(s) told to wait",
+                    self.settings.busy_limit,
+                    sent,
+                )
+            self.notices += sent
+            return sent
 
     async def step(self) -> bool:
         """Leases and handles one message.
@@ -196,6 +229,7 @@ class QueueWorker:
         Returns:
             False when nothing was claimable.
         """
+        await self.notify_if_busy()
         claimed = await self.store.claim(self.name, self.lease)
         if claimed is None:
             return False

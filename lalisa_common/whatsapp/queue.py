@@ -30,11 +30,13 @@ from typing import Any
 import sqlalchemy as sa
 
 __all__ = [
+    "BUSY_NOTICE_INDEX",
     "DONE_STATUSES",
     "PENDING",
     "PROCESSING",
     "ClaimedMessage",
     "OrderKeys",
+    "busy_candidates",
     "claim",
     "enqueue_values",
     "extend",
@@ -321,3 +323,61 @@ async def has_history(conn: Any, table: sa.Table, sender_id: str, wamid: str) ->
         .limit(1)
     )
     return result.first() is not None
+
+
+#: ``reply_index`` of the "sedang ramai" notice in the outbound log (turn replies count from 0).
+BUSY_NOTICE_INDEX = -1
+
+
+async def busy_candidates(
+    conn: Any,
+    inbound: sa.Table,
+    outbound: sa.Table,
+    limit: int,
+    quiet_for: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+) -> list[tuple[str, str]]:
+    """Queued first messages of new conversations that have had no busy notice yet.
+
+    A conversation is new when the citizen has no message handled or in flight received in
+    the last ``quiet_for``; only their first queued message qualifies.
+
+    Args:
+        conn: An ``AsyncConnection``.
+        inbound: The inbound table.
+        outbound: The outbound table (the notice is recorded there, keyed by the wamid).
+        limit: At most this many.
+        quiet_for: How long without a handled message makes a conversation new.
+        now: The current time (tests).
+
+    Returns:
+        ``(wamid, sender_id)`` pairs, newest first (they would wait longest).
+    """
+    now = now or utcnow()
+    row = inbound.alias("candidate")
+    other = inbound.alias("other")
+    earlier_or_active = (
+        sa.select(other.c.wamid)
+        .where(other.c.sender_id == row.c.sender_id)
+        .where(other.c.wamid != row.c.wamid)
+        .where(
+            sa.or_(
+                sa.and_(other.c.status == PENDING, other.c.order_key < row.c.order_key),
+                sa.and_(other.c.status != PENDING, other.c.received_at >= now - quiet_for),
+            )
+        )
+    )
+    noticed = (
+        sa.select(outbound.c.id)
+        .where(outbound.c.reply_to == row.c.wamid)
+        .where(outbound.c.reply_index == BUSY_NOTICE_INDEX)
+    )
+    query = (
+        sa.select(row.c.wamid, row.c.sender_id)
+        .where(row.c.status == PENDING)
+        .where(~earlier_or_active.exists())
+        .where(~noticed.exists())
+        .order_by(row.c.order_key.desc())
+        .limit(limit)
+    )
+    return [(wamid, sender) for wamid, sender in (await conn.execute(query)).all()]

@@ -402,6 +402,11 @@ class WhatsAppStore:
         async with self.engine.connect() as conn:
             return await queue.has_history(conn, inbound_messages, sender_id, wamid)
 
+    async def busy_candidates(self, limit: int) -> list[tuple[str, str]]:
+        """Queued first messages of new conversations without a busy notice yet."""
+        async with self.engine.connect() as conn:
+            return await queue.busy_candidates(conn, inbound_messages, outbound_messages, limit)
+
     # ------------------------------------------------------------------ menus
 
     async def remember_menu(self, recipient: str, payloads: list[str], ttl: float) -> None:

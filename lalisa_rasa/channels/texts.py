@@ -1,7 +1,8 @@
 """Texts the channel itself sends to citizens (Bahasa Indonesia).
 
 These replies never go through Rasa: they answer inputs the assistant cannot use
-(stickers, reactions, unsupported message types, refused media).
+(stickers, reactions, unsupported message types, refused media), a message that waited too
+long (``stale``) and, while the queue is long, a new conversation's first message (``busy``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ REPLIES: dict[str, str] = {
     ),
     "error": (
         "Mohon maaf, La-Lisa sedang mengalami gangguan. Silakan coba lagi beberapa saat lagi."
+    ),
+    "busy": (
+        "Mohon maaf, La-Lisa sedang ramai melayani banyak warga. Pesan Anda sudah kami "
+        "terima dan akan dijawab sesuai urutan, mohon ditunggu. Tidak perlu mengirim ulang."
     ),
     "stale": (
         "Mohon maaf, pesan Anda baru kami terima sekarang karena gangguan layanan. "

@@ -34,6 +34,7 @@ from lalisa_common.whatsapp.payload import (
     InboundMessage,
     intent_text,
 )
+from lalisa_common.whatsapp.queue import BUSY_NOTICE_INDEX
 from lalisa_rasa.channels.config import WhatsAppSettings
 from lalisa_rasa.channels.graph import GraphClient, GraphResult
 from lalisa_rasa.channels.media import MediaDownloader, MediaRefused
@@ -479,6 +480,19 @@ class WhatsAppProcessor:
         if self._redis is not None:
             await self._redis.close()
         await self.store.close()
+
+    async def send_busy_notice(self, wamid: str, sender_id: str) -> bool:
+        """Tells a new citizen honestly that the answer will take a while; once per message.
+
+        Returns:
+            True when the notice went out now.
+        """
+        output = self.output_for(wamid)
+        output._reply_index = BUSY_NOTICE_INDEX
+        result = await output.send(
+            sender_id, {"type": "text", "text": {"body": reply_text("busy")}}, "busy"
+        )
+        return result.ok and result.attempts > 0
 
     async def process(
         self, message: InboundMessage, on_new_message: OnNewMessage

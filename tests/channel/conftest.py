@@ -308,11 +308,15 @@ class ChannelServer:
     log_path: Path
     session: aiohttp.ClientSession
     stop_event: asyncio.Event
-    loop_task: asyncio.Task[None]
+    loop_task: asyncio.Future[Any]
 
     @property
     def webhook(self) -> str:
         return f"{self.url}/webhooks/whatsapp/webhook"
+
+    def start_loop(self) -> None:
+        """Starts the worker's loops (for a server made with ``run_loop=False``)."""
+        self.loop_task = asyncio.ensure_future(self.worker.run(self.stop_event))
 
     def receiver_log(self) -> str:
         """What the receiver process logged so far."""
@@ -423,6 +427,7 @@ async def make_channel(
 
     async def factory(**overrides: Any) -> ChannelServer:
         turn_recorded = overrides.pop("turn_recorded", None)
+        run_loop = overrides.pop("run_loop", True)
         worker_settings = overrides.pop(
             "worker_settings", WorkerSettings(lease_seconds=30, poll_seconds=0.02)
         )
@@ -446,7 +451,7 @@ async def make_channel(
         )
         receiver, url, log_path = await start_receiver(database_url, tmp_path)
         stop_event = asyncio.Event()
-        loop_task = asyncio.ensure_future(worker.run(stop_event))
+        loop_task = asyncio.ensure_future(worker.run(stop_event) if run_loop else asyncio.sleep(0))
         running = ChannelServer(
             url,
             processor,
