@@ -31,7 +31,9 @@ LONG_RUNNING = {
 }
 ONESHOT = {
     "lalisa-migrate.service": "lalisa.migrate",
+    "lalisa-backup.service": "lalisa.backup",
 }
+TIMERS = ("lalisa-backup.timer",)
 # Modules of the ingress work (webhook receiver, Rasa workers), written before it reaches main.
 INGRESS_MODULES = {"lalisa.ingress", "lalisa_rasa.worker"}
 # `make run` names the Rasa server by its CLI package; in production the workers run it.
@@ -144,6 +146,12 @@ def test_the_expected_units_exist_and_join_the_target() -> None:
     for name in LONG_RUNNING:
         assert units[name].value("Install", "WantedBy") == "lalisa.target", name
         assert units[name].value("Service", "Restart") == "on-failure", name
+    for timer in TIMERS:
+        service = timer.replace(".timer", ".service")
+        assert units[timer].value("Timer", "Unit") == service, timer
+        assert units[timer].value("Timer", "OnCalendar"), timer
+        assert units[timer].value("Timer", "Persistent") == "true", timer
+        assert units[service].value("Service", "Type") == "oneshot", service
 
 
 @pytest.mark.parametrize("name", sorted(LONG_RUNNING | ONESHOT))
