@@ -396,3 +396,27 @@ def test_proxy_sends_hsts_and_limits_every_body() -> None:
     assert global_options.tokens == [] and ["admin", "off"] in [
         c.tokens for c in global_options.children
     ]
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+SOURCE_PACKAGES = ("lalisa", "lalisa_common", "lalisa_rasa", "backoffice", "actions", "sandbox")
+
+
+def test_processes_log_to_the_journal_only() -> None:
+    """No process writes log files, so journald (not logrotate) is what bounds the logs."""
+    for package in SOURCE_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            assert not re.search(r"\b(Rotating|TimedRotating|Watched)?FileHandler\b", source), path
+            assert "logging.basicConfig(filename" not in source, path
+    assert "FileHandler" not in (ROOT / "alembic.ini").read_text(encoding="utf-8")
+
+
+def test_journald_settings_bound_size_and_age() -> None:
+    unit = parse_unit(ROOT / "deploy" / "journald" / "lalisa.conf")
+    assert unit.value("Journal", "Storage") == "persistent"
+    assert re.fullmatch(r"\d+[KMG]", unit.value("Journal", "SystemMaxUse") or "")
+    retention = unit.value("Journal", "MaxRetentionSec") or ""
+    match = re.fullmatch(r"(\d+)day", retention)
+    assert match and 1 <= int(match.group(1)) <= 90, retention
