@@ -259,7 +259,7 @@ async def test_restore_drill(
     assert await count_rows(drill.target.tracker_database_url, "events") == len(CITIZENS)
     photo = drill.target.media_dir / "ab" / "photo.jpg"
     assert photo.read_bytes() == b"\xff\xd8 bukti"
-    assert len(list((drill.target.spool_dir / "complaints").glob("*.json"))) == 1
+    assert len(list((drill.target.spool_dir / "complaints").glob("*.spool"))) == 1
 
     # The counter continues after the highest restored number, not after the stale row.
     following = await submit(3)
