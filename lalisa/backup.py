@@ -48,6 +48,7 @@ from sqlalchemy.pool import NullPool
 from lalisa.core.settings import get_settings
 from lalisa.tickets.models import Ticket, TicketSequence
 from lalisa_common.database import is_postgresql, to_async_url, to_sync_url
+from lalisa_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -526,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"ticket numbers to skip after the restore (default {DEFAULT_COUNTER_MARGIN})",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     locations = configured_locations()
     try:
         if args.command == "create":

@@ -30,6 +30,7 @@ from lalisa.core.db import session_scope
 from lalisa.core.settings import get_settings
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
 from lalisa_common.files import write_atomically
+from lalisa_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ async def submit_or_spool(draft: ComplaintDraft, *, now: datetime | None = None)
 
 def main() -> None:
     """Replays the spool once (`python -m lalisa.spool`)."""
-    logging.basicConfig(level=logging.INFO)
+    configure_logging()
     count = asyncio.run(replay_spool())
     print(f"replayed {count} spooled complaint(s); {len(pending())} still waiting")
 

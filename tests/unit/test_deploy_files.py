@@ -32,8 +32,9 @@ LONG_RUNNING = {
 ONESHOT = {
     "lalisa-migrate.service": "lalisa.migrate",
     "lalisa-backup.service": "lalisa.backup",
+    "lalisa-retention.service": "lalisa.retention",
 }
-TIMERS = ("lalisa-backup.timer",)
+TIMERS = ("lalisa-backup.timer", "lalisa-retention.timer")
 # Modules of the ingress work (webhook receiver, Rasa workers), written before it reaches main.
 INGRESS_MODULES = {"lalisa.ingress", "lalisa_rasa.worker"}
 # `make run` names the Rasa server by its CLI package; in production the workers run it.
@@ -217,6 +218,7 @@ def test_listeners_bind_to_loopback(name: str, setting: str, expected: str) -> N
         "lalisa-receiver.service",
         "lalisa-actions.service",
         "lalisa-backoffice.service",
+        "lalisa-retention.service",
     ],
 )
 def test_processes_without_outbound_traffic_only_talk_to_this_machine(name: str) -> None:
