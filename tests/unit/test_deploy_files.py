@@ -164,14 +164,15 @@ def test_every_service_is_sandboxed(name: str) -> None:
     assert unit.value("Service", "AmbientCapabilities") == "", name
     # The profile is pinned on the command line, where EnvironmentFile cannot override it.
     for command in unit.values("Service", "ExecStart"):
-        assert command.startswith("/usr/bin/env LALISA_ENV=production "), f"{name}: {command}"
+        assert command.startswith(
+            "/usr/bin/env LALISA_ENV=production LALISA_VAR_DIR=/var/lib/lalisa "
+        ), f"{name}: {command}"
     assert unit.value("Service", "Environment") is not None
     environment = dict(
         item.split("=", 1) for item in unit.values("Service", "Environment") if "=" in item
     )
     # No .env is read besides the root-only EnvironmentFile.
     assert environment.get("LALISA_ENV_FILE") == "", name
-    assert environment.get("LALISA_VAR_DIR") == "/var/lib/lalisa", name
 
 
 @pytest.mark.parametrize("name", sorted(LONG_RUNNING | ONESHOT))
@@ -422,3 +423,16 @@ def test_journald_settings_bound_size_and_age() -> None:
     retention = unit.value("Journal", "MaxRetentionSec") or ""
     match = re.fullmatch(r"(\d+)day", retention)
     assert match and 1 <= int(match.group(1)) <= 90, retention
+
+
+def test_run_helper_uses_the_units_configuration() -> None:
+    helper = ROOT / "deploy" / "lalisa-run.sh"
+    assert helper.stat().st_mode & 0o111, "deploy/lalisa-run.sh must be executable"
+    subprocess.run(["bash", "-n", str(helper)], check=True, timeout=30)
+    source = helper.read_text(encoding="utf-8")
+    backoffice = service_units()["lalisa-backoffice.service"]
+    assert f"EnvironmentFile={backoffice.value('Service', 'EnvironmentFile')}" in source
+    assert f"--uid={backoffice.value('Service', 'User')}" in source
+    (command,) = backoffice.values("Service", "ExecStart")
+    pinned = command.split(f"{INSTALL_ROOT}/.venv/bin/python")[0].strip()
+    assert pinned in source
