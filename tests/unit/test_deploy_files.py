@@ -7,11 +7,20 @@ reverse proxy exposes only the WhatsApp webhook and the back office.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import importlib.util
+import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -436,3 +445,123 @@ def test_run_helper_uses_the_units_configuration() -> None:
     (command,) = backoffice.values("Service", "ExecStart")
     pinned = command.split(f"{INSTALL_ROOT}/.venv/bin/python")[0].strip()
     assert pinned in source
+
+
+# --- the proxy, live (when Caddy is installed: Debian package `caddy`, or CADDY_BIN) --------------
+
+
+def _caddy_binary() -> str | None:
+    configured = os.environ.get("CADDY_BIN", "")
+    return configured if configured and Path(configured).is_file() else shutil.which("caddy")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _NamedUpstream(http.server.BaseHTTPRequestHandler):
+    """Answers with the server's name, so the test sees where the proxy sent a request."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        received = self.rfile.read(length)
+        self.server.received.append(len(received))  # type: ignore[attr-defined]
+        body = self.server.name.encode()  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = _answer
+    do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The proxy cutting an oversized body breaks the pipe; that is the behaviour under test.
+        return
+
+
+@contextlib.contextmanager
+def _upstream(name: str) -> Iterator[http.server.ThreadingHTTPServer]:
+    server = _QuietServer(("127.0.0.1", 0), _NamedUpstream)
+    server.name = name  # type: ignore[attr-defined]
+    server.received = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _request(url: str, data: bytes | None = None) -> tuple[int, str, dict[str, str]]:
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace"), dict(error.headers)
+
+
+@pytest.mark.skipif(_caddy_binary() is None, reason="Caddy not installed (apt install caddy)")
+def test_caddy_routes_only_the_webhook_and_the_back_office(tmp_path: Path) -> None:
+    caddy = _caddy_binary()
+    assert caddy is not None
+    port = _free_port()
+    with _upstream("receiver") as receiver, _upstream("backoffice") as backoffice:
+        # The real file, served over plain http on a free port (no certificate in a test).
+        config = (
+            CADDYFILE.read_text(encoding="utf-8")
+            .replace("lalisa.example.go.id {", f"http://127.0.0.1:{port} {{")
+            .replace("127.0.0.1:5004", f"127.0.0.1:{receiver.server_address[1]}")
+            .replace("127.0.0.1:8000", f"127.0.0.1:{backoffice.server_address[1]}")
+        )
+        caddyfile = tmp_path / "Caddyfile"
+        caddyfile.write_text(config, encoding="utf-8")
+        env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+        env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+        process = subprocess.Popen(
+            [caddy, "run", "--adapter", "caddyfile", "--config", str(caddyfile)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    _request(base + "/health")
+                    break
+                except OSError:
+                    assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+                    time.sleep(0.2)
+            status, body, headers = _request(base + "/webhooks/whatsapp/webhook?hub.mode=x")
+            assert (status, body) == (200, "receiver")
+            assert "max-age=31536000" in headers.get("Strict-Transport-Security", "")
+            assert "Server" not in headers
+            assert _request(base + "/webhooks/whatsapp/webhook", b"{}")[:2] == (200, "receiver")
+            assert _request(base + "/aduan/LLS-2026-000001")[:2] == (200, "backoffice")
+            for path in (
+                "/webhooks/rest/webhook",
+                "/webhooks/whatsapp/webhook/x",
+                "/conversations/6281234567890/tracker/events",
+                "/model",
+                "/status",
+            ):
+                assert _request(base + path, b"{}")[0] == 404, path
+            # Meta's payloads are at most 3 MB; a larger body never reaches the receiver whole
+            # (Caddy 2.6 answers 502 once the limit cuts the stream, later versions 413).
+            big = b"x" * (4 * 1024 * 1024)
+            assert _request(base + "/webhooks/whatsapp/webhook", big)[0] in (413, 502)
+            assert max(receiver.received) < 3_000_001  # type: ignore[attr-defined]
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
