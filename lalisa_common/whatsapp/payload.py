@@ -242,7 +242,7 @@ def parse_message(msg: Any, value: dict[str, Any]) -> InboundMessage | None:
             title = _str(reply.get("title"))
             if reply_id or title:
                 result.action, result.reply_key = ACTION_RASA, None
-                result.text = safe_reply_payload(reply_id or title)
+                result.text = safe_reply_payload(reply_id or title or "")
                 metadata["reply_title"] = title
                 if kind == "list_reply":
                     metadata["reply_description"] = _str(reply.get("description"))
@@ -252,7 +252,7 @@ def parse_message(msg: Any, value: dict[str, Any]) -> InboundMessage | None:
         if payload or label:
             result.action, result.reply_key = ACTION_RASA, None
             chosen = payload if payload and payload.startswith("/") else (label or payload)
-            result.text = safe_reply_payload(chosen)
+            result.text = safe_reply_payload(chosen or "")
             metadata["reply_title"] = label
     elif mtype == "location":
         lat = _coordinate(body.get("latitude"), 90.0)
