@@ -17,6 +17,7 @@ from pathlib import Path
 from lalisa_common.profile import (
     PROFILE_VARIABLE,
     SANDBOX_CREDENTIALS,
+    WHATSAPP_VARIABLES,
     Problem,
     Profile,
     sandbox_wanted,
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w.]*)\s*:", re.M)
 
 __all__ = [
+    "WHATSAPP_VARIABLES",
     "credentials_channels",
     "ensure_secret",
     "prepare_environment",

@@ -95,9 +95,7 @@ def services() -> list[Service]:
             command=[
                 str(ROOT / ".venv/bin/python"),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions.serve",
                 "--port",
                 str(action_port),
             ],
@@ -122,10 +120,9 @@ def services() -> list[Service]:
                 "--endpoints",
                 "endpoints.yml",
                 # The HTTP API lets the back office pause/resume conversations (takeover);
-                # the token keeps everyone else out of it. One argument with "=": a token that
-                # starts with "-" would otherwise be read as an option.
+                # RASA_API_TOKEN keeps everyone else out of it. The launcher hands it to Rasa
+                # in memory: on the command line every local user could read it.
                 "--enable-api",
-                f"--auth-token={os.environ['RASA_API_TOKEN']}",
             ],
             health_url=f"http://127.0.0.1:{rasa_port}/",
             urls=[
