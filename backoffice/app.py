@@ -7,6 +7,8 @@ declaration (:func:`backoffice.permissions.collect_permissions`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +33,7 @@ from backoffice.hotspots import hotspots_router
 from backoffice.limits import BodyLimitMiddleware
 from backoffice.permissions import collect_permissions
 from backoffice.reports import reports_router
+from backoffice.reports.jobs import purge_periodically
 from backoffice.settings_views import router as settings_router
 from backoffice.survey import router as survey_router
 from backoffice.takeover import takeover_router
@@ -201,8 +204,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    yield
-    await dispose_engine()
+    # Expired exports (they may hold identities) go on a schedule, not only on the next export.
+    purging = asyncio.create_task(purge_periodically())
+    try:
+        yield
+    finally:
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
+        await dispose_engine()
 
 
 def create_app(
