@@ -1,4 +1,4 @@
-"""``python -m lalisa_rasa.worker --model M``: a Rasa worker that drains the WhatsApp queue.
+"""``python -m lalisa_rasa.worker [--model M]``: a Rasa worker that drains the WhatsApp queue.
 
 Each worker process loads the model once (with the endpoints of ``endpoints.yml``: tracker
 store, lock store, action server) and loops: lease the next queued message in per-citizen
@@ -36,6 +36,7 @@ ignore_known_third_party_warnings()
 
 from rasa.core.agent import load_agent  # noqa: E402 (after the filters: importing Rasa warns)
 from rasa.core.utils import AvailableEndpoints  # noqa: E402
+from rasa.model import get_local_model  # noqa: E402
 from rasa.shared.core.events import UserUttered  # noqa: E402
 from redis import Redis  # noqa: E402
 
@@ -49,6 +50,7 @@ from lalisa_rasa.channels.whatsapp import (  # noqa: E402
     OnNewMessage,
     WhatsAppProcessor,
 )
+from lalisa_rasa.launch import ACTION_SECRET_VARIABLE  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +320,7 @@ async def serve(model: str, endpoints: str, settings: WorkerSettings) -> None:
     """Loads the agent and runs the worker until SIGTERM or SIGINT."""
     channel = WhatsAppSettings.from_env()
     agent = await load_agent(
-        model_path=model, endpoints=AvailableEndpoints.read_endpoints(endpoints)
+        model_path=get_local_model(model), endpoints=AvailableEndpoints.read_endpoints(endpoints)
     )
     if not agent.is_ready():
         raise RuntimeError(f"no model could be loaded from {model}")
@@ -353,10 +355,14 @@ async def serve(model: str, endpoints: str, settings: WorkerSettings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Checks the configuration, then serves; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m lalisa_rasa.worker", description=__doc__)
-    parser.add_argument("--model", required=True, help="trained model (.tar.gz)")
+    parser.add_argument(
+        "--model", default="models", help="trained model, or a folder: its newest (default models)"
+    )
     parser.add_argument("--endpoints", default="endpoints.yml", help="default endpoints.yml")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # endpoints.yml reads ${LALISA_ACTION_SECRET}; the action server refuses an empty one.
+    os.environ.setdefault(ACTION_SECRET_VARIABLE, "")
     env = read_env()
     try:
         settings = WorkerSettings.from_env(env)
