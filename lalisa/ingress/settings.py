@@ -10,8 +10,9 @@ from lalisa_common.env import env_value, read_env
 
 DEFAULT_PORT = 5004
 DEFAULT_HOST = "127.0.0.1"
-#: Meta's deliveries are a few kilobytes; a body above this is refused unread (413).
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: Meta's deliveries are a few kilobytes; a body above this is refused unread (413). The
+#: reverse proxy (deploy/caddy) caps bodies at the same 3 MB.
+DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024
 WEBHOOK_PATH = "/webhooks/whatsapp/webhook"
 REQUIRED_VARIABLES = ("WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID")
 
