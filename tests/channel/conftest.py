@@ -27,6 +27,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from sanic import Sanic
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -41,6 +42,8 @@ from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: 
 from sandbox.config import SandboxSettings  # noqa: E402
 from sandbox.fake_graph import SandboxState  # noqa: E402
 from tests.common.payloads import PNID, to_bytes  # noqa: E402
+
+Sanic.test_mode = True  # several apps named "rasa_core_no_api" in one process (REST channel)
 
 APP_PYTHON = REPO / ".venv" / "bin" / "python"
 MIGRATION = REPO / "lalisa" / "migrations" / "versions" / "0002_whatsapp.py"
