@@ -182,7 +182,8 @@ class WhatsAppChannel:
                     {"w": wamid},
                 )
             ).scalar()
-        return status is not None and status != "received"
+        # received = queued, processing = leased by a worker: the turn is not over yet.
+        return status is not None and status not in ("received", "processing")
 
     async def _events(self, wait: float) -> list[dict[str, Any]]:
         response = await self.client.get(
