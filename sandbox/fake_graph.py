@@ -367,10 +367,16 @@ class FakeGraph:
         return web.json_response({"queued": len(items)})
 
     async def list_requests(self, request: web.Request) -> web.Response:
-        """Recorded Graph requests (``?kind=message|read|media_info|download|upload``)."""
+        """Recorded Graph requests (``?kind=message|read|media_info|download|upload``).
+
+        ``?since=N`` skips the first N recorded requests; the ``X-Sandbox-Next`` header gives
+        the N for the next call, so a poller (``make bench``) reads each request once.
+        """
         kind = request.query.get("kind")
-        items = [r for r in self.state.requests if kind is None or r["kind"] == kind]
-        return web.json_response(items)
+        since = max(0, int(request.query.get("since", "0") or 0))
+        recorded = self.state.requests
+        items = [r for r in recorded[since:] if kind is None or r["kind"] == kind]
+        return web.json_response(items, headers={"X-Sandbox-Next": str(len(recorded))})
 
     async def seed_media(self, request: web.Request) -> web.Response:
         """Adds media directly: JSON ``{"content_b64", "mime_type", "filename"}``."""
