@@ -16,6 +16,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 
+from lalisa_rasa import fast_path
 from lalisa_rasa.config import env, tracker_database_url
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         url = tracker_database_url()
         logger.info("Tracker store: %s", urlsplit(url).scheme)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        # Every Rasa process that serves conversations builds this store from endpoints.yml,
+        # which makes it the place where La-Lisa's processor hooks are installed.
+        fast_path.install()
 
 
 class EnvLockStore(LockStore):
