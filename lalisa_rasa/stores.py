@@ -7,7 +7,9 @@ classes and they read the environment themselves.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,15 +17,32 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from lalisa_rasa import fast_path
 from lalisa_rasa.config import env, tracker_database_url
 
 logger = logging.getLogger(__name__)
 
+# Conversations whose stored length this process remembers (a few hundred bytes each).
+REMEMBERED_CONVERSATIONS = 10_000
+
 
 class EnvSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on the URL chosen by :func:`tracker_database_url`."""
+    """Rasa's SQL tracker store on the URL chosen by :func:`tracker_database_url`.
+
+    Rasa's ``save`` counts the stored events of the conversation's session in the database
+    before every write, to find out which events of the tracker are new. Every message is
+    loaded (``retrieve``) and saved by the same process under the conversation lock, so the
+    count is already known: it is the number of events loaded, plus what this process saved
+    since. The store remembers it per conversation, together with the last stored event
+    object, and writes the new events without the count query when the tracker being saved
+    is the one it loaded (same event objects); otherwise it asks the database as Rasa does.
+    (Remembering is also right where Rasa's count is not: a second save of a tracker that
+    started a new session, which Rasa would count from the new session start.)
+    """
 
     def __init__(
         self,
@@ -36,9 +55,63 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         url = tracker_database_url()
         logger.info("Tracker store: %s", urlsplit(url).scheme)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        self._stored: OrderedDict[str, tuple[int, Event | None]] = OrderedDict()
         # Every Rasa process that serves conversations builds this store from endpoints.yml,
         # which makes it the place where La-Lisa's processor hooks are installed.
         fast_path.install()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Loads the conversation's current session and remembers how many events it has."""
+        tracker = await super().retrieve(sender_id)
+        if tracker is None:
+            self._stored.pop(sender_id, None)
+        else:
+            self._remember(tracker)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Writes the events of ``tracker`` that are not stored yet."""
+        known = self._stored.pop(tracker.sender_id, None)
+        if known is None or self.event_broker is not None or not _same_tracker(tracker, known):
+            await super().save(tracker)
+        else:
+            self._insert(tracker.sender_id, list(tracker.events)[known[0] :])
+        self._remember(tracker)
+
+    def _remember(self, tracker: DialogueStateTracker) -> None:
+        events = tracker.events
+        self._stored[tracker.sender_id] = (len(events), events[-1] if events else None)
+        self._stored.move_to_end(tracker.sender_id)
+        while len(self._stored) > REMEMBERED_CONVERSATIONS:
+            self._stored.popitem(last=False)
+
+    def _insert(self, sender_id: str, events: list[Event]) -> None:
+        """Inserts ``events`` as Rasa's ``save`` does (same columns, one transaction)."""
+        with self.session_scope() as session:
+            for event in events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+
+def _same_tracker(tracker: DialogueStateTracker, known: tuple[int, Event | None]) -> bool:
+    """Whether ``tracker`` still starts with the events remembered for its conversation."""
+    count, last = known
+    events = tracker.events
+    if len(events) < count:
+        return False
+    return count == 0 or events[count - 1] is last
 
 
 class EnvLockStore(LockStore):
