@@ -183,3 +183,16 @@ async def test_saving_a_new_session_twice_writes_each_event_once(
     reloaded = await store.retrieve("c3")
     assert reloaded is not None
     assert [e.type_name for e in reloaded.events] == ["session_started", "action", "user"]
+
+
+async def test_sqlite_trackers_use_wal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commits of the SQLite tracker store do not fsync a rollback journal each time."""
+    from rasa.shared.core.domain import Domain
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/t.db")
+    store = EnvSQLTrackerStore(domain=Domain.from_yaml("version: '3.1'\nintents: [greet]"))
+    with store.session_scope() as session:
+        connection = session.connection()
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
