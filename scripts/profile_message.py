@@ -28,6 +28,7 @@ import contextvars
 import functools
 import logging
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -177,7 +178,7 @@ def side_processes(work: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
     migrate(env)
     commands = {
         "sandbox": [str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
-        "actions": [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        "actions": [PYTHON, "-m", "actions.serve", "--port", str(action_port)],
     }
     health: dict[str, str | None] = {
         "sandbox": f"http://127.0.0.1:{sandbox_port}/health",
@@ -295,6 +296,8 @@ def main() -> None:
             "WHATSAPP_APP_SECRET": "local-app-secret",
             "WHATSAPP_ACCESS_TOKEN": "local-access-token",
             "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+            # The action server refuses calls without it; Rasa sends it (endpoints.yml).
+            "LALISA_ACTION_SECRET": secrets.token_urlsafe(24),
         }
         with side_processes(work, env) as urls:
             endpoints = work / "endpoints.yml"
