@@ -208,3 +208,12 @@ def test_make_run_lists_every_problem_at_once() -> None:
     for name in ("LALISA_IDENTITY_KEY", "WHATSAPP_APP_SECRET", "RASA_HOST"):
         assert name in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_sandbox_never_fills_in_partial_credentials() -> None:
+    # Development too: a typo in one variable must not swap a real app secret for the sandbox's.
+    done = run_make_run({"WHATSAPP_APP_SECRET": "rahasia-aplikasi-asli-dari-meta"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID" in done.stderr
+    assert "LALISA_ENV=development" in done.stderr
+    assert ">> starting" not in done.stdout
