@@ -34,7 +34,7 @@ async def run_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     Raises:
         DatabaseNotReady: The schema is missing or the database is unreachable.
     """
-    engine = create_engine_for_url(get_settings().database_url, null_pool=True)
+    engine = create_engine_for_url(get_settings().database.url, null_pool=True)
     try:
         maker = async_sessionmaker(engine, expire_on_commit=False)
         async with maker() as session, session.begin():

@@ -449,7 +449,7 @@ def filter_conditions(filters: ReviewFilters) -> tuple[list[ColumnElement[bool]]
     Returns:
         The conditions and the problems found (Bahasa Indonesia, for the page).
     """
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     conditions: list[ColumnElement[bool]] = []
     problems: list[str] = []
     for raw, is_start in ((filters.dari, True), (filters.sampai, False)):
@@ -888,7 +888,7 @@ async def trainer_stats(
     Returns:
         The statistics.
     """
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
     start = datetime.combine(first_day, time.min, tz)
