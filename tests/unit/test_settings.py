@@ -181,3 +181,52 @@ def test_settings_are_frozen(lalisa_env: dict[str, str]) -> None:
     settings = get_settings()
     with pytest.raises(AttributeError):
         settings.office.phone = "x"  # type: ignore[misc]
+
+
+def test_one_reset_reloads_every_section(
+    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = get_settings()
+    assert before.sla.completion_days == 5
+    assert before.takeover.idle_minutes == 30
+    assert before.backoffice.public_url is None
+    assert before.whatsapp.template_survey_invitation == "lalisa_undangan_survei"
+    assert before.reports.place == "Paringin"
+    assert before.runtime.cache_seconds == 30.0
+    for name, value in {
+        "LALISA_SLA_COMPLETION_DAYS": "7",
+        "TAKEOVER_IDLE_MINUTES": "5",
+        "BACKOFFICE_PUBLIC_URL": "https://lalisa.example/",
+        "WHATSAPP_TEMPLATE_SURVEY_INVITATION": "undangan_v2",
+        "LALISA_REPORT_PLACE": "Batumandi",
+        "LALISA_SETTINGS_CACHE_SECONDS": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert get_settings() is before
+    reset_settings_cache()
+    after = get_settings()
+    assert after.sla.completion_days == 7
+    assert after.takeover.idle_minutes == 5
+    assert after.backoffice.public_url == "https://lalisa.example"
+    assert after.whatsapp.template_survey_invitation == "undangan_v2"
+    assert after.reports.place == "Batumandi"
+    assert after.runtime.cache_seconds == 2.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LALISA_SLA_MAX_DAYS", "enam puluh"),
+        ("TAKEOVER_IDLE_MINUTES", "0"),
+        ("BACKOFFICE_SESSION_HOURS", "1.5"),
+        ("BACKOFFICE_INSECURE_COOKIES", "mungkin"),
+        ("HOTSPOT_TILE_URL", "javascript:alert(1)"),
+        ("OUTBOX_MAX_ATTEMPTS", "0"),
+    ],
+)
+def test_every_section_fails_fast_naming_the_variable(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    environ = {"LALISA_IDENTITY_KEY": KEY, "LALISA_VAR_DIR": str(tmp_path), name: value}
+    with pytest.raises(SettingsError, match=name):
+        load_settings(environ=environ, env_file=None)
