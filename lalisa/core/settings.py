@@ -2,8 +2,8 @@
 
 :func:`get_settings` returns a :class:`Settings` made of typed sections (``database``,
 ``identity``, ``storage``, ``ports``, ``office``, ``whatsapp``, ``outbox``, ``sla``,
-``takeover``, ``backoffice``, ``reports``, ``runtime``). Each section reads its variables in
-its ``from_env`` with the parsing helpers of :mod:`lalisa_common.env`, which the Rasa
+``takeover``, ``backoffice``, ``reports``, ``retention``, ``runtime``). Each section reads its
+variables in its ``from_env`` with the parsing helpers of :mod:`lalisa_common.env`, which the Rasa
 environment uses too, so a variable means the same thing, and fails with the same message, in
 every process. Values in the process environment win over ``.env``, so a deployment can
 override a developer file without editing it.
@@ -54,6 +54,7 @@ __all__ = [
     "OutboxSettings",
     "PortSettings",
     "ReportSettings",
+    "RetentionSettings",
     "RuntimeSettingsConfig",
     "Settings",
     "SettingsError",
@@ -574,7 +575,13 @@ class BackofficeSettings:
             for tests and plain-http local use).
         max_failed_logins: Failed logins in a row that lock an account
             (``BACKOFFICE_MAX_FAILED_LOGINS``).
+        max_failed_logins_per_address: Failed logins from one client address within
+            ``lockout`` after which that address is refused for every account
+            (``BACKOFFICE_MAX_FAILED_LOGINS_PER_ADDRESS``).
         lockout: How long a locked account stays locked (``BACKOFFICE_LOCKOUT_MINUTES``).
+        max_body_bytes: Largest request body accepted (``BACKOFFICE_MAX_BODY_BYTES``; the
+            default takes ten TRC photos of at most 10 MiB each in one report, with room for
+            the form).
         session_lifetime: Absolute lifetime of a session (``BACKOFFICE_SESSION_HOURS``).
         session_idle_timeout: A session unused this long ends (``BACKOFFICE_SESSION_IDLE_MINUTES``).
         hotspot_tile_url: Optional base-map tile URL template of the hotspot map
@@ -588,7 +595,9 @@ class BackofficeSettings:
     public_url: str | None = None
     secure_cookies: bool = True
     max_failed_logins: int = 5
+    max_failed_logins_per_address: int = 20
     lockout: timedelta = timedelta(minutes=15)
+    max_body_bytes: int = 64 * 1024 * 1024
     session_lifetime: timedelta = timedelta(hours=12)
     session_idle_timeout: timedelta = timedelta(minutes=240)
     hotspot_tile_url: str = ""
@@ -609,6 +618,13 @@ class BackofficeSettings:
             max_failed_logins=env_int(
                 env, "BACKOFFICE_MAX_FAILED_LOGINS", cls.max_failed_logins, minimum=1
             ),
+            max_failed_logins_per_address=env_int(
+                env,
+                "BACKOFFICE_MAX_FAILED_LOGINS_PER_ADDRESS",
+                cls.max_failed_logins_per_address,
+                minimum=1,
+            ),
+            max_body_bytes=env_int(env, "BACKOFFICE_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1),
             lockout=env_duration(env, "BACKOFFICE_LOCKOUT_MINUTES", cls.lockout, unit=minute),
             session_lifetime=env_duration(
                 env, "BACKOFFICE_SESSION_HOURS", cls.session_lifetime, unit=hour
@@ -651,6 +667,38 @@ class ReportSettings:
             signer_name=env_value(env, "LALISA_REPORT_SIGNER_NAME"),
             signer_nip=env_value(env, "LALISA_REPORT_SIGNER_NIP"),
             place=env_value(env, "LALISA_REPORT_PLACE", cls.place),
+        )
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How many days each store keeps its rows (``python -m lalisa.retention``).
+
+    Attributes:
+        tracker_days: Rasa's tracker events and the review index
+            (``LALISA_TRACKER_RETENTION_DAYS``, 90).
+        inbound_days: ``whatsapp_inbound_messages`` (``LALISA_INBOUND_RETENTION_DAYS``, 30; at
+            least 7, because Meta redelivers a webhook for up to 7 days and these rows are how
+            duplicates are found).
+        outbound_days: ``whatsapp_outbound_messages`` (``LALISA_OUTBOUND_RETENTION_DAYS``, 30).
+    """
+
+    tracker_days: int = 90
+    inbound_days: int = 30
+    outbound_days: int = 30
+
+    @classmethod
+    def from_env(cls, env: Env) -> RetentionSettings:
+        """Read the three ``LALISA_*_RETENTION_DAYS`` variables."""
+        return cls(
+            tracker_days=env_int(env, "LALISA_TRACKER_RETENTION_DAYS", cls.tracker_days, minimum=1),
+            inbound_days=env_int(env, "LALISA_INBOUND_RETENTION_DAYS", cls.inbound_days, minimum=7),
+            outbound_days=env_int(
+                env, "LALISA_OUTBOUND_RETENTION_DAYS", cls.outbound_days, minimum=1
+            ),
         )
 
 
@@ -703,6 +751,7 @@ class Settings:
     takeover: TakeoverSettings = field(default_factory=TakeoverSettings)
     backoffice: BackofficeSettings = field(default_factory=BackofficeSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     runtime: RuntimeSettingsConfig = field(default_factory=RuntimeSettingsConfig)
 
     @classmethod
@@ -720,6 +769,7 @@ class Settings:
             takeover=TakeoverSettings.from_env(env),
             backoffice=BackofficeSettings.from_env(env),
             reports=ReportSettings.from_env(env),
+            retention=RetentionSettings.from_env(env),
             runtime=RuntimeSettingsConfig.from_env(env),
         )
 
