@@ -119,7 +119,8 @@ def install() -> None:
             )
             if parsed is not None:
                 return parsed
-        return original(self, message, tracker, only_output_properties)
+        parsed_by_graph: dict[str, Any] = original(self, message, tracker, only_output_properties)
+        return parsed_by_graph
 
     setattr(parse, _INSTALLED_MARK, True)
-    MessageProcessor._parse_message_with_graph = parse  # type: ignore[method-assign]
+    MessageProcessor._parse_message_with_graph = parse

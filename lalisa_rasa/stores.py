@@ -60,6 +60,8 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     started a new session, which Rasa would count from the new session start.)
     """
 
+    engine: Any  # Rasa's SQLAlchemy 1.4 engine; replaced on SQLite (see below)
+
     def __init__(
         self,
         domain: Domain | None = None,
