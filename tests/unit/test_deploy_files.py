@@ -59,6 +59,9 @@ REQUIRED_SETTINGS = {
     "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
     "CapabilityBoundingSet": "",
     "EnvironmentFile": "/etc/lalisa/lalisa.env",
+    "SystemCallFilter": "@system-service",
+    "SystemCallErrorNumber": "EPERM",
+    "UMask": "0077",
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 
