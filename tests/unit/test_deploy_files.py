@@ -34,7 +34,7 @@ INSTALL_ROOT = "/opt/lalisa"
 LONG_RUNNING = {
     "lalisa-receiver.service": "lalisa.ingress",
     "lalisa-rasa@.service": "lalisa_rasa.worker",
-    "lalisa-actions.service": "rasa_sdk",
+    "lalisa-actions.service": "actions.serve",
     "lalisa-backoffice.service": "backoffice",
     "lalisa-outbox.service": "lalisa.notifications.worker",
 }
@@ -175,7 +175,7 @@ def test_every_service_is_sandboxed(name: str) -> None:
     assert "/var/lib/lalisa" in " ".join(unit.values("Service", "ReadWritePaths")), name
     assert unit.value("Service", "AmbientCapabilities") == "", name
     # The profile is pinned on the command line, where EnvironmentFile cannot override it.
-    for command in unit.values("Service", "ExecStart"):
+    for command in unit.values("Service", "ExecStart") + unit.values("Service", "ExecStartPre"):
         assert command.startswith(
             "/usr/bin/env LALISA_ENV=production LALISA_VAR_DIR=/var/lib/lalisa "
         ), f"{name}: {command}"
@@ -192,7 +192,7 @@ def test_exec_start_runs_a_module_of_the_repository(name: str) -> None:
     unit = service_units()[name]
     commands = unit.values("Service", "ExecStart")
     assert commands, f"{name} has no ExecStart"
-    for command in commands:
+    for command in commands + unit.values("Service", "ExecStartPre"):
         argv = exec_argv(command)
         interpreter = argv[0]
         assert interpreter in {
@@ -216,7 +216,7 @@ def test_exec_start_runs_a_module_of_the_repository(name: str) -> None:
     ("name", "setting", "expected"),
     [
         ("lalisa-backoffice.service", "ExecStart", "--host 127.0.0.1"),
-        ("lalisa-actions.service", "Environment", "SANIC_HOST=127.0.0.1"),
+        ("lalisa-actions.service", "Environment", "ACTION_HOST=127.0.0.1"),
         ("lalisa-rasa@.service", "Environment", "RASA_HOST=127.0.0.1"),
     ],
 )
@@ -568,3 +568,13 @@ def test_caddy_routes_only_the_webhook_and_the_back_office(tmp_path: Path) -> No
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+def test_every_unit_waits_for_the_preflight_check() -> None:
+    migrate = service_units()["lalisa-migrate.service"]
+    (check,) = migrate.values("Service", "ExecStartPre")
+    assert exec_module(check) == "lalisa.preflight"
+    for name in set(LONG_RUNNING) | {"lalisa-retention.service"}:
+        unit = service_units()[name]
+        assert "lalisa-migrate.service" in unit.values("Unit", "Requires"), name
+        assert any("lalisa-migrate.service" in v for v in unit.values("Unit", "After")), name
