@@ -578,3 +578,40 @@ def test_every_unit_waits_for_the_preflight_check() -> None:
         unit = service_units()[name]
         assert "lalisa-migrate.service" in unit.values("Unit", "Requires"), name
         assert any("lalisa-migrate.service" in v for v in unit.values("Unit", "After")), name
+
+
+# --- the operator manual follows deploy/ ---------------------------------------------------------
+
+
+def test_manual_describes_every_deployment_file_and_default() -> None:
+    from lalisa import backup, retention
+
+    manual = (ROOT / "docs" / "petunjuk-teknis.md").read_text(encoding="utf-8")
+    chapter = manual[manual.index("### 2.10 ") : manual.index("## 3. ")]
+    for path in (ROOT / "deploy").rglob("*"):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(ROOT / "deploy").as_posix()
+        if relative.endswith(".timer"):
+            relative = relative.removesuffix(".timer") + ".service` + `.timer"
+        assert f"`{relative}`" in chapter, f"deploy/{relative} is not in the manual (2.10)"
+    for unit in re.findall(r"\blalisa-[a-z]+(?:@)?(?:\.service|\.timer)?\b", chapter):
+        name = unit if "." in unit else f"{unit}.service"
+        if name.endswith("@.service") or name == "lalisa-run.service":
+            continue
+        assert (UNITS / name).exists() or (UNITS / name.replace(".service", "")).exists(), name
+    defaults = {
+        "LALISA_TRACKER_RETENTION_DAYS": retention.DEFAULT_TRACKER_RETENTION_DAYS,
+        "LALISA_INBOUND_RETENTION_DAYS": retention.DEFAULT_INBOUND_RETENTION_DAYS,
+        "LALISA_OUTBOUND_RETENTION_DAYS": retention.DEFAULT_OUTBOUND_RETENTION_DAYS,
+    }
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name, days in defaults.items():
+        assert re.search(rf"\| `{name}` \|[^\n]*\| `{days}` hari \|", chapter), name
+        assert f"\n{name}={days}\n" in example, name
+    assert f"**ditambah {backup.DEFAULT_COUNTER_MARGIN}**" in chapter
+    assert f"lebih tua dari {backup.DEFAULT_KEEP_DAYS} hari" in chapter
+    backup_unit = service_units()["lalisa-backup.service"]
+    assert (
+        f"--keep-days {backup.DEFAULT_KEEP_DAYS}" in backup_unit.values("Service", "ExecStart")[0]
+    )
