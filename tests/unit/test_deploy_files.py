@@ -210,6 +210,18 @@ def test_exec_start_runs_a_module_of_the_repository(name: str) -> None:
                 "issue 13 / branch ingress) and is not on this branch yet"
             )
         assert module_exists(module), f"{name}: module {module} not found"
+        # Importable by the interpreter the unit names (this checkout's twin of /opt/lalisa).
+        local_python = ROOT / interpreter.removeprefix(f"{INSTALL_ROOT}/")
+        if local_python.exists():
+            imported = subprocess.run(
+                [str(local_python), "-c", f"import importlib; importlib.import_module({module!r})"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert imported.returncode == 0, f"{name}: {module}: {imported.stderr[-2000:]}"
 
 
 @pytest.mark.parametrize(
