@@ -325,7 +325,7 @@ class OutboxWorker:
     def configured(self) -> bool:
         """Tell whether WhatsApp sending is configured (token and phone number id)."""
         settings = self.settings
-        return bool(settings.whatsapp_access_token and settings.whatsapp_phone_number_id)
+        return bool(settings.whatsapp.access_token and settings.whatsapp.phone_number_id)
 
     def _graph(self) -> GraphClient:
         return self._client or get_graph_client(self.settings)
@@ -599,7 +599,7 @@ class OutboxWorker:
         return await graph.send_template(
             phone,
             job.template_name or "",
-            job.template_language or get_settings().whatsapp_template_language,
+            job.template_language or get_settings().whatsapp.template_language,
             job.template_params,
             callback_data=callback,
             **extra,
@@ -649,7 +649,7 @@ class OutboxWorker:
                 force_template=attempt.force_template,
             )
             return "deferred"
-        if result.retryable and attempts < self.settings.outbox_max_attempts:
+        if result.retryable and attempts < self.settings.outbox.max_attempts:
             delay = retry_delay(attempts, result.error_code, self._rng)
             if result.ambiguous:
                 delay = max(delay, AMBIGUOUS_MIN_DELAY_SECONDS)
@@ -765,8 +765,8 @@ class OutboxWorker:
         logger.info(
             "Outbox worker %s started (poll every %ss, at most %d attempts)",
             self.worker_id,
-            self.settings.outbox_poll_seconds,
-            self.settings.outbox_max_attempts,
+            self.settings.outbox.poll_seconds,
+            self.settings.outbox.max_attempts,
         )
         while not stop.is_set():
             busy = False
@@ -786,7 +786,7 @@ class OutboxWorker:
                     )
             except Exception:  # the database may be restarting; keep polling
                 logger.exception(
-                    "Outbox poll failed; trying again in %ss", self.settings.outbox_poll_seconds
+                    "Outbox poll failed; trying again in %ss", self.settings.outbox.poll_seconds
                 )
             for job in self._periodic:
                 try:
@@ -796,7 +796,7 @@ class OutboxWorker:
             if busy:
                 continue
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox_poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox.poll_seconds)
         logger.info("Outbox worker %s stopped", self.worker_id)
 
 

@@ -596,7 +596,8 @@ def test_every_unit_waits_for_the_preflight_check() -> None:
 
 
 def test_manual_describes_every_deployment_file_and_default() -> None:
-    from lalisa import backup, retention
+    from lalisa import backup
+    from lalisa.core.settings import RetentionSettings
 
     manual = (ROOT / "docs" / "petunjuk-teknis.md").read_text(encoding="utf-8")
     chapter = manual[manual.index("### 2.10 ") : manual.index("## 3. ")]
@@ -612,10 +613,11 @@ def test_manual_describes_every_deployment_file_and_default() -> None:
         if name.endswith("@.service") or name == "lalisa-run.service":
             continue
         assert (UNITS / name).exists() or (UNITS / name.replace(".service", "")).exists(), name
+    limits = RetentionSettings.from_env({})
     defaults = {
-        "LALISA_TRACKER_RETENTION_DAYS": retention.DEFAULT_TRACKER_RETENTION_DAYS,
-        "LALISA_INBOUND_RETENTION_DAYS": retention.DEFAULT_INBOUND_RETENTION_DAYS,
-        "LALISA_OUTBOUND_RETENTION_DAYS": retention.DEFAULT_OUTBOUND_RETENTION_DAYS,
+        "LALISA_TRACKER_RETENTION_DAYS": limits.tracker_days,
+        "LALISA_INBOUND_RETENTION_DAYS": limits.inbound_days,
+        "LALISA_OUTBOUND_RETENTION_DAYS": limits.outbound_days,
     }
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     for name, days in defaults.items():
