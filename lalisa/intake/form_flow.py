@@ -45,7 +45,13 @@ from lalisa.intake.form_answers import (
     strip_field_words,
     words,
 )
-from lalisa.intake.timeparse import is_recurring_or_ongoing, mentions_time, parse_incident_time
+from lalisa.intake.timeparse import (
+    TimeAndPlace,
+    is_recurring_or_ongoing,
+    mentions_time,
+    parse_incident_time,
+    split_time_and_place,
+)
 from lalisa.places.geo import Place, locate_point, resolve_place
 from lalisa.tickets.categories import FALLBACK_CATEGORY, read_category_entity
 
@@ -425,15 +431,25 @@ def _read_location(turn: _Turn, answer: Answer, strict: bool) -> bool:
     text = answer.typed
     if not strict or not text:
         return False
-    stored = place_text(text)
+    both = _time_and_place(text)
+    stored = place_text(both.place if both is not None else text)
     place = resolve_place(stored, assume_place=True)
     if place is None:
         return False
     _set_place(turn, place, stored)
-    if turn.get("incident_time") is None and parse_incident_time(text, turn.now) is not None:
-        # "tadi malam di depan pasar Lampihong" answers two questions at once.
-        _read_incident_time(turn, answer, strict=True)
+    if both is not None and turn.get("incident_time") is None:
+        # "tadi malam di depan pasar Lampihong" answers two questions at once; the time is
+        # stored without the place and the place without the time.
+        _read_incident_time(turn, Answer(text=both.time), strict=True)
     return True
+
+
+def _time_and_place(text: str) -> TimeAndPlace | None:
+    """The time and place of one answer, when the place part names a place of Balangan."""
+    both = split_time_and_place(text)
+    if both is None or resolve_place(place_text(both.place), assume_place=True) is None:
+        return None
+    return both
 
 
 def _complete_location(turn: _Turn, *, kecamatan: str | None, desa: str | None) -> None:
@@ -509,6 +525,10 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             )
         ):
             return False
+        both = _time_and_place(text)
+        if both is not None:
+            # "tadi malam di depan pasar": the place is already asked for; keep the time.
+            text = both.time
         turn.set(
             incident_time=text[:MAX_TIME_CHARS],
             incident_at=moment.isoformat() if moment is not None else None,

@@ -305,8 +305,29 @@ def test_restated_story_at_the_category_choice_takes_the_likeliest() -> None:
 def test_two_answers_at_once() -> None:
     step = advance(at("location"), answer=say("tadi malam di depan pasar lampihong"), now=NOW)
     assert step.slots["location_kecamatan"] == "Lampihong"
-    assert step.slots["incident_time"] == "tadi malam di depan pasar lampihong"
+    assert step.slots["location"] == "di depan pasar lampihong"
+    assert step.slots["incident_time"] == "tadi malam"
     assert step.slots["requested_slot"] == "evidence"
+
+
+@pytest.mark.parametrize(
+    ("text", "time", "kecamatan"),
+    [
+        ("tiap sore di depan pasar paringin", "tiap sore", "Paringin"),
+        ("di pasar halong samalam", "samalam", "Halong"),
+        ("td pagi di depan puskesmas desa bata juai", "td pagi", "Juai"),
+    ],
+)
+def test_time_and_place_in_one_answer_fill_both_apart(text: str, time: str, kecamatan: str) -> None:
+    step = advance(at("location"), answer=say(text), now=NOW)
+    assert step.slots["location_kecamatan"] == kecamatan
+    assert step.slots["incident_time"] == time
+    assert step.slots["requested_slot"] == "evidence"
+
+
+def test_time_answer_with_the_place_again_keeps_only_the_time() -> None:
+    step = advance(at("incident_time"), answer=say("tadi malam di depan pasar lampihong"), now=NOW)
+    assert step.slots["incident_time"] == "tadi malam"
 
 
 def test_pin_and_photo_are_taken_wherever_they_arrive() -> None:
