@@ -12,6 +12,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.needs_person import fell_back_twice, record_needs_person
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
@@ -25,6 +26,7 @@ from lalisa.office.hours import (
 )
 from lalisa.places.geo import list_places
 from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.takeover.models import HandoffReason
 from lalisa.tickets.categories import (
     CATEGORY_BUTTON_TITLES,
     FALLBACK_CATEGORY,
@@ -109,6 +111,15 @@ class ValidateComplaintForm(Action):
             step = advance(slots, answer=None, opening=self._opening(tracker), now=now)
         elif answers_question(tracker.events):
             step = advance(slots, answer=await self._answer(tracker), now=now)
+            if step.missed_twice and fell_back_twice(tracker.events):
+                # The fallback rule does not run inside the form: note it here, as
+                # action_note_fallback does outside it.
+                logger.info("The complaint form fell back twice in a row")
+                await record_needs_person(
+                    tracker.sender_id,
+                    HandoffReason.FALLBACK_TWICE,
+                    out_of_hours=not is_office_open(now, settings=await office_settings()),
+                )
         else:
             step = advance(slots, answer=None, now=now)
         if step.interrupt:

@@ -255,11 +255,15 @@ class Step:
         utterances: Responses to send before the next question.
         interrupt: The message was not an answer but a question of its own: set nothing, so
             that the form is rejected and the domain's rules answer it.
+        missed_twice: The form did not understand this answer nor the one before it, to the
+            same question (the loop guard changes strategy now): the conversation may need a
+            person, as after two NLU fallbacks outside the form.
     """
 
     slots: dict[str, Any] = field(default_factory=dict)
     utterances: list[Utterance] = field(default_factory=list)
     interrupt: bool = False
+    missed_twice: bool = False
 
 
 def place_summary(kecamatan: str, desa: str | None) -> str:
@@ -923,6 +927,7 @@ def advance(
     """
     turn = _Turn(slots, now)
     asked = slots.get("requested_slot")
+    missed_twice = False
     if asked is None:
         _open(turn, opening)
     elif answer is not None and asked in _READERS:
@@ -931,5 +936,13 @@ def advance(
         outcome = _read_answer(turn, answer, asked)
         if outcome is None:
             return Step(interrupt=True)
+        asks = slots.get("form_asks")
+        missed_twice = (
+            outcome is False
+            and isinstance(asks, Mapping)
+            and asks.get("question") == question_key(asked, slots)
+            and int(asks.get("count", 0)) >= MAX_ASKS
+            and not _progressed(slots, turn.state)
+        )
     _guard(turn, slots)
-    return Step(slots=turn.changes, utterances=turn.utterances)
+    return Step(slots=turn.changes, utterances=turn.utterances, missed_twice=missed_twice)

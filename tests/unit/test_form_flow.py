@@ -519,3 +519,15 @@ def test_opening_clears_the_previous_bookkeeping() -> None:
     assert step.slots["complaint_outcome"] is None
     assert step.slots["form_asks"] == {"question": "category", "count": 1}
     assert step.slots["requested_slot"] == "category"
+
+
+def test_two_misses_in_a_row_are_reported_as_missed_twice() -> None:
+    first = advance(at("location"), answer=say("hmm gimana ya"), now=NOW)
+    assert not first.missed_twice
+    state = {**at("location"), **first.slots}
+    second = advance(state, answer=say("pokoknya situ deh"), now=NOW)
+    assert second.missed_twice
+    # The loop guard changed strategy instead of asking the location a third time.
+    assert second.slots.get("location_mode") == "pick"
+    answered = advance(state, answer=say("desa halong"), now=NOW)
+    assert not answered.missed_twice
