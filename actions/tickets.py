@@ -320,10 +320,13 @@ class ActionCheckComplaintSignal(Action):
         text = str(message.get("text") or "")
         intent = message.get("intent") or {}
         guess = read_category_entity(message.get("entities") or [])
+        gate = message.get("complaint_gate")
+        gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
         signal = complaint_signal(
             text,
             intent_confidence=float(intent.get("confidence") or 0.0),
             category_confidence=None if guess is None else (guess.confidence or 1.0),
+            gate_confidence=None if gate_confidence is None else float(gate_confidence),
         )
         pending = None
         if signal == "weak":

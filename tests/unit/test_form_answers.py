@@ -246,6 +246,31 @@ def test_complaint_signal(
 
 
 @pytest.mark.parametrize(
+    ("text", "gate", "signal"),
+    [
+        # DIET sure, a category found, but the complaint gate doubts it: ask first.
+        ("kamar hotelnya kotor dan parkirannya sempit", 0.3, "weak"),
+        ("pupuk subsidi di kios tani langka bgt min", 0.45, "weak"),
+        # Saying outright that it is a report outweighs the gate.
+        ("min mau lapor ada pkl di trotoar", 0.3, "strong"),
+        ("ulun handak malapor ada urang bajualan di higa jalan", 0.4, "strong"),
+        # A confident gate changes nothing; no gate in the parse changes nothing.
+        ("ada pkl di trotoar depan pasar", 0.9, "strong"),
+        ("ada pkl di trotoar depan pasar", None, "strong"),
+    ],
+)
+def test_complaint_signal_uses_the_complaint_gate(
+    text: str, gate: float | None, signal: str
+) -> None:
+    assert (
+        complaint_signal(
+            text, intent_confidence=0.95, category_confidence=0.8, gate_confidence=gate
+        )
+        == signal
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Tidak tahu persis waktunya.", True),

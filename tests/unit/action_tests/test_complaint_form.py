@@ -270,6 +270,18 @@ async def test_complaint_signal(
         assert pending["text"] == text
 
 
+@pytest.mark.parametrize(("gate", "signal"), [(0.3, "weak"), (0.9, "strong")])
+async def test_complaint_signal_reads_the_complaint_gate(
+    dispatcher: CollectingDispatcher, gate: float, signal: str
+) -> None:
+    """The gate's doubt (complaint_gate.confidence in the parse) makes the signal weak."""
+    entities = [{"entity": "category", "value": "parkir_liar", "confidence": 0.8}]
+    t = tracker(text="parkirannya sempit dan kotor", entities=entities, active_loop=None)
+    t.latest_message["complaint_gate"] = {"confidence": gate, "demoted": False}
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", signal) in events
+
+
 async def test_summary_shows_every_field() -> None:
     """The summary names category, place, time, evidence and name in Bahasa Indonesia."""
     t = tracker(
