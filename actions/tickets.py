@@ -17,7 +17,14 @@ from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
 from lalisa.intake.form_answers import complaint_signal
-from lalisa.intake.form_flow import CONFIRMED, FORM_SLOTS, Answer, advance, place_summary
+from lalisa.intake.form_flow import (
+    CONFIRMED,
+    FORM_SLOTS,
+    Answer,
+    advance,
+    kept_for_a_person,
+    place_summary,
+)
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
@@ -397,7 +404,10 @@ class ActionSubmitComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Saves the ticket (or spools it when the database is down) and answers."""
-        if tracker.get_slot("complaint_confirmation") != CONFIRMED:
+        confirmed = tracker.get_slot("complaint_confirmation") == CONFIRMED
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        if not confirmed and not (intent == "affirm" and kept_for_a_person(slots)):
             return reset_form_slots()
         now = utcnow()
         office = await office_settings()

@@ -280,6 +280,17 @@ def has_content(slots: Mapping[str, Any]) -> bool:
     )
 
 
+def kept_for_a_person(slots: Mapping[str, Any]) -> bool:
+    """Whether a complete report is waiting after the form handed the citizen to a person.
+
+    The summary could not be settled, so the form stopped before the last question; a "ya"
+    now is the answer the form could not read, and sends the report as the summary showed it.
+    """
+    return slots.get("complaint_outcome") == "handoff" and all(
+        slots.get(slot) is not None for slot in MAIN_QUESTIONS[:-1]
+    )
+
+
 def next_question(slots: Mapping[str, Any]) -> str | None:
     """The slot the form asks for next, or None when it is done.
 
