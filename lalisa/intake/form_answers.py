@@ -168,8 +168,19 @@ _APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
 # "eh maaf, lokasinya …", "namanya …".
 _FIELD_LEAD = re.compile(
     _APOLOGY_PATTERN
-    + r"(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya\b",
+    + r"(?:(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya"
+    # "maaf, nama lengkap saya …", "nama ulun …": the name given anew.
+    r"|nama\s+(?:lengkap\s+)?(?:saya|sy|aku|ulun)|nama\s+lengkap(?:nya)?)\b",
     re.I,
+)
+# "bukan Tarangan tapi Lingsir", "Lingsir, bukan Tarangan": the denied value is not the new one.
+_DENIED_THEN_NEW = re.compile(
+    r"\bbukan\b.*?\b(?:tapi|tetapi|tp|melainkan|namun)\b\s*(?P<new>.+)$", re.I
+)
+_NEW_THEN_DENIED = re.compile(r"^(?P<new>.+?)[\s,;]+bukan\b.*$", re.I)
+_DENIED_FIRST = re.compile(r"^bukan\s+[^,;]+[,;]\s*(?P<new>.+)$", re.I)
+_OWN_NAME_LEAD = re.compile(
+    r"^(?:lengkap(?:nya)?\s+)?(?:saya|sy|aku|ulun)?\s*(?:adalah|ialah)?\s*", re.I
 )
 _QUESTION_WORDS: Final = frozenset(
     {
@@ -462,7 +473,22 @@ def read_correction(text: str) -> Correction | None:
         flags=re.I,
     )
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
-    return Correction(field=field, value=rest)
+    if field == "reporter_name":
+        rest = _OWN_NAME_LEAD.sub("", rest, count=1)
+    return Correction(field=field, value=without_denied(rest))
+
+
+def without_denied(text: str) -> str:
+    """The new value of a correction without the value it denies.
+
+    "bukan tadi sanja tapi tadi baisukan" is "tadi baisukan"; "Lingsir, bukan Tarangan" is
+    "Lingsir"; "bukan Tarangan, Lingsir" is "Lingsir". A text without "bukan" is unchanged.
+    """
+    for pattern in (_DENIED_THEN_NEW, _DENIED_FIRST, _NEW_THEN_DENIED):
+        match = pattern.search(text)
+        if match is not None and match.group("new").strip(" ,.;:!-"):
+            return match.group("new").strip(" ,.;:!-")
+    return text
 
 
 def place_text(text: str) -> str:

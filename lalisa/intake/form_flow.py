@@ -589,10 +589,13 @@ def _correct(turn: _Turn, slot: str, value: str) -> bool:
     if reader is None:
         return False
     snapshot = (dict(turn.state), dict(turn.changes), list(turn.utterances))
+    earlier = {name: turn.state.get(name) for name in ("location", "location_desa")}
     for name in CORRECTION_CLEARS[slot]:
         turn.state[name] = None
     corrected = Answer(text=value)
     if reader(turn, corrected, True):
+        if slot == "location":
+            _keep_desa_of_corrected_kecamatan(turn, earlier)
         for name in CORRECTION_CLEARS[slot]:
             turn.changes.setdefault(name, turn.state.get(name))
         turn.set(confirmation_mode=None)
@@ -600,6 +603,28 @@ def _correct(turn: _Turn, slot: str, value: str) -> bool:
         return True
     turn.state, turn.changes, turn.utterances = snapshot
     return False
+
+
+def _keep_desa_of_corrected_kecamatan(turn: _Turn, earlier: Mapping[str, Any]) -> None:
+    """A correction naming only a kecamatan ("eh salah, kecamatannya Awayan") keeps the desa.
+
+    When the correction names only a kecamatan, the earlier place is read again within it:
+    the desa said before is kept when it lies there (or a desa of the same name does).
+    """
+    kecamatan = turn.get("location_kecamatan")
+    text = earlier.get("location")
+    if kecamatan is None or turn.get("location_desa") is not None or not isinstance(text, str):
+        return
+    place = resolve_place(f"{text} kecamatan {kecamatan}", assume_place=True)
+    if place is None or place.desa is None or place.kecamatan != kecamatan:
+        return
+    turn.set(location=text, location_desa=place.desa)
+    turn.utterances = [
+        Utterance(u.response, {"place": place_summary(kecamatan, place.desa)})
+        if u.response == "utter_location_confirmed"
+        else u
+        for u in turn.utterances
+    ]
 
 
 def _clear_field(turn: _Turn, slot: str) -> None:

@@ -16,6 +16,7 @@ from lalisa.intake.form_answers import (
     refuses_evidence,
     refuses_name,
     says_dont_know,
+    without_denied,
 )
 
 
@@ -282,3 +283,16 @@ def test_complaint_signal_uses_the_complaint_gate(
 )
 def test_dont_know(text: str, expected: bool) -> None:
     assert says_dont_know(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "new"),
+    [
+        ("bukan tadi sanja tapi tadi baisukan", "tadi baisukan"),
+        ("Lingsir, bukan Tarangan", "Lingsir"),
+        ("bukan Tarangan, Lingsir", "Lingsir"),
+        ("di Awayan", "di Awayan"),
+    ],
+)
+def test_the_denied_value_is_not_the_new_one(text: str, new: str) -> None:
+    assert without_denied(text) == new

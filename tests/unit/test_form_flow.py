@@ -172,6 +172,41 @@ def test_correction_of_an_earlier_answer_in_the_middle_of_the_form() -> None:
     assert step.slots["form_asks"] == {"question": "evidence", "count": 1}
 
 
+def test_correction_that_denies_the_old_value_keeps_only_the_new_one() -> None:
+    state = at("evidence", incident_time="tadi sanja")
+    step = advance(state, answer=say("maaf salah, bukan tadi sanja tapi tadi baisukan"), now=NOW)
+    assert step.slots["incident_time"] == "tadi baisukan"
+    state = at("incident_time", location="desa tarangan", location_kecamatan="Paringin Selatan")
+    state["location_desa"] = "Tarangan"
+    step = advance(state, answer=say("Eh salah, desanya Lingsir, bukan Tarangan."), now=NOW)
+    assert (step.slots["location_desa"], step.slots["location"]) == ("Lingsir", "Lingsir")
+
+
+def test_correcting_only_the_kecamatan_keeps_the_desa_said_before() -> None:
+    state = at("incident_time", location="depan atm desa baru", location_kecamatan="Awayan")
+    state["location_desa"] = "Baru"
+    step = advance(state, answer=say("eh salah, kecamatannya awayan"), now=NOW)
+    assert step.slots["location_kecamatan"] == "Awayan"
+    assert step.slots["location_desa"] == "Baru"
+    assert step.slots["location"] == "depan atm desa baru"
+    # Galumbang lies in Juai and in Paringin Selatan: the corrected kecamatan says which.
+    state = at("incident_time", location="desa galumbang", location_kecamatan="Juai")
+    state["location_desa"] = "Galumbang"
+    step = advance(state, answer=say("maaf salah, kecamatannya paringin selatan"), now=NOW)
+    assert (step.slots["location_kecamatan"], step.slots["location_desa"]) == (
+        "Paringin Selatan",
+        "Galumbang",
+    )
+    confirmed = [u for u in step.utterances if u.response == "utter_location_confirmed"]
+    assert confirmed[-1].values["place"] == "Galumbang, Kecamatan Paringin Selatan"
+
+
+def test_full_name_given_again_at_the_summary_changes_the_name() -> None:
+    state = at("complaint_confirmation", reporter_name="Budi Santoso")
+    step = advance(state, answer=say("Maaf, nama lengkap saya Budi Santoso Wijaya."), now=NOW)
+    assert step.slots["reporter_name"] == "Budi Santoso Wijaya"
+
+
 # ----------------------------------------------------------------- category
 
 
