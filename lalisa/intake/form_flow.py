@@ -53,7 +53,12 @@ from lalisa.intake.timeparse import (
     split_time_and_place,
 )
 from lalisa.places.geo import Place, locate_point, resolve_place
-from lalisa.tickets.categories import FALLBACK_CATEGORY, read_category_entity
+from lalisa.tickets.categories import (
+    CATEGORY_BUTTON_TITLES,
+    CATEGORY_LABELS,
+    FALLBACK_CATEGORY,
+    read_category_entity,
+)
 
 MAX_ASKS: Final = 2
 """How many times in a row one question may be asked; the next time the strategy changes."""
@@ -401,6 +406,26 @@ def _take_category_guess(turn: _Turn, answer: Answer) -> bool:
     return False
 
 
+def _category_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for category, label in CATEGORY_LABELS.items():
+        titles = (category.replace("_", " "), label, CATEGORY_BUTTON_TITLES.get(category, ""))
+        for title in titles:
+            for part in (title, *title.split("/")):
+                key = " ".join(words(part))
+                if key:
+                    names.setdefault(key, category)
+    return names
+
+
+def category_named(text: str) -> str | None:
+    """The category whose id, label or button title the whole text is ("asusila", "odgj")."""
+    return _CATEGORY_NAMES.get(" ".join(words(text)))
+
+
+_CATEGORY_NAMES: Final = _category_names()
+
+
 def _maybe_description(turn: _Turn, text: str) -> None:
     if turn.get("description") is not None or not text:
         return
@@ -414,6 +439,11 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if strict:
         if " ".join(words(text)) in _OTHER_CATEGORY_WORDS:
             turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+            return True
+        named = category_named(text)
+        if named is not None:
+            # The category's own name, typed instead of tapped ("asusila", "odgj").
+            turn.set(category=named, category_candidates=None)
             return True
         if _take_category_guess(turn, answer):
             _maybe_description(turn, text)

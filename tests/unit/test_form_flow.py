@@ -242,6 +242,17 @@ def test_uncertain_category_without_ranking_offers_the_guess() -> None:
     assert step.slots["category_candidates"] == ["miras"]
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("asusila", "asusila"), ("ODGJ", "odgj"), ("Parkir liar", "parkir_liar"), ("tuak", "miras")],
+)
+def test_category_named_by_its_own_name_is_taken(text: str, category: str) -> None:
+    """A category typed by name (not among the buttons shown) needs no classifier."""
+    step = advance(at("category"), answer=say(text), now=NOW)
+    assert step.slots["category"] == category
+    assert step.slots["requested_slot"] == "description"
+
+
 def test_other_category_word() -> None:
     state = at("category", category_candidates=["pkl", "gepeng"])
     step = advance(state, answer=say("Lainnya", "nlu_fallback", 0.4), now=NOW)
