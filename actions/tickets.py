@@ -180,26 +180,57 @@ class ValidateComplaintForm(Action):
         return answer
 
     async def _record_media(self, tracker: Tracker) -> int | None:
+        return await record_media(tracker)
+
+
+async def record_media(tracker: Tracker) -> int | None:
+    """Records the photo/video of the latest message as pending evidence; its row id."""
+    message = tracker.latest_message or {}
+    metadata = message.get("metadata") or {}
+    media_ids = _entity_values(message, "media_id")
+    media_types = _entity_values(message, "media_type")
+    if not media_ids:
+        logger.warning("share_media message without a media id")
+        return None
+    async with session_scope() as session:
+        record = await record_pending_media(
+            session,
+            sender_id=tracker.sender_id,
+            wa_media_id=str(media_ids[-1]),
+            media_type=str(media_types[-1]) if media_types else "image",
+            mime_type=metadata.get("mime_type"),
+            sha256=metadata.get("sha256"),
+            size_bytes=metadata.get("size_bytes"),
+            path=metadata.get("path"),
+            caption=metadata.get("caption"),
+        )
+        return int(record.id)
+
+
+class ActionKeepMedia(Action):
+    """Keeps a photo/video sent before any complaint as the evidence of the next one.
+
+    Many citizens send the picture first and explain afterwards; the photo is attached to
+    the report they then make (the form does not ask for evidence again).
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_keep_media"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Records the file as pending evidence and says it will go with the report."""
         message = tracker.latest_message or {}
-        metadata = message.get("metadata") or {}
-        media_ids = _entity_values(message, "media_id")
-        media_types = _entity_values(message, "media_type")
-        if not media_ids:
-            logger.warning("share_media message without a media id")
-            return None
-        async with session_scope() as session:
-            record = await record_pending_media(
-                session,
-                sender_id=tracker.sender_id,
-                wa_media_id=str(media_ids[-1]),
-                media_type=str(media_types[-1]) if media_types else "image",
-                mime_type=metadata.get("mime_type"),
-                sha256=metadata.get("sha256"),
-                size_bytes=metadata.get("size_bytes"),
-                path=metadata.get("path"),
-                caption=metadata.get("caption"),
-            )
-            return int(record.id)
+        text = str(message.get("text") or "")
+        media_id = await record_media(tracker) if text.startswith("/share_media") else None
+        if media_id is None:
+            dispatcher.utter_message(response="utter_media_outside_form")
+            return []
+        kept = [*(tracker.get_slot("evidence_media") or []), media_id]
+        dispatcher.utter_message(response="utter_media_kept")
+        return [SlotSet("evidence_media", kept)]
 
 
 def category_buttons(categories: list[str]) -> list[dict[str, str]]:

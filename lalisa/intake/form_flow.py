@@ -897,6 +897,9 @@ def _open(turn: _Turn, opening: Answer | None) -> None:
             )
         }
     )
+    if turn.get("evidence_media") and turn.get("evidence") is None:
+        # A photo sent before the complaint (action_keep_media) is its evidence already.
+        turn.set(evidence=MEDIA_EVIDENCE)
     if opening is None:
         return
     if turn.get("category") is None:
