@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Final
 from urllib.parse import urlencode
 
-import yaml
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -51,6 +50,7 @@ from lalisa.review.models import (
 from lalisa.takeover.service import ADMIN_METADATA_KEY
 from lalisa.tickets.models import Reporter
 from lalisa_common.phone import normalise_sender_id
+from lalisa_common.rasa_domain import load_domain
 
 logger = logging.getLogger(__name__)
 
@@ -449,7 +449,7 @@ def filter_conditions(filters: ReviewFilters) -> tuple[list[ColumnElement[bool]]
     Returns:
         The conditions and the problems found (Bahasa Indonesia, for the page).
     """
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     conditions: list[ColumnElement[bool]] = []
     problems: list[str] = []
     for raw, is_start in ((filters.dari, True), (filters.sampai, False)):
@@ -746,12 +746,12 @@ def domain_names(path: Path | None = None) -> DomainNames:
     """Read the intents and entities of the assistant's domain.
 
     Args:
-        path: ``domain.yml``; defaults to the project's.
+        path: ``domain.yml`` or ``domain/``; defaults to the project's.
 
     Returns:
         The names, in the domain's order.
     """
-    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    document = load_domain(path)
 
     def names(key: str) -> tuple[str, ...]:
         values = []
@@ -766,12 +766,12 @@ def featurized_slots(path: Path | None = None) -> tuple[str, ...]:
     """The slots that influence the dialogue (the only ones a training story keeps).
 
     Args:
-        path: ``domain.yml``; defaults to the project's.
+        path: ``domain.yml`` or ``domain/``; defaults to the project's.
 
     Returns:
         Slot names whose ``influence_conversation`` is on (Rasa's default, except for ``any``).
     """
-    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    document = load_domain(path)
     slots = document.get("slots") or {}
     return tuple(
         name
@@ -888,7 +888,7 @@ async def trainer_stats(
     Returns:
         The statistics.
     """
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
     start = datetime.combine(first_day, time.min, tz)

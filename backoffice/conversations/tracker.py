@@ -121,7 +121,7 @@ def tracker_engine(url: str | None = None) -> AsyncEngine:
     Returns:
         The cached engine for that URL.
     """
-    key = url or get_settings().tracker_database_url
+    key = url or get_settings().database.tracker_url
     engine = _engines.get(key)
     if engine is None:
         engine = create_async_engine(_engine_url(key), poolclass=NullPool)

@@ -38,15 +38,15 @@ from backoffice.tickets.common import (
     attempt,
     base_url,
     kecamatan_names,
-    osm_link,
     parse_version,
     template_context,
     ticket_by_number,
+    ticket_pin,
 )
 from lalisa.core import audit
 from lalisa.core.crypto import IdentityDecryptionError
 from lalisa.core.models import utcnow
-from lalisa.core.settings import get_settings
+from lalisa.core.settings import SlaSettings, get_settings
 from lalisa.dispatch.models import Priority
 from lalisa.dispatch.photos import resolve_media_path
 from lalisa.dispatch.service import officer_contacts, ticket_dispatches, trc_officers
@@ -60,7 +60,6 @@ from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
 from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketNote, TicketStatus
 from lalisa.tickets.notes import add_note
 from lalisa.tickets.service import parse_ticket_number
-from lalisa.tickets.settings import SlaSettings
 from lalisa.tickets.sla import overdue_clause, sla_for_ticket
 from lalisa.tickets.trc import dispatch_ticket
 from lalisa.tickets.workflow import (
@@ -144,7 +143,7 @@ def _parse_date(raw: str) -> date | None:
 
 
 def _local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
+    return datetime.combine(day, time.min, tzinfo=get_settings().office.tz)
 
 
 def _conditions(
@@ -374,7 +373,7 @@ async def _ticket_page(
                 settings=effective.sla(),
                 app_settings=effective.app_settings(),
             ),
-            "map_link": osm_link(ticket.latitude, ticket.longitude),
+            "pin": ticket_pin(ticket, user.role),
             "notes": notes,
             "messages": messages,
             "officer_names": await _officer_names(db, messages),

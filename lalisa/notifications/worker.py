@@ -84,6 +84,7 @@ from lalisa.notifications.outbox import (
 from lalisa.notifications.window import in_service_window
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
+from lalisa_common.logs import configure_logging
 from lalisa_common.whatsapp.errors import MAINTENANCE_CODES, PAIR_RATE_LIMIT, REENGAGEMENT_REQUIRED
 
 __all__ = [
@@ -324,7 +325,7 @@ class OutboxWorker:
     def configured(self) -> bool:
         """Tell whether WhatsApp sending is configured (token and phone number id)."""
         settings = self.settings
-        return bool(settings.whatsapp_access_token and settings.whatsapp_phone_number_id)
+        return bool(settings.whatsapp.access_token and settings.whatsapp.phone_number_id)
 
     def _graph(self) -> GraphClient:
         return self._client or get_graph_client(self.settings)
@@ -598,7 +599,7 @@ class OutboxWorker:
         return await graph.send_template(
             phone,
             job.template_name or "",
-            job.template_language or get_settings().whatsapp_template_language,
+            job.template_language or get_settings().whatsapp.template_language,
             job.template_params,
             callback_data=callback,
             **extra,
@@ -648,7 +649,7 @@ class OutboxWorker:
                 force_template=attempt.force_template,
             )
             return "deferred"
-        if result.retryable and attempts < self.settings.outbox_max_attempts:
+        if result.retryable and attempts < self.settings.outbox.max_attempts:
             delay = retry_delay(attempts, result.error_code, self._rng)
             if result.ambiguous:
                 delay = max(delay, AMBIGUOUS_MIN_DELAY_SECONDS)
@@ -764,8 +765,8 @@ class OutboxWorker:
         logger.info(
             "Outbox worker %s started (poll every %ss, at most %d attempts)",
             self.worker_id,
-            self.settings.outbox_poll_seconds,
-            self.settings.outbox_max_attempts,
+            self.settings.outbox.poll_seconds,
+            self.settings.outbox.max_attempts,
         )
         while not stop.is_set():
             busy = False
@@ -785,7 +786,7 @@ class OutboxWorker:
                     )
             except Exception:  # the database may be restarting; keep polling
                 logger.exception(
-                    "Outbox poll failed; trying again in %ss", self.settings.outbox_poll_seconds
+                    "Outbox poll failed; trying again in %ss", self.settings.outbox.poll_seconds
                 )
             for job in self._periodic:
                 try:
@@ -795,7 +796,7 @@ class OutboxWorker:
             if busy:
                 continue
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox_poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox.poll_seconds)
         logger.info("Outbox worker %s stopped", self.worker_id)
 
 
@@ -868,9 +869,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="rows claimed per poll"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(fmt="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return asyncio.run(_serve(args))
 

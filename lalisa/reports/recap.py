@@ -39,12 +39,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.core.settings import get_settings
+from lalisa.core.settings import SlaSettings, get_settings
 from lalisa.office.schedule import MONTH_NAMES_ID
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
 from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
-from lalisa.tickets.settings import SlaSettings, get_sla_settings
 from lalisa.tickets.sla import ClockState, compute_sla, overdue_clause
 
 __all__ = [
@@ -162,7 +161,7 @@ class Period:
 
 
 def _tz(tz: ZoneInfo | None) -> ZoneInfo:
-    return tz if tz is not None else get_settings().tz
+    return tz if tz is not None else get_settings().office.tz
 
 
 def _day_label(day: date) -> str:
@@ -347,13 +346,13 @@ async def load_facts(
         session: A session (read only).
         recap_filter: The cohort.
         now: The moment the state is taken at (aware); defaults to now.
-        sla: Deadlines; defaults to :func:`lalisa.tickets.settings.get_sla_settings`.
+        sla: Deadlines; defaults to ``get_settings().sla``.
 
     Returns:
         One :class:`TicketFacts` per ticket.
     """
     now = now or datetime.now(timezone.utc)
-    sla = sla or get_sla_settings()
+    sla = sla or get_settings().sla
     tz = recap_filter.period.tz
     conditions = recap_filter.conditions()
     cohort = select(Ticket.id).where(*conditions).scalar_subquery()
