@@ -3,7 +3,7 @@
 For trainers and admins (roles superadmin and admin). The list refreshes the review index from
 Rasa's tracker store (bounded, in a savepoint: an unreadable tracker leaves the index as it was
 and the page says so). Senders appear only as pseudonyms and texts are identity-masked
-(:func:`backoffice.conversations.review.conversation_redactor`). Every change and every export
+(:func:`lalisa.review.redaction.conversation_redactor`). Every change and every export
 is audited.
 """
 
@@ -20,32 +20,19 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
-from backoffice.conversations.review import (
-    IDENTITY_SLOTS,
-    IGNORED_ACTIONS,
-    ChatEntry,
-    ReviewFilters,
-    annotation_example,
-    chat_entries,
-    conversation_redactor,
-    domain_names,
-    entity_spans,
-    featurized_slots,
-    filter_choices,
-    filtered_query,
-    nlu_dir,
-    normalise_tag,
-    read_conversation_events,
-    refresh_index,
-    trainer_stats,
-)
-from backoffice.conversations.tracker import tracker_engine
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from lalisa.core import audit
 from lalisa.core.models import utcnow
+from lalisa.review.annotation import (
+    annotation_example,
+    domain_names,
+    entity_spans,
+    featurized_slots,
+    nlu_dir,
+)
 from lalisa.review.export import (
     EXPORT_FILE_NAME,
     STORIES_FILE_NAME,
@@ -62,6 +49,15 @@ from lalisa.review.export import (
     build_training_stories,
     existing_examples,
 )
+from lalisa.review.filters import ReviewFilters, filter_choices, filtered_query, normalise_tag
+from lalisa.review.indexer import (
+    IDENTITY_SLOTS,
+    IGNORED_ACTIONS,
+    ChatEntry,
+    chat_entries,
+    read_conversation_events,
+    refresh_index,
+)
 from lalisa.review.models import (
     ReviewAnnotation,
     ReviewConversation,
@@ -70,6 +66,9 @@ from lalisa.review.models import (
     ReviewTag,
     ReviewTurn,
 )
+from lalisa.review.redaction import conversation_redactor
+from lalisa.review.stats import trainer_stats
+from lalisa.review.tracker import tracker_engine
 from lalisa.users.models import User
 
 logger = logging.getLogger(__name__)
