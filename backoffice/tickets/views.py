@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
@@ -54,8 +54,9 @@ from lalisa.tickets.categories import CATEGORY_LABELS
 from lalisa.tickets.identity import RevealedIdentity, reveal_identity
 from lalisa.tickets.inbox import (
     InboxFilters,
-    inbox_conditions,
+    inbox_page,
     latest_ticket_id,
+    parse_page,
     status_counts,
 )
 from lalisa.tickets.labels import REASON_CODES
@@ -85,7 +86,6 @@ MediaViewer = Annotated[User, Depends(require_roles(*MEDIA_ROLES))]
 FormText = Annotated[str, Form(max_length=20_000)]
 CONVERSATION_ROLES: Final = frozenset(DECIDE_ROLES)
 """Who sees the conversation excerpt (the citizen may have typed their name): not pimpinan."""
-PAGE_SIZE = 50
 INLINE_MEDIA_TYPES = frozenset(
     {
         "image/jpeg",
@@ -124,43 +124,23 @@ async def inbox(
 ) -> HTMLResponse:
     """The inbox: flagged and new complaints first, filters, search, counts per status."""
     now = utcnow()
-    filters = InboxFilters(
-        status=status.strip()[:40],
-        kategori=kategori.strip()[:40],
-        kecamatan=kecamatan.strip()[:64],
-        dari=dari.strip()[:10],
-        sampai=sampai.strip()[:10],
-        terlambat=bool(terlambat.strip()),
-        ditandai=bool(ditandai.strip()),
-        cari=cari.strip()[:40],
+    filters = InboxFilters.from_query(
+        status=status,
+        kategori=kategori,
+        kecamatan=kecamatan,
+        dari=dari,
+        sampai=sampai,
+        terlambat=terlambat,
+        ditandai=ditandai,
+        cari=cari,
     )
-    try:
-        page = max(1, min(10_000, int(halaman)))
-    except ValueError:
-        page = 1
     effective = await load_effective_settings(db)
     sla = effective.sla()
-    conditions, problem = inbox_conditions(filters, now, sla)
-    total = int(
-        (await db.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
-    )
-    query = (
-        select(Ticket)
-        .where(*conditions)
-        .order_by(
-            case((Ticket.review_flagged_at.is_not(None), 0), else_=1),
-            case((Ticket.status == TicketStatus.BARU, 0), else_=1),
-            Ticket.created_at.desc(),
-            Ticket.id.desc(),
-        )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    tickets = list((await db.execute(query)).scalars())
+    found = await inbox_page(db, filters, parse_page(halaman), now, sla)
     app_settings = effective.app_settings()
     rows = [
         (ticket, sla_for_ticket(ticket, now=now, settings=sla, app_settings=app_settings))
-        for ticket in tickets
+        for ticket in found.tickets
     ]
     return render(
         request,
@@ -169,14 +149,14 @@ async def inbox(
             **template_context(),
             "rows": rows,
             "filters": filters,
-            "problem": problem,
+            "problem": found.problem,
             "counts": await status_counts(db, now, sla),
             "statuses": list(TicketStatus),
             "categories": CATEGORY_LABELS,
             "kecamatan_names": kecamatan_names(),
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
             "latest_id": await latest_ticket_id(db),
         },
     )

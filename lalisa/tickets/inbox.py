@@ -1,13 +1,17 @@
-"""The complaint inbox: filters, counts per status, the newest ticket id."""
+"""The complaint inbox: filters, one page of tickets, counts per status, the newest ticket id.
+
+The back office's inbox page only parses the query string into :class:`InboxFilters`, calls
+:func:`inbox_page` and renders; ordering and paging live here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lalisa.core.settings import get_settings
@@ -17,6 +21,9 @@ from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.service import parse_ticket_number
 from lalisa.tickets.settings import SlaSettings
 from lalisa.tickets.sla import overdue_clause
+
+PAGE_SIZE: Final = 50
+MAX_PAGE: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,31 @@ class InboxFilters:
     terlambat: bool = False
     ditandai: bool = False
     cari: str = ""
+
+    @classmethod
+    def from_query(
+        cls,
+        *,
+        status: str = "",
+        kategori: str = "",
+        kecamatan: str = "",
+        dari: str = "",
+        sampai: str = "",
+        terlambat: str = "",
+        ditandai: str = "",
+        cari: str = "",
+    ) -> InboxFilters:
+        """The filters from the query-string values (trimmed and clipped)."""
+        return cls(
+            status=status.strip()[:40],
+            kategori=kategori.strip()[:40],
+            kecamatan=kecamatan.strip()[:64],
+            dari=dari.strip()[:10],
+            sampai=sampai.strip()[:10],
+            terlambat=bool(terlambat.strip()),
+            ditandai=bool(ditandai.strip()),
+            cari=cari.strip()[:40],
+        )
 
     def query(self, **override: Any) -> str:
         """Query string of these filters (for status links and paging)."""
@@ -118,3 +150,50 @@ async def status_counts(db: AsyncSession, now: datetime, sla: SlaSettings) -> di
 async def latest_ticket_id(db: AsyncSession) -> int:
     """The highest ticket id (0 without tickets): the inbox's auto-refresh compares it."""
     return int((await db.execute(select(func.coalesce(func.max(Ticket.id), 0)))).scalar_one())
+
+
+def parse_page(raw: str) -> int:
+    """The 1-based page number of the query string (1 when it is not a number)."""
+    try:
+        return max(1, min(MAX_PAGE, int(raw)))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox: the tickets, how many match, and the filters' problems."""
+
+    tickets: list[Ticket]
+    total: int
+    page: int
+    problem: str
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one, for an empty inbox)."""
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+async def inbox_page(
+    db: AsyncSession, filters: InboxFilters, page: int, now: datetime, sla: SlaSettings
+) -> InboxPage:
+    """Flagged and new complaints first, then the newest; ``PAGE_SIZE`` per page."""
+    conditions, problem = inbox_conditions(filters, now, sla)
+    total = int(
+        (await db.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
+    )
+    query = (
+        select(Ticket)
+        .where(*conditions)
+        .order_by(
+            case((Ticket.review_flagged_at.is_not(None), 0), else_=1),
+            case((Ticket.status == TicketStatus.BARU, 0), else_=1),
+            Ticket.created_at.desc(),
+            Ticket.id.desc(),
+        )
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    tickets = list((await db.execute(query)).scalars())
+    return InboxPage(tickets=tickets, total=total, page=page, problem=problem)
