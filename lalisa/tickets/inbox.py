@@ -18,7 +18,7 @@ from lalisa.core.settings import get_settings
 from lalisa.tickets.categories import CATEGORY_LABELS
 from lalisa.tickets.labels import OPEN_STATUSES
 from lalisa.tickets.models import Ticket, TicketStatus
-from lalisa.tickets.service import parse_ticket_number
+from lalisa.tickets.numbers import parse_ticket_number
 from lalisa.tickets.settings import SlaSettings
 from lalisa.tickets.sla import overdue_clause
 

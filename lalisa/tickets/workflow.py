@@ -50,7 +50,8 @@ from lalisa.survey.service import SURVEY_OUTCOMES, invite_after_close
 from lalisa.tickets import errors
 from lalisa.tickets.labels import REASON_CODES
 from lalisa.tickets.models import Ticket, TicketEvent, TicketStatus
-from lalisa.tickets.service import ConcurrentUpdate, parse_ticket_number, transition
+from lalisa.tickets.numbers import parse_ticket_number
+from lalisa.tickets.service import ConcurrentUpdate, transition
 
 S = TicketStatus
 
