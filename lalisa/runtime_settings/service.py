@@ -27,8 +27,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import re
-import string
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,8 +44,21 @@ from lalisa.core.models import utcnow
 from lalisa.core.settings import Settings, SettingsError, get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.messages import Wording
-from lalisa.office.schedule import parse_office_hours
 from lalisa.runtime_settings.models import AppSetting
+from lalisa.runtime_settings.validation import (
+    SettingValueError,
+    format_names,
+    int_parser,
+    message_text_parser,
+    office_hours_error,
+    parse_holidays,
+    parse_language,
+    parse_office_hours_value,
+    parse_phone,
+    parse_template_name,
+    placeholders,
+    text_parser,
+)
 from lalisa.tickets.settings import SlaSettings, get_sla_settings
 
 __all__ = [
@@ -80,13 +91,8 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS_VARIABLE: Final = "LALISA_SETTINGS_CACHE_SECONDS"
 DEFAULT_CACHE_SECONDS: Final = 30.0
 TEXT_PREFIX: Final = "teks."
-MAX_MESSAGE_TEXT: Final = 1500
-"""Longest free text; WhatsApp allows 4096, but a citizen message should stay short."""
-MAX_NOTE: Final = 500
-"""Longest template note; the template parameter limit is 600 and the body 1024."""
 MAX_SLA_DAYS: Final = 365
 MAX_INTERNAL_TARGET_DAYS: Final = 30
-MAX_HOLIDAYS: Final = 60
 
 
 @dataclass(frozen=True)
@@ -108,11 +114,7 @@ class StoredSetting:
     version: int
 
 
-# ----------------------------------------------------------------------------- validation
-
-
-class SettingValueError(ValueError):
-    """A value typed by the superadmin is not acceptable; the message is Bahasa Indonesia."""
+# ------------------------------------------------------------------------------- conflicts
 
 
 class SettingConflict(Exception):
@@ -127,213 +129,6 @@ class SettingConflict(Exception):
         super().__init__(f"setting {key} changed concurrently")
         self.key = key
         self.current = current
-
-
-_FORMATTER = string.Formatter()
-
-
-def placeholders(text: str) -> frozenset[str]:
-    """Return the ``{field}`` names of a ``str.format`` text.
-
-    Args:
-        text: The text.
-
-    Returns:
-        The field names.
-
-    Raises:
-        SettingValueError: The braces are unbalanced, or a field uses a conversion, a format
-            specification, an index or an attribute (``{x!r}``, ``{x:>5}``, ``{x.y}``).
-    """
-    names: set[str] = set()
-    try:
-        parsed = list(_FORMATTER.parse(text))
-    except ValueError as exc:
-        raise SettingValueError(
-            "Kurung kurawal { } tidak berpasangan. Gunakan kurung kurawal hanya untuk isian "
-            "seperti {number}."
-        ) from exc
-    for _literal, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion:
-            raise SettingValueError(
-                f"Isian {{{name}}} tidak valid; tulis isian persis seperti pada teks bawaan."
-            )
-        names.add(name)
-    return frozenset(names)
-
-
-def _format_names(names: Iterable[str]) -> str:
-    return ", ".join(f"{{{name}}}" for name in sorted(names))
-
-
-def _message_text_parser(name: str) -> Callable[[str], str]:
-    is_note = name.endswith("_NOTE")
-    limit = MAX_NOTE if is_note else MAX_MESSAGE_TEXT
-
-    def parse(raw: str) -> str:
-        # Browsers send CRLF from a textarea; the stored text uses LF like texts.py.
-        value = raw.replace("\r\n", "\n").replace("\r", "\n")
-        if not value.strip():
-            raise SettingValueError("Teks tidak boleh kosong.")
-        if len(value) > limit:
-            raise SettingValueError(f"Teks terlalu panjang (maksimal {limit} karakter).")
-        if is_note and "\n" in value:
-            raise SettingValueError(
-                "Keterangan template harus satu baris (tanpa baris baru): WhatsApp menolak "
-                "parameter template yang berisi baris baru."
-            )
-        expected = placeholders(str(getattr(texts, name)))
-        used = placeholders(value)
-        problems = []
-        if expected - used:
-            problems.append(f"isian yang hilang: {_format_names(expected - used)}")
-        if used - expected:
-            problems.append(f"isian yang tidak dikenal: {_format_names(used - expected)}")
-        if problems:
-            raise SettingValueError(
-                "Teks harus memakai isian yang sama dengan teks bawaan "
-                f"({_format_names(expected) or 'tanpa isian'}); " + "; ".join(problems) + "."
-            )
-        return value
-
-    return parse
-
-
-def _int_parser(minimum: int, maximum: int, *, optional: bool = False) -> Callable[[str], Any]:
-    def parse(raw: str) -> int | None:
-        value = raw.strip()
-        if not value:
-            if optional:
-                return None
-            raise SettingValueError("Isi dengan angka.")
-        if not re.fullmatch(r"\d+", value):
-            raise SettingValueError(f"Isi dengan bilangan bulat antara {minimum} dan {maximum}.")
-        number = int(value)
-        if not minimum <= number <= maximum:
-            raise SettingValueError(f"Isi dengan bilangan bulat antara {minimum} dan {maximum}.")
-        return number
-
-    return parse
-
-
-# English messages of lalisa.office.hours.parse_office_hours mapped to Bahasa Indonesia; the
-# parser is shared with start-up validation, so it keeps its developer-facing English.
-_OFFICE_HOURS_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"^cannot read segment (?P<x>.+?); expected"),
-        "Bagian {x} tidak dapat dibaca; tulis hari lalu jam, misalnya 'sen-kam 08:00-16:00'.",
-    ),
-    (
-        re.compile(r"^cannot read time range (?P<x>.+?); expected"),
-        "Rentang jam {x} tidak dapat dibaca; tulis JJ:MM-JJ:MM, misalnya 08:00-16:00.",
-    ),
-    (re.compile(r"^invalid time (?P<x>\S+) in"), "Jam {x} tidak ada; pakai 00:00 sampai 24:00."),
-    (
-        re.compile(r"^unknown day (?P<x>.+?) in"),
-        "Hari {x} tidak dikenal; pakai sen, sel, rab, kam, jum, sab, min "
-        "(atau mon … sun), misalnya sen-kam.",
-    ),
-    (
-        re.compile(r"^day range (?P<x>.+?) runs backwards"),
-        "Rentang hari {x} terbalik; tulis hari pertama lebih dulu, misalnya sen-kam.",
-    ),
-    (
-        re.compile(r"^time range (?P<x>.+?) ends before it starts"),
-        "Rentang jam {x} berakhir sebelum dimulai.",
-    ),
-    (re.compile(r"^overlapping time ranges in (?P<x>.+)$"), "Rentang jam bertumpuk di {x}."),
-    (re.compile(r"^(?P<x>\w+) is listed twice"), "Hari {x} disebut lebih dari sekali."),
-    (re.compile(r"^office hours open on no day"), "Jam kantor harus mencakup minimal satu hari."),
-)
-
-
-def office_hours_error(exc: ValueError) -> str:
-    """Explain an office-hours parsing error in Bahasa Indonesia.
-
-    Args:
-        exc: The error raised by :func:`lalisa.office.hours.parse_office_hours`.
-
-    Returns:
-        A sentence for the superadmin.
-    """
-    message = str(exc)
-    for pattern, template in _OFFICE_HOURS_ERRORS:
-        match = pattern.search(message)
-        if match is not None:
-            return template.format(**match.groupdict())
-    return f"Jam kantor tidak dapat dibaca ({message})."
-
-
-def _parse_office_hours(raw: str) -> str:
-    segments = (" ".join(part.split()) for part in re.split(r"[;\r\n]+", raw))
-    value = "; ".join(segment for segment in segments if segment)
-    if not value:
-        raise SettingValueError("Jam kantor tidak boleh kosong.")
-    if len(value) > 300:
-        raise SettingValueError("Jam kantor terlalu panjang (maksimal 300 karakter).")
-    try:
-        parse_office_hours(value)
-    except ValueError as exc:
-        raise SettingValueError(office_hours_error(exc)) from exc
-    return value
-
-
-def _parse_holidays(raw: str) -> list[str]:
-    days: set[date] = set()
-    for item in re.split(r"[\s,;]+", raw):
-        if not item:
-            continue
-        try:
-            days.add(date.fromisoformat(item))
-        except ValueError as exc:
-            raise SettingValueError(
-                f"Tanggal {item!r} tidak valid; tulis TTTT-BB-HH, misalnya 2026-12-24, "
-                "satu tanggal per baris."
-            ) from exc
-    if len(days) > MAX_HOLIDAYS:
-        raise SettingValueError(f"Terlalu banyak tanggal (maksimal {MAX_HOLIDAYS}).")
-    return [day.isoformat() for day in sorted(days)]
-
-
-def _text_parser(*, required: bool, limit: int) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = " ".join(raw.split())
-        if required and not value:
-            raise SettingValueError("Isian ini tidak boleh kosong.")
-        if len(value) > limit:
-            raise SettingValueError(f"Terlalu panjang (maksimal {limit} karakter).")
-        return value
-
-    return parse
-
-
-def _parse_phone(raw: str) -> str:
-    value = " ".join(raw.split())
-    if value and not re.fullmatch(r"\+?[0-9(][0-9 ()\-.]{4,30}", value):
-        raise SettingValueError(
-            "Nomor telepon hanya boleh berisi angka, spasi, tanda hubung, tanda kurung dan "
-            "tanda + di depan, misalnya 0526-1234567. Kosongkan jika belum diketahui."
-        )
-    return value
-
-
-def _parse_template_name(raw: str) -> str:
-    value = raw.strip()
-    if not re.fullmatch(r"[a-z0-9_]{1,512}", value):
-        raise SettingValueError(
-            "Nama template hanya boleh huruf kecil, angka dan garis bawah (seperti di WhatsApp "
-            "Manager), misalnya lalisa_status_laporan."
-        )
-    return value
-
-
-def _parse_language(raw: str) -> str:
-    value = raw.strip()
-    if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", value):
-        raise SettingValueError("Kode bahasa template tidak valid; untuk Bahasa Indonesia: id.")
-    return value
 
 
 # ---------------------------------------------------------------------------- the registry
@@ -419,7 +214,7 @@ def _app_default(read: Callable[[Settings], Any]) -> Callable[[], Any]:
     return lambda: read(get_settings())
 
 
-_SLA_DAYS = _int_parser(1, MAX_SLA_DAYS)
+_SLA_DAYS = int_parser(1, MAX_SLA_DAYS)
 
 _FIXED: tuple[SettingDefinition, ...] = (
     SettingDefinition(
@@ -471,7 +266,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "untuk mematikan target internal.",
         "optional_int",
         _sla_default("internal_target_days"),
-        _int_parser(0, MAX_INTERNAL_TARGET_DAYS, optional=True),
+        int_parser(0, MAX_INTERNAL_TARGET_DAYS, optional=True),
         "LALISA_SLA_INTERNAL_TARGET_DAYS",
     ),
     SettingDefinition(
@@ -483,7 +278,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "dikonfirmasi: periksa sebelum dipakai.",
         "office_hours",
         _app_default(lambda s: s.office_hours),
-        _parse_office_hours,
+        parse_office_hours_value,
         "LALISA_OFFICE_HOURS",
     ),
     SettingDefinition(
@@ -494,7 +289,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "dihitung otomatis; isi hanya libur lokal tambahan.",
         "dates",
         _app_default(lambda s: [day.isoformat() for day in s.extra_holidays]),
-        _parse_holidays,
+        parse_holidays,
         "LALISA_EXTRA_HOLIDAYS",
         multiline=True,
     ),
@@ -506,7 +301,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "mengisi alamat yang belum pasti.",
         "text",
         _app_default(lambda s: s.office_address),
-        _text_parser(required=True, limit=300),
+        text_parser(required=True, limit=300),
         "LALISA_OFFICE_ADDRESS",
     ),
     SettingDefinition(
@@ -517,7 +312,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "lalu mengatakan nomornya belum tersedia.",
         "text",
         _app_default(lambda s: s.office_phone),
-        _parse_phone,
+        parse_phone,
         "LALISA_OFFICE_PHONE",
     ),
     SettingDefinition(
@@ -527,7 +322,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Nama template (kategori UTILITY) untuk pembaruan laporan di luar jendela 24 jam.",
         "template_name",
         _app_default(lambda s: s.whatsapp_template_citizen_update),
-        _parse_template_name,
+        parse_template_name,
         "WHATSAPP_TEMPLATE_CITIZEN_UPDATE",
     ),
     SettingDefinition(
@@ -537,7 +332,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Nama template untuk pesan disposisi kepada petugas TRC di luar jendela 24 jam.",
         "template_name",
         _app_default(lambda s: s.whatsapp_template_trc_dispatch),
-        _parse_template_name,
+        parse_template_name,
         "WHATSAPP_TEMPLATE_TRC_DISPATCH",
     ),
     SettingDefinition(
@@ -547,7 +342,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Kode bahasa template seperti didaftarkan di WhatsApp Manager (Bahasa Indonesia: id).",
         "template_name",
         _app_default(lambda s: s.whatsapp_template_language),
-        _parse_language,
+        parse_language,
         "WHATSAPP_TEMPLATE_LANGUAGE",
     ),
 )
@@ -598,7 +393,7 @@ def _text_definition(name: str) -> SettingDefinition:
         help_text = "Pesan teks bebas, dipakai bila penerima menulis ke La-Lisa dalam 24 jam."
     expected = placeholders(str(getattr(texts, name)))
     if expected:
-        help_text += f" Isian wajib: {_format_names(expected)}."
+        help_text += f" Isian wajib: {format_names(expected)}."
     return SettingDefinition(
         key=TEXT_PREFIX + name,
         section="texts",
@@ -606,7 +401,7 @@ def _text_definition(name: str) -> SettingDefinition:
         help=help_text,
         kind="message_text",
         default=lambda: str(getattr(texts, name)),
-        parse=_message_text_parser(name),
+        parse=message_text_parser(name),
         source=f"lalisa/notifications/texts.py: {name}",
         multiline=suffix == "TEXT",
     )
