@@ -23,24 +23,28 @@ from backoffice.permissions import require_roles
 from backoffice.takeover.chat import read_chat
 from backoffice.templating import NOTICES, redirect, render
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
-from lalisa.takeover.service import (
+from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
-    RasaClient,
     TakeoverConflict,
     TakeoverError,
+)
+from lalisa.takeover.needs_person import (
+    needs_person,
+    waiting,
+)
+from lalisa.takeover.service import (
+    RasaClient,
     active_takeover,
     find_sender,
     get_rasa_client,
     get_takeover_settings,
     hand_back,
-    needs_person,
     open_tickets_of,
     pseudonym,
     replies_of,
     send_admin_reply,
     take_over,
-    waiting,
 )
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import STAFF_STATUS_LABELS
