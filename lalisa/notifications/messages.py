@@ -1,5 +1,9 @@
 """Notification contents for ticket events, and helpers that put them in the outbox.
 
+Size: slightly over the ~600-line guideline: one content builder per status a citizen hears
+about (each with its free text and its template fallback), the TRC dispatch message and the two
+enqueue helpers. The wording itself is in :mod:`lalisa.notifications.texts`.
+
 Every builder returns a :class:`NotificationContent`: the free text (inside the 24-hour window)
 and the configured template with its parameters (outside it). The wording lives in
 :mod:`lalisa.notifications.texts`.

@@ -1,5 +1,10 @@
 """The outbox sender: ``python -m lalisa.notifications.worker``.
 
+Size: longer than the ~600-line guideline because :class:`OutboxWorker` is one state machine
+(claim, send, record, settle after a crash) whose methods share the lease and crash-safety rules
+described below. One send's snapshot, retry schedule and channel record are in
+:mod:`lalisa.notifications.delivery`.
+
 Each poll (every ``OUTBOX_POLL_SECONDS``) the worker
 
 1. copies delivery statuses from the WhatsApp channel's records onto the outbox

@@ -1,5 +1,10 @@
 """Operational settings the superadmin edits in the back office (``/pengaturan``).
 
+Size: longer than the ~600-line guideline because about half of it is :data:`REGISTRY`, a
+declaration table (one entry per editable setting: label, help text, parser, default) that reads
+best as one list next to the loader and writer that interpret it. The parsers are in
+:mod:`lalisa.runtime_settings.validation`.
+
 The environment (``.env``, process variables) and the code keep giving the *defaults*; a value
 stored in the ``app_settings`` table overrides its default. Precedence, lowest first::
 

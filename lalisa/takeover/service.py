@@ -1,5 +1,11 @@
 """Human takeover of a WhatsApp conversation (back office, action server, outbox worker).
 
+Size: longer than the ~600-line guideline because the takeover's lifecycle (take over, reply,
+hand back, idle return) and the Rasa API client it drives share :class:`TakeoverSettings`; the
+client cannot move to a module of its own while those settings live here (it would import this
+module back). Refusals are in :mod:`lalisa.takeover.errors`, the "Perlu petugas" list in
+:mod:`lalisa.takeover.needs_person`.
+
 The back office never writes Rasa's tracker tables. It uses Rasa's own HTTP API
 (``rasa run --enable-api --auth-token …``): a ``pause`` event stops the assistant for one
 citizen, a ``resume`` event gives the conversation back. Rasa keeps the pause in the tracker, so
