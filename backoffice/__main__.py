@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from backoffice.config import load_backoffice_settings
+from lalisa_common.logs import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.host, help=f"default {settings.host}")
     parser.add_argument("--port", type=int, default=settings.port, help=f"default {settings.port}")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not settings.secure_cookies:
         logging.getLogger(__name__).warning(

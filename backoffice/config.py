@@ -19,6 +19,9 @@ from lalisa_common.env import read_env
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MAX_FAILED_LOGINS = 5
+DEFAULT_MAX_FAILED_LOGINS_PER_ADDRESS = 20
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+"""Ten TRC photos of at most 10 MiB each in one report, with room for the form."""
 DEFAULT_LOCKOUT_MINUTES = 15
 DEFAULT_SESSION_HOURS = 12
 DEFAULT_SESSION_IDLE_MINUTES = 240
@@ -40,7 +43,11 @@ class BackofficeSettings:
             for tests and plain-http local use).
         max_failed_logins: Failed logins in a row that lock an account
             (``BACKOFFICE_MAX_FAILED_LOGINS``).
+        max_failed_logins_per_address: Failed logins from one client address within
+            ``lockout`` after which that address is refused for every account
+            (``BACKOFFICE_MAX_FAILED_LOGINS_PER_ADDRESS``).
         lockout: How long a locked account stays locked (``BACKOFFICE_LOCKOUT_MINUTES``).
+        max_body_bytes: Largest request body accepted (``BACKOFFICE_MAX_BODY_BYTES``).
         session_lifetime: Absolute lifetime of a session (``BACKOFFICE_SESSION_HOURS``).
         session_idle_timeout: A session unused this long ends (``BACKOFFICE_SESSION_IDLE_MINUTES``).
         hotspot_tile_url: Optional base-map tile URL template of the hotspot map
@@ -53,6 +60,8 @@ class BackofficeSettings:
     port: int = 8000
     secure_cookies: bool = True
     max_failed_logins: int = DEFAULT_MAX_FAILED_LOGINS
+    max_failed_logins_per_address: int = DEFAULT_MAX_FAILED_LOGINS_PER_ADDRESS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     lockout: timedelta = timedelta(minutes=DEFAULT_LOCKOUT_MINUTES)
     session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
     session_idle_timeout: timedelta = timedelta(minutes=DEFAULT_SESSION_IDLE_MINUTES)
@@ -143,6 +152,10 @@ def load_backoffice_settings(
         max_failed_logins=_positive_int(
             env, "BACKOFFICE_MAX_FAILED_LOGINS", DEFAULT_MAX_FAILED_LOGINS
         ),
+        max_failed_logins_per_address=_positive_int(
+            env, "BACKOFFICE_MAX_FAILED_LOGINS_PER_ADDRESS", DEFAULT_MAX_FAILED_LOGINS_PER_ADDRESS
+        ),
+        max_body_bytes=_positive_int(env, "BACKOFFICE_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         lockout=timedelta(
             minutes=_positive_int(env, "BACKOFFICE_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES)
         ),

@@ -267,21 +267,20 @@ def local_stack(
         # Rasa's HTTP API (conversation takeover) with a token of this stack only.
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_API_TOKEN": secrets.token_urlsafe(24),
+        # The action server refuses every call without this shared secret (endpoints.yml).
+        "LALISA_ACTION_SECRET": secrets.token_urlsafe(24),
         **(backoffice_env(backoffice_port) if with_backoffice else {}),
         **(extra_env or {}),
     }
     migrate(env)
     commands = {
         "sandbox": [str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
-        "actions": [
-            PYTHON, "-m", "rasa_sdk",
-            "--actions", "actions", "--port", str(action_port),
-        ],
+        "actions": [PYTHON, "-m", "actions.serve", "--port", str(action_port)],
         "rasa": [
             str(ROOT / ".venv-rasa/bin/python"), "-m", "lalisa_rasa", "run", "--model", str(model),
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
-            "--enable-api", f"--auth-token={env['RASA_API_TOKEN']}",
+            "--enable-api",  # the token comes from RASA_API_TOKEN, never the command line
         ],
     }  # fmt: skip
     health: dict[str, str | None] = {

@@ -33,12 +33,16 @@ from lalisa.core.settings import get_settings
 from lalisa.reports.models import ExportKind, ExportStatus, ReportExport
 from lalisa.reports.recap import compute_recap
 from lalisa.tickets.models import Reporter, Ticket
+from lalisa_common.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
 RETENTION: Final = timedelta(days=7)
 """Finished files are deleted after this long (an XLSX may hold reporter identities)."""
 
+
+PURGE_INTERVAL: Final = timedelta(hours=1)
+"""How often the running back office deletes expired export files."""
 
 FAILED_MESSAGE: Final = "Ekspor gagal dibuat. Coba lagi; bila terulang, hubungi admin sistem."
 
@@ -49,7 +53,10 @@ def exports_dir() -> Path:
 
 
 def purge_old_files(now: datetime | None = None) -> int:
-    """Delete export files older than :data:`RETENTION` (run before every new export).
+    """Delete export files older than :data:`RETENTION`.
+
+    Runs before every new export and every :data:`PURGE_INTERVAL` while the back office runs
+    (:func:`purge_periodically`), so files go even when nobody exports again.
 
     Returns:
         How many files were deleted.
@@ -64,6 +71,19 @@ def purge_old_files(now: datetime | None = None) -> int:
             path.unlink(missing_ok=True)
             deleted += 1
     return deleted
+
+
+async def purge_periodically(interval: timedelta = PURGE_INTERVAL) -> None:
+    """Purge old export files now and then every ``interval``, until cancelled."""
+    while True:
+        try:
+            deleted = await asyncio.to_thread(purge_old_files)
+        except OSError:
+            logger.exception("Purging old export files failed")
+        else:
+            if deleted:
+                logger.info("Deleted %d export file(s) older than %s", deleted, RETENTION)
+        await asyncio.sleep(interval.total_seconds())
 
 
 async def create_job(
@@ -168,9 +188,10 @@ async def run_export(job_id: str, *, now: datetime | None = None) -> None:
             content = await asyncio.to_thread(build_pdf, recap, load_report_settings())
         await _update(job_id, progress=95)
         folder = exports_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{job_id}.{kind.value}"
-        await asyncio.to_thread(path.write_bytes, content)
+        # Mode 0600 (mkstemp): an XLSX may hold reporter identities; no other local user reads it.
+        await asyncio.to_thread(write_atomically, path, content)
         await _update(
             job_id,
             status=ExportStatus.SELESAI.value,

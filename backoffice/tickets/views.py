@@ -35,10 +35,10 @@ from backoffice.tickets.common import (
     attempt,
     base_url,
     kecamatan_names,
-    osm_link,
     parse_version,
     template_context,
     ticket_by_number,
+    ticket_pin,
 )
 from lalisa.core import audit
 from lalisa.core.crypto import IdentityDecryptionError
@@ -256,7 +256,7 @@ async def _ticket_page(
                 settings=effective.sla(),
                 app_settings=effective.app_settings(),
             ),
-            "map_link": osm_link(ticket.latitude, ticket.longitude),
+            "pin": ticket_pin(ticket, user.role),
             "notes": notes,
             "messages": messages,
             "officer_names": await _officer_names(db, messages),

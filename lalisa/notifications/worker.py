@@ -91,6 +91,7 @@ from lalisa.notifications.outbox import (
 )
 from lalisa.notifications.window import in_service_window
 from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
+from lalisa_common.logs import configure_logging
 from lalisa_common.whatsapp.errors import REENGAGEMENT_REQUIRED
 
 __all__ = [
@@ -725,9 +726,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="rows claimed per poll"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(fmt="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return asyncio.run(_serve(args))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -83,6 +84,39 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     assert response.headers["cache-control"] == "no-store"
     static = await client.get("/static/style.css")
     assert static.headers.get("cache-control") != "no-store"
+    # Secure cookies mean https behind the proxy: browsers must never downgrade to http.
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+
+
+async def test_no_hsts_with_plain_http_cookies(db: str) -> None:
+    from backoffice.app import create_app
+
+    async with make_client(create_app(BackofficeSettings(secure_cookies=False))) as client:
+        response = await client.get("/login")
+    assert "strict-transport-security" not in response.headers
+
+
+async def test_request_bodies_are_capped(db: str) -> None:
+    from backoffice.app import create_app
+
+    app = create_app(BackofficeSettings(max_body_bytes=1000))
+    async with make_client(app) as client:
+        declared = await client.post("/login", content=b"x" * 1001)
+        assert declared.status_code == 413
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(5):
+                yield b"username=budi&" * 20  # 280 bytes a chunk, no Content-Length
+
+        streamed = await client.post(
+            "/login",
+            content=chunks(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert streamed.status_code == 413
+        assert "terlalu besar" in streamed.text
+        small = await client.post("/login", data={"username": "budi", "password": "x"})
+        assert small.status_code in (401, 403)
 
 
 async def test_api_docs_are_not_exposed(client: httpx.AsyncClient) -> None:

@@ -538,21 +538,24 @@ def test_env_example_documents_the_takeover_settings() -> None:
 
 
 def test_make_run_gives_rasa_api_a_token_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`make run` starts Rasa's API with a token, generated when none is configured."""
-    from scripts import run
+    """`make run` starts Rasa's API with a token, generated when none is configured.
 
-    for name in ("RASA_API_TOKEN", "RASA_URL"):
-        # set first so that monkeypatch restores (removes) what services() writes
+    The token reaches Rasa through the environment only: the command line (``ps``) never holds
+    it (``lalisa_rasa.launch`` adds it to Rasa's arguments in memory).
+    """
+    from scripts import guard, run
+
+    names = ("RASA_API_TOKEN", "RASA_URL", "LALISA_ACTION_SECRET", "LALISA_ENV", "LALISA_SANDBOX")
+    for name in names + guard.WHATSAPP_VARIABLES + ("WHATSAPP_API_BASE_URL",):
+        # set first so that monkeypatch restores (removes) what prepare_environment() writes
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     monkeypatch.setenv("RASA_PORT", "5105")
+    assert guard.prepare_environment()
     rasa = next(service for service in run.services() if service.name == "rasa")
     token = os.environ["RASA_API_TOKEN"]
     assert len(token) >= 32
-    assert f"--auth-token={token}" in rasa.command
     assert "--enable-api" in rasa.command
+    assert not any(token in argument for argument in rasa.command)
+    assert not any(argument.startswith("--auth-token") for argument in rasa.command)
     assert os.environ["RASA_URL"] == "http://127.0.0.1:5105"
-    # A token may start with "-"; passed as one "--auth-token=..." argument it is not an option.
-    monkeypatch.setenv("RASA_API_TOKEN", "-token-dari-operator")
-    rasa = next(service for service in run.services() if service.name == "rasa")
-    assert "--auth-token=-token-dari-operator" in rasa.command

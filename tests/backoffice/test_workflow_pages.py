@@ -10,6 +10,7 @@ from lalisa.core import audit
 from lalisa.core.db import session_scope
 from lalisa.core.settings import get_settings
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
+from lalisa.places.hotspots import coarsen
 from lalisa.tickets.models import TicketStatus
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
@@ -140,6 +141,22 @@ async def test_ticket_page_shows_what_the_citizen_gave(as_role: dict[Role, Signe
     assert "Identitas dirahasiakan" in text
     assert REPORTER_PHONE not in text and REPORTER_NAME not in text
     assert 'id="btn-verifikasi"' in text
+
+
+async def test_pimpinan_see_the_pin_coarsened_like_on_the_map(
+    as_role: dict[Role, SignedIn],
+) -> None:
+    number = await make_ticket(kecamatan="Paringin")
+    page = (await as_role[Role.PIMPINAN].client.get(f"/aduan/{number}")).text
+    latitude, longitude = coarsen(-2.3301, 115.4702)
+    assert f"mlat={latitude:.6f}&amp;mlon={longitude:.6f}#map=15/" in page
+    assert f"({latitude:.5f}, {longitude:.5f})" in page
+    assert 'id="pin-coarse"' in page
+    assert "-2.330100" not in page and "115.470200" not in page
+    assert "-2.33010" not in page and "115.47020" not in page
+    exact = (await as_role[Role.VERIFIKATOR].client.get(f"/aduan/{number}")).text
+    assert "mlat=-2.330100&amp;mlon=115.470200" in exact
+    assert 'id="pin-coarse"' not in exact
 
 
 async def test_everything_from_citizens_and_officers_is_escaped(
