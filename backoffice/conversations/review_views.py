@@ -27,35 +27,27 @@ from backoffice.templating import redirect, render
 from lalisa.core import audit
 from lalisa.core.models import utcnow
 from lalisa.review.annotation import (
-    annotation_example,
     domain_names,
     entity_spans,
     featurized_slots,
-    nlu_dir,
 )
 from lalisa.review.export import (
     EXPORT_FILE_NAME,
     STORIES_FILE_NAME,
-    ActionStep,
-    EntitySpan,
-    Example,
-    LoopStep,
-    NluExport,
-    SlotStep,
     StoryStep,
-    UserStep,
-    build_nlu_export,
     build_test_story,
     build_training_stories,
-    existing_examples,
 )
-from lalisa.review.filters import ReviewFilters, filter_choices, filtered_query, normalise_tag
+from lalisa.review.filters import (
+    ReviewFilters,
+    conversation_tags,
+    filter_choices,
+    filtered_query,
+    normalise_tag,
+)
 from lalisa.review.indexer import (
-    IDENTITY_SLOTS,
-    IGNORED_ACTIONS,
     ChatEntry,
-    chat_entries,
-    read_conversation_events,
+    conversation_entries,
     refresh_index,
 )
 from lalisa.review.models import (
@@ -67,7 +59,8 @@ from lalisa.review.models import (
     ReviewTurn,
 )
 from lalisa.review.redaction import conversation_redactor
-from lalisa.review.stats import trainer_stats
+from lalisa.review.stats import reviewed_count, trainer_stats
+from lalisa.review.stories import nlu_export, story_name, story_steps
 from lalisa.review.tracker import tracker_engine
 from lalisa.users.models import User
 
@@ -129,19 +122,6 @@ async def _record(
     )
 
 
-async def _tags(db: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {conversation_id: [] for conversation_id in ids}
-    if ids:
-        rows = await db.execute(
-            select(ReviewTag.conversation_id, ReviewTag.tag)
-            .where(ReviewTag.conversation_id.in_(ids))
-            .order_by(ReviewTag.tag)
-        )
-        for conversation_id, tag in rows.all():
-            tags[conversation_id].append(tag)
-    return tags
-
-
 # ------------------------------------------------------------------------------------ list
 
 
@@ -173,7 +153,9 @@ async def review_list(request: Request, db: DbSession, user: Reviewer) -> HTMLRe
         "review/list.html",
         {
             "conversations": conversations,
-            "tags": await _tags(db, [conversation.id for conversation in conversations]),
+            "tags": await conversation_tags(
+                db, [conversation.id for conversation in conversations]
+            ),
             "filters": filters,
             "problems": problems,
             "choices": await filter_choices(db),
@@ -264,20 +246,6 @@ async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLRe
 # ---------------------------------------------------------------------------------- export
 
 
-async def _nlu_export(db: AsyncSession) -> NluExport:
-    annotations = (
-        await db.execute(select(ReviewAnnotation).order_by(ReviewAnnotation.id))
-    ).scalars()
-    return build_nlu_export(
-        [annotation_example(annotation) for annotation in annotations],
-        existing_examples(nlu_dir()),
-        header=(
-            "Contoh NLU hasil tinjauan percakapan La-Lisa (back office, Tinjau percakapan).",
-            f"Simpan sebagai data/nlu/{EXPORT_FILE_NAME}, lalu: rasa data validate; make train.",
-        ),
-    )
-
-
 @router.get("/ekspor", response_class=HTMLResponse)
 async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
     """What the NLU export contains: counts, skipped examples, conflicts."""
@@ -285,17 +253,12 @@ async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLR
         request,
         "review/export.html",
         {
-            "export": await _nlu_export(db),
+            "export": await nlu_export(db),
             "file_name": EXPORT_FILE_NAME,
             "stories_file_name": STORIES_FILE_NAME,
-            "reviewed": await _reviewed_count(db),
+            "reviewed": await reviewed_count(db),
         },
     )
-
-
-async def _reviewed_count(db: AsyncSession) -> int:
-    query = select(func.count()).where(ReviewConversation.reviewed_at.is_not(None))
-    return int((await db.execute(query)).scalar_one())
 
 
 @router.get("/ekspor/stories.yml")
@@ -312,11 +275,11 @@ async def export_training_stories(db: DbSession, user: Reviewer) -> Response:
     stories: list[tuple[str, list[StoryStep]]] = []
     unreadable = 0
     for conversation in sorted(conversations, key=lambda c: c.id):
-        entries, complete, _redact = await _entries(db, conversation)
+        entries, complete, _redact = await conversation_entries(db, conversation)
         if not complete:
             unreadable += 1
             continue
-        stories.append((_story_name(conversation), _story_steps(entries, training=True)))
+        stories.append((story_name(conversation), story_steps(entries, training=True)))
     export = build_training_stories(
         stories,
         featurized_slots(),
@@ -347,7 +310,7 @@ async def export_training_stories(db: DbSession, user: Reviewer) -> Response:
 @router.get("/ekspor/reviewed.yml")
 async def export_nlu(db: DbSession, user: Reviewer) -> Response:
     """Download the annotations as Rasa NLU YAML (``data/nlu/reviewed.yml``)."""
-    export = await _nlu_export(db)
+    export = await nlu_export(db)
     await audit.record(
         db,
         actor=user.username,
@@ -365,60 +328,13 @@ async def export_nlu(db: DbSession, user: Reviewer) -> Response:
 # ---------------------------------------------------------------------------- conversation
 
 
-async def _entries(
-    db: AsyncSession, conversation: ReviewConversation
-) -> tuple[list[ChatEntry], bool, Any]:
-    sender_id, redact = await conversation_redactor(db, conversation)
-    turns = {
-        turn.event_id: turn
-        for turn in (
-            await db.execute(
-                select(ReviewTurn)
-                .where(ReviewTurn.conversation_id == conversation.id)
-                .order_by(ReviewTurn.event_id)
-            )
-        ).scalars()
-    }
-    annotations = {
-        annotation.turn_id: annotation
-        for annotation in (
-            await db.execute(
-                select(ReviewAnnotation).where(
-                    ReviewAnnotation.turn_id.in_([turn.id for turn in turns.values()])
-                )
-            )
-        ).scalars()
-    }
-    rows: list[Any] | None = None
-    if sender_id is not None:
-        try:
-            rows = await read_conversation_events(tracker_engine(), sender_id, conversation)
-        except Exception as exc:  # unreadable tracker: show the indexed messages only
-            logger.warning("review conversation %s: %s", conversation.id, type(exc).__name__)
-    if rows is not None:
-        return chat_entries(rows, turns, annotations, redact), True, redact
-    entries = [
-        ChatEntry(
-            kind="user",
-            at=turn.at,
-            text=redact(turn.text),
-            intent=turn.intent,
-            confidence=turn.confidence,
-            turn=turn,
-            annotation=annotations.get(turn.id),
-        )
-        for turn in turns.values()
-    ]
-    return entries, False, redact
-
-
 @router.get("/{conversation_id}", response_class=HTMLResponse)
 async def conversation_page(
     request: Request, db: DbSession, _user: Reviewer, conversation_id: int
 ) -> HTMLResponse:
     """One conversation as a readable chat, with the reviewer's tools."""
     conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
+    entries, complete, _redact = await conversation_entries(db, conversation)
     notes = list(
         (
             await db.execute(
@@ -436,7 +352,7 @@ async def conversation_page(
             "entries": entries,
             "complete": complete,
             "unreadable": TRACKER_UNREADABLE,
-            "tags": (await _tags(db, [conversation.id]))[conversation.id],
+            "tags": (await conversation_tags(db, [conversation.id]))[conversation.id],
             "notes": notes,
             "domain": domain_names(),
             "entity_rows": range(1, ENTITY_ROWS + 1),
@@ -623,56 +539,17 @@ async def _readable(
 ) -> tuple[ReviewConversation, list[ChatEntry]]:
     """The conversation and its full history; 503 when the tracker store cannot be read."""
     conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
+    entries, complete, _redact = await conversation_entries(db, conversation)
     if not complete:
         raise PageError(503, TRACKER_UNREADABLE)
     return conversation, entries
-
-
-def _story_name(conversation: ReviewConversation) -> str:
-    return f"tinjau {conversation.id} {conversation.pseudonym}"
-
-
-def _story_steps(entries: list[ChatEntry], *, training: bool = False) -> list[StoryStep]:
-    """The conversation as story steps; a training story stops where a person took over."""
-    steps: list[StoryStep] = []
-    for entry in entries:
-        if training and entry.kind == "pause":
-            break
-        if entry.kind == "user":
-            if entry.annotation is not None:
-                steps.append(UserStep(annotation_example(entry.annotation)))
-                continue
-            text = " ".join(entry.text.split())
-            spans: list[EntitySpan] = []
-            for entity in entry.entities:
-                value = str(entity.get("value") or "")
-                start = text.find(value) if value else -1
-                if start >= 0 and not any(
-                    s.start < start + len(value) and start < s.end for s in spans
-                ):
-                    spans.append(
-                        EntitySpan(start, start + len(value), str(entity["entity"]), value)
-                    )
-            steps.append(
-                UserStep(
-                    Example(text=text, intent=entry.intent or "nlu_fallback", entities=tuple(spans))
-                )
-            )
-        elif entry.kind == "action" and entry.name not in IGNORED_ACTIONS:
-            steps.append(ActionStep(entry.name))
-        elif entry.kind == "slot" and entry.name not in IDENTITY_SLOTS:
-            steps.append(SlotStep(entry.name, entry.value))
-        elif entry.kind == "loop":
-            steps.append(LoopStep(entry.name or None))
-    return steps
 
 
 @router.get("/{conversation_id}/story.yml")
 async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
     """Download the conversation as a Rasa test story (for ``tests/``)."""
     conversation, entries = await _readable(db, conversation_id)
-    text = build_test_story(_story_name(conversation), _story_steps(entries))
+    text = build_test_story(story_name(conversation), story_steps(entries))
     await _record(db, user, audit.REVIEW_STORY_EXPORTED, conversation)
     return Response(
         text,
@@ -688,7 +565,7 @@ async def export_training_story(db: DbSession, user: Reviewer, conversation_id: 
     """Download the conversation as a training story (for ``data/stories/``)."""
     conversation, entries = await _readable(db, conversation_id)
     export = build_training_stories(
-        [(_story_name(conversation), _story_steps(entries, training=True))], featurized_slots()
+        [(story_name(conversation), story_steps(entries, training=True))], featurized_slots()
     )
     if not export.included:
         raise PageError(422, NO_TRAINING_STORY)

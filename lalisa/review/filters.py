@@ -207,3 +207,17 @@ async def filter_choices(session: AsyncSession) -> dict[str, list[str]]:
     tags = await session.execute(select(ReviewTag.tag).distinct().order_by(ReviewTag.tag))
     choices["tag"] = list(tags.scalars())
     return choices
+
+
+async def conversation_tags(db: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
+    """The tags of each conversation in ``ids``, alphabetically."""
+    tags: dict[int, list[str]] = {conversation_id: [] for conversation_id in ids}
+    if ids:
+        rows = await db.execute(
+            select(ReviewTag.conversation_id, ReviewTag.tag)
+            .where(ReviewTag.conversation_id.in_(ids))
+            .order_by(ReviewTag.tag)
+        )
+        for conversation_id, tag in rows.all():
+            tags[conversation_id].append(tag)
+    return tags

@@ -40,7 +40,8 @@ from lalisa.review.models import (
     ReviewItem,
     ReviewTurn,
 )
-from lalisa.review.tracker import events_table
+from lalisa.review.redaction import conversation_redactor
+from lalisa.review.tracker import events_table, tracker_engine
 from lalisa.takeover.service import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
@@ -480,3 +481,55 @@ def chat_entries(
         elif kind in {"pause", "resume", "session_started"}:
             entries.append(ChatEntry(kind="session" if kind == "session_started" else kind, at=at))
     return entries
+
+
+async def conversation_entries(
+    db: AsyncSession, conversation: ReviewConversation
+) -> tuple[list[ChatEntry], bool, Any]:
+    """The conversation's chat (identity masked), whether it is complete, and its redactor.
+
+    When the tracker store cannot be read, only the indexed user messages are returned and
+    the flag is false.
+    """
+    sender_id, redact = await conversation_redactor(db, conversation)
+    turns = {
+        turn.event_id: turn
+        for turn in (
+            await db.execute(
+                select(ReviewTurn)
+                .where(ReviewTurn.conversation_id == conversation.id)
+                .order_by(ReviewTurn.event_id)
+            )
+        ).scalars()
+    }
+    annotations = {
+        annotation.turn_id: annotation
+        for annotation in (
+            await db.execute(
+                select(ReviewAnnotation).where(
+                    ReviewAnnotation.turn_id.in_([turn.id for turn in turns.values()])
+                )
+            )
+        ).scalars()
+    }
+    rows: list[Any] | None = None
+    if sender_id is not None:
+        try:
+            rows = await read_conversation_events(tracker_engine(), sender_id, conversation)
+        except Exception as exc:  # unreadable tracker: show the indexed messages only
+            logger.warning("review conversation %s: %s", conversation.id, type(exc).__name__)
+    if rows is not None:
+        return chat_entries(rows, turns, annotations, redact), True, redact
+    entries = [
+        ChatEntry(
+            kind="user",
+            at=turn.at,
+            text=redact(turn.text),
+            intent=turn.intent,
+            confidence=turn.confidence,
+            turn=turn,
+            annotation=annotations.get(turn.id),
+        )
+        for turn in turns.values()
+    ]
+    return entries, False, redact

@@ -100,3 +100,9 @@ async def trainer_stats(
     )
     stats.lowest = [(turn, conversation) for turn, conversation in low.all()]
     return stats
+
+
+async def reviewed_count(db: AsyncSession) -> int:
+    """How many conversations a reviewer marked as reviewed."""
+    query = select(func.count()).where(ReviewConversation.reviewed_at.is_not(None))
+    return int((await db.execute(query)).scalar_one())
