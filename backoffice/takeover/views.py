@@ -20,9 +20,9 @@ from backoffice.auth import Role, User
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
-from backoffice.takeover.chat import read_chat
 from backoffice.templating import NOTICES, redirect, render
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.takeover.chat import read_chat
 from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
