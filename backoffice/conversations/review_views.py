@@ -27,9 +27,10 @@ from backoffice.templating import redirect, render
 from lalisa.core import audit
 from lalisa.core.models import utcnow
 from lalisa.review.annotation import (
+    annotate_turn,
     domain_names,
-    entity_spans,
     featurized_slots,
+    remove_annotation,
 )
 from lalisa.review.export import (
     EXPORT_FILE_NAME,
@@ -51,7 +52,6 @@ from lalisa.review.indexer import (
     refresh_index,
 )
 from lalisa.review.models import (
-    ReviewAnnotation,
     ReviewConversation,
     ReviewNote,
     ReviewSavedFilter,
@@ -469,24 +469,13 @@ async def annotate_message(
     conversation = await _conversation(db, conversation_id)
     turn = await _turn(db, conversation, turn_id)
     form = await request.form()
-    existing = (
-        await db.execute(select(ReviewAnnotation).where(ReviewAnnotation.turn_id == turn.id))
-    ).scalar_one_or_none()
     if str(form.get("hapus", "")) == "1":
-        if existing is not None:
-            await db.delete(existing)
+        if await remove_annotation(db, turn):
             await _record(
                 db, user, audit.REVIEW_ANNOTATION_REMOVED, conversation, {"turn": turn.id}
             )
         return _back(conversation, f"#pesan-{turn.id}")
-    domain = domain_names()
     intent = str(form.get("intent", "")).strip()
-    if intent not in domain.intents:
-        raise PageError(422, "Pilih intent yang benar dari daftar intent asisten.")
-    _sender, redact = await conversation_redactor(db, conversation)
-    text = " ".join(redact(turn.text).split())
-    if not text:
-        raise PageError(422, "Pesan ini tidak berisi teks yang dapat dianotasi.")
     requested = [
         (
             str(form.get(f"entitas_{n}", ""))[:64],
@@ -496,29 +485,11 @@ async def annotate_message(
         for n in range(1, ENTITY_ROWS + 1)
     ]
     try:
-        spans = entity_spans(text, requested, domain.entities)
+        spans = await annotate_turn(
+            db, conversation, turn, intent=intent, requested=requested, author=user.username
+        )
     except ValueError as exc:
         raise PageError(422, str(exc)) from exc
-    entities = json.dumps(
-        [
-            {"start": span.start, "end": span.end, "entity": span.entity, "value": span.value}
-            for span in spans
-        ],
-        ensure_ascii=False,
-    )
-    if existing is None:
-        existing = ReviewAnnotation(
-            turn_id=turn.id,
-            original_intent=turn.intent,
-            text=text,
-            intent=intent,
-            entities=entities,
-            author=user.username,
-        )
-        db.add(existing)
-    else:
-        existing.text, existing.intent, existing.entities = text, intent, entities
-        existing.author, existing.at = user.username, utcnow()
     await _record(
         db,
         user,

@@ -1,4 +1,4 @@
-"""Reviewer annotations: the domain's intents/entities, entity spans, training examples."""
+"""Reviewer annotations: the domain's intents/entities, entity spans, storing, training examples."""
 
 from __future__ import annotations
 
@@ -10,16 +10,20 @@ from pathlib import Path
 from typing import Final
 
 import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.models import utcnow
 from lalisa.review.export import EntitySpan, Example
-from lalisa.review.models import (
-    ReviewAnnotation,
-)
+from lalisa.review.models import ReviewAnnotation, ReviewConversation, ReviewTurn
+from lalisa.review.redaction import conversation_redactor
 
 # Messages for the reviewer (Bahasa Indonesia).
 UNKNOWN_ENTITY: Final = "Entitas tidak dikenal: {entity}."
 PART_NOT_FOUND: Final = "Bagian teks untuk entitas {entity} tidak ada di pesan."
 PARTS_OVERLAP: Final = "Bagian teks dua entitas bertumpuk."
+INTENT_NOT_IN_DOMAIN: Final = "Pilih intent yang benar dari daftar intent asisten."
+NOTHING_TO_ANNOTATE: Final = "Pesan ini tidak berisi teks yang dapat dianotasi."
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 
@@ -130,3 +134,78 @@ def entity_spans(
         if after.start < before.end:
             raise ValueError(PARTS_OVERLAP)
     return spans
+
+
+async def _annotation_of(session: AsyncSession, turn: ReviewTurn) -> ReviewAnnotation | None:
+    query = select(ReviewAnnotation).where(ReviewAnnotation.turn_id == turn.id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def annotate_turn(
+    session: AsyncSession,
+    conversation: ReviewConversation,
+    turn: ReviewTurn,
+    *,
+    intent: str,
+    requested: Sequence[tuple[str, str, str]],
+    author: str,
+) -> list[EntitySpan]:
+    """Store the correct intent and entities of a user message (replacing an earlier annotation).
+
+    The annotation keeps the identity-masked text, so an export never carries the reporter's
+    number or name.
+
+    Args:
+        session: Session of the La-Lisa database (the caller commits).
+        conversation: The conversation of ``turn``.
+        turn: The user message.
+        intent: The correct intent (one of the domain's).
+        requested: Rows of the form: (entity, part of the text, optional value).
+        author: Username of the reviewer.
+
+    Returns:
+        The stored entity spans.
+
+    Raises:
+        ValueError: Unknown intent, no text, or an entity problem (message in Bahasa Indonesia).
+    """
+    domain = domain_names()
+    if intent not in domain.intents:
+        raise ValueError(INTENT_NOT_IN_DOMAIN)
+    _sender, redact = await conversation_redactor(session, conversation)
+    text = " ".join(redact(turn.text).split())
+    if not text:
+        raise ValueError(NOTHING_TO_ANNOTATE)
+    spans = entity_spans(text, requested, domain.entities)
+    entities = json.dumps(
+        [
+            {"start": span.start, "end": span.end, "entity": span.entity, "value": span.value}
+            for span in spans
+        ],
+        ensure_ascii=False,
+    )
+    existing = await _annotation_of(session, turn)
+    if existing is None:
+        session.add(
+            ReviewAnnotation(
+                turn_id=turn.id,
+                original_intent=turn.intent,
+                text=text,
+                intent=intent,
+                entities=entities,
+                author=author,
+            )
+        )
+    else:
+        existing.text, existing.intent, existing.entities = text, intent, entities
+        existing.author, existing.at = author, utcnow()
+    return spans
+
+
+async def remove_annotation(session: AsyncSession, turn: ReviewTurn) -> bool:
+    """Delete the annotation of a user message; False when it had none."""
+    existing = await _annotation_of(session, turn)
+    if existing is None:
+        return False
+    await session.delete(existing)
+    return True
