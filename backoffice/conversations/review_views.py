@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
@@ -43,8 +43,10 @@ from lalisa.review.filters import (
     ReviewFilters,
     conversation_tags,
     filter_choices,
-    filtered_query,
     normalise_tag,
+    parse_page,
+    review_page,
+    saved_filters,
 )
 from lalisa.review.indexer import (
     ChatEntry,
@@ -71,7 +73,6 @@ router = APIRouter(prefix="/tinjau", tags=["review"])
 REVIEW_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN)
 Reviewer = Annotated[User, Depends(require_roles(*REVIEW_ROLES))]
 FormText = Annotated[str, Form(max_length=5_000)]
-PAGE_SIZE: Final = 50
 MAX_EXPORTED_STORIES: Final = 500
 """The training-story export reads at most this many reviewed conversations (newest first)."""
 PAGE_LOAD_BATCH: Final = 2000
@@ -130,24 +131,8 @@ async def review_list(request: Request, db: DbSession, user: Reviewer) -> HTMLRe
     """Conversations newest first, with filters, paging and the user's saved filters."""
     fresh = await _refresh(db)
     filters = ReviewFilters.from_mapping(request.query_params)
-    try:
-        page = max(1, min(10_000, int(request.query_params.get("halaman", "1"))))
-    except ValueError:
-        page = 1
-    query, problems = filtered_query(filters)
-    total = int((await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    conversations = list(
-        (await db.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).scalars()
-    )
-    saved = list(
-        (
-            await db.execute(
-                select(ReviewSavedFilter)
-                .where(ReviewSavedFilter.user_id == user.id)
-                .order_by(ReviewSavedFilter.name)
-            )
-        ).scalars()
-    )
+    found = await review_page(db, filters, parse_page(request.query_params.get("halaman", "1")))
+    conversations = found.conversations
     return render(
         request,
         "review/list.html",
@@ -157,12 +142,12 @@ async def review_list(request: Request, db: DbSession, user: Reviewer) -> HTMLRe
                 db, [conversation.id for conversation in conversations]
             ),
             "filters": filters,
-            "problems": problems,
+            "problems": found.problems,
             "choices": await filter_choices(db),
-            "saved": saved,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "saved": await saved_filters(db, user.id),
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
             "stale": not fresh,
         },
     )

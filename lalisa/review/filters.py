@@ -7,16 +7,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Final
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lalisa.core.settings import get_settings
 from lalisa.review.models import (
     ReviewConversation,
     ReviewItem,
+    ReviewSavedFilter,
     ReviewTag,
     ReviewTurn,
 )
+
+PAGE_SIZE: Final = 50
+MAX_PAGE: Final = 10_000
 
 # Messages for the reviewer (Bahasa Indonesia).
 BAD_DATE: Final = "Tanggal tidak valid (gunakan format TTTT-BB-HH)."
@@ -221,3 +225,45 @@ async def conversation_tags(db: AsyncSession, ids: list[int]) -> dict[int, list[
         for conversation_id, tag in rows.all():
             tags[conversation_id].append(tag)
     return tags
+
+
+def parse_page(raw: str) -> int:
+    """The 1-based page number of the query string (1 when it is not a number)."""
+    try:
+        return max(1, min(MAX_PAGE, int(raw)))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """One page of the review list: the conversations, how many match, the filters' problems."""
+
+    conversations: list[ReviewConversation]
+    total: int
+    page: int
+    problems: list[str]
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one, for an empty list)."""
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+async def review_page(session: AsyncSession, filters: ReviewFilters, page: int) -> ReviewPage:
+    """The conversations matching ``filters``, newest first, ``PAGE_SIZE`` per page."""
+    query, problems = filtered_query(filters)
+    counted = select(func.count()).select_from(query.subquery())
+    total = int((await session.execute(counted)).scalar_one())
+    rows = await session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return ReviewPage(list(rows.scalars()), total, page, problems)
+
+
+async def saved_filters(session: AsyncSession, user_id: int) -> list[ReviewSavedFilter]:
+    """The filters a reviewer saved, by name."""
+    query = (
+        select(ReviewSavedFilter)
+        .where(ReviewSavedFilter.user_id == user_id)
+        .order_by(ReviewSavedFilter.name)
+    )
+    return list((await session.execute(query)).scalars())
