@@ -51,7 +51,7 @@ from lalisa.review.filters import (
 from lalisa.review.indexer import (
     ChatEntry,
     conversation_entries,
-    refresh_index,
+    refresh_index_in_savepoint,
 )
 from lalisa.review.models import (
     ReviewConversation,
@@ -63,7 +63,6 @@ from lalisa.review.models import (
 from lalisa.review.redaction import conversation_redactor
 from lalisa.review.stats import reviewed_count, trainer_stats
 from lalisa.review.stories import nlu_export, story_name, story_steps
-from lalisa.review.tracker import tracker_engine
 from lalisa.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -83,17 +82,6 @@ NO_TRAINING_STORY: Final = (
     "Percakapan ini belum dapat dijadikan training story: tidak ada langkah bot, atau ada pesan "
     "yang tidak dipahami (nlu_fallback) dan belum dianotasi."
 )
-
-
-async def _refresh(db: AsyncSession) -> bool:
-    """Refresh the index in a savepoint; False when the tracker store could not be read."""
-    try:
-        async with db.begin_nested():
-            await refresh_index(db, tracker_engine(), limit=PAGE_LOAD_BATCH)
-    except Exception as exc:  # an unreadable tracker must not break the page
-        logger.warning("review index not refreshed: %s", type(exc).__name__)
-        return False
-    return True
 
 
 async def _conversation(db: AsyncSession, conversation_id: int) -> ReviewConversation:
@@ -129,7 +117,7 @@ async def _record(
 @router.get("", response_class=HTMLResponse)
 async def review_list(request: Request, db: DbSession, user: Reviewer) -> HTMLResponse:
     """Conversations newest first, with filters, paging and the user's saved filters."""
-    fresh = await _refresh(db)
+    fresh = await refresh_index_in_savepoint(db, limit=PAGE_LOAD_BATCH)
     filters = ReviewFilters.from_mapping(request.query_params)
     found = await review_page(db, filters, parse_page(request.query_params.get("halaman", "1")))
     conversations = found.conversations
@@ -213,7 +201,7 @@ async def delete_filter(db: DbSession, user: Reviewer, filter_id: int) -> Respon
 @router.get("/statistik", response_class=HTMLResponse)
 async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
     """The trainer's numbers: per day, most corrected intents, lowest confidences."""
-    fresh = await _refresh(db)
+    fresh = await refresh_index_in_savepoint(db, limit=PAGE_LOAD_BATCH)
     stats = await trainer_stats(db, now=utcnow())
     lowest = []
     redactors: dict[int, Any] = {}

@@ -337,6 +337,20 @@ async def refresh_index(
     return indexer.result
 
 
+async def refresh_index_in_savepoint(session: AsyncSession, *, limit: int = BATCH_SIZE) -> bool:
+    """Refresh the index in a savepoint; False when the tracker store could not be read.
+
+    For page loads: an unreadable tracker leaves the index as it was and the page says so.
+    """
+    try:
+        async with session.begin_nested():
+            await refresh_index(session, tracker_engine(), limit=limit)
+    except Exception as exc:  # an unreadable tracker must not break the page
+        logger.warning("review index not refreshed: %s", type(exc).__name__)
+        return False
+    return True
+
+
 # ------------------------------------------------------------------------- conversation view
 
 
