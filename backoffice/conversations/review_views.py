@@ -35,7 +35,6 @@ from lalisa.review.annotation import (
 from lalisa.review.export import (
     EXPORT_FILE_NAME,
     STORIES_FILE_NAME,
-    StoryStep,
     build_test_story,
     build_training_stories,
 )
@@ -62,7 +61,12 @@ from lalisa.review.models import (
 )
 from lalisa.review.redaction import conversation_redactor
 from lalisa.review.stats import reviewed_count, trainer_stats
-from lalisa.review.stories import nlu_export, story_name, story_steps
+from lalisa.review.stories import (
+    nlu_export,
+    reviewed_training_stories,
+    story_name,
+    story_steps,
+)
 from lalisa.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -72,8 +76,6 @@ router = APIRouter(prefix="/tinjau", tags=["review"])
 REVIEW_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN)
 Reviewer = Annotated[User, Depends(require_roles(*REVIEW_ROLES))]
 FormText = Annotated[str, Form(max_length=5_000)]
-MAX_EXPORTED_STORIES: Final = 500
-"""The training-story export reads at most this many reviewed conversations (newest first)."""
 PAGE_LOAD_BATCH: Final = 2000
 ENTITY_ROWS: Final = 3
 """Entity rows of the annotation form."""
@@ -237,31 +239,7 @@ async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLR
 @router.get("/ekspor/stories.yml")
 async def export_training_stories(db: DbSession, user: Reviewer) -> Response:
     """Download the reviewed conversations as training stories (``data/stories/reviewed.yml``)."""
-    conversations = (
-        await db.execute(
-            select(ReviewConversation)
-            .where(ReviewConversation.reviewed_at.is_not(None))
-            .order_by(ReviewConversation.reviewed_at.desc(), ReviewConversation.id.desc())
-            .limit(MAX_EXPORTED_STORIES)
-        )
-    ).scalars()
-    stories: list[tuple[str, list[StoryStep]]] = []
-    unreadable = 0
-    for conversation in sorted(conversations, key=lambda c: c.id):
-        entries, complete, _redact = await conversation_entries(db, conversation)
-        if not complete:
-            unreadable += 1
-            continue
-        stories.append((story_name(conversation), story_steps(entries, training=True)))
-    export = build_training_stories(
-        stories,
-        featurized_slots(),
-        header=(
-            "Training story dari percakapan yang sudah ditinjau (back office, Tinjau percakapan).",
-            f"Simpan sebagai data/stories/{STORIES_FILE_NAME}, periksa langkah bot-nya, lalu:",
-            "rasa data validate; make train (pelatihan gagal bila story bertentangan dengan rule).",
-        ),
-    )
+    export, unreadable = await reviewed_training_stories(db)
     await audit.record(
         db,
         actor=user.username,
