@@ -4,7 +4,8 @@
 who reaches the port: a forged tracker with another citizen's sender id reads their tickets or
 files new ones. This launcher starts the same rasa-sdk application with three guards:
 
-* it binds ``ACTION_HOST`` (default ``127.0.0.1``);
+* it binds ``ACTION_HOST`` (default ``127.0.0.1``; with ``LALISA_ENV=production`` it refuses to
+  start on any other interface or with a secret shorter than 24 characters);
 * every request except ``GET /health`` must carry ``X-Lalisa-Action-Secret`` equal to
   ``LALISA_ACTION_SECRET`` (Rasa sends it from ``endpoints.yml``), checked before any action
   runs; without a configured secret the server does not start;
@@ -29,6 +30,9 @@ from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from lalisa_common.env import read_env
+from lalisa_common.profile import listener_problems
 
 SECRET_HEADER = "X-Lalisa-Action-Secret"
 SECRET_VARIABLE = "LALISA_ACTION_SECRET"
@@ -128,6 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sama untuk Rasa dan server aksi).",
             file=sys.stderr,
         )
+        return 2
+    problems = listener_problems(read_env(), "ACTION_HOST", args.host, SECRET_VARIABLE)
+    if problems:
+        for problem in problems:
+            print(f"!! {problem}", file=sys.stderr)
         return 2
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(

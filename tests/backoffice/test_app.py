@@ -277,3 +277,17 @@ async def test_page_error_and_unexpected_errors_get_indonesian_pages(db: str) ->
         assert response.status_code == 500
         assert "Terjadi kesalahan" in response.text
         assert "RuntimeError" not in response.text
+
+
+def test_backoffice_refuses_unsafe_production_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backoffice.__main__ import startup_refusals
+
+    monkeypatch.setenv("LALISA_ENV_FILE", "")
+    monkeypatch.delenv("LALISA_ENV", raising=False)
+    monkeypatch.setenv("BACKOFFICE_INSECURE_COOKIES", "1")
+    assert startup_refusals("0.0.0.0") == []  # development keeps its convenience
+    monkeypatch.setenv("LALISA_ENV", "production")
+    assert [p.variable for p in startup_refusals("127.0.0.1")] == ["BACKOFFICE_INSECURE_COOKIES"]
+    assert [p.variable for p in startup_refusals("0.0.0.0")] == ["BACKOFFICE_HOST"]
+    monkeypatch.delenv("BACKOFFICE_INSECURE_COOKIES")
+    assert startup_refusals("127.0.0.1") == []

@@ -95,12 +95,13 @@ def stack_on(
     *,
     with_backoffice: bool = False,
     extra_env: Mapping[str, str] | None = None,
+    production: bool = False,
 ) -> Iterator[Stack]:
     """A running stack (see :func:`scripts.stack.local_stack`) on a fresh database of ``backend``.
 
     The SQLite runs go without Redis (as a developer machine may); the PostgreSQL runs use
     the ``REDIS_URL`` of the environment, as in CI. ``extra_env`` adds variables for every
-    process of the stack.
+    process of the stack; ``production`` runs it with ``LALISA_ENV=production``.
     """
     env = {
         **STACK_ENV,
@@ -115,6 +116,7 @@ def stack_on(
             tracker_url=tracker_url,
             extra_env=env,
             with_backoffice=with_backoffice,
+            production=production,
         ) as running,
     ):
         yield running

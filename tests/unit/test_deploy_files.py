@@ -34,7 +34,7 @@ INSTALL_ROOT = "/opt/lalisa"
 LONG_RUNNING = {
     "lalisa-receiver.service": "lalisa.ingress",
     "lalisa-rasa@.service": "lalisa_rasa.worker",
-    "lalisa-actions.service": "rasa_sdk",
+    "lalisa-actions.service": "actions.serve",
     "lalisa-backoffice.service": "backoffice",
     "lalisa-outbox.service": "lalisa.notifications.worker",
 }
@@ -213,7 +213,7 @@ def test_exec_start_runs_a_module_of_the_repository(name: str) -> None:
     ("name", "setting", "expected"),
     [
         ("lalisa-backoffice.service", "ExecStart", "--host 127.0.0.1"),
-        ("lalisa-actions.service", "Environment", "SANIC_HOST=127.0.0.1"),
+        ("lalisa-actions.service", "Environment", "ACTION_HOST=127.0.0.1"),
         ("lalisa-rasa@.service", "Environment", "RASA_HOST=127.0.0.1"),
     ],
 )
