@@ -57,6 +57,7 @@ lint: envs
 	@$(APP_VENV)/bin/ruff check .
 	@$(APP_VENV)/bin/ruff format --check .
 	@$(APP_VENV)/bin/mypy
+	@$(APP_VENV)/bin/mypy --config-file mypy-rasa.ini
 	@$(APP_VENV)/bin/lint-imports --no-cache
 
 test-unit: setup

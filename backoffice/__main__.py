@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from backoffice.config import load_backoffice_settings
+from lalisa.core.settings import get_settings
 from lalisa_common.env import read_env
 from lalisa_common.logs import configure_logging
 from lalisa_common.profile import (
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     Args:
         argv: Arguments without the program name; defaults to ``sys.argv[1:]``.
     """
-    settings = load_backoffice_settings()
+    settings = get_settings().backoffice
     parser = argparse.ArgumentParser(prog="python -m backoffice", description=__doc__)
     parser.add_argument("--host", default=settings.host, help=f"default {settings.host}")
     parser.add_argument("--port", type=int, default=settings.port, help=f"default {settings.port}")

@@ -104,11 +104,11 @@ def configured_locations() -> DataLocations:
     """The locations of the running configuration (environment and ``.env``)."""
     settings = get_settings()
     return DataLocations(
-        database_url=settings.database_url,
-        tracker_database_url=settings.tracker_database_url,
-        media_dir=settings.media_dir,
-        spool_dir=settings.var_dir / "spool",
-        timezone=settings.timezone,
+        database_url=settings.database.url,
+        tracker_database_url=settings.database.tracker_url,
+        media_dir=settings.storage.media_dir,
+        spool_dir=settings.storage.var_dir / "spool",
+        timezone=settings.office.timezone,
     )
 
 

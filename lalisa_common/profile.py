@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
 
+from lalisa_common.env import SettingsError, env_bool, env_value
+
 __all__ = [
     "BIND_VARIABLES",
     "LOOPBACK",
@@ -73,9 +75,6 @@ SECRET_VARIABLES = ("RASA_API_TOKEN", "LALISA_ACTION_SECRET", REST_TOKEN_VARIABL
 LOOPBACK = "127.0.0.1"
 """Where every internal listener binds unless configured otherwise."""
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
 
 class Profile(str, Enum):
     """The two deployment profiles."""
@@ -110,8 +109,7 @@ class Problem:
         return f"{self.variable}: {self.message}"
 
 
-def _value(env: Mapping[str, str | None], name: str) -> str:
-    return (env.get(name) or "").strip()
+_value = env_value
 
 
 def profile_of(env: Mapping[str, str | None]) -> Profile:
@@ -140,11 +138,10 @@ def flag(env: Mapping[str, str | None], name: str) -> bool | None:
     raw = _value(env, name).lower()
     if not raw:
         return None
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ProfileError(name, f"harus 1 atau 0, bukan {raw!r}")
+    try:
+        return env_bool(env, name, False)
+    except SettingsError:
+        raise ProfileError(name, f"harus 1 atau 0, bukan {raw!r}") from None
 
 
 def is_loopback(host: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 
+from lalisa_common.env import env_int
 from lalisa_common.profile import LOOPBACK, listener_problems
 
 __all__ = [
@@ -53,8 +54,8 @@ def arguments_with_secrets(
     env = os.environ if env is None else env
     env.setdefault(ACTION_SECRET_VARIABLE, "")
     # Sanic reads SANIC_* variables into the config of every app it creates (Rasa's server).
-    limit = (env.get(MAX_BODY_VARIABLE) or "").strip() or str(DEFAULT_MAX_BODY_BYTES)
-    env.setdefault("SANIC_REQUEST_MAX_SIZE", limit)
+    limit = env_int(env, MAX_BODY_VARIABLE, DEFAULT_MAX_BODY_BYTES, minimum=1)
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(limit))
     if len(argv) < 2 or argv[1] != "run":
         return argv
     arguments = list(argv)

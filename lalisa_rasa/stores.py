@@ -44,7 +44,7 @@ class EnvLockStore(LockStore):
     are never processed at once; a single process is fine with memory.
     """
 
-    def __new__(cls, endpoint_config: Any = None, **kwargs: Any) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, endpoint_config: Any = None, **kwargs: Any) -> LockStore:
         """Returns the concrete lock store for the environment."""
         redis_url = env("REDIS_URL")
         if not redis_url:

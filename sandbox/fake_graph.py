@@ -211,10 +211,14 @@ def validate_message(body: dict[str, Any]) -> tuple[int, str] | None:
     return None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _validate_interactive(content: dict[str, Any]) -> tuple[int, str] | None:
     itype = content.get("type")
-    body = content.get("body") if isinstance(content.get("body"), dict) else {}
-    action = content.get("action") if isinstance(content.get("action"), dict) else {}
+    body = _object(content.get("body"))
+    action = _object(content.get("action"))
     if itype == "button":
         if _too_long(body.get("text"), 1024):
             return 131009, "body.text must be 1 to 1024 characters"

@@ -17,6 +17,7 @@ layer_lint() {
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
   .venv/bin/mypy
+  .venv/bin/mypy --config-file mypy-rasa.ini
   .venv/bin/lint-imports --no-cache
 }
 

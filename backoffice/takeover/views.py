@@ -22,6 +22,7 @@ from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import NOTICES, redirect, render
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.core.settings import get_settings
 from lalisa.takeover.chat import read_chat
 from lalisa.takeover.errors import (
     OutsideServiceWindow,
@@ -38,7 +39,6 @@ from lalisa.takeover.service import (
     active_takeover,
     find_sender,
     get_rasa_client,
-    get_takeover_settings,
     hand_back,
     open_tickets_of,
     pseudonym,
@@ -169,7 +169,7 @@ async def _page(
             and (takeover.taken_by == user.username or user.role is Role.SUPERADMIN),
             "tickets": await open_tickets_of(db, sender_ref),
             "replies": replies,
-            "idle_minutes": get_takeover_settings().idle_minutes,
+            "idle_minutes": get_settings().takeover.idle_minutes,
             "error": error,
             "draft": draft,
             "request_key": secrets.token_hex(16),

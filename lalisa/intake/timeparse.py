@@ -296,7 +296,7 @@ def parse_incident_time(text: str, now: datetime, *, tz: tzinfo | None = None) -
     """
     if now.utcoffset() is None:
         raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    zone = tz if tz is not None else get_settings().tz
+    zone = tz if tz is not None else get_settings().office.tz
     local_now = now.astimezone(zone)
     today = local_now.date()
     normalised = _normalise(text)

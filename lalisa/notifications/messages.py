@@ -119,16 +119,16 @@ class Wording:
         """Return (name, language) of the citizen update template."""
         settings = get_settings()
         return (
-            self.template_citizen_update or settings.whatsapp_template_citizen_update,
-            self.template_language or settings.whatsapp_template_language,
+            self.template_citizen_update or settings.whatsapp.template_citizen_update,
+            self.template_language or settings.whatsapp.template_language,
         )
 
     def trc_template(self) -> tuple[str, str]:
         """Return (name, language) of the TRC dispatch template."""
         settings = get_settings()
         return (
-            self.template_trc_dispatch or settings.whatsapp_template_trc_dispatch,
-            self.template_language or settings.whatsapp_template_language,
+            self.template_trc_dispatch or settings.whatsapp.template_trc_dispatch,
+            self.template_language or settings.whatsapp.template_language,
         )
 
 

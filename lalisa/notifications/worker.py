@@ -184,7 +184,7 @@ class OutboxWorker:
     def configured(self) -> bool:
         """Tell whether WhatsApp sending is configured (token and phone number id)."""
         settings = self.settings
-        return bool(settings.whatsapp_access_token and settings.whatsapp_phone_number_id)
+        return bool(settings.whatsapp.access_token and settings.whatsapp.phone_number_id)
 
     def _graph(self) -> GraphClient:
         return self._client or get_graph_client(self.settings)
@@ -456,7 +456,7 @@ class OutboxWorker:
         return await graph.send_template(
             phone,
             job.template_name or "",
-            job.template_language or get_settings().whatsapp_template_language,
+            job.template_language or get_settings().whatsapp.template_language,
             job.template_params,
             callback_data=callback,
             **extra,
@@ -506,7 +506,7 @@ class OutboxWorker:
                 force_template=attempt.force_template,
             )
             return "deferred"
-        if result.retryable and attempts < self.settings.outbox_max_attempts:
+        if result.retryable and attempts < self.settings.outbox.max_attempts:
             delay = retry_delay(attempts, result.error_code, self._rng)
             if result.ambiguous:
                 delay = max(delay, AMBIGUOUS_MIN_DELAY_SECONDS)
@@ -622,8 +622,8 @@ class OutboxWorker:
         logger.info(
             "Outbox worker %s started (poll every %ss, at most %d attempts)",
             self.worker_id,
-            self.settings.outbox_poll_seconds,
-            self.settings.outbox_max_attempts,
+            self.settings.outbox.poll_seconds,
+            self.settings.outbox.max_attempts,
         )
         while not stop.is_set():
             busy = False
@@ -643,7 +643,7 @@ class OutboxWorker:
                     )
             except Exception:  # the database may be restarting; keep polling
                 logger.exception(
-                    "Outbox poll failed; trying again in %ss", self.settings.outbox_poll_seconds
+                    "Outbox poll failed; trying again in %ss", self.settings.outbox.poll_seconds
                 )
             for job in self._periodic:
                 try:
@@ -653,7 +653,7 @@ class OutboxWorker:
             if busy:
                 continue
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox_poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox.poll_seconds)
         logger.info("Outbox worker %s stopped", self.worker_id)
 
 

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.settings import SlaSettings, get_settings
 from lalisa.reports.periods import (
     Period,
 )
 from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
-from lalisa.tickets.settings import SlaSettings, get_sla_settings
 from lalisa.tickets.sla import ClockState, compute_sla, overdue_clause
 
 # ---------------------------------------------------------------------------------- filters
@@ -136,13 +136,13 @@ async def load_facts(
         session: A session (read only).
         recap_filter: The cohort.
         now: The moment the state is taken at (aware); defaults to now.
-        sla: Deadlines; defaults to :func:`lalisa.tickets.settings.get_sla_settings`.
+        sla: Deadlines; defaults to ``get_settings().sla``.
 
     Returns:
         One :class:`TicketFacts` per ticket.
     """
     now = now or datetime.now(timezone.utc)
-    sla = sla or get_sla_settings()
+    sla = sla or get_settings().sla
     tz = recap_filter.period.tz
     conditions = recap_filter.conditions()
     cohort = select(Ticket.id).where(*conditions).scalar_subquery()

@@ -54,7 +54,7 @@ class Period:
 
 
 def _tz(tz: ZoneInfo | None) -> ZoneInfo:
-    return tz if tz is not None else get_settings().tz
+    return tz if tz is not None else get_settings().office.tz
 
 
 def _day_label(day: date) -> str:

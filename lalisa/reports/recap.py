@@ -37,6 +37,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.settings import SlaSettings
 from lalisa.reports.facts import RecapFilter, TicketFacts, load_facts
 from lalisa.reports.periods import (
     PERIOD_KINDS,
@@ -50,7 +51,6 @@ from lalisa.reports.periods import (
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
 from lalisa.tickets.models import TicketStatus
-from lalisa.tickets.settings import SlaSettings
 
 __all__ = [
     "CHANNEL_LABELS",

@@ -119,7 +119,7 @@ def filter_conditions(filters: ReviewFilters) -> tuple[list[ColumnElement[bool]]
     Returns:
         The conditions and the problems found (Bahasa Indonesia, for the page).
     """
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     conditions: list[ColumnElement[bool]] = []
     problems: list[str] = []
     for raw, is_start in ((filters.dari, True), (filters.sampai, False)):

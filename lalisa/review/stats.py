@@ -59,7 +59,7 @@ async def trainer_stats(
     Returns:
         The statistics.
     """
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
     start = datetime.combine(first_day, time.min, tz)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +45,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from lalisa.core import audit
 from lalisa.core.db import get_engine, session_scope
 from lalisa.core.models import utcnow
-from lalisa.core.settings import Settings, SettingsError, get_settings
+from lalisa.core.settings import (
+    CACHE_SECONDS_VARIABLE,
+    Settings,
+    SettingsError,
+    SlaSettings,
+    get_settings,
+)
 from lalisa.notifications import texts
 from lalisa.notifications.messages import Wording
 from lalisa.runtime_settings.models import AppSetting
@@ -64,11 +69,9 @@ from lalisa.runtime_settings.validation import (
     placeholders,
     text_parser,
 )
-from lalisa.tickets.settings import SlaSettings, get_sla_settings
 
 __all__ = [
     "CACHE_SECONDS_VARIABLE",
-    "DEFAULT_CACHE_SECONDS",
     "REGISTRY",
     "SECTIONS",
     "AppSetting",
@@ -77,7 +80,6 @@ __all__ = [
     "SettingDefinition",
     "SettingValueError",
     "StoredSetting",
-    "cache_seconds",
     "definition",
     "describe_value",
     "load_effective_settings",
@@ -93,8 +95,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CACHE_SECONDS_VARIABLE: Final = "LALISA_SETTINGS_CACHE_SECONDS"
-DEFAULT_CACHE_SECONDS: Final = 30.0
 TEXT_PREFIX: Final = "teks."
 MAX_SLA_DAYS: Final = 365
 MAX_INTERNAL_TARGET_DAYS: Final = 30
@@ -210,7 +210,7 @@ SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
 
 def _sla_default(name: str) -> Callable[[], Any]:
     def default() -> Any:
-        return getattr(get_sla_settings(), name)
+        return getattr(get_settings().sla, name)
 
     return default
 
@@ -282,7 +282,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Hari yang tidak disebut dianggap tutup. Jam kantor Satpol PP Balangan belum "
         "dikonfirmasi: periksa sebelum dipakai.",
         "office_hours",
-        _app_default(lambda s: s.office_hours),
+        _app_default(lambda s: s.office.hours),
         parse_office_hours_value,
         "LALISA_OFFICE_HOURS",
     ),
@@ -293,7 +293,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Satu tanggal per baris (TTTT-BB-HH). Libur nasional dan cuti bersama nasional sudah "
         "dihitung otomatis; isi hanya libur lokal tambahan.",
         "dates",
-        _app_default(lambda s: [day.isoformat() for day in s.extra_holidays]),
+        _app_default(lambda s: [day.isoformat() for day in s.office.extra_holidays]),
         parse_holidays,
         "LALISA_EXTRA_HOLIDAYS",
         multiline=True,
@@ -305,7 +305,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Alamat yang disebutkan asisten kepada warga. Alamat jalan belum dikonfirmasi; jangan "
         "mengisi alamat yang belum pasti.",
         "text",
-        _app_default(lambda s: s.office_address),
+        _app_default(lambda s: s.office.address),
         text_parser(required=True, limit=300),
         "LALISA_OFFICE_ADDRESS",
     ),
@@ -316,7 +316,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Nomor yang disebutkan asisten kepada warga. Kosongkan jika belum diketahui: asisten "
         "lalu mengatakan nomornya belum tersedia.",
         "text",
-        _app_default(lambda s: s.office_phone),
+        _app_default(lambda s: s.office.phone),
         parse_phone,
         "LALISA_OFFICE_PHONE",
     ),
@@ -326,7 +326,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Template pembaruan untuk warga",
         "Nama template (kategori UTILITY) untuk pembaruan laporan di luar jendela 24 jam.",
         "template_name",
-        _app_default(lambda s: s.whatsapp_template_citizen_update),
+        _app_default(lambda s: s.whatsapp.template_citizen_update),
         parse_template_name,
         "WHATSAPP_TEMPLATE_CITIZEN_UPDATE",
     ),
@@ -336,7 +336,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Template disposisi TRC",
         "Nama template untuk pesan disposisi kepada petugas TRC di luar jendela 24 jam.",
         "template_name",
-        _app_default(lambda s: s.whatsapp_template_trc_dispatch),
+        _app_default(lambda s: s.whatsapp.template_trc_dispatch),
         parse_template_name,
         "WHATSAPP_TEMPLATE_TRC_DISPATCH",
     ),
@@ -346,7 +346,7 @@ _FIXED: tuple[SettingDefinition, ...] = (
         "Bahasa template",
         "Kode bahasa template seperti didaftarkan di WhatsApp Manager (Bahasa Indonesia: id).",
         "template_name",
-        _app_default(lambda s: s.whatsapp_template_language),
+        _app_default(lambda s: s.whatsapp.template_language),
         parse_language,
         "WHATSAPP_TEMPLATE_LANGUAGE",
     ),
@@ -502,18 +502,22 @@ class EffectiveSettings:
         settings = base or get_settings()
         if not self.overrides:
             return settings
-        return dataclasses.replace(
-            settings,
-            office_hours=self.value("office.hours"),
+        office = dataclasses.replace(
+            settings.office,
+            hours=self.value("office.hours"),
             extra_holidays=tuple(
                 date.fromisoformat(d) for d in self.value("office.extra_holidays")
             ),
-            office_address=self.value("office.address"),
-            office_phone=self.value("office.phone"),
-            whatsapp_template_citizen_update=self.value("whatsapp.template_citizen_update"),
-            whatsapp_template_trc_dispatch=self.value("whatsapp.template_trc_dispatch"),
-            whatsapp_template_language=self.value("whatsapp.template_language"),
+            address=self.value("office.address"),
+            phone=self.value("office.phone"),
         )
+        whatsapp = dataclasses.replace(
+            settings.whatsapp,
+            template_citizen_update=self.value("whatsapp.template_citizen_update"),
+            template_trc_dispatch=self.value("whatsapp.template_trc_dispatch"),
+            template_language=self.value("whatsapp.template_language"),
+        )
+        return dataclasses.replace(settings, office=office, whatsapp=whatsapp)
 
     def sla(self) -> SlaSettings:
         """Return the SLA deadlines in force.
@@ -522,14 +526,14 @@ class EffectiveSettings:
             The settings (falls back to the defaults if the combination is contradictory).
         """
         if not any(key.startswith("sla.") for key in self.overrides):
-            return get_sla_settings()
+            return get_settings().sla
         try:
             return _sla_from(self.value)
         except SettingsError:
             # save_setting refuses contradicting deadlines; this only happens when the
             # environment defaults changed under stored values.
             logger.warning("Stored SLA settings contradict each other; using the defaults")
-            return get_sla_settings()
+            return get_settings().sla
 
     def wording(self) -> Wording:
         """Return the notification texts and template names in force.
@@ -576,26 +580,6 @@ def _valid_overrides(rows: Iterable[StoredSetting]) -> dict[str, Any]:
             continue
         overrides[row.key] = parsed
     return overrides
-
-
-def cache_seconds(environ: Mapping[str, str] | None = None) -> float:
-    """Return the TTL of the effective-settings cache (``LALISA_SETTINGS_CACHE_SECONDS``).
-
-    Args:
-        environ: Environment; :data:`os.environ` by default.
-
-    Returns:
-        Seconds, at least 0 (0 disables the cache).
-    """
-    raw = ((os.environ if environ is None else environ).get(CACHE_SECONDS_VARIABLE) or "").strip()
-    if not raw:
-        return DEFAULT_CACHE_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s", CACHE_SECONDS_VARIABLE, raw, 30)
-        return DEFAULT_CACHE_SECONDS
-    return max(value, 0.0)
 
 
 @dataclass
@@ -669,7 +653,7 @@ async def load_effective_settings(
         value = _cache.value if _cache.engine is engine and _cache.value else EffectiveSettings()
     _cache.engine = engine
     _cache.value = value
-    _cache.expires = clock + cache_seconds()
+    _cache.expires = clock + get_settings().runtime.cache_seconds
     return value
 
 

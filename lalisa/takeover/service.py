@@ -1,10 +1,9 @@
 """Human takeover of a WhatsApp conversation (back office, action server, outbox worker).
 
 Size: longer than the ~600-line guideline because the takeover's lifecycle (take over, reply,
-hand back, idle return) and the Rasa API client it drives share :class:`TakeoverSettings`; the
-client cannot move to a module of its own while those settings live here (it would import this
-module back). Refusals are in :mod:`lalisa.takeover.errors`, the "Perlu petugas" list in
-:mod:`lalisa.takeover.needs_person`.
+hand back, idle return) sits next to the Rasa API client it drives (timeouts, retries). Refusals
+are in :mod:`lalisa.takeover.errors`, the "Perlu petugas" list in
+:mod:`lalisa.takeover.needs_person`, the chat reader in :mod:`lalisa.takeover.chat`.
 
 The back office never writes Rasa's tracker tables. It uses Rasa's own HTTP API
 (``rasa run --enable-api --auth-token …``): a ``pause`` event stops the assistant for one
@@ -30,14 +29,11 @@ A takeover without admin activity for ``TAKEOVER_IDLE_MINUTES`` is returned to t
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, Final, Literal
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
@@ -49,7 +45,7 @@ from lalisa.core import audit
 from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
 from lalisa.core.db import insert_or_find, session_scope
 from lalisa.core.models import aware_now
-from lalisa.core.settings import SettingsError, get_settings
+from lalisa.core.settings import TakeoverSettings, get_settings
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
@@ -68,24 +64,19 @@ from lalisa.takeover.models import (
     TakeoverMessage,
 )
 from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket
-from lalisa_common.env import read_env
 
 __all__ = [
     "ADMIN_METADATA_KEY",
     "RasaClient",
-    "TakeoverSettings",
     "active_takeover",
     "close_rasa_client",
     "find_sender",
     "get_rasa_client",
-    "get_takeover_settings",
     "hand_back",
-    "load_takeover_settings",
     "open_tickets_of",
     "pseudonym",
     "record_handoff_request",
     "replies_of",
-    "reset_takeover_settings_cache",
     "return_idle_takeovers",
     "send_admin_reply",
     "take_over",
@@ -125,89 +116,6 @@ MSG_WINDOW_CLOSED: Final = (
     "status aduan dari halaman aduan), atau tunggu warga menghubungi lagi."
 )
 MSG_UNKNOWN_CONVERSATION: Final = "Percakapan tidak ditemukan."
-
-# -------------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class TakeoverSettings:
-    """Settings of the takeover (read from the environment and ``.env``).
-
-    Attributes:
-        rasa_url: Base URL of Rasa's HTTP API (``RASA_URL``, default ``http://localhost:5005``).
-        rasa_api_token: Token of ``rasa run --auth-token`` (``RASA_API_TOKEN``); ``None`` when
-            Rasa runs without one (development only).
-        idle_minutes: Minutes without admin activity after which the conversation goes back to
-            the assistant (``TAKEOVER_IDLE_MINUTES``, default 30).
-        timeout_seconds: Timeout of one request to Rasa.
-        attempts: Attempts per call (retries on connection errors and 5xx answers).
-        backoff_seconds: Wait before the first retry; doubled for each further one.
-    """
-
-    rasa_url: str = "http://localhost:5005"
-    rasa_api_token: str | None = None
-    idle_minutes: int = 30
-    timeout_seconds: float = 5.0
-    attempts: int = 3
-    backoff_seconds: float = 0.5
-
-    def __repr__(self) -> str:
-        """Never show the token."""
-        token = "set" if self.rasa_api_token else "unset"
-        return (
-            f"TakeoverSettings(rasa_url={self.rasa_url!r}, rasa_api_token=<{token}>, "
-            f"idle_minutes={self.idle_minutes})"
-        )
-
-    @property
-    def idle_after(self) -> timedelta:
-        """The idle time as a timedelta."""
-        return timedelta(minutes=self.idle_minutes)
-
-
-def load_takeover_settings(
-    environ: Mapping[str, str] | None = None,
-    env_file: Path | Literal["default"] | None = "default",
-) -> TakeoverSettings:
-    """Read ``RASA_URL``, ``RASA_API_TOKEN`` and ``TAKEOVER_IDLE_MINUTES``.
-
-    Args:
-        environ: Process environment; defaults to :data:`os.environ`.
-        env_file: ``.env`` path, ``None`` for none, or ``"default"``.
-
-    Returns:
-        The settings.
-
-    Raises:
-        SettingsError: ``TAKEOVER_IDLE_MINUTES`` is not a whole number of at least 1.
-    """
-    values = read_env(environ, env_file)
-    url = (values.get("RASA_URL") or "").strip().rstrip("/") or TakeoverSettings.rasa_url
-    token = (values.get("RASA_API_TOKEN") or "").strip() or None
-    raw_idle = (values.get("TAKEOVER_IDLE_MINUTES") or "").strip()
-    idle = TakeoverSettings.idle_minutes
-    if raw_idle:
-        try:
-            idle = int(raw_idle)
-        except ValueError as exc:
-            raise SettingsError(
-                f"TAKEOVER_IDLE_MINUTES must be a whole number, got {raw_idle!r}"
-            ) from exc
-        if idle < 1:
-            raise SettingsError("TAKEOVER_IDLE_MINUTES must be at least 1")
-    return TakeoverSettings(rasa_url=url, rasa_api_token=token, idle_minutes=idle)
-
-
-@functools.lru_cache(maxsize=1)
-def get_takeover_settings() -> TakeoverSettings:
-    """Return the process-wide takeover settings (read once)."""
-    return load_takeover_settings()
-
-
-def reset_takeover_settings_cache() -> None:
-    """Forget the cached settings (tests)."""
-    get_takeover_settings.cache_clear()
-
 
 # ----------------------------------------------------------------------------- Rasa client
 
@@ -337,7 +245,7 @@ def get_rasa_client() -> RasaClient:
     """The process-wide Rasa API client (created on first use from the settings)."""
     global _client
     if _client is None:
-        _client = RasaClient(get_takeover_settings())
+        _client = RasaClient(get_settings().takeover)
     return _client
 
 
@@ -489,7 +397,7 @@ def _target(sender_ref: str) -> str:
 
 
 def _format_since(at: datetime) -> str:
-    return at.astimezone(get_settings().tz).strftime("%d-%m-%Y %H.%M")
+    return at.astimezone(get_settings().office.tz).strftime("%d-%m-%Y %H.%M")
 
 
 async def take_over(
@@ -765,7 +673,7 @@ async def return_idle_takeovers(
         Number of conversations returned.
     """
     now = aware_now(now)
-    settings = settings or get_takeover_settings()
+    settings = settings or get_settings().takeover
     rasa = rasa or get_rasa_client()
     cutoff = now - settings.idle_after
     async with session_scope() as session:

@@ -14,12 +14,11 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.core.settings import get_settings
+from lalisa.core.settings import SlaSettings, get_settings
 from lalisa.tickets.categories import CATEGORY_LABELS
 from lalisa.tickets.labels import OPEN_STATUSES
 from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.numbers import parse_ticket_number
-from lalisa.tickets.settings import SlaSettings
 from lalisa.tickets.sla import overdue_clause
 
 PAGE_SIZE: Final = 50
@@ -88,7 +87,7 @@ def _parse_date(raw: str) -> date | None:
 
 
 def _local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
+    return datetime.combine(day, time.min, tzinfo=get_settings().office.tz)
 
 
 def inbox_conditions(

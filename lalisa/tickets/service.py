@@ -298,7 +298,7 @@ async def submit_complaint(
         office = (await load_effective_settings(session)).app_settings()
         out_of_hours = not is_office_open(now, settings=office)
 
-    year = now.astimezone(get_settings().tz).year
+    year = now.astimezone(get_settings().office.tz).year
     try:
         # The savepoint undoes the number allocation too when another transaction saved the
         # same submission first, so a redelivered message does not leave a gap in the series.

@@ -132,7 +132,6 @@ def run_with_settings(env: Mapping[str, str], main: Callable[[], Awaitable[T]]) 
     """
     from lalisa.core.db import dispose_engine
     from lalisa.core.settings import reset_settings_cache
-    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     async def run() -> T:
         try:
@@ -144,12 +143,10 @@ def run_with_settings(env: Mapping[str, str], main: Callable[[], Awaitable[T]]) 
         for name, value in env.items():
             patch.setenv(name, value)
         reset_settings_cache()
-        reset_workflow_settings_cache()
         try:
             return asyncio.run(run())
         finally:
             reset_settings_cache()
-            reset_workflow_settings_cache()
 
 
 @contextmanager

@@ -12,14 +12,14 @@ from sqlalchemy import func, select, text
 
 from lalisa import retention
 from lalisa.core.db import create_engine_for_url, session_scope
-from lalisa.core.settings import SettingsError
+from lalisa.core.settings import RetentionSettings, SettingsError
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.review.models import ReviewAnnotation, ReviewConversation, ReviewTurn
 
 NOW = datetime(2026, 11, 30, 2, 30, tzinfo=timezone.utc)
 OLD = NOW - timedelta(days=120)
 RECENT = NOW - timedelta(days=1)
-LIMITS = retention.RetentionSettings(tracker_days=90, inbound_days=30, outbound_days=30)
+LIMITS = RetentionSettings(tracker_days=90, inbound_days=30, outbound_days=30)
 
 
 @pytest.fixture
@@ -214,17 +214,17 @@ async def test_run_prunes_review_index_and_message_logs(tracker_url: str) -> Non
 
 
 def test_settings_defaults_and_validation() -> None:
-    assert retention.load_retention_settings({}) == retention.RetentionSettings(90, 30, 30)
-    assert retention.load_retention_settings(
+    assert RetentionSettings.from_env({}) == RetentionSettings(90, 30, 30)
+    assert RetentionSettings.from_env(
         {
             "LALISA_TRACKER_RETENTION_DAYS": "180",
             "LALISA_INBOUND_RETENTION_DAYS": "7",
             "LALISA_OUTBOUND_RETENTION_DAYS": "14",
         }
-    ) == retention.RetentionSettings(180, 7, 14)
+    ) == RetentionSettings(180, 7, 14)
     with pytest.raises(SettingsError, match="LALISA_INBOUND_RETENTION_DAYS must be at least 7"):
-        retention.load_retention_settings({"LALISA_INBOUND_RETENTION_DAYS": "3"})
+        RetentionSettings.from_env({"LALISA_INBOUND_RETENTION_DAYS": "3"})
     with pytest.raises(SettingsError, match="whole number"):
-        retention.load_retention_settings({"LALISA_TRACKER_RETENTION_DAYS": "90d"})
+        RetentionSettings.from_env({"LALISA_TRACKER_RETENTION_DAYS": "90d"})
     with pytest.raises(SettingsError, match="at least 1"):
-        retention.load_retention_settings({"LALISA_OUTBOUND_RETENTION_DAYS": "0"})
+        RetentionSettings.from_env({"LALISA_OUTBOUND_RETENTION_DAYS": "0"})
