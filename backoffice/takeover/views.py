@@ -34,11 +34,10 @@ from lalisa.takeover.needs_person import (
     needs_person,
     waiting,
 )
+from lalisa.takeover.rasa_api import RasaClient, get_rasa_client
 from lalisa.takeover.service import (
-    RasaClient,
     active_takeover,
     find_sender,
-    get_rasa_client,
     hand_back,
     open_tickets_of,
     pseudonym,

@@ -90,7 +90,8 @@ from lalisa.notifications.outbox import (
     refresh_statuses,
 )
 from lalisa.notifications.window import in_service_window
-from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
+from lalisa.takeover.rasa_api import close_rasa_client
+from lalisa.takeover.service import return_idle_takeovers
 from lalisa_common.logs import configure_logging
 from lalisa_common.whatsapp.errors import REENGAGEMENT_REQUIRED
 

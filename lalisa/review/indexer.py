@@ -42,7 +42,7 @@ from lalisa.review.models import (
 )
 from lalisa.review.redaction import conversation_redactor
 from lalisa.review.tracker import events_table, tracker_engine
-from lalisa.takeover.service import ADMIN_METADATA_KEY
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Reuses the read-only tracker reader of :mod:`lalisa.review.tracker` (its table
 description, engine and identity redaction); the back office never writes that table. Replies an
 admin sent during a takeover are ``bot`` events whose metadata names the admin
-(:data:`lalisa.takeover.service.ADMIN_METADATA_KEY`), so they are shown as the officer's, not the
+(:data:`lalisa.takeover.rasa_api.ADMIN_METADATA_KEY`), so they are shown as the officer's, not the
 assistant's.
 """
 
@@ -26,7 +26,7 @@ from lalisa.review.tracker import (
     identity_redactor,
     tracker_engine,
 )
-from lalisa.takeover.service import ADMIN_METADATA_KEY
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,5 @@
 """Human takeover of a WhatsApp conversation (back office, action server, outbox worker).
 
-Size: longer than the ~600-line guideline because the takeover's lifecycle (take over, reply,
-hand back, idle return) sits next to the Rasa API client it drives (timeouts, retries). Refusals
-are in :mod:`lalisa.takeover.errors`, the "Perlu petugas" list in
-:mod:`lalisa.takeover.needs_person`, the chat reader in :mod:`lalisa.takeover.chat`.
-
 The back office never writes Rasa's tracker tables. It uses Rasa's own HTTP API
 (``rasa run --enable-api --auth-token …``): a ``pause`` event stops the assistant for one
 citizen, a ``resume`` event gives the conversation back. Rasa keeps the pause in the tracker, so
@@ -28,15 +23,11 @@ A takeover without admin activity for ``TAKEOVER_IDLE_MINUTES`` is returned to t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,15 +54,12 @@ from lalisa.takeover.models import (
     TakeoverEnd,
     TakeoverMessage,
 )
+from lalisa.takeover.rasa_api import RasaClient, get_rasa_client
 from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket
 
 __all__ = [
-    "ADMIN_METADATA_KEY",
-    "RasaClient",
     "active_takeover",
-    "close_rasa_client",
     "find_sender",
-    "get_rasa_client",
     "hand_back",
     "open_tickets_of",
     "pseudonym",
@@ -84,19 +72,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ADMIN_METADATA_KEY: Final = "lalisa_admin"
-"""Key of the admin's username in the metadata of a ``bot`` event written for a reply."""
-
 # ------------------------------------------------------------------ messages for the admin
 
-MSG_RASA_UNREACHABLE: Final = (
-    "Server asisten (Rasa) tidak dapat dihubungi. Tidak ada yang diubah; coba lagi sebentar lagi "
-    "atau hubungi operator IT."
-)
-MSG_RASA_REFUSED: Final = (
-    "Server asisten (Rasa) menolak permintaan ({detail}). Tidak ada yang diubah; hubungi "
-    "operator IT (periksa RASA_URL dan RASA_API_TOKEN)."
-)
 MSG_TAKEN_BY_OTHER: Final = (
     "Percakapan ini sudah diambil alih oleh {holder} sejak {since}. Hanya satu petugas yang dapat "
     "menjawab warga pada satu waktu."
@@ -116,146 +93,6 @@ MSG_WINDOW_CLOSED: Final = (
     "status aduan dari halaman aduan), atau tunggu warga menghubungi lagi."
 )
 MSG_UNKNOWN_CONVERSATION: Final = "Percakapan tidak ditemukan."
-
-# ----------------------------------------------------------------------------- Rasa client
-
-
-class RasaClient:
-    """Minimal async client of Rasa's HTTP API (tracker events), with timeouts and retries.
-
-    Args:
-        settings: URL, token, timeout and retry policy.
-        transport: httpx transport (tests pass a mock).
-        sleep: Coroutine used to wait between retries (tests pass a no-op).
-    """
-
-    def __init__(
-        self,
-        settings: TakeoverSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        """Create the client (the connection pool opens on first use)."""
-        self.settings = settings
-        self._sleep = sleep
-        self._client = httpx.AsyncClient(
-            base_url=settings.rasa_url,
-            timeout=httpx.Timeout(settings.timeout_seconds),
-            transport=transport,
-        )
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
-
-    def _params(self) -> dict[str, str]:
-        params = {"include_events": "NONE"}
-        if self.settings.rasa_api_token:
-            params["token"] = self.settings.rasa_api_token
-        return params
-
-    @staticmethod
-    def _path(sender_id: str, suffix: str) -> str:
-        return f"/conversations/{quote(sender_id, safe='')}/{suffix}"
-
-    async def _request(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        attempts = max(1, self.settings.attempts)
-        delay = self.settings.backoff_seconds
-        problem = ""
-        for attempt in range(1, attempts + 1):
-            try:
-                response = await self._client.request(
-                    method, path, params=self._params(), json=body
-                )
-            except httpx.TransportError as exc:
-                problem = type(exc).__name__
-            else:
-                if response.status_code < 400:
-                    data = response.json() if response.content else {}
-                    return data if isinstance(data, dict) else {}
-                if response.status_code < 500:
-                    # 401/403/404: a configuration problem, retrying will not help.
-                    logger.error("Rasa API %s answered %s", method, response.status_code)
-                    detail = f"HTTP {response.status_code}"
-                    raise RasaApiError(MSG_RASA_REFUSED.format(detail=detail))
-                problem = f"HTTP {response.status_code}"
-            logger.warning("Rasa API call failed (%s), attempt %d/%d", problem, attempt, attempts)
-            if attempt < attempts:
-                await self._sleep(delay)
-                delay *= 2
-        raise RasaApiError(MSG_RASA_UNREACHABLE)
-
-    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
-        """Append events to a conversation's tracker (no side effects: nothing is sent).
-
-        Args:
-            sender_id: Rasa sender id of the conversation.
-            events: Rasa event dicts (``{"event": "pause"}`` …).
-
-        Raises:
-            RasaApiError: Unreachable after the retries, or refused.
-        """
-        await self._request("POST", self._path(sender_id, "tracker/events"), events)
-
-    async def pause(self, sender_id: str) -> None:
-        """Stop the assistant for this conversation (stored in the tracker)."""
-        await self.append_events(sender_id, [{"event": "pause"}])
-
-    async def resume(self, sender_id: str) -> None:
-        """Let the assistant answer this conversation again."""
-        await self.append_events(sender_id, [{"event": "resume"}])
-
-    async def log_admin_message(
-        self, sender_id: str, text: str, *, username: str, at: datetime
-    ) -> None:
-        """Write an admin's reply into the conversation history as a ``bot`` event.
-
-        Args:
-            sender_id: Rasa sender id.
-            text: The reply.
-            username: The admin (kept in the event's metadata).
-            at: When it was sent.
-        """
-        event = {
-            "event": "bot",
-            "text": text,
-            "timestamp": at.timestamp(),
-            "metadata": {ADMIN_METADATA_KEY: username},
-        }
-        await self.append_events(sender_id, [event])
-
-    async def is_paused(self, sender_id: str) -> bool:
-        """Tell whether the tracker of this conversation is paused.
-
-        Args:
-            sender_id: Rasa sender id.
-
-        Returns:
-            Rasa's ``paused`` flag of the tracker.
-        """
-        state = await self._request("GET", self._path(sender_id, "tracker"))
-        return bool(state.get("paused"))
-
-
-_client: RasaClient | None = None
-
-
-def get_rasa_client() -> RasaClient:
-    """The process-wide Rasa API client (created on first use from the settings)."""
-    global _client
-    if _client is None:
-        _client = RasaClient(get_settings().takeover)
-    return _client
-
-
-async def close_rasa_client() -> None:
-    """Close and forget the process-wide client (shutdown, tests)."""
-    global _client
-    client, _client = _client, None
-    if client is not None:
-        await client.aclose()
-
 
 # ------------------------------------------------------------------------------ look-ups
 

@@ -33,8 +33,8 @@ from lalisa.takeover.errors import (
     TakeoverError,
 )
 from lalisa.takeover.models import HandoffReason
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
 from lalisa.takeover.service import (
-    ADMIN_METADATA_KEY,
     MSG_WINDOW_CLOSED,
     hand_back,
     pseudonym,
