@@ -46,9 +46,9 @@ from lalisa.notifications.messages import (
     citizen_redirected,
     citizen_reopened,
     citizen_verified,
-    enqueue_citizen_update,
 )
 from lalisa.notifications.models import OutboxMessage
+from lalisa.notifications.queueing import enqueue_citizen_update
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.survey.service import SURVEY_OUTCOMES, invite_after_close
 from lalisa.tickets import errors
