@@ -1,3 +1,6 @@
+# Size: longer than the ~600-line guideline on purpose: one state machine over the same slot
+# values (advance(), the per-question readers, corrections, loop-guard strategies) whose order of
+# precedence, described below, is easier to check in one place.
 """The complaint form's conversation: the next question, reading answers, the loop guard.
 
 The loop guard keeps any question from being asked more than twice in a row.
