@@ -20,27 +20,30 @@ from backoffice.auth import Role, User
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
-from backoffice.takeover.chat import read_chat
 from backoffice.templating import NOTICES, redirect, render
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.core.settings import get_settings
-from lalisa.takeover.service import (
+from lalisa.takeover.chat import read_chat
+from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
-    RasaClient,
     TakeoverConflict,
     TakeoverError,
+)
+from lalisa.takeover.needs_person import (
+    needs_person,
+    waiting,
+)
+from lalisa.takeover.rasa_api import RasaClient, get_rasa_client
+from lalisa.takeover.service import (
     active_takeover,
     find_sender,
-    get_rasa_client,
     hand_back,
-    needs_person,
     open_tickets_of,
     pseudonym,
     replies_of,
     send_admin_reply,
     take_over,
-    waiting,
 )
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import STAFF_STATUS_LABELS

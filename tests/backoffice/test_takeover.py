@@ -26,14 +26,16 @@ from lalisa.core.crypto import blind_index
 from lalisa.core.db import session_scope
 from lalisa.core.settings import SettingsError, TakeoverSettings, reset_settings_cache
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
-from lalisa.takeover.models import HandoffReason
-from lalisa.takeover.service import (
-    ADMIN_METADATA_KEY,
-    MSG_WINDOW_CLOSED,
+from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
     TakeoverConflict,
     TakeoverError,
+)
+from lalisa.takeover.models import HandoffReason
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
+from lalisa.takeover.service import (
+    MSG_WINDOW_CLOSED,
     hand_back,
     pseudonym,
     record_handoff_request,

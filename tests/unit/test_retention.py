@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from lalisa import retention
-from lalisa.core.db import create_engine_for_url, session_scope
+from lalisa.core.db import create_engine_for_url, migrate, session_scope
 from lalisa.core.settings import RetentionSettings, SettingsError
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.review.models import ReviewAnnotation, ReviewConversation, ReviewTurn
@@ -228,3 +231,39 @@ def test_settings_defaults_and_validation() -> None:
         RetentionSettings.from_env({"LALISA_TRACKER_RETENTION_DAYS": "90d"})
     with pytest.raises(SettingsError, match="at least 1"):
         RetentionSettings.from_env({"LALISA_OUTBOUND_RETENTION_DAYS": "0"})
+
+
+def test_command_line_runs_once_and_refuses_bad_settings(
+    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'lalisa.db'}"
+    migrate(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "lalisa.retention"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Retention: 0 tracker events" in result.stderr
+    env["LALISA_INBOUND_RETENTION_DAYS"] = "2"
+    result = subprocess.run(
+        [sys.executable, "-m", "lalisa.retention"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "LALISA_INBOUND_RETENTION_DAYS must be at least 7" in result.stderr

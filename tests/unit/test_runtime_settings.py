@@ -22,6 +22,7 @@ from lalisa.notifications.messages import (
     trc_dispatch,
 )
 from lalisa.office.hours import describe_office_hours, is_office_open
+from lalisa.runtime_settings import registry as settings_registry
 from lalisa.runtime_settings import service as rs
 
 NUMBER = "LLS-2026-000042"
@@ -70,7 +71,7 @@ def test_a_text_added_to_the_module_later_appears_without_code_change(
     monkeypatch.setattr(
         texts, "FIELD_VISIT_TEXT", "Petugas mengunjungi lokasi laporan {number}.", raising=False
     )
-    registry = rs._build_registry()
+    registry = settings_registry._build_registry()
     entry = registry["teks.FIELD_VISIT_TEXT"]
     assert entry.label == "FIELD_VISIT_TEXT: pesan teks"
     assert "{number}" in entry.help

@@ -116,7 +116,7 @@ def tracker_engine(url: str | None = None) -> AsyncEngine:
     loop that opened it and nothing keeps Rasa's SQLite file open.
 
     Args:
-        url: Tracker database URL; defaults to ``Settings.tracker_database_url``.
+        url: Tracker database URL; defaults to ``Settings.database.tracker_url``.
 
     Returns:
         The cached engine for that URL.
