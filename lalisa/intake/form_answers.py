@@ -1,3 +1,6 @@
+# Size: slightly over the ~600-line guideline: the form's answer readers (names, yes/no, refusals,
+# corrections, places) with the word lists they match (Indonesian, slang, Banjar), kept side by
+# side so their overlaps stay visible.
 """Reading one answer to one question of the complaint form, the way people type on WhatsApp.
 
 Plain functions over text (no Rasa): each reader says whether the citizen's text answers a
