@@ -4,7 +4,8 @@
 who reaches the port: a forged tracker with another citizen's sender id reads their tickets or
 files new ones. This launcher starts the same rasa-sdk application with three guards:
 
-* it binds ``ACTION_HOST`` (default ``127.0.0.1``);
+* it binds ``ACTION_HOST`` (default ``127.0.0.1``; with ``LALISA_ENV=production`` it refuses to
+  start on any other interface or with a secret shorter than 24 characters);
 * every request except ``GET /health`` must carry ``X-Lalisa-Action-Secret`` equal to
   ``LALISA_ACTION_SECRET`` (Rasa sends it from ``endpoints.yml``), checked before any action
   runs; without a configured secret the server does not start;
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import sys
 import zlib
 from collections.abc import Mapping, Sequence
@@ -30,6 +30,9 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from lalisa_common.env import env_int, env_port, env_value, read_env
+from lalisa_common.profile import listener_problems
+
 SECRET_HEADER = "X-Lalisa-Action-Secret"
 SECRET_VARIABLE = "LALISA_ACTION_SECRET"
 DEFAULT_HOST = "127.0.0.1"
@@ -40,10 +43,13 @@ OPEN_PATHS = frozenset({"/health"})
 logger = logging.getLogger(__name__)
 
 
-def max_body_bytes(env: Mapping[str, str]) -> int:
-    """``LALISA_ACTION_MAX_BODY_BYTES`` or the default (8 MiB)."""
-    raw = (env.get("LALISA_ACTION_MAX_BODY_BYTES") or "").strip()
-    return int(raw) if raw else DEFAULT_MAX_BODY_BYTES
+def max_body_bytes(env: Mapping[str, str | None]) -> int:
+    """``LALISA_ACTION_MAX_BODY_BYTES`` or the default (8 MiB).
+
+    Raises:
+        SettingsError: Not a whole number of at least 1.
+    """
+    return env_int(env, "LALISA_ACTION_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1)
 
 
 def inflate_bounded(data: bytes, limit: int) -> bytes | None:
@@ -111,16 +117,17 @@ def build_app(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parses rasa-sdk's own options plus ``--host`` and serves until stopped."""
+    env = read_env()
     parser = create_argument_parser()
     parser.prog = "python -m actions.serve"
     parser.add_argument(
         "--host",
-        default=os.environ.get("ACTION_HOST") or DEFAULT_HOST,
+        default=env_value(env, "ACTION_HOST", DEFAULT_HOST),
         help=f"interface to bind (ACTION_HOST, default {DEFAULT_HOST})",
     )
-    parser.set_defaults(port=int(os.environ.get("ACTION_PORT") or 5055))
+    parser.set_defaults(port=env_port(env, "ACTION_PORT", 5055))
     args = parser.parse_args(argv)
-    secret = (os.environ.get(SECRET_VARIABLE) or "").strip()
+    secret = env_value(env, SECRET_VARIABLE)
     if not secret:
         print(
             f"{SECRET_VARIABLE} kosong: server aksi tidak dijalankan tanpa rahasia bersama "
@@ -128,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sama untuk Rasa dan server aksi).",
             file=sys.stderr,
         )
+        return 2
+    problems = listener_problems(read_env(), "ACTION_HOST", args.host, SECRET_VARIABLE)
+    if problems:
+        for problem in problems:
+            print(f"!! {problem}", file=sys.stderr)
         return 2
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
@@ -139,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     utils.update_sanic_log_level()
     app = build_app(
         secret,
-        max_body_bytes(os.environ),
+        max_body_bytes(env),
         package=args.actions or "actions",
         cors_origins=args.cors,
     )

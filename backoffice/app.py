@@ -25,7 +25,6 @@ from backoffice.auth import audit_views, users_views
 from backoffice.auth import views as auth_views
 from backoffice.auth.csrf import CsrfError
 from backoffice.auth.deps import LoginRequired, PasswordChangeRequired
-from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
 from backoffice.conversations.review_views import router as review_router
 from backoffice.errors import PageError
 from backoffice.home import router as home_router
@@ -40,6 +39,7 @@ from backoffice.takeover import takeover_router
 from backoffice.templating import STATIC_DIR, render
 from backoffice.tickets import officers_router, tickets_router, trc_router
 from lalisa.core.db import dispose_engine
+from lalisa.core.settings import BackofficeSettings, get_settings, tile_origin
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def create_app(
         openapi_url=None,
         lifespan=_lifespan,
     )
-    app.state.settings = settings if settings is not None else load_backoffice_settings()
+    app.state.settings = settings if settings is not None else get_settings().backoffice
     # Built before mounting: a route without a role declaration stops the start here.
     app.state.route_permissions = collect_permissions(routers)
     for router in routers:

@@ -36,7 +36,7 @@ async def run_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     Raises:
         DatabaseNotReady: The schema is missing or the database is unreachable.
     """
-    engine = create_engine_for_url(get_settings().database_url, null_pool=True)
+    engine = create_engine_for_url(get_settings().database.url, null_pool=True)
     try:
         maker = async_sessionmaker(engine, expire_on_commit=False)
         async with maker() as session, session.begin():
@@ -79,7 +79,7 @@ def write_password_file(username: str, password: str, *, heading: str) -> Path:
     Returns:
         The file (mode 0600, under ``LALISA_VAR_DIR``).
     """
-    path = get_settings().var_dir / f"kata-sandi-awal-{username}.txt"
+    path = get_settings().storage.var_dir / f"kata-sandi-awal-{username}.txt"
     write_atomically(  # mkstemp: mode 0600 from the start
         path,
         f"Nama pengguna: {username}\nKata sandi: {password}\n"

@@ -2,7 +2,7 @@
 # Runs one La-Lisa command as the service user, with the configuration the systemd units use:
 #   sudo /opt/lalisa/deploy/lalisa-run.sh -m backoffice.bootstrap
 #   sudo /opt/lalisa/deploy/lalisa-run.sh -m lalisa.backup restore --from /var/backups/lalisa/<stamp>
-# Output comes back to this terminal (--pipe), not to the journal: a generated password stays here.
+# Output comes back to this terminal (--pipe), not to the journal.
 set -euo pipefail
 if [[ $# -eq 0 ]]; then
   echo "usage: $0 -m <module> [arguments]" >&2

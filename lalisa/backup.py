@@ -61,6 +61,7 @@ DEFAULT_COUNTER_MARGIN: Final = 1000
 DEFAULT_KEEP_DAYS: Final = 14
 _STAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 _STAMP_RE: Final = re.compile(r"^\d{8}T\d{6}Z$")
+_PARTIAL_RE: Final = re.compile(r"^\.(\d{8}T\d{6}Z)\.")
 _NUMBER_RE: Final = re.compile(r"^LLS-(\d{4})-(\d{6})$")
 _TRACKER_SEQUENCE_SUFFIX: Final = "_seq"
 
@@ -104,11 +105,11 @@ def configured_locations() -> DataLocations:
     """The locations of the running configuration (environment and ``.env``)."""
     settings = get_settings()
     return DataLocations(
-        database_url=settings.database_url,
-        tracker_database_url=settings.tracker_database_url,
-        media_dir=settings.media_dir,
-        spool_dir=settings.var_dir / "spool",
-        timezone=settings.timezone,
+        database_url=settings.database.url,
+        tracker_database_url=settings.database.tracker_url,
+        media_dir=settings.storage.media_dir,
+        spool_dir=settings.storage.var_dir / "spool",
+        timezone=settings.office.timezone,
     )
 
 
@@ -273,6 +274,8 @@ def create_backup(
 def prune_backups(destination: Path, keep_days: int, *, now: datetime | None = None) -> list[Path]:
     """Deletes backups older than ``keep_days``; the newest one always stays.
 
+    Half-written folders of runs that died (hidden ``.<stamp>.*``) go once a day old.
+
     Returns:
         The deleted folders.
     """
@@ -282,6 +285,13 @@ def prune_backups(destination: Path, keep_days: int, *, now: datetime | None = N
         key=lambda path: path.name,
     )
     removed = []
+    for path in destination.iterdir():
+        match = _PARTIAL_RE.match(path.name)
+        if path.is_dir() and match:
+            started = datetime.strptime(match[1], _STAMP_FORMAT).replace(tzinfo=timezone.utc)
+            if current - started > timedelta(days=1):
+                shutil.rmtree(path)
+                removed.append(path)
     for path in stamped[:-1]:
         taken = datetime.strptime(path.name, _STAMP_FORMAT).replace(tzinfo=timezone.utc)
         if current - taken > timedelta(days=keep_days):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
@@ -47,20 +46,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError, get_settings
+from lalisa.core.settings import RetentionSettings, SettingsError, get_settings
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.review.models import ReviewAnnotation, ReviewConversation, ReviewTurn
 from lalisa_common.database import to_async_url
-from lalisa_common.env import env_value, read_env
 from lalisa_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TRACKER_RETENTION_DAYS: Final = 90
-DEFAULT_INBOUND_RETENTION_DAYS: Final = 30
-DEFAULT_OUTBOUND_RETENTION_DAYS: Final = 30
-MIN_INBOUND_RETENTION_DAYS: Final = 7
-"""Meta redelivers a webhook for up to 7 days; the inbound rows are how duplicates are found."""
 SESSION_STARTED: Final = "session_started"
 
 _tracker_metadata = MetaData()
@@ -79,15 +72,6 @@ tracker_events: Final = Table(
 
 
 @dataclass(frozen=True)
-class RetentionSettings:
-    """How many days each store keeps its rows."""
-
-    tracker_days: int = DEFAULT_TRACKER_RETENTION_DAYS
-    inbound_days: int = DEFAULT_INBOUND_RETENTION_DAYS
-    outbound_days: int = DEFAULT_OUTBOUND_RETENTION_DAYS
-
-
-@dataclass(frozen=True)
 class RetentionResult:
     """Rows deleted by one run."""
 
@@ -95,40 +79,6 @@ class RetentionResult:
     review_conversations: int = 0
     inbound_messages: int = 0
     outbound_messages: int = 0
-
-
-def _days(env: Mapping[str, str | None], name: str, default: int, minimum: int) -> int:
-    raw = env_value(env, name, str(default)).strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number of days, not {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum} (days), not {value}")
-    return value
-
-
-def load_retention_settings(env: Mapping[str, str | None] | None = None) -> RetentionSettings:
-    """Reads the three limits from the environment and ``.env``.
-
-    Raises:
-        SettingsError: A value is not a whole number or below its minimum.
-    """
-    values = read_env() if env is None else env
-    return RetentionSettings(
-        tracker_days=_days(
-            values, "LALISA_TRACKER_RETENTION_DAYS", DEFAULT_TRACKER_RETENTION_DAYS, 1
-        ),
-        inbound_days=_days(
-            values,
-            "LALISA_INBOUND_RETENTION_DAYS",
-            DEFAULT_INBOUND_RETENTION_DAYS,
-            MIN_INBOUND_RETENTION_DAYS,
-        ),
-        outbound_days=_days(
-            values, "LALISA_OUTBOUND_RETENTION_DAYS", DEFAULT_OUTBOUND_RETENTION_DAYS, 1
-        ),
-    )
 
 
 async def prune_tracker(tracker_url: str, cutoff: datetime) -> int:
@@ -216,7 +166,7 @@ async def run_retention(
     current = now or datetime.now(timezone.utc)
     tracker_cutoff = current - timedelta(days=limits.tracker_days)
     events_deleted = await prune_tracker(
-        tracker_url or get_settings().tracker_database_url, tracker_cutoff
+        tracker_url or get_settings().database.tracker_url, tracker_cutoff
     )
     conversations = await prune_review_index(tracker_cutoff)
     inbound, outbound = await prune_message_logs(
@@ -239,7 +189,7 @@ def main() -> int:
     """Runs retention once (``python -m lalisa.retention``)."""
     configure_logging()
     try:
-        limits = load_retention_settings()
+        limits = get_settings().retention
     except SettingsError as error:
         print(f"retention: {error}", file=sys.stderr)
         return 2

@@ -47,15 +47,31 @@ def mask_phone_numbers(text: str) -> str:
     return _PHONE.sub(_mask, text)
 
 
+def _mask_argument(value: Any) -> Any:
+    """A log argument with phone numbers masked; numbers and flags keep their type.
+
+    Formatters such as uvicorn's access log unpack ``record.args``, so the arguments stay a
+    tuple of the same length; an object is replaced by its masked ``str()``, which is what
+    ``%s`` would print.
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return mask_phone_numbers(value)
+    return mask_phone_numbers(str(value))
+
+
 def _masking_factory(previous: Any) -> Any:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = previous(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:
-            return record
-        record.msg = mask_phone_numbers(message)
-        record.args = None
+        if isinstance(record.msg, str):
+            record.msg = mask_phone_numbers(record.msg)
+        else:
+            record.msg = mask_phone_numbers(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(_mask_argument(value) for value in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _mask_argument(value) for key, value in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
 
+from lalisa_common.env import SettingsError, env_bool, env_value
+
 __all__ = [
     "BIND_VARIABLES",
+    "LOOPBACK",
     "PROFILE_VARIABLE",
     "REST_TOKEN_VARIABLE",
     "SANDBOX_CREDENTIALS",
@@ -29,6 +32,7 @@ __all__ = [
     "ProfileError",
     "flag",
     "is_loopback",
+    "listener_problems",
     "production_problems",
     "profile_of",
     "sandbox_wanted",
@@ -68,8 +72,8 @@ BIND_VARIABLES = {
 SECRET_VARIABLES = ("RASA_API_TOKEN", "LALISA_ACTION_SECRET", REST_TOKEN_VARIABLE)
 """Secrets that may be generated per run; when the operator sets one it must be long."""
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
+LOOPBACK = "127.0.0.1"
+"""Where every internal listener binds unless configured otherwise."""
 
 
 class Profile(str, Enum):
@@ -105,8 +109,7 @@ class Problem:
         return f"{self.variable}: {self.message}"
 
 
-def _value(env: Mapping[str, str | None], name: str) -> str:
-    return (env.get(name) or "").strip()
+_value = env_value
 
 
 def profile_of(env: Mapping[str, str | None]) -> Profile:
@@ -135,11 +138,10 @@ def flag(env: Mapping[str, str | None], name: str) -> bool | None:
     raw = _value(env, name).lower()
     if not raw:
         return None
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ProfileError(name, f"harus 1 atau 0, bukan {raw!r}")
+    try:
+        return env_bool(env, name, False)
+    except SettingsError:
+        raise ProfileError(name, f"harus 1 atau 0, bukan {raw!r}") from None
 
 
 def is_loopback(host: str) -> bool:
@@ -278,16 +280,10 @@ def production_problems(
                     "ini dan pasang back office di belakang proxy HTTPS.",
                 )
             )
-    for name, what in BIND_VARIABLES.items():
+    for name in BIND_VARIABLES:
         host = _value(env, name)
         if host and not is_loopback(host):
-            problems.append(
-                Problem(
-                    name,
-                    f"{what} mendengarkan di {host!r}, alamat yang bisa dijangkau dari luar; "
-                    "gunakan 127.0.0.1 dan buka hanya webhook lewat reverse proxy.",
-                )
-            )
+            problems.append(_bind_problem(name, host))
     if "rest" in channels:
         problems.append(
             Problem(
@@ -322,6 +318,15 @@ def production_problems(
     return problems
 
 
+def _bind_problem(variable: str, host: str) -> Problem:
+    what = BIND_VARIABLES.get(variable, "server")
+    return Problem(
+        variable,
+        f"{what} mendengarkan di {host!r}, alamat yang bisa dijangkau dari luar; "
+        "gunakan 127.0.0.1 dan buka hanya webhook lewat reverse proxy.",
+    )
+
+
 def _whatsapp_production_problems(env: Mapping[str, str | None]) -> list[Problem]:
     problems: list[Problem] = []
     missing = [name for name in WHATSAPP_VARIABLES if not _value(env, name)]
@@ -352,4 +357,39 @@ def _whatsapp_production_problems(env: Mapping[str, str | None]) -> list[Problem
                 "https://graph.facebook.com.",
             )
         )
+    return problems
+
+
+def listener_problems(
+    env: Mapping[str, str | None], variable: str, host: str, secret_variable: str | None = None
+) -> list[Problem]:
+    """What a single process checks before it listens, whoever started it (systemd, a shell).
+
+    ``make run`` checks the whole configuration; a process started on its own checks its own
+    door: in production its interface must be loopback and its shared secret long enough.
+
+    Args:
+        env: The variables.
+        variable: The setting that names the interface (for the message).
+        host: The interface the process is about to bind.
+        secret_variable: The secret the process requires, if any.
+
+    Returns:
+        The problems; always empty in development.
+    """
+    try:
+        if profile_of(env) is not Profile.PRODUCTION:
+            return []
+    except ProfileError as exc:
+        return [Problem(exc.variable, str(exc))]
+    problems = [] if is_loopback(host) else [_bind_problem(variable, host)]
+    if secret_variable:
+        secret = _value(env, secret_variable)
+        if len(secret) < MIN_SECRET_LENGTH:
+            problems.append(
+                Problem(
+                    secret_variable,
+                    f"wajib diisi di production, minimal {MIN_SECRET_LENGTH} karakter acak.",
+                )
+            )
     return problems

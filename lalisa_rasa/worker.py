@@ -41,7 +41,7 @@ from rasa.shared.core.events import UserUttered  # noqa: E402
 from redis import Redis  # noqa: E402
 
 from lalisa_common.database import is_postgresql, tracker_database_url  # noqa: E402
-from lalisa_common.env import env_value, read_env  # noqa: E402
+from lalisa_common.env import SettingsError, env_value, read_env  # noqa: E402
 from lalisa_common.whatsapp.payload import parse_message  # noqa: E402
 from lalisa_common.whatsapp.queue import ClaimedMessage  # noqa: E402
 from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings  # noqa: E402
@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = WorkerSettings.from_env(env)
         WhatsAppSettings.from_env(env)
-    except (WorkerConfigurationError, ConfigurationError) as exc:
+    except (WorkerConfigurationError, ConfigurationError, SettingsError) as exc:
         print(f"lalisa_rasa.worker refuses to start: {exc}", file=sys.stderr)
         return 2
     redis_url = env_value(env, "REDIS_URL")

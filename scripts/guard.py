@@ -14,6 +14,7 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
+from lalisa_common.env import env_port
 from lalisa_common.profile import (
     PROFILE_VARIABLE,
     SANDBOX_CREDENTIALS,
@@ -58,8 +59,8 @@ def sandbox_environment(env: MutableMapping[str, str]) -> None:
     Only called when every WhatsApp credential is absent (or the sandbox's own constants), so
     nothing real is ever overwritten.
     """
-    sandbox_port = int(env.get("SANDBOX_PORT") or 5006)
-    receiver_port = int(env.get("LALISA_RECEIVER_PORT") or 5004)
+    sandbox_port = env_port(env, "SANDBOX_PORT", 5006)
+    receiver_port = env_port(env, "LALISA_RECEIVER_PORT", 5004)
     env.update(SANDBOX_CREDENTIALS)
     env["WHATSAPP_API_BASE_URL"] = f"http://127.0.0.1:{sandbox_port}"
     env.setdefault(
@@ -101,5 +102,5 @@ def prepare_environment(
         sandbox_environment(env)
     ensure_secret(env, "RASA_API_TOKEN")
     ensure_secret(env, "LALISA_ACTION_SECRET")
-    env.setdefault("RASA_URL", f"http://127.0.0.1:{int(env.get('RASA_PORT') or 5005)}")
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{env_port(env, 'RASA_PORT', 5005)}")
     return True

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lalisa_common.env import default_env_file, read_env_file  # noqa: E402
+from lalisa_common.env import env_port as port_setting  # noqa: E402
 from lalisa_common.quiet import pythonwarnings  # noqa: E402
 from scripts.guard import prepare_environment  # noqa: E402
 from scripts.model import model_path  # noqa: E402
@@ -46,8 +47,8 @@ class Service:
 
 
 def env_port(name: str, default: int) -> int:
-    """A port from the environment, else the default."""
-    return int(os.environ.get(name) or default)
+    """A port from the environment (``.env`` is already merged into it), else the default."""
+    return port_setting(os.environ, name, default)
 
 
 def load_dotenv_defaults() -> None:

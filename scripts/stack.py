@@ -253,11 +253,15 @@ def local_stack(
     extra_env: dict[str, str] | None = None,
     *,
     with_backoffice: bool = False,
+    production: bool = False,
 ) -> Iterator[Stack]:
     """Migrates the database, starts the processes, stops them afterwards.
 
     Three processes by default (sandbox, actions, Rasa); ``with_backoffice`` adds the back
     office (plain-http cookies, on a free port) and the outbox worker (polling every 0.5 s).
+    ``production`` runs every process with ``LALISA_ENV=production`` (REST channel closed
+    without ``LALISA_REST_TOKEN``; back-office cookies Secure): the stack the attacker tests of
+    ``tests/security`` probe. The sandbox still stands in for Meta.
     """
     model = model_path()
     if not model.exists():
@@ -299,6 +303,10 @@ def local_stack(
         **(backoffice_env(backoffice_port) if with_backoffice else {}),
         **(extra_env or {}),
     }
+    if production:
+        env["LALISA_ENV"] = "production"
+        env.pop("BACKOFFICE_INSECURE_COOKIES", None)
+        env.pop("LALISA_REST_TOKEN", None)
     migrate(env)
     commands = {
         "sandbox": [str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],

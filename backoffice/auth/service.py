@@ -27,9 +27,9 @@ from backoffice.auth.passwords import (
     verify_password,
 )
 from backoffice.auth.roles import Role
-from backoffice.config import BackofficeSettings
 from lalisa.core import audit
 from lalisa.core.models import AuditLog, utcnow
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import BackofficeSession, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")

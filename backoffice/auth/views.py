@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from backoffice.auth import service
 from backoffice.auth.csrf import LOGIN_CSRF_COOKIE, new_csrf_token
 from backoffice.auth.deps import SESSION_COOKIE, OptionalUser, Settings, current_session
-from backoffice.config import BackofficeSettings
 from backoffice.db import DbSession
 from backoffice.permissions import public_route, require_login
 from backoffice.templating import redirect, render
 from lalisa.core import audit
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import User
 
 router = APIRouter(tags=["auth"])

@@ -17,8 +17,8 @@ import logging
 from typing import Final
 
 from backoffice.cli import run_unit_of_work
-from backoffice.conversations.review import refresh_index
-from backoffice.conversations.tracker import dispose_tracker_engines, tracker_engine
+from lalisa.review.indexer import refresh_index
+from lalisa.review.tracker import dispose_tracker_engines, tracker_engine
 from lalisa_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)

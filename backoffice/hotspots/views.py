@@ -70,12 +70,12 @@ def _level(raw: str) -> Level:
 
 
 async def _points(db: DbSession, filters: MapFilters, period: Period | None) -> list[TicketPoint]:
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     return await hotspots.load_points(db, hotspot_filter(filters, period, tz), tz)
 
 
 def _period(filters: MapFilters) -> Period:
-    return resolve_period(filters, utcnow().astimezone(get_settings().tz).date())
+    return resolve_period(filters, utcnow().astimezone(get_settings().office.tz).date())
 
 
 def _rank_json(row: RankRow) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backoffice.reports.config import load_report_settings
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.pdf import build_pdf
 from backoffice.reports.xlsx import XLSX_CHUNK, Identity, RecapWorkbook
@@ -49,7 +48,7 @@ FAILED_MESSAGE: Final = "Ekspor gagal dibuat. Coba lagi; bila terulang, hubungi 
 
 def exports_dir() -> Path:
     """Folder of finished export files."""
-    return get_settings().var_dir / "exports"
+    return get_settings().storage.var_dir / "exports"
 
 
 def purge_old_files(now: datetime | None = None) -> int:
@@ -145,7 +144,7 @@ def _file_name(kind: ExportKind, query: RecapQuery, now: datetime) -> str:
     period = "-".join(query.values().get(key, "") for key in ("tahun", "bulan", "triwulan"))
     if query.periode == "rentang":
         period = f"{query.dari}_{query.sampai}"
-    stamp = now.astimezone(get_settings().tz).strftime("%Y%m%d-%H%M")
+    stamp = now.astimezone(get_settings().office.tz).strftime("%Y%m%d-%H%M")
     return f"rekap-aduan-{query.periode}-{period.strip('-')}-{stamp}.{kind.value}"
 
 
@@ -185,7 +184,7 @@ async def run_export(job_id: str, *, now: datetime | None = None) -> None:
                 await _update(job_id, progress=25 + int(65 * done / max(1, len(facts))))
             content = await asyncio.to_thread(workbook.to_bytes)
         else:
-            content = await asyncio.to_thread(build_pdf, recap, load_report_settings())
+            content = await asyncio.to_thread(build_pdf, recap, get_settings())
         await _update(job_id, progress=95)
         folder = exports_dir()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from backoffice.auth.roles import Role
 from backoffice.templating import NOTICES
+from lalisa.core.settings import get_settings
 from lalisa.dispatch.models import Dispatch, DispatchOfficer, DispatchStatus, FieldOutcome, Priority
 from lalisa.notifications.models import OutboxStatus
 from lalisa.places.geo import GEO_DIR
@@ -29,7 +30,6 @@ from lalisa.tickets.labels import (
 )
 from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.service import ConcurrentUpdate, InvalidTransition
-from lalisa.tickets.settings import backoffice_public_url
 from lalisa.tickets.workflow import WorkflowError
 
 S = TicketStatus
@@ -230,7 +230,7 @@ def parse_version(raw: str) -> int | None:
 
 def base_url(request: Request) -> str:
     """Address of the back office for links in WhatsApp messages."""
-    configured = backoffice_public_url()
+    configured = get_settings().backoffice.public_url
     if configured:
         return configured
     return str(request.base_url).rstrip("/")

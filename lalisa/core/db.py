@@ -119,7 +119,7 @@ def get_engine() -> AsyncEngine:
     """
     global _engine
     if _engine is None:
-        _engine = create_engine_for_url(get_settings().database_url)
+        _engine = create_engine_for_url(get_settings().database.url)
     return _engine
 
 

@@ -45,7 +45,7 @@ class SubmissionDeferred(Exception):
 
 def spool_dir() -> Path:
     """Folder of complaints waiting for the database."""
-    return get_settings().var_dir / "spool" / "complaints"
+    return get_settings().storage.var_dir / "spool" / "complaints"
 
 
 def draft_to_json(draft: ComplaintDraft) -> str:

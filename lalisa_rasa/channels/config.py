@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lalisa_common.database import database_url
-from lalisa_common.env import env_value, media_dir, read_env
+from lalisa_common.env import env_int, env_value, media_dir, read_env
 
 DEFAULT_API_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
@@ -40,17 +40,6 @@ DEFAULT_MAX_CONCURRENT_MESSAGES = 8
 
 class ConfigurationError(ValueError):
     """Raised when a required environment variable is missing."""
-
-
-def _positive(env: Mapping[str, str | None], name: str, default: int) -> int:
-    raw = env_value(env, name, str(default))
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, not {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -86,7 +75,7 @@ class WhatsAppSettings:
     max_concurrent_messages: int = DEFAULT_MAX_CONCURRENT_MESSAGES
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> WhatsAppSettings:
+    def from_env(cls, environ: Mapping[str, str | None] | None = None) -> WhatsAppSettings:
         """Builds the settings from environment variables.
 
         Args:
@@ -122,11 +111,10 @@ class WhatsAppSettings:
             redis_url=env_value(env, "REDIS_URL") or None,
             media_dir=media_dir(env),
             stale_after_seconds=60
-            * _positive(env, "LALISA_STALE_MESSAGE_MINUTES", DEFAULT_STALE_AFTER_SECONDS // 60),
-            max_concurrent_messages=max(
-                1,
-                int(
-                    env_value(env, "WHATSAPP_MAX_CONCURRENT", str(DEFAULT_MAX_CONCURRENT_MESSAGES))
-                ),
+            * env_int(
+                env, "LALISA_STALE_MESSAGE_MINUTES", DEFAULT_STALE_AFTER_SECONDS // 60, minimum=1
+            ),
+            max_concurrent_messages=env_int(
+                env, "WHATSAPP_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT_MESSAGES, minimum=1
             ),
         )

@@ -359,7 +359,7 @@ class WhatsAppOutput(OutputChannel):
         return media_id
 
     async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+        self, recipient_id: str, json_message: object, **kwargs: Any
     ) -> None:
         """Sends a domain ``custom:`` payload.
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 from backoffice.auth.deps import SESSION_COOKIE
 from backoffice.auth.roles import Role
 from backoffice.auth.service import hash_session_token
-from backoffice.config import BackofficeSettings
 from lalisa.core import audit
 from lalisa.core.db import session_scope
 from lalisa.core.models import utcnow
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import BackofficeSession, User
 from tests.backoffice.helpers import (
     COOKIE_DOMAIN,

@@ -24,19 +24,19 @@ from backoffice.takeover.views import rasa_client
 from lalisa.core import audit
 from lalisa.core.crypto import blind_index
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError, reset_settings_cache
+from lalisa.core.settings import SettingsError, TakeoverSettings, reset_settings_cache
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
-from lalisa.takeover.models import HandoffReason
-from lalisa.takeover.service import (
-    ADMIN_METADATA_KEY,
-    MSG_WINDOW_CLOSED,
+from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
     TakeoverConflict,
     TakeoverError,
-    TakeoverSettings,
+)
+from lalisa.takeover.models import HandoffReason
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
+from lalisa.takeover.service import (
+    MSG_WINDOW_CLOSED,
     hand_back,
-    load_takeover_settings,
     pseudonym,
     record_handoff_request,
     return_idle_takeovers,
@@ -45,6 +45,7 @@ from lalisa.takeover.service import (
 )
 from lalisa.tickets.models import TicketStatus
 from lalisa.tickets.workflow import flag_for_review
+from lalisa_common.env import read_env
 from tests.backoffice.helpers import SignedIn
 from tests.backoffice.takeover_helpers import (
     FakeRasa,
@@ -135,17 +136,19 @@ async def post(signed_in: SignedIn, path: str, data: dict[str, str] | None = Non
 
 
 def test_settings_defaults_and_environment() -> None:
-    defaults = load_takeover_settings({}, env_file=None)
+    defaults = TakeoverSettings.from_env(read_env({}, env_file=None))
     assert defaults.rasa_url == "http://localhost:5005"
     assert defaults.rasa_api_token is None
     assert defaults.idle_minutes == 30
-    custom = load_takeover_settings(
-        {
-            "RASA_URL": "http://rasa:5005/",
-            "RASA_API_TOKEN": "rahasia",
-            "TAKEOVER_IDLE_MINUTES": "5",
-        },
-        env_file=None,
+    custom = TakeoverSettings.from_env(
+        read_env(
+            {
+                "RASA_URL": "http://rasa:5005/",
+                "RASA_API_TOKEN": "rahasia",
+                "TAKEOVER_IDLE_MINUTES": "5",
+            },
+            env_file=None,
+        )
     )
     assert (custom.rasa_url, custom.rasa_api_token, custom.idle_minutes) == (
         "http://rasa:5005",
@@ -155,7 +158,7 @@ def test_settings_defaults_and_environment() -> None:
     assert "rahasia" not in repr(custom)
     for bad in ("0", "setengah jam"):
         with pytest.raises(SettingsError):
-            load_takeover_settings({"TAKEOVER_IDLE_MINUTES": bad}, env_file=None)
+            TakeoverSettings.from_env(read_env({"TAKEOVER_IDLE_MINUTES": bad}, env_file=None))
 
 
 # ---------------------------------------------------------------------- take and hand back

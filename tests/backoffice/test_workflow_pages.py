@@ -51,7 +51,7 @@ async def test_inbox_lists_flagged_and_new_first_with_counts(as_role: dict[Role,
 
 
 async def test_inbox_filters_and_search(as_role: dict[Role, SignedIn]) -> None:
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     day = datetime(2026, 3, 10, 10, 0, tzinfo=tz)
     a = await make_ticket(category="pkl", kecamatan="Juai", created_at=day)
     b = await make_ticket(category="miras", kecamatan="Halong", created_at=day + timedelta(days=2))
@@ -219,7 +219,7 @@ async def test_unknown_ticket_is_404(as_role: dict[Role, SignedIn]) -> None:
 async def test_media_is_served_only_through_the_authenticated_route(
     as_role: dict[Role, SignedIn],
 ) -> None:
-    media_dir = get_settings().media_dir
+    media_dir = get_settings().storage.media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     (media_dir / "abc.jpg").write_bytes(b"\xff\xd8\xff\xe0JPEG")
     outside = media_dir.parent / "rahasia.txt"

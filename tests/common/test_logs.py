@@ -104,3 +104,26 @@ def test_entry_points_use_the_one_logging_set_up() -> None:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
     assert "install_log_masking()" in (ROOT / "actions" / "__init__.py").read_text(encoding="utf-8")
+
+
+def test_arguments_keep_their_types_for_formatters_that_unpack_them(
+    masking: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # uvicorn's access formatter unpacks (client, method, path, version, status) from args.
+    logger = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        logger.info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            "/x?wa=6281234567890",
+            "1.1",
+            200,
+        )
+        logger.info("payload %(sender)s", {"sender": "6281234567890"})
+        logger.info("details %s", {"from": "6281234567890"})
+    (access, mapping, details) = caplog.records
+    assert access.args == ("127.0.0.1:5000", "GET", "/x?wa=**********890", "1.1", 200)
+    assert access.getMessage() == '127.0.0.1:5000 - "GET /x?wa=**********890 HTTP/1.1" 200'
+    assert mapping.getMessage() == "payload **********890"
+    assert details.getMessage() == "details {'from': '**********890'}"

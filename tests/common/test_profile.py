@@ -10,6 +10,7 @@ from lalisa_common.profile import (
     Profile,
     ProfileError,
     is_loopback,
+    listener_problems,
     production_problems,
     profile_of,
     sandbox_wanted,
@@ -139,3 +140,19 @@ def test_sandbox_constants_match_the_sandbox() -> None:
         "WHATSAPP_ACCESS_TOKEN": sandbox_config.DEFAULT_ACCESS_TOKEN,
         "WHATSAPP_PHONE_NUMBER_ID": sandbox_config.DEFAULT_PHONE_NUMBER_ID,
     }
+
+
+def test_a_process_checks_its_own_door_in_production_only() -> None:
+    production = {"LALISA_ENV": "production", "LALISA_ACTION_SECRET": "s" * 24}
+    assert listener_problems({}, "ACTION_HOST", "0.0.0.0", "LALISA_ACTION_SECRET") == []
+    assert listener_problems(production, "ACTION_HOST", "127.0.0.1", "LALISA_ACTION_SECRET") == []
+    public = listener_problems(production, "ACTION_HOST", "0.0.0.0", "LALISA_ACTION_SECRET")
+    assert variables(public) == ["ACTION_HOST"]
+    assert "server aksi" in public[0].message
+    short = {**production, "LALISA_ACTION_SECRET": "pendek"}
+    assert variables(listener_problems(short, "ACTION_HOST", "::1", "LALISA_ACTION_SECRET")) == [
+        "LALISA_ACTION_SECRET"
+    ]
+    assert variables(listener_problems({"LALISA_ENV": "prod"}, "RASA_HOST", "::1")) == [
+        "LALISA_ENV"
+    ]

@@ -333,12 +333,20 @@ def test_old_backups_are_pruned_but_the_newest_stays(tmp_path: Path) -> None:
     for days in (1, 20, 40):
         (tmp_path / (now - timedelta(days=days)).strftime("%Y%m%dT%H%M%SZ")).mkdir()
     (tmp_path / "not-a-backup").mkdir()
+    # Left by runs that died half-way: yesterday's goes, tonight's may still be running.
+    crashed = "." + (now - timedelta(days=2)).strftime("%Y%m%dT%H%M%SZ") + ".abc123"
+    running = "." + now.strftime("%Y%m%dT%H%M%SZ") + ".def456"
+    (tmp_path / crashed).mkdir()
+    (tmp_path / running).mkdir()
     removed = backup.prune_backups(tmp_path, 14, now=now)
     assert sorted(p.name for p in removed) == [
+        crashed,
         (now - timedelta(days=40)).strftime("%Y%m%dT%H%M%SZ"),
         (now - timedelta(days=20)).strftime("%Y%m%dT%H%M%SZ"),
     ]
-    assert backup.prune_backups(tmp_path, 0, now=now + timedelta(days=400)) == []
+    assert (tmp_path / running).is_dir()
+    later = backup.prune_backups(tmp_path, 0, now=now + timedelta(days=400))
+    assert [p.name for p in later] == [running]
     assert len(list(tmp_path.iterdir())) == 2
 
 

@@ -34,7 +34,7 @@ INSTALL_ROOT = "/opt/lalisa"
 LONG_RUNNING = {
     "lalisa-receiver.service": "lalisa.ingress",
     "lalisa-rasa@.service": "lalisa_rasa.worker",
-    "lalisa-actions.service": "rasa_sdk",
+    "lalisa-actions.service": "actions.serve",
     "lalisa-backoffice.service": "backoffice",
     "lalisa-outbox.service": "lalisa.notifications.worker",
 }
@@ -59,6 +59,9 @@ REQUIRED_SETTINGS = {
     "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
     "CapabilityBoundingSet": "",
     "EnvironmentFile": "/etc/lalisa/lalisa.env",
+    "SystemCallFilter": "@system-service",
+    "SystemCallErrorNumber": "EPERM",
+    "UMask": "0077",
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 
@@ -172,7 +175,7 @@ def test_every_service_is_sandboxed(name: str) -> None:
     assert "/var/lib/lalisa" in " ".join(unit.values("Service", "ReadWritePaths")), name
     assert unit.value("Service", "AmbientCapabilities") == "", name
     # The profile is pinned on the command line, where EnvironmentFile cannot override it.
-    for command in unit.values("Service", "ExecStart"):
+    for command in unit.values("Service", "ExecStart") + unit.values("Service", "ExecStartPre"):
         assert command.startswith(
             "/usr/bin/env LALISA_ENV=production LALISA_VAR_DIR=/var/lib/lalisa "
         ), f"{name}: {command}"
@@ -189,7 +192,7 @@ def test_exec_start_runs_a_module_of_the_repository(name: str) -> None:
     unit = service_units()[name]
     commands = unit.values("Service", "ExecStart")
     assert commands, f"{name} has no ExecStart"
-    for command in commands:
+    for command in commands + unit.values("Service", "ExecStartPre"):
         argv = exec_argv(command)
         interpreter = argv[0]
         assert interpreter in {
@@ -207,13 +210,25 @@ def test_exec_start_runs_a_module_of_the_repository(name: str) -> None:
                 "issue 13 / branch ingress) and is not on this branch yet"
             )
         assert module_exists(module), f"{name}: module {module} not found"
+        # Importable by the interpreter the unit names (this checkout's twin of /opt/lalisa).
+        local_python = ROOT / interpreter.removeprefix(f"{INSTALL_ROOT}/")
+        if local_python.exists():
+            imported = subprocess.run(
+                [str(local_python), "-c", f"import importlib; importlib.import_module({module!r})"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert imported.returncode == 0, f"{name}: {module}: {imported.stderr[-2000:]}"
 
 
 @pytest.mark.parametrize(
     ("name", "setting", "expected"),
     [
         ("lalisa-backoffice.service", "ExecStart", "--host 127.0.0.1"),
-        ("lalisa-actions.service", "Environment", "SANIC_HOST=127.0.0.1"),
+        ("lalisa-actions.service", "Environment", "ACTION_HOST=127.0.0.1"),
         ("lalisa-rasa@.service", "Environment", "RASA_HOST=127.0.0.1"),
     ],
 )
@@ -565,3 +580,52 @@ def test_caddy_routes_only_the_webhook_and_the_back_office(tmp_path: Path) -> No
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+def test_every_unit_waits_for_the_preflight_check() -> None:
+    migrate = service_units()["lalisa-migrate.service"]
+    (check,) = migrate.values("Service", "ExecStartPre")
+    assert exec_module(check) == "lalisa.preflight"
+    for name in set(LONG_RUNNING) | {"lalisa-retention.service"}:
+        unit = service_units()[name]
+        assert "lalisa-migrate.service" in unit.values("Unit", "Requires"), name
+        assert any("lalisa-migrate.service" in v for v in unit.values("Unit", "After")), name
+
+
+# --- the operator manual follows deploy/ ---------------------------------------------------------
+
+
+def test_manual_describes_every_deployment_file_and_default() -> None:
+    from lalisa import backup
+    from lalisa.core.settings import RetentionSettings
+
+    manual = (ROOT / "docs" / "petunjuk-teknis.md").read_text(encoding="utf-8")
+    chapter = manual[manual.index("### 2.10 ") : manual.index("## 3. ")]
+    for path in (ROOT / "deploy").rglob("*"):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(ROOT / "deploy").as_posix()
+        if relative.endswith(".timer"):
+            relative = relative.removesuffix(".timer") + ".service` + `.timer"
+        assert f"`{relative}`" in chapter, f"deploy/{relative} is not in the manual (2.10)"
+    for unit in re.findall(r"\blalisa-[a-z]+(?:@)?(?:\.service|\.timer)?\b", chapter):
+        name = unit if "." in unit else f"{unit}.service"
+        if name.endswith("@.service") or name == "lalisa-run.service":
+            continue
+        assert (UNITS / name).exists() or (UNITS / name.replace(".service", "")).exists(), name
+    limits = RetentionSettings.from_env({})
+    defaults = {
+        "LALISA_TRACKER_RETENTION_DAYS": limits.tracker_days,
+        "LALISA_INBOUND_RETENTION_DAYS": limits.inbound_days,
+        "LALISA_OUTBOUND_RETENTION_DAYS": limits.outbound_days,
+    }
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name, days in defaults.items():
+        assert re.search(rf"\| `{name}` \|[^\n]*\| `{days}` hari \|", chapter), name
+        assert f"\n{name}={days}\n" in example, name
+    assert f"**ditambah {backup.DEFAULT_COUNTER_MARGIN}**" in chapter
+    assert f"lebih tua dari {backup.DEFAULT_KEEP_DAYS} hari" in chapter
+    backup_unit = service_units()["lalisa-backup.service"]
+    assert (
+        f"--keep-days {backup.DEFAULT_KEEP_DAYS}" in backup_unit.values("Service", "ExecStart")[0]
+    )

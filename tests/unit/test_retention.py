@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,15 +14,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from lalisa import retention
-from lalisa.core.db import create_engine_for_url, session_scope
-from lalisa.core.settings import SettingsError
+from lalisa.core.db import create_engine_for_url, migrate, session_scope
+from lalisa.core.settings import RetentionSettings, SettingsError
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.review.models import ReviewAnnotation, ReviewConversation, ReviewTurn
 
 NOW = datetime(2026, 11, 30, 2, 30, tzinfo=timezone.utc)
 OLD = NOW - timedelta(days=120)
 RECENT = NOW - timedelta(days=1)
-LIMITS = retention.RetentionSettings(tracker_days=90, inbound_days=30, outbound_days=30)
+LIMITS = RetentionSettings(tracker_days=90, inbound_days=30, outbound_days=30)
 
 
 @pytest.fixture
@@ -214,17 +217,53 @@ async def test_run_prunes_review_index_and_message_logs(tracker_url: str) -> Non
 
 
 def test_settings_defaults_and_validation() -> None:
-    assert retention.load_retention_settings({}) == retention.RetentionSettings(90, 30, 30)
-    assert retention.load_retention_settings(
+    assert RetentionSettings.from_env({}) == RetentionSettings(90, 30, 30)
+    assert RetentionSettings.from_env(
         {
             "LALISA_TRACKER_RETENTION_DAYS": "180",
             "LALISA_INBOUND_RETENTION_DAYS": "7",
             "LALISA_OUTBOUND_RETENTION_DAYS": "14",
         }
-    ) == retention.RetentionSettings(180, 7, 14)
+    ) == RetentionSettings(180, 7, 14)
     with pytest.raises(SettingsError, match="LALISA_INBOUND_RETENTION_DAYS must be at least 7"):
-        retention.load_retention_settings({"LALISA_INBOUND_RETENTION_DAYS": "3"})
+        RetentionSettings.from_env({"LALISA_INBOUND_RETENTION_DAYS": "3"})
     with pytest.raises(SettingsError, match="whole number"):
-        retention.load_retention_settings({"LALISA_TRACKER_RETENTION_DAYS": "90d"})
+        RetentionSettings.from_env({"LALISA_TRACKER_RETENTION_DAYS": "90d"})
     with pytest.raises(SettingsError, match="at least 1"):
-        retention.load_retention_settings({"LALISA_OUTBOUND_RETENTION_DAYS": "0"})
+        RetentionSettings.from_env({"LALISA_OUTBOUND_RETENTION_DAYS": "0"})
+
+
+def test_command_line_runs_once_and_refuses_bad_settings(
+    lalisa_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'lalisa.db'}"
+    migrate(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "lalisa.retention"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Retention: 0 tracker events" in result.stderr
+    env["LALISA_INBOUND_RETENTION_DAYS"] = "2"
+    result = subprocess.run(
+        [sys.executable, "-m", "lalisa.retention"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "LALISA_INBOUND_RETENTION_DAYS must be at least 7" in result.stderr

@@ -154,3 +154,23 @@ def test_it_refuses_to_start_without_a_secret() -> None:
     )
     assert done.returncode == 2
     assert "LALISA_ACTION_SECRET" in done.stderr
+
+
+def test_production_refuses_a_public_interface() -> None:
+    env = {
+        **os.environ,
+        "LALISA_ENV_FILE": "",
+        "LALISA_ENV": "production",
+        "LALISA_ACTION_SECRET": SECRET,
+        "ACTION_HOST": "0.0.0.0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "actions.serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "ACTION_HOST" in done.stderr
