@@ -57,6 +57,7 @@ lint: envs
 	@$(APP_VENV)/bin/ruff check .
 	@$(APP_VENV)/bin/ruff format --check .
 	@$(APP_VENV)/bin/mypy
+	@$(APP_VENV)/bin/mypy --config-file mypy-rasa.ini
 	@$(APP_VENV)/bin/lint-imports --no-cache
 
 test-unit: setup
@@ -81,8 +82,9 @@ test-e2e: setup train
 lock:
 	@scripts/lock.sh
 
+# BENCH_ARGS="--quick" for a smoke run; see scripts/bench.py --help and docs/benchmarks.md.
 bench: setup train
-	@$(APP_PY) scripts/bench.py
+	@$(APP_PY) scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(RASA_VENV) $(APP_VENV) models .rasa results .pytest_cache .mypy_cache .ruff_cache

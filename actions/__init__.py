@@ -5,3 +5,8 @@ One module per domain: tickets (the complaint form and its submission), info
 handoff (asking for a person). Actions stay thin: the rules live in
 :mod:`lalisa`, and every citizen-facing sentence lives in ``domain.yml``.
 """
+
+from lalisa_common.logs import install_log_masking
+
+# rasa_sdk sets up the action server's logging itself; masking goes into its records too.
+install_log_masking()

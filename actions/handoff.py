@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
+from actions.needs_person import FALLBACK_INTENT, fell_back_twice
+from actions.needs_person import record_needs_person as _record
 from actions.tickets import office_settings, utcnow
-from lalisa.core.db import session_scope
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
@@ -20,28 +19,10 @@ from lalisa.office.hours import (
     next_office_opening,
 )
 from lalisa.takeover.models import HandoffReason
-from lalisa.takeover.service import record_handoff_request
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_INTENT = "nlu_fallback"
-
-
-async def _record(sender_id: str, reason: HandoffReason, *, out_of_hours: bool) -> bool:
-    """Put the conversation on the back office's "needs a person" list.
-
-    A database failure must not cost the citizen the answer, so it is logged and the action
-    goes on; the request can still be seen in the conversation history.
-    """
-    try:
-        async with session_scope() as session:
-            await record_handoff_request(
-                session, sender_id=sender_id, reason=reason, out_of_hours=out_of_hours
-            )
-    except (SQLAlchemyError, OSError):
-        logger.exception("Recording a request for a person failed (%s)", reason)
-        return False
-    return True
+__all__ = ["FALLBACK_INTENT", "ActionNoteFallback", "ActionRequestHuman", "fell_back_twice"]
 
 
 class ActionRequestHuman(Action):
@@ -74,29 +55,6 @@ class ActionRequestHuman(Action):
                 ),
             )
         return []
-
-
-def _user_intents(events: list[dict[str, Any]]) -> list[str | None]:
-    """Intent names of the user messages of a tracker, oldest first."""
-    intents: list[str | None] = []
-    for event in events:
-        if event.get("event") == "user":
-            intent = (event.get("parse_data") or {}).get("intent") or {}
-            intents.append(intent.get("name"))
-    return intents
-
-
-def fell_back_twice(events: list[dict[str, Any]]) -> bool:
-    """True when the latest two user messages were both NLU fallbacks.
-
-    Args:
-        events: The tracker's events (as the action server receives them).
-
-    Returns:
-        Whether the assistant failed to understand twice in a row.
-    """
-    intents = _user_intents(events)
-    return len(intents) >= 2 and intents[-1] == intents[-2] == FALLBACK_INTENT
 
 
 class ActionNoteFallback(Action):

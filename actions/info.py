@@ -63,12 +63,12 @@ class ActionTellOfficeContact(Action):
         settings = (await load_effective_settings()).app_settings()
         phone_line = _render(
             domain,
-            "utter_office_phone_known" if settings.office_phone else "utter_office_phone_unknown",
-            office_phone=settings.office_phone,
+            "utter_office_phone_known" if settings.office.phone else "utter_office_phone_unknown",
+            office_phone=settings.office.phone,
         )
         dispatcher.utter_message(
             response="utter_office_contact",
-            office_address=settings.office_address,
+            office_address=settings.office.address,
             office_phone_line=phone_line,
         )
         return []
@@ -85,7 +85,7 @@ class ActionTellPrograms(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Utters the programme text."""
-        programs = get_settings().programs
+        programs = get_settings().office.programs
         if programs:
             dispatcher.utter_message(response="utter_programs", programs=programs)
         else:

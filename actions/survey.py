@@ -38,7 +38,7 @@ from lalisa.survey.service import (
 )
 from lalisa.survey.skm import UNSUR
 from lalisa.tickets.models import Ticket
-from lalisa.tickets.service import parse_ticket_number
+from lalisa.tickets.numbers import parse_ticket_number
 
 logger = logging.getLogger(__name__)
 

@@ -12,11 +12,19 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.needs_person import fell_back_twice, record_needs_person
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
 from lalisa.intake.form_answers import complaint_signal
-from lalisa.intake.form_flow import CONFIRMED, FORM_SLOTS, Answer, advance, place_summary
+from lalisa.intake.form_flow import (
+    CONFIRMED,
+    FORM_SLOTS,
+    Answer,
+    advance,
+    kept_for_a_person,
+    place_summary,
+)
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
@@ -25,6 +33,7 @@ from lalisa.office.hours import (
 )
 from lalisa.places.geo import list_places
 from lalisa.runtime_settings.service import load_effective_settings
+from lalisa.takeover.models import HandoffReason
 from lalisa.tickets.categories import (
     CATEGORY_BUTTON_TITLES,
     FALLBACK_CATEGORY,
@@ -109,6 +118,15 @@ class ValidateComplaintForm(Action):
             step = advance(slots, answer=None, opening=self._opening(tracker), now=now)
         elif answers_question(tracker.events):
             step = advance(slots, answer=await self._answer(tracker), now=now)
+            if step.missed_twice and fell_back_twice(tracker.events):
+                # The fallback rule does not run inside the form: note it here, as
+                # action_note_fallback does outside it.
+                logger.info("The complaint form fell back twice in a row")
+                await record_needs_person(
+                    tracker.sender_id,
+                    HandoffReason.FALLBACK_TWICE,
+                    out_of_hours=not is_office_open(now, settings=await office_settings()),
+                )
         else:
             step = advance(slots, answer=None, now=now)
         if step.interrupt:
@@ -162,26 +180,57 @@ class ValidateComplaintForm(Action):
         return answer
 
     async def _record_media(self, tracker: Tracker) -> int | None:
+        return await record_media(tracker)
+
+
+async def record_media(tracker: Tracker) -> int | None:
+    """Records the photo/video of the latest message as pending evidence; its row id."""
+    message = tracker.latest_message or {}
+    metadata = message.get("metadata") or {}
+    media_ids = _entity_values(message, "media_id")
+    media_types = _entity_values(message, "media_type")
+    if not media_ids:
+        logger.warning("share_media message without a media id")
+        return None
+    async with session_scope() as session:
+        record = await record_pending_media(
+            session,
+            sender_id=tracker.sender_id,
+            wa_media_id=str(media_ids[-1]),
+            media_type=str(media_types[-1]) if media_types else "image",
+            mime_type=metadata.get("mime_type"),
+            sha256=metadata.get("sha256"),
+            size_bytes=metadata.get("size_bytes"),
+            path=metadata.get("path"),
+            caption=metadata.get("caption"),
+        )
+        return int(record.id)
+
+
+class ActionKeepMedia(Action):
+    """Keeps a photo/video sent before any complaint as the evidence of the next one.
+
+    Many citizens send the picture first and explain afterwards; the photo is attached to
+    the report they then make (the form does not ask for evidence again).
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_keep_media"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Records the file as pending evidence and says it will go with the report."""
         message = tracker.latest_message or {}
-        metadata = message.get("metadata") or {}
-        media_ids = _entity_values(message, "media_id")
-        media_types = _entity_values(message, "media_type")
-        if not media_ids:
-            logger.warning("share_media message without a media id")
-            return None
-        async with session_scope() as session:
-            record = await record_pending_media(
-                session,
-                sender_id=tracker.sender_id,
-                wa_media_id=str(media_ids[-1]),
-                media_type=str(media_types[-1]) if media_types else "image",
-                mime_type=metadata.get("mime_type"),
-                sha256=metadata.get("sha256"),
-                size_bytes=metadata.get("size_bytes"),
-                path=metadata.get("path"),
-                caption=metadata.get("caption"),
-            )
-            return int(record.id)
+        text = str(message.get("text") or "")
+        media_id = await record_media(tracker) if text.startswith("/share_media") else None
+        if media_id is None:
+            dispatcher.utter_message(response="utter_media_outside_form")
+            return []
+        kept = [*(tracker.get_slot("evidence_media") or []), media_id]
+        dispatcher.utter_message(response="utter_media_kept")
+        return [SlotSet("evidence_media", kept)]
 
 
 def category_buttons(categories: list[str]) -> list[dict[str, str]]:
@@ -309,10 +358,13 @@ class ActionCheckComplaintSignal(Action):
         text = str(message.get("text") or "")
         intent = message.get("intent") or {}
         guess = read_category_entity(message.get("entities") or [])
+        gate = message.get("complaint_gate")
+        gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
         signal = complaint_signal(
             text,
             intent_confidence=float(intent.get("confidence") or 0.0),
             category_confidence=None if guess is None else (guess.confidence or 1.0),
+            gate_confidence=None if gate_confidence is None else float(gate_confidence),
         )
         pending = None
         if signal == "weak":
@@ -383,7 +435,10 @@ class ActionSubmitComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Saves the ticket (or spools it when the database is down) and answers."""
-        if tracker.get_slot("complaint_confirmation") != CONFIRMED:
+        confirmed = tracker.get_slot("complaint_confirmation") == CONFIRMED
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        if not confirmed and not (intent == "affirm" and kept_for_a_person(slots)):
             return reset_form_slots()
         now = utcnow()
         office = await office_settings()

@@ -7,6 +7,8 @@ declaration (:func:`backoffice.permissions.collect_permissions`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -23,19 +25,21 @@ from backoffice.auth import audit_views, users_views
 from backoffice.auth import views as auth_views
 from backoffice.auth.csrf import CsrfError
 from backoffice.auth.deps import LoginRequired, PasswordChangeRequired
-from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
 from backoffice.conversations.review_views import router as review_router
 from backoffice.errors import PageError
 from backoffice.home import router as home_router
 from backoffice.hotspots import hotspots_router
+from backoffice.limits import BodyLimitMiddleware
 from backoffice.permissions import collect_permissions
 from backoffice.reports import reports_router
+from backoffice.reports.jobs import purge_periodically
 from backoffice.settings_views import router as settings_router
 from backoffice.survey import router as survey_router
 from backoffice.takeover import takeover_router
 from backoffice.templating import STATIC_DIR, render
 from backoffice.tickets import officers_router, tickets_router, trc_router
 from lalisa.core.db import dispose_engine
+from lalisa.core.settings import BackofficeSettings, get_settings, tile_origin
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +85,16 @@ def content_security_policy(settings: BackofficeSettings) -> str:
     )
 
 
+HSTS = b"max-age=31536000"
+"""One year; no includeSubDomains: other services of the agency's domain are not ours to pin."""
+
 ERROR_MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Permintaan tidak valid", "Data yang dikirim tidak dapat diproses."),
     403: ("Akses ditolak", "Peran Anda tidak diizinkan membuka halaman ini."),
     404: ("Halaman tidak ditemukan", "Halaman atau data yang Anda cari tidak ada."),
     405: ("Metode tidak diizinkan", "Cara membuka halaman ini tidak didukung."),
     409: ("Terjadi bentrok", "Data telah diubah orang lain. Muat ulang halaman lalu coba lagi."),
+    413: ("Permintaan terlalu besar", "Data yang dikirim melebihi batas ukuran."),
     422: ("Data tidak lengkap", "Data formulir tidak lengkap atau tidak valid."),
     500: ("Terjadi kesalahan", "Terjadi kesalahan pada sistem. Coba lagi beberapa saat lagi."),
 }
@@ -98,10 +106,19 @@ CSRF_MESSAGE = (
 class SecurityHeadersMiddleware:
     """Adds security headers to every response, and ``no-store`` to every page."""
 
-    def __init__(self, app: ASGIApp, policy: str = CONTENT_SECURITY_POLICY) -> None:
-        """Wrap an ASGI application; ``policy`` is the Content-Security-Policy to send."""
+    def __init__(
+        self, app: ASGIApp, policy: str = CONTENT_SECURITY_POLICY, *, hsts: bool = False
+    ) -> None:
+        """Wrap an ASGI application.
+
+        Args:
+            app: The application.
+            policy: The Content-Security-Policy to send.
+            hsts: Send Strict-Transport-Security (when cookies are Secure, i.e. behind https).
+        """
         self.app = app
         self.policy = policy.encode("ascii")
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on and add the headers to the response start."""
@@ -120,6 +137,9 @@ class SecurityHeadersMiddleware:
                     b"referrer-policy": b"same-origin",
                     b"content-security-policy": self.policy,
                 }
+                if self.hsts:
+                    # Browsers then refuse plain http to this host for a year (no downgrade).
+                    extra[b"strict-transport-security"] = HSTS
                 if not is_static:
                     # Pages show names and complaints; keep them out of shared caches.
                     extra[b"cache-control"] = b"no-store"
@@ -184,8 +204,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    yield
-    await dispose_engine()
+    # Expired exports (they may hold identities) go on a schedule, not only on the next export.
+    purging = asyncio.create_task(purge_periodically())
+    try:
+        yield
+    finally:
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
+        await dispose_engine()
 
 
 def create_app(
@@ -210,7 +237,7 @@ def create_app(
         openapi_url=None,
         lifespan=_lifespan,
     )
-    app.state.settings = settings if settings is not None else load_backoffice_settings()
+    app.state.settings = settings if settings is not None else get_settings().backoffice
     # Built before mounting: a route without a role declaration stops the start here.
     app.state.route_permissions = collect_permissions(routers)
     for router in routers:
@@ -218,6 +245,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(
-        SecurityHeadersMiddleware, policy=content_security_policy(app.state.settings)
+        SecurityHeadersMiddleware,
+        policy=content_security_policy(app.state.settings),
+        hsts=app.state.settings.secure_cookies,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=app.state.settings.max_body_bytes)
     return app

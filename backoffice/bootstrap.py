@@ -1,8 +1,9 @@
 """Create the first superadmin when the back office has no user yet (used by ``make run``).
 
 ``python -m backoffice.bootstrap``: if the ``users`` table is empty, creates the user
-``superadmin`` with a generated password and prints that password once; otherwise does
-nothing. There is no default password anywhere.
+``superadmin`` with a generated password, writes it to a file readable by this system user
+only (mode 0600, under ``LALISA_VAR_DIR``) and prints the file's path, never the password (the
+output lands in the journal); otherwise does nothing. There is no default password anywhere.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from backoffice.auth.roles import Role
 from backoffice.auth.service import count_users, create_user
 from backoffice.cli import (
     DatabaseNotReady,
-    print_password_once,
     report_not_ready,
     run_unit_of_work,
+    write_password_file,
 )
 
 BOOTSTRAP_USERNAME = "superadmin"
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if password is None:
         print("Back office: pengguna sudah ada, tidak ada akun yang dibuat.")
         return 0
-    print_password_once(
+    write_password_file(
         BOOTSTRAP_USERNAME, password, heading="Akun superadmin pertama back office dibuat."
     )
     return 0

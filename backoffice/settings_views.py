@@ -27,6 +27,7 @@ from backoffice.permissions import require_roles
 from backoffice.templating import NOTICES, local_time, render
 from lalisa.core import audit
 from lalisa.core.models import AuditLog
+from lalisa.core.settings import get_settings
 from lalisa.runtime_settings.service import (
     REGISTRY,
     SECTIONS,
@@ -35,7 +36,6 @@ from lalisa.runtime_settings.service import (
     SettingDefinition,
     SettingValueError,
     StoredSetting,
-    cache_seconds,
     describe_value,
     read_effective_settings,
     reset_setting,
@@ -59,9 +59,13 @@ SETTINGS_NOTICES: Final = {
     ),
     "setting_reset": "Pengaturan dikembalikan ke nilai bawaan.",
 }
-NOTICES.update(
-    {key: text.format(seconds=f"{cache_seconds():g}") for key, text in SETTINGS_NOTICES.items()}
-)
+
+
+def _notice(text: str) -> Callable[[], str]:
+    return lambda: text.format(seconds=f"{get_settings().runtime.cache_seconds:g}")
+
+
+NOTICES.update({key: _notice(text) for key, text in SETTINGS_NOTICES.items()})
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ async def _page(
             ),
             "error": error,
             "failed_slug": slug(failed_key) if failed_key else None,
-            "cache_seconds": f"{cache_seconds():g}",
+            "cache_seconds": f"{get_settings().runtime.cache_seconds:g}",
         },
         status_code=status_code,
     )

@@ -17,7 +17,7 @@ Text is escaped automatically; never mark user-provided text ``|safe``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,14 +39,17 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 
-NOTICES: dict[str, str] = {
+NOTICES: dict[str, str | Callable[[], str]] = {
     "logged_out": "Anda sudah keluar.",
     "password_changed": "Kata sandi berhasil diganti.",
     "role_changed": "Peran pengguna diubah.",
     "user_deactivated": "Pengguna dinonaktifkan; semua sesinya diakhiri.",
     "user_activated": "Pengguna diaktifkan kembali.",
 }
-"""Messages shown after a redirect, chosen by key (so no text travels in the URL)."""
+"""Messages shown after a redirect, chosen by key (so no text travels in the URL).
+
+A callable is called when the notice is shown (for a text that names a setting's value).
+"""
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
@@ -63,7 +66,7 @@ def local_time(value: datetime | None, *, with_zone: bool = True) -> str:
     """
     if value is None:
         return "-"
-    local = value.astimezone(get_settings().tz)
+    local = value.astimezone(get_settings().office.tz)
     text = f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H.%M}"
     zone = local.tzname()
     return f"{text} {zone}" if with_zone and zone else text
@@ -99,11 +102,11 @@ def action_label(action: str) -> str:
 
 def _base_context(request: Request) -> dict[str, Any]:
     user = getattr(request.state, "user", None)
-    notice_key = request.query_params.get("notice", "")
+    notice = NOTICES.get(request.query_params.get("notice", ""))
     return {
         "current_user": user,
         "nav_items": nav_for(user),
-        "notice": NOTICES.get(notice_key),
+        "notice": notice() if callable(notice) else notice,
     }
 
 

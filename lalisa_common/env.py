@@ -15,21 +15,35 @@ The file format is the one of python-dotenv (``tests/common`` compares the two):
 * ``${NAME}`` and ``${NAME:-default}`` are replaced by a variable defined earlier in the file,
   else by the process environment, else the default;
 * a bare ``NAME`` line defines the variable without a value (``None``).
+
+Typed values are read with the ``env_*`` helpers below (whole numbers, numbers, flags,
+lists, ports, durations): one set of rules and one error, :class:`SettingsError`, whose message
+names the variable. ``lalisa.core.settings`` builds every app-side section with them, and the
+Rasa-side readers (``lalisa_rasa``, ``sandbox``) use the same functions.
 """
 
 from __future__ import annotations
 
 import codecs
+import math
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 __all__ = [
     "ENV_FILE_VARIABLE",
     "REPO_ROOT",
+    "SettingsError",
     "default_env_file",
+    "env_bool",
+    "env_duration",
+    "env_float",
+    "env_int",
+    "env_list",
+    "env_port",
     "env_value",
     "media_dir",
     "parse_env_text",
@@ -42,6 +56,14 @@ __all__ = [
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """Repository root; relative paths in settings are resolved against it, not the CWD."""
 ENV_FILE_VARIABLE = "LALISA_ENV_FILE"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class SettingsError(ValueError):
+    """A variable holds a value that cannot be used; the message names the variable."""
+
 
 _KEY = re.compile(r"(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*")
 _VARIABLE = re.compile(r"\$\{(?P<name>[^}:]+)(?::-(?P<default>[^}]*))?\}")
@@ -209,3 +231,139 @@ def var_dir(env: Mapping[str, str | None]) -> Path:
 def media_dir(env: Mapping[str, str | None]) -> Path:
     """Where WhatsApp media and field photos are stored (``LALISA_MEDIA_DIR``, ``<var>/media``)."""
     return resolve_path(env_value(env, "LALISA_MEDIA_DIR", str(var_dir(env) / "media")))
+
+
+def env_int(
+    env: Mapping[str, str | None],
+    name: str,
+    default: int,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int:
+    """A whole number; unset or empty means ``default``.
+
+    Args:
+        env: Variables from :func:`read_env`.
+        name: The variable.
+        default: Value when it is unset or empty (not range-checked).
+        minimum: Smallest accepted value.
+        maximum: Largest accepted value.
+
+    Returns:
+        The value.
+
+    Raises:
+        SettingsError: Not a whole number, or out of range.
+    """
+    raw = env_value(env, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def env_float(
+    env: Mapping[str, str | None],
+    name: str,
+    default: float,
+    *,
+    minimum: float | None = None,
+    positive: bool = False,
+) -> float:
+    """A finite number; unset or empty means ``default``.
+
+    Args:
+        env: Variables from :func:`read_env`.
+        name: The variable.
+        default: Value when it is unset or empty.
+        minimum: Smallest accepted value.
+        positive: Refuse 0 and negative values.
+
+    Returns:
+        The value.
+
+    Raises:
+        SettingsError: Not a finite number, or out of range.
+    """
+    raw = env_value(env, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
+    if positive and value <= 0:
+        raise SettingsError(f"{name} must be greater than 0, got {raw!r}")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def env_bool(env: Mapping[str, str | None], name: str, default: bool) -> bool:
+    """A flag: ``1/true/yes/on`` or ``0/false/no/off`` (any case); unset or empty: ``default``.
+
+    Raises:
+        SettingsError: Any other value (a typo must not silently flip a safety switch).
+    """
+    raw = env_value(env, name).lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {raw!r}")
+
+
+def env_list(env: Mapping[str, str | None], name: str) -> tuple[str, ...]:
+    """A list separated by commas or semicolons, items trimmed, empty items dropped."""
+    raw = env_value(env, name)
+    return tuple(item.strip() for item in re.split(r"[,;]", raw) if item.strip())
+
+
+def env_port(env: Mapping[str, str | None], name: str, default: int) -> int:
+    """A TCP port (1-65535).
+
+    Raises:
+        SettingsError: Not a whole number between 1 and 65535.
+    """
+    return env_int(env, name, default, minimum=1, maximum=65535)
+
+
+def env_duration(
+    env: Mapping[str, str | None],
+    name: str,
+    default: timedelta,
+    *,
+    unit: timedelta = timedelta(minutes=1),
+    minimum: int = 1,
+) -> timedelta:
+    """A duration given as a whole number of ``unit`` (the unit is part of the variable's name).
+
+    Args:
+        env: Variables from :func:`read_env`.
+        name: The variable, e.g. ``BACKOFFICE_LOCKOUT_MINUTES``.
+        default: Duration when it is unset or empty.
+        unit: What one counts (a minute, an hour, a day).
+        minimum: Smallest accepted count.
+
+    Returns:
+        The duration.
+
+    Raises:
+        SettingsError: Not a whole number, or below ``minimum``.
+    """
+    raw = env_value(env, name)
+    if not raw:
+        return default
+    return env_int(env, name, 0, minimum=minimum) * unit

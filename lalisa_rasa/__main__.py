@@ -5,13 +5,18 @@ imports TensorFlow, setuptools' ``pkg_resources`` and matplotlib; and once it ru
 "once" for every ``UserWarning`` in front of all filters, which lets pyparsing's deprecations
 (``UserWarning`` subclasses) through. The list of :mod:`lalisa_common.quiet` is applied after
 each of the two; every other warning still shows.
+
+``run --enable-api`` takes the API token from ``RASA_API_TOKEN`` (:mod:`lalisa_rasa.launch`), so
+it never appears on the command line.
 """
 
+import sys
 from typing import Any
 
 import sanic.app  # noqa: F401 (installs sanic's warning filter now, so ours can go in front)
 
 from lalisa_common.quiet import ignore_known_third_party_warnings
+from lalisa_rasa.launch import arguments_with_secrets
 
 ignore_known_third_party_warnings()
 
@@ -30,4 +35,6 @@ def _filter_warnings(*args: Any, **kwargs: Any) -> None:
 rasa.utils.common._filter_warnings = _filter_warnings
 
 if __name__ == "__main__":
+    # The API token goes into Rasa's argument list in memory only (lalisa_rasa.launch).
+    sys.argv = arguments_with_secrets(sys.argv)
     main()

@@ -1,11 +1,12 @@
-"""Sandbox settings, read from the environment."""
+"""Sandbox settings, read like every La-Lisa process: ``.env``, then the process environment."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from lalisa_common.env import env_bool, env_port, env_value, read_env, resolve_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PORT = 5006
@@ -46,31 +47,34 @@ class SandboxSettings:
     geojson_path: Path = DEFAULT_GEOJSON
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxSettings:
+    def from_env(cls, environ: Mapping[str, str | None] | None = None) -> SandboxSettings:
         """Reads ``SANDBOX_*`` and the ``WHATSAPP_*`` variables shared with the channel.
 
         Args:
-            environ: Mapping to read instead of ``os.environ``.
+            environ: Variables to read instead of ``.env`` and ``os.environ`` (for tests).
 
         Returns:
             The settings.
+
+        Raises:
+            SettingsError: A port or flag holds an unusable value.
         """
-        env = os.environ if environ is None else environ
-        host = env.get("SANDBOX_HOST", "127.0.0.1")
-        port = int(env.get("SANDBOX_PORT", DEFAULT_PORT))
-        rasa_port = env.get("RASA_PORT", "5005")
+        env: Mapping[str, str | None] = read_env() if environ is None else environ
+        port = env_port(env, "SANDBOX_PORT", DEFAULT_PORT)
+        rasa_port = env_port(env, "RASA_PORT", 5005)
         return cls(
-            host=host,
+            host=env_value(env, "SANDBOX_HOST", cls.host),
             port=port,
-            public_url=env.get("SANDBOX_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
-            webhook_url=env.get(
-                "SANDBOX_WEBHOOK_URL", f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
+            public_url=env_value(env, "SANDBOX_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+            webhook_url=env_value(
+                env,
+                "SANDBOX_WEBHOOK_URL",
+                f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
             ),
-            app_secret=env.get("WHATSAPP_APP_SECRET") or DEFAULT_APP_SECRET,
-            access_token=env.get("WHATSAPP_ACCESS_TOKEN") or DEFAULT_ACCESS_TOKEN,
-            phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID") or DEFAULT_PHONE_NUMBER_ID,
-            display_phone_number=env.get("SANDBOX_DISPLAY_NUMBER", DEFAULT_DISPLAY_NUMBER),
-            status_webhooks=env.get("SANDBOX_STATUS_WEBHOOKS", "1").lower()
-            not in ("0", "false", "no"),
-            geojson_path=Path(env.get("SANDBOX_GEOJSON", str(DEFAULT_GEOJSON))),
+            app_secret=env_value(env, "WHATSAPP_APP_SECRET", DEFAULT_APP_SECRET),
+            access_token=env_value(env, "WHATSAPP_ACCESS_TOKEN", DEFAULT_ACCESS_TOKEN),
+            phone_number_id=env_value(env, "WHATSAPP_PHONE_NUMBER_ID", DEFAULT_PHONE_NUMBER_ID),
+            display_phone_number=env_value(env, "SANDBOX_DISPLAY_NUMBER", DEFAULT_DISPLAY_NUMBER),
+            status_webhooks=env_bool(env, "SANDBOX_STATUS_WEBHOOKS", True),
+            geojson_path=resolve_path(env_value(env, "SANDBOX_GEOJSON", str(DEFAULT_GEOJSON))),
         )

@@ -211,10 +211,14 @@ def validate_message(body: dict[str, Any]) -> tuple[int, str] | None:
     return None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _validate_interactive(content: dict[str, Any]) -> tuple[int, str] | None:
     itype = content.get("type")
-    body = content.get("body") if isinstance(content.get("body"), dict) else {}
-    action = content.get("action") if isinstance(content.get("action"), dict) else {}
+    body = _object(content.get("body"))
+    action = _object(content.get("action"))
     if itype == "button":
         if _too_long(body.get("text"), 1024):
             return 131009, "body.text must be 1 to 1024 characters"
@@ -367,10 +371,16 @@ class FakeGraph:
         return web.json_response({"queued": len(items)})
 
     async def list_requests(self, request: web.Request) -> web.Response:
-        """Recorded Graph requests (``?kind=message|read|media_info|download|upload``)."""
+        """Recorded Graph requests (``?kind=message|read|media_info|download|upload``).
+
+        ``?since=N`` skips the first N recorded requests; the ``X-Sandbox-Next`` header gives
+        the N for the next call, so a poller (``make bench``) reads each request once.
+        """
         kind = request.query.get("kind")
-        items = [r for r in self.state.requests if kind is None or r["kind"] == kind]
-        return web.json_response(items)
+        since = max(0, int(request.query.get("since", "0") or 0))
+        recorded = self.state.requests
+        items = [r for r in recorded[since:] if kind is None or r["kind"] == kind]
+        return web.json_response(items, headers={"X-Sandbox-Next": str(len(recorded))})
 
     async def seed_media(self, request: web.Request) -> web.Response:
         """Adds media directly: JSON ``{"content_b64", "mime_type", "filename"}``."""

@@ -49,7 +49,7 @@ class Simulator:
         self._session: aiohttp.ClientSession | None = None
         state.status_hook = self.send_statuses
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         """Aiohttp route table."""
         return [
             web.get("/", self.index),

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "domain.yml", "data", "lalisa_rasa/nlu", "requirements/rasa.lock.txt")
+INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "domain",
+    "data",
+    "lalisa_rasa/nlu",
+    "requirements/rasa.lock.txt",
+)
 
 
 def input_files() -> list[Path]:

@@ -8,7 +8,6 @@ a half-running system never hides a crash.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -22,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lalisa_common.env import default_env_file, read_env_file  # noqa: E402
+from lalisa_common.env import env_port as port_setting  # noqa: E402
 from lalisa_common.quiet import pythonwarnings  # noqa: E402
+from scripts.guard import prepare_environment  # noqa: E402
 from scripts.model import model_path  # noqa: E402
 
 DEFAULT_ACTION_PORT = 5055
@@ -44,8 +45,8 @@ class Service:
 
 
 def env_port(name: str, default: int) -> int:
-    """A port from the environment, else the default."""
-    return int(os.environ.get(name) or default)
+    """A port from the environment (``.env`` is already merged into it), else the default."""
+    return port_setting(os.environ, name, default)
 
 
 def load_dotenv_defaults() -> None:
@@ -67,32 +68,6 @@ def quiet_known_warnings() -> None:
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
-def whatsapp_configured() -> bool:
-    """True when real WhatsApp Cloud API credentials are present."""
-    names = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID")
-    return all(os.environ.get(name) for name in names)
-
-
-def use_sandbox_whatsapp() -> None:
-    """Points the channel and the outbox worker at the local sandbox (fake Graph API).
-
-    The values are the sandbox's own defaults; they are not secrets, and the
-    sandbox only listens on this machine.
-    """
-    sandbox_port = env_port("SANDBOX_PORT", 5006)
-    rasa_port = env_port("RASA_PORT", 5005)
-    os.environ.update(
-        {
-            "WHATSAPP_VERIFY_TOKEN": "sandbox-verify-token",
-            "WHATSAPP_APP_SECRET": "sandbox-app-secret",
-            "WHATSAPP_ACCESS_TOKEN": "sandbox-access-token",
-            "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
-            "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
-            "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
-        }
-    )
-
-
 def endpoints_file(action_port: int) -> Path:
     """endpoints.yml, or a copy under var/ pointing at a non-default action port."""
     endpoints = ROOT / "endpoints.yml"
@@ -109,20 +84,8 @@ def endpoints_file(action_port: int) -> Path:
     return generated
 
 
-def use_rasa_api_token() -> None:
-    """Gives Rasa's HTTP API a token and tells the back office and the worker where it is.
-
-    Without ``RASA_API_TOKEN`` a random token is made for this run only; every child process
-    inherits it, and nothing else can call the API (it pauses and resumes conversations).
-    """
-    if not os.environ.get("RASA_API_TOKEN"):
-        os.environ["RASA_API_TOKEN"] = secrets.token_urlsafe(32)
-    os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{env_port('RASA_PORT', 5005)}")
-
-
 def services() -> list[Service]:
-    """The processes `make run` starts, in start order."""
-    use_rasa_api_token()
+    """The processes `make run` starts, in start order (after :func:`prepare_environment`)."""
     rasa_port = env_port("RASA_PORT", 5005)
     action_port = env_port("ACTION_PORT", DEFAULT_ACTION_PORT)
     rasa_host = os.environ.get("RASA_HOST", "127.0.0.1")
@@ -133,9 +96,7 @@ def services() -> list[Service]:
             command=[
                 str(ROOT / ".venv/bin/python"),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions.serve",
                 "--port",
                 str(action_port),
             ],
@@ -160,10 +121,9 @@ def services() -> list[Service]:
                 "--endpoints",
                 "endpoints.yml",
                 # The HTTP API lets the back office pause/resume conversations (takeover);
-                # the token keeps everyone else out of it. One argument with "=": a token that
-                # starts with "-" would otherwise be read as an option.
+                # RASA_API_TOKEN keeps everyone else out of it. The launcher hands it to Rasa
+                # in memory: on the command line every local user could read it.
                 "--enable-api",
-                f"--auth-token={os.environ['RASA_API_TOKEN']}",
             ],
             health_url=f"http://127.0.0.1:{rasa_port}/",
             urls=[
@@ -241,6 +201,9 @@ def main() -> int:
     """Starts the services and supervises them until Ctrl-C or a crash."""
     os.chdir(ROOT)
     load_dotenv_defaults()
+    # LALISA_ENV: refuse unsafe settings before anything starts; per-run secrets, sandbox.
+    if not prepare_environment():
+        return 2
     quiet_known_warnings()
     started: list[Service] = []
     stopping = False
@@ -256,11 +219,6 @@ def main() -> int:
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "lalisa.spool"], check=False)
     # The first superadmin, with a generated password printed once (only if no user exists).
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "backoffice.bootstrap"], check=True)
-    if os.environ.get("BACKOFFICE_HOST", "127.0.0.1") in ("127.0.0.1", "localhost"):
-        # Plain http on this machine only: the session cookie cannot be Secure.
-        os.environ.setdefault("BACKOFFICE_INSECURE_COOKIES", "1")
-    if not whatsapp_configured():
-        use_sandbox_whatsapp()
     try:
         for service in services():
             print(f">> starting {service.name}: {' '.join(service.command[:3])} ...", flush=True)

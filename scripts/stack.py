@@ -228,11 +228,15 @@ def local_stack(
     extra_env: dict[str, str] | None = None,
     *,
     with_backoffice: bool = False,
+    production: bool = False,
 ) -> Iterator[Stack]:
     """Migrates the database, starts the processes, stops them afterwards.
 
     Three processes by default (sandbox, actions, Rasa); ``with_backoffice`` adds the back
     office (plain-http cookies, on a free port) and the outbox worker (polling every 0.5 s).
+    ``production`` runs every process with ``LALISA_ENV=production`` (REST channel closed
+    without ``LALISA_REST_TOKEN``; back-office cookies Secure): the stack the attacker tests of
+    ``tests/security`` probe. The sandbox still stands in for Meta.
     """
     model = model_path()
     if not model.exists():
@@ -267,21 +271,24 @@ def local_stack(
         # Rasa's HTTP API (conversation takeover) with a token of this stack only.
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_API_TOKEN": secrets.token_urlsafe(24),
+        # The action server refuses every call without this shared secret (endpoints.yml).
+        "LALISA_ACTION_SECRET": secrets.token_urlsafe(24),
         **(backoffice_env(backoffice_port) if with_backoffice else {}),
         **(extra_env or {}),
     }
+    if production:
+        env["LALISA_ENV"] = "production"
+        env.pop("BACKOFFICE_INSECURE_COOKIES", None)
+        env.pop("LALISA_REST_TOKEN", None)
     migrate(env)
     commands = {
         "sandbox": [str(ROOT / ".venv-rasa/bin/python"), "-m", "sandbox"],
-        "actions": [
-            PYTHON, "-m", "rasa_sdk",
-            "--actions", "actions", "--port", str(action_port),
-        ],
+        "actions": [PYTHON, "-m", "actions.serve", "--port", str(action_port)],
         "rasa": [
             str(ROOT / ".venv-rasa/bin/python"), "-m", "lalisa_rasa", "run", "--model", str(model),
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
-            "--enable-api", f"--auth-token={env['RASA_API_TOKEN']}",
+            "--enable-api",  # the token comes from RASA_API_TOKEN, never the command line
         ],
     }  # fmt: skip
     health: dict[str, str | None] = {

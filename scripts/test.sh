@@ -17,6 +17,7 @@ layer_lint() {
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
   .venv/bin/mypy
+  .venv/bin/mypy --config-file mypy-rasa.ini
   .venv/bin/lint-imports --no-cache
 }
 
@@ -61,8 +62,8 @@ layer_conversations() {
 }
 
 layer_e2e() {
-  step "end to end over HTTP: real Rasa + action servers"
-  .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+  step "end to end over HTTP: real Rasa + action servers; attacker tests on a production-profile stack"
+  .venv/bin/python -m pytest tests/e2e tests/security -q -p no:cacheprovider
 }
 
 if [[ $# -gt 0 ]]; then

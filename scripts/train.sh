@@ -11,7 +11,9 @@ fi
 name="$(.venv-rasa/bin/python scripts/model.py name)"
 echo ">> training $model (inputs changed; takes a few minutes on 2 cores)"
 start=$(date +%s)
-.venv-rasa/bin/python -m lalisa_rasa train --fixed-model-name "$name" --out models --quiet
+# domain.yml or a domain/ directory, whichever the project uses.
+domain="$(.venv-rasa/bin/python -c 'from lalisa_common.rasa_domain import domain_path; print(domain_path())')"
+.venv-rasa/bin/python -m lalisa_rasa train --domain "$domain" --fixed-model-name "$name" --out models --quiet
 echo ">> trained in $(( $(date +%s) - start )) s"
 # Keep the three newest models; older ones are never loaded again.
 ls -1t models/lalisa-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f

@@ -13,6 +13,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lalisa_common.rasa_domain import domain_path  # noqa: E402
+
 UNUSED = re.compile(r"The utterance '(utter_[\w]+)' is not used in any story or rule")
 WARNING = re.compile(r"UserWarning: (.*)")
 # Warnings about the machine, not the data: TF_DETERMINISTIC_OPS=1 is set on
@@ -32,7 +36,10 @@ def referenced_in_actions(response: str) -> bool:
 def main() -> int:
     """Runs the validator and applies the strict policy."""
     result = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-m", "lalisa_rasa", "data", "validate"],
+        [
+            str(ROOT / ".venv-rasa/bin/python"),
+            *("-m", "lalisa_rasa", "data", "validate", "--domain", str(domain_path(ROOT))),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

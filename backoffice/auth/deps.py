@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backoffice.auth.service import load_session
-from backoffice.config import BackofficeSettings
 from backoffice.db import DbSession
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import BackofficeSession, Role, User
 
 SESSION_COOKIE = "lalisa_session"

@@ -27,9 +27,9 @@ from backoffice.auth.passwords import (
     verify_password,
 )
 from backoffice.auth.roles import Role
-from backoffice.config import BackofficeSettings
 from lalisa.core import audit
-from lalisa.core.models import utcnow
+from lalisa.core.models import AuditLog, utcnow
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import BackofficeSession, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
@@ -333,6 +333,23 @@ async def change_own_password(
 # --- sign-in -----------------------------------------------------------------------------------
 
 
+async def address_failures(session: AsyncSession, client_ip: str, *, since: datetime) -> int:
+    """Failed sign-ins from one client address since ``since`` (read from the audit log).
+
+    The audit log is shared by every back-office process, so the count holds however many
+    workers serve the logins.
+    """
+    marker = (audit.format_detail({"ip": client_ip}) or "")[1:-1]  # '"ip": "…"' as stored
+    count = await session.scalar(
+        select(func.count(AuditLog.id)).where(
+            AuditLog.action.in_((audit.LOGIN_FAILED, audit.LOGIN_LOCKED)),
+            AuditLog.at >= since,
+            AuditLog.detail.contains(marker, autoescape=True),
+        )
+    )
+    return int(count or 0)
+
+
 async def authenticate(
     session: AsyncSession,
     *,
@@ -344,7 +361,9 @@ async def authenticate(
     """Check a sign-in attempt, applying the lock-out rule, and audit the result.
 
     After ``settings.max_failed_logins`` wrong passwords in a row the account is locked for
-    ``settings.lockout``; while locked even the right password is refused.
+    ``settings.lockout``; while locked even the right password is refused. A client address
+    with ``settings.max_failed_logins_per_address`` failures within ``settings.lockout`` is
+    refused for any account. The caller answers a lock exactly like a wrong password.
 
     Args:
         session: Unit of work (it must commit even when the attempt fails).
@@ -358,10 +377,26 @@ async def authenticate(
     """
     name = normalise_username(username)
     now = utcnow()
-    result = await session.execute(select(User).where(User.username == name).with_for_update())
-    user = result.scalar_one_or_none()
     detail: dict[str, object] = {"ip": client_ip} if client_ip else {}
     actor = name or "(kosong)"
+    if (
+        client_ip
+        and await address_failures(session, client_ip, since=now - settings.lockout)
+        >= settings.max_failed_logins_per_address
+    ):
+        # Password guessing across many accounts from one address: refuse before any account
+        # is touched, at the cost of a real check so the timing tells nothing.
+        await verify_password(None, password)
+        await audit.record(
+            session,
+            actor=actor,
+            action=audit.LOGIN_FAILED,
+            target=None,
+            detail={**detail, "reason": "address_locked"},
+        )
+        return LoginResult(LoginOutcome.LOCKED)
+    result = await session.execute(select(User).where(User.username == name).with_for_update())
+    user = result.scalar_one_or_none()
 
     if user is None or not user.active:
         await verify_password(None, password)  # same cost as a real check

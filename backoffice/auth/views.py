@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from backoffice.auth import service
 from backoffice.auth.csrf import LOGIN_CSRF_COOKIE, new_csrf_token
 from backoffice.auth.deps import SESSION_COOKIE, OptionalUser, Settings, current_session
-from backoffice.config import BackofficeSettings
 from backoffice.db import DbSession
 from backoffice.permissions import public_route, require_login
-from backoffice.templating import local_time, redirect, render
+from backoffice.templating import redirect, render
 from lalisa.core import audit
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import User
 
 router = APIRouter(tags=["auth"])
@@ -80,6 +80,12 @@ def _login_page(
     return response
 
 
+LOGIN_FAILED_MESSAGE = (
+    "Nama pengguna atau kata sandi salah. Setelah beberapa kali salah, akun dikunci sementara; "
+    "bila perlu, minta superadmin mereset kata sandi."
+)
+
+
 @router.get(LOGIN_PATH, response_class=HTMLResponse, dependencies=[Depends(public_route())])
 async def login_form(
     request: Request, user: OptionalUser, settings: Settings, next: str | None = None
@@ -105,26 +111,15 @@ async def login(
     result = await service.authenticate(
         db, username=username, password=password, settings=settings, client_ip=client_ip
     )
-    if result.outcome is service.LoginOutcome.LOCKED:
-        until = local_time(result.locked_until)
-        return _login_page(
-            request,
-            settings,
-            next_path=next_path,
-            username=username,
-            error=(
-                "Akun ini dikunci sementara karena terlalu banyak percobaan yang gagal. "
-                f"Coba lagi setelah {until}, atau minta superadmin mereset kata sandi."
-            ),
-            status_code=429,
-        )
     if result.outcome is not service.LoginOutcome.OK or result.user is None:
+        # A locked account (or address) gets the very answer of a wrong password: the page
+        # must not tell a guesser which accounts exist or that guessing has been noticed.
         return _login_page(
             request,
             settings,
             next_path=next_path,
             username=username,
-            error="Nama pengguna atau kata sandi salah.",
+            error=LOGIN_FAILED_MESSAGE,
             status_code=401,
         )
     user = result.user

@@ -1,6 +1,6 @@
 """Read-only access to Rasa's conversation history (tracker store) for the ticket page."""
 
-from backoffice.conversations.tracker import (
+from lalisa.review.tracker import (
     ConversationExcerpt,
     ConversationMessage,
     conversation_excerpt,

@@ -17,8 +17,9 @@ import logging
 from typing import Final
 
 from backoffice.cli import run_unit_of_work
-from backoffice.conversations.review import refresh_index
-from backoffice.conversations.tracker import dispose_tracker_engines, tracker_engine
+from lalisa.review.indexer import refresh_index
+from lalisa.review.tracker import dispose_tracker_engines, tracker_engine
+from lalisa_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=float, default=None, help="repeat every N seconds")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(fmt="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(_run(args.every))
 
 

@@ -3,7 +3,7 @@
 For trainers and admins (roles superadmin and admin). The list refreshes the review index from
 Rasa's tracker store (bounded, in a savepoint: an unreadable tracker leaves the index as it was
 and the page says so). Senders appear only as pseudonyms and texts are identity-masked
-(:func:`backoffice.conversations.review.conversation_redactor`). Every change and every export
+(:func:`lalisa.review.redaction.conversation_redactor`). Every change and every export
 is audited.
 """
 
@@ -16,59 +16,56 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
-from backoffice.conversations.review import (
-    IDENTITY_SLOTS,
-    IGNORED_ACTIONS,
-    ChatEntry,
-    ReviewFilters,
-    annotation_example,
-    chat_entries,
-    conversation_redactor,
-    domain_names,
-    entity_spans,
-    featurized_slots,
-    filter_choices,
-    filtered_query,
-    nlu_dir,
-    normalise_tag,
-    read_conversation_events,
-    refresh_index,
-    trainer_stats,
-)
-from backoffice.conversations.tracker import tracker_engine
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from lalisa.core import audit
 from lalisa.core.models import utcnow
+from lalisa.review.annotation import (
+    annotate_turn,
+    domain_names,
+    featurized_slots,
+    remove_annotation,
+)
 from lalisa.review.export import (
     EXPORT_FILE_NAME,
     STORIES_FILE_NAME,
-    ActionStep,
-    EntitySpan,
-    Example,
-    LoopStep,
-    NluExport,
-    SlotStep,
-    StoryStep,
-    UserStep,
-    build_nlu_export,
     build_test_story,
     build_training_stories,
-    existing_examples,
+)
+from lalisa.review.filters import (
+    ReviewFilters,
+    conversation_tags,
+    filter_choices,
+    normalise_tag,
+    parse_page,
+    review_page,
+    saved_filters,
+)
+from lalisa.review.indexer import (
+    ChatEntry,
+    conversation_entries,
+    refresh_index_in_savepoint,
 )
 from lalisa.review.models import (
-    ReviewAnnotation,
     ReviewConversation,
     ReviewNote,
     ReviewSavedFilter,
     ReviewTag,
     ReviewTurn,
+)
+from lalisa.review.redaction import conversation_redactor
+from lalisa.review.stats import reviewed_count, trainer_stats
+from lalisa.review.stories import (
+    nlu_export,
+    reviewed_training_stories,
+    story_name,
+    story_steps,
 )
 from lalisa.users.models import User
 
@@ -79,9 +76,6 @@ router = APIRouter(prefix="/tinjau", tags=["review"])
 REVIEW_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN)
 Reviewer = Annotated[User, Depends(require_roles(*REVIEW_ROLES))]
 FormText = Annotated[str, Form(max_length=5_000)]
-PAGE_SIZE: Final = 50
-MAX_EXPORTED_STORIES: Final = 500
-"""The training-story export reads at most this many reviewed conversations (newest first)."""
 PAGE_LOAD_BATCH: Final = 2000
 ENTITY_ROWS: Final = 3
 """Entity rows of the annotation form."""
@@ -90,17 +84,6 @@ NO_TRAINING_STORY: Final = (
     "Percakapan ini belum dapat dijadikan training story: tidak ada langkah bot, atau ada pesan "
     "yang tidak dipahami (nlu_fallback) dan belum dianotasi."
 )
-
-
-async def _refresh(db: AsyncSession) -> bool:
-    """Refresh the index in a savepoint; False when the tracker store could not be read."""
-    try:
-        async with db.begin_nested():
-            await refresh_index(db, tracker_engine(), limit=PAGE_LOAD_BATCH)
-    except Exception as exc:  # an unreadable tracker must not break the page
-        logger.warning("review index not refreshed: %s", type(exc).__name__)
-        return False
-    return True
 
 
 async def _conversation(db: AsyncSession, conversation_id: int) -> ReviewConversation:
@@ -130,58 +113,31 @@ async def _record(
     )
 
 
-async def _tags(db: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {conversation_id: [] for conversation_id in ids}
-    if ids:
-        rows = await db.execute(
-            select(ReviewTag.conversation_id, ReviewTag.tag)
-            .where(ReviewTag.conversation_id.in_(ids))
-            .order_by(ReviewTag.tag)
-        )
-        for conversation_id, tag in rows.all():
-            tags[conversation_id].append(tag)
-    return tags
-
-
 # ------------------------------------------------------------------------------------ list
 
 
 @router.get("", response_class=HTMLResponse)
 async def review_list(request: Request, db: DbSession, user: Reviewer) -> HTMLResponse:
     """Conversations newest first, with filters, paging and the user's saved filters."""
-    fresh = await _refresh(db)
+    fresh = await refresh_index_in_savepoint(db, limit=PAGE_LOAD_BATCH)
     filters = ReviewFilters.from_mapping(request.query_params)
-    try:
-        page = max(1, min(10_000, int(request.query_params.get("halaman", "1"))))
-    except ValueError:
-        page = 1
-    query, problems = filtered_query(filters)
-    total = int((await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    conversations = list(
-        (await db.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).scalars()
-    )
-    saved = list(
-        (
-            await db.execute(
-                select(ReviewSavedFilter)
-                .where(ReviewSavedFilter.user_id == user.id)
-                .order_by(ReviewSavedFilter.name)
-            )
-        ).scalars()
-    )
+    found = await review_page(db, filters, parse_page(request.query_params.get("halaman", "1")))
+    conversations = found.conversations
     return render(
         request,
         "review/list.html",
         {
             "conversations": conversations,
-            "tags": await _tags(db, [conversation.id for conversation in conversations]),
+            "tags": await conversation_tags(
+                db, [conversation.id for conversation in conversations]
+            ),
             "filters": filters,
-            "problems": problems,
+            "problems": found.problems,
             "choices": await filter_choices(db),
-            "saved": saved,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "saved": await saved_filters(db, user.id),
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
             "stale": not fresh,
         },
     )
@@ -247,7 +203,7 @@ async def delete_filter(db: DbSession, user: Reviewer, filter_id: int) -> Respon
 @router.get("/statistik", response_class=HTMLResponse)
 async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
     """The trainer's numbers: per day, most corrected intents, lowest confidences."""
-    fresh = await _refresh(db)
+    fresh = await refresh_index_in_savepoint(db, limit=PAGE_LOAD_BATCH)
     stats = await trainer_stats(db, now=utcnow())
     lowest = []
     redactors: dict[int, Any] = {}
@@ -265,20 +221,6 @@ async def stats_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLRe
 # ---------------------------------------------------------------------------------- export
 
 
-async def _nlu_export(db: AsyncSession) -> NluExport:
-    annotations = (
-        await db.execute(select(ReviewAnnotation).order_by(ReviewAnnotation.id))
-    ).scalars()
-    return build_nlu_export(
-        [annotation_example(annotation) for annotation in annotations],
-        existing_examples(nlu_dir()),
-        header=(
-            "Contoh NLU hasil tinjauan percakapan La-Lisa (back office, Tinjau percakapan).",
-            f"Simpan sebagai data/nlu/{EXPORT_FILE_NAME}, lalu: rasa data validate; make train.",
-        ),
-    )
-
-
 @router.get("/ekspor", response_class=HTMLResponse)
 async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLResponse:
     """What the NLU export contains: counts, skipped examples, conflicts."""
@@ -286,47 +228,18 @@ async def export_page(request: Request, db: DbSession, _user: Reviewer) -> HTMLR
         request,
         "review/export.html",
         {
-            "export": await _nlu_export(db),
+            "export": await nlu_export(db),
             "file_name": EXPORT_FILE_NAME,
             "stories_file_name": STORIES_FILE_NAME,
-            "reviewed": await _reviewed_count(db),
+            "reviewed": await reviewed_count(db),
         },
     )
-
-
-async def _reviewed_count(db: AsyncSession) -> int:
-    query = select(func.count()).where(ReviewConversation.reviewed_at.is_not(None))
-    return int((await db.execute(query)).scalar_one())
 
 
 @router.get("/ekspor/stories.yml")
 async def export_training_stories(db: DbSession, user: Reviewer) -> Response:
     """Download the reviewed conversations as training stories (``data/stories/reviewed.yml``)."""
-    conversations = (
-        await db.execute(
-            select(ReviewConversation)
-            .where(ReviewConversation.reviewed_at.is_not(None))
-            .order_by(ReviewConversation.reviewed_at.desc(), ReviewConversation.id.desc())
-            .limit(MAX_EXPORTED_STORIES)
-        )
-    ).scalars()
-    stories: list[tuple[str, list[StoryStep]]] = []
-    unreadable = 0
-    for conversation in sorted(conversations, key=lambda c: c.id):
-        entries, complete, _redact = await _entries(db, conversation)
-        if not complete:
-            unreadable += 1
-            continue
-        stories.append((_story_name(conversation), _story_steps(entries, training=True)))
-    export = build_training_stories(
-        stories,
-        featurized_slots(),
-        header=(
-            "Training story dari percakapan yang sudah ditinjau (back office, Tinjau percakapan).",
-            f"Simpan sebagai data/stories/{STORIES_FILE_NAME}, periksa langkah bot-nya, lalu:",
-            "rasa data validate; make train (pelatihan gagal bila story bertentangan dengan rule).",
-        ),
-    )
+    export, unreadable = await reviewed_training_stories(db)
     await audit.record(
         db,
         actor=user.username,
@@ -348,7 +261,7 @@ async def export_training_stories(db: DbSession, user: Reviewer) -> Response:
 @router.get("/ekspor/reviewed.yml")
 async def export_nlu(db: DbSession, user: Reviewer) -> Response:
     """Download the annotations as Rasa NLU YAML (``data/nlu/reviewed.yml``)."""
-    export = await _nlu_export(db)
+    export = await nlu_export(db)
     await audit.record(
         db,
         actor=user.username,
@@ -366,60 +279,13 @@ async def export_nlu(db: DbSession, user: Reviewer) -> Response:
 # ---------------------------------------------------------------------------- conversation
 
 
-async def _entries(
-    db: AsyncSession, conversation: ReviewConversation
-) -> tuple[list[ChatEntry], bool, Any]:
-    sender_id, redact = await conversation_redactor(db, conversation)
-    turns = {
-        turn.event_id: turn
-        for turn in (
-            await db.execute(
-                select(ReviewTurn)
-                .where(ReviewTurn.conversation_id == conversation.id)
-                .order_by(ReviewTurn.event_id)
-            )
-        ).scalars()
-    }
-    annotations = {
-        annotation.turn_id: annotation
-        for annotation in (
-            await db.execute(
-                select(ReviewAnnotation).where(
-                    ReviewAnnotation.turn_id.in_([turn.id for turn in turns.values()])
-                )
-            )
-        ).scalars()
-    }
-    rows: list[Any] | None = None
-    if sender_id is not None:
-        try:
-            rows = await read_conversation_events(tracker_engine(), sender_id, conversation)
-        except Exception as exc:  # unreadable tracker: show the indexed messages only
-            logger.warning("review conversation %s: %s", conversation.id, type(exc).__name__)
-    if rows is not None:
-        return chat_entries(rows, turns, annotations, redact), True, redact
-    entries = [
-        ChatEntry(
-            kind="user",
-            at=turn.at,
-            text=redact(turn.text),
-            intent=turn.intent,
-            confidence=turn.confidence,
-            turn=turn,
-            annotation=annotations.get(turn.id),
-        )
-        for turn in turns.values()
-    ]
-    return entries, False, redact
-
-
 @router.get("/{conversation_id}", response_class=HTMLResponse)
 async def conversation_page(
     request: Request, db: DbSession, _user: Reviewer, conversation_id: int
 ) -> HTMLResponse:
     """One conversation as a readable chat, with the reviewer's tools."""
     conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
+    entries, complete, _redact = await conversation_entries(db, conversation)
     notes = list(
         (
             await db.execute(
@@ -437,7 +303,7 @@ async def conversation_page(
             "entries": entries,
             "complete": complete,
             "unreadable": TRACKER_UNREADABLE,
-            "tags": (await _tags(db, [conversation.id]))[conversation.id],
+            "tags": (await conversation_tags(db, [conversation.id]))[conversation.id],
             "notes": notes,
             "domain": domain_names(),
             "entity_rows": range(1, ENTITY_ROWS + 1),
@@ -554,24 +420,13 @@ async def annotate_message(
     conversation = await _conversation(db, conversation_id)
     turn = await _turn(db, conversation, turn_id)
     form = await request.form()
-    existing = (
-        await db.execute(select(ReviewAnnotation).where(ReviewAnnotation.turn_id == turn.id))
-    ).scalar_one_or_none()
     if str(form.get("hapus", "")) == "1":
-        if existing is not None:
-            await db.delete(existing)
+        if await remove_annotation(db, turn):
             await _record(
                 db, user, audit.REVIEW_ANNOTATION_REMOVED, conversation, {"turn": turn.id}
             )
         return _back(conversation, f"#pesan-{turn.id}")
-    domain = domain_names()
     intent = str(form.get("intent", "")).strip()
-    if intent not in domain.intents:
-        raise PageError(422, "Pilih intent yang benar dari daftar intent asisten.")
-    _sender, redact = await conversation_redactor(db, conversation)
-    text = " ".join(redact(turn.text).split())
-    if not text:
-        raise PageError(422, "Pesan ini tidak berisi teks yang dapat dianotasi.")
     requested = [
         (
             str(form.get(f"entitas_{n}", ""))[:64],
@@ -581,29 +436,11 @@ async def annotate_message(
         for n in range(1, ENTITY_ROWS + 1)
     ]
     try:
-        spans = entity_spans(text, requested, domain.entities)
+        spans = await annotate_turn(
+            db, conversation, turn, intent=intent, requested=requested, author=user.username
+        )
     except ValueError as exc:
         raise PageError(422, str(exc)) from exc
-    entities = json.dumps(
-        [
-            {"start": span.start, "end": span.end, "entity": span.entity, "value": span.value}
-            for span in spans
-        ],
-        ensure_ascii=False,
-    )
-    if existing is None:
-        existing = ReviewAnnotation(
-            turn_id=turn.id,
-            original_intent=turn.intent,
-            text=text,
-            intent=intent,
-            entities=entities,
-            author=user.username,
-        )
-        db.add(existing)
-    else:
-        existing.text, existing.intent, existing.entities = text, intent, entities
-        existing.author, existing.at = user.username, utcnow()
     await _record(
         db,
         user,
@@ -624,56 +461,17 @@ async def _readable(
 ) -> tuple[ReviewConversation, list[ChatEntry]]:
     """The conversation and its full history; 503 when the tracker store cannot be read."""
     conversation = await _conversation(db, conversation_id)
-    entries, complete, _redact = await _entries(db, conversation)
+    entries, complete, _redact = await conversation_entries(db, conversation)
     if not complete:
         raise PageError(503, TRACKER_UNREADABLE)
     return conversation, entries
-
-
-def _story_name(conversation: ReviewConversation) -> str:
-    return f"tinjau {conversation.id} {conversation.pseudonym}"
-
-
-def _story_steps(entries: list[ChatEntry], *, training: bool = False) -> list[StoryStep]:
-    """The conversation as story steps; a training story stops where a person took over."""
-    steps: list[StoryStep] = []
-    for entry in entries:
-        if training and entry.kind == "pause":
-            break
-        if entry.kind == "user":
-            if entry.annotation is not None:
-                steps.append(UserStep(annotation_example(entry.annotation)))
-                continue
-            text = " ".join(entry.text.split())
-            spans: list[EntitySpan] = []
-            for entity in entry.entities:
-                value = str(entity.get("value") or "")
-                start = text.find(value) if value else -1
-                if start >= 0 and not any(
-                    s.start < start + len(value) and start < s.end for s in spans
-                ):
-                    spans.append(
-                        EntitySpan(start, start + len(value), str(entity["entity"]), value)
-                    )
-            steps.append(
-                UserStep(
-                    Example(text=text, intent=entry.intent or "nlu_fallback", entities=tuple(spans))
-                )
-            )
-        elif entry.kind == "action" and entry.name not in IGNORED_ACTIONS:
-            steps.append(ActionStep(entry.name))
-        elif entry.kind == "slot" and entry.name not in IDENTITY_SLOTS:
-            steps.append(SlotStep(entry.name, entry.value))
-        elif entry.kind == "loop":
-            steps.append(LoopStep(entry.name or None))
-    return steps
 
 
 @router.get("/{conversation_id}/story.yml")
 async def export_story(db: DbSession, user: Reviewer, conversation_id: int) -> Response:
     """Download the conversation as a Rasa test story (for ``tests/``)."""
     conversation, entries = await _readable(db, conversation_id)
-    text = build_test_story(_story_name(conversation), _story_steps(entries))
+    text = build_test_story(story_name(conversation), story_steps(entries))
     await _record(db, user, audit.REVIEW_STORY_EXPORTED, conversation)
     return Response(
         text,
@@ -689,7 +487,7 @@ async def export_training_story(db: DbSession, user: Reviewer, conversation_id: 
     """Download the conversation as a training story (for ``data/stories/``)."""
     conversation, entries = await _readable(db, conversation_id)
     export = build_training_stories(
-        [(_story_name(conversation), _story_steps(entries, training=True))], featurized_slots()
+        [(story_name(conversation), story_steps(entries, training=True))], featurized_slots()
     )
     if not export.included:
         raise PageError(422, NO_TRAINING_STORY)

@@ -36,7 +36,7 @@ from backoffice.hotspots.filters import (
 )
 from backoffice.permissions import require_roles
 from backoffice.templating import local_time, render
-from backoffice.tickets.common import status_label
+from backoffice.tickets.common import EXACT_LOCATION_ROLES, status_label
 from lalisa.core.models import utcnow
 from lalisa.core.settings import get_settings
 from lalisa.places import hotspots
@@ -50,8 +50,6 @@ router = APIRouter(prefix="/peta-rawan", tags=["hotspots"])
 
 MAP_ROLES: Final = (Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR, Role.PIMPINAN)
 """Who may open the map (the same roles as the inbox)."""
-EXACT_LOCATION_ROLES: Final = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR})
-"""Roles that receive exact pin coordinates; any other role gets ~1 km coarsened points."""
 MapViewer = Annotated[User, Depends(require_roles(*MAP_ROLES))]
 
 RANKING_SIZE: Final = 10
@@ -72,12 +70,12 @@ def _level(raw: str) -> Level:
 
 
 async def _points(db: DbSession, filters: MapFilters, period: Period | None) -> list[TicketPoint]:
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     return await hotspots.load_points(db, hotspot_filter(filters, period, tz), tz)
 
 
 def _period(filters: MapFilters) -> Period:
-    return resolve_period(filters, utcnow().astimezone(get_settings().tz).date())
+    return resolve_period(filters, utcnow().astimezone(get_settings().office.tz).date())
 
 
 def _rank_json(row: RankRow) -> dict[str, Any]:

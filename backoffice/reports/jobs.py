@@ -22,7 +22,6 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backoffice.reports.config import load_report_settings
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.pdf import build_pdf
 from backoffice.reports.xlsx import XLSX_CHUNK, Identity, RecapWorkbook
@@ -33,6 +32,7 @@ from lalisa.core.settings import get_settings
 from lalisa.reports.models import ExportKind, ExportStatus, ReportExport
 from lalisa.reports.recap import compute_recap
 from lalisa.tickets.models import Reporter, Ticket
+from lalisa_common.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +40,22 @@ RETENTION: Final = timedelta(days=7)
 """Finished files are deleted after this long (an XLSX may hold reporter identities)."""
 
 
+PURGE_INTERVAL: Final = timedelta(hours=1)
+"""How often the running back office deletes expired export files."""
+
 FAILED_MESSAGE: Final = "Ekspor gagal dibuat. Coba lagi; bila terulang, hubungi admin sistem."
 
 
 def exports_dir() -> Path:
     """Folder of finished export files."""
-    return get_settings().var_dir / "exports"
+    return get_settings().storage.var_dir / "exports"
 
 
 def purge_old_files(now: datetime | None = None) -> int:
-    """Delete export files older than :data:`RETENTION` (run before every new export).
+    """Delete export files older than :data:`RETENTION`.
+
+    Runs before every new export and every :data:`PURGE_INTERVAL` while the back office runs
+    (:func:`purge_periodically`), so files go even when nobody exports again.
 
     Returns:
         How many files were deleted.
@@ -64,6 +70,19 @@ def purge_old_files(now: datetime | None = None) -> int:
             path.unlink(missing_ok=True)
             deleted += 1
     return deleted
+
+
+async def purge_periodically(interval: timedelta = PURGE_INTERVAL) -> None:
+    """Purge old export files now and then every ``interval``, until cancelled."""
+    while True:
+        try:
+            deleted = await asyncio.to_thread(purge_old_files)
+        except OSError:
+            logger.exception("Purging old export files failed")
+        else:
+            if deleted:
+                logger.info("Deleted %d export file(s) older than %s", deleted, RETENTION)
+        await asyncio.sleep(interval.total_seconds())
 
 
 async def create_job(
@@ -125,7 +144,7 @@ def _file_name(kind: ExportKind, query: RecapQuery, now: datetime) -> str:
     period = "-".join(query.values().get(key, "") for key in ("tahun", "bulan", "triwulan"))
     if query.periode == "rentang":
         period = f"{query.dari}_{query.sampai}"
-    stamp = now.astimezone(get_settings().tz).strftime("%Y%m%d-%H%M")
+    stamp = now.astimezone(get_settings().office.tz).strftime("%Y%m%d-%H%M")
     return f"rekap-aduan-{query.periode}-{period.strip('-')}-{stamp}.{kind.value}"
 
 
@@ -165,12 +184,13 @@ async def run_export(job_id: str, *, now: datetime | None = None) -> None:
                 await _update(job_id, progress=25 + int(65 * done / max(1, len(facts))))
             content = await asyncio.to_thread(workbook.to_bytes)
         else:
-            content = await asyncio.to_thread(build_pdf, recap, load_report_settings())
+            content = await asyncio.to_thread(build_pdf, recap, get_settings())
         await _update(job_id, progress=95)
         folder = exports_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{job_id}.{kind.value}"
-        await asyncio.to_thread(path.write_bytes, content)
+        # Mode 0600 (mkstemp): an XLSX may hold reporter identities; no other local user reads it.
+        await asyncio.to_thread(write_atomically, path, content)
         await _update(
             job_id,
             status=ExportStatus.SELESAI.value,

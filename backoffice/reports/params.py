@@ -85,7 +85,7 @@ class RecapQuery:
         Returns:
             The query (not validated yet; see :meth:`to_filter`).
         """
-        today = today or datetime.now(timezone.utc).astimezone(get_settings().tz).date()
+        today = today or datetime.now(timezone.utc).astimezone(get_settings().office.tz).date()
         kind = params.get("periode", "").strip()
         return cls(
             periode=kind if kind in PERIOD_KINDS else "bulan",

@@ -29,7 +29,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from backoffice.reports.config import AGENCY_NAME, AGENCY_PARENT, REPORT_TITLE, ReportSettings
+from backoffice.reports.config import AGENCY_NAME, AGENCY_PARENT, REPORT_TITLE
+from lalisa.core.settings import Settings
 from lalisa.office.schedule import MONTH_NAMES_ID
 from lalisa.reports.recap import RESOLUTION_TARGET, BreakdownRow, Recap, format_duration
 from lalisa.tickets.categories import category_label
@@ -191,12 +192,12 @@ def _area_bars(recap: Recap) -> Drawing:
     return drawing
 
 
-def build_pdf(recap: Recap, settings: ReportSettings) -> bytes:
+def build_pdf(recap: Recap, settings: Settings) -> bytes:
     """Render the recap as a PDF (pure; no database).
 
     Args:
         recap: The computed recap.
-        settings: Header and signature settings.
+        settings: The office (header) and the signature block (``settings.reports``).
 
     Returns:
         The PDF file.
@@ -220,8 +221,8 @@ def build_pdf(recap: Recap, settings: ReportSettings) -> bytes:
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     counts = recap.counts
     recap_filter = recap.recap_filter
-    address = settings.office_address + (
-        f" - Telp. {settings.office_phone}" if settings.office_phone else ""
+    address = settings.office.address + (
+        f" - Telp. {settings.office.phone}" if settings.office.phone else ""
     )
     scope = [
         f"Kategori: {category_label(recap_filter.category)}" if recap_filter.category else "",
@@ -298,12 +299,12 @@ def build_pdf(recap: Recap, settings: ReportSettings) -> bytes:
     area_title = "Desa" if recap.area_level == "desa" else "Kecamatan"
     story.append(Paragraph(f"E. Rekap per {area_title.lower()}", h2))
     story.append(_breakdown_table(recap.by_area, area_title))
-    signer_name = settings.signer_name or "(" + "." * 40 + ")"
-    signer_nip = settings.signer_nip or "." * 30
+    signer_name = settings.reports.signer_name or "(" + "." * 40 + ")"
+    signer_nip = settings.reports.signer_nip or "." * 30
     signature = Table(
         [
-            ["", f"{settings.place}, {_date(recap.generated_at, recap)}"],
-            ["", Paragraph(escape(settings.signer_title), center)],
+            ["", f"{settings.reports.place}, {_date(recap.generated_at, recap)}"],
+            ["", Paragraph(escape(settings.reports.signer_title), center)],
             ["", ""],
             ["", ""],
             ["", ""],

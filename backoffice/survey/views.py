@@ -73,7 +73,7 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """UTC ``[start, end)`` of the period."""
-        tz = get_settings().tz
+        tz = get_settings().office.tz
         start = datetime.combine(self.start, time.min, tzinfo=tz)
         end = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz)
         return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
@@ -221,7 +221,7 @@ Day = Annotated[str, Query(max_length=10)]
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).astimezone(get_settings().tz).date()
+    return datetime.now(timezone.utc).astimezone(get_settings().office.tz).date()
 
 
 @router.get("", response_class=HTMLResponse)

@@ -20,27 +20,30 @@ from backoffice.auth import Role, User
 from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
-from backoffice.takeover.chat import read_chat
 from backoffice.templating import NOTICES, redirect, render
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
-from lalisa.takeover.service import (
+from lalisa.core.settings import get_settings
+from lalisa.takeover.chat import read_chat
+from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
-    RasaClient,
     TakeoverConflict,
     TakeoverError,
+)
+from lalisa.takeover.needs_person import (
+    needs_person,
+    waiting,
+)
+from lalisa.takeover.rasa_api import RasaClient, get_rasa_client
+from lalisa.takeover.service import (
     active_takeover,
     find_sender,
-    get_rasa_client,
-    get_takeover_settings,
     hand_back,
-    needs_person,
     open_tickets_of,
     pseudonym,
     replies_of,
     send_admin_reply,
     take_over,
-    waiting,
 )
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import STAFF_STATUS_LABELS
@@ -165,7 +168,7 @@ async def _page(
             and (takeover.taken_by == user.username or user.role is Role.SUPERADMIN),
             "tickets": await open_tickets_of(db, sender_ref),
             "replies": replies,
-            "idle_minutes": get_takeover_settings().idle_minutes,
+            "idle_minutes": get_settings().takeover.idle_minutes,
             "error": error,
             "draft": draft,
             "request_key": secrets.token_hex(16),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from fastapi import Request
@@ -15,9 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from backoffice.auth.roles import Role
 from backoffice.templating import NOTICES
+from lalisa.core.settings import get_settings
 from lalisa.dispatch.models import Dispatch, DispatchOfficer, DispatchStatus, FieldOutcome, Priority
 from lalisa.notifications.models import OutboxStatus
 from lalisa.places.geo import GEO_DIR
+from lalisa.places.hotspots import coarsen
 from lalisa.tickets.categories import CATEGORY_LABELS, category_label
 from lalisa.tickets.labels import (
     DEFAULT_EXPLANATIONS,
@@ -27,7 +30,6 @@ from lalisa.tickets.labels import (
 )
 from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.service import ConcurrentUpdate, InvalidTransition
-from lalisa.tickets.settings import backoffice_public_url
 from lalisa.tickets.workflow import WorkflowError
 
 S = TicketStatus
@@ -228,17 +230,47 @@ def parse_version(raw: str) -> int | None:
 
 def base_url(request: Request) -> str:
     """Address of the back office for links in WhatsApp messages."""
-    configured = backoffice_public_url()
+    configured = get_settings().backoffice.public_url
     if configured:
         return configured
     return str(request.base_url).rstrip("/")
 
 
-def osm_link(latitude: float | None, longitude: float | None) -> str | None:
+EXACT_LOCATION_ROLES: Final = frozenset({Role.SUPERADMIN, Role.ADMIN, Role.VERIFIKATOR})
+"""Roles that see exact pins (ticket page, hotspot map); any other role sees ~1 km cells."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """The location shown on a ticket page."""
+
+    latitude: float
+    longitude: float
+    link: str
+    coarse: bool
+
+
+def ticket_pin(ticket: Ticket, role: Role) -> Pin | None:
+    """The ticket's pin as ``role`` may see it: exact, or snapped to its ~1 km cell.
+
+    Pimpinan get the same ~1 km precision as on the hotspot map; a pin can point to the
+    reporter's house.
+    """
+    if ticket.latitude is None or ticket.longitude is None:
+        return None
+    latitude, longitude = ticket.latitude, ticket.longitude
+    coarse = role not in EXACT_LOCATION_ROLES
+    if coarse:
+        latitude, longitude = coarsen(latitude, longitude)
+    link = osm_link(latitude, longitude, zoom=15 if coarse else 18)
+    return Pin(latitude, longitude, link or "", coarse)
+
+
+def osm_link(latitude: float | None, longitude: float | None, *, zoom: int = 18) -> str | None:
     """OpenStreetMap link to a pin (no tiles are loaded in the page)."""
     if latitude is None or longitude is None:
         return None
     return (
         f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}"
-        f"#map=18/{latitude:.6f}/{longitude:.6f}"
+        f"#map={zoom}/{latitude:.6f}/{longitude:.6f}"
     )

@@ -10,14 +10,11 @@ again with the reason.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Final
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice.auth.roles import Role
@@ -38,15 +35,14 @@ from backoffice.tickets.common import (
     attempt,
     base_url,
     kecamatan_names,
-    osm_link,
     parse_version,
     template_context,
     ticket_by_number,
+    ticket_pin,
 )
 from lalisa.core import audit
 from lalisa.core.crypto import IdentityDecryptionError
 from lalisa.core.models import utcnow
-from lalisa.core.settings import get_settings
 from lalisa.dispatch.models import Priority
 from lalisa.dispatch.photos import resolve_media_path
 from lalisa.dispatch.service import officer_contacts, ticket_dispatches, trc_officers
@@ -56,12 +52,17 @@ from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.tickets import workflow
 from lalisa.tickets.categories import CATEGORY_LABELS
 from lalisa.tickets.identity import RevealedIdentity, reveal_identity
-from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
+from lalisa.tickets.inbox import (
+    InboxFilters,
+    inbox_page,
+    latest_ticket_id,
+    parse_page,
+    status_counts,
+)
+from lalisa.tickets.labels import REASON_CODES
 from lalisa.tickets.models import CLOSED_STATUSES, Ticket, TicketMedia, TicketNote, TicketStatus
 from lalisa.tickets.notes import add_note
-from lalisa.tickets.service import parse_ticket_number
-from lalisa.tickets.settings import SlaSettings
-from lalisa.tickets.sla import overdue_clause, sla_for_ticket
+from lalisa.tickets.sla import sla_for_ticket
 from lalisa.tickets.trc import dispatch_ticket
 from lalisa.tickets.workflow import (
     WorkflowError,
@@ -85,7 +86,6 @@ MediaViewer = Annotated[User, Depends(require_roles(*MEDIA_ROLES))]
 FormText = Annotated[str, Form(max_length=20_000)]
 CONVERSATION_ROLES: Final = frozenset(DECIDE_ROLES)
 """Who sees the conversation excerpt (the citizen may have typed their name): not pimpinan."""
-PAGE_SIZE = 50
 INLINE_MEDIA_TYPES = frozenset(
     {
         "image/jpeg",
@@ -107,104 +107,6 @@ INLINE_MEDIA_TYPES = frozenset(
 # ---------------------------------------------------------------------------------- inbox
 
 
-@dataclass(frozen=True)
-class InboxFilters:
-    """The inbox filters, as typed in the query string (kept for the form)."""
-
-    status: str = ""
-    kategori: str = ""
-    kecamatan: str = ""
-    dari: str = ""
-    sampai: str = ""
-    terlambat: bool = False
-    ditandai: bool = False
-    cari: str = ""
-
-    def query(self, **override: Any) -> str:
-        """Query string of these filters (for status links and paging)."""
-        values: dict[str, Any] = {
-            "status": self.status,
-            "kategori": self.kategori,
-            "kecamatan": self.kecamatan,
-            "dari": self.dari,
-            "sampai": self.sampai,
-            "terlambat": "1" if self.terlambat else "",
-            "ditandai": "1" if self.ditandai else "",
-            "cari": self.cari,
-        }
-        values.update(override)
-        return urlencode({key: value for key, value in values.items() if value})
-
-
-def _parse_date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-
-
-def _local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
-
-
-def _conditions(
-    filters: InboxFilters, now: datetime, sla: SlaSettings
-) -> tuple[list[ColumnElement[bool]], str]:
-    conditions: list[ColumnElement[bool]] = []
-    problems: list[str] = []
-    if filters.status == "terbuka":
-        conditions.append(Ticket.status.in_(OPEN_STATUSES))
-    elif filters.status in {status.value for status in TicketStatus}:
-        conditions.append(Ticket.status == TicketStatus(filters.status))
-    if filters.kategori in CATEGORY_LABELS:
-        conditions.append(Ticket.category == filters.kategori)
-    if filters.kecamatan:
-        conditions.append(Ticket.kecamatan == filters.kecamatan)
-    if filters.dari:
-        start = _parse_date(filters.dari)
-        if start is None:
-            problems.append("Tanggal awal tidak valid (gunakan format TTTT-BB-HH).")
-        else:
-            conditions.append(Ticket.created_at >= _local_day_start(start))
-    if filters.sampai:
-        end = _parse_date(filters.sampai)
-        if end is None:
-            problems.append("Tanggal akhir tidak valid (gunakan format TTTT-BB-HH).")
-        else:
-            conditions.append(Ticket.created_at < _local_day_start(end + timedelta(days=1)))
-    if filters.terlambat:
-        conditions.append(overdue_clause(now, sla))
-    if filters.ditandai:
-        conditions.append(Ticket.review_flagged_at.is_not(None))
-    if filters.cari.strip():
-        number = parse_ticket_number(filters.cari)
-        if number is not None:
-            conditions.append(Ticket.number == number)
-        else:
-            conditions.append(
-                Ticket.number.contains(filters.cari.strip().upper()[:20], autoescape=True)
-            )
-    return conditions, " ".join(problems)
-
-
-async def _status_counts(db: AsyncSession, now: datetime, sla: SlaSettings) -> dict[str, int]:
-    rows = await db.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
-    counts = {status.value: 0 for status in TicketStatus}
-    for status, count in rows.all():
-        counts[TicketStatus(status).value] = int(count)
-    counts["semua"] = sum(counts[status.value] for status in TicketStatus)
-    counts["terbuka"] = sum(counts[status.value] for status in OPEN_STATUSES)
-    flagged = select(func.count()).where(Ticket.review_flagged_at.is_not(None))
-    counts["ditandai"] = int((await db.execute(flagged)).scalar_one())
-    overdue = select(func.count()).where(overdue_clause(now, sla))
-    counts["terlambat"] = int((await db.execute(overdue)).scalar_one())
-    return counts
-
-
-async def _latest_ticket_id(db: AsyncSession) -> int:
-    return int((await db.execute(select(func.coalesce(func.max(Ticket.id), 0)))).scalar_one())
-
-
 @router.get("", response_class=HTMLResponse)
 async def inbox(
     request: Request,
@@ -222,43 +124,23 @@ async def inbox(
 ) -> HTMLResponse:
     """The inbox: flagged and new complaints first, filters, search, counts per status."""
     now = utcnow()
-    filters = InboxFilters(
-        status=status.strip()[:40],
-        kategori=kategori.strip()[:40],
-        kecamatan=kecamatan.strip()[:64],
-        dari=dari.strip()[:10],
-        sampai=sampai.strip()[:10],
-        terlambat=bool(terlambat.strip()),
-        ditandai=bool(ditandai.strip()),
-        cari=cari.strip()[:40],
+    filters = InboxFilters.from_query(
+        status=status,
+        kategori=kategori,
+        kecamatan=kecamatan,
+        dari=dari,
+        sampai=sampai,
+        terlambat=terlambat,
+        ditandai=ditandai,
+        cari=cari,
     )
-    try:
-        page = max(1, min(10_000, int(halaman)))
-    except ValueError:
-        page = 1
     effective = await load_effective_settings(db)
     sla = effective.sla()
-    conditions, problem = _conditions(filters, now, sla)
-    total = int(
-        (await db.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
-    )
-    query = (
-        select(Ticket)
-        .where(*conditions)
-        .order_by(
-            case((Ticket.review_flagged_at.is_not(None), 0), else_=1),
-            case((Ticket.status == TicketStatus.BARU, 0), else_=1),
-            Ticket.created_at.desc(),
-            Ticket.id.desc(),
-        )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    tickets = list((await db.execute(query)).scalars())
+    found = await inbox_page(db, filters, parse_page(halaman), now, sla)
     app_settings = effective.app_settings()
     rows = [
         (ticket, sla_for_ticket(ticket, now=now, settings=sla, app_settings=app_settings))
-        for ticket in tickets
+        for ticket in found.tickets
     ]
     return render(
         request,
@@ -267,15 +149,15 @@ async def inbox(
             **template_context(),
             "rows": rows,
             "filters": filters,
-            "problem": problem,
-            "counts": await _status_counts(db, now, sla),
+            "problem": found.problem,
+            "counts": await status_counts(db, now, sla),
             "statuses": list(TicketStatus),
             "categories": CATEGORY_LABELS,
             "kecamatan_names": kecamatan_names(),
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "latest_id": await _latest_ticket_id(db),
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "latest_id": await latest_ticket_id(db),
         },
     )
 
@@ -284,9 +166,9 @@ async def inbox(
 async def inbox_summary(db: DbSession, _user: Viewer) -> JSONResponse:
     """Counts for the inbox's auto-refresh script (no complaint content, no identity)."""
     now = utcnow()
-    counts = await _status_counts(db, now, (await load_effective_settings(db)).sla())
+    counts = await status_counts(db, now, (await load_effective_settings(db)).sla())
     return JSONResponse(
-        {"latest_id": await _latest_ticket_id(db), "counts": counts},
+        {"latest_id": await latest_ticket_id(db), "counts": counts},
         headers={"Cache-Control": "no-store"},
     )
 
@@ -374,7 +256,7 @@ async def _ticket_page(
                 settings=effective.sla(),
                 app_settings=effective.app_settings(),
             ),
-            "map_link": osm_link(ticket.latitude, ticket.longitude),
+            "pin": ticket_pin(ticket, user.role),
             "notes": notes,
             "messages": messages,
             "officer_names": await _officer_names(db, messages),

@@ -96,7 +96,7 @@ def get_identity_cipher() -> IdentityCipher:
     Returns:
         A cipher, cached per key so settings reloads in tests pick up a new key.
     """
-    return _cipher_for_key(get_settings().identity_key)
+    return _cipher_for_key(get_settings().identity.key)
 
 
 def blind_index(sender_id: str) -> str:

@@ -34,6 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from lalisa.core.settings import get_settings
 from lalisa_common.database import to_async_url
+from lalisa_common.logs import configure_logging
 
 RowT = TypeVar("RowT")
 
@@ -118,7 +119,7 @@ def get_engine() -> AsyncEngine:
     """
     global _engine
     if _engine is None:
-        _engine = create_engine_for_url(get_settings().database_url)
+        _engine = create_engine_for_url(get_settings().database.url)
     return _engine
 
 
@@ -229,6 +230,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("revision", nargs="?", default="head", help="target revision")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     migrate(args.url, args.revision)

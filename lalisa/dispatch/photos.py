@@ -96,7 +96,7 @@ def store_photo(
     mime = sniff_photo(content)
     if mime is None:
         raise PhotoRejected("Berkas bukan foto yang didukung (JPEG, PNG atau WebP).")
-    base = media_dir if media_dir is not None else get_settings().media_dir
+    base = media_dir if media_dir is not None else get_settings().storage.media_dir
     sha = hashlib.sha256(content).hexdigest()
     name = sha + ALLOWED_PHOTO_TYPES[mime]
     store_content_file(base / FIELD_PHOTO_SUBDIR, name, content)
@@ -125,7 +125,7 @@ def resolve_media_path(stored: str | None, media_dir: Path | None = None) -> Pat
     """
     if not stored:
         return None
-    base = (media_dir if media_dir is not None else get_settings().media_dir).resolve()
+    base = (media_dir if media_dir is not None else get_settings().storage.media_dir).resolve()
     candidate = Path(stored)
     if not candidate.is_absolute():
         candidate = base / candidate

@@ -1,3 +1,6 @@
+# Size: longer than the ~600-line guideline on purpose: one state machine over the same slot
+# values (advance(), the per-question readers, corrections, loop-guard strategies) whose order of
+# precedence, described below, is easier to check in one place.
 """The complaint form's conversation: the next question, reading answers, the loop guard.
 
 The loop guard keeps any question from being asked more than twice in a row.
@@ -45,9 +48,20 @@ from lalisa.intake.form_answers import (
     strip_field_words,
     words,
 )
-from lalisa.intake.timeparse import is_recurring_or_ongoing, mentions_time, parse_incident_time
+from lalisa.intake.timeparse import (
+    TimeAndPlace,
+    is_recurring_or_ongoing,
+    mentions_time,
+    parse_incident_time,
+    split_time_and_place,
+)
 from lalisa.places.geo import Place, locate_point, resolve_place
-from lalisa.tickets.categories import FALLBACK_CATEGORY, read_category_entity
+from lalisa.tickets.categories import (
+    CATEGORY_BUTTON_TITLES,
+    CATEGORY_LABELS,
+    FALLBACK_CATEGORY,
+    read_category_entity,
+)
 
 MAX_ASKS: Final = 2
 """How many times in a row one question may be asked; the next time the strategy changes."""
@@ -249,11 +263,15 @@ class Step:
         utterances: Responses to send before the next question.
         interrupt: The message was not an answer but a question of its own: set nothing, so
             that the form is rejected and the domain's rules answer it.
+        missed_twice: The form did not understand this answer nor the one before it, to the
+            same question (the loop guard changes strategy now): the conversation may need a
+            person, as after two NLU fallbacks outside the form.
     """
 
     slots: dict[str, Any] = field(default_factory=dict)
     utterances: list[Utterance] = field(default_factory=list)
     interrupt: bool = False
+    missed_twice: bool = False
 
 
 def place_summary(kecamatan: str, desa: str | None) -> str:
@@ -267,6 +285,17 @@ def has_content(slots: Mapping[str, Any]) -> bool:
     """Whether the report being written holds anything the citizen would lose by cancelling."""
     return any(slots.get(slot) not in (None, []) for slot in MAIN_QUESTIONS[:-1]) or bool(
         slots.get("evidence_media")
+    )
+
+
+def kept_for_a_person(slots: Mapping[str, Any]) -> bool:
+    """Whether a complete report is waiting after the form handed the citizen to a person.
+
+    The summary could not be settled, so the form stopped before the last question; a "ya"
+    now is the answer the form could not read, and sends the report as the summary showed it.
+    """
+    return slots.get("complaint_outcome") == "handoff" and all(
+        slots.get(slot) is not None for slot in MAIN_QUESTIONS[:-1]
     )
 
 
@@ -380,6 +409,26 @@ def _take_category_guess(turn: _Turn, answer: Answer) -> bool:
     return False
 
 
+def _category_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for category, label in CATEGORY_LABELS.items():
+        titles = (category.replace("_", " "), label, CATEGORY_BUTTON_TITLES.get(category, ""))
+        for title in titles:
+            for part in (title, *title.split("/")):
+                key = " ".join(words(part))
+                if key:
+                    names.setdefault(key, category)
+    return names
+
+
+def category_named(text: str) -> str | None:
+    """The category whose id, label or button title the whole text is ("asusila", "odgj")."""
+    return _CATEGORY_NAMES.get(" ".join(words(text)))
+
+
+_CATEGORY_NAMES: Final = _category_names()
+
+
 def _maybe_description(turn: _Turn, text: str) -> None:
     if turn.get("description") is not None or not text:
         return
@@ -393,6 +442,11 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if strict:
         if " ".join(words(text)) in _OTHER_CATEGORY_WORDS:
             turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+            return True
+        named = category_named(text)
+        if named is not None:
+            # The category's own name, typed instead of tapped ("asusila", "odgj").
+            turn.set(category=named, category_candidates=None)
             return True
         if _take_category_guess(turn, answer):
             _maybe_description(turn, text)
@@ -425,15 +479,25 @@ def _read_location(turn: _Turn, answer: Answer, strict: bool) -> bool:
     text = answer.typed
     if not strict or not text:
         return False
-    stored = place_text(text)
+    both = _time_and_place(text)
+    stored = place_text(both.place if both is not None else text)
     place = resolve_place(stored, assume_place=True)
     if place is None:
         return False
     _set_place(turn, place, stored)
-    if turn.get("incident_time") is None and parse_incident_time(text, turn.now) is not None:
-        # "tadi malam di depan pasar Lampihong" answers two questions at once.
-        _read_incident_time(turn, answer, strict=True)
+    if both is not None and turn.get("incident_time") is None:
+        # "tadi malam di depan pasar Lampihong" answers two questions at once; the time is
+        # stored without the place and the place without the time.
+        _read_incident_time(turn, Answer(text=both.time), strict=True)
     return True
+
+
+def _time_and_place(text: str) -> TimeAndPlace | None:
+    """The time and place of one answer, when the place part names a place of Balangan."""
+    both = split_time_and_place(text)
+    if both is None or resolve_place(place_text(both.place), assume_place=True) is None:
+        return None
+    return both
 
 
 def _complete_location(turn: _Turn, *, kecamatan: str | None, desa: str | None) -> None:
@@ -509,6 +573,10 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             )
         ):
             return False
+        both = _time_and_place(text)
+        if both is not None:
+            # "tadi malam di depan pasar": the place is already asked for; keep the time.
+            text = both.time
         turn.set(
             incident_time=text[:MAX_TIME_CHARS],
             incident_at=moment.isoformat() if moment is not None else None,
@@ -554,10 +622,13 @@ def _correct(turn: _Turn, slot: str, value: str) -> bool:
     if reader is None:
         return False
     snapshot = (dict(turn.state), dict(turn.changes), list(turn.utterances))
+    earlier = {name: turn.state.get(name) for name in ("location", "location_desa")}
     for name in CORRECTION_CLEARS[slot]:
         turn.state[name] = None
     corrected = Answer(text=value)
     if reader(turn, corrected, True):
+        if slot == "location":
+            _keep_desa_of_corrected_kecamatan(turn, earlier)
         for name in CORRECTION_CLEARS[slot]:
             turn.changes.setdefault(name, turn.state.get(name))
         turn.set(confirmation_mode=None)
@@ -565,6 +636,28 @@ def _correct(turn: _Turn, slot: str, value: str) -> bool:
         return True
     turn.state, turn.changes, turn.utterances = snapshot
     return False
+
+
+def _keep_desa_of_corrected_kecamatan(turn: _Turn, earlier: Mapping[str, Any]) -> None:
+    """A correction naming only a kecamatan ("eh salah, kecamatannya Awayan") keeps the desa.
+
+    When the correction names only a kecamatan, the earlier place is read again within it:
+    the desa said before is kept when it lies there (or a desa of the same name does).
+    """
+    kecamatan = turn.get("location_kecamatan")
+    text = earlier.get("location")
+    if kecamatan is None or turn.get("location_desa") is not None or not isinstance(text, str):
+        return
+    place = resolve_place(f"{text} kecamatan {kecamatan}", assume_place=True)
+    if place is None or place.desa is None or place.kecamatan != kecamatan:
+        return
+    turn.set(location=text, location_desa=place.desa)
+    turn.utterances = [
+        Utterance(u.response, {"place": place_summary(kecamatan, place.desa)})
+        if u.response == "utter_location_confirmed"
+        else u
+        for u in turn.utterances
+    ]
 
 
 def _clear_field(turn: _Turn, slot: str) -> None:
@@ -807,6 +900,9 @@ def _open(turn: _Turn, opening: Answer | None) -> None:
             )
         }
     )
+    if turn.get("evidence_media") and turn.get("evidence") is None:
+        # A photo sent before the complaint (action_keep_media) is its evidence already.
+        turn.set(evidence=MEDIA_EVIDENCE)
     if opening is None:
         return
     if turn.get("category") is None:
@@ -903,6 +999,7 @@ def advance(
     """
     turn = _Turn(slots, now)
     asked = slots.get("requested_slot")
+    missed_twice = False
     if asked is None:
         _open(turn, opening)
     elif answer is not None and asked in _READERS:
@@ -911,5 +1008,13 @@ def advance(
         outcome = _read_answer(turn, answer, asked)
         if outcome is None:
             return Step(interrupt=True)
+        asks = slots.get("form_asks")
+        missed_twice = (
+            outcome is False
+            and isinstance(asks, Mapping)
+            and asks.get("question") == question_key(asked, slots)
+            and int(asks.get("count", 0)) >= MAX_ASKS
+            and not _progressed(slots, turn.state)
+        )
     _guard(turn, slots)
-    return Step(slots=turn.changes, utterances=turn.utterances)
+    return Step(slots=turn.changes, utterances=turn.utterances, missed_twice=missed_twice)

@@ -296,7 +296,7 @@ def parse_incident_time(text: str, now: datetime, *, tz: tzinfo | None = None) -
     """
     if now.utcoffset() is None:
         raise ValueError(f"naive datetime {now!r}; pass an aware datetime")
-    zone = tz if tz is not None else get_settings().tz
+    zone = tz if tz is not None else get_settings().office.tz
     local_now = now.astimezone(zone)
     today = local_now.date()
     normalised = _normalise(text)
@@ -415,3 +415,88 @@ def mentions_time(text: str) -> bool:
     Used to keep a free-text answer to "kapan?" that cannot be parsed.
     """
     return bool(_TIME_WORDS.search(_normalise(text)))
+
+
+# Words that start the place in "tadi malam di depan pasar Paringin" (Indonesian, WhatsApp
+# short forms, Banjar "parak"/"higa"/"muka").
+_PLACE_LEAD = re.compile(
+    r"(?:^|(?<=[\s,;]))(?:di|dekat|dkt|deket|depan|dpn|muka|parak|higa|samping|sebelah|seberang"
+    r"|belakang|blkg|jalan|jln|jl|desa|ds|kelurahan|kel|kecamatan|kec)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class TimeAndPlace:
+    """One answer that holds a time and a place ("tadi malam di depan pasar Paringin")."""
+
+    time: str
+    place: str
+
+
+def split_time_and_place(text: str) -> TimeAndPlace | None:
+    """Splits an answer that gives the time and the place together.
+
+    The time is either before the place ("tadi malam di depan pasar Paringin") or after it
+    ("di pasar Halong samalam"). Whether the place part names a real place is for the caller
+    to decide (the gazetteer); this only finds where the time expression ends or begins.
+
+    Returns:
+        The two parts, or ``None`` when the text has no time part or no place part.
+    """
+    lead = next((m for m in _PLACE_LEAD.finditer(text) if m.start() > 0), None)
+    if lead is None:
+        return _time_after_place(text)
+    before = text[: lead.start()].strip(" ,;.-")
+    after = text[lead.start() :].strip(" ,;.-")
+    if before and after and _is_time_phrase(before):
+        return TimeAndPlace(time=before, place=after)
+    return _time_after_place(text)
+
+
+def _time_after_place(text: str) -> TimeAndPlace | None:
+    """``di pasar Halong tadi malam``: the shortest tail that is a time phrase."""
+    starts = [m.start() for m in re.finditer(r"\S+", text)]
+    for start in starts[1:]:
+        tail = text[start:].strip(" ,;.-")
+        head = text[:start].strip(" ,;.-")
+        first = tail.split()[0] if tail else ""
+        # The place must be said as one ("di pasar Halong"): a bare word before the time
+        # is more often part of it ("baru seminggu ini", and Baru is a desa).
+        if (
+            _PLACE_LEAD.match(head)
+            and _has_time_word(first)
+            and _is_time_phrase(tail)
+            and not _is_time_phrase(head)
+        ):
+            return TimeAndPlace(time=tail, place=head)
+    return None
+
+
+MAX_TIME_PHRASE_WORDS = 6
+"""A longer part before the place is a story, not a time ("tadi malam ada yang berkelahi")."""
+
+
+def _has_time_word(text: str) -> bool:
+    normalised = _normalise(text)
+    return bool(
+        _TIME_WORDS.search(normalised)
+        or _TADI.search(normalised)
+        or _YESTERDAY.search(normalised)
+        or _LAST_NIGHT.search(normalised)
+        or _NOW_WORDS.search(normalised)
+        or _RECURRING.search(normalised)
+        or _ONGOING.search(normalised)
+    )
+
+
+def _is_time_phrase(text: str) -> bool:
+    """Whether ``text`` is a short time phrase with no place in it, starting with time."""
+    parts = text.split()
+    if not parts or _PLACE_LEAD.search(text) or len(parts) > MAX_TIME_PHRASE_WORDS:
+        return False
+    first = parts[0].lower().strip(",.")
+    return first in _APPROXIMATELY or _has_time_word(first)
+
+
+_APPROXIMATELY = frozenset({"sekitar", "kira", "kurang", "lebih", "kurleb", "kisaran"})

@@ -34,7 +34,7 @@ def include_object(
 
 
 def _database_url() -> str:
-    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    return config.get_main_option("sqlalchemy.url") or get_settings().database.url
 
 
 def _configure(**kwargs: object) -> None:

@@ -199,15 +199,15 @@ class GraphClient:
             GraphNotConfigured: The access token or the phone number id is not set.
         """
         settings = settings or get_settings()
-        if not settings.whatsapp_access_token or not settings.whatsapp_phone_number_id:
+        if not settings.whatsapp.access_token or not settings.whatsapp.phone_number_id:
             raise GraphNotConfigured(
                 "WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID must be set to send messages"
             )
         return cls(
-            base_url=settings.whatsapp_api_base_url,
-            api_version=settings.whatsapp_api_version,
-            phone_number_id=settings.whatsapp_phone_number_id,
-            access_token=settings.whatsapp_access_token,
+            base_url=settings.whatsapp.api_base_url,
+            api_version=settings.whatsapp.api_version,
+            phone_number_id=settings.whatsapp.phone_number_id,
+            access_token=settings.whatsapp.access_token,
             transport=transport,
         )
 
@@ -384,10 +384,10 @@ def get_graph_client(settings: Settings | None = None) -> GraphClient:
     global _shared, _shared_key
     settings = settings or get_settings()
     key = (
-        settings.whatsapp_api_base_url,
-        settings.whatsapp_api_version,
-        settings.whatsapp_phone_number_id,
-        settings.whatsapp_access_token,
+        settings.whatsapp.api_base_url,
+        settings.whatsapp.api_version,
+        settings.whatsapp.phone_number_id,
+        settings.whatsapp.access_token,
     )
     if _shared is None or _shared_key != key:
         _shared = GraphClient.from_settings(settings)

@@ -1,4 +1,4 @@
-"""Notification contents for ticket events, and helpers that put them in the outbox.
+"""Notification contents for ticket events; :mod:`lalisa.notifications.queueing` queues them.
 
 Every builder returns a :class:`NotificationContent`: the free text (inside the 24-hour window)
 and the configured template with its parameters (outside it). The wording lives in
@@ -13,20 +13,14 @@ Typical use in the back office, in the same transaction as the state change::
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.settings import get_settings
 from lalisa.notifications import texts
-from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
-from lalisa.notifications.outbox import enqueue
-from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
+from lalisa.notifications.models import NotificationKind
+from lalisa.tickets.models import TicketStatus
 
 __all__ = [
     "DEFAULT_WORDING",
@@ -41,14 +35,11 @@ __all__ = [
     "citizen_reopened",
     "citizen_verified",
     "content_for_transition",
-    "enqueue_citizen_update",
-    "enqueue_trc_dispatch",
     "map_link",
     "template_param",
     "trc_dispatch",
 ]
 
-logger = logging.getLogger(__name__)
 
 TEMPLATE_PARAM_LIMIT = 600
 """Longest template parameter we send (the whole template body may not exceed 1024)."""
@@ -115,16 +106,16 @@ class Wording:
         """Return (name, language) of the citizen update template."""
         settings = get_settings()
         return (
-            self.template_citizen_update or settings.whatsapp_template_citizen_update,
-            self.template_language or settings.whatsapp_template_language,
+            self.template_citizen_update or settings.whatsapp.template_citizen_update,
+            self.template_language or settings.whatsapp.template_language,
         )
 
     def trc_template(self) -> tuple[str, str]:
         """Return (name, language) of the TRC dispatch template."""
         settings = get_settings()
         return (
-            self.template_trc_dispatch or settings.whatsapp_template_trc_dispatch,
-            self.template_language or settings.whatsapp_template_language,
+            self.template_trc_dispatch or settings.whatsapp.template_trc_dispatch,
+            self.template_language or settings.whatsapp.template_language,
         )
 
 
@@ -528,96 +519,4 @@ def trc_dispatch(
             values["map_link"],
             values["dispatch_url"],
         ),
-    )
-
-
-async def enqueue_citizen_update(
-    session: AsyncSession,
-    ticket: Ticket,
-    event: TicketEvent,
-    content: NotificationContent,
-    *,
-    now: datetime | None = None,
-) -> OutboxMessage | None:
-    """Queue a message to the ticket's reporter, in the transaction of the state change.
-
-    Idempotent per ticket event: the key is ``citizen_update:ticket_event:<event id>``.
-
-    Args:
-        session: Session of the caller's unit of work.
-        ticket: The ticket.
-        event: The event the message tells about (from :func:`lalisa.tickets.service.transition`).
-        content: What to send.
-        now: Creation time (aware).
-
-    Returns:
-        The outbox row, or ``None`` when the reporter did not come through WhatsApp (there is
-        no WhatsApp number to write to).
-    """
-    reporter = await session.get(Reporter, ticket.reporter_id)
-    if reporter is None:
-        raise LookupError(f"reporter {ticket.reporter_id} of ticket {ticket.number} not found")
-    if reporter.channel != WHATSAPP_CHANNEL:
-        logger.info(
-            "Ticket %s: reporter came through %r, no WhatsApp message queued",
-            ticket.number,
-            reporter.channel,
-        )
-        return None
-    phone = get_identity_cipher().decrypt(reporter.phone_encrypted)
-    return await enqueue(
-        session,
-        kind=content.kind,
-        event=content.event,
-        ticket_id=ticket.id,
-        recipient_phone=phone,
-        recipient_kind=RecipientKind.CITIZEN,
-        recipient_ref=reporter.phone_blind_index,
-        body=content.body,
-        template_name=content.template_name,
-        template_language=content.template_language,
-        template_params=content.template_params,
-        idempotency_key=f"{content.kind}:ticket_event:{event.id}",
-        now=now,
-    )
-
-
-async def enqueue_trc_dispatch(
-    session: AsyncSession,
-    *,
-    ticket_id: int,
-    officer_phone: str,
-    officer_ref: str,
-    content: NotificationContent,
-    idempotency_key: str,
-    now: datetime | None = None,
-) -> OutboxMessage:
-    """Queue a dispatch message to a TRC officer, in the transaction of the dispatch.
-
-    Args:
-        session: Session of the caller's unit of work.
-        ticket_id: The ticket.
-        officer_phone: The officer's WhatsApp number.
-        officer_ref: Pseudonym of the officer, e.g. ``user:<id>``.
-        content: From :func:`trc_dispatch`.
-        idempotency_key: E.g. ``trc_dispatch:<dispatch id>:<user id>``.
-        now: Creation time (aware).
-
-    Returns:
-        The outbox row.
-    """
-    return await enqueue(
-        session,
-        kind=content.kind,
-        event=content.event,
-        ticket_id=ticket_id,
-        recipient_phone=officer_phone,
-        recipient_kind=RecipientKind.OFFICER,
-        recipient_ref=officer_ref,
-        body=content.body,
-        template_name=content.template_name,
-        template_language=content.template_language,
-        template_params=content.template_params,
-        idempotency_key=idempotency_key,
-        now=now,
     )

@@ -160,7 +160,7 @@ async def enqueue(
         recipient_ref=recipient_ref.strip(),
         body=body,
         template_name=template_name or None,
-        template_language=(template_language or get_settings().whatsapp_template_language)
+        template_language=(template_language or get_settings().whatsapp.template_language)
         if template_name
         else None,
         template_params=[str(value) for value in template_params or ()] if template_name else None,

@@ -1,5 +1,10 @@
 """The outbox sender: ``python -m lalisa.notifications.worker``.
 
+Size: longer than the ~600-line guideline because :class:`OutboxWorker` is one state machine
+(claim, send, record, settle after a crash) whose methods share the lease and crash-safety rules
+described below. One send's snapshot, retry schedule and channel record are in
+:mod:`lalisa.notifications.delivery`.
+
 Each poll (every ``OUTBOX_POLL_SECONDS``) the worker
 
 1. copies delivery statuses from the WhatsApp channel's records onto the outbox
@@ -44,7 +49,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import random
@@ -55,20 +59,24 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.core.db import dispose_engine, session_scope
 from lalisa.core.settings import Settings, get_settings
 from lalisa.notifications import texts
-from lalisa.notifications.channel_tables import outbound_messages
+from lalisa.notifications.delivery import (
+    Attempt,
+    Job,
+    counted_attempts,
+    record_channel_outbound,
+    retry_delay,
+    with_current_templates,
+)
 from lalisa.notifications.graph import GraphClient, SendResult, close_graph_client, get_graph_client
 from lalisa.notifications.models import (
-    NotificationKind,
     OutboxMessage,
     OutboxStatus,
     callback_data_for,
@@ -82,9 +90,10 @@ from lalisa.notifications.outbox import (
     refresh_statuses,
 )
 from lalisa.notifications.window import in_service_window
-from lalisa.runtime_settings.service import load_effective_settings
-from lalisa.takeover.service import close_rasa_client, return_idle_takeovers
-from lalisa_common.whatsapp.errors import MAINTENANCE_CODES, PAIR_RATE_LIMIT, REENGAGEMENT_REQUIRED
+from lalisa.takeover.rasa_api import close_rasa_client
+from lalisa.takeover.service import return_idle_takeovers
+from lalisa_common.logs import configure_logging
+from lalisa_common.whatsapp.errors import REENGAGEMENT_REQUIRED
 
 __all__ = [
     "SENDING_LEASE",
@@ -99,10 +108,8 @@ logger = logging.getLogger(__name__)
 
 SENDING_LEASE = timedelta(minutes=10)
 """A row ``sending`` for longer than this belongs to a worker that stopped."""
-BACKOFF_CAP_SECONDS = 900.0
 AMBIGUOUS_MIN_DELAY_SECONDS = 60.0
 """After a timeout, wait at least this long so Meta's status webhook can arrive first."""
-MAINTENANCE_MIN_DELAY_SECONDS = 60.0
 OUTAGE_MIN_DELAY_SECONDS = 5.0
 OUTAGE_MAX_DELAY_SECONDS = 300.0
 DEFAULT_BATCH_SIZE = 20
@@ -111,29 +118,6 @@ NOT_CONFIGURED_LOG_INTERVAL_SECONDS = 300.0
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def retry_delay(attempts: int, error_code: int | None, rng: random.Random | None = None) -> float:
-    """Seconds to wait before the next attempt: ``4^(attempts-1)`` capped at 15 min, ±20 %.
-
-    Meta's guidance for rate limits is to retry after ``4^X`` seconds (X = 0, 1, 2 …).
-
-    Args:
-        attempts: Attempts made so far (at least 1).
-        error_code: The error of the last attempt.
-        rng: Random source for the jitter.
-
-    Returns:
-        The delay.
-    """
-    delay = min(BACKOFF_CAP_SECONDS, 4.0 ** max(0, attempts - 1))
-    if error_code in MAINTENANCE_CODES:
-        delay = max(delay, MAINTENANCE_MIN_DELAY_SECONDS)
-    jitter = (rng or random).uniform(0.8, 1.2)
-    if error_code == PAIR_RATE_LIMIT:
-        # Never earlier than Meta's schedule for the pair rate limit.
-        jitter = max(1.0, jitter)
-    return min(BACKOFF_CAP_SECONDS * 1.2, delay * jitter)
 
 
 @dataclass
@@ -159,129 +143,6 @@ class ProcessResult:
     reconciled: int = 0
     not_configured: bool = False
     outbox_ids_sent: list[int] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """Snapshot of a claimed row (no ORM object crosses a transaction)."""
-
-    id: int
-    kind: str
-    body: str | None
-    template_name: str | None
-    template_language: str | None
-    template_params: tuple[str, ...]
-    buttons: tuple[dict[str, str], ...]
-    force_template: bool
-    attempts: int
-    phone_encrypted: str
-    recipient_ref: str
-    last_error_code: int | None
-
-    @classmethod
-    def of(cls, message: OutboxMessage) -> _Job:
-        return cls(
-            id=message.id,
-            kind=message.kind,
-            body=message.body,
-            template_name=message.template_name,
-            template_language=message.template_language,
-            template_params=tuple(message.template_params or ()),
-            buttons=tuple(dict(b) for b in message.buttons or ()),
-            force_template=message.force_template,
-            attempts=message.attempts,
-            phone_encrypted=message.recipient_phone_encrypted,
-            recipient_ref=message.recipient_ref,
-            last_error_code=message.last_error_code,
-        )
-
-
-_TEMPLATE_KEYS: Final = {
-    NotificationKind.CITIZEN_UPDATE.value: "whatsapp.template_citizen_update",
-    NotificationKind.TRC_DISPATCH.value: "whatsapp.template_trc_dispatch",
-}
-_LANGUAGE_KEY: Final = "whatsapp.template_language"
-
-
-async def _with_current_templates(jobs: list[_Job]) -> list[_Job]:
-    """Use the template names set on ``/pengaturan`` for messages queued before the change.
-
-    A message waits in the outbox while WhatsApp is down or refuses a template (paused,
-    renamed); the superadmin's fix must reach it. Without a stored override the template the
-    message was queued with is kept.
-    """
-    if not any(job.template_name and job.kind in _TEMPLATE_KEYS for job in jobs):
-        return jobs
-    effective = await load_effective_settings()
-    language = effective.value(_LANGUAGE_KEY) if effective.is_overridden(_LANGUAGE_KEY) else None
-    updated = []
-    for job in jobs:
-        key = _TEMPLATE_KEYS.get(job.kind)
-        if job.template_name and key is not None:
-            if effective.is_overridden(key):
-                job = dataclasses.replace(job, template_name=effective.value(key))
-            if language is not None:
-                job = dataclasses.replace(job, template_language=language)
-        updated.append(job)
-    return updated
-
-
-@dataclass
-class _Attempt:
-    result: SendResult
-    sent_as: str
-    attempts_used: int
-    force_template: bool
-
-
-def _counted(result: SendResult) -> int:
-    """An attempt counts unless WhatsApp was unreachable or the account cannot send at all."""
-    return 0 if result.unreachable or result.account_problem else 1
-
-
-def _summary(job: _Job, sent_as: str) -> str:
-    if sent_as == "template":
-        text = f"[template] {job.template_name}"
-    else:
-        text = " ".join((job.body or "").split())
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _insert_ignoring_wamid_conflict(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(outbound_messages).on_conflict_do_nothing(index_elements=["wamid"])
-    if dialect == "sqlite":
-        return sqlite.insert(outbound_messages).on_conflict_do_nothing(index_elements=["wamid"])
-    raise NotImplementedError(f"unsupported database dialect: {dialect}")
-
-
-async def _record_channel_outbound(
-    session: AsyncSession, job: _Job, wamid: str, sent_as: str, attempts: int, now: datetime
-) -> None:
-    """Insert or complete the channel's record of the message, keyed by wamid."""
-    details = {
-        "kind": job.kind[:32],
-        "payload_summary": _summary(job, sent_as)[:500],
-        "attempts": attempts,
-        "callback_data": callback_data_for(job.id),
-        "updated_at": now,
-    }
-    by_wamid = update(outbound_messages).where(outbound_messages.c.wamid == wamid)
-    # A status webhook may have created the row first: fill in the details, keep its status.
-    if (await session.execute(by_wamid.values(**details))).rowcount:  # type: ignore[attr-defined]
-        return
-    inserted = await session.execute(
-        _insert_ignoring_wamid_conflict(session).values(
-            wamid=wamid,
-            recipient=job.recipient_ref[:64],
-            status="accepted",
-            created_at=now,
-            **details,
-        )
-    )
-    if not inserted.rowcount:  # type: ignore[attr-defined]
-        await session.execute(by_wamid.values(**details))
 
 
 class OutboxWorker:
@@ -324,7 +185,7 @@ class OutboxWorker:
     def configured(self) -> bool:
         """Tell whether WhatsApp sending is configured (token and phone number id)."""
         settings = self.settings
-        return bool(settings.whatsapp_access_token and settings.whatsapp_phone_number_id)
+        return bool(settings.whatsapp.access_token and settings.whatsapp.phone_number_id)
 
     def _graph(self) -> GraphClient:
         return self._client or get_graph_client(self.settings)
@@ -360,7 +221,7 @@ class OutboxWorker:
             result.not_configured = True
             return result
         result.reconciled = await self.reconcile_stale(now=now)
-        jobs = await _with_current_templates(await self._claim(limit, now))
+        jobs = await with_current_templates(await self._claim(limit, now))
         result.claimed = len(jobs)
         untouched = [job.id for job in jobs]
         in_flight: set[int] = set()  # rows whose request may have reached WhatsApp
@@ -459,7 +320,7 @@ class OutboxWorker:
                 settled += 1
         return settled
 
-    async def _claim(self, limit: int, now: datetime) -> list[_Job]:
+    async def _claim(self, limit: int, now: datetime) -> list[Job]:
         async with session_scope() as session:
             due = (
                 select(OutboxMessage.id)
@@ -497,7 +358,7 @@ class OutboxWorker:
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .execution_options(populate_existing=True)
             )
-            return [_Job.of(message) for message in (await session.execute(claimed)).scalars()]
+            return [Job.of(message) for message in (await session.execute(claimed)).scalars()]
 
     async def _release(self, ids: Sequence[int], now: datetime) -> int:
         if not ids:
@@ -531,7 +392,7 @@ class OutboxWorker:
 
     # ------------------------------------------------------------------------- one message
 
-    async def _process_job(self, job: _Job, now: datetime, in_flight: set[int]) -> str:
+    async def _process_job(self, job: Job, now: datetime, in_flight: set[int]) -> str:
         if job.attempts > 0:
             # An earlier attempt may have reached WhatsApp (timeout): never send it twice.
             async with session_scope() as session:
@@ -571,40 +432,38 @@ class OutboxWorker:
         attempt = await self._send(job, phone, use_text)
         return await self._record(job, attempt, now)
 
-    async def _send(self, job: _Job, phone: str, use_text: bool) -> _Attempt:
+    async def _send(self, job: Job, phone: str, use_text: bool) -> Attempt:
         graph = self._graph()
         callback = callback_data_for(job.id)
         if use_text and job.body:
             # Only messages with buttons pass the keyword (test doubles of the client).
             extra: dict[str, Any] = {"buttons": list(job.buttons)} if job.buttons else {}
             result = await graph.send_text(phone, job.body, callback_data=callback, **extra)
-            used = _counted(result)
+            used = counted_attempts(result)
             if not (result.reengagement_required and job.template_name):
-                return _Attempt(result, "text", used, job.force_template)
+                return Attempt(result, "text", used, job.force_template)
             # 131047: the window was closed after all; a free text was not delivered.
             logger.info("Outbox %s: free text refused (131047), sending the template", job.id)
             template = await self._send_template(graph, job, phone, callback)
-            return _Attempt(template, "template", used + _counted(template), True)
+            return Attempt(template, "template", used + counted_attempts(template), True)
         result = await self._send_template(graph, job, phone, callback)
-        return _Attempt(result, "template", _counted(result), job.force_template)
+        return Attempt(result, "template", counted_attempts(result), job.force_template)
 
     @staticmethod
-    async def _send_template(
-        graph: GraphClient, job: _Job, phone: str, callback: str
-    ) -> SendResult:
+    async def _send_template(graph: GraphClient, job: Job, phone: str, callback: str) -> SendResult:
         extra: dict[str, Any] = (
             {"button_payloads": [button["id"] for button in job.buttons]} if job.buttons else {}
         )
         return await graph.send_template(
             phone,
             job.template_name or "",
-            job.template_language or get_settings().whatsapp_template_language,
+            job.template_language or get_settings().whatsapp.template_language,
             job.template_params,
             callback_data=callback,
             **extra,
         )
 
-    async def _record(self, job: _Job, attempt: _Attempt, now: datetime) -> str:
+    async def _record(self, job: Job, attempt: Attempt, now: datetime) -> str:
         result = attempt.result
         attempts = job.attempts + attempt.attempts_used
         if result.ok:
@@ -648,7 +507,7 @@ class OutboxWorker:
                 force_template=attempt.force_template,
             )
             return "deferred"
-        if result.retryable and attempts < self.settings.outbox_max_attempts:
+        if result.retryable and attempts < self.settings.outbox.max_attempts:
             delay = retry_delay(attempts, result.error_code, self._rng)
             if result.ambiguous:
                 delay = max(delay, AMBIGUOUS_MIN_DELAY_SECONDS)
@@ -677,7 +536,7 @@ class OutboxWorker:
         return "failed"
 
     async def _record_success(
-        self, job: _Job, attempt: _Attempt, attempts: int, now: datetime
+        self, job: Job, attempt: Attempt, attempts: int, now: datetime
     ) -> None:
         wamid = attempt.result.wamid
         async with session_scope() as session:
@@ -703,9 +562,9 @@ class OutboxWorker:
                 .execution_options(synchronize_session=False)
             )
             if wamid:
-                await _record_channel_outbound(session, job, wamid, attempt.sent_as, attempts, now)
+                await record_channel_outbound(session, job, wamid, attempt.sent_as, attempts, now)
 
-    async def _record_found(self, job: _Job, record: ChannelRecord, now: datetime) -> None:
+    async def _record_found(self, job: Job, record: ChannelRecord, now: datetime) -> None:
         async with session_scope() as session:
             message = await session.get(OutboxMessage, job.id, with_for_update=True)
             if message is None or message.status is not OutboxStatus.SENDING:
@@ -717,7 +576,7 @@ class OutboxWorker:
 
     async def _record_failure(
         self,
-        job: _Job,
+        job: Job,
         now: datetime,
         attempts: int,
         code: int | None,
@@ -764,8 +623,8 @@ class OutboxWorker:
         logger.info(
             "Outbox worker %s started (poll every %ss, at most %d attempts)",
             self.worker_id,
-            self.settings.outbox_poll_seconds,
-            self.settings.outbox_max_attempts,
+            self.settings.outbox.poll_seconds,
+            self.settings.outbox.max_attempts,
         )
         while not stop.is_set():
             busy = False
@@ -785,7 +644,7 @@ class OutboxWorker:
                     )
             except Exception:  # the database may be restarting; keep polling
                 logger.exception(
-                    "Outbox poll failed; trying again in %ss", self.settings.outbox_poll_seconds
+                    "Outbox poll failed; trying again in %ss", self.settings.outbox.poll_seconds
                 )
             for job in self._periodic:
                 try:
@@ -795,7 +654,7 @@ class OutboxWorker:
             if busy:
                 continue
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox_poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.outbox.poll_seconds)
         logger.info("Outbox worker %s stopped", self.worker_id)
 
 
@@ -868,9 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="rows claimed per poll"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(fmt="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return asyncio.run(_serve(args))
 

@@ -59,7 +59,7 @@ def holiday_name(day: date, *, settings: Settings | None = None) -> str | None:
     national = _national_holidays(day.year).get(day)
     if national:
         return national
-    if day in _settings(settings).extra_holidays:
+    if day in _settings(settings).office.extra_holidays:
         return "Libur lokal"
     return None
 
@@ -73,7 +73,7 @@ def _local(when: datetime, tz: ZoneInfo) -> datetime:
 def _ranges_for(day: date, settings: Settings) -> tuple[TimeRange, ...]:
     if holiday_name(day, settings=settings) is not None:
         return ()
-    return parse_office_hours(settings.office_hours).ranges_on(day.weekday())
+    return parse_office_hours(settings.office.hours).ranges_on(day.weekday())
 
 
 def is_office_open(when: datetime, *, settings: Settings | None = None) -> bool:
@@ -90,7 +90,7 @@ def is_office_open(when: datetime, *, settings: Settings | None = None) -> bool:
         ValueError: ``when`` is naive.
     """
     cfg = _settings(settings)
-    local = _local(when, cfg.tz)
+    local = _local(when, cfg.office.tz)
     clock = local.time().replace(tzinfo=None)
     return any(start <= clock < end for start, end in _ranges_for(local.date(), cfg))
 
@@ -110,7 +110,7 @@ def next_office_opening(when: datetime, *, settings: Settings | None = None) -> 
         ValueError: ``when`` is naive, or no opening is found within about a year.
     """
     cfg = _settings(settings)
-    tz = cfg.tz
+    tz = cfg.office.tz
     local = _local(when, tz)
     clock = local.time().replace(tzinfo=None)
     for offset in range(_MAX_SEARCH_DAYS):
@@ -132,7 +132,7 @@ def zone_abbreviation(settings: Settings | None = None) -> str:
     Returns:
         The abbreviation used in citizen-facing text.
     """
-    zone = _settings(settings).timezone
+    zone = _settings(settings).office.timezone
     return _ZONE_ABBREVIATIONS.get(zone, zone)
 
 
@@ -153,7 +153,7 @@ def describe_office_hours(*, settings: Settings | None = None) -> str:
         the same hours are grouped.
     """
     cfg = _settings(settings)
-    schedule = parse_office_hours(cfg.office_hours)
+    schedule = parse_office_hours(cfg.office.hours)
     zone = zone_abbreviation(cfg)
     groups: list[tuple[int, int, tuple[TimeRange, ...]]] = []
     for weekday, ranges in sorted(schedule.days.items()):
@@ -185,7 +185,7 @@ def format_when(when: datetime, *, settings: Settings | None = None) -> str:
         ValueError: ``when`` is naive.
     """
     cfg = _settings(settings)
-    local = _local(when, cfg.tz)
+    local = _local(when, cfg.office.tz)
     return (
         f"{DAY_NAMES_ID[local.weekday()]}, {local.day} {MONTH_NAMES_ID[local.month - 1]} "
         f"{local.year} pukul {local.hour:02d}.{local.minute:02d} {zone_abbreviation(cfg)}"

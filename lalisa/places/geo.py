@@ -541,7 +541,21 @@ def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
     survivors = _drop_contained(acceptable)
     kecamatan_hits = [c for c in survivors if c.unit.kind == "kecamatan"]
 
-    desa = _best_desa((c for c in survivors if c.unit.kind == "desa"), mentioned)
+    desa_hits = [c for c in survivors if c.unit.kind == "desa"]
+    # "karuh batu mandi": the words that name the kecamatan are not also desa Batumandi when
+    # another desa is named beside them.
+    kecamatan_words = [
+        c
+        for c in desa_hits
+        if c.cue < 2
+        and any(
+            k.unit.nama == c.unit.kecamatan and (k.start, k.end) == (c.start, c.end)
+            for k in kecamatan_hits
+        )
+    ]
+    if len(kecamatan_words) < len(desa_hits):
+        desa_hits = [c for c in desa_hits if c not in kecamatan_words]
+    desa = _best_desa(desa_hits, mentioned)
     if desa is not None:
         same_named = [
             k

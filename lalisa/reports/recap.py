@@ -32,20 +32,25 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Final
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lalisa.core.settings import get_settings
-from lalisa.office.schedule import MONTH_NAMES_ID
+from lalisa.core.settings import SlaSettings
+from lalisa.reports.facts import RecapFilter, TicketFacts, load_facts
+from lalisa.reports.periods import (
+    PERIOD_KINDS,
+    Period,
+    PeriodError,
+    custom_period,
+    month_period,
+    quarter_period,
+    year_period,
+)
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import OPEN_STATUSES, REASON_CODES
-from lalisa.tickets.models import Reporter, Ticket, TicketEvent, TicketStatus
-from lalisa.tickets.settings import SlaSettings, get_sla_settings
-from lalisa.tickets.sla import ClockState, compute_sla, overdue_clause
+from lalisa.tickets.models import TicketStatus
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -78,14 +83,6 @@ __all__ = [
 
 RESOLUTION_TARGET: Final = 0.91
 """Indicator target of the resolution ratio (Indeks Inovasi Daerah, indicator 14)."""
-
-PERIOD_KINDS: Final[Mapping[str, str]] = {
-    "bulan": "Bulanan",
-    "triwulan": "Triwulanan",
-    "tahun": "Tahunan",
-    "rentang": "Rentang tanggal",
-}
-"""Kinds of period offered by the recap page."""
 
 CHANNEL_LABELS: Final[Mapping[str, str]] = {
     "whatsapp": "WhatsApp",
@@ -123,309 +120,6 @@ _COMPLETED = frozenset(
     {TicketStatus.SELESAI, TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI, TicketStatus.DIALIHKAN}
 )
 _OPEN = frozenset(OPEN_STATUSES)
-
-
-class PeriodError(ValueError):
-    """A period or filter from a form is not valid; the message is for the officer."""
-
-
-# ---------------------------------------------------------------------------------- periods
-
-
-@dataclass(frozen=True)
-class Period:
-    """A half-open interval ``[start, end)`` of local days.
-
-    Attributes:
-        kind: One of :data:`PERIOD_KINDS`.
-        first_day: First local day included.
-        last_day: Last local day included.
-        label: Bahasa Indonesia label (``November 2026``, ``Triwulan IV 2026``…).
-        tz: The agency's time zone.
-    """
-
-    kind: str
-    first_day: date
-    last_day: date
-    label: str
-    tz: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        """Start (aware), local midnight of :attr:`first_day`."""
-        return datetime.combine(self.first_day, time.min, tzinfo=self.tz)
-
-    @property
-    def end(self) -> datetime:
-        """End, exclusive (aware): local midnight after :attr:`last_day`."""
-        return datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=self.tz)
-
-
-def _tz(tz: ZoneInfo | None) -> ZoneInfo:
-    return tz if tz is not None else get_settings().tz
-
-
-def _day_label(day: date) -> str:
-    return f"{day.day} {MONTH_NAMES_ID[day.month - 1]} {day.year}"
-
-
-def month_period(year: int, month: int, tz: ZoneInfo | None = None) -> Period:
-    """The calendar month ``month`` of ``year``.
-
-    Raises:
-        PeriodError: Month outside 1–12 or year outside 2000–2100.
-    """
-    _check_year(year)
-    if not 1 <= month <= 12:
-        raise PeriodError("Bulan tidak valid.")
-    first = date(year, month, 1)
-    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    label = f"{MONTH_NAMES_ID[month - 1]} {year}"
-    return Period("bulan", first, following - timedelta(days=1), label, _tz(tz))
-
-
-def quarter_period(year: int, quarter: int, tz: ZoneInfo | None = None) -> Period:
-    """Quarter ``quarter`` (1–4) of ``year``.
-
-    Raises:
-        PeriodError: Quarter outside 1–4 or year outside 2000–2100.
-    """
-    _check_year(year)
-    if not 1 <= quarter <= 4:
-        raise PeriodError("Triwulan tidak valid.")
-    first = date(year, 3 * quarter - 2, 1)
-    following = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    label = f"Triwulan {('I', 'II', 'III', 'IV')[quarter - 1]} {year}"
-    return Period("triwulan", first, following - timedelta(days=1), label, _tz(tz))
-
-
-def year_period(year: int, tz: ZoneInfo | None = None) -> Period:
-    """The calendar year ``year``.
-
-    Raises:
-        PeriodError: Year outside 2000–2100.
-    """
-    _check_year(year)
-    return Period("tahun", date(year, 1, 1), date(year, 12, 31), f"Tahun {year}", _tz(tz))
-
-
-def custom_period(first_day: date, last_day: date, tz: ZoneInfo | None = None) -> Period:
-    """Days ``first_day`` to ``last_day``, both included.
-
-    Raises:
-        PeriodError: The range is reversed or longer than ten years.
-    """
-    if last_day < first_day:
-        raise PeriodError("Tanggal akhir tidak boleh sebelum tanggal awal.")
-    if (last_day - first_day).days > 3660:
-        raise PeriodError("Rentang tanggal paling lama sepuluh tahun.")
-    _check_year(first_day.year)
-    _check_year(last_day.year)
-    label = f"{_day_label(first_day)} s.d. {_day_label(last_day)}"
-    return Period("rentang", first_day, last_day, label, _tz(tz))
-
-
-def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise PeriodError("Tahun tidak valid.")
-
-
-# ---------------------------------------------------------------------------------- filters
-
-
-@dataclass(frozen=True)
-class RecapFilter:
-    """What the recap covers.
-
-    Attributes:
-        period: Tickets received in this period.
-        category: One category id, or ``None`` for all.
-        kecamatan: One kecamatan name, or ``None`` for all.
-        desa: One desa name (within :attr:`kecamatan`), or ``None`` for all.
-    """
-
-    period: Period
-    category: str | None = None
-    kecamatan: str | None = None
-    desa: str | None = None
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """SQL conditions on :class:`~lalisa.tickets.models.Ticket` selecting the cohort."""
-        conditions: list[ColumnElement[bool]] = [
-            Ticket.created_at >= self.period.start,
-            Ticket.created_at < self.period.end,
-        ]
-        if self.category:
-            conditions.append(Ticket.category == self.category)
-        if self.kecamatan:
-            conditions.append(Ticket.kecamatan == self.kecamatan)
-        if self.desa:
-            conditions.append(Ticket.desa == self.desa)
-        return conditions
-
-
-# ------------------------------------------------------------------------------------ facts
-
-
-@dataclass(frozen=True)
-class TicketFacts:
-    """What the recap needs to know about one ticket (no complaint text, no identity).
-
-    Attributes:
-        reporter_ref: Stable pseudonym of the reporter (``P-`` + start of the blind index).
-        first_dispatch_at: Earliest transition to *Didisposisikan*.
-        reopened: The ticket was reopened at least once.
-        overdue: Open and past a legal deadline at ``generated_at``.
-        closed_late: Closed after its completion deadline.
-    """
-
-    id: int
-    number: str
-    category: str
-    kecamatan: str | None
-    desa: str | None
-    status: TicketStatus
-    reason_code: str | None
-    redirected_to: str | None
-    duplicate_of: str | None
-    channel: str
-    out_of_hours: bool
-    reporter_ref: str
-    created_at: datetime
-    first_response_at: datetime | None
-    first_dispatch_at: datetime | None
-    on_site_at: datetime | None
-    closed_at: datetime | None
-    reopened: bool
-    overdue: bool
-    closed_late: bool
-
-    def seconds_to(self, key: str) -> float | None:
-        """Seconds from receipt to a milestone of :data:`DURATION_LABELS`, if reached."""
-        if key == "closure" and self.status is TicketStatus.DUPLIKAT:
-            return None
-        end = {
-            "first_response": self.first_response_at,
-            "dispatch": self.first_dispatch_at,
-            "arrival": self.on_site_at,
-            "closure": self.closed_at,
-        }[key]
-        if end is None:
-            return None
-        return max(0.0, (end - self.created_at).total_seconds())
-
-
-def _completion_late(ticket: Ticket, now: datetime, sla: SlaSettings, tz: ZoneInfo) -> bool:
-    if ticket.closed_at is None:
-        return False
-    report = compute_sla(
-        created_at=ticket.created_at,
-        first_response_at=ticket.first_response_at,
-        verified_at=ticket.verified_at,
-        dispatched_at=ticket.dispatched_at,
-        on_site_at=ticket.on_site_at,
-        closed_at=ticket.closed_at,
-        now=now,
-        settings=sla,
-        tz=tz,
-    )
-    return any(
-        clock.key == "completion" and clock.state is ClockState.TERLAMBAT for clock in report.clocks
-    )
-
-
-async def load_facts(
-    session: AsyncSession,
-    recap_filter: RecapFilter,
-    *,
-    now: datetime | None = None,
-    sla: SlaSettings | None = None,
-) -> list[TicketFacts]:
-    """Load the cohort of a recap, oldest first.
-
-    Args:
-        session: A session (read only).
-        recap_filter: The cohort.
-        now: The moment the state is taken at (aware); defaults to now.
-        sla: Deadlines; defaults to :func:`lalisa.tickets.settings.get_sla_settings`.
-
-    Returns:
-        One :class:`TicketFacts` per ticket.
-    """
-    now = now or datetime.now(timezone.utc)
-    sla = sla or get_sla_settings()
-    tz = recap_filter.period.tz
-    conditions = recap_filter.conditions()
-    cohort = select(Ticket.id).where(*conditions).scalar_subquery()
-    rows = (
-        await session.execute(
-            select(Ticket, Reporter.channel, Reporter.phone_blind_index)
-            .join(Reporter, Reporter.id == Ticket.reporter_id)
-            .where(*conditions)
-            .order_by(Ticket.created_at, Ticket.id)
-        )
-    ).all()
-    dispatch_rows = await session.execute(
-        select(TicketEvent.ticket_id, func.min(TicketEvent.at))
-        .where(
-            TicketEvent.ticket_id.in_(cohort),
-            TicketEvent.to_status == TicketStatus.DIDISPOSISIKAN.value,
-        )
-        .group_by(TicketEvent.ticket_id)
-    )
-    first_dispatch = {
-        int(ticket_id): _aware(at) for ticket_id, at in dispatch_rows.all() if at is not None
-    }
-    reopened_rows = await session.execute(
-        select(TicketEvent.ticket_id)
-        .where(TicketEvent.ticket_id.in_(cohort), TicketEvent.event_type == "reopened")
-        .distinct()
-    )
-    reopened = {int(ticket_id) for (ticket_id,) in reopened_rows.all()}
-    overdue_rows = await session.execute(
-        select(Ticket.id).where(*conditions, overdue_clause(now, sla))
-    )
-    overdue = {int(ticket_id) for (ticket_id,) in overdue_rows.all()}
-    facts: list[TicketFacts] = []
-    for ticket, channel, blind_index in rows:
-        facts.append(
-            TicketFacts(
-                id=ticket.id,
-                number=ticket.number,
-                category=ticket.category,
-                kecamatan=ticket.kecamatan,
-                desa=ticket.desa,
-                status=ticket.status,
-                reason_code=ticket.closing_reason_code
-                if ticket.status is TicketStatus.TIDAK_DAPAT_DITINDAKLANJUTI
-                else None,
-                redirected_to=ticket.redirected_to
-                if ticket.status is TicketStatus.DIALIHKAN
-                else None,
-                duplicate_of=ticket.duplicate_of_number
-                if ticket.status is TicketStatus.DUPLIKAT
-                else None,
-                channel=channel,
-                out_of_hours=ticket.received_out_of_hours,
-                reporter_ref=f"P-{blind_index[:10]}",
-                created_at=ticket.created_at,
-                first_response_at=ticket.first_response_at,
-                first_dispatch_at=first_dispatch.get(ticket.id),
-                on_site_at=ticket.on_site_at,
-                closed_at=ticket.closed_at,
-                reopened=ticket.id in reopened,
-                overdue=ticket.id in overdue,
-                closed_late=_completion_late(ticket, now, sla, tz),
-            )
-        )
-    return facts
-
-
-def _aware(value: datetime | str) -> datetime:
-    # Defensive: drivers may hand back an aggregate of a timestamp as text or naive.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 # --------------------------------------------------------------------------------- measures

@@ -4,7 +4,7 @@ An index of Rasa's tracker store plus the reviewers' work (reviewed mark, tags, 
 annotations, saved filters).
 
 Rasa's ``events`` table is never written; these tables are La-Lisa's own and are rebuilt
-incrementally from it by :func:`backoffice.conversations.review.refresh_index` (watermark in
+incrementally from it by :func:`lalisa.review.indexer.refresh_index` (watermark in
 :class:`ReviewIndexState`). A conversation is one Rasa session of one sender; the sender id (a
 phone number) is kept only encrypted, next to its blind index (the same HMAC as
 ``reporters.phone_blind_index``), from which the pseudonym shown to reviewers is derived.

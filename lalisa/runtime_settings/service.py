@@ -5,10 +5,11 @@ stored in the ``app_settings`` table overrides its default. Precedence, lowest f
 
     built-in default  <  environment variable  <  stored value (app_settings)
 
-:data:`REGISTRY` declares every editable setting: key, Bahasa Indonesia label and help text,
-kind, validator and where its default comes from. Notification texts are declared generically
-from :mod:`lalisa.notifications.texts` (every ``*_TEXT`` and ``*_NOTE`` string), so a text added
-there later appears on the settings page without a change here.
+:data:`~lalisa.runtime_settings.registry.REGISTRY` declares every editable setting: key, Bahasa
+Indonesia label and help text, kind, validator and where its default comes from. Notification
+texts are declared generically from :mod:`lalisa.notifications.texts` (every ``*_TEXT`` and
+``*_NOTE`` string), so a text added there later appears on the settings page without a change
+here.
 
 Every process (back office, outbox worker, action server) reads the effective values through
 :func:`load_effective_settings`, an async loader with a short per-process TTL cache
@@ -26,15 +27,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import re
-import string
 import time as _time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -43,16 +41,32 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from lalisa.core import audit
 from lalisa.core.db import get_engine, session_scope
 from lalisa.core.models import utcnow
-from lalisa.core.settings import Settings, SettingsError, get_settings
-from lalisa.notifications import texts
+from lalisa.core.settings import (
+    CACHE_SECONDS_VARIABLE,
+    Settings,
+    SettingsError,
+    SlaSettings,
+    get_settings,
+)
 from lalisa.notifications.messages import Wording
-from lalisa.office.schedule import parse_office_hours
 from lalisa.runtime_settings.models import AppSetting
-from lalisa.tickets.settings import SlaSettings, get_sla_settings
+from lalisa.runtime_settings.registry import (
+    REGISTRY,
+    SECTIONS,
+    TEXT_PREFIX,
+    SettingDefinition,
+    definition,
+    describe_value,
+    message_text_keys,
+)
+from lalisa.runtime_settings.validation import (
+    SettingValueError,
+    office_hours_error,
+    placeholders,
+)
 
 __all__ = [
     "CACHE_SECONDS_VARIABLE",
-    "DEFAULT_CACHE_SECONDS",
     "REGISTRY",
     "SECTIONS",
     "AppSetting",
@@ -61,7 +75,6 @@ __all__ = [
     "SettingDefinition",
     "SettingValueError",
     "StoredSetting",
-    "cache_seconds",
     "definition",
     "describe_value",
     "load_effective_settings",
@@ -76,17 +89,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-CACHE_SECONDS_VARIABLE: Final = "LALISA_SETTINGS_CACHE_SECONDS"
-DEFAULT_CACHE_SECONDS: Final = 30.0
-TEXT_PREFIX: Final = "teks."
-MAX_MESSAGE_TEXT: Final = 1500
-"""Longest free text; WhatsApp allows 4096, but a citizen message should stay short."""
-MAX_NOTE: Final = 500
-"""Longest template note; the template parameter limit is 600 and the body 1024."""
-MAX_SLA_DAYS: Final = 365
-MAX_INTERNAL_TARGET_DAYS: Final = 30
-MAX_HOLIDAYS: Final = 60
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,7 @@ class StoredSetting:
     version: int
 
 
-# ----------------------------------------------------------------------------- validation
-
-
-class SettingValueError(ValueError):
-    """A value typed by the superadmin is not acceptable; the message is Bahasa Indonesia."""
+# ------------------------------------------------------------------------------- conflicts
 
 
 class SettingConflict(Exception):
@@ -127,530 +125,6 @@ class SettingConflict(Exception):
         super().__init__(f"setting {key} changed concurrently")
         self.key = key
         self.current = current
-
-
-_FORMATTER = string.Formatter()
-
-
-def placeholders(text: str) -> frozenset[str]:
-    """Return the ``{field}`` names of a ``str.format`` text.
-
-    Args:
-        text: The text.
-
-    Returns:
-        The field names.
-
-    Raises:
-        SettingValueError: The braces are unbalanced, or a field uses a conversion, a format
-            specification, an index or an attribute (``{x!r}``, ``{x:>5}``, ``{x.y}``).
-    """
-    names: set[str] = set()
-    try:
-        parsed = list(_FORMATTER.parse(text))
-    except ValueError as exc:
-        raise SettingValueError(
-            "Kurung kurawal { } tidak berpasangan. Gunakan kurung kurawal hanya untuk isian "
-            "seperti {number}."
-        ) from exc
-    for _literal, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion:
-            raise SettingValueError(
-                f"Isian {{{name}}} tidak valid; tulis isian persis seperti pada teks bawaan."
-            )
-        names.add(name)
-    return frozenset(names)
-
-
-def _format_names(names: Iterable[str]) -> str:
-    return ", ".join(f"{{{name}}}" for name in sorted(names))
-
-
-def _message_text_parser(name: str) -> Callable[[str], str]:
-    is_note = name.endswith("_NOTE")
-    limit = MAX_NOTE if is_note else MAX_MESSAGE_TEXT
-
-    def parse(raw: str) -> str:
-        # Browsers send CRLF from a textarea; the stored text uses LF like texts.py.
-        value = raw.replace("\r\n", "\n").replace("\r", "\n")
-        if not value.strip():
-            raise SettingValueError("Teks tidak boleh kosong.")
-        if len(value) > limit:
-            raise SettingValueError(f"Teks terlalu panjang (maksimal {limit} karakter).")
-        if is_note and "\n" in value:
-            raise SettingValueError(
-                "Keterangan template harus satu baris (tanpa baris baru): WhatsApp menolak "
-                "parameter template yang berisi baris baru."
-            )
-        expected = placeholders(str(getattr(texts, name)))
-        used = placeholders(value)
-        problems = []
-        if expected - used:
-            problems.append(f"isian yang hilang: {_format_names(expected - used)}")
-        if used - expected:
-            problems.append(f"isian yang tidak dikenal: {_format_names(used - expected)}")
-        if problems:
-            raise SettingValueError(
-                "Teks harus memakai isian yang sama dengan teks bawaan "
-                f"({_format_names(expected) or 'tanpa isian'}); " + "; ".join(problems) + "."
-            )
-        return value
-
-    return parse
-
-
-def _int_parser(minimum: int, maximum: int, *, optional: bool = False) -> Callable[[str], Any]:
-    def parse(raw: str) -> int | None:
-        value = raw.strip()
-        if not value:
-            if optional:
-                return None
-            raise SettingValueError("Isi dengan angka.")
-        if not re.fullmatch(r"\d+", value):
-            raise SettingValueError(f"Isi dengan bilangan bulat antara {minimum} dan {maximum}.")
-        number = int(value)
-        if not minimum <= number <= maximum:
-            raise SettingValueError(f"Isi dengan bilangan bulat antara {minimum} dan {maximum}.")
-        return number
-
-    return parse
-
-
-# English messages of lalisa.office.hours.parse_office_hours mapped to Bahasa Indonesia; the
-# parser is shared with start-up validation, so it keeps its developer-facing English.
-_OFFICE_HOURS_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"^cannot read segment (?P<x>.+?); expected"),
-        "Bagian {x} tidak dapat dibaca; tulis hari lalu jam, misalnya 'sen-kam 08:00-16:00'.",
-    ),
-    (
-        re.compile(r"^cannot read time range (?P<x>.+?); expected"),
-        "Rentang jam {x} tidak dapat dibaca; tulis JJ:MM-JJ:MM, misalnya 08:00-16:00.",
-    ),
-    (re.compile(r"^invalid time (?P<x>\S+) in"), "Jam {x} tidak ada; pakai 00:00 sampai 24:00."),
-    (
-        re.compile(r"^unknown day (?P<x>.+?) in"),
-        "Hari {x} tidak dikenal; pakai sen, sel, rab, kam, jum, sab, min "
-        "(atau mon … sun), misalnya sen-kam.",
-    ),
-    (
-        re.compile(r"^day range (?P<x>.+?) runs backwards"),
-        "Rentang hari {x} terbalik; tulis hari pertama lebih dulu, misalnya sen-kam.",
-    ),
-    (
-        re.compile(r"^time range (?P<x>.+?) ends before it starts"),
-        "Rentang jam {x} berakhir sebelum dimulai.",
-    ),
-    (re.compile(r"^overlapping time ranges in (?P<x>.+)$"), "Rentang jam bertumpuk di {x}."),
-    (re.compile(r"^(?P<x>\w+) is listed twice"), "Hari {x} disebut lebih dari sekali."),
-    (re.compile(r"^office hours open on no day"), "Jam kantor harus mencakup minimal satu hari."),
-)
-
-
-def office_hours_error(exc: ValueError) -> str:
-    """Explain an office-hours parsing error in Bahasa Indonesia.
-
-    Args:
-        exc: The error raised by :func:`lalisa.office.hours.parse_office_hours`.
-
-    Returns:
-        A sentence for the superadmin.
-    """
-    message = str(exc)
-    for pattern, template in _OFFICE_HOURS_ERRORS:
-        match = pattern.search(message)
-        if match is not None:
-            return template.format(**match.groupdict())
-    return f"Jam kantor tidak dapat dibaca ({message})."
-
-
-def _parse_office_hours(raw: str) -> str:
-    segments = (" ".join(part.split()) for part in re.split(r"[;\r\n]+", raw))
-    value = "; ".join(segment for segment in segments if segment)
-    if not value:
-        raise SettingValueError("Jam kantor tidak boleh kosong.")
-    if len(value) > 300:
-        raise SettingValueError("Jam kantor terlalu panjang (maksimal 300 karakter).")
-    try:
-        parse_office_hours(value)
-    except ValueError as exc:
-        raise SettingValueError(office_hours_error(exc)) from exc
-    return value
-
-
-def _parse_holidays(raw: str) -> list[str]:
-    days: set[date] = set()
-    for item in re.split(r"[\s,;]+", raw):
-        if not item:
-            continue
-        try:
-            days.add(date.fromisoformat(item))
-        except ValueError as exc:
-            raise SettingValueError(
-                f"Tanggal {item!r} tidak valid; tulis TTTT-BB-HH, misalnya 2026-12-24, "
-                "satu tanggal per baris."
-            ) from exc
-    if len(days) > MAX_HOLIDAYS:
-        raise SettingValueError(f"Terlalu banyak tanggal (maksimal {MAX_HOLIDAYS}).")
-    return [day.isoformat() for day in sorted(days)]
-
-
-def _text_parser(*, required: bool, limit: int) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = " ".join(raw.split())
-        if required and not value:
-            raise SettingValueError("Isian ini tidak boleh kosong.")
-        if len(value) > limit:
-            raise SettingValueError(f"Terlalu panjang (maksimal {limit} karakter).")
-        return value
-
-    return parse
-
-
-def _parse_phone(raw: str) -> str:
-    value = " ".join(raw.split())
-    if value and not re.fullmatch(r"\+?[0-9(][0-9 ()\-.]{4,30}", value):
-        raise SettingValueError(
-            "Nomor telepon hanya boleh berisi angka, spasi, tanda hubung, tanda kurung dan "
-            "tanda + di depan, misalnya 0526-1234567. Kosongkan jika belum diketahui."
-        )
-    return value
-
-
-def _parse_template_name(raw: str) -> str:
-    value = raw.strip()
-    if not re.fullmatch(r"[a-z0-9_]{1,512}", value):
-        raise SettingValueError(
-            "Nama template hanya boleh huruf kecil, angka dan garis bawah (seperti di WhatsApp "
-            "Manager), misalnya lalisa_status_laporan."
-        )
-    return value
-
-
-def _parse_language(raw: str) -> str:
-    value = raw.strip()
-    if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", value):
-        raise SettingValueError("Kode bahasa template tidak valid; untuk Bahasa Indonesia: id.")
-    return value
-
-
-# ---------------------------------------------------------------------------- the registry
-
-
-@dataclass(frozen=True)
-class SettingDefinition:
-    """One editable setting.
-
-    Attributes:
-        key: Stable key (the ``app_settings`` primary key).
-        section: Section id (see :data:`SECTIONS`).
-        label: Bahasa Indonesia label.
-        help: Bahasa Indonesia help text.
-        kind: ``int``, ``optional_int``, ``text``, ``office_hours``, ``dates``,
-            ``template_name``, ``message_text``.
-        default: Returns the current default (code or environment), in stored form.
-        parse: Turns form input into the stored form; raises :class:`SettingValueError`.
-        source: Where the default comes from, for the page (an environment variable or module).
-        multiline: The form uses a text area.
-    """
-
-    key: str
-    section: str
-    label: str
-    help: str
-    kind: str
-    default: Callable[[], Any]
-    parse: Callable[[str], Any]
-    source: str
-    multiline: bool = False
-
-    def to_form(self, value: Any) -> str:
-        """Render a stored-form value for a form field.
-
-        Args:
-            value: Stored form.
-
-        Returns:
-            The text to put in the input.
-        """
-        if value is None:
-            return ""
-        if self.kind == "dates":
-            return "\n".join(str(item) for item in value)
-        return str(value)
-
-
-SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
-    (
-        "sla",
-        "Tenggat layanan (SLA)",
-        "Dalam hari kalender sejak laporan diterima. Bawaan mengikuti SP4N-LAPOR!.",
-    ),
-    (
-        "office",
-        "Kantor dan jam layanan",
-        "Dipakai asisten La-Lisa saat menjawab warga dan untuk menghitung mulai kerja.",
-    ),
-    (
-        "whatsapp",
-        "Template WhatsApp",
-        "Template yang disetujui Meta, dipakai di luar jendela 24 jam.",
-    ),
-    (
-        "texts",
-        "Teks notifikasi",
-        "Pesan WhatsApp kepada warga dan TRC. Isian dalam kurung kurawal, misalnya {number}, "
-        "diisi otomatis dan harus tetap sama dengan teks bawaan.",
-    ),
-)
-"""(id, Bahasa Indonesia title, description) of each section, in display order."""
-
-
-def _sla_default(name: str) -> Callable[[], Any]:
-    def default() -> Any:
-        return getattr(get_sla_settings(), name)
-
-    return default
-
-
-def _app_default(read: Callable[[Settings], Any]) -> Callable[[], Any]:
-    return lambda: read(get_settings())
-
-
-_SLA_DAYS = _int_parser(1, MAX_SLA_DAYS)
-
-_FIXED: tuple[SettingDefinition, ...] = (
-    SettingDefinition(
-        "sla.first_response_days",
-        "sla",
-        "Respons pertama (hari)",
-        "Batas waktu tindakan pertama setelah laporan masuk (SP4N-LAPOR!: 3 hari).",
-        "int",
-        _sla_default("first_response_days"),
-        _SLA_DAYS,
-        "LALISA_SLA_FIRST_RESPONSE_DAYS",
-    ),
-    SettingDefinition(
-        "sla.completion_days",
-        "sla",
-        "Penyelesaian tanpa cek lapangan (hari)",
-        "Batas waktu menutup laporan yang tidak perlu diperiksa TRC (SP4N-LAPOR!: 5 hari).",
-        "int",
-        _sla_default("completion_days"),
-        _SLA_DAYS,
-        "LALISA_SLA_COMPLETION_DAYS",
-    ),
-    SettingDefinition(
-        "sla.field_check_days",
-        "sla",
-        "Penyelesaian dengan cek lapangan (hari)",
-        "Batas waktu menutup laporan yang didisposisikan ke TRC (SP4N-LAPOR!: 14 hari).",
-        "int",
-        _sla_default("field_check_days"),
-        _SLA_DAYS,
-        "LALISA_SLA_FIELD_CHECK_DAYS",
-    ),
-    SettingDefinition(
-        "sla.max_days",
-        "sla",
-        "Batas maksimum (hari)",
-        "Batas mutlak penyelesaian (SP4N-LAPOR!: 60 hari). Harus sama atau lebih besar dari "
-        "tenggat penyelesaian dengan cek lapangan.",
-        "int",
-        _sla_default("max_days"),
-        _SLA_DAYS,
-        "LALISA_SLA_MAX_DAYS",
-    ),
-    SettingDefinition(
-        "sla.internal_target_days",
-        "sla",
-        "Target internal (hari)",
-        "0 = hasil pada hari kerja yang sama; angka lain = sekian hari kemudian. Kosongkan "
-        "untuk mematikan target internal.",
-        "optional_int",
-        _sla_default("internal_target_days"),
-        _int_parser(0, MAX_INTERNAL_TARGET_DAYS, optional=True),
-        "LALISA_SLA_INTERNAL_TARGET_DAYS",
-    ),
-    SettingDefinition(
-        "office.hours",
-        "office",
-        "Jam layanan kantor",
-        "Hari lalu jam, dipisah titik koma, misalnya 'sen-kam 08:00-16:00; jum 08:00-16:30'. "
-        "Hari yang tidak disebut dianggap tutup. Jam kantor Satpol PP Balangan belum "
-        "dikonfirmasi: periksa sebelum dipakai.",
-        "office_hours",
-        _app_default(lambda s: s.office_hours),
-        _parse_office_hours,
-        "LALISA_OFFICE_HOURS",
-    ),
-    SettingDefinition(
-        "office.extra_holidays",
-        "office",
-        "Libur tambahan / cuti bersama lokal",
-        "Satu tanggal per baris (TTTT-BB-HH). Libur nasional dan cuti bersama nasional sudah "
-        "dihitung otomatis; isi hanya libur lokal tambahan.",
-        "dates",
-        _app_default(lambda s: [day.isoformat() for day in s.extra_holidays]),
-        _parse_holidays,
-        "LALISA_EXTRA_HOLIDAYS",
-        multiline=True,
-    ),
-    SettingDefinition(
-        "office.address",
-        "office",
-        "Alamat kantor",
-        "Alamat yang disebutkan asisten kepada warga. Alamat jalan belum dikonfirmasi; jangan "
-        "mengisi alamat yang belum pasti.",
-        "text",
-        _app_default(lambda s: s.office_address),
-        _text_parser(required=True, limit=300),
-        "LALISA_OFFICE_ADDRESS",
-    ),
-    SettingDefinition(
-        "office.phone",
-        "office",
-        "Telepon kantor",
-        "Nomor yang disebutkan asisten kepada warga. Kosongkan jika belum diketahui: asisten "
-        "lalu mengatakan nomornya belum tersedia.",
-        "text",
-        _app_default(lambda s: s.office_phone),
-        _parse_phone,
-        "LALISA_OFFICE_PHONE",
-    ),
-    SettingDefinition(
-        "whatsapp.template_citizen_update",
-        "whatsapp",
-        "Template pembaruan untuk warga",
-        "Nama template (kategori UTILITY) untuk pembaruan laporan di luar jendela 24 jam.",
-        "template_name",
-        _app_default(lambda s: s.whatsapp_template_citizen_update),
-        _parse_template_name,
-        "WHATSAPP_TEMPLATE_CITIZEN_UPDATE",
-    ),
-    SettingDefinition(
-        "whatsapp.template_trc_dispatch",
-        "whatsapp",
-        "Template disposisi TRC",
-        "Nama template untuk pesan disposisi kepada petugas TRC di luar jendela 24 jam.",
-        "template_name",
-        _app_default(lambda s: s.whatsapp_template_trc_dispatch),
-        _parse_template_name,
-        "WHATSAPP_TEMPLATE_TRC_DISPATCH",
-    ),
-    SettingDefinition(
-        "whatsapp.template_language",
-        "whatsapp",
-        "Bahasa template",
-        "Kode bahasa template seperti didaftarkan di WhatsApp Manager (Bahasa Indonesia: id).",
-        "template_name",
-        _app_default(lambda s: s.whatsapp_template_language),
-        _parse_language,
-        "WHATSAPP_TEMPLATE_LANGUAGE",
-    ),
-)
-
-# What each message is about, for its label; a text added to texts.py later without an entry
-# here still appears, labelled with its name.
-_TEXT_TOPICS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "VERIFIED": "Laporan diverifikasi",
-        "DISPATCHED": "Diteruskan ke TRC",
-        "IN_PROGRESS": "Dalam penanganan",
-        "DONE": "Selesai",
-        "DONE_RESULT": "Selesai, dengan hasil",
-        "NOT_ACTIONABLE": "Tidak dapat ditindaklanjuti",
-        "NOT_ACTIONABLE_CONTACT": "Tidak dapat ditindaklanjuti, dengan kontak",
-        "REDIRECTED": "Dialihkan",
-        "REDIRECTED_REASON": "Dialihkan: tambahan keterangan",
-        "REDIRECTED_CONTACT": "Dialihkan: tambahan kontak",
-        "DUPLICATE": "Duplikat",
-        "REOPENED": "Dibuka kembali",
-        "REOPENED_REASON": "Dibuka kembali, dengan alasan",
-        "TRC_DISPATCH": "Disposisi untuk petugas TRC",
-    }
-)
-
-
-def message_text_keys() -> tuple[str, ...]:
-    """Names of the editable texts of :mod:`lalisa.notifications.texts`, in file order.
-
-    Returns:
-        Every module-level string whose name ends in ``_TEXT`` or ``_NOTE``.
-    """
-    return tuple(
-        name
-        for name, value in vars(texts).items()
-        if name.isupper() and name.endswith(("_TEXT", "_NOTE")) and isinstance(value, str)
-    )
-
-
-def _text_definition(name: str) -> SettingDefinition:
-    stem, _, suffix = name.rpartition("_")
-    topic = _TEXT_TOPICS.get(stem, name)
-    if suffix == "NOTE":
-        label = f"{topic}: keterangan template"
-        help_text = "Satu baris untuk kolom 'Keterangan' template, dipakai di luar jendela 24 jam."
-    else:
-        label = f"{topic}: pesan teks"
-        help_text = "Pesan teks bebas, dipakai bila penerima menulis ke La-Lisa dalam 24 jam."
-    expected = placeholders(str(getattr(texts, name)))
-    if expected:
-        help_text += f" Isian wajib: {_format_names(expected)}."
-    return SettingDefinition(
-        key=TEXT_PREFIX + name,
-        section="texts",
-        label=label,
-        help=help_text,
-        kind="message_text",
-        default=lambda: str(getattr(texts, name)),
-        parse=_message_text_parser(name),
-        source=f"lalisa/notifications/texts.py: {name}",
-        multiline=suffix == "TEXT",
-    )
-
-
-def _build_registry() -> Mapping[str, SettingDefinition]:
-    entries = [*_FIXED, *(_text_definition(name) for name in message_text_keys())]
-    return MappingProxyType({entry.key: entry for entry in entries})
-
-
-REGISTRY: Final[Mapping[str, SettingDefinition]] = _build_registry()
-"""Every editable setting by key, in display order."""
-
-
-def definition(key: str) -> SettingDefinition | None:
-    """Look a setting up by key.
-
-    Args:
-        key: Setting key.
-
-    Returns:
-        The definition, or ``None`` for an unknown key.
-    """
-    return REGISTRY.get(key)
-
-
-def describe_value(key: str, value: Any) -> str:
-    """Render a stored-form value for people (page, history).
-
-    Args:
-        key: Setting key.
-        value: Stored form (``None`` renders as "mati" for the internal target).
-
-    Returns:
-        Bahasa Indonesia text.
-    """
-    entry = REGISTRY.get(key)
-    if value is None:
-        return "mati" if entry is not None and entry.kind == "optional_int" else "-"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) if value else "(tidak ada)"
-    if value == "":
-        return "(kosong)"
-    return str(value)
 
 
 # --------------------------------------------------------------------- effective settings
@@ -702,18 +176,22 @@ class EffectiveSettings:
         settings = base or get_settings()
         if not self.overrides:
             return settings
-        return dataclasses.replace(
-            settings,
-            office_hours=self.value("office.hours"),
+        office = dataclasses.replace(
+            settings.office,
+            hours=self.value("office.hours"),
             extra_holidays=tuple(
                 date.fromisoformat(d) for d in self.value("office.extra_holidays")
             ),
-            office_address=self.value("office.address"),
-            office_phone=self.value("office.phone"),
-            whatsapp_template_citizen_update=self.value("whatsapp.template_citizen_update"),
-            whatsapp_template_trc_dispatch=self.value("whatsapp.template_trc_dispatch"),
-            whatsapp_template_language=self.value("whatsapp.template_language"),
+            address=self.value("office.address"),
+            phone=self.value("office.phone"),
         )
+        whatsapp = dataclasses.replace(
+            settings.whatsapp,
+            template_citizen_update=self.value("whatsapp.template_citizen_update"),
+            template_trc_dispatch=self.value("whatsapp.template_trc_dispatch"),
+            template_language=self.value("whatsapp.template_language"),
+        )
+        return dataclasses.replace(settings, office=office, whatsapp=whatsapp)
 
     def sla(self) -> SlaSettings:
         """Return the SLA deadlines in force.
@@ -722,14 +200,14 @@ class EffectiveSettings:
             The settings (falls back to the defaults if the combination is contradictory).
         """
         if not any(key.startswith("sla.") for key in self.overrides):
-            return get_sla_settings()
+            return get_settings().sla
         try:
             return _sla_from(self.value)
         except SettingsError:
             # save_setting refuses contradicting deadlines; this only happens when the
             # environment defaults changed under stored values.
             logger.warning("Stored SLA settings contradict each other; using the defaults")
-            return get_sla_settings()
+            return get_settings().sla
 
     def wording(self) -> Wording:
         """Return the notification texts and template names in force.
@@ -776,26 +254,6 @@ def _valid_overrides(rows: Iterable[StoredSetting]) -> dict[str, Any]:
             continue
         overrides[row.key] = parsed
     return overrides
-
-
-def cache_seconds(environ: Mapping[str, str] | None = None) -> float:
-    """Return the TTL of the effective-settings cache (``LALISA_SETTINGS_CACHE_SECONDS``).
-
-    Args:
-        environ: Environment; :data:`os.environ` by default.
-
-    Returns:
-        Seconds, at least 0 (0 disables the cache).
-    """
-    raw = ((os.environ if environ is None else environ).get(CACHE_SECONDS_VARIABLE) or "").strip()
-    if not raw:
-        return DEFAULT_CACHE_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s", CACHE_SECONDS_VARIABLE, raw, 30)
-        return DEFAULT_CACHE_SECONDS
-    return max(value, 0.0)
 
 
 @dataclass
@@ -869,7 +327,7 @@ async def load_effective_settings(
         value = _cache.value if _cache.engine is engine and _cache.value else EffectiveSettings()
     _cache.engine = engine
     _cache.value = value
-    _cache.expires = clock + cache_seconds()
+    _cache.expires = clock + get_settings().runtime.cache_seconds
     return value
 
 

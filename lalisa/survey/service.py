@@ -22,7 +22,6 @@ Nothing here commits: every function works in the caller's unit of work.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ from lalisa.core import audit
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import insert_or_find
 from lalisa.core.models import aware_now
+from lalisa.core.settings import get_settings
 from lalisa.notifications import texts
 from lalisa.notifications.messages import WHATSAPP_CHANNEL, Wording, template_param
 from lalisa.notifications.models import OutboxMessage, RecipientKind
@@ -47,10 +47,8 @@ from lalisa.survey.models import SurveyResponse, SurveyStatus, answers_of
 from lalisa.survey.skm import SCORE_MAX, SCORE_MIN, UNSUR
 from lalisa.tickets.models import Reporter, Ticket, TicketStatus
 from lalisa.tickets.service import REPORTER_ACTOR
-from lalisa_common.env import read_env
 
 __all__ = [
-    "DEFAULT_TEMPLATE_NAME",
     "INVITATION_KIND",
     "MAX_SARAN",
     "SURVEY_OUTCOMES",
@@ -69,13 +67,10 @@ __all__ = [
     "parse_score",
     "record_answer",
     "record_saran",
-    "reset_survey_settings_cache",
     "responses_in_period",
     "start_payload",
-    "survey_invitation_template",
 ]
 
-DEFAULT_TEMPLATE_NAME: Final = "lalisa_undangan_survei"
 INVITATION_KIND: Final = "survey_invitation"
 MAX_SARAN: Final = 1000
 """Longest suggestion kept (a longer one is cut)."""
@@ -96,27 +91,6 @@ def next_unsur(survey: SurveyResponse) -> str | None:
         if value is None:
             return key
     return None
-
-
-# ------------------------------------------------------------------------------ settings
-
-
-@functools.lru_cache(maxsize=1)
-def survey_invitation_template() -> str:
-    """Return ``WHATSAPP_TEMPLATE_SURVEY_INVITATION`` (process environment, then ``.env``).
-
-    Returns:
-        The approved template name (default ``lalisa_undangan_survei``).
-    """
-    values = read_env()
-    return (values.get("WHATSAPP_TEMPLATE_SURVEY_INVITATION") or "").strip() or (
-        DEFAULT_TEMPLATE_NAME
-    )
-
-
-def reset_survey_settings_cache() -> None:
-    """Forget the cached template name (tests)."""
-    survey_invitation_template.cache_clear()
 
 
 # ---------------------------------------------------------------------------- invitation
@@ -197,7 +171,7 @@ async def invite_after_close(
         recipient_kind=RecipientKind.CITIZEN,
         recipient_ref=reporter.phone_blind_index,
         body=wording.text("SURVEY_INVITATION_TEXT").format(number=ticket.number),
-        template_name=survey_invitation_template(),
+        template_name=get_settings().whatsapp.template_survey_invitation,
         template_language=wording.citizen_template()[1],
         template_params=[template_param(ticket.number)],
         idempotency_key=f"{INVITATION_KIND}:ticket:{ticket.id}",

@@ -23,18 +23,11 @@ A takeover without admin activity for ``TAKEOVER_IDLE_MINUTES`` is returned to t
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, Final, Literal
-from urllib.parse import quote
+from datetime import datetime
+from typing import Any, Final
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,11 +36,17 @@ from lalisa.core import audit
 from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
 from lalisa.core.db import insert_or_find, session_scope
 from lalisa.core.models import aware_now
-from lalisa.core.settings import SettingsError, get_settings
+from lalisa.core.settings import TakeoverSettings, get_settings
 from lalisa.notifications.graph import MAX_TEXT_LENGTH
 from lalisa.notifications.models import NotificationKind, OutboxMessage, RecipientKind
 from lalisa.notifications.outbox import enqueue
 from lalisa.notifications.window import in_service_window
+from lalisa.takeover.errors import (
+    OutsideServiceWindow,
+    RasaApiError,
+    TakeoverConflict,
+    TakeoverError,
+)
 from lalisa.takeover.models import (
     HandoffReason,
     HandoffRequest,
@@ -55,53 +54,26 @@ from lalisa.takeover.models import (
     TakeoverEnd,
     TakeoverMessage,
 )
+from lalisa.takeover.rasa_api import RasaClient, get_rasa_client
 from lalisa.tickets.models import CLOSED_STATUSES, Reporter, Ticket
-from lalisa_common.env import read_env
 
 __all__ = [
-    "ADMIN_METADATA_KEY",
-    "REASON_LABELS",
-    "NeedsPersonEntry",
-    "OutsideServiceWindow",
-    "RasaApiError",
-    "RasaClient",
-    "TakeoverConflict",
-    "TakeoverError",
-    "TakeoverSettings",
     "active_takeover",
-    "close_rasa_client",
     "find_sender",
-    "get_rasa_client",
-    "get_takeover_settings",
     "hand_back",
-    "load_takeover_settings",
-    "needs_person",
     "open_tickets_of",
     "pseudonym",
     "record_handoff_request",
     "replies_of",
-    "reset_takeover_settings_cache",
     "return_idle_takeovers",
     "send_admin_reply",
     "take_over",
-    "waiting",
 ]
 
 logger = logging.getLogger(__name__)
 
-ADMIN_METADATA_KEY: Final = "lalisa_admin"
-"""Key of the admin's username in the metadata of a ``bot`` event written for a reply."""
-
 # ------------------------------------------------------------------ messages for the admin
 
-MSG_RASA_UNREACHABLE: Final = (
-    "Server asisten (Rasa) tidak dapat dihubungi. Tidak ada yang diubah; coba lagi sebentar lagi "
-    "atau hubungi operator IT."
-)
-MSG_RASA_REFUSED: Final = (
-    "Server asisten (Rasa) menolak permintaan ({detail}). Tidak ada yang diubah; hubungi "
-    "operator IT (periksa RASA_URL dan RASA_API_TOKEN)."
-)
 MSG_TAKEN_BY_OTHER: Final = (
     "Percakapan ini sudah diambil alih oleh {holder} sejak {since}. Hanya satu petugas yang dapat "
     "menjawab warga pada satu waktu."
@@ -121,255 +93,6 @@ MSG_WINDOW_CLOSED: Final = (
     "status aduan dari halaman aduan), atau tunggu warga menghubungi lagi."
 )
 MSG_UNKNOWN_CONVERSATION: Final = "Percakapan tidak ditemukan."
-
-# -------------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class TakeoverSettings:
-    """Settings of the takeover (read from the environment and ``.env``).
-
-    Attributes:
-        rasa_url: Base URL of Rasa's HTTP API (``RASA_URL``, default ``http://localhost:5005``).
-        rasa_api_token: Token of ``rasa run --auth-token`` (``RASA_API_TOKEN``); ``None`` when
-            Rasa runs without one (development only).
-        idle_minutes: Minutes without admin activity after which the conversation goes back to
-            the assistant (``TAKEOVER_IDLE_MINUTES``, default 30).
-        timeout_seconds: Timeout of one request to Rasa.
-        attempts: Attempts per call (retries on connection errors and 5xx answers).
-        backoff_seconds: Wait before the first retry; doubled for each further one.
-    """
-
-    rasa_url: str = "http://localhost:5005"
-    rasa_api_token: str | None = None
-    idle_minutes: int = 30
-    timeout_seconds: float = 5.0
-    attempts: int = 3
-    backoff_seconds: float = 0.5
-
-    def __repr__(self) -> str:
-        """Never show the token."""
-        token = "set" if self.rasa_api_token else "unset"
-        return (
-            f"TakeoverSettings(rasa_url={self.rasa_url!r}, rasa_api_token=<{token}>, "
-            f"idle_minutes={self.idle_minutes})"
-        )
-
-    @property
-    def idle_after(self) -> timedelta:
-        """The idle time as a timedelta."""
-        return timedelta(minutes=self.idle_minutes)
-
-
-def load_takeover_settings(
-    environ: Mapping[str, str] | None = None,
-    env_file: Path | Literal["default"] | None = "default",
-) -> TakeoverSettings:
-    """Read ``RASA_URL``, ``RASA_API_TOKEN`` and ``TAKEOVER_IDLE_MINUTES``.
-
-    Args:
-        environ: Process environment; defaults to :data:`os.environ`.
-        env_file: ``.env`` path, ``None`` for none, or ``"default"``.
-
-    Returns:
-        The settings.
-
-    Raises:
-        SettingsError: ``TAKEOVER_IDLE_MINUTES`` is not a whole number of at least 1.
-    """
-    values = read_env(environ, env_file)
-    url = (values.get("RASA_URL") or "").strip().rstrip("/") or TakeoverSettings.rasa_url
-    token = (values.get("RASA_API_TOKEN") or "").strip() or None
-    raw_idle = (values.get("TAKEOVER_IDLE_MINUTES") or "").strip()
-    idle = TakeoverSettings.idle_minutes
-    if raw_idle:
-        try:
-            idle = int(raw_idle)
-        except ValueError as exc:
-            raise SettingsError(
-                f"TAKEOVER_IDLE_MINUTES must be a whole number, got {raw_idle!r}"
-            ) from exc
-        if idle < 1:
-            raise SettingsError("TAKEOVER_IDLE_MINUTES must be at least 1")
-    return TakeoverSettings(rasa_url=url, rasa_api_token=token, idle_minutes=idle)
-
-
-@functools.lru_cache(maxsize=1)
-def get_takeover_settings() -> TakeoverSettings:
-    """Return the process-wide takeover settings (read once)."""
-    return load_takeover_settings()
-
-
-def reset_takeover_settings_cache() -> None:
-    """Forget the cached settings (tests)."""
-    get_takeover_settings.cache_clear()
-
-
-# ----------------------------------------------------------------------------- Rasa client
-
-
-class TakeoverError(Exception):
-    """A takeover action refused; ``message`` is for the admin (Bahasa Indonesia)."""
-
-    def __init__(self, message: str) -> None:
-        """Keep the message."""
-        super().__init__(message)
-        self.message = message
-
-
-class RasaApiError(TakeoverError):
-    """Rasa's HTTP API could not be reached or refused the call (after retries)."""
-
-
-class TakeoverConflict(TakeoverError):
-    """Another admin holds the conversation."""
-
-    def __init__(self, message: str, holder: str) -> None:
-        """Keep the message and who holds the conversation."""
-        super().__init__(message)
-        self.holder = holder
-
-
-class OutsideServiceWindow(TakeoverError):
-    """The citizen's 24-hour window is closed: a free text cannot be sent."""
-
-
-class RasaClient:
-    """Minimal async client of Rasa's HTTP API (tracker events), with timeouts and retries.
-
-    Args:
-        settings: URL, token, timeout and retry policy.
-        transport: httpx transport (tests pass a mock).
-        sleep: Coroutine used to wait between retries (tests pass a no-op).
-    """
-
-    def __init__(
-        self,
-        settings: TakeoverSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        """Create the client (the connection pool opens on first use)."""
-        self.settings = settings
-        self._sleep = sleep
-        self._client = httpx.AsyncClient(
-            base_url=settings.rasa_url,
-            timeout=httpx.Timeout(settings.timeout_seconds),
-            transport=transport,
-        )
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
-
-    def _params(self) -> dict[str, str]:
-        params = {"include_events": "NONE"}
-        if self.settings.rasa_api_token:
-            params["token"] = self.settings.rasa_api_token
-        return params
-
-    @staticmethod
-    def _path(sender_id: str, suffix: str) -> str:
-        return f"/conversations/{quote(sender_id, safe='')}/{suffix}"
-
-    async def _request(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        attempts = max(1, self.settings.attempts)
-        delay = self.settings.backoff_seconds
-        problem = ""
-        for attempt in range(1, attempts + 1):
-            try:
-                response = await self._client.request(
-                    method, path, params=self._params(), json=body
-                )
-            except httpx.TransportError as exc:
-                problem = type(exc).__name__
-            else:
-                if response.status_code < 400:
-                    data = response.json() if response.content else {}
-                    return data if isinstance(data, dict) else {}
-                if response.status_code < 500:
-                    # 401/403/404: a configuration problem, retrying will not help.
-                    logger.error("Rasa API %s answered %s", method, response.status_code)
-                    detail = f"HTTP {response.status_code}"
-                    raise RasaApiError(MSG_RASA_REFUSED.format(detail=detail))
-                problem = f"HTTP {response.status_code}"
-            logger.warning("Rasa API call failed (%s), attempt %d/%d", problem, attempt, attempts)
-            if attempt < attempts:
-                await self._sleep(delay)
-                delay *= 2
-        raise RasaApiError(MSG_RASA_UNREACHABLE)
-
-    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
-        """Append events to a conversation's tracker (no side effects: nothing is sent).
-
-        Args:
-            sender_id: Rasa sender id of the conversation.
-            events: Rasa event dicts (``{"event": "pause"}`` …).
-
-        Raises:
-            RasaApiError: Unreachable after the retries, or refused.
-        """
-        await self._request("POST", self._path(sender_id, "tracker/events"), events)
-
-    async def pause(self, sender_id: str) -> None:
-        """Stop the assistant for this conversation (stored in the tracker)."""
-        await self.append_events(sender_id, [{"event": "pause"}])
-
-    async def resume(self, sender_id: str) -> None:
-        """Let the assistant answer this conversation again."""
-        await self.append_events(sender_id, [{"event": "resume"}])
-
-    async def log_admin_message(
-        self, sender_id: str, text: str, *, username: str, at: datetime
-    ) -> None:
-        """Write an admin's reply into the conversation history as a ``bot`` event.
-
-        Args:
-            sender_id: Rasa sender id.
-            text: The reply.
-            username: The admin (kept in the event's metadata).
-            at: When it was sent.
-        """
-        event = {
-            "event": "bot",
-            "text": text,
-            "timestamp": at.timestamp(),
-            "metadata": {ADMIN_METADATA_KEY: username},
-        }
-        await self.append_events(sender_id, [event])
-
-    async def is_paused(self, sender_id: str) -> bool:
-        """Tell whether the tracker of this conversation is paused.
-
-        Args:
-            sender_id: Rasa sender id.
-
-        Returns:
-            Rasa's ``paused`` flag of the tracker.
-        """
-        state = await self._request("GET", self._path(sender_id, "tracker"))
-        return bool(state.get("paused"))
-
-
-_client: RasaClient | None = None
-
-
-def get_rasa_client() -> RasaClient:
-    """The process-wide Rasa API client (created on first use from the settings)."""
-    global _client
-    if _client is None:
-        _client = RasaClient(get_takeover_settings())
-    return _client
-
-
-async def close_rasa_client() -> None:
-    """Close and forget the process-wide client (shutdown, tests)."""
-    global _client
-    client, _client = _client, None
-    if client is not None:
-        await client.aclose()
-
 
 # ------------------------------------------------------------------------------ look-ups
 
@@ -511,7 +234,7 @@ def _target(sender_ref: str) -> str:
 
 
 def _format_since(at: datetime) -> str:
-    return at.astimezone(get_settings().tz).strftime("%d-%m-%Y %H.%M")
+    return at.astimezone(get_settings().office.tz).strftime("%d-%m-%Y %H.%M")
 
 
 async def take_over(
@@ -787,7 +510,7 @@ async def return_idle_takeovers(
         Number of conversations returned.
     """
     now = aware_now(now)
-    settings = settings or get_takeover_settings()
+    settings = settings or get_settings().takeover
     rasa = rasa or get_rasa_client()
     cutoff = now - settings.idle_after
     async with session_scope() as session:
@@ -832,120 +555,3 @@ async def return_idle_takeovers(
     if returned:
         logger.info("Returned %d idle conversation(s) to the assistant", returned)
     return returned
-
-
-# ----------------------------------------------------------------- "needs a person" list
-
-REASON_LABELS: Final[Mapping[str, str]] = {
-    HandoffReason.REQUEST_HUMAN.value: "Warga meminta berbicara dengan petugas",
-    HandoffReason.FALLBACK_TWICE.value: "Asisten dua kali berturut-turut tidak memahami warga",
-    HandoffReason.TICKET_REVIEW.value: "Aduan ditandai perlu ditinjau (pelapor: belum selesai)",
-}
-"""Bahasa Indonesia labels of the reasons a conversation needs a person."""
-
-
-@dataclass
-class NeedsPersonEntry:
-    """One citizen on the "needs a person" list.
-
-    Attributes:
-        sender_ref: Blind index of the citizen's sender id (used in links; not the number).
-        pseudonym: Stable pseudonym shown to staff.
-        reasons: Reason values (see :data:`REASON_LABELS`).
-        since: Earliest open reason.
-        latest: Latest activity of an open reason (a repeat, a new flag).
-        out_of_hours: A request arrived outside working hours.
-        flagged_tickets: Tickets flagged for review.
-        open_tickets: The citizen's tickets that are not closed.
-        takeover: The active takeover, if an admin holds the conversation.
-    """
-
-    sender_ref: str
-    pseudonym: str
-    reasons: list[str]
-    since: datetime
-    latest: datetime
-    out_of_hours: bool = False
-    flagged_tickets: list[Ticket] | None = None
-    open_tickets: list[Ticket] | None = None
-    takeover: Takeover | None = None
-
-    @property
-    def reason_labels(self) -> list[str]:
-        """The reasons in Bahasa Indonesia."""
-        return [REASON_LABELS[reason] for reason in self.reasons]
-
-
-async def needs_person(session: AsyncSession) -> list[NeedsPersonEntry]:
-    """Every citizen who needs a person or is being answered by one, newest need first.
-
-    Args:
-        session: Any session.
-
-    Returns:
-        Entries with open requests or flagged tickets (waiting, or already taken over) plus
-        the conversations currently taken over.
-    """
-    entries: dict[str, NeedsPersonEntry] = {}
-
-    def entry(sender_ref: str, at: datetime) -> NeedsPersonEntry:
-        found = entries.get(sender_ref)
-        if found is None:
-            found = NeedsPersonEntry(sender_ref, pseudonym(sender_ref), [], at, at, False, [], [])
-            entries[sender_ref] = found
-        return found
-
-    requests = (
-        await session.execute(
-            select(HandoffRequest)
-            .where(HandoffRequest.resolved_at.is_(None))
-            .order_by(HandoffRequest.created_at)
-        )
-    ).scalars()
-    for request in requests:
-        item = entry(request.sender_ref, request.created_at)
-        item.reasons.append(request.reason)
-        item.since = min(item.since, request.created_at)
-        item.latest = max(item.latest, request.last_seen_at)
-        item.out_of_hours = item.out_of_hours or request.out_of_hours
-    flagged = await session.execute(
-        select(Ticket, Reporter.phone_blind_index)
-        .join(Reporter, Reporter.id == Ticket.reporter_id)
-        .where(Ticket.review_flagged_at.is_not(None))
-        .order_by(Ticket.review_flagged_at)
-    )
-    for ticket, sender_ref in flagged.all():
-        flagged_at = ticket.review_flagged_at
-        assert flagged_at is not None
-        item = entry(sender_ref, flagged_at)
-        if HandoffReason.TICKET_REVIEW.value not in item.reasons:
-            item.reasons.append(HandoffReason.TICKET_REVIEW.value)
-        assert item.flagged_tickets is not None
-        item.flagged_tickets.append(ticket)
-        item.since = min(item.since, flagged_at)
-        item.latest = max(item.latest, flagged_at)
-    takeovers = (
-        await session.execute(select(Takeover).where(Takeover.ended_at.is_(None)))
-    ).scalars()
-    for takeover in takeovers:
-        entry(takeover.sender_ref, takeover.taken_at).takeover = takeover
-    if entries:
-        tickets = await session.execute(
-            select(Ticket, Reporter.phone_blind_index)
-            .join(Reporter, Reporter.id == Ticket.reporter_id)
-            .where(
-                Reporter.phone_blind_index.in_(list(entries)),
-                Ticket.status.not_in(list(CLOSED_STATUSES)),
-            )
-            .order_by(Ticket.created_at.desc())
-        )
-        for ticket, sender_ref in tickets.all():
-            open_list = entries[sender_ref].open_tickets
-            assert open_list is not None
-            open_list.append(ticket)
-    return sorted(entries.values(), key=lambda item: item.latest, reverse=True)
-
-
-def waiting(entries: list[NeedsPersonEntry]) -> list[NeedsPersonEntry]:
-    """The entries nobody has taken over yet."""
-    return [item for item in entries if item.takeover is None and item.reasons]

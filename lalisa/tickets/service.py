@@ -8,7 +8,6 @@ and its first audit event are saved together or not at all.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from lalisa.tickets.models import (
     TicketSequence,
     TicketStatus,
 )
+from lalisa.tickets.numbers import format_ticket_number, parse_ticket_number
 from lalisa_common.phone import normalise_sender_id
 
 __all__ = [
@@ -94,7 +94,6 @@ _TRANSITION_TIMESTAMP: Mapping[TicketStatus, str] = MappingProxyType(
     }
 )
 
-_NUMBER_RE = re.compile(r"\bLLS[\s\-_./#]*(\d{4})[\s\-_./]*(\d{1,6})(?!\d)", re.IGNORECASE)
 _NO_ANSWER = {"", "-"}
 
 
@@ -134,47 +133,6 @@ class ConcurrentUpdate(RuntimeError):
         super().__init__(
             f"ticket changed meanwhile (version {current_version}, expected {expected_version})"
         )
-
-
-def format_ticket_number(year: int, n: int) -> str:
-    """Format a ticket number.
-
-    Args:
-        year: Four-digit year the ticket was created in (local time).
-        n: Sequence number within the year, starting at 1.
-
-    Returns:
-        E.g. ``"LLS-2026-000123"``.
-
-    Raises:
-        ValueError: The year or the sequence number is out of range.
-    """
-    if not 1000 <= year <= 9999:
-        raise ValueError(f"year out of range: {year}")
-    if not 1 <= n <= 999_999:
-        raise ValueError(f"ticket sequence number out of range: {n}")
-    return f"LLS-{year:04d}-{n:06d}"
-
-
-def parse_ticket_number(text: str) -> str | None:
-    """Find a ticket number in text typed by a citizen and return its canonical form.
-
-    Accepts ``"LLS-2026-000123"``, ``"lls 2026 123"``, ``"lls2026000123"`` and the like, also
-    inside a longer message.
-
-    Args:
-        text: Free text.
-
-    Returns:
-        The canonical number, or ``None`` when the text holds none.
-    """
-    match = _NUMBER_RE.search(text)
-    if match is None:
-        return None
-    year, n = int(match[1]), int(match[2])
-    if year < 2000 or n == 0:
-        return None
-    return format_ticket_number(year, n)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -340,7 +298,7 @@ async def submit_complaint(
         office = (await load_effective_settings(session)).app_settings()
         out_of_hours = not is_office_open(now, settings=office)
 
-    year = now.astimezone(get_settings().tz).year
+    year = now.astimezone(get_settings().office.tz).year
     try:
         # The savepoint undoes the number allocation too when another transaction saved the
         # same submission first, so a redelivered message does not leave a gap in the series.

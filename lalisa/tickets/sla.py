@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from lalisa.core.settings import Settings, get_settings
+from lalisa.core.settings import Settings, SlaSettings, get_settings
 from lalisa.office.hours import next_office_opening
 from lalisa.tickets.labels import OPEN_STATUSES
 from lalisa.tickets.models import Ticket
-from lalisa.tickets.settings import SlaSettings, get_sla_settings
 
 
 class ClockState(str, enum.Enum):
@@ -218,7 +217,7 @@ def sla_for_ticket(
     Args:
         ticket: The ticket.
         now: Current time (aware); defaults to now.
-        settings: Deadlines; defaults to :func:`get_sla_settings`.
+        settings: Deadlines; defaults to ``get_settings().sla``.
         app_settings: Office hours and time zone (the effective ones from
             :mod:`lalisa.runtime_settings.service`); defaults to
             :func:`lalisa.core.settings.get_settings`.
@@ -241,8 +240,8 @@ def sla_for_ticket(
         on_site_at=ticket.on_site_at,
         closed_at=ticket.closed_at,
         now=now or datetime.now(timezone.utc),
-        settings=settings or get_sla_settings(),
-        tz=app_settings.tz,
+        settings=settings or app_settings.sla,
+        tz=app_settings.office.tz,
         work_starts_at=work_starts_at,
     )
 

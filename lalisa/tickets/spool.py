@@ -5,6 +5,11 @@ spool file (atomically: temporary file, fsync, rename). Every later
 submission first replays the spool, and `python -m lalisa.spool` replays it on
 demand. Replays are safe to repeat because tickets are idempotent by their
 submission key.
+
+A spooled complaint holds the reporter's number and name, so the file is a Fernet token made
+with the identity key (``<digest>.spool``), like the reporter columns. Plain JSON files
+(``<digest>.json``) written before that are still read, and are rewritten encrypted the first
+time they are read.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.core.db import session_scope
 from lalisa.core.settings import get_settings
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
 from lalisa_common.files import write_atomically
+from lalisa_common.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +45,7 @@ class SubmissionDeferred(Exception):
 
 def spool_dir() -> Path:
     """Folder of complaints waiting for the database."""
-    return get_settings().var_dir / "spool" / "complaints"
+    return get_settings().storage.var_dir / "spool" / "complaints"
 
 
 def draft_to_json(draft: ComplaintDraft) -> str:
@@ -68,14 +75,35 @@ def draft_from_json(payload: str) -> ComplaintDraft:
     return ComplaintDraft(**data)
 
 
+ENCRYPTED_SUFFIX = ".spool"
+LEGACY_PLAIN_SUFFIX = ".json"
+
+
 def _spool_path(draft: ComplaintDraft) -> Path:
     digest = hashlib.sha256(draft.submission_key.encode()).hexdigest()[:32]
-    return spool_dir() / f"{digest}.json"
+    return spool_dir() / f"{digest}{ENCRYPTED_SUFFIX}"
 
 
 def write_spool(draft: ComplaintDraft) -> Path:
-    """Writes the draft durably; returns its spool file."""
-    return write_atomically(_spool_path(draft), draft_to_json(draft))
+    """Writes the draft durably, encrypted with the identity key; returns its spool file."""
+    token = get_identity_cipher().encrypt(draft_to_json(draft))
+    return write_atomically(_spool_path(draft), token)
+
+
+def read_spool(path: Path) -> ComplaintDraft:
+    """Reads a spool file; a legacy plain file is rewritten encrypted on the way.
+
+    Raises:
+        IdentityDecryptionError: The file was encrypted with another identity key.
+    """
+    payload = path.read_text(encoding="utf-8")
+    if path.suffix != LEGACY_PLAIN_SUFFIX:
+        return draft_from_json(get_identity_cipher().decrypt(payload.strip()))
+    draft = draft_from_json(payload)
+    write_spool(draft)
+    path.unlink()
+    logger.info("Plain spool file %s rewritten encrypted", path.name)
+    return draft
 
 
 def pending() -> list[Path]:
@@ -83,19 +111,35 @@ def pending() -> list[Path]:
     directory = spool_dir()
     if not directory.exists():
         return []
-    return sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    files = [
+        path
+        for path in directory.iterdir()
+        if path.suffix in (ENCRYPTED_SUFFIX, LEGACY_PLAIN_SUFFIX) and not path.name.startswith(".")
+    ]
+    return sorted(files, key=lambda p: p.stat().st_mtime)
 
 
 async def replay_spool() -> int:
     """Saves spooled complaints; stops at the first database error.
+
+    A file that cannot be decrypted (another identity key) stays where it is, with an error in
+    the log, and does not hold up the others.
 
     Returns:
         How many spooled complaints were saved.
     """
     saved = 0
     for path in await asyncio.to_thread(pending):
-        payload = await asyncio.to_thread(path.read_text, "utf-8")
-        draft = draft_from_json(payload)
+        try:
+            draft = await asyncio.to_thread(read_spool, path)
+        except IdentityDecryptionError:
+            logger.error(
+                "Spool file %s cannot be decrypted (wrong LALISA_IDENTITY_KEY?)", path.name
+            )
+            continue
+        except FileNotFoundError:
+            # Another process replayed it meanwhile.
+            continue
         try:
             async with session_scope() as session:
                 ticket = await submit_complaint(session, draft)
@@ -103,7 +147,7 @@ async def replay_spool() -> int:
         except DATABASE_ERRORS:
             logger.warning("Spool replay paused: database still unavailable")
             return saved
-        await asyncio.to_thread(path.unlink)
+        await asyncio.to_thread(_spool_path(draft).unlink, True)
         logger.info("Spooled complaint saved as %s", number)
         saved += 1
     return saved
@@ -134,7 +178,7 @@ async def submit_or_spool(draft: ComplaintDraft, *, now: datetime | None = None)
 
 def main() -> None:
     """Replays the spool once (`python -m lalisa.spool`)."""
-    logging.basicConfig(level=logging.INFO)
+    configure_logging()
     count = asyncio.run(replay_spool())
     print(f"replayed {count} spooled complaint(s); {len(pending())} still waiting")
 

@@ -28,9 +28,9 @@ from lalisa.notifications.messages import (
     citizen_dispatched,
     citizen_done,
     citizen_not_actionable,
-    enqueue_trc_dispatch,
     trc_dispatch,
 )
+from lalisa.notifications.queueing import enqueue_trc_dispatch
 from lalisa.tickets import errors
 from lalisa.tickets.categories import category_label
 from lalisa.tickets.labels import REASON_CODES

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from lalisa_common.typed_text import neutralize_typed_text, safe_reply_payload
+
 MEDIA_TYPES = ("image", "video", "document", "audio")
 STATUS_VALUES = ("sent", "delivered", "read", "failed", "played", "deleted", "warning")
 
@@ -227,7 +229,7 @@ def parse_message(msg: Any, value: dict[str, Any]) -> InboundMessage | None:
         if isinstance(text, str):
             # Rasa reads a leading "/" as an intent to force ("/restart" would lift an admin's
             # takeover, "/affirm" would skip NLU); typed text is always parsed as words.
-            text = text.strip().lstrip("/")
+            text = neutralize_typed_text(text)
         if isinstance(text, str) and text.strip():
             result.action, result.text, result.reply_key = ACTION_RASA, text, None
         else:
@@ -240,7 +242,7 @@ def parse_message(msg: Any, value: dict[str, Any]) -> InboundMessage | None:
             title = _str(reply.get("title"))
             if reply_id or title:
                 result.action, result.reply_key = ACTION_RASA, None
-                result.text = reply_id or title
+                result.text = safe_reply_payload(reply_id or title or "")
                 metadata["reply_title"] = title
                 if kind == "list_reply":
                     metadata["reply_description"] = _str(reply.get("description"))
@@ -249,7 +251,8 @@ def parse_message(msg: Any, value: dict[str, Any]) -> InboundMessage | None:
         label = _str(body.get("text"))
         if payload or label:
             result.action, result.reply_key = ACTION_RASA, None
-            result.text = payload if payload and payload.startswith("/") else (label or payload)
+            chosen = payload if payload and payload.startswith("/") else (label or payload)
+            result.text = safe_reply_payload(chosen or "")
             metadata["reply_title"] = label
     elif mtype == "location":
         lat = _coordinate(body.get("latitude"), 90.0)

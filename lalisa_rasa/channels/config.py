@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lalisa_common.database import database_url
-from lalisa_common.env import env_value, media_dir, read_env
+from lalisa_common.env import env_int, env_value, media_dir, read_env
 
 DEFAULT_API_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
@@ -109,10 +109,7 @@ class WhatsAppSettings:
             database_url=database_url(env),
             redis_url=env_value(env, "REDIS_URL") or None,
             media_dir=media_dir(env),
-            max_concurrent_messages=max(
-                1,
-                int(
-                    env_value(env, "WHATSAPP_MAX_CONCURRENT", str(DEFAULT_MAX_CONCURRENT_MESSAGES))
-                ),
+            max_concurrent_messages=env_int(
+                env, "WHATSAPP_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT_MESSAGES, minimum=1
             ),
         )

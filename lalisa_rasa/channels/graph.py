@@ -143,7 +143,7 @@ class GraphClient:
         Returns:
             Seconds to wait.
         """
-        delay = min(self.backoff_cap, self.backoff_base * (4**attempt))
+        delay = min(self.backoff_cap, self.backoff_base * (4.0**attempt))
         if error_code != PAIR_RATE_LIMIT:  # keep 131056 on Meta's exact 4^X schedule
             delay *= random.uniform(0.8, 1.2)
         return delay

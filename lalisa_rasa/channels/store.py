@@ -193,7 +193,8 @@ class WhatsAppStore:
             result = await conn.execute(
                 sa.select(inbound_messages.c.status).where(inbound_messages.c.wamid == wamid[:255])
             )
-            return result.scalar_one_or_none()
+            status: str | None = result.scalar_one_or_none()
+            return status
 
     async def pending_inbound(
         self, older_than: timedelta, newer_than: timedelta, limit: int = 500

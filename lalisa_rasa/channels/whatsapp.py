@@ -324,7 +324,7 @@ class WhatsAppOutput(OutputChannel):
         return media_id
 
     async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+        self, recipient_id: str, json_message: object, **kwargs: Any
     ) -> None:
         """Sends a domain ``custom:`` payload.
 
@@ -406,7 +406,7 @@ class WhatsAppInput(InputChannel):
         self.media = media or MediaDownloader(self.graph, settings.media_dir)
         self.menus = MenuMemory()
         self.recover_on_start = recover_on_start
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._sender_locks: dict[str, asyncio.Lock] = {}
         self._sender_waiters: dict[str, int] = {}
         # Processing (NLU, tracker store, actions) shares the event loop with the
@@ -414,7 +414,7 @@ class WhatsAppInput(InputChannel):
         # Messages beyond the bound wait cheaply for a slot, in arrival order.
         self._processing_slots = asyncio.Semaphore(settings.max_concurrent_messages)
         self._on_new_message: OnNewMessage | None = None
-        self._maintenance: asyncio.Task | None = None
+        self._maintenance: asyncio.Task[Any] | None = None
         self._stopping = asyncio.Event()
 
     @classmethod
@@ -451,7 +451,7 @@ class WhatsAppInput(InputChannel):
 
     # ------------------------------------------------------------ background
 
-    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task:
+    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

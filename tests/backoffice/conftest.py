@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from backoffice.app import create_app
 from backoffice.auth.roles import Role
-from backoffice.config import BackofficeSettings
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import User
 from tests.backoffice.helpers import SignedIn, add_user, make_client, sign_in_directly
 

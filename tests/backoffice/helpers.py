@@ -15,9 +15,9 @@ from backoffice.auth.deps import SESSION_COOKIE
 from backoffice.auth.passwords import hash_password_sync
 from backoffice.auth.roles import Role
 from backoffice.auth.service import create_session
-from backoffice.config import BackofficeSettings
 from lalisa.core.db import session_scope
 from lalisa.core.models import AuditLog
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import User
 
 BASE_URL = "https://testserver"

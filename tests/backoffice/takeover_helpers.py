@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from lalisa.core.db import session_scope
 from lalisa.core.models import AuditLog
+from lalisa.core.settings import TakeoverSettings
 from lalisa.takeover.models import HandoffRequest, Takeover, TakeoverMessage
-from lalisa.takeover.service import RasaClient, TakeoverSettings
+from lalisa.takeover.rasa_api import RasaClient
 
 RASA_TOKEN = "uji-token-rasa"
 

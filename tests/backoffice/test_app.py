@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,11 +11,11 @@ import pytest
 from fastapi import FastAPI
 
 from backoffice.auth.roles import Role
-from backoffice.config import BackofficeSettings, load_backoffice_settings
 from backoffice.templating import local_time
 from lalisa.core import audit
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError
+from lalisa.core.settings import BackofficeSettings, SettingsError
+from lalisa_common.env import read_env
 from tests.backoffice.helpers import (
     TEST_PASSWORD,
     SignedIn,
@@ -83,6 +84,39 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     assert response.headers["cache-control"] == "no-store"
     static = await client.get("/static/style.css")
     assert static.headers.get("cache-control") != "no-store"
+    # Secure cookies mean https behind the proxy: browsers must never downgrade to http.
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+
+
+async def test_no_hsts_with_plain_http_cookies(db: str) -> None:
+    from backoffice.app import create_app
+
+    async with make_client(create_app(BackofficeSettings(secure_cookies=False))) as client:
+        response = await client.get("/login")
+    assert "strict-transport-security" not in response.headers
+
+
+async def test_request_bodies_are_capped(db: str) -> None:
+    from backoffice.app import create_app
+
+    app = create_app(BackofficeSettings(max_body_bytes=1000))
+    async with make_client(app) as client:
+        declared = await client.post("/login", content=b"x" * 1001)
+        assert declared.status_code == 413
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(5):
+                yield b"username=budi&" * 20  # 280 bytes a chunk, no Content-Length
+
+        streamed = await client.post(
+            "/login",
+            content=chunks(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert streamed.status_code == 413
+        assert "terlalu besar" in streamed.text
+        small = await client.post("/login", data={"username": "budi", "password": "x"})
+        assert small.status_code in (401, 403)
 
 
 async def test_api_docs_are_not_exposed(client: httpx.AsyncClient) -> None:
@@ -177,23 +211,25 @@ def test_local_time_is_indonesian_wita(lalisa_env: dict[str, str]) -> None:
 
 
 def test_settings_from_environment(lalisa_env: dict[str, str]) -> None:
-    defaults = load_backoffice_settings({}, env_file=None)
+    defaults = BackofficeSettings.from_env(read_env({}, env_file=None))
     assert defaults.host == "127.0.0.1"
     assert defaults.port == 8000
     assert defaults.secure_cookies
     assert defaults.max_failed_logins == 5
     assert defaults.lockout == timedelta(minutes=15)
 
-    custom = load_backoffice_settings(
-        {
-            "BACKOFFICE_HOST": "0.0.0.0",
-            "BACKOFFICE_INSECURE_COOKIES": "1",
-            "BACKOFFICE_MAX_FAILED_LOGINS": "3",
-            "BACKOFFICE_LOCKOUT_MINUTES": "30",
-            "BACKOFFICE_SESSION_HOURS": "8",
-            "BACKOFFICE_SESSION_IDLE_MINUTES": "60",
-        },
-        env_file=None,
+    custom = BackofficeSettings.from_env(
+        read_env(
+            {
+                "BACKOFFICE_HOST": "0.0.0.0",
+                "BACKOFFICE_INSECURE_COOKIES": "1",
+                "BACKOFFICE_MAX_FAILED_LOGINS": "3",
+                "BACKOFFICE_LOCKOUT_MINUTES": "30",
+                "BACKOFFICE_SESSION_HOURS": "8",
+                "BACKOFFICE_SESSION_IDLE_MINUTES": "60",
+            },
+            env_file=None,
+        )
     )
     assert custom.host == "0.0.0.0"
     assert not custom.secure_cookies
@@ -203,15 +239,19 @@ def test_settings_from_environment(lalisa_env: dict[str, str]) -> None:
     assert custom.session_idle_timeout == timedelta(minutes=60)
 
     with pytest.raises(SettingsError, match="BACKOFFICE_MAX_FAILED_LOGINS"):
-        load_backoffice_settings({"BACKOFFICE_MAX_FAILED_LOGINS": "0"}, env_file=None)
+        BackofficeSettings.from_env(read_env({"BACKOFFICE_MAX_FAILED_LOGINS": "0"}, env_file=None))
     with pytest.raises(SettingsError, match="BACKOFFICE_INSECURE_COOKIES"):
-        load_backoffice_settings({"BACKOFFICE_INSECURE_COOKIES": "mungkin"}, env_file=None)
+        BackofficeSettings.from_env(
+            read_env({"BACKOFFICE_INSECURE_COOKIES": "mungkin"}, env_file=None)
+        )
 
 
 def test_settings_read_the_env_file(lalisa_env: dict[str, str], tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("BACKOFFICE_LOCKOUT_MINUTES=20\nBACKOFFICE_HOST=10.0.0.5\n")
-    settings = load_backoffice_settings({"BACKOFFICE_HOST": "127.0.0.2"}, env_file=env_file)
+    settings = BackofficeSettings.from_env(
+        read_env({"BACKOFFICE_HOST": "127.0.0.2"}, env_file=env_file)
+    )
     assert settings.lockout == timedelta(minutes=20)
     assert settings.host == "127.0.0.2"  # the process environment wins
 
@@ -243,3 +283,17 @@ async def test_page_error_and_unexpected_errors_get_indonesian_pages(db: str) ->
         assert response.status_code == 500
         assert "Terjadi kesalahan" in response.text
         assert "RuntimeError" not in response.text
+
+
+def test_backoffice_refuses_unsafe_production_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backoffice.__main__ import startup_refusals
+
+    monkeypatch.setenv("LALISA_ENV_FILE", "")
+    monkeypatch.delenv("LALISA_ENV", raising=False)
+    monkeypatch.setenv("BACKOFFICE_INSECURE_COOKIES", "1")
+    assert startup_refusals("0.0.0.0") == []  # development keeps its convenience
+    monkeypatch.setenv("LALISA_ENV", "production")
+    assert [p.variable for p in startup_refusals("127.0.0.1")] == ["BACKOFFICE_INSECURE_COOKIES"]
+    assert [p.variable for p in startup_refusals("0.0.0.0")] == ["BACKOFFICE_HOST"]
+    monkeypatch.delenv("BACKOFFICE_INSECURE_COOKIES")
+    assert startup_refusals("127.0.0.1") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,20 @@ def _password_in(output: str) -> str:
     return match.group(1)
 
 
+_PASSWORD_FILE = re.compile(r"ada di berkas (\S+)")
+
+
+def _bootstrap_password(output: str) -> str:
+    """The password ``bootstrap`` wrote to its 0600 file; the output only names the file."""
+    match = _PASSWORD_FILE.search(output)
+    assert match is not None, output
+    path = Path(match.group(1))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    password = _password_in(path.read_text(encoding="utf-8"))
+    assert password not in output
+    return password
+
+
 async def _all_users() -> list[User]:
     async with session_scope() as session:
         return list((await session.execute(select(User).order_by(User.id))).scalars().all())
@@ -49,9 +64,9 @@ async def test_bootstrap_creates_one_superadmin_once(
 ) -> None:
     assert await _run(bootstrap.main, []) == 0
     first = capsys.readouterr().out
-    password = _password_in(first)
+    password = _bootstrap_password(first)
     assert "superadmin" in first
-    assert "hanya ditampilkan sekali" in first
+    assert "tidak ditampilkan di layar atau log" in first
 
     [user] = await _all_users()
     assert (user.username, user.role, user.active) == ("superadmin", Role.SUPERADMIN, True)
@@ -87,7 +102,7 @@ async def test_bootstrap_passwords_differ(db: str, capsys: pytest.CaptureFixture
     passwords = set()
     for _ in range(2):
         assert await _run(bootstrap.main, []) == 0
-        passwords.add(_password_in(capsys.readouterr().out))
+        passwords.add(_bootstrap_password(capsys.readouterr().out))
         async with session_scope() as session:
             await session.execute(delete(User))
     assert len(passwords) == 2
@@ -135,7 +150,7 @@ async def test_tools_explain_a_missing_schema(
 
 
 def test_bootstrap_as_a_process(database_url: str, lalisa_env: dict[str, str]) -> None:
-    """What ``make run`` calls: the module runs as a program and prints the password."""
+    """What ``make run`` calls: the module runs as a program and names the password file."""
     asyncio.run(_empty_users())
     env = {**os.environ, "DATABASE_URL": database_url}
     first = subprocess.run(
@@ -147,7 +162,7 @@ def test_bootstrap_as_a_process(database_url: str, lalisa_env: dict[str, str]) -
         timeout=120,
         check=True,
     )
-    assert _password_in(first.stdout)
+    assert _bootstrap_password(first.stdout)
     second = subprocess.run(
         [sys.executable, "-m", "backoffice.bootstrap"],
         cwd=REPO,

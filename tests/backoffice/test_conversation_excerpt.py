@@ -209,13 +209,13 @@ def test_tracker_database_url_resolution(tmp_path: Path, identity_key: str) -> N
 
     base = {"LALISA_IDENTITY_KEY": identity_key, "LALISA_VAR_DIR": str(tmp_path)}
     sqlite = load_settings({**base, "DATABASE_URL": "sqlite:///x.db"}, env_file=None)
-    assert sqlite.tracker_database_url == f"sqlite:///{tmp_path / 'tracker.db'}"
+    assert sqlite.database.tracker_url == f"sqlite:///{tmp_path / 'tracker.db'}"
     postgres = "postgresql://lalisa:rahasia@db:5432/lalisa"
     shared = load_settings({**base, "DATABASE_URL": postgres}, env_file=None)
-    assert shared.tracker_database_url == postgres
+    assert shared.database.tracker_url == postgres
     assert "rahasia" not in repr(shared)
     explicit = load_settings(
         {**base, "DATABASE_URL": postgres, "TRACKER_DATABASE_URL": "sqlite:////srv/t.db"},
         env_file=None,
     )
-    assert explicit.tracker_database_url == "sqlite:////srv/t.db"
+    assert explicit.database.tracker_url == "sqlite:////srv/t.db"

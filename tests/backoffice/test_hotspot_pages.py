@@ -13,12 +13,12 @@ import pytest
 
 from backoffice.app import CONTENT_SECURITY_POLICY, content_security_policy, create_app
 from backoffice.auth.roles import Role
-from backoffice.config import BackofficeSettings, load_backoffice_settings, tile_origin
 from backoffice.hotspots.filters import MapFilters, resolve_period
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError
+from lalisa.core.settings import BackofficeSettings, SettingsError, tile_origin
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
 from lalisa.users.models import User
+from lalisa_common.env import read_env
 from tests.backoffice.helpers import SignedIn, sign_in_directly
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -283,7 +283,9 @@ def test_tile_origin_allows_only_tile_templates() -> None:
         with pytest.raises(SettingsError):
             tile_origin(bad)
     with pytest.raises(SettingsError):
-        load_backoffice_settings({"HOTSPOT_TILE_URL": "javascript:alert(1)"}, env_file=None)
+        BackofficeSettings.from_env(
+            read_env({"HOTSPOT_TILE_URL": "javascript:alert(1)"}, env_file=None)
+        )
 
 
 async def test_csp_allows_the_tile_server_only_when_configured(
@@ -294,12 +296,14 @@ async def test_csp_allows_the_tile_server_only_when_configured(
     assert default.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert 'data-tile-url=""' in default.text
 
-    settings = load_backoffice_settings(
-        {
-            "HOTSPOT_TILE_URL": "https://{s}.tile.example.org/{z}/{x}/{y}.png",
-            "HOTSPOT_TILE_ATTRIBUTION": "© Contoh <peta>",
-        },
-        env_file=None,
+    settings = BackofficeSettings.from_env(
+        read_env(
+            {
+                "HOTSPOT_TILE_URL": "https://{s}.tile.example.org/{z}/{x}/{y}.png",
+                "HOTSPOT_TILE_ATTRIBUTION": "© Contoh <peta>",
+            },
+            env_file=None,
+        )
     )
     tiled = create_app(settings)
     signed_in = await sign_in_directly(tiled, users[Role.PIMPINAN], settings)

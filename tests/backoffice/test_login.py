@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 from backoffice.auth.deps import SESSION_COOKIE
 from backoffice.auth.roles import Role
 from backoffice.auth.service import hash_session_token
-from backoffice.config import BackofficeSettings
 from lalisa.core import audit
 from lalisa.core.db import session_scope
 from lalisa.core.models import utcnow
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import BackofficeSession, User
 from tests.backoffice.helpers import (
     COOKIE_DOMAIN,
@@ -136,16 +136,19 @@ async def test_lock_out_after_five_failures_for_fifteen_minutes(
         assert response.status_code == 401
         assert (await reload_user("budi")).failed_attempts == attempt
     before = utcnow()
+    fourth_text = response.text
     fifth = await login(client, "budi", "salah-sekali-123")
-    assert fifth.status_code == 429
-    assert "dikunci sementara" in fifth.text
+    # The lock answers exactly like a wrong password: a guesser learns nothing.
+    assert fifth.status_code == 401
+    assert fifth.text == fourth_text
     user = await reload_user("budi")
     assert user.locked_until is not None
     assert before + timedelta(minutes=15) <= user.locked_until <= utcnow() + timedelta(minutes=15)
 
     # While locked, even the right password is refused.
     locked = await login(client, "budi", TEST_PASSWORD)
-    assert locked.status_code == 429
+    assert locked.status_code == 401
+    assert locked.text == fourth_text
     assert session_cookie(locked) is None
 
     # Once the lock has passed, the right password works again.
@@ -175,10 +178,30 @@ async def test_lock_out_thresholds_are_settings(db: str) -> None:
     await add_user("budi", Role.ADMIN)
     async with make_client(app) as client:
         assert (await login(client, "budi", "salah-sekali-123")).status_code == 401
-        assert (await login(client, "budi", "salah-sekali-123")).status_code == 429
+        assert (await login(client, "budi", "salah-sekali-123")).status_code == 401
     user = await reload_user("budi")
     assert user.locked_until is not None
     assert user.locked_until <= utcnow() + timedelta(minutes=1)
+
+
+async def test_lock_out_per_client_address_across_accounts(db: str) -> None:
+    from backoffice.app import create_app
+
+    app = create_app(BackofficeSettings(max_failed_logins_per_address=3))
+    await add_user("budi", Role.ADMIN)
+    await add_user("sari", Role.ADMIN)
+    async with make_client(app) as client:
+        wrong = [await login(client, name, "salah-sekali-123") for name in ("budi", "sari", "x")]
+        assert [response.status_code for response in wrong] == [401, 401, 401]
+        # Each account saw at most one failure, but the address is now refused for all of
+        # them, with the same answer as a wrong password, even with the right password.
+        refused = await login(client, "sari", TEST_PASSWORD)
+        assert refused.status_code == 401
+        assert refused.text == wrong[1].text
+        assert session_cookie(refused) is None
+    assert (await reload_user("sari")).locked_until is None
+    entries = await audit_entries(audit.LOGIN_FAILED)
+    assert '"reason": "address_locked"' in (entries[-1].detail or "")
 
 
 async def test_logout_deletes_the_session(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -22,7 +22,6 @@ from fastapi.routing import APIRoute
 from backoffice.app import ROUTERS, create_app
 from backoffice.auth.csrf import LOGIN_CSRF_COOKIE
 from backoffice.auth.roles import ALL_ROLES, Role
-from backoffice.config import BackofficeSettings
 from backoffice.navigation import NAVIGATION
 from backoffice.permissions import (
     RoutePermission,
@@ -32,6 +31,7 @@ from backoffice.permissions import (
     require_roles,
     route_permissions,
 )
+from lalisa.core.settings import BackofficeSettings
 from lalisa.users.models import User
 from tests.backoffice.helpers import COOKIE_DOMAIN, make_client, sign_in_directly
 

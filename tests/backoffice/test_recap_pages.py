@@ -7,11 +7,14 @@ the number said. Exports run through the real job path and are opened with openp
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import io
 import json
 import os
 import re
+import stat
 from datetime import datetime, timedelta
 
 import httpx
@@ -21,7 +24,13 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from backoffice.auth.roles import Role
-from backoffice.reports.jobs import RETENTION, create_job, exports_dir, run_export
+from backoffice.reports.jobs import (
+    RETENTION,
+    create_job,
+    exports_dir,
+    purge_periodically,
+    run_export,
+)
 from backoffice.reports.params import RecapQuery
 from backoffice.reports.xlsx import HEADERS, IDENTITY_HEADERS, SUMMARY_SHEET, TICKET_SHEET
 from lalisa.core import audit
@@ -323,6 +332,8 @@ async def test_export_job_progress_ownership_and_failure(
     await run_export(job.id)
     done = (await pimpinan.client.get(status_url)).json()
     assert done["status"] == "selesai" and done["progress"] == 100 and done["rows"] == 13
+    # Readable by the back office's own user only (an XLSX may hold identities).
+    assert stat.S_IMODE((exports_dir() / f"{job.id}.xlsx").stat().st_mode) == 0o600
     # someone else's job does not exist for them; a superadmin may open it
     assert (await as_role[Role.ADMIN].client.get(status_url)).status_code == 404
     assert (await as_role[Role.ADMIN].client.get(done["download_url"])).status_code == 404
@@ -366,6 +377,29 @@ async def test_export_job_progress_ownership_and_failure(
     expired = await pimpinan.client.get(done["download_url"])
     assert expired.status_code == 404
     assert "sudah dihapus" in expired.text
+
+
+async def test_expired_exports_are_purged_on_a_schedule(lalisa_env: dict[str, str]) -> None:
+    folder = exports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / "old.xlsx", folder / "fresh.pdf"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    eight_days_ago = (utcnow() - RETENTION - timedelta(days=1)).timestamp()
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    # No export runs: the back office's periodic task alone removes the expired file.
+    task = asyncio.create_task(purge_periodically(timedelta(milliseconds=50)))
+    try:
+        for _ in range(100):
+            if not old.exists():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert not old.exists()
+    assert fresh.exists()
 
 
 async def test_export_form_needs_a_kind(seeded: Seeded, as_role: dict[Role, SignedIn]) -> None:

@@ -15,7 +15,6 @@ from lalisa.core.db import session_scope
 from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
 from lalisa.runtime_settings import service as rs
-from lalisa.tickets.settings import reset_workflow_settings_cache
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import make_ticket, outbox_of, post_action
 
@@ -28,7 +27,7 @@ EDITED_VERIFIED = (
 @pytest.fixture(autouse=True)
 def _fresh_cache(db: str) -> None:
     rs.reset_runtime_settings_cache()
-    reset_workflow_settings_cache()
+    reset_settings_cache()
 
 
 async def _save(key: str, raw: str, version: int, actor: str = "superadmin") -> rs.StoredSetting:
@@ -132,7 +131,7 @@ async def test_reset_goes_back_to_the_environment_default(monkeypatch: pytest.Mo
         "Kantor Satpol PP Balangan, Paringin"
     )
     await _save("office.address", "Gedung baru, Paringin", 0)
-    assert (await rs.load_effective_settings()).app_settings().office_address == (
+    assert (await rs.load_effective_settings()).app_settings().office.address == (
         "Gedung baru, Paringin"
     )
     async with session_scope() as session:
@@ -142,7 +141,7 @@ async def test_reset_goes_back_to_the_environment_default(monkeypatch: pytest.Mo
     assert stored.value is None and stored.version == 2
     effective = await rs.load_effective_settings()
     assert not effective.is_overridden("office.address")
-    assert effective.app_settings().office_address == "Kantor Satpol PP Balangan, Paringin"
+    assert effective.app_settings().office.address == "Kantor Satpol PP Balangan, Paringin"
     reset_entry = (await _setting_audits())[-1]
     assert reset_entry["reset_to_default"] is True
     assert reset_entry["old"] == "Gedung baru, Paringin"
@@ -162,6 +161,7 @@ async def test_contradicting_sla_deadlines_are_refused() -> None:
 
 async def test_cache_serves_until_its_ttl_then_reloads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(rs.CACHE_SECONDS_VARIABLE, "10")
+    reset_settings_cache()
     start = 1000.0
     assert (await rs.load_effective_settings(now=start)).value("office.phone") == ""
     # Another process (here: a direct write) stores a value.

@@ -24,19 +24,19 @@ from backoffice.takeover.views import rasa_client
 from lalisa.core import audit
 from lalisa.core.crypto import blind_index
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError, reset_settings_cache
+from lalisa.core.settings import SettingsError, TakeoverSettings, reset_settings_cache
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
-from lalisa.takeover.models import HandoffReason
-from lalisa.takeover.service import (
-    ADMIN_METADATA_KEY,
-    MSG_WINDOW_CLOSED,
+from lalisa.takeover.errors import (
     OutsideServiceWindow,
     RasaApiError,
     TakeoverConflict,
     TakeoverError,
-    TakeoverSettings,
+)
+from lalisa.takeover.models import HandoffReason
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
+from lalisa.takeover.service import (
+    MSG_WINDOW_CLOSED,
     hand_back,
-    load_takeover_settings,
     pseudonym,
     record_handoff_request,
     return_idle_takeovers,
@@ -45,6 +45,7 @@ from lalisa.takeover.service import (
 )
 from lalisa.tickets.models import TicketStatus
 from lalisa.tickets.workflow import flag_for_review
+from lalisa_common.env import read_env
 from tests.backoffice.helpers import SignedIn
 from tests.backoffice.takeover_helpers import (
     FakeRasa,
@@ -135,17 +136,19 @@ async def post(signed_in: SignedIn, path: str, data: dict[str, str] | None = Non
 
 
 def test_settings_defaults_and_environment() -> None:
-    defaults = load_takeover_settings({}, env_file=None)
+    defaults = TakeoverSettings.from_env(read_env({}, env_file=None))
     assert defaults.rasa_url == "http://localhost:5005"
     assert defaults.rasa_api_token is None
     assert defaults.idle_minutes == 30
-    custom = load_takeover_settings(
-        {
-            "RASA_URL": "http://rasa:5005/",
-            "RASA_API_TOKEN": "rahasia",
-            "TAKEOVER_IDLE_MINUTES": "5",
-        },
-        env_file=None,
+    custom = TakeoverSettings.from_env(
+        read_env(
+            {
+                "RASA_URL": "http://rasa:5005/",
+                "RASA_API_TOKEN": "rahasia",
+                "TAKEOVER_IDLE_MINUTES": "5",
+            },
+            env_file=None,
+        )
     )
     assert (custom.rasa_url, custom.rasa_api_token, custom.idle_minutes) == (
         "http://rasa:5005",
@@ -155,7 +158,7 @@ def test_settings_defaults_and_environment() -> None:
     assert "rahasia" not in repr(custom)
     for bad in ("0", "setengah jam"):
         with pytest.raises(SettingsError):
-            load_takeover_settings({"TAKEOVER_IDLE_MINUTES": bad}, env_file=None)
+            TakeoverSettings.from_env(read_env({"TAKEOVER_IDLE_MINUTES": bad}, env_file=None))
 
 
 # ---------------------------------------------------------------------- take and hand back
@@ -536,21 +539,24 @@ def test_env_example_documents_the_takeover_settings() -> None:
 
 
 def test_make_run_gives_rasa_api_a_token_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`make run` starts Rasa's API with a token, generated when none is configured."""
-    from scripts import run
+    """`make run` starts Rasa's API with a token, generated when none is configured.
 
-    for name in ("RASA_API_TOKEN", "RASA_URL"):
-        # set first so that monkeypatch restores (removes) what services() writes
+    The token reaches Rasa through the environment only: the command line (``ps``) never holds
+    it (``lalisa_rasa.launch`` adds it to Rasa's arguments in memory).
+    """
+    from scripts import guard, run
+
+    names = ("RASA_API_TOKEN", "RASA_URL", "LALISA_ACTION_SECRET", "LALISA_ENV", "LALISA_SANDBOX")
+    for name in names + guard.WHATSAPP_VARIABLES + ("WHATSAPP_API_BASE_URL",):
+        # set first so that monkeypatch restores (removes) what prepare_environment() writes
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     monkeypatch.setenv("RASA_PORT", "5105")
+    assert guard.prepare_environment()
     rasa = next(service for service in run.services() if service.name == "rasa")
     token = os.environ["RASA_API_TOKEN"]
     assert len(token) >= 32
-    assert f"--auth-token={token}" in rasa.command
     assert "--enable-api" in rasa.command
+    assert not any(token in argument for argument in rasa.command)
+    assert not any(argument.startswith("--auth-token") for argument in rasa.command)
     assert os.environ["RASA_URL"] == "http://127.0.0.1:5105"
-    # A token may start with "-"; passed as one "--auth-token=..." argument it is not an option.
-    monkeypatch.setenv("RASA_API_TOKEN", "-token-dari-operator")
-    rasa = next(service for service in run.services() if service.name == "rasa")
-    assert "--auth-token=-token-dari-operator" in rasa.command

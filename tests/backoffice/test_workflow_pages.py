@@ -10,6 +10,7 @@ from lalisa.core import audit
 from lalisa.core.db import session_scope
 from lalisa.core.settings import get_settings
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
+from lalisa.places.hotspots import coarsen
 from lalisa.tickets.models import TicketStatus
 from tests.backoffice.helpers import SignedIn, audit_entries
 from tests.backoffice.workflow_helpers import (
@@ -50,7 +51,7 @@ async def test_inbox_lists_flagged_and_new_first_with_counts(as_role: dict[Role,
 
 
 async def test_inbox_filters_and_search(as_role: dict[Role, SignedIn]) -> None:
-    tz = get_settings().tz
+    tz = get_settings().office.tz
     day = datetime(2026, 3, 10, 10, 0, tzinfo=tz)
     a = await make_ticket(category="pkl", kecamatan="Juai", created_at=day)
     b = await make_ticket(category="miras", kecamatan="Halong", created_at=day + timedelta(days=2))
@@ -142,6 +143,22 @@ async def test_ticket_page_shows_what_the_citizen_gave(as_role: dict[Role, Signe
     assert 'id="btn-verifikasi"' in text
 
 
+async def test_pimpinan_see_the_pin_coarsened_like_on_the_map(
+    as_role: dict[Role, SignedIn],
+) -> None:
+    number = await make_ticket(kecamatan="Paringin")
+    page = (await as_role[Role.PIMPINAN].client.get(f"/aduan/{number}")).text
+    latitude, longitude = coarsen(-2.3301, 115.4702)
+    assert f"mlat={latitude:.6f}&amp;mlon={longitude:.6f}#map=15/" in page
+    assert f"({latitude:.5f}, {longitude:.5f})" in page
+    assert 'id="pin-coarse"' in page
+    assert "-2.330100" not in page and "115.470200" not in page
+    assert "-2.33010" not in page and "115.47020" not in page
+    exact = (await as_role[Role.VERIFIKATOR].client.get(f"/aduan/{number}")).text
+    assert "mlat=-2.330100&amp;mlon=115.470200" in exact
+    assert 'id="pin-coarse"' not in exact
+
+
 async def test_everything_from_citizens_and_officers_is_escaped(
     as_role: dict[Role, SignedIn],
 ) -> None:
@@ -202,7 +219,7 @@ async def test_unknown_ticket_is_404(as_role: dict[Role, SignedIn]) -> None:
 async def test_media_is_served_only_through_the_authenticated_route(
     as_role: dict[Role, SignedIn],
 ) -> None:
-    media_dir = get_settings().media_dir
+    media_dir = get_settings().storage.media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     (media_dir / "abc.jpg").write_bytes(b"\xff\xd8\xff\xe0JPEG")
     outside = media_dir.parent / "rahasia.txt"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError
+from lalisa.core.settings import SettingsError, SlaSettings
 from lalisa.tickets.models import Ticket, TicketStatus
-from lalisa.tickets.settings import SlaSettings, load_sla_settings
 from lalisa.tickets.sla import ClockState, SlaReport, compute_sla, overdue_clause, sla_for_ticket
+from lalisa_common.env import read_env
 from tests.backoffice.workflow_helpers import force_status, make_ticket
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -150,9 +150,11 @@ def test_internal_target_can_be_longer_or_off() -> None:
 def test_settings_from_the_environment(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("LALISA_SLA_COMPLETION_DAYS=7\nLALISA_SLA_FIRST_RESPONSE_DAYS=1\n")
-    settings = load_sla_settings(
-        {"LALISA_SLA_FIRST_RESPONSE_DAYS": "2", "LALISA_SLA_INTERNAL_TARGET_DAYS": "off"},
-        env_file,
+    settings = SlaSettings.from_env(
+        read_env(
+            {"LALISA_SLA_FIRST_RESPONSE_DAYS": "2", "LALISA_SLA_INTERNAL_TARGET_DAYS": "off"},
+            env_file,
+        )
     )
     assert settings == SlaSettings(
         first_response_days=2,
@@ -161,7 +163,7 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
         max_days=60,
         internal_target_days=None,
     )
-    assert load_sla_settings({}, None) == DEFAULTS
+    assert SlaSettings.from_env(read_env({}, None)) == DEFAULTS
 
 
 @pytest.mark.parametrize(
@@ -176,7 +178,7 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
 )
 def test_bad_settings_are_refused(environ: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
-        load_sla_settings(environ, None)
+        SlaSettings.from_env(read_env(environ, None))
 
 
 async def test_the_sql_condition_agrees_with_the_computation(db: str) -> None:

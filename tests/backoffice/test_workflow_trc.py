@@ -13,7 +13,7 @@ from backoffice.auth.roles import Role
 from lalisa.core import audit
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
-from lalisa.core.settings import get_settings
+from lalisa.core.settings import get_settings, reset_settings_cache
 from lalisa.dispatch.models import DispatchStatus, FieldOutcome, OfficerContact
 from lalisa.notifications.models import RecipientKind
 from lalisa.tickets.models import TicketStatus
@@ -146,7 +146,7 @@ async def test_dispatch_messages_the_trc_without_reporter_identity(
     assert get_identity_cipher().decrypt(order.recipient_phone_encrypted) == (
         OFFICER_PHONE_NORMALISED
     )
-    assert order.template_name == get_settings().whatsapp_template_trc_dispatch
+    assert order.template_name == get_settings().whatsapp.template_trc_dispatch
     assert order.body is not None and order.template_params is not None
     for text in (order.body, " ".join(order.template_params)):
         assert number in text
@@ -164,10 +164,9 @@ async def test_dispatch_messages_the_trc_without_reporter_identity(
 async def test_dispatch_link_uses_the_public_url_when_configured(
     as_role: dict[Role, SignedIn], users: dict[Role, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     monkeypatch.setenv("BACKOFFICE_PUBLIC_URL", "https://lalisa.balangankab.example/")
-    reset_workflow_settings_cache()
+    reset_settings_cache()
     try:
         komandan = users[Role.KOMANDAN_TRC]
         await set_phone(as_role[Role.SUPERADMIN], komandan, OFFICER_PHONE)
@@ -176,7 +175,7 @@ async def test_dispatch_link_uses_the_public_url_when_configured(
         assert order.body is not None
         assert f"https://lalisa.balangankab.example/trc/{dispatch_id}" in order.body
     finally:
-        reset_workflow_settings_cache()
+        reset_settings_cache()
 
 
 async def test_dispatch_only_to_active_trc_users(
@@ -295,7 +294,7 @@ async def test_departure_arrival_and_field_report_with_photo(
     assert photo.mime_type == "image/png"
     assert photo.path == f"trc/{digest}.png"
     assert photo.original_name == "lapak 1.png"
-    stored = Path(get_settings().media_dir) / photo.path
+    stored = Path(get_settings().storage.media_dir) / photo.path
     assert stored.read_bytes() == png
     assert dispatch.is_open
 

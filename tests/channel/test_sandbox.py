@@ -158,3 +158,28 @@ async def test_webhook_to_a_dead_channel_is_reported(graph: FakeGraphServer) -> 
         async with session.post(f"{graph.url}/sim/api/send", json=body) as resp:
             event = await resp.json()
     assert event["webhook_status"] == 0 and "unreachable" in event["webhook_text"]
+
+
+async def test_request_log_reads_incrementally(graph: FakeGraphServer) -> None:
+    """``?since=N`` and ``X-Sandbox-Next`` let a poller (``make bench``) read each request once."""
+    headers = {"Authorization": f"Bearer {graph.settings.access_token}"}
+    send_url = f"{graph.url}/v23.0/{graph.settings.phone_number_id}/messages"
+    log_url = f"{graph.url}/_sandbox/requests"
+    async with aiohttp.ClientSession() as session:
+        for text in ("satu", "dua"):
+            body = {"messaging_product": "whatsapp", "to": PHONE, "type": "text"}
+            async with session.post(
+                send_url, json={**body, "text": {"body": text}}, headers=headers
+            ) as resp:
+                assert resp.status == 200
+        async with session.get(log_url, params={"kind": "message", "since": "0"}) as resp:
+            first = await resp.json()
+            next_since = resp.headers["X-Sandbox-Next"]
+        async with session.get(log_url, params={"kind": "message", "since": "1"}) as resp:
+            later = await resp.json()
+        async with session.get(log_url, params={"since": next_since}) as resp:
+            none = await resp.json()
+    assert [r["json"]["text"]["body"] for r in first] == ["satu", "dua"]
+    assert [r["json"]["text"]["body"] for r in later] == ["dua"]
+    assert next_since == "2"
+    assert none == []

@@ -1,15 +1,23 @@
-"""The .env reader shared by both environments: format, LALISA_ENV_FILE, precedence."""
+"""The .env reader shared by both environments: format, LALISA_ENV_FILE, precedence, types."""
 
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from lalisa_common.env import (
     REPO_ROOT,
+    SettingsError,
     default_env_file,
+    env_bool,
+    env_duration,
+    env_float,
+    env_int,
+    env_list,
+    env_port,
     env_value,
     media_dir,
     parse_env_text,
@@ -125,3 +133,61 @@ def test_runtime_folders_are_resolved_against_the_repository(tmp_path: Path) -> 
     assert var_dir({"LALISA_VAR_DIR": str(tmp_path)}) == tmp_path
     assert media_dir({"LALISA_VAR_DIR": str(tmp_path)}) == tmp_path / "media"
     assert media_dir({"LALISA_MEDIA_DIR": "m"}) == REPO_ROOT / "m"
+
+
+def test_whole_numbers() -> None:
+    env = {"N": " 7 ", "EMPTY": "", "NEGATIVE": "-2"}
+    assert env_int(env, "N", 3) == 7
+    assert env_int(env, "EMPTY", 3) == 3
+    assert env_int(env, "UNSET", 3) == 3
+    assert env_int(env, "NEGATIVE", 3) == -2
+    with pytest.raises(SettingsError, match=r"^NEGATIVE must be at least 1, got -2$"):
+        env_int(env, "NEGATIVE", 3, minimum=1)
+    with pytest.raises(SettingsError, match=r"^N must be at most 5, got 7$"):
+        env_int(env, "N", 3, maximum=5)
+    for bad in ("2.5", "tiga", "1e3"):
+        with pytest.raises(SettingsError, match=rf"^N must be a whole number, got '{bad}'$"):
+            env_int({"N": bad}, "N", 3)
+
+
+def test_numbers() -> None:
+    assert env_float({"X": "0.5"}, "X", 5.0, positive=True) == 0.5
+    assert env_float({"X": "-1"}, "X", 5.0) == -1.0
+    assert env_float({}, "X", 5.0) == 5.0
+    for bad, problem in (
+        ("0", "greater than 0"),
+        ("-1", "greater than 0"),
+        ("nan", "a finite number"),
+        ("inf", "a finite number"),
+        ("soon", "a number"),
+    ):
+        with pytest.raises(SettingsError, match=f"^X must be {problem}"):
+            env_float({"X": bad}, "X", 5.0, positive=True)
+    with pytest.raises(SettingsError, match="at least 2"):
+        env_float({"X": "1"}, "X", 5.0, minimum=2)
+
+
+def test_flags() -> None:
+    for raw in ("1", "true", "YES", "on"):
+        assert env_bool({"F": raw}, "F", False) is True
+    for raw in ("0", "False", "no", "off"):
+        assert env_bool({"F": raw}, "F", True) is False
+    assert env_bool({"F": ""}, "F", True) is True
+    assert env_bool({}, "F", False) is False
+    with pytest.raises(SettingsError, match=r"^F must be 1 or 0"):
+        env_bool({"F": "mungkin"}, "F", False)
+
+
+def test_lists_ports_and_durations() -> None:
+    assert env_list({"L": " a, b;;c ,"}, "L") == ("a", "b", "c")
+    assert env_list({}, "L") == ()
+    assert env_port({"P": "8080"}, "P", 80) == 8080
+    for bad in ("0", "65536", "http"):
+        with pytest.raises(SettingsError, match=r"^P must be"):
+            env_port({"P": bad}, "P", 80)
+    hour = timedelta(hours=1)
+    assert env_duration({"D_HOURS": "8"}, "D_HOURS", hour, unit=hour) == 8 * hour
+    assert env_duration({}, "D_HOURS", hour, unit=hour) == hour
+    assert env_duration({"D_MINUTES": "0"}, "D_MINUTES", hour, minimum=0) == timedelta(0)
+    with pytest.raises(SettingsError, match=r"^D_MINUTES must be at least 1, got 0$"):
+        env_duration({"D_MINUTES": "0"}, "D_MINUTES", hour)

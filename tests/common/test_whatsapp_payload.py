@@ -53,6 +53,15 @@ def test_typed_slash_commands_are_parsed_as_words() -> None:
     forced = ' //report_complaint{"category":"pkl"}'
     assert typed(forced).text == 'report_complaint{"category":"pkl"}'
     assert typed("/").action == ACTION_IGNORE
+    for attempt in ("/ /restart", "\t/restart", "\uff0frestart", "\u00a0/\u200b/ restart"):
+        assert typed(attempt).text == "restart", attempt
+    assert typed(" \u200b ").action == ACTION_IGNORE
+
+
+def test_a_button_id_never_carries_a_control_intent() -> None:
+    raw = message("button_reply")
+    raw["interactive"]["button_reply"]["id"] = "/restart"
+    assert parse_webhook(envelope(value([raw])), PNID).messages[0].text == "restart"
 
 
 def test_button_reply_uses_the_id_not_the_title() -> None:

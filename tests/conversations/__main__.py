@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.conversations                 # every persona, the gate
     .venv/bin/python -m tests.conversations --half dev --only dev-pkl-01 --show
+    .venv/bin/python -m tests.conversations --half dev2 --no-gate   # the second author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
 database; when ``DATABASE_URL`` points at PostgreSQL every other WhatsApp persona runs a
@@ -33,7 +34,7 @@ from scripts.stack import Stack
 from tests.conversations.channels import Channel, RestChannel, WhatsAppChannel
 from tests.conversations.citizen import Citizen
 from tests.conversations.judge import judge, stored_tickets
-from tests.conversations.personas import HALVES, Persona, load_personas
+from tests.conversations.personas import DEV_HALVES, HALVES, Persona, load_personas
 from tests.conversations.reading import read_turn
 from tests.conversations.report import (
     Result,
@@ -129,17 +130,17 @@ def build_report(
         "halves": halves,
         "overall": overall,
         "gate": {"passed": not problems, "problems": problems},
-        "dev": [persona_line(r) for r in results if r.persona.half == "dev"],
+        "dev": [persona_line(r) for r in results if r.persona.half in DEV_HALVES],
     }
 
 
 def write_transcripts(results: Sequence[Result], directory: Path) -> None:
-    """Writes every dev conversation (never a held-out one) to ``directory/<id>.txt``."""
+    """Writes every dev/dev2 conversation (never a held-out one) to ``directory/<id>.txt``."""
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.txt"):
         old.unlink()
     for result in results:
-        if result.persona.half == "dev":
+        if result.persona.half in DEV_HALVES:
             (directory / f"{result.persona.id}.txt").write_text(
                 transcript(result), encoding="utf-8"
             )
@@ -173,8 +174,15 @@ def run_on(
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m tests.conversations", description=__doc__)
-    parser.add_argument("--half", choices=[*HALVES, "all"], default="all")
-    parser.add_argument("--only", action="append", default=[], help="a dev persona id (repeatable)")
+    parser.add_argument(
+        "--half",
+        choices=[*HALVES, "devs", "all"],
+        default="all",
+        help="one half; devs: dev and dev2 (what is read while fixing); all: every half",
+    )
+    parser.add_argument(
+        "--only", action="append", default=[], help="a dev/dev2 persona id (repeatable)"
+    )
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--seed", default="0", help="changes every persona's random choices")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "conversations.json")
@@ -191,12 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A terminated run (a CI timeout) still stops the stack it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     everyone = load_personas()
-    halves = HALVES if args.half == "all" else (args.half,)
+    halves = {"all": HALVES, "devs": DEV_HALVES}.get(args.half, (args.half,))
     personas = [p for p in everyone if p.half in halves]
     if args.only:
-        unknown = set(args.only) - {p.id for p in everyone if p.half == "dev"}
+        unknown = set(args.only) - {p.id for p in everyone if p.half in DEV_HALVES}
         if unknown:
-            print(f"not dev persona ids: {', '.join(sorted(unknown))}", file=sys.stderr)
+            print(f"not dev/dev2 persona ids: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         personas = [p for p in personas if p.id in args.only]
     from tests.e2e.helpers import BACKENDS
@@ -229,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" in {pg_seconds:.0f} s"
         )
     report["total_seconds"] = round(time.monotonic() - started, 1)
-    dev = [r for r in results if r.persona.half == "dev"]
+    dev = [r for r in results if r.persona.half in DEV_HALVES]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     write_transcripts(results, args.transcripts)

@@ -135,6 +135,8 @@ class WhatsAppChannel:
     def _payload(self, action: Action) -> dict[str, Any]:
         if action.kind == "text":
             return {"kind": "text", "text": action.text}
+        if action.kind == "sticker":
+            return {"kind": "sticker"}
         if action.kind == "pin":
             pin: dict[str, Any] = {
                 "kind": "location",

@@ -52,7 +52,7 @@ DONE_WORDS = ("selesai", "lanjut", "cukup", "sudah", "tidak")
 class Action:
     """What the citizen does next."""
 
-    kind: Literal["text", "tap", "pin", "photo", "end"]
+    kind: Literal["text", "tap", "pin", "photo", "sticker", "end"]
     text: str = ""
     option: Option | None = None
     latitude: float = 0.0
@@ -71,6 +71,8 @@ class Action:
             return f"[pin] {self.latitude:.5f},{self.longitude:.5f} {self.label or ''}".rstrip()
         if self.kind == "photo":
             return f"[photo {self.photo}]"
+        if self.kind == "sticker":
+            return "[sticker]"
         if self.kind == "end":
             return f"[end: {self.reason}]"
         return self.text
@@ -230,6 +232,12 @@ class Citizen:
         return self.tries.get(question, 0)
 
     def _send(self, text: str) -> Action:
+        if text == "[photo]":
+            # A photo first, before any word: it counts as one of the persona's photos.
+            return self._photo()
+        if text == "[sticker]":
+            self.record.user_turns += 1
+            return Action("sticker")
         self.record.user_turns += 1
         return Action("text", text=text)
 

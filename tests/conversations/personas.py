@@ -20,7 +20,12 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "holdout")
+HALVES = ("dev", "dev2", "holdout")
+DEV_HALVES = ("dev", "dev2")
+"""Halves whose transcripts are read while fixing: ``dev`` and ``dev2``, a second author's
+set written independently of ``dev`` and of ``data/``. ``holdout`` is never read."""
+OPENING_MEDIA = ("[photo]", "[sticker]")
+"""Opening turns that send media instead of text (WhatsApp only): a photo or a sticker first."""
 STYLES = ("formal", "slang", "banjar")
 CHANNELS = ("rest", "whatsapp")
 GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
@@ -327,6 +332,8 @@ def parse_persona(raw: Mapping[str, Any], half: str, source: str = "") -> Person
     opening = _texts(raw.get("opening"), f"{where}.opening")
     if not opening:
         raise PersonaError(f"{where}: opening is required")
+    if channel != "whatsapp" and any(turn in OPENING_MEDIA for turn in opening):
+        raise PersonaError(f"{where}: a photo or sticker opening needs channel: whatsapp")
     expect = _expectation(raw.get("expect") or {}, f"{where}.expect")
     facts = _facts(raw.get("facts") or {}, channel, f"{where}.facts")
     if expect.outcome == "ticket":

@@ -95,12 +95,13 @@ def stack_on(
     *,
     with_backoffice: bool = False,
     extra_env: Mapping[str, str] | None = None,
+    production: bool = False,
 ) -> Iterator[Stack]:
     """A running stack (see :func:`scripts.stack.local_stack`) on a fresh database of ``backend``.
 
     The SQLite runs go without Redis (as a developer machine may); the PostgreSQL runs use
     the ``REDIS_URL`` of the environment, as in CI. ``extra_env`` adds variables for every
-    process of the stack.
+    process of the stack; ``production`` runs it with ``LALISA_ENV=production``.
     """
     env = {
         **STACK_ENV,
@@ -115,6 +116,7 @@ def stack_on(
             tracker_url=tracker_url,
             extra_env=env,
             with_backoffice=with_backoffice,
+            production=production,
         ) as running,
     ):
         yield running
@@ -130,7 +132,6 @@ def run_with_settings(env: Mapping[str, str], main: Callable[[], Awaitable[T]]) 
     """
     from lalisa.core.db import dispose_engine
     from lalisa.core.settings import reset_settings_cache
-    from lalisa.tickets.settings import reset_workflow_settings_cache
 
     async def run() -> T:
         try:
@@ -142,12 +143,10 @@ def run_with_settings(env: Mapping[str, str], main: Callable[[], Awaitable[T]]) 
         for name, value in env.items():
             patch.setenv(name, value)
         reset_settings_cache()
-        reset_workflow_settings_cache()
         try:
             return asyncio.run(run())
         finally:
             reset_settings_cache()
-            reset_workflow_settings_cache()
 
 
 @contextmanager

@@ -17,12 +17,11 @@ import pytest
 
 from backoffice.app import create_app
 from backoffice.auth.roles import Role
-from backoffice.config import BackofficeSettings
 from backoffice.conversations import dispose_tracker_engines
-from backoffice.conversations.review import SETTLE_SECONDS, pseudonym
 from lalisa.core.crypto import blind_index
 from lalisa.core.db import dispose_engine
-from lalisa.core.settings import reset_settings_cache
+from lalisa.core.settings import BackofficeSettings, reset_settings_cache
+from lalisa.review.indexer import SETTLE_SECONDS, pseudonym
 from tests.backoffice.helpers import add_user, sign_in_directly
 from tests.e2e.conftest import Stack
 from tests.e2e.test_complaint_over_http import fetch

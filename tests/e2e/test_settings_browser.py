@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from backoffice.auth.roles import Role
-from lalisa.runtime_settings.service import cache_seconds
+from lalisa.core.settings import RuntimeSettingsConfig
 
 from .browser import chromium
 from .conftest import Stack
@@ -69,7 +69,9 @@ def hours_answer(stack: Stack, attempt: int) -> str:
 
 def wait_for_answer(stack: Stack, predicate: str, *, present: bool, first_attempt: int) -> str:
     """Asks until the answer does (or no longer does) contain ``predicate``."""
-    deadline = time.monotonic() + cache_seconds(stack.env) + SLOW_REPLIES_S
+    deadline = (
+        time.monotonic() + RuntimeSettingsConfig.from_env(stack.env).cache_seconds + SLOW_REPLIES_S
+    )
     attempt = first_attempt
     while True:
         answer = hours_answer(stack, attempt)

@@ -12,10 +12,10 @@ from lalisa.core.db import session_scope
 from lalisa.notifications.messages import (
     citizen_verified,
     content_for_transition,
-    enqueue_citizen_update,
 )
 from lalisa.notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from lalisa.notifications.outbox import enqueue, resend
+from lalisa.notifications.queueing import enqueue_citizen_update
 from lalisa.tickets.models import Ticket, TicketStatus
 from lalisa.tickets.service import transition
 from tests.notifications.helpers import CITIZEN, CITIZEN_LOCAL, make_ticket, outbox_count

@@ -20,12 +20,12 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
 
 def test_defaults(tmp_path: Path) -> None:
     settings = load_settings(_env(tmp_path), env_file=None)
-    assert settings.whatsapp_api_version == "v23.0"
-    assert settings.whatsapp_template_citizen_update == "lalisa_status_laporan"
-    assert settings.whatsapp_template_trc_dispatch == "lalisa_disposisi_trc"
-    assert settings.whatsapp_template_language == "id"
-    assert settings.outbox_poll_seconds == 5.0
-    assert settings.outbox_max_attempts == 10
+    assert settings.whatsapp.api_version == "v23.0"
+    assert settings.whatsapp.template_citizen_update == "lalisa_status_laporan"
+    assert settings.whatsapp.template_trc_dispatch == "lalisa_disposisi_trc"
+    assert settings.whatsapp.template_language == "id"
+    assert settings.outbox.poll_seconds == 5.0
+    assert settings.outbox.max_attempts == 10
 
 
 def test_overrides(tmp_path: Path) -> None:
@@ -41,19 +41,19 @@ def test_overrides(tmp_path: Path) -> None:
         ),
         env_file=None,
     )
-    assert settings.whatsapp_api_version == "v25.0"
-    assert settings.whatsapp_template_citizen_update == "status_laporan_v2"
-    assert settings.whatsapp_template_trc_dispatch == "disposisi_v2"
-    assert settings.outbox_poll_seconds == 0.5
-    assert settings.outbox_max_attempts == 3
+    assert settings.whatsapp.api_version == "v25.0"
+    assert settings.whatsapp.template_citizen_update == "status_laporan_v2"
+    assert settings.whatsapp.template_trc_dispatch == "disposisi_v2"
+    assert settings.outbox.poll_seconds == 0.5
+    assert settings.outbox.max_attempts == 3
 
 
 def test_empty_values_mean_defaults(tmp_path: Path) -> None:
     settings = load_settings(
         _env(tmp_path, OUTBOX_MAX_ATTEMPTS="", WHATSAPP_TEMPLATE_LANGUAGE=" "), env_file=None
     )
-    assert settings.outbox_max_attempts == 10
-    assert settings.whatsapp_template_language == "id"
+    assert settings.outbox.max_attempts == 10
+    assert settings.whatsapp.template_language == "id"
 
 
 @pytest.mark.parametrize(

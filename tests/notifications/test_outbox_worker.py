@@ -20,7 +20,6 @@ from lalisa.notifications.graph import NETWORK_UNREACHABLE, OUTCOME_UNKNOWN, Gra
 from lalisa.notifications.messages import (
     citizen_not_actionable,
     citizen_verified,
-    enqueue_citizen_update,
 )
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
 from lalisa.notifications.outbox import (
@@ -30,6 +29,7 @@ from lalisa.notifications.outbox import (
     resend,
     ticket_notifications,
 )
+from lalisa.notifications.queueing import enqueue_citizen_update
 from lalisa.notifications.window import in_service_window
 from lalisa.notifications.worker import SENDING_LEASE, OutboxWorker, process_due, retry_delay
 from lalisa.tickets.models import Ticket, TicketStatus

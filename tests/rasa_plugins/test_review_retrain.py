@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from lalisa.review.export import EXPORT_FILE_NAME, Example, build_nlu_export, existing_examples
+from lalisa_common.rasa_domain import domain_path
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -74,8 +75,12 @@ def _current_model() -> Path | None:
 
 
 def _copy_project(target: Path) -> None:
-    for name in ("domain.yml", "config.yml"):
-        shutil.copy2(ROOT / name, target / name)
+    domain = domain_path(ROOT)
+    if domain.is_dir():
+        shutil.copytree(domain, target / domain.name)
+    else:
+        shutil.copy2(domain, target / domain.name)
+    shutil.copy2(ROOT / "config.yml", target / "config.yml")
     shutil.copytree(ROOT / "data", target / "data")
 
 
@@ -103,7 +108,7 @@ def test_exported_annotation_retrains_the_nlu_model(tmp_path: Path) -> None:
 
     env = _environment()
     validate = subprocess.run(
-        [str(RASA), "data", "validate", "--domain", "domain.yml", "--data", "data"],
+        [str(RASA), "data", "validate", "--domain", domain_path(ROOT).name, "--data", "data"],
         cwd=project,
         env=env,
         capture_output=True,

@@ -21,12 +21,13 @@ from lalisa.review.export import (
     UserStep,
     build_training_stories,
 )
+from lalisa_common.rasa_domain import domain_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_exported_training_story_reads_as_rasa_stories(tmp_path: Path) -> None:
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(domain_path(ROOT)))
     featurized = [slot.name for slot in domain.slots if slot.influence_conversation]
     steps = [
         UserStep(Example("ada pkl di trotoar", "report_complaint")),

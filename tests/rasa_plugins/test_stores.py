@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -59,3 +60,139 @@ def test_redis_lock_store_when_configured() -> None:
     lock = store.issue_ticket("conversation-test")
     assert isinstance(lock, int)
     store.delete_lock("conversation-test")
+
+
+class CountingStore(EnvSQLTrackerStore):
+    """Counts how often the database is asked which events are stored already."""
+
+    count_queries = 0
+
+    def _additional_events(self, session, tracker):  # type: ignore[no-untyped-def]
+        type(self).count_queries += 1
+        return super()._additional_events(session, tracker)
+
+
+def _stored_rows(store: EnvSQLTrackerStore, sender_id: str) -> list[tuple[str, str]]:
+    with store.session_scope() as session:
+        rows = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.sender_id == sender_id)
+            .order_by(store.SQLEvent.id)
+            .all()
+        )
+        return [(row.type_name, row.data) for row in rows]
+
+
+async def test_save_after_retrieve_skips_the_count_query(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A turn (load, add events, save) writes exactly the new events, without counting first."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/t.db")
+    domain = Domain.from_yaml("version: '3.1'\nintents: [greet, thank]")
+    store = CountingStore(domain=domain)
+    CountingStore.count_queries = 0
+    first = DialogueStateTracker.from_events(
+        "c1",
+        [
+            ActionExecuted("action_session_start", timestamp=1.0),
+            SessionStarted(timestamp=1.1),
+            ActionExecuted("action_listen", timestamp=1.2),
+        ],
+    )
+    await store.save(first)  # never loaded by this store: Rasa's way
+    assert CountingStore.count_queries == 1
+
+    for turn, text in enumerate(("halo", "makasih")):
+        tracker = await store.retrieve("c1")
+        assert tracker is not None
+        stamp = 2.0 + turn
+        tracker.update(UserUttered(text, {"name": "greet"}, timestamp=stamp))
+        tracker.update(BotUttered("Halo!", timestamp=stamp + 0.1))
+        tracker.update(ActionExecuted("action_listen", timestamp=stamp + 0.2))
+        await store.save(tracker)
+    assert CountingStore.count_queries == 1
+
+    expected = [
+        ("action", "action_session_start"),
+        ("session_started", None),
+        ("action", "action_listen"),
+        ("user", "halo"),
+        ("bot", "Halo!"),
+        ("action", "action_listen"),
+        ("user", "makasih"),
+        ("bot", "Halo!"),
+        ("action", "action_listen"),
+    ]
+    rows = _stored_rows(store, "c1")
+    assert [
+        (kind, json.loads(data).get("name") or json.loads(data).get("text")) for kind, data in rows
+    ] == expected
+
+
+async def test_a_tracker_it_did_not_load_is_counted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A different tracker object for the conversation (another copy) falls back to Rasa's count."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/t.db")
+    domain = Domain.from_yaml("version: '3.1'\nintents: [greet]")
+    store = CountingStore(domain=domain)
+    await store.save(await store.create_tracker("c2"))
+    loaded = await store.retrieve("c2")
+    other = await store.retrieve("c2")  # the store now remembers this copy
+    assert loaded is not None and other is not None
+    CountingStore.count_queries = 0
+    loaded.update(UserUttered("halo", {"name": "greet"}))
+    loaded.update(ActionExecuted("action_listen"))
+    await store.save(loaded)
+    assert CountingStore.count_queries == 1
+    reloaded = await store.retrieve("c2")
+    assert reloaded is not None
+    assert [e.type_name for e in reloaded.events][-2:] == ["user", "action"]
+    assert len(reloaded.events) == len(loaded.events)
+
+
+async def test_saving_a_new_session_twice_writes_each_event_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two saves of a tracker that started a session: no event twice (Rasa's count would)."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/t.db")
+    domain = Domain.from_yaml("version: '3.1'\nintents: [greet]")
+    store = CountingStore(domain=domain)
+    await store.save(await store.create_tracker("c3"))
+    tracker = await store.retrieve("c3")
+    assert tracker is not None
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    CountingStore.count_queries = 0
+    await store.save(tracker)
+    assert CountingStore.count_queries == 0
+    tracker.update(UserUttered("halo", {"name": "greet"}))
+    await store.save(tracker)
+    assert CountingStore.count_queries == 0
+    reloaded = await store.retrieve("c3")
+    assert reloaded is not None
+    assert [e.type_name for e in reloaded.events] == ["session_started", "action", "user"]
+
+
+async def test_sqlite_trackers_use_wal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commits of the SQLite tracker store do not fsync a rollback journal each time."""
+    from rasa.shared.core.domain import Domain
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/t.db")
+    store = EnvSQLTrackerStore(domain=Domain.from_yaml("version: '3.1'\nintents: [greet]"))
+    with store.session_scope() as session:
+        connection = session.connection()
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000

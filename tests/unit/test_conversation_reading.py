@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from lalisa_common.rasa_domain import load_domain
 from tests.conversations.channels import rest_messages, whatsapp_message
 from tests.conversations.reading import (
     BotMessage,
@@ -19,8 +18,6 @@ from tests.conversations.reading import (
     parse_summary,
     read_turn,
 )
-
-DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 
 ASKED_BY_RESPONSE = {
     "utter_greet": Question.MENU,
@@ -65,9 +62,7 @@ INFORMING = (
 
 def domain_message(name: str) -> BotMessage:
     """The last variant of a domain response (the REST one), as the citizen sees it."""
-    responses: dict[str, list[dict[str, Any]]] = yaml.safe_load(DOMAIN.read_text("utf-8"))[
-        "responses"
-    ]
+    responses: dict[str, list[dict[str, Any]]] = load_domain()["responses"]
     variant = responses[name][-1]
     text = str(variant.get("text", "")).format_map(_Blank())
     options = tuple(Option(b["title"], payload=b["payload"]) for b in variant.get("buttons", []))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from lalisa.core.db import (
     create_engine_for_url,
@@ -120,3 +120,24 @@ async def test_insert_or_find_reraises_when_nothing_is_found(db: str) -> None:
     async with session_scope() as session:
         with pytest.raises(IntegrityError):
             await insert_or_find(session, TicketSequence(year=2026, last_value=1), find)
+
+
+async def test_units_of_work_reuse_pooled_connections(db: str) -> None:
+    """The action server connects once and reuses the connection for every message."""
+    engine = get_engine()
+    connects = 0
+
+    def count(*_: object) -> None:
+        nonlocal connects
+        connects += 1
+
+    event.listen(engine.sync_engine, "connect", count)
+    try:
+        for _ in range(5):
+            async with session_scope() as session:
+                await session.execute(text("SELECT 1"))
+    finally:
+        event.remove(engine.sync_engine, "connect", count)
+    assert connects <= 1
+    assert get_engine() is engine
+    assert engine.pool.checkedin() >= 1

@@ -16,6 +16,7 @@ from lalisa.intake.form_answers import (
     refuses_evidence,
     refuses_name,
     says_dont_know,
+    without_denied,
 )
 
 
@@ -246,6 +247,31 @@ def test_complaint_signal(
 
 
 @pytest.mark.parametrize(
+    ("text", "gate", "signal"),
+    [
+        # DIET sure, a category found, but the complaint gate doubts it: ask first.
+        ("kamar hotelnya kotor dan parkirannya sempit", 0.3, "weak"),
+        ("pupuk subsidi di kios tani langka bgt min", 0.45, "weak"),
+        # Saying outright that it is a report outweighs the gate.
+        ("min mau lapor ada pkl di trotoar", 0.3, "strong"),
+        ("ulun handak malapor ada urang bajualan di higa jalan", 0.4, "strong"),
+        # A confident gate changes nothing; no gate in the parse changes nothing.
+        ("ada pkl di trotoar depan pasar", 0.9, "strong"),
+        ("ada pkl di trotoar depan pasar", None, "strong"),
+    ],
+)
+def test_complaint_signal_uses_the_complaint_gate(
+    text: str, gate: float | None, signal: str
+) -> None:
+    assert (
+        complaint_signal(
+            text, intent_confidence=0.95, category_confidence=0.8, gate_confidence=gate
+        )
+        == signal
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Tidak tahu persis waktunya.", True),
@@ -257,3 +283,16 @@ def test_complaint_signal(
 )
 def test_dont_know(text: str, expected: bool) -> None:
     assert says_dont_know(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "new"),
+    [
+        ("bukan tadi sanja tapi tadi baisukan", "tadi baisukan"),
+        ("Lingsir, bukan Tarangan", "Lingsir"),
+        ("bukan Tarangan, Lingsir", "Lingsir"),
+        ("di Awayan", "di Awayan"),
+    ],
+)
+def test_the_denied_value_is_not_the_new_one(text: str, new: str) -> None:
+    assert without_denied(text) == new

@@ -172,6 +172,41 @@ def test_correction_of_an_earlier_answer_in_the_middle_of_the_form() -> None:
     assert step.slots["form_asks"] == {"question": "evidence", "count": 1}
 
 
+def test_correction_that_denies_the_old_value_keeps_only_the_new_one() -> None:
+    state = at("evidence", incident_time="tadi sanja")
+    step = advance(state, answer=say("maaf salah, bukan tadi sanja tapi tadi baisukan"), now=NOW)
+    assert step.slots["incident_time"] == "tadi baisukan"
+    state = at("incident_time", location="desa tarangan", location_kecamatan="Paringin Selatan")
+    state["location_desa"] = "Tarangan"
+    step = advance(state, answer=say("Eh salah, desanya Lingsir, bukan Tarangan."), now=NOW)
+    assert (step.slots["location_desa"], step.slots["location"]) == ("Lingsir", "Lingsir")
+
+
+def test_correcting_only_the_kecamatan_keeps_the_desa_said_before() -> None:
+    state = at("incident_time", location="depan atm desa baru", location_kecamatan="Awayan")
+    state["location_desa"] = "Baru"
+    step = advance(state, answer=say("eh salah, kecamatannya awayan"), now=NOW)
+    assert step.slots["location_kecamatan"] == "Awayan"
+    assert step.slots["location_desa"] == "Baru"
+    assert step.slots["location"] == "depan atm desa baru"
+    # Galumbang lies in Juai and in Paringin Selatan: the corrected kecamatan says which.
+    state = at("incident_time", location="desa galumbang", location_kecamatan="Juai")
+    state["location_desa"] = "Galumbang"
+    step = advance(state, answer=say("maaf salah, kecamatannya paringin selatan"), now=NOW)
+    assert (step.slots["location_kecamatan"], step.slots["location_desa"]) == (
+        "Paringin Selatan",
+        "Galumbang",
+    )
+    confirmed = [u for u in step.utterances if u.response == "utter_location_confirmed"]
+    assert confirmed[-1].values["place"] == "Galumbang, Kecamatan Paringin Selatan"
+
+
+def test_full_name_given_again_at_the_summary_changes_the_name() -> None:
+    state = at("complaint_confirmation", reporter_name="Budi Santoso")
+    step = advance(state, answer=say("Maaf, nama lengkap saya Budi Santoso Wijaya."), now=NOW)
+    assert step.slots["reporter_name"] == "Budi Santoso Wijaya"
+
+
 # ----------------------------------------------------------------- category
 
 
@@ -205,6 +240,17 @@ def test_uncertain_category_without_ranking_offers_the_guess() -> None:
                   entities=(category_entity("miras", 0.40),))  # fmt: skip
     step = advance({}, answer=None, opening=opening, now=NOW)
     assert step.slots["category_candidates"] == ["miras"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("asusila", "asusila"), ("ODGJ", "odgj"), ("Parkir liar", "parkir_liar"), ("tuak", "miras")],
+)
+def test_category_named_by_its_own_name_is_taken(text: str, category: str) -> None:
+    """A category typed by name (not among the buttons shown) needs no classifier."""
+    step = advance(at("category"), answer=say(text), now=NOW)
+    assert step.slots["category"] == category
+    assert step.slots["requested_slot"] == "description"
 
 
 def test_other_category_word() -> None:
@@ -305,8 +351,29 @@ def test_restated_story_at_the_category_choice_takes_the_likeliest() -> None:
 def test_two_answers_at_once() -> None:
     step = advance(at("location"), answer=say("tadi malam di depan pasar lampihong"), now=NOW)
     assert step.slots["location_kecamatan"] == "Lampihong"
-    assert step.slots["incident_time"] == "tadi malam di depan pasar lampihong"
+    assert step.slots["location"] == "di depan pasar lampihong"
+    assert step.slots["incident_time"] == "tadi malam"
     assert step.slots["requested_slot"] == "evidence"
+
+
+@pytest.mark.parametrize(
+    ("text", "time", "kecamatan"),
+    [
+        ("tiap sore di depan pasar paringin", "tiap sore", "Paringin"),
+        ("di pasar halong samalam", "samalam", "Halong"),
+        ("td pagi di depan puskesmas desa bata juai", "td pagi", "Juai"),
+    ],
+)
+def test_time_and_place_in_one_answer_fill_both_apart(text: str, time: str, kecamatan: str) -> None:
+    step = advance(at("location"), answer=say(text), now=NOW)
+    assert step.slots["location_kecamatan"] == kecamatan
+    assert step.slots["incident_time"] == time
+    assert step.slots["requested_slot"] == "evidence"
+
+
+def test_time_answer_with_the_place_again_keeps_only_the_time() -> None:
+    step = advance(at("incident_time"), answer=say("tadi malam di depan pasar lampihong"), now=NOW)
+    assert step.slots["incident_time"] == "tadi malam"
 
 
 def test_pin_and_photo_are_taken_wherever_they_arrive() -> None:
@@ -498,3 +565,15 @@ def test_opening_clears_the_previous_bookkeeping() -> None:
     assert step.slots["complaint_outcome"] is None
     assert step.slots["form_asks"] == {"question": "category", "count": 1}
     assert step.slots["requested_slot"] == "category"
+
+
+def test_two_misses_in_a_row_are_reported_as_missed_twice() -> None:
+    first = advance(at("location"), answer=say("hmm gimana ya"), now=NOW)
+    assert not first.missed_twice
+    state = {**at("location"), **first.slots}
+    second = advance(state, answer=say("pokoknya situ deh"), now=NOW)
+    assert second.missed_twice
+    # The loop guard changed strategy instead of asking the location a third time.
+    assert second.slots.get("location_mode") == "pick"
+    answered = advance(state, answer=say("desa halong"), now=NOW)
+    assert not answered.missed_twice

@@ -182,3 +182,11 @@ def test_banjar_and_abbreviated_cues_make_an_ambiguous_desa_name_count() -> None
     for cue in ("dekat", "parak", "dkt"):
         place = resolve_place(f"warung {cue} binjai")
         assert place is not None and place.desa == "Binjai", cue
+
+
+def test_desa_beside_the_kecamatan_name_is_the_desa() -> None:
+    """In "karuh batu mandi", Batu Mandi names the kecamatan of Karuh, not desa Batumandi."""
+    place = resolve_place("karuh batu mandi", assume_place=True)
+    assert place is not None and (place.kecamatan, place.desa) == ("Batu Mandi", "Karuh")
+    alone = resolve_place("pasar batumandi", assume_place=True)
+    assert alone is not None and (alone.kecamatan, alone.desa) == ("Batu Mandi", None)

@@ -14,18 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.conversations.review import (
-    ReviewFilters,
-    chat_entries,
-    filtered_query,
-    pseudonym,
-    read_conversation_events,
-    refresh_index,
-    trainer_stats,
-)
-from backoffice.conversations.tracker import tracker_engine
 from lalisa.core.crypto import blind_index, get_identity_cipher
 from lalisa.core.db import session_scope
+from lalisa.review.filters import ReviewFilters, filtered_query
+from lalisa.review.indexer import chat_entries, pseudonym, read_conversation_events, refresh_index
 from lalisa.review.models import (
     ReviewAnnotation,
     ReviewConversation,
@@ -34,6 +26,8 @@ from lalisa.review.models import (
     ReviewTag,
     ReviewTurn,
 )
+from lalisa.review.stats import trainer_stats
+from lalisa.review.tracker import tracker_engine
 from tests.review_helpers import START, Tracker, tracker
 
 __all__ = ["tracker"]
@@ -334,7 +328,7 @@ async def _small_batches(session: Any, engine: Any) -> Any:
 
 
 def test_entity_spans_from_the_annotation_form() -> None:
-    from backoffice.conversations.review import entity_spans
+    from lalisa.review.annotation import entity_spans
 
     text = "pkl di pasar paringin"
     spans = entity_spans(

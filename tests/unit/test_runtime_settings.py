@@ -7,7 +7,12 @@ from types import MappingProxyType
 
 import pytest
 
-from lalisa.core.settings import get_settings, reset_settings_cache
+from lalisa.core.settings import (
+    RuntimeSettingsConfig,
+    SlaSettings,
+    get_settings,
+    reset_settings_cache,
+)
 from lalisa.notifications import texts
 from lalisa.notifications.messages import (
     Wording,
@@ -17,8 +22,8 @@ from lalisa.notifications.messages import (
     trc_dispatch,
 )
 from lalisa.office.hours import describe_office_hours, is_office_open
+from lalisa.runtime_settings import registry as settings_registry
 from lalisa.runtime_settings import service as rs
-from lalisa.tickets.settings import SlaSettings, reset_workflow_settings_cache
 
 NUMBER = "LLS-2026-000042"
 _T = datetime(2026, 11, 28, 1, 0, tzinfo=timezone.utc)
@@ -36,7 +41,7 @@ def error_of(key: str, raw: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _env(lalisa_env: dict[str, str]) -> None:
-    reset_workflow_settings_cache()
+    """Every test reads the isolated settings of ``lalisa_env``."""
 
 
 # ------------------------------------------------------------------------------ registry
@@ -66,7 +71,7 @@ def test_a_text_added_to_the_module_later_appears_without_code_change(
     monkeypatch.setattr(
         texts, "FIELD_VISIT_TEXT", "Petugas mengunjungi lokasi laporan {number}.", raising=False
     )
-    registry = rs._build_registry()
+    registry = settings_registry._build_registry()
     entry = registry["teks.FIELD_VISIT_TEXT"]
     assert entry.label == "FIELD_VISIT_TEXT: pesan teks"
     assert "{number}" in entry.help
@@ -178,11 +183,14 @@ def test_notes_are_one_line_and_length_limited() -> None:
 
 
 def test_cache_seconds_from_the_environment() -> None:
-    assert rs.cache_seconds({}) == rs.DEFAULT_CACHE_SECONDS == 30.0
-    assert rs.cache_seconds({rs.CACHE_SECONDS_VARIABLE: "2.5"}) == 2.5
-    assert rs.cache_seconds({rs.CACHE_SECONDS_VARIABLE: "0"}) == 0.0
-    assert rs.cache_seconds({rs.CACHE_SECONDS_VARIABLE: "-4"}) == 0.0
-    assert rs.cache_seconds({rs.CACHE_SECONDS_VARIABLE: "lama"}) == 30.0
+    def cache_seconds(env: dict[str, str]) -> float:
+        return RuntimeSettingsConfig.from_env(env).cache_seconds
+
+    assert cache_seconds({}) == RuntimeSettingsConfig().cache_seconds == 30.0
+    assert cache_seconds({rs.CACHE_SECONDS_VARIABLE: "2.5"}) == 2.5
+    assert cache_seconds({rs.CACHE_SECONDS_VARIABLE: "0"}) == 0.0
+    assert cache_seconds({rs.CACHE_SECONDS_VARIABLE: "-4"}) == 0.0
+    assert cache_seconds({rs.CACHE_SECONDS_VARIABLE: "lama"}) == 30.0
 
 
 # ---------------------------------------------------------------------------- precedence
@@ -195,7 +203,6 @@ def test_environment_gives_the_defaults_and_a_stored_value_wins(
     monkeypatch.setenv("LALISA_SLA_FIRST_RESPONSE_DAYS", "2")
     monkeypatch.setenv("LALISA_OFFICE_PHONE", "0526-111111")
     reset_settings_cache()
-    reset_workflow_settings_cache()
 
     defaults = rs.EffectiveSettings()
     assert defaults.value("office.hours") == "mon-fri 07:30-16:00"
@@ -215,12 +222,12 @@ def test_environment_gives_the_defaults_and_a_stored_value_wins(
         )
     )
     app = edited.app_settings()
-    assert app.office_hours == "sen-kam 08:00-12:00"
-    assert app.extra_holidays == (date(2026, 12, 1),)
-    assert app.office_phone == ""  # stored "unknown" wins over the environment's number
-    assert app.identity_key == get_settings().identity_key  # the rest is untouched
+    assert app.office.hours == "sen-kam 08:00-12:00"
+    assert app.office.extra_holidays == (date(2026, 12, 1),)
+    assert app.office.phone == ""  # stored "unknown" wins over the environment's number
+    assert app.identity.key == get_settings().identity.key  # the rest is untouched
     assert describe_office_hours(settings=app) == "Senin–Kamis 08.00–12.00 WITA"
-    tuesday_noon = datetime(2026, 12, 1, 11, 0, tzinfo=app.tz)  # a stored extra holiday
+    tuesday_noon = datetime(2026, 12, 1, 11, 0, tzinfo=app.office.tz)  # a stored extra holiday
     assert not is_office_open(tuesday_noon, settings=app)
     assert is_office_open(tuesday_noon, settings=defaults.app_settings())
     sla = edited.sla()
@@ -280,11 +287,11 @@ def test_messages_use_the_edited_texts_and_templates() -> None:
         wording=wording,
     )
     assert dispatch.body.startswith("*TUGAS BARU*\nNomor laporan: LLS-2026-000042")
-    assert dispatch.template_name == get_settings().whatsapp_template_trc_dispatch
+    assert dispatch.template_name == get_settings().whatsapp.template_trc_dispatch
 
 
 def test_default_wording_is_the_module_text() -> None:
     assert Wording().text("DONE_NOTE") == texts.DONE_NOTE
     content = citizen_not_actionable(NUMBER, "lokasi tidak ditemukan")
-    assert content.template_name == get_settings().whatsapp_template_citizen_update
+    assert content.template_name == get_settings().whatsapp.template_citizen_update
     assert "lokasi tidak ditemukan" in content.body

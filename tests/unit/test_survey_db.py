@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lalisa.core import audit
 from lalisa.core.audit import AuditLog
 from lalisa.core.db import session_scope
+from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
 from lalisa.notifications.models import OutboxMessage
 from lalisa.survey.models import SurveyResponse, SurveyStatus
@@ -23,7 +24,6 @@ from lalisa.survey.service import (
     open_survey_for_sender,
     record_answer,
     record_saran,
-    reset_survey_settings_cache,
     responses_in_period,
 )
 from lalisa.survey.skm import UNSUR, compute
@@ -43,7 +43,7 @@ OTHER_PHONE = "6281311112222"
 @pytest.fixture(autouse=True)
 def _template_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WHATSAPP_TEMPLATE_SURVEY_INVITATION", "undangan_survei_uji")
-    reset_survey_settings_cache()
+    reset_settings_cache()
 
 
 async def _closed(sender: str = REPORTER_PHONE, *, channel: str = "whatsapp") -> str:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lalisa.tickets.service import format_ticket_number, parse_ticket_number
+from lalisa.tickets.numbers import format_ticket_number, parse_ticket_number
 
 
 @pytest.mark.parametrize(

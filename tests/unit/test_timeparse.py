@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lalisa.intake.timeparse import parse_incident_time
+from lalisa.intake.timeparse import TimeAndPlace, parse_incident_time, split_time_and_place
 
 WITA = ZoneInfo("Asia/Makassar")
 # Thursday 12 November 2026, 10:15 WITA
@@ -196,3 +196,27 @@ WORDS = [
 def test_any_phrase_gives_a_past_aware_time_or_none(words: list[str], now: datetime) -> None:
     result = parse_incident_time(" ".join(words), now, tz=WITA)
     assert result is None or (result.tzinfo is not None and result <= now)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "tadi malam di depan pasar paringin",
+            TimeAndPlace("tadi malam", "di depan pasar paringin"),
+        ),
+        (
+            "samalam sanja di jambatan desa pulantan",
+            TimeAndPlace("samalam sanja", "di jambatan desa pulantan"),
+        ),
+        ("kmrn mlm dkt terminal", TimeAndPlace("kmrn mlm", "dkt terminal")),
+        ("di pasar halong samalam", TimeAndPlace("samalam", "di pasar halong")),
+        ("sekitar jam 9 malam di pasar", TimeAndPlace("sekitar jam 9 malam", "di pasar")),
+        ("depan pasar paringin", None),
+        ("Desa Batu Piring, Kecamatan Paringin Selatan", None),
+        ("pasar minggu di paringin", None),
+        ("tadi malam", None),
+    ],
+)
+def test_time_and_place_in_one_answer_are_split(text: str, expected: TimeAndPlace | None) -> None:
+    assert split_time_and_place(text) == expected

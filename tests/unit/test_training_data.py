@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from lalisa.tickets.categories import CATEGORY_LABELS
+from lalisa_common.rasa_domain import load_domain
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXED_INTENTS = {
@@ -91,5 +92,5 @@ def test_every_category_has_ten_annotated_examples() -> None:
 
 def test_domain_lists_the_fixed_intents() -> None:
     """The fixed intent names of PRODUCT.md are all in the domain."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = load_domain()
     assert FIXED_INTENTS <= set(domain["intents"])

@@ -6,17 +6,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from lalisa_common.rasa_domain import load_domain
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @lru_cache(maxsize=1)
 def domain() -> dict[str, Any]:
-    """The real domain.yml as the dict the action server receives."""
-    return dict(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")))
+    """The real domain as the dict the action server receives."""
+    return load_domain()
 
 
 def tracker(

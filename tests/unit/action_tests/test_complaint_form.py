@@ -270,6 +270,18 @@ async def test_complaint_signal(
         assert pending["text"] == text
 
 
+@pytest.mark.parametrize(("gate", "signal"), [(0.3, "weak"), (0.9, "strong")])
+async def test_complaint_signal_reads_the_complaint_gate(
+    dispatcher: CollectingDispatcher, gate: float, signal: str
+) -> None:
+    """The gate's doubt (complaint_gate.confidence in the parse) makes the signal weak."""
+    entities = [{"entity": "category", "value": "parkir_liar", "confidence": 0.8}]
+    t = tracker(text="parkirannya sempit dan kotor", entities=entities, active_loop=None)
+    t.latest_message["complaint_gate"] = {"confidence": gate, "demoted": False}
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", signal) in events
+
+
 async def test_summary_shows_every_field() -> None:
     """The summary names category, place, time, evidence and name in Bahasa Indonesia."""
     t = tracker(
@@ -324,3 +336,49 @@ def test_every_form_response_exists() -> None:
     source = (Path(__file__).resolve().parents[3] / "lalisa/intake/form_flow.py").read_text()
     used = set(re.findall(r'"(utter_[a-z_]+)"', source))
     assert used <= set(domain()["responses"]), used - set(domain()["responses"])
+
+
+async def test_photo_before_the_complaint_is_kept_as_its_evidence(db: str) -> None:
+    """A photo sent first is recorded and becomes the evidence of the report that follows."""
+    from actions.tickets import ActionKeepMedia
+    from lalisa.core.db import session_scope
+    from lalisa.tickets.models import TicketMedia
+
+    dispatcher = CollectingDispatcher()
+    t = tracker(
+        text='/share_media{"media_id": "777", "media_type": "image"}',
+        intent="share_media",
+        entities=[
+            {"entity": "media_id", "value": "777"},
+            {"entity": "media_type", "value": "image"},
+        ],
+        active_loop=None,
+    )
+    events = await ActionKeepMedia().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_media_kept"]
+    [kept] = [e["value"] for e in events if e["name"] == "evidence_media"]
+    async with session_scope() as session:
+        media = await session.get(TicketMedia, kept[0])
+        assert media is not None and media.wa_media_id == "777" and media.ticket_id is None
+    # The complaint that follows does not ask for evidence again.
+    started = await FORM.run(
+        CollectingDispatcher(),
+        tracker(
+            text="ada pkl jualan di trotoar depan pasar paringin tiap pagi",
+            entities=[{"entity": "category", "value": "pkl", "confidence": 0.9}],
+            slots={"evidence_media": kept},
+            requested_slot=None,
+        ),
+        domain(),
+    )
+    assert slot_events(started)["evidence"] == "(media)"
+
+
+async def test_typed_text_read_as_media_outside_the_form_keeps_nothing(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    from actions.tickets import ActionKeepMedia
+
+    t = tracker(text="ini fotonya", intent="share_media", active_loop=None)
+    assert await ActionKeepMedia().run(dispatcher, t, domain()) == []
+    assert responses(dispatcher) == ["utter_media_outside_form"]

@@ -102,3 +102,46 @@ async def test_second_fallback_in_a_row_is_recorded(
     [request] = await requests()
     assert (request.reason, request.out_of_hours) == ("fallback_twice", False)
     assert "action_note_fallback" in domain()["actions"]
+
+
+async def test_two_fallbacks_inside_the_form_are_recorded(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback rule does not run in the form; the form notes two misses itself."""
+    import actions.tickets as tickets
+
+    monkeypatch.setattr(tickets, "utcnow", lambda: IN_HOURS)
+    slots = {"category": "pkl", "description": "ada pkl jualan di trotoar depan pasar"}
+    asked_twice = {"form_asks": {"question": "location", "count": 2}}
+    earlier = [user_event("nlu_fallback", "hmm gimana ya"), {"event": "action", "name": "x"}]
+    t = tracker(
+        text="pokoknya situ deh",
+        intent="nlu_fallback",
+        confidence=0.4,
+        requested_slot="location",
+        slots={**slots, **asked_twice},
+        sender_id=SENDER,
+    )
+    t.events = earlier + t.events
+    await tickets.ValidateComplaintForm().run(CollectingDispatcher(), t, domain())
+    [request] = await requests()
+    assert (request.reason, request.out_of_hours) == ("fallback_twice", False)
+
+
+async def test_one_miss_in_the_form_is_not_recorded(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import actions.tickets as tickets
+
+    monkeypatch.setattr(tickets, "utcnow", lambda: IN_HOURS)
+    t = tracker(
+        text="pokoknya situ deh",
+        intent="nlu_fallback",
+        confidence=0.4,
+        requested_slot="location",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar depan pasar"},
+        sender_id=SENDER,
+    )
+    t.events = [user_event("nlu_fallback", "hmm"), *t.events]
+    await tickets.ValidateComplaintForm().run(CollectingDispatcher(), t, domain())
+    assert await requests() == []

@@ -276,3 +276,32 @@ async def test_belum_selesai_flags_the_closed_ticket(
     )  # fmt: skip
     await ActionReportUnresolved().run(stranger, other, domain())
     assert responses(stranger) == ["utter_unresolved_no_closed_ticket"]
+
+
+async def test_yes_after_the_hand_over_sends_the_kept_report(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary could not be settled and a person was asked for; "ya" now sends it."""
+    monkeypatch.setattr(ticket_actions, "utcnow", lambda: IN_HOURS)
+    kept = {**CONFIRMED, "complaint_confirmation": None, "complaint_outcome": "handoff"}
+    for intent, tickets in (("greet", 0), ("affirm", 1)):
+        dispatcher = CollectingDispatcher()
+        t = tracker(text="ya", intent=intent, slots=kept, active_loop=None, message_id=intent)
+        await ActionSubmitComplaint().run(dispatcher, t, domain())
+        async with session_scope() as session:
+            assert (await session.execute(select(func.count(Ticket.id)))).scalar_one() == tickets
+    assert responses(dispatcher) == ["utter_complaint_submitted", "utter_complaint_in_hours"]
+
+
+async def test_yes_after_a_hand_over_of_an_incomplete_report_sends_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ticket_actions, "utcnow", lambda: IN_HOURS)
+    kept = {**CONFIRMED, "complaint_confirmation": None, "complaint_outcome": "handoff"}
+    kept["reporter_name"] = None
+    dispatcher = CollectingDispatcher()
+    t = tracker(text="ya", intent="affirm", slots=kept, active_loop=None)
+    await ActionSubmitComplaint().run(dispatcher, t, domain())
+    assert dispatcher.messages == []
+    async with session_scope() as session:
+        assert (await session.execute(select(func.count(Ticket.id)))).scalar_one() == 0

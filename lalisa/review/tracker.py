@@ -116,12 +116,12 @@ def tracker_engine(url: str | None = None) -> AsyncEngine:
     loop that opened it and nothing keeps Rasa's SQLite file open.
 
     Args:
-        url: Tracker database URL; defaults to ``Settings.tracker_database_url``.
+        url: Tracker database URL; defaults to ``Settings.database.tracker_url``.
 
     Returns:
         The cached engine for that URL.
     """
-    key = url or get_settings().tracker_database_url
+    key = url or get_settings().database.tracker_url
     engine = _engines.get(key)
     if engine is None:
         engine = create_async_engine(_engine_url(key), poolclass=NullPool)

@@ -1,9 +1,9 @@
 """The whole chat of one citizen, read from Rasa's tracker store for the takeover page.
 
-Reuses the read-only tracker reader of :mod:`backoffice.conversations.tracker` (its table
+Reuses the read-only tracker reader of :mod:`lalisa.review.tracker` (its table
 description, engine and identity redaction); the back office never writes that table. Replies an
 admin sent during a takeover are ``bot`` events whose metadata names the admin
-(:data:`lalisa.takeover.service.ADMIN_METADATA_KEY`), so they are shown as the officer's, not the
+(:data:`lalisa.takeover.rasa_api.ADMIN_METADATA_KEY`), so they are shown as the officer's, not the
 assistant's.
 """
 
@@ -19,14 +19,14 @@ from typing import Any, Final
 
 from sqlalchemy import select
 
-from backoffice.conversations.tracker import (
+from lalisa.review.tracker import (
     ASSISTANT,
     CITIZEN,
     events_table,
     identity_redactor,
     tracker_engine,
 )
-from lalisa.takeover.service import ADMIN_METADATA_KEY
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 

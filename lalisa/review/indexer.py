@@ -1,6 +1,6 @@
-"""Conversation review: index Rasa's tracker store, filter it, read one conversation, stats.
+"""Conversation review: index Rasa's tracker store and read one conversation back.
 
-Rasa's ``events`` table (read-only, see :mod:`backoffice.conversations.tracker`) is copied
+Rasa's ``events`` table (read-only, see :mod:`lalisa.review.tracker`) is copied
 into La-Lisa's own summary tables (:mod:`lalisa.review.models`) by :func:`refresh_index`,
 incrementally by event id:
 
@@ -16,41 +16,33 @@ incrementally by event id:
 
 Identity: the sender id is kept only encrypted with its blind index; reviewers see the
 pseudonym ``Warga-XXXXXXXX`` (from the blind index, an HMAC) and every text through
-:func:`conversation_redactor`.
+:func:`lalisa.review.redaction.conversation_redactor`.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
-from typing import Any, ClassVar, Final
-from urllib.parse import urlencode
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
 
-import yaml
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from backoffice.conversations.tracker import events_table, identity_redactor
-from lalisa.core.crypto import IdentityDecryptionError, citizen_pseudonym, get_identity_cipher
-from lalisa.core.settings import get_settings
-from lalisa.review.export import EntitySpan, Example
+from lalisa.core.crypto import citizen_pseudonym, get_identity_cipher
 from lalisa.review.models import (
     ReviewAnnotation,
     ReviewConversation,
     ReviewIndexState,
     ReviewItem,
-    ReviewTag,
     ReviewTurn,
 )
-from lalisa.takeover.service import ADMIN_METADATA_KEY
-from lalisa.tickets.models import Reporter
-from lalisa_common.phone import normalise_sender_id
+from lalisa.review.redaction import conversation_redactor
+from lalisa.review.tracker import events_table, tracker_engine
+from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +71,6 @@ OFFICER_METADATA_KEYS: Final = (ADMIN_METADATA_KEY, "officer", "lalisa_officer",
 """A bot event whose metadata has one of these keys (truthy) was typed by an officer."""
 MAX_VIEW_EVENTS: Final = 5000
 """The conversation view and story export read at most this many events."""
-
-# Messages for the reviewer (Bahasa Indonesia).
-BAD_DATE: Final = "Tanggal tidak valid (gunakan format TTTT-BB-HH)."
-BAD_CONFIDENCE: Final = "Keyakinan harus angka antara 0 dan 1."
-UNKNOWN_ENTITY: Final = "Entitas tidak dikenal: {entity}."
-PART_NOT_FOUND: Final = "Bagian teks untuk entitas {entity} tidak ada di pesan."
-PARTS_OVERLAP: Final = "Bagian teks dua entitas bertumpuk."
-
-PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 
 
 pseudonym = citizen_pseudonym
@@ -354,235 +337,18 @@ async def refresh_index(
     return indexer.result
 
 
-# ---------------------------------------------------------------------------------- filters
+async def refresh_index_in_savepoint(session: AsyncSession, *, limit: int = BATCH_SIZE) -> bool:
+    """Refresh the index in a savepoint; False when the tracker store could not be read.
 
-
-@dataclass(frozen=True)
-class ReviewFilters:
-    """Filters of the review list, as typed in the query string (kept for the form)."""
-
-    dari: str = ""
-    sampai: str = ""
-    kanal: str = ""
-    intent: str = ""
-    aksi: str = ""
-    slot: str = ""
-    conf_min: str = ""
-    conf_max: str = ""
-    fallback: str = ""
-    tiket: str = ""
-    ditinjau: str = ""
-    tag: str = ""
-
-    FIELDS: ClassVar[tuple[str, ...]] = (
-        "dari",
-        "sampai",
-        "kanal",
-        "intent",
-        "aksi",
-        "slot",
-        "conf_min",
-        "conf_max",
-        "fallback",
-        "tiket",
-        "ditinjau",
-        "tag",
-    )
-
-    @classmethod
-    def from_mapping(cls, values: Any) -> ReviewFilters:
-        """Read the filters from a query-string mapping (unknown keys ignored, values clipped)."""
-        return cls(**{name: str(values.get(name, "") or "").strip()[:64] for name in cls.FIELDS})
-
-    def query(self, **override: Any) -> str:
-        """Query string of these filters (for paging and saved filters)."""
-        values = {name: getattr(self, name) for name in self.FIELDS}
-        values.update(override)
-        return urlencode({key: value for key, value in values.items() if value})
-
-    @property
-    def active(self) -> bool:
-        """True when at least one filter is set."""
-        return any(getattr(self, name) for name in self.FIELDS)
-
-
-def _day(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def _confidence(raw: str) -> float | None:
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        return None
-    return value if 0.0 <= value <= 1.0 else None
-
-
-def _has_item(kind: str, name: str) -> ColumnElement[bool]:
-    return exists().where(
-        ReviewItem.conversation_id == ReviewConversation.id,
-        ReviewItem.kind == kind,
-        ReviewItem.name == name,
-    )
-
-
-def _yes_no(raw: str, column: ColumnElement[bool]) -> ColumnElement[bool] | None:
-    if raw == "ya":
-        return column
-    if raw == "tidak":
-        return ~column
-    return None
-
-
-def filter_conditions(filters: ReviewFilters) -> tuple[list[ColumnElement[bool]], list[str]]:
-    """SQL conditions on :class:`ReviewConversation` for the filters.
-
-    Dates are WITA days and select conversations active on those days; the confidence range
-    selects conversations with at least one user message whose confidence lies in it.
-
-    Args:
-        filters: The filters.
-
-    Returns:
-        The conditions and the problems found (Bahasa Indonesia, for the page).
+    For page loads: an unreadable tracker leaves the index as it was and the page says so.
     """
-    tz = get_settings().tz
-    conditions: list[ColumnElement[bool]] = []
-    problems: list[str] = []
-    for raw, is_start in ((filters.dari, True), (filters.sampai, False)):
-        if not raw:
-            continue
-        day = _day(raw)
-        if day is None:
-            problems.append(BAD_DATE)
-        elif is_start:
-            conditions.append(ReviewConversation.last_at >= datetime.combine(day, time.min, tz))
-        else:
-            end = datetime.combine(day + timedelta(days=1), time.min, tz)
-            conditions.append(ReviewConversation.first_at < end)
-    if filters.kanal:
-        conditions.append(ReviewConversation.channel == filters.kanal)
-    for kind, name in (
-        ("intent", filters.intent),
-        ("action", filters.aksi),
-        ("slot", filters.slot),
-    ):
-        if name:
-            conditions.append(_has_item(kind, name))
-    bounds = []
-    for raw in (filters.conf_min, filters.conf_max):
-        value = _confidence(raw) if raw else None
-        if raw and value is None:
-            problems.append(BAD_CONFIDENCE)
-        bounds.append(value)
-    low, high = bounds
-    if low is not None or high is not None:
-        turn_conditions = [ReviewTurn.conversation_id == ReviewConversation.id]
-        if low is not None:
-            turn_conditions.append(ReviewTurn.confidence >= low)
-        if high is not None:
-            turn_conditions.append(ReviewTurn.confidence <= high)
-        conditions.append(exists().where(and_(*turn_conditions)))
-    for raw, column in (
-        (filters.fallback, ReviewConversation.had_fallback.is_(True)),
-        (filters.tiket, ReviewConversation.ended_in_ticket.is_(True)),
-        (filters.ditinjau, ReviewConversation.reviewed_at.is_not(None)),
-    ):
-        condition = _yes_no(raw, column)
-        if condition is not None:
-            conditions.append(condition)
-    if filters.tag:
-        conditions.append(
-            exists().where(
-                ReviewTag.conversation_id == ReviewConversation.id,
-                ReviewTag.tag == normalise_tag(filters.tag),
-            )
-        )
-    return conditions, problems
-
-
-def filtered_query(filters: ReviewFilters) -> tuple[Select[tuple[ReviewConversation]], list[str]]:
-    """The newest-first query of the conversations matching ``filters``."""
-    conditions, problems = filter_conditions(filters)
-    query = (
-        select(ReviewConversation)
-        .where(*conditions)
-        .order_by(ReviewConversation.last_at.desc(), ReviewConversation.id.desc())
-    )
-    return query, problems
-
-
-def normalise_tag(raw: str) -> str:
-    """Tags are lower case, single-spaced, at most 64 characters."""
-    return " ".join(raw.lower().split())[:64]
-
-
-async def filter_choices(session: AsyncSession) -> dict[str, list[str]]:
-    """Distinct channels, intents, actions, slots and tags, for the filter form."""
-    choices: dict[str, list[str]] = {}
-    channels = await session.execute(
-        select(ReviewConversation.channel)
-        .where(ReviewConversation.channel.is_not(None))
-        .distinct()
-        .order_by(ReviewConversation.channel)
-    )
-    choices["kanal"] = [str(value) for value in channels.scalars()]
-    for kind in ("intent", "action", "slot"):
-        names = await session.execute(
-            select(ReviewItem.name)
-            .where(ReviewItem.kind == kind)
-            .distinct()
-            .order_by(ReviewItem.name)
-        )
-        choices[kind] = list(names.scalars())
-    tags = await session.execute(select(ReviewTag.tag).distinct().order_by(ReviewTag.tag))
-    choices["tag"] = list(tags.scalars())
-    return choices
-
-
-# ------------------------------------------------------------------------------- identity
-
-
-async def conversation_redactor(
-    session: AsyncSession, conversation: ReviewConversation
-) -> tuple[str | None, Callable[[str], str]]:
-    """The sender id (server side only) and a function masking the reporter's identity.
-
-    The reporter is found through the blind index; when the citizen never reported (no
-    ``reporters`` row) only the number is masked.
-
-    Args:
-        session: Session of the La-Lisa database.
-        conversation: The conversation.
-
-    Returns:
-        The decrypted sender id (``None`` when it cannot be decrypted) and the redactor.
-    """
-    cipher = get_identity_cipher()
     try:
-        sender_id = cipher.decrypt(conversation.sender_encrypted)
-    except IdentityDecryptionError:
-        logger.warning("review conversation %s: sender cannot be decrypted", conversation.id)
-        return None, lambda text: text
-    name: str | None = None
-    reporter = (
-        await session.execute(
-            select(Reporter).where(Reporter.phone_blind_index == conversation.sender_index)
-        )
-    ).scalar_one_or_none()
-    if reporter is not None and reporter.name_encrypted:
-        try:
-            name = cipher.decrypt(reporter.name_encrypted)
-        except IdentityDecryptionError:
-            name = None
-    try:
-        phone = normalise_sender_id(sender_id)
-    except ValueError:
-        phone = sender_id
-    return sender_id, identity_redactor(phone, name)
+        async with session.begin_nested():
+            await refresh_index(session, tracker_engine(), limit=limit)
+    except Exception as exc:  # an unreadable tracker must not break the page
+        logger.warning("review index not refreshed: %s", type(exc).__name__)
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------- conversation view
@@ -731,201 +497,53 @@ def chat_entries(
     return entries
 
 
-# ---------------------------------------------------------------------------------- domain
+async def conversation_entries(
+    db: AsyncSession, conversation: ReviewConversation
+) -> tuple[list[ChatEntry], bool, Any]:
+    """The conversation's chat (identity masked), whether it is complete, and its redactor.
 
-
-@dataclass(frozen=True)
-class DomainNames:
-    """Intents and entities the annotation form offers (from domain.yml)."""
-
-    intents: tuple[str, ...]
-    entities: tuple[str, ...]
-
-
-def domain_names(path: Path | None = None) -> DomainNames:
-    """Read the intents and entities of the assistant's domain.
-
-    Args:
-        path: ``domain.yml``; defaults to the project's.
-
-    Returns:
-        The names, in the domain's order.
+    When the tracker store cannot be read, only the indexed user messages are returned and
+    the flag is false.
     """
-    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-
-    def names(key: str) -> tuple[str, ...]:
-        values = []
-        for item in document.get(key) or ():
-            values.append(next(iter(item)) if isinstance(item, dict) else str(item))
-        return tuple(values)
-
-    return DomainNames(intents=names("intents"), entities=names("entities"))
-
-
-def featurized_slots(path: Path | None = None) -> tuple[str, ...]:
-    """The slots that influence the dialogue (the only ones a training story keeps).
-
-    Args:
-        path: ``domain.yml``; defaults to the project's.
-
-    Returns:
-        Slot names whose ``influence_conversation`` is on (Rasa's default, except for ``any``).
-    """
-    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    slots = document.get("slots") or {}
-    return tuple(
-        name
-        for name, definition in slots.items()
-        if isinstance(definition, dict)
-        and definition.get("type") != "any"
-        and definition.get("influence_conversation", True)
-    )
-
-
-def nlu_dir() -> Path:
-    """The project's ``data/nlu`` directory (the export is deduplicated against it)."""
-    return PROJECT_ROOT / "data" / "nlu"
-
-
-def annotation_example(annotation: ReviewAnnotation) -> Example:
-    """The training example of an annotation."""
-    spans = tuple(
-        EntitySpan(
-            start=int(entity["start"]),
-            end=int(entity["end"]),
-            entity=str(entity["entity"]),
-            value=str(entity["value"]),
+    sender_id, redact = await conversation_redactor(db, conversation)
+    turns = {
+        turn.event_id: turn
+        for turn in (
+            await db.execute(
+                select(ReviewTurn)
+                .where(ReviewTurn.conversation_id == conversation.id)
+                .order_by(ReviewTurn.event_id)
+            )
+        ).scalars()
+    }
+    annotations = {
+        annotation.turn_id: annotation
+        for annotation in (
+            await db.execute(
+                select(ReviewAnnotation).where(
+                    ReviewAnnotation.turn_id.in_([turn.id for turn in turns.values()])
+                )
+            )
+        ).scalars()
+    }
+    rows: list[Any] | None = None
+    if sender_id is not None:
+        try:
+            rows = await read_conversation_events(tracker_engine(), sender_id, conversation)
+        except Exception as exc:  # unreadable tracker: show the indexed messages only
+            logger.warning("review conversation %s: %s", conversation.id, type(exc).__name__)
+    if rows is not None:
+        return chat_entries(rows, turns, annotations, redact), True, redact
+    entries = [
+        ChatEntry(
+            kind="user",
+            at=turn.at,
+            text=redact(turn.text),
+            intent=turn.intent,
+            confidence=turn.confidence,
+            turn=turn,
+            annotation=annotations.get(turn.id),
         )
-        for entity in json.loads(annotation.entities or "[]")
-    )
-    return Example(
-        text=annotation.text,
-        intent=annotation.intent,
-        entities=spans,
-        source=f"anotasi #{annotation.id}",
-    )
-
-
-def entity_spans(
-    text: str, requested: Sequence[tuple[str, str, str]], known_entities: Iterable[str]
-) -> list[EntitySpan]:
-    """Entity spans from the annotation form: (entity, part of the text, optional value).
-
-    Args:
-        text: The (masked) message.
-        requested: Rows of the form; empty rows are ignored.
-        known_entities: Entities of the domain.
-
-    Returns:
-        The spans, in text order.
-
-    Raises:
-        ValueError: Unknown entity, the part is not in the text, or two parts overlap
-            (message in Bahasa Indonesia).
-    """
-    known = set(known_entities)
-    spans: list[EntitySpan] = []
-    for entity, part, value in requested:
-        entity, part, value = entity.strip(), part.strip(), value.strip()
-        if not entity and not part:
-            continue
-        if entity not in known:
-            raise ValueError(UNKNOWN_ENTITY.format(entity=entity or "(kosong)"))
-        start = text.find(part) if part else -1
-        if start < 0:
-            raise ValueError(PART_NOT_FOUND.format(entity=entity))
-        spans.append(EntitySpan(start, start + len(part), entity, value or part))
-    spans.sort(key=lambda span: span.start)
-    for before, after in itertools.pairwise(spans):
-        if after.start < before.end:
-            raise ValueError(PARTS_OVERLAP)
-    return spans
-
-
-# ----------------------------------------------------------------------------------- stats
-
-
-@dataclass
-class DayStats:
-    """Conversations and fallback share of one WITA day."""
-
-    day: date
-    conversations: int = 0
-    with_fallback: int = 0
-
-    @property
-    def fallback_rate(self) -> float:
-        """Share of the day's conversations with a fallback (0 when there were none)."""
-        return self.with_fallback / self.conversations if self.conversations else 0.0
-
-
-@dataclass
-class TrainerStats:
-    """The numbers of the trainer page."""
-
-    days: list[DayStats] = field(default_factory=list)
-    corrected: list[tuple[str, str, int]] = field(default_factory=list)
-    """(predicted intent, annotated intent, count), most frequent first."""
-    lowest: list[tuple[ReviewTurn, ReviewConversation]] = field(default_factory=list)
-
-    @property
-    def max_conversations(self) -> int:
-        """Largest daily count (scales the bars)."""
-        return max((day.conversations for day in self.days), default=0)
-
-
-async def trainer_stats(
-    session: AsyncSession, *, now: datetime, days: int = 14, lowest: int = 20
-) -> TrainerStats:
-    """Conversations and fallback rate per day, most corrected intents, lowest confidences.
-
-    Args:
-        session: Session of the La-Lisa database.
-        now: The current time.
-        days: How many WITA days (ending today) the daily table covers.
-        lowest: How many of the week's lowest-confidence messages to list.
-
-    Returns:
-        The statistics.
-    """
-    tz = get_settings().tz
-    today = now.astimezone(tz).date()
-    first_day = today - timedelta(days=days - 1)
-    start = datetime.combine(first_day, time.min, tz)
-    stats = TrainerStats(days=[DayStats(first_day + timedelta(days=i)) for i in range(days)])
-    by_day = {day.day: day for day in stats.days}
-    rows = await session.execute(
-        select(ReviewConversation.first_at, ReviewConversation.had_fallback).where(
-            ReviewConversation.first_at >= start
-        )
-    )
-    for first_at, had_fallback in rows.all():
-        bucket = by_day.get(first_at.astimezone(tz).date())
-        if bucket is not None:
-            bucket.conversations += 1
-            bucket.with_fallback += int(bool(had_fallback))
-    corrected = await session.execute(
-        select(
-            func.coalesce(ReviewAnnotation.original_intent, ""),
-            ReviewAnnotation.intent,
-            func.count(),
-        )
-        .where(
-            (ReviewAnnotation.original_intent.is_(None))
-            | (ReviewAnnotation.original_intent != ReviewAnnotation.intent)
-        )
-        .group_by(ReviewAnnotation.original_intent, ReviewAnnotation.intent)
-        .order_by(func.count().desc(), ReviewAnnotation.intent)
-        .limit(15)
-    )
-    stats.corrected = [(str(a), str(b), int(c)) for a, b, c in corrected.all()]
-    week = now - timedelta(days=7)
-    low = await session.execute(
-        select(ReviewTurn, ReviewConversation)
-        .join(ReviewConversation, ReviewTurn.conversation_id == ReviewConversation.id)
-        .where(ReviewTurn.at >= week, ReviewTurn.confidence.is_not(None))
-        .order_by(ReviewTurn.confidence, ReviewTurn.id)
-        .limit(lowest)
-    )
-    stats.lowest = [(turn, conversation) for turn, conversation in low.all()]
-    return stats
+        for turn in turns.values()
+    ]
+    return entries, False, redact

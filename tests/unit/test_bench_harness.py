@@ -1,0 +1,126 @@
+"""The `make bench` harness, without a stack: signing, reading the sent log, counting.
+
+The bench itself is a measurement and stays out of `make test`; these checks make sure that
+what it sends is what Meta sends and that it counts replies the way the report says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lalisa_common.whatsapp.payload import parse_webhook
+from lalisa_common.whatsapp.signature import verify
+from scripts import bench
+from scripts.stack import Stack
+
+SECRET = "bench-secret"
+PHONE_NUMBER_ID = "100000000000001"
+
+
+def make_stack(**env: str) -> Stack:
+    return Stack(
+        rasa_url="http://127.0.0.1:5005",
+        sandbox_url="http://127.0.0.1:5006",
+        database_url="sqlite:///x.db",
+        env={"WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, **env},
+        log_dir=Path("."),
+        commands={
+            "sandbox": ["python", "-m", "sandbox"],
+            "rasa": ["python", "-m", "lalisa_rasa", "run"],
+            "worker-2": ["python", "-m", "lalisa_rasa.worker"],
+        },
+    )
+
+
+async def test_deliveries_are_signed_and_shaped_as_meta_sends_them() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    stack = make_stack(SANDBOX_WEBHOOK_URL="http://127.0.0.1:5004/webhooks/whatsapp/webhook")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        hook = bench.Webhook(stack, client)
+        status, ms, error = await hook.deliver("6281234", "wamid.B-1", "halo")
+    assert (status, error) == (200, "")
+    assert ms >= 0
+    (request,) = seen
+    assert str(request.url) == "http://127.0.0.1:5004/webhooks/whatsapp/webhook"
+    assert verify(request.content, request.headers["X-Hub-Signature-256"], [SECRET])
+    parsed = parse_webhook(json.loads(request.content), PHONE_NUMBER_ID)
+    (message,) = parsed.messages
+    assert (message.wamid, message.sender_id, message.text) == ("wamid.B-1", "6281234", "halo")
+
+
+async def test_a_refused_connection_is_reported_not_raised() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        status, _, error = await bench.Webhook(make_stack(), client).deliver("62", "w", "x")
+    assert (status, error) == (None, "ConnectError")
+
+
+async def test_sent_log_reads_each_request_once() -> None:
+    log_items = [
+        {"time": 10.0, "kind": "message", "json": {"to": "+62 811", "type": "text"}},
+        {"time": 11.0, "kind": "message", "json": {"to": "62811", "type": "interactive"}},
+        {"time": 12.0, "kind": "message", "json": {"to": "62822", "type": "text"}},
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        since = int(request.url.params["since"])
+        return httpx.Response(
+            200, json=log_items[since:], headers={"X-Sandbox-Next": str(len(log_items))}
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        log = bench.SentLog(make_stack(), client)
+        await log.poll()
+        await log.poll()
+    assert log.by_phone == {"62811": [10.0, 11.0], "62822": [12.0]}
+    assert log.total == 3
+
+
+def test_replies_are_counted_per_citizen() -> None:
+    sent = {"a": [1.0, 1.1], "b": [2.0], "c": [3.0, 3.1, 4.0, 4.1]}
+    tally = bench.count_replies(["a", "b", "c", "d"], sent, expected=2)
+    assert tally == bench.ReplyCount(
+        citizens=4, answered_once=1, unanswered=1, incomplete=1, duplicated=1
+    )
+
+
+def test_topology_names_the_processes_that_run_rasa() -> None:
+    stack = make_stack(LALISA_RASA_WORKERS="2")
+    line = bench.topology(stack, bench.PROFILES["pg2"])
+    assert "2 Rasa process(es) (rasa, worker-2)" in line
+    assert "LALISA_RASA_WORKERS=2" in line
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert bench.percentile(values, 0.99) == 99.0
+    assert bench.percentile(values, 0.50) == 50.0
+    assert bench.percentile([], 0.5) != bench.percentile([], 0.5)  # NaN
+
+
+def test_quick_shortens_every_duration() -> None:
+    args = bench.parse_args(["--quick", "--profiles", "sqlite"])
+    assert args.ack_seconds <= 3 and args.step_seconds <= 5 and args.burst_seconds <= 5
+    assert [p.name for p in args.profiles] == ["sqlite"]
+    assert args.ack_rates == [50, 200, 500]
+
+
+def test_memory_of_a_process_tree() -> None:
+    assert bench.tree_rss_mb(os.getpid()) > 1
+
+
+@pytest.mark.parametrize("value", [float("nan"), 1234.5, 3.14159])
+def test_table_cells(value: float) -> None:
+    assert bench.fmt(value) in {"-", "1,234", "3.1"}
