@@ -20,6 +20,8 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from lalisa_rasa.nlu.fingerprint import source_fingerprint
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
@@ -113,6 +115,11 @@ class LinearTextComponent(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The package source: a code change invalidates Rasa's training cache."""
+        return source_fingerprint()
 
     @classmethod
     def create(

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from lalisa_rasa.nlu.category_classifier import CategoryClassifier
 from lalisa_rasa.nlu.complaint_gate import (
     ComplaintGate,
     ComplaintGateDecision,
     CorpusFilter,
     corpus_of,
 )
+from lalisa_rasa.nlu.fingerprint import PACKAGE, directory_fingerprint, source_fingerprint
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 
@@ -149,3 +154,45 @@ def test_decision_ignores_other_intents(gate: ComplaintGate) -> None:
         [message]
     )
     assert message.get("intent")["name"] == "greet"
+
+
+def test_filter_drops_story_and_domain_messages_in_order() -> None:
+    """Intent and action names without text (added by `rasa train`) never reach DIET."""
+    data = training_data()
+    extra = [Message(data={"intent": "greet"}), Message(data={"action_name": "action_listen"})]
+    mixed = TrainingData(extra[:1] + data.training_examples + extra[1:])
+    component = CorpusFilter.create({}, None, None, CONTEXT)  # type: ignore[arg-type]
+    kept = [m.get("text") for m in component.process_training_data(mixed).training_examples]
+    assert kept == [m.get("text") for m in data.training_examples if corpus_of(m) is None]
+
+
+def test_full_and_nlu_training_give_later_components_the_same_examples() -> None:
+    """`rasa train` and `rasa train nlu` train the featurizers and DIET on the same data."""
+    root = Path(__file__).resolve().parents[2]
+    config, domain, data = (str(root / name) for name in ("config.yml", "domain.yml", "data"))
+    full = TrainingDataImporter.load_from_config(config, domain, [data]).get_nlu_data()
+    nlu_only = TrainingDataImporter.load_nlu_importer_from_config(
+        config, training_data_paths=[data]
+    ).get_nlu_data()
+    assert len(full.training_examples) > len(nlu_only.training_examples)  # stories, domain
+    component = CorpusFilter.create({}, None, None, CONTEXT)  # type: ignore[arg-type]
+
+    def seen(training: TrainingData) -> list[tuple[Any, ...]]:
+        return [
+            (m.get("text"), m.get("intent"), m.get("action_name"))
+            for m in component.process_training_data(training).training_examples
+        ]
+
+    assert seen(full) == seen(nlu_only)
+
+
+def test_components_fingerprint_their_source(tmp_path: Path) -> None:
+    """A code change in lalisa_rasa/nlu changes every custom component's fingerprint."""
+    for component in (ComplaintGate, CorpusFilter, ComplaintGateDecision, CategoryClassifier):
+        assert component.fingerprint_addon({}) == source_fingerprint()
+    copy = tmp_path / "nlu"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert directory_fingerprint(copy) == source_fingerprint()
+    module = copy / "linear_text.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert directory_fingerprint(copy) != source_fingerprint()

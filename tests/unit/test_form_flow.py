@@ -237,7 +237,7 @@ def test_uncertain_category_asks_among_the_likeliest() -> None:
 
 def test_uncertain_category_without_ranking_offers_the_guess() -> None:
     opening = say("ada orang mabuk bikin ribut", "report_complaint", 1.0,
-                  entities=(category_entity("miras", 0.45),))  # fmt: skip
+                  entities=(category_entity("miras", 0.40),))  # fmt: skip
     step = advance({}, answer=None, opening=opening, now=NOW)
     assert step.slots["category_candidates"] == ["miras"]
 
