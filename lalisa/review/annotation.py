@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +16,7 @@ from lalisa.core.models import utcnow
 from lalisa.review.export import EntitySpan, Example
 from lalisa.review.models import ReviewAnnotation, ReviewConversation, ReviewTurn
 from lalisa.review.redaction import conversation_redactor
+from lalisa_common.rasa_domain import load_domain
 
 # Messages for the reviewer (Bahasa Indonesia).
 UNKNOWN_ENTITY: Final = "Entitas tidak dikenal: {entity}."
@@ -30,7 +30,7 @@ PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class DomainNames:
-    """Intents and entities the annotation form offers (from domain.yml)."""
+    """Intents and entities the annotation form offers (from the Rasa domain)."""
 
     intents: tuple[str, ...]
     entities: tuple[str, ...]
@@ -40,12 +40,12 @@ def domain_names(path: Path | None = None) -> DomainNames:
     """Read the intents and entities of the assistant's domain.
 
     Args:
-        path: ``domain.yml``; defaults to the project's.
+        path: ``domain.yml`` or a ``domain/`` directory; defaults to the project's.
 
     Returns:
         The names, in the domain's order.
     """
-    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    document = load_domain(path)
 
     def names(key: str) -> tuple[str, ...]:
         values = []
@@ -60,12 +60,12 @@ def featurized_slots(path: Path | None = None) -> tuple[str, ...]:
     """The slots that influence the dialogue (the only ones a training story keeps).
 
     Args:
-        path: ``domain.yml``; defaults to the project's.
+        path: ``domain.yml`` or a ``domain/`` directory; defaults to the project's.
 
     Returns:
         Slot names whose ``influence_conversation`` is on (Rasa's default, except for ``any``).
     """
-    document = yaml.safe_load((path or PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    document = load_domain(path)
     slots = document.get("slots") or {}
     return tuple(
         name

@@ -51,7 +51,7 @@ BATCH_SIZE: Final = 2000
 """Events indexed per refresh (a page load refreshes at most this many)."""
 SETTLE_SECONDS: Final = 2.0
 SESSION_GAP: Final = timedelta(hours=12)
-"""Equal to ``session_expiration_time: 720`` in domain.yml."""
+"""Equal to ``session_expiration_time: 720`` in domain/core.yml."""
 FALLBACK_INTENT: Final = "nlu_fallback"
 FALLBACK_ACTIONS: Final = frozenset(
     {

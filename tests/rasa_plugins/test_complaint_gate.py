@@ -14,6 +14,7 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from lalisa_common.rasa_domain import domain_path
 from lalisa_rasa.nlu.category_classifier import CategoryClassifier
 from lalisa_rasa.nlu.complaint_gate import (
     ComplaintGate,
@@ -169,7 +170,8 @@ def test_filter_drops_story_and_domain_messages_in_order() -> None:
 def test_full_and_nlu_training_give_later_components_the_same_examples() -> None:
     """`rasa train` and `rasa train nlu` train the featurizers and DIET on the same data."""
     root = Path(__file__).resolve().parents[2]
-    config, domain, data = (str(root / name) for name in ("config.yml", "domain.yml", "data"))
+    config, data = str(root / "config.yml"), str(root / "data")
+    domain = str(domain_path(root))
     full = TrainingDataImporter.load_from_config(config, domain, [data]).get_nlu_data()
     nlu_only = TrainingDataImporter.load_nlu_importer_from_config(
         config, training_data_paths=[data]
