@@ -30,6 +30,7 @@ from typing import Any
 
 import sanic.app  # noqa: F401 (installs sanic's warning filter now, so ours can go in front)
 
+from lalisa_common.logs import configure_logging
 from lalisa_common.quiet import ignore_known_third_party_warnings
 
 ignore_known_third_party_warnings()
@@ -41,7 +42,7 @@ from rasa.shared.core.events import UserUttered  # noqa: E402
 from redis import Redis  # noqa: E402
 
 from lalisa_common.database import is_postgresql, tracker_database_url  # noqa: E402
-from lalisa_common.env import SettingsError, env_value, read_env  # noqa: E402
+from lalisa_common.env import SettingsError, env_float, env_int, env_value, read_env  # noqa: E402
 from lalisa_common.whatsapp.payload import parse_message  # noqa: E402
 from lalisa_common.whatsapp.queue import ClaimedMessage  # noqa: E402
 from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings  # noqa: E402
@@ -67,19 +68,8 @@ BUSY_BATCH = 50
 TurnRecorded = Callable[[str, str], Awaitable[bool]]
 
 
-class WorkerConfigurationError(ValueError):
+class WorkerConfigurationError(SettingsError):
     """The configuration cannot run the requested workers safely."""
-
-
-def _positive(env: Mapping[str, str | None], name: str, default: float) -> float:
-    raw = env_value(env, name, str(default))
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise WorkerConfigurationError(f"{name} must be a number, not {raw!r}") from exc
-    if value <= 0:
-        raise WorkerConfigurationError(f"{name} must be positive, not {raw}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -109,10 +99,14 @@ class WorkerSettings:
                 PostgreSQL (queue and trackers) and ``REDIS_URL`` (lock store).
         """
         settings = cls(
-            workers=int(_positive(env, "LALISA_RASA_WORKERS", 1)),
-            lease_seconds=_positive(env, "LALISA_QUEUE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS),
-            poll_seconds=_positive(env, "LALISA_QUEUE_POLL_SECONDS", DEFAULT_POLL_SECONDS),
-            busy_limit=int(_positive(env, "LALISA_QUEUE_BUSY_LIMIT", DEFAULT_BUSY_LIMIT)),
+            workers=env_int(env, "LALISA_RASA_WORKERS", 1, minimum=1),
+            lease_seconds=env_float(
+                env, "LALISA_QUEUE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, positive=True
+            ),
+            poll_seconds=env_float(
+                env, "LALISA_QUEUE_POLL_SECONDS", DEFAULT_POLL_SECONDS, positive=True
+            ),
+            busy_limit=env_int(env, "LALISA_QUEUE_BUSY_LIMIT", DEFAULT_BUSY_LIMIT, minimum=1),
         )
         problem = scale_out_problem(env, settings.workers)
         if problem:
@@ -360,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--endpoints", default="endpoints.yml", help="default endpoints.yml")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     # endpoints.yml reads ${LALISA_ACTION_SECRET}; the action server refuses an empty one.
     os.environ.setdefault(ACTION_SECRET_VARIABLE, "")
     env = read_env()

@@ -6,14 +6,15 @@ Defaults come from ``LALISA_RECEIVER_HOST`` (127.0.0.1) and ``LALISA_RECEIVER_PO
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 
 from lalisa.ingress.app import create_app
-from lalisa.ingress.settings import ReceiverNotConfigured, ReceiverSettings
+from lalisa.ingress.settings import ReceiverSettings
+from lalisa_common.env import SettingsError
+from lalisa_common.logs import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,10 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = ReceiverSettings.from_env()
-    except ReceiverNotConfigured as exc:
+    except SettingsError as exc:
         print(f"lalisa.ingress: {exc}", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser(prog="python -m lalisa.ingress", description=__doc__)

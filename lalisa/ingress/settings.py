@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lalisa_common.database import database_url
-from lalisa_common.env import env_value, read_env
+from lalisa_common.env import SettingsError, env_int, env_port, env_value, read_env
+from lalisa_common.whatsapp.signature import app_secrets
 
 DEFAULT_PORT = 5004
 DEFAULT_HOST = "127.0.0.1"
@@ -17,19 +18,8 @@ WEBHOOK_PATH = "/webhooks/whatsapp/webhook"
 REQUIRED_VARIABLES = ("WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID")
 
 
-class ReceiverNotConfigured(ValueError):
+class ReceiverNotConfigured(SettingsError):
     """A required variable is missing."""
-
-
-def _whole_number(env: Mapping[str, str | None], name: str, default: int) -> int:
-    raw = env_value(env, name, str(default))
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ReceiverNotConfigured(f"{name} must be a whole number, not {raw!r}") from exc
-    if value <= 0:
-        raise ReceiverNotConfigured(f"{name} must be positive, not {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -72,18 +62,14 @@ class ReceiverSettings:
                 + ", ".join(missing)
                 + " (see docs/whatsapp.md)"
             )
-        secrets = [env_value(env, "WHATSAPP_APP_SECRET")]
-        previous = env_value(env, "WHATSAPP_APP_SECRET_PREVIOUS")
-        if previous and previous not in secrets:
-            secrets.append(previous)
         return cls(
             verify_token=env_value(env, "WHATSAPP_VERIFY_TOKEN"),
-            app_secrets=tuple(secrets),
+            app_secrets=app_secrets(env),
             phone_number_id=env_value(env, "WHATSAPP_PHONE_NUMBER_ID"),
             database_url=database_url(env),
             host=env_value(env, "LALISA_RECEIVER_HOST", DEFAULT_HOST),
-            port=_whole_number(env, "LALISA_RECEIVER_PORT", DEFAULT_PORT),
-            max_body_bytes=_whole_number(
-                env, "LALISA_RECEIVER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES
+            port=env_port(env, "LALISA_RECEIVER_PORT", DEFAULT_PORT),
+            max_body_bytes=env_int(
+                env, "LALISA_RECEIVER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1
             ),
         )

@@ -29,6 +29,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lalisa_common.whatsapp.statuses import from_unix
+
 __all__ = [
     "BUSY_NOTICE_INDEX",
     "DONE_STATUSES",
@@ -74,15 +76,6 @@ class OrderKeys:
         return seconds * _MICRO + next(self._counter) % _MICRO
 
 
-def _from_unix(seconds: int | None) -> datetime | None:
-    if seconds is None:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def enqueue_values(
     *,
     wamid: str,
@@ -113,7 +106,7 @@ def enqueue_values(
         "message_type": message_type[:32],
         "status": PENDING,
         "received_at": now or utcnow(),
-        "wa_timestamp": _from_unix(wa_timestamp),
+        "wa_timestamp": from_unix(wa_timestamp),
         "payload": json.dumps(payload, ensure_ascii=False),
         "order_key": order_key,
         "attempts": 0,

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="
+
+
+def app_secrets(env: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The accepted app secrets: ``WHATSAPP_APP_SECRET``, then ``WHATSAPP_APP_SECRET_PREVIOUS``.
+
+    The previous secret is accepted only while a rotation is under way (see docs/whatsapp.md).
+    """
+    secrets: list[str] = []
+    for name in ("WHATSAPP_APP_SECRET", "WHATSAPP_APP_SECRET_PREVIOUS"):
+        value = (env.get(name) or "").strip()
+        if value and value not in secrets:
+            secrets.append(value)
+    return tuple(secrets)
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["STATUS_FROM", "apply_status"]
+__all__ = ["STATUS_FROM", "apply_status", "from_unix"]
 
 #: Status a record may move to -> statuses it may move from (never downgrade).
 STATUS_FROM: dict[str, tuple[str, ...]] = {
@@ -22,7 +22,8 @@ STATUS_FROM: dict[str, tuple[str, ...]] = {
 }
 
 
-def _from_unix(seconds: int | None) -> datetime | None:
+def from_unix(seconds: int | None) -> datetime | None:
+    """A WhatsApp Unix timestamp as an aware UTC datetime; None when absent or out of range."""
     if seconds is None:
         return None
     try:
@@ -69,7 +70,7 @@ async def apply_status(
     changes: dict[str, Any] = {
         "status": status,
         "updated_at": now,
-        "status_at": _from_unix(timestamp) or now,
+        "status_at": from_unix(timestamp) or now,
     }
     if status == "failed":
         changes["error_code"] = error_code

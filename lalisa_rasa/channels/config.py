@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lalisa_common.database import database_url
 from lalisa_common.env import env_int, env_value, media_dir, read_env
+from lalisa_common.whatsapp.signature import app_secrets
 
 DEFAULT_API_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
@@ -95,14 +96,10 @@ class WhatsAppSettings:
                 + ", ".join(missing)
                 + " (see docs/whatsapp.md; use the sandbox for local runs)"
             )
-        secrets = [env_value(env, "WHATSAPP_APP_SECRET")]
-        previous = env_value(env, "WHATSAPP_APP_SECRET_PREVIOUS")
-        if previous and previous not in secrets:
-            secrets.append(previous)
         base_url = env_value(env, "WHATSAPP_API_BASE_URL", DEFAULT_API_BASE_URL)
         return cls(
             verify_token=env_value(env, "WHATSAPP_VERIFY_TOKEN"),
-            app_secrets=tuple(secrets),
+            app_secrets=app_secrets(env),
             access_token=env_value(env, "WHATSAPP_ACCESS_TOKEN"),
             phone_number_id=env_value(env, "WHATSAPP_PHONE_NUMBER_ID"),
             api_base_url=base_url.rstrip("/"),

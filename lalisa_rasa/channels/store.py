@@ -23,7 +23,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.database import to_async_url
 from lalisa_common.whatsapp import queue
-from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status
+from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status, from_unix
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
 from lalisa_rasa.channels.tables import inbound_messages, menus, outbound_messages
 
@@ -36,15 +36,6 @@ INBOUND_PROCESSED = "processed"
 def utcnow() -> datetime:
     """Returns the current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)
-
-
-def _from_unix(seconds: int | None) -> datetime | None:
-    if seconds is None:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 class WhatsAppStore:
@@ -146,7 +137,7 @@ class WhatsAppStore:
             "message_type": message_type[:32],
             "status": INBOUND_RECEIVED,
             "received_at": utcnow(),
-            "wa_timestamp": _from_unix(wa_timestamp),
+            "wa_timestamp": from_unix(wa_timestamp),
             "payload": json.dumps(payload, ensure_ascii=False) if payload is not None else None,
         }
         statement = self._insert_ignore(inbound_messages)

@@ -14,6 +14,7 @@ from lalisa.ingress.app import create_app
 from lalisa.ingress.queue import InboundQueue
 from lalisa.ingress.settings import ReceiverNotConfigured, ReceiverSettings
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
+from lalisa_common.env import SettingsError
 from lalisa_common.whatsapp.signature import sign
 from tests.common.payloads import OTHER_PNID, PNID, envelope, message, status, to_bytes, value
 
@@ -164,5 +165,5 @@ def test_settings_need_the_secrets_and_whole_numbers() -> None:
     }
     settings = ReceiverSettings.from_env({**base, "LALISA_RECEIVER_PORT": "6004"})
     assert (settings.port, settings.app_secrets) == (6004, ("s", "p"))
-    with pytest.raises(ReceiverNotConfigured, match="whole number"):
+    with pytest.raises(SettingsError, match="whole number"):
         ReceiverSettings.from_env({**base, "LALISA_RECEIVER_PORT": "x"})
