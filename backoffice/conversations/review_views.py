@@ -26,6 +26,7 @@ from backoffice.permissions import require_roles
 from backoffice.templating import redirect, render
 from lalisa.core import audit
 from lalisa.core.models import utcnow
+from lalisa.core.paging import parse_page
 from lalisa.review.annotation import (
     annotate_turn,
     domain_names,
@@ -43,7 +44,6 @@ from lalisa.review.filters import (
     conversation_tags,
     filter_choices,
     normalise_tag,
-    parse_page,
     review_page,
     saved_filters,
 )

@@ -43,6 +43,7 @@ from backoffice.tickets.common import (
 from lalisa.core import audit
 from lalisa.core.crypto import IdentityDecryptionError
 from lalisa.core.models import utcnow
+from lalisa.core.paging import parse_page
 from lalisa.dispatch.models import Priority
 from lalisa.dispatch.photos import resolve_media_path
 from lalisa.dispatch.service import officer_contacts, ticket_dispatches, trc_officers
@@ -56,7 +57,6 @@ from lalisa.tickets.inbox import (
     InboxFilters,
     inbox_page,
     latest_ticket_id,
-    parse_page,
     status_counts,
 )
 from lalisa.tickets.labels import REASON_CODES

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.paging import page_count
 from lalisa.core.settings import get_settings
 from lalisa.review.models import (
     ReviewConversation,
@@ -20,7 +21,6 @@ from lalisa.review.models import (
 )
 
 PAGE_SIZE: Final = 50
-MAX_PAGE: Final = 10_000
 
 # Messages for the reviewer (Bahasa Indonesia).
 BAD_DATE: Final = "Tanggal tidak valid (gunakan format TTTT-BB-HH)."
@@ -227,14 +227,6 @@ async def conversation_tags(db: AsyncSession, ids: list[int]) -> dict[int, list[
     return tags
 
 
-def parse_page(raw: str) -> int:
-    """The 1-based page number of the query string (1 when it is not a number)."""
-    try:
-        return max(1, min(MAX_PAGE, int(raw)))
-    except ValueError:
-        return 1
-
-
 @dataclass(frozen=True)
 class ReviewPage:
     """One page of the review list: the conversations, how many match, the filters' problems."""
@@ -247,7 +239,7 @@ class ReviewPage:
     @property
     def pages(self) -> int:
         """Number of pages (at least one, for an empty list)."""
-        return max(1, -(-self.total // PAGE_SIZE))
+        return page_count(self.total, PAGE_SIZE)
 
 
 async def review_page(session: AsyncSession, filters: ReviewFilters, page: int) -> ReviewPage:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.paging import page_count
 from lalisa.core.settings import SlaSettings, get_settings
 from lalisa.tickets.categories import CATEGORY_LABELS
 from lalisa.tickets.labels import OPEN_STATUSES
@@ -22,7 +23,6 @@ from lalisa.tickets.numbers import parse_ticket_number
 from lalisa.tickets.sla import overdue_clause
 
 PAGE_SIZE: Final = 50
-MAX_PAGE: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -151,14 +151,6 @@ async def latest_ticket_id(db: AsyncSession) -> int:
     return int((await db.execute(select(func.coalesce(func.max(Ticket.id), 0)))).scalar_one())
 
 
-def parse_page(raw: str) -> int:
-    """The 1-based page number of the query string (1 when it is not a number)."""
-    try:
-        return max(1, min(MAX_PAGE, int(raw)))
-    except ValueError:
-        return 1
-
-
 @dataclass(frozen=True)
 class InboxPage:
     """One page of the inbox: the tickets, how many match, and the filters' problems."""
@@ -171,7 +163,7 @@ class InboxPage:
     @property
     def pages(self) -> int:
         """Number of pages (at least one, for an empty inbox)."""
-        return max(1, -(-self.total // PAGE_SIZE))
+        return page_count(self.total, PAGE_SIZE)
 
 
 async def inbox_page(
