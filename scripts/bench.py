@@ -205,9 +205,8 @@ class Webhook:
 
 
 def webhook_url(stack: Stack) -> str:
-    """The WhatsApp webhook URL the stack reports (the receiver's once it exists)."""
-    reported = getattr(stack, "webhook_url", None) or stack.env.get("SANDBOX_WEBHOOK_URL")
-    return str(reported or f"{stack.rasa_url}/webhooks/whatsapp/webhook")
+    """The WhatsApp webhook URL the stack reports: the receiver's (Rasa keeps no webhook)."""
+    return stack.webhook_url
 
 
 class SentLog:

@@ -26,6 +26,7 @@ def make_stack(**env: str) -> Stack:
     return Stack(
         rasa_url="http://127.0.0.1:5005",
         sandbox_url="http://127.0.0.1:5006",
+        receiver_url="http://127.0.0.1:5004",
         database_url="sqlite:///x.db",
         env={"WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, **env},
         log_dir=Path("."),
@@ -44,7 +45,7 @@ async def test_deliveries_are_signed_and_shaped_as_meta_sends_them() -> None:
         seen.append(request)
         return httpx.Response(200)
 
-    stack = make_stack(SANDBOX_WEBHOOK_URL="http://127.0.0.1:5004/webhooks/whatsapp/webhook")
+    stack = make_stack()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         hook = bench.Webhook(stack, client)
         status, ms, error = await hook.deliver("6281234", "wamid.B-1", "halo")
