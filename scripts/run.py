@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lalisa_common.env import default_env_file, read_env_file  # noqa: E402
+from lalisa_common.env import default_env_file, env_int, read_env_file  # noqa: E402
 from lalisa_common.env import env_port as port_setting  # noqa: E402
 from lalisa_common.quiet import pythonwarnings  # noqa: E402
 from scripts.guard import prepare_environment  # noqa: E402
@@ -178,7 +178,7 @@ def whatsapp_services(model: Path) -> list[Service]:
             urls=[f"WhatsApp webhook http://{receiver_host}:{receiver_port}{WEBHOOK_PATH}"],
         )
     ]
-    workers = env_port("LALISA_RASA_WORKERS", 1)
+    workers = env_int(os.environ, "LALISA_RASA_WORKERS", 1, minimum=1)
     for index in range(1, workers + 1):
         listed.append(
             Service(
