@@ -95,9 +95,14 @@ def test_rest_channel_is_closed_without_a_token(production_stack: Stack) -> None
 def test_rasa_api_needs_its_token_and_bodies_are_capped(production_stack: Stack) -> None:
     api = f"{production_stack.rasa_url}/conversations/6281234567890/tracker"
     assert httpx.get(api, timeout=30).status_code == 401
-    webhook = f"{production_stack.rasa_url}/webhooks/whatsapp/webhook"
-    huge = httpx.post(webhook, content=b"{" + b" " * 3_000_000 + b"}", timeout=60)
-    assert huge.status_code == 413
+    huge_body = b"{" + b" " * 3_000_000 + b"}"
+    rest = f"{production_stack.rasa_url}/webhooks/rest/webhook"
+    assert httpx.post(rest, content=huge_body, timeout=60).status_code == 413
+    # Rasa keeps no WhatsApp webhook: it lives in the receiver, which caps bodies too.
+    assert httpx.post(f"{production_stack.rasa_url}/webhooks/whatsapp/webhook").status_code == 404
+    over_receiver_cap = b"{" + b" " * 4_000_000 + b"}"  # its cap is 3 MiB, as the proxy's
+    receiver = httpx.post(production_stack.webhook_url, content=over_receiver_cap, timeout=60)
+    assert receiver.status_code == 413
 
 
 def tracker(stack: Stack, sender: str) -> dict[str, Any]:
