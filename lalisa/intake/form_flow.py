@@ -42,6 +42,7 @@ from lalisa.intake.form_answers import (
     read_confirmation,
     read_correction,
     read_name,
+    read_name_change,
     read_yes_no,
     refuses_evidence,
     says_dont_know,
@@ -582,7 +583,8 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             incident_at=moment.isoformat() if moment is not None else None,
         )
         return True
-    if looks_like_question(text):
+    if looks_like_question(text) or read_correction(text) is not None:
+        # "eh maaf salah, bukan Tariwin …" corrects another answer; it is no time.
         return False
     if mentions_time(text) or len(words(text)) >= 2:
         turn.set(incident_time=text[:MAX_TIME_CHARS], incident_at=None)
@@ -669,6 +671,8 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if not strict:
         return False
     text = answer.text.strip()
+    if _read_name_change(turn, text):
+        return True
     reading = read_confirmation(text)
     if reading is None:
         if text == "/affirm" or (answer.clear_intent("affirm") and answer.confidence >= 0.8):
@@ -688,6 +692,16 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if reading.value and _correct_any(turn, reading.value):
         return True
     turn.set(correction_requested=True, confirmation_mode=None)
+    return True
+
+
+def _read_name_change(turn: _Turn, text: str) -> bool:
+    """At the summary: "tulis saja nama saya: Abdul Hakim", "jangan pakai nama saya, anonim"."""
+    change = read_name_change(text)
+    if change is None or change.name == turn.get("reporter_name"):
+        return False
+    turn.set(reporter_name=change.name, confirmation_mode=None)
+    _say_corrected(turn, "reporter_name")
     return True
 
 

@@ -460,13 +460,16 @@ def _candidates(tokens: Sequence[str], gaz: _Gazetteer) -> list[_Candidate]:
         candidate = _Candidate(name, score, start, end, _cue_before(tokens, start))
         slot = (name.unit.kind, name.unit.kode)
         current = best.get(slot)
-        if current is None or (candidate.score, -candidate.length, -candidate.start) > (
-            current.score,
-            -current.length,
-            -current.start,
-        ):
+        # A name said twice keeps its best mention: "puskesmas Juai, desa Juai" is the village
+        # because of the second "Juai", whatever comes first.
+        if current is None or _mention_rank(candidate) > _mention_rank(current):
             best[slot] = candidate
     return list(best.values())
+
+
+def _mention_rank(candidate: _Candidate) -> tuple[float, int, int, int]:
+    """Which of two mentions of one unit counts: the better spelt, then the better cued."""
+    return (candidate.score, candidate.cue, -candidate.length, -candidate.start)
 
 
 def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:

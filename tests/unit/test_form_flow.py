@@ -207,6 +207,75 @@ def test_full_name_given_again_at_the_summary_changes_the_name() -> None:
     assert step.slots["reporter_name"] == "Budi Santoso Wijaya"
 
 
+@pytest.mark.parametrize(
+    ("name_before", "text", "name_after"),
+    [
+        ("-", "Sebenarnya tidak apa-apa, tulis saja nama saya: Abdul Hakim.", "Abdul Hakim"),
+        ("-", "pakai nama ulun aja, Ijai", "Ijai"),
+        ("Irma", "eh gajadi deh min jangan pake nama sy, anonim aja", "-"),
+        ("Rahmat", "namanya dirahasiakan saja", "-"),
+    ],
+)
+def test_changing_ones_mind_about_the_name_at_the_summary(
+    name_before: str, text: str, name_after: str
+) -> None:
+    state = at("complaint_confirmation", reporter_name=name_before)
+    step = advance(state, answer=say(text, "ask_confidentiality", 0.9), now=NOW)
+    assert step.slots["reporter_name"] == name_after
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+    assert "complaint_outcome" not in step.slots
+    assert responses(step)[0] == "utter_corrected_reporter_name"
+
+
+def test_a_yes_at_the_summary_is_no_name_change() -> None:
+    step = advance(at("complaint_confirmation", reporter_name="-"), answer=say("ya kirim"), now=NOW)
+    assert step.slots["complaint_outcome"] == "submit"
+    assert "reporter_name" not in step.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        # A letter-writer's "mohon maaf, saya ralat"; "kejadiannya" + a time is the time.
+        (
+            "Mohon maaf, saya ralat: kejadiannya malam Minggu kemarin, bukan malam Sabtu.",
+            "incident_time",
+            "malam Minggu kemarin",
+        ),
+        # Banjar "maap, ulun salah" with only the new value.
+        ("maap, ulun salah, sudah dua minggu", "incident_time", "sudah dua minggu"),
+        # A form of address before the denied value: "salah min, bukan X, … desa Y".
+        (
+            "eh maaf salah min bukan tariwin, pos ronda nya di desa riwa",
+            "location_desa",
+            "Riwa",
+        ),
+    ],
+)
+def test_corrections_people_type_while_another_question_is_open(
+    text: str, slot: str, value: str
+) -> None:
+    state = at(
+        "evidence",
+        incident_time="malam Sabtu kemarin",
+        location="pos ronda desa tariwin",
+        location_kecamatan="Batu Mandi",
+        location_desa="Tariwin",
+    )
+    step = advance(state, answer=say(text), now=NOW)
+    assert step.slots[slot] == value
+    assert step.slots["requested_slot"] == "evidence"
+    assert step.slots.get("description") is None
+
+
+def test_a_correction_of_another_answer_is_never_stored_as_the_time() -> None:
+    state = at("incident_time", location="desa tariwin", location_kecamatan="Batu Mandi")
+    state["location_desa"] = "Tariwin"
+    step = advance(state, answer=say("eh maaf salah min bukan tariwin tapi riwa"), now=NOW)
+    assert step.slots.get("incident_time") is None
+    assert step.slots["location_desa"] == "Riwa"
+
+
 # ----------------------------------------------------------------- category
 
 

@@ -190,3 +190,21 @@ def test_desa_beside_the_kecamatan_name_is_the_desa() -> None:
     assert place is not None and (place.kecamatan, place.desa) == ("Batu Mandi", "Karuh")
     alone = resolve_place("pasar batumandi", assume_place=True)
     assert alone is not None and (alone.kecamatan, alone.desa) == ("Batu Mandi", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan", "desa"),
+    [
+        # A landmark named after the kecamatan comes first; "desa X" later names the village.
+        ("simpang dekat puskesmas juai, desa juai", "Juai", "Juai"),
+        ("depan pasar halong desa halong rt 2", "Halong", "Halong"),
+        ("kantor camat awayan, ds awayan", "Awayan", "Awayan"),
+        # Without "desa" the same words still mean the kecamatan.
+        ("depan puskesmas juai", "Juai", None),
+    ],
+)
+def test_a_name_said_twice_counts_where_it_is_cued(
+    text: str, kecamatan: str, desa: str | None
+) -> None:
+    place = resolve_place(text, assume_place=True)
+    assert place is not None and (place.kecamatan, place.desa) == (kecamatan, desa)
