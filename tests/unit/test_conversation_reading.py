@@ -87,7 +87,7 @@ def test_domain_answers_ask_nothing(response: str) -> None:
 
 @pytest.mark.parametrize("kind", ["sticker", "reaction", "unsupported"])
 def test_the_channels_own_replies_to_unreadable_input_ask_nothing(kind: str) -> None:
-    """"La-Lisa hanya bisa membaca … foto, video" lists what it reads; it asks for no evidence."""
+    """The reply lists what La-Lisa reads ("… foto, video"); it asks for no evidence."""
     from lalisa_rasa.channels.texts import REPLIES
 
     assert classify(BotMessage(REPLIES[kind])) is None
