@@ -212,6 +212,30 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", squeezed)
 
 
+# Words of a greeting, a courtesy or an announcement ("Assalamualaikum, saya ingin melaporkan
+# …"): they say that something will be reported, not what happened.
+_ANNOUNCEMENT_WORDS: Final = frozenset(
+    {
+        "assalamualaikum", "assalamu", "alaikum", "wr", "wb", "warahmatullahi", "wabarakatuh",
+        "selamat", "salamat", "pagi", "siang", "sore", "malam", "permisi", "halo", "hallo",
+        "hai", "yth", "dengan", "hormat", "mengganggu", "izin", "ijin", "saya", "sy", "aku",
+        "ulun", "kami", "ingin", "mau", "mo", "hendak", "handak", "bermaksud", "lapor",
+        "melapor", "melaporkan", "laporkan", "malapor", "bapadah", "mengadu", "mengadukan",
+        "ngadu", "menyampaikan", "sampaikan", "pengaduan", "aduan", "laporan", "keluhan",
+        "soal", "tentang", "mengenai", "terkait", "perihal", "adanya", "bersama", "ini",
+    }
+)  # fmt: skip
+
+
+def story_words(text: str) -> list[str]:
+    """The words of a message that tell what happened, without greetings and announcements.
+
+    "Assalamualaikum, saya ingin mengadukan gangguan suara." leaves ``["gangguan", "suara"]``:
+    the kind of problem, not yet a story.
+    """
+    return [t for t in words(text) if t not in _ANNOUNCEMENT_WORDS and t not in FILLERS]
+
+
 def _stem(word: str) -> str:
     # Banjar and Indonesian "-nya" ("lokasinya", "fotonya") does not change the field named.
     return word[:-3] if word.endswith("nya") and len(word) > 5 else word

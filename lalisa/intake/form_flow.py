@@ -46,6 +46,7 @@ from lalisa.intake.form_answers import (
     read_yes_no,
     refuses_evidence,
     says_dont_know,
+    story_words,
     strip_field_words,
     words,
 )
@@ -78,6 +79,9 @@ EMERGENCY_CONFIDENCE: Final = 0.8
 answers the question ("kebakaran di desa Halong")."""
 
 MIN_OPENING_DESCRIPTION_WORDS: Final = 5
+MIN_STORY_WORDS: Final = 4
+"""An opening is the story only when this many of its words tell what happened: "Selamat
+sore, Bapak. Saya mau lapor soal hewan ternak." only announces a report, so the form asks."""
 MAX_TIME_CHARS: Final = 200
 
 PIN_LOCATION: Final = "(titik lokasi)"
@@ -434,7 +438,11 @@ def _maybe_description(turn: _Turn, text: str) -> None:
     if turn.get("description") is not None or not text:
         return
     description = clean_description(text)
-    if description is not None and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS:
+    if (
+        description is not None
+        and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS
+        and len(story_words(description)) >= MIN_STORY_WORDS
+    ):
         turn.set(description=description)
 
 

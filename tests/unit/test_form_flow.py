@@ -276,6 +276,26 @@ def test_a_correction_of_another_answer_is_never_stored_as_the_time() -> None:
     assert step.slots["location_desa"] == "Riwa"
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Assalamualaikum. Mohon maaf mengganggu, saya hendak melapor.",
+        "Selamat sore, Bapak. Saya mau lapor soal hewan ternak.",
+        "Assalamualaikum, saya ingin mengadukan gangguan suara.",
+        "Selamat malam, saya ingin menyampaikan pengaduan mengenai warung remang-remang.",
+    ],
+)
+def test_an_opening_that_only_announces_a_report_is_not_the_story(opening: str) -> None:
+    step = advance({}, answer=None, opening=say(opening, "report_complaint"), now=NOW)
+    assert step.slots.get("description") is None
+
+
+def test_an_opening_that_tells_what_happened_is_the_story() -> None:
+    opening = "Selamat pagi, di lampu merah ada anak-anak yang mengemis tiap siang."
+    step = advance({}, answer=None, opening=say(opening, "report_complaint"), now=NOW)
+    assert step.slots["description"] == opening
+
+
 # ----------------------------------------------------------------- category
 
 
