@@ -475,7 +475,12 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
 def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if not strict:
         return False
-    if answer.clear_intent(*DIGRESSION_INTENTS, CANCEL_INTENT):
+    told = len(story_words(answer.typed)) >= MIN_STORY_WORDS
+    if answer.clear_intent(*(DIGRESSION_INTENTS - {"emergency"}), CANCEL_INTENT) or (
+        # A story that mentions danger ("hampir menyebabkan kecelakaan") is still the story
+        # (the emergency numbers are said first); a short cry for help is not.
+        answer.clear_intent("emergency") and not told
+    ):
         return False
     description = clean_description(answer.typed or None)
     if description is None:

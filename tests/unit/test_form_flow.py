@@ -666,3 +666,28 @@ def test_two_misses_in_a_row_are_reported_as_missed_twice() -> None:
     assert second.slots.get("location_mode") == "pick"
     answered = advance(state, answer=say("desa halong"), now=NOW)
     assert not answered.missed_twice
+
+
+def test_a_story_that_mentions_danger_is_the_description() -> None:
+    """The emergency numbers may come first, but the story is taken, not asked again."""
+    story = (
+        "Sapi milik warga dilepas dan berkeliaran di jalan raya, sudah dua kali hampir "
+        "menyebabkan kecelakaan sepeda motor."
+    )
+    step = advance(at("description"), answer=say(story, "emergency", 0.95), now=NOW)
+    assert step.slots["description"] == story
+    assert step.slots["requested_slot"] == "location"
+    assert responses(step)[0] == "utter_emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("saya mau bicara dengan petugas saja", "request_human"),
+        ("saya mau tanya soal jam layanan kantor", "ask_service_hours"),
+        ("tolong darurat", "emergency"),
+    ],
+)
+def test_a_short_request_at_the_description_step_still_interrupts(text: str, intent: str) -> None:
+    step = advance(at("description"), answer=say(text, intent, 0.95), now=NOW)
+    assert step.interrupt or step.slots.get("description") is None
