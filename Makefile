@@ -43,6 +43,7 @@ $(APP_VENV)/.lock-sha256: requirements/app.lock.txt
 
 migrate: envs
 	@$(APP_PY) -m lalisa.migrate
+	@$(APP_PY) -m lalisa_common.tracker_crypt
 
 train: envs
 	@scripts/train.sh
