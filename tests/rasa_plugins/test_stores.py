@@ -268,7 +268,7 @@ async def test_event_data_is_stored_encrypted(
 async def test_rows_stored_in_plain_text_are_read_and_converted(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Rows of a tracker written before encryption load as they are; the conversion encrypts them."""
+    """Rows written before encryption load as they are; the conversion encrypts them."""
     import json
 
     from rasa.shared.core.domain import Domain
