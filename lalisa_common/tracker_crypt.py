@@ -17,9 +17,11 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -85,6 +87,9 @@ async def encrypt_tracker_events(
 
 
 async def _convert(url: str, key: str) -> int:
+    parsed = make_url(database.to_sync_url(url))
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return 0  # Rasa never ran: nothing to convert, and no empty file to create
     engine = create_async_engine(database.to_async_url(url), poolclass=NullPool)
     try:
         return await encrypt_tracker_events(engine, at_rest_cipher(key, TRACKER_EVENTS))
@@ -108,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tracker_crypt: {error}", file=sys.stderr)
         return 2
     converted = asyncio.run(_convert(args.url or database.tracker_database_url(env), key))
-    logger.info("Tracker events encrypted: %d rows converted", converted)
+    if converted:
+        logger.info("Tracker events encrypted: %d rows converted", converted)
     return 0
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
 from lalisa_common.database import to_async_url
-from lalisa_common.env import read_env
+from lalisa_common.env import env_int, read_env
 from lalisa_common.whatsapp import queue
 from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status, from_unix
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
@@ -219,15 +219,18 @@ class WhatsAppStore:
                 pending.append((wamid, data))
         return pending
 
-    async def prune_inbound(self, older_than: timedelta) -> int:
+    async def prune_inbound(self, older_than: timedelta | None = None) -> int:
         """Deletes inbound rows older than ``older_than`` (never less than the dedupe TTL).
 
         Args:
-            older_than: Age of the rows to delete.
+            older_than: Age of the rows to delete; by default ``LALISA_INBOUND_RETENTION_DAYS``
+                (30 days), the limit :mod:`lalisa.retention` applies.
 
         Returns:
             Number of deleted rows.
         """
+        if older_than is None:
+            older_than = timedelta(days=env_int(read_env(), "LALISA_INBOUND_RETENTION_DAYS", 30))
         age = max(older_than, timedelta(seconds=DEDUPE_TTL_SECONDS))
         async with self._write() as conn:
             result = await conn.execute(

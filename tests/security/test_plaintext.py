@@ -121,7 +121,7 @@ def closed_complaint(production_stack: Stack) -> Scan:
     phone.wait_for("Lapor pelanggaran")
     phone.tap("Lapor pelanggaran")
     phone.wait_for("Apa jenis pelanggaran")
-    phone.tap("Pedagang kaki lima (PKL)")
+    phone.tap("PKL")
     phone.wait_for("Ceritakan apa yang terjadi")
     phone.text("pedagang jualan di trotoar depan pasar paringin, pejalan kaki turun ke jalan")
     phone.wait_for("Di mana lokasinya?")
