@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from pathlib import Path
@@ -12,6 +13,7 @@ from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher
 from lalisa_rasa.config import tracker_database_url
 from lalisa_rasa.stores import EnvLockStore, EnvSQLTrackerStore
+from tests.postgres_helpers import postgres_admin_url, run_admin_sql, with_database
 
 KEY = "mHq6tL0Kj1cM0xq2Yk3nV8bF5rW9sD4eA7uZ1pG6oTc="
 
@@ -308,3 +310,52 @@ async def test_rows_stored_in_plain_text_are_read_and_converted(
     assert all(not data.startswith("{") for _, data in _stored_rows(store, "old"))
     reloaded = await EnvSQLTrackerStore(domain=domain).retrieve("old")
     assert reloaded is not None and reloaded.latest_message.text == "halo baru"
+
+
+@pytest.mark.skipif(postgres_admin_url() is None, reason="no PostgreSQL (TEST_POSTGRES_URL)")
+async def test_encrypted_events_and_their_conversion_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same store and conversion on PostgreSQL (Rasa shares La-Lisa's database there)."""
+    import json
+    import uuid
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from lalisa_common.database import to_async_url, to_sync_url
+    from lalisa_common.tracker_crypt import encrypt_tracker_events
+
+    admin = postgres_admin_url()
+    assert admin is not None
+    name = f"lalisa_store_{uuid.uuid4().hex[:10]}"
+    # run_admin_sql runs its own event loop: in a thread, next to this test's loop.
+    await asyncio.to_thread(run_admin_sql, admin, f'CREATE DATABASE "{name}"')
+    url = with_database(admin, name)
+    try:
+        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+        domain = Domain.from_yaml("version: '3.1'\nintents: [greet]")
+        store = EnvSQLTrackerStore(domain=domain)
+        await store.save(DialogueStateTracker.from_events("pg", [UserUttered("halo Siti", {})]))
+        with store.session_scope() as session:
+            [row] = session.query(store.SQLEvent).all()
+            assert "Siti" not in row.data
+            row.data = json.dumps(_decrypted(row.data))  # as before encryption
+            session.commit()
+        store.engine.dispose()
+        engine = create_async_engine(to_async_url(to_sync_url(url)), poolclass=NullPool)
+        try:
+            cipher = at_rest_cipher(KEY, TRACKER_EVENTS)
+            assert await encrypt_tracker_events(engine, cipher) == 1
+        finally:
+            await engine.dispose()
+        reloaded = await EnvSQLTrackerStore(domain=domain).retrieve("pg")
+        assert reloaded is not None and reloaded.latest_message.text == "halo Siti"
+        assert all("Siti" not in data for _, data in _stored_rows(store, "pg"))
+    finally:
+        await asyncio.to_thread(
+            run_admin_sql, admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
