@@ -20,11 +20,11 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "dev3", "holdout")
-DEV_HALVES = ("dev", "dev2", "dev3")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` and ``dev3``, a second
-and a third author's sets, each written independently of the earlier sets and of ``data/``.
-``holdout`` is never read."""
+HALVES = ("dev", "dev2", "dev3", "dev4", "holdout")
+DEV_HALVES = ("dev", "dev2", "dev3", "dev4")
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2``, ``dev3`` and ``dev4``,
+a second, third and fourth author's sets, each written independently of the earlier sets and of
+``data/``. ``holdout`` is never read."""
 OPENING_MEDIA = ("[photo]", "[sticker]")
 """Opening turns that send media instead of text (WhatsApp only): a photo or a sticker first."""
 STYLES = ("formal", "slang", "banjar")
