@@ -161,6 +161,7 @@ class _Parts:
     explicit_year: bool = True
     last_night: bool = False
     tadi: bool = False
+    weekday: bool = False
     period: str | None = None
     clock: tuple[int, int] | None = None
 
@@ -228,6 +229,7 @@ def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:
         if back == 0 and re.search(r"\b(lalu|kemarin|kemaren|minggu lalu)\b", text):
             back = 7
         parts.day = today - timedelta(days=back)
+        parts.weekday = True
         return
     if _TODAY.search(text):
         parts.day = today
@@ -329,6 +331,10 @@ def parse_incident_time(text: str, now: datetime, *, tz: tzinfo | None = None) -
     result = _resolve(parts, local_now, zone)
     if result is None or result <= local_now:
         return result
+    timed = parts.clock is not None or parts.period is not None
+    if parts.weekday and timed and result > local_now + _FUTURE_TOLERANCE:
+        # "hari senin jam 2 siang" said on Monday morning: last Monday, not later today.
+        return result - timedelta(days=7)
     if parts.last_night:
         # "tadi malam jam 2" said late in the evening: the early hours of this day.
         result -= timedelta(days=1)

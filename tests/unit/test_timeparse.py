@@ -77,6 +77,20 @@ def test_morning(text: str, expected: datetime) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # Today is Thursday: a Thursday hour still to come is last Thursday's.
+        ("hari kamis jam 2 siang", at(5, 14)),
+        ("kamis sore", at(5, 16)),
+        ("kamis jam 9 pagi", at(12, 9)),  # already past today
+        ("hari senin jam 2 siang", at(9, 14)),
+    ],
+)
+def test_todays_weekday_with_a_later_hour_is_last_week(text: str, expected: datetime) -> None:
+    assert parse_incident_time(text, MORNING, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("tadi", at(12, 22, 40)),
         ("tadi siang", at(12, 12)),
         ("tadi sore", at(12, 16)),
