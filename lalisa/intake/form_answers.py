@@ -358,6 +358,9 @@ def read_name(text: str) -> NameAnswer | None:
         return NameAnswer(SKIPPED)
     if looks_like_question(text):
         return None
+    if " ".join(words(text)) in _YES_PHRASES:
+        # "siap", "ok", "inggih", "sip": the citizen acknowledges the question, no name yet.
+        return None
     value = re.sub(r"\s+", " ", text.strip())
     value = _NAME_LEAD_IN.sub("", value, count=1)
     # "Budi, warga Paringin" / "Budi dari desa X": the name is the part before.

@@ -101,6 +101,13 @@ def test_names(answer: str, name: str) -> None:
         "ada orang jualan di trotoar depan pasar",
         "/affirm",
         "08123456789",
+        # Acknowledgements of the question are not names.
+        "siap",
+        "Siap!",
+        "sip",
+        "oke",
+        "inggih",
+        "👍",
     ],
 )
 def test_not_names(answer: str) -> None:
