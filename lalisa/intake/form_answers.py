@@ -96,7 +96,7 @@ _NAME_REFUSAL_PHRASES: Final = (
 )
 # Lead-ins before a name: "nama saya Budi", "ulun Ahmad", "panggil aja Rina".
 _NAME_LEAD_IN = re.compile(
-    r"^(?:(?:nama|nm)\s*(?:saya|sy|ku|aku|ulun|gue|gw)?\s*(?:adalah|ialah|yaitu)?|"
+    r"^(?:(?:nama|nm|ngaran)\s*(?:saya|sy|ku|aku|ulun|gue|gw)?\s*(?:adalah|ialah|yaitu)?|"
     r"namaku|panggil\s+(?:saja|aja|ja)|saya|sy|ulun|aku|gue|gw|dengan|dgn)\s+",
     re.I,
 )
@@ -528,7 +528,7 @@ _LEADING_PARTICLES: Final = re.compile(
 )
 # "nama saya Abdul Hakim", "tulis saja nama saya: Abdul Hakim", "pakai nama ulun, Ijai".
 _NAME_GIVEN = re.compile(
-    r"\b(?:nama|nm)\s*(?:saya|sy|aku|ku|ulun)\s*(?:adalah|ialah|yaitu|aja|saja|haja|ja)?"
+    r"\b(?:nama|nm|ngaran)\s*(?:saya|sy|aku|ku|ulun)\s*(?:adalah|ialah|yaitu|aja|saja|haja|ja)?"
     r"\s*[:,-]?\s*(?P<name>[A-Za-z][^,;!?]*)$",
     re.I,
 )

@@ -315,3 +315,6 @@ def test_a_name_change_must_speak_of_the_name() -> None:
     assert change is not None and change.name == "Abdul Hakim"
     refused = read_name_change("jangan pakai nama saya, anonim saja")
     assert refused is not None and refused.refused
+    # Banjar "ngaran ulun" is "nama saya".
+    banjar = read_name_change("eh kada papa pang, ngaran ulun Masrani")
+    assert banjar is not None and banjar.name == "Masrani"

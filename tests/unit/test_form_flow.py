@@ -214,6 +214,8 @@ def test_full_name_given_again_at_the_summary_changes_the_name() -> None:
         ("-", "pakai nama ulun aja, Ijai", "Ijai"),
         ("Irma", "eh gajadi deh min jangan pake nama sy, anonim aja", "-"),
         ("Rahmat", "namanya dirahasiakan saja", "-"),
+        # Banjar: "ngaran ulun" is "nama saya".
+        ("-", "eh kada papa pang, ngaran ulun Masrani", "Masrani"),
     ],
 )
 def test_changing_ones_mind_about_the_name_at_the_summary(
