@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from rapidfuzz import fuzz, process
 from shapely import STRtree, prepare
@@ -218,7 +218,7 @@ _COMMON_WORDS = frozenset(
         "lampu",
     }
 )
-_STRONG_CUES = frozenset({"desa", "ds", "kelurahan", "kel", "kampung", "kampong"})
+_STRONG_CUES = frozenset({"desa", "ds", "kelurahan", "kel", "kampung", "kampong", "dusun"})
 # "parak" is Banjar for "dekat"; "dkt" is how it is typed on WhatsApp.
 _WEAK_CUES = frozenset({"di", "dekat", "dkt", "parak", "daerah", "wilayah", "sekitar", "kawasan"})
 _FILLER = _STRONG_CUES | _WEAK_CUES | frozenset({"kecamatan", "kec", "kab", "kabupaten"})
@@ -226,9 +226,31 @@ _KECAMATAN_CUES = frozenset({"kecamatan", "kec", "kecamatannya"})
 _MAX_WINDOW = 4
 
 
+# How place words are shortened on WhatsApp ("tbg tinggi", "gn batu", "paringin sltn", "dsa
+# kapul") and digits in names ("simpang 3"): read as the gazetteer writes them.
+_ABBREVIATIONS: Final = {
+    "tbg": "tebing",
+    "tbng": "tebing",
+    "gn": "gunung",
+    "gng": "gunung",
+    "gunng": "gunung",
+    "sltn": "selatan",
+    "slt": "selatan",
+    "sel": "selatan",
+    "dsa": "desa",
+    "dsn": "dusun",
+    "kpg": "kampung",
+    "kmp": "kampung",
+    "1": "satu",
+    "2": "dua",
+    "3": "tiga",
+    "4": "empat",
+}
+
+
 def _normalise(text: str) -> list[str]:
     text = text.lower().replace("'", "").replace("’", "").replace("`", "")
-    return re.sub(r"[^a-z0-9]+", " ", text).split()
+    return [_ABBREVIATIONS.get(token, token) for token in re.sub(r"[^a-z0-9]+", " ", text).split()]
 
 
 def _name_variants(name: str) -> set[str]:

@@ -92,6 +92,14 @@ def test_points_outside_balangan(lat: float, lon: float) -> None:
         ("desa galumbang paringin selatan", "Paringin Selatan", "Galumbang"),
         ("galumbang kecamatan juai", "Juai", "Galumbang"),
         ("Desa Ju'uh", "Tebing Tinggi", "Ju'uh"),
+        # Shortened words and digits, as typed on WhatsApp.
+        ("tbg tinggi", "Tebing Tinggi", None),
+        ("kec tbg tinggi", "Tebing Tinggi", None),
+        ("paringin sltn", "Paringin Selatan", None),
+        ("dsa kapul", "Halong", "Kapul"),
+        ("desa gn riut halong", "Halong", "Gunung Riut"),
+        ("simpang 3 lampihong", "Lampihong", "Simpang Tiga"),
+        ("dusun ajung", "Tebing Tinggi", "Ajung"),
     ],
 )
 def test_resolve_place(text: str, kecamatan: str, desa: str | None) -> None:
@@ -134,6 +142,8 @@ def test_ambiguous_desa_with_a_cue(text: str, kecamatan: str, desa: str) -> None
         "panggung hiburan ribut sampai pagi",
         "beli binjai di pasar",
         "simpang tiga",
+        "simpang 3",
+        "ada pkl di km 3",
         "ada pelajar balap liar",
         "bangkai hewan di jalan",
         "mohon tindakan tegas",
