@@ -30,6 +30,7 @@ FILLERS: Final = frozenset(
         "dong", "aja", "saja", "ja", "haja", "jua", "lah", "kok", "nih", "tuh", "pian", "nang",
         "nya", "kah", "loh", "lho", "gitu", "begitu", "mohon", "maaf", "mf", "sorry", "sori",
         "terima", "kasih", "makasih", "trims", "tq", "thanks", "tks", "ok", "oke", "pang",
+        "ai",
     }
 )  # fmt: skip
 
@@ -117,6 +118,14 @@ _NOT_NAME_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 
+# Particles that may follow a name given as an answer ("Nor aja", "fitri ya min").
+_TRAILING_PARTICLES: Final = frozenset(
+    {
+        "aja", "saja", "haja", "ja", "min", "kak", "ya", "yah", "yaa", "pak", "bu", "pian",
+        "nah", "deh", "dong", "ok", "oke", "gan", "sis", "ai", "pang", "kah",
+    }
+)  # fmt: skip
+
 _YES_PHRASES: Final = frozenset(
     {
         "ya", "iya", "iyaa", "iyaaa", "iye", "y", "yes", "yess", "yup", "yap", "yoi", "ok",
@@ -128,7 +137,7 @@ _YES_PHRASES: Final = frozenset(
         "banar", "jadi", "jadi ai", "jadiai", "jadi haja", "sudah", "sdh", "udah", "udh",
         "ya kirim", "ya benar", "ya betul", "iya benar", "iya betul", "iya kirim",
         "tidak ada yang salah", "ga ada yang salah", "gak ada yang salah", "kadada nang salah",
-        "sudah semua", "itu saja", "itu aja", "cukup",
+        "sudah semua", "itu saja", "itu aja", "cukup", "gas", "gass", "gaskan", "gaskeun",
     }
 )  # fmt: skip
 _NO_PHRASES: Final = frozenset(
@@ -365,8 +374,15 @@ def read_name(text: str) -> NameAnswer | None:
     value = _NAME_LEAD_IN.sub("", value, count=1)
     # "Budi, warga Paringin" / "Budi dari desa X": the name is the part before.
     value = re.split(r",|;|\s+(?:dari|warga|di|asal)\s+", value, maxsplit=1, flags=re.I)[0]
+    # "Fitri 🙏", "Nor aja", "Rina kak": emoji and particles after the name are not part of it.
+    value = re.sub(r"[^\w\s.'\-,;]", " ", value)
     value = value.strip(" .!-")
     parts = value.split()
+    while len(parts) > 1 and parts[-1].lower() in _TRAILING_PARTICLES:
+        parts.pop()
+    if len(parts) == 1 and parts[0].lower() in _TRAILING_PARTICLES:
+        return None
+    value = " ".join(parts)
     if not 1 <= len(parts) <= MAX_NAME_WORDS:
         return None
     if not all(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", part) for part in parts):
@@ -380,6 +396,9 @@ def read_name(text: str) -> NameAnswer | None:
 
 YesNo = Literal["yes", "no"]
 
+_APPROVAL_EMOJI = re.compile("[\U0001F44D\U0001F44C](?:[\U0001F3FB-\U0001F3FF])?")
+"""👍 and 👌, with any skin tone."""
+
 
 def read_yes_no(text: str) -> YesNo | None:
     """Reads a yes or a no in Indonesian, slang or Banjar.
@@ -392,7 +411,8 @@ def read_yes_no(text: str) -> YesNo | None:
     """
     if not text or is_payload(text):
         return None
-    tokens = words(text)
+    # A thumbs-up or OK hand typed instead of tapping "Kirim laporan" is a yes.
+    tokens = words(_APPROVAL_EMOJI.sub(" ok ", text))
     phrase = " ".join(tokens)
     content = " ".join(_content(tokens))
     for candidate in (phrase, content):

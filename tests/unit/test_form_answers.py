@@ -84,6 +84,13 @@ def test_name_refusals(answer: str) -> None:
         ("Budi, warga Paringin", "Budi"),
         ("saya Rina dari desa Halong", "Rina"),
         ("H. Abdul Rahman", "H. Abdul Rahman"),
+        # Titles stay; particles and emoji after the name go.
+        ("Pak Haji Rusdi", "Pak Haji Rusdi"),
+        ("Nor aja", "Nor"),
+        ("Rina kak", "Rina"),
+        ("nama sy fitri ya min", "Fitri"),
+        ("Fitri 🙏", "Fitri"),
+        ("ngaran ulun Galuh", "Galuh"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -108,6 +115,7 @@ def test_names(answer: str, name: str) -> None:
         "oke",
         "inggih",
         "👍",
+        "aja",
     ],
 )
 def test_not_names(answer: str) -> None:
@@ -125,6 +133,14 @@ def test_not_names(answer: str) -> None:
         ("betul", "yes"),
         ("sudah benar min", "yes"),
         ("ok", "yes"),
+        # A thumbs-up typed instead of tapping, Banjar "ai" after the yes, slang "gas".
+        ("👍", "yes"),
+        ("👍🏽", "yes"),
+        ("👌", "yes"),
+        ("inggih pak ai", "yes"),
+        ("au ai", "yes"),
+        ("gas min", "yes"),
+        ("🙏", None),
         ("tidak", "no"),
         ("kada", "no"),
         ("ga jadi", "no"),
