@@ -150,7 +150,17 @@ _TIME_WORDS = re.compile(
     r"|ketika|pas|sejak|sering|tiap|setiap|senin|selasa|rabu|kamis|jumat|sabtu|ahad"
     r"|maghrib|isya|ashar|zuhur|wayah|hanyar|menit|detik|\d{1,2}[.:]\d{2})\b"
 )
-_CLOCK_WORD = re.compile(r"\b(?:jam|jm|pukul|pkl|pk)\s*(\d{1,2})(?:[.:](\d{2}))?(?:\s*an)?\b")
+_CLOCK_NUMBER_WORDS = {**_NUMBER_WORDS, "sebelas": 11, "dua belas": 12}
+_CLOCK_WORD = re.compile(
+    r"\b(?:jam|jm|pukul|pkl|pk)\s*(\d{1,2}|"
+    + "|".join(sorted(_CLOCK_NUMBER_WORDS, key=len, reverse=True))
+    + r")(?:[.:](\d{2}))?(?:\s*an)?\b"
+)
+# "malam minggu" is Saturday night: the night before the named day.
+_NIGHT_BEFORE = re.compile(r"\bmalam\s+(minggu|senin|selasa|rabu|kamis|jumat|sabtu)\b")
+_NIGHT_BEFORE_WEEKDAY = {
+    "senin": 6, "selasa": 0, "rabu": 1, "kamis": 2, "jumat": 3, "sabtu": 4, "minggu": 5,
+}  # fmt: skip
 _HALF_PAST = re.compile(r"\b(?:jam\s+|pukul\s+)?setengah\s+(\d{1,2})\b")
 _BARE_CLOCK = re.compile(r"(?<![\d/.])(\d{1,2}):(\d{2})(?![\d/])")
 
@@ -203,6 +213,14 @@ def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:
     if _TWO_DAYS.search(text):
         parts.day = today - timedelta(days=2)
         return
+    match = _NIGHT_BEFORE.search(text)
+    if match:
+        back = (today.weekday() - _NIGHT_BEFORE_WEEKDAY[match[1]]) % 7
+        if back == 0 and (_YESTERDAY.search(text) or re.search(r"\blalu\b", text)):
+            back = 7
+        parts.day = today - timedelta(days=back)
+        parts.weekday = True
+        return
     if _LAST_WEEK.search(text):
         parts.day = today - timedelta(days=7)
         return
@@ -219,14 +237,16 @@ def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:
         parts.last_night = True
         parts.day = today if now_hour >= 19 else today - timedelta(days=1)
         return
-    if _YESTERDAY.search(text):
+    weekday_match = _WEEKDAY.search(text)
+    if _YESTERDAY.search(text) and weekday_match is None:
         parts.day = today - timedelta(days=1)
         return
-    match = _WEEKDAY.search(text)
+    match = weekday_match
     if match:
+        # "jumat kemarin", "sabtu kmrn": the latest such day, not yesterday.
         weekday = _WEEKDAYS[match[1]] if match[1] else 6
         back = (today.weekday() - weekday) % 7
-        if back == 0 and re.search(r"\b(lalu|kemarin|kemaren|minggu lalu)\b", text):
+        if back == 0 and (_YESTERDAY.search(text) or re.search(r"\blalu\b", text)):
             back = 7
         parts.day = today - timedelta(days=back)
         parts.weekday = True
@@ -251,7 +271,9 @@ def _find_clock(text: str) -> tuple[int, int] | None:
         return ((hour - 1) % 24, 30) if 1 <= hour <= 24 else None
     match = _CLOCK_WORD.search(text) or _BARE_CLOCK.search(text)
     if match:
-        hour, minute = int(match[1]), int(match[2] or 0)
+        word = match[1]
+        hour = int(word) if word.isdigit() else _CLOCK_NUMBER_WORDS[word]
+        minute = int(match[2] or 0)
         if hour <= 24 and minute <= 59:
             return (0 if hour == 24 else hour, minute)
     return None

@@ -82,6 +82,17 @@ def test_morning(text: str, expected: datetime) -> None:
         ("kamis sore", at(5, 16)),
         ("kamis jam 9 pagi", at(12, 9)),  # already past today
         ("hari senin jam 2 siang", at(9, 14)),
+        # A weekday with "kemarin" is the latest such day, not yesterday.
+        ("jum'at kemarin", at(6, 12)),
+        ("rabu kmrn", at(11, 12)),
+        ("kamis kemarin", at(5, 12)),
+        # "malam minggu" is Saturday night; "malam jumat" Thursday night.
+        ("malam minggu kemarin", at(7, 20)),
+        ("malam minggu jam 11", at(7, 23)),
+        ("malam jumat", at(5, 20)),
+        # Hours in words.
+        ("jam sepuluh malam", at(11, 22)),
+        ("jam dua belas siang", at(11, 12)),
     ],
 )
 def test_todays_weekday_with_a_later_hour_is_last_week(text: str, expected: datetime) -> None:
