@@ -67,8 +67,23 @@ _SKIP_ANSWERS = frozenset(
         "no",
         "none",
         "kosong",
+        "next",
+        "lanjut",
+        "lanjutkan",
+        "ngga tau",
+        "ngga tahu",
+        "nggak tau",
+        "kd tau",
+        "kd tahu",
+        "entah",
+        "entahlah",
     }
 )
+# Particles said around a skip: "lewati aja", "gatau min", "skip dulu kak".
+_SKIP_PARTICLES = frozenset(
+    {"aja", "saja", "haja", "ja", "min", "kak", "pak", "bu", "ya", "deh", "dong", "dulu", "dl",
+     "pian", "pang", "ai", "lah", "gan", "sis", "bang"}
+)  # fmt: skip
 
 # Text shown in the summary and stored when an optional answer was skipped.
 SKIPPED = "-"
@@ -95,7 +110,13 @@ def is_skip_answer(text: str | None) -> bool:
     if text is None:
         return False
     # "?" or "..." is no answer at all, not a "skip".
-    return normalise(text) in _SKIP_ANSWERS
+    answer = normalise(text)
+    if answer in _SKIP_ANSWERS:
+        return True
+    tokens = re.sub(r"[^\w\s-]", " ", answer).split()
+    while tokens and tokens[-1] in _SKIP_PARTICLES:
+        tokens.pop()
+    return bool(tokens) and " ".join(tokens) in _SKIP_ANSWERS
 
 
 def clean_description(text: str | None) -> str | None:

@@ -60,6 +60,7 @@ _EVIDENCE_CONTEXT: Final = frozenset(
         "hp", "lagi", "lg", "dulu", "dl", "jadi", "karena", "krn", "soalnya", "takut",
         "yang", "yg", "itu", "buat", "untuk", "utk", "sama", "sekali", "kawa", "handak",
         "mau", "berani", "sudah", "udah", "sdh", "hilang", "kehapus", "terhapus", "lupa",
+        "wani", "mamoto", "mamfoto", "bafoto", "mamotret",
     }
 )  # fmt: skip
 
@@ -273,8 +274,9 @@ def looks_like_question(text: str) -> bool:
 
 
 _DONT_KNOW = re.compile(
-    r"\b(?:tidak|tdk|ga|gak|gk|nggak|ndak|kada|kurang|belum|blm)\s+(?:\w+\s+)?"
-    r"(?:tahu|tau|ingat|ingat|ingit|yakin|pasti|jelas)\b|\blupa\b",
+    r"\b(?:tidak|tdk|ga|gak|gk|nggak|ngga|enggak|engga|ndak|kada|kd|kurang|belum|blm)\s+"
+    r"(?:\w+\s+)?(?:tahu|tau|tw|ingat|ingit|yakin|pasti|jelas|merhatiin|memperhatikan)\b"
+    r"|\b(?:lupa|gatau|gatahu|gktau|entah|entahlah)\b",
     re.I,
 )
 

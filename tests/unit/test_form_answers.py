@@ -39,6 +39,11 @@ from lalisa.intake.form_answers import (
         "gaaak adaaa",
         "balum sempat foto",
         "Maaf, saya tidak sempat memotret.",
+        # The hint word with a particle, "next", and Banjar "kada wani mamoto".
+        "lewati aja",
+        "skip dulu kak",
+        "next",
+        "kada wani mamoto",
     ],
 )
 def test_evidence_refusals(answer: str) -> None:
@@ -301,7 +306,13 @@ def test_complaint_signal_uses_the_complaint_gate(
         ("Saya kurang tahu pastinya.", True),
         ("lupa", True),
         ("kada ingat", True),
+        ("gatau min", True),
+        ("ngga tau", True),
+        ("kd tau", True),
+        ("entahlah", True),
+        ("ga merhatiin jamnya", True),
         ("kemarin sore", False),
+        ("tiap malam", False),
     ],
 )
 def test_dont_know(text: str, expected: bool) -> None:

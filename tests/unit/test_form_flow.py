@@ -129,6 +129,13 @@ def test_evidence_refusals_move_on(text: str, intent: str) -> None:
     assert step.slots["requested_slot"] == "reporter_name"
 
 
+@pytest.mark.parametrize("text", ["gatau min", "ngga tau", "kd tau", "lewati aja"])
+def test_dont_know_with_a_particle_skips_the_time_instead_of_storing_it(text: str) -> None:
+    step = advance(at("incident_time", incident_time=None), answer=say(text), now=NOW)
+    assert step.slots["incident_time"] == "-"
+    assert step.slots["requested_slot"] == "evidence"
+
+
 @pytest.mark.parametrize("text", ["anonim", "rahasia", "kada usah", "no"])
 def test_name_refusals_move_on(text: str) -> None:
     step = advance(at("reporter_name"), answer=say(text, "ask_confidentiality", 0.8), now=NOW)
