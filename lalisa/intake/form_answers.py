@@ -71,6 +71,9 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
         "lewati", "lewat", "skip", "-",
     }
 )  # fmt: skip
+# At the name question only: fear of being known ("takut ketahuan") means no name. Not a
+# name change at the summary, where "takut" may be about the incident.
+_NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan"})
 # Words that follow a negation in a refusal to give a name: "kada usah", "jangan disebut".
 _NAME_REFUSAL_CONTEXT: Final = frozenset(
     {
@@ -115,7 +118,7 @@ _NOT_NAME_WORDS: Final = frozenset(
         "kantor", "rahasia", "anonim", "aman", "identitas", "nomor", "hp", "wa", "whatsapp",
         "kok", "nanti", "dulu", "sebentar", "bentar", "tunggu", "ubah", "ganti",
         "salah", "benar", "betul", "kirim", "lewati", "skip", "jangan", "jgn", "disebut",
-        "ngaran", "namaku", "nama",
+        "ngaran", "namaku", "nama", "inisial", "pakai", "pake", "tulis",
     }
 )  # fmt: skip
 
@@ -341,7 +344,7 @@ def refuses_name(text: str) -> bool:
     tokens = _content(words(text))
     if not tokens:
         return False
-    if any(t in _NAME_REFUSAL_WORDS for t in tokens):
+    if any(t in _NAME_REFUSAL_WORDS or t in _NAME_FEAR_WORDS for t in tokens):
         return True
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
         return True

@@ -71,6 +71,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         "ga mau kasih nama",
         "jgn disebut namaku",
         "jangan disabut ngaran ulun",
+        # Fear of being known is a refusal, not a name.
+        "takut ketahuan",
+        "ulun tatakutan",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -121,6 +124,7 @@ def test_names(answer: str, name: str) -> None:
         "inggih",
         "👍",
         "aja",
+        "inisial aja",
     ],
 )
 def test_not_names(answer: str) -> None:
