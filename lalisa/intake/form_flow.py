@@ -28,6 +28,8 @@ handing the citizen to a person.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +85,9 @@ MIN_STORY_WORDS: Final = 4
 """An opening is the story only when this many of its words tell what happened: "Selamat
 sore, Bapak. Saya mau lapor soal hewan ternak." only announces a report, so the form asks."""
 MAX_TIME_CHARS: Final = 200
+MIN_FUZZY_TITLE_CHARS: Final = 6
+FUZZY_TITLE_CUTOFF: Final = 0.85
+"""A typed category title this close to one title (difflib ratio) is that category."""
 
 PIN_LOCATION: Final = "(titik lokasi)"
 MEDIA_EVIDENCE: Final = "(media)"
@@ -427,8 +432,31 @@ def _category_names() -> dict[str, str]:
 
 
 def category_named(text: str) -> str | None:
-    """The category whose id, label or button title the whole text is ("asusila", "odgj")."""
-    return _CATEGORY_NAMES.get(" ".join(words(text)))
+    """The category whose id, label or button title the whole text is ("asusila", "odgj").
+
+    A title typed with a slip ("reklam liar", "balap lair", "kebisingn") counts too when it
+    is close to one title only.
+    """
+    key = " ".join(words(text))
+    named = _CATEGORY_NAMES.get(key)
+    if named is not None or len(key) < MIN_FUZZY_TITLE_CHARS:
+        return named
+    close = difflib.get_close_matches(key, _CATEGORY_NAMES, n=3, cutoff=FUZZY_TITLE_CUTOFF)
+    found = {_CATEGORY_NAMES[title] for title in close}
+    return found.pop() if len(found) == 1 else None
+
+
+def _offered_by_number(turn: _Turn, text: str) -> str | None:
+    """The offered category whose position the citizen typed ("2", "no 2") instead of tapping."""
+    offered = turn.get("category_candidates") or []
+    match = re.fullmatch(
+        r"(?:no|nomor|nmr|pilihan|yg|yang)?\s*\.?\s*(\d)\s*\.?", text.strip().lower()
+    )
+    if not offered or match is None:
+        return None
+    choices = [*offered, FALLBACK_CATEGORY]
+    index = int(match[1]) - 1
+    return choices[index] if 0 <= index < len(choices) else None
 
 
 _CATEGORY_NAMES: Final = _category_names()
@@ -452,7 +480,7 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
         if " ".join(words(text)) in _OTHER_CATEGORY_WORDS:
             turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
             return True
-        named = category_named(text)
+        named = category_named(text) or _offered_by_number(turn, text)
         if named is not None:
             # The category's own name, typed instead of tapped ("asusila", "odgj").
             turn.set(category=named, category_candidates=None)

@@ -342,13 +342,36 @@ def test_uncertain_category_without_ranking_offers_the_guess() -> None:
 
 @pytest.mark.parametrize(
     ("text", "category"),
-    [("asusila", "asusila"), ("ODGJ", "odgj"), ("Parkir liar", "parkir_liar"), ("tuak", "miras")],
+    [
+        ("asusila", "asusila"),
+        ("ODGJ", "odgj"),
+        ("Parkir liar", "parkir_liar"),
+        ("tuak", "miras"),
+        # A title typed with a slip.
+        ("reklam liar", "reklame_liar"),
+        ("balap lair", "balap_liar"),
+        ("kebisingn", "kebisingan"),
+        ("peminta sumbangn", "peminta_sumbangan"),
+    ],
 )
 def test_category_named_by_its_own_name_is_taken(text: str, category: str) -> None:
     """A category typed by name (not among the buttons shown) needs no classifier."""
     step = advance(at("category"), answer=say(text), now=NOW)
     assert step.slots["category"] == category
     assert step.slots["requested_slot"] == "description"
+
+
+@pytest.mark.parametrize(("text", "category"), [("2", "gepeng"), ("no 1", "pkl"), ("3", "lainnya")])
+def test_the_number_of_an_offered_category_is_that_choice(text: str, category: str) -> None:
+    state = at("category", category_candidates=["pkl", "gepeng"])
+    step = advance(state, answer=say(text), now=NOW)
+    assert step.slots["category"] == category
+
+
+def test_a_number_beyond_the_offered_choices_is_no_choice() -> None:
+    state = at("category", category_candidates=["pkl", "gepeng"])
+    step = advance(state, answer=say("7"), now=NOW)
+    assert "category" not in step.slots
 
 
 def test_other_category_word() -> None:
