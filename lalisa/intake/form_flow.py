@@ -597,11 +597,58 @@ def _read_desa_choice(turn: _Turn, answer: Answer, strict: bool) -> bool:
     return True
 
 
+# Words that open a landmark: "yg deket masjid itu", "depan SD", "samping pos ronda".
+_LANDMARK_CUES: Final = frozenset(
+    {
+        "dekat", "deket", "dkt", "depan", "dpn", "didepan", "samping", "disamping", "sebelah",
+        "sblh", "belakang", "blkg", "dibelakang", "seberang", "pinggir", "parak", "higa",
+        "sabalah", "hadapan", "jalan", "jln", "jl", "gang", "gg", "rt", "komplek",
+        "perumahan",
+    }
+)  # fmt: skip
+_LANDMARK_LEAD: Final = frozenset({"yg", "yang", "itu", "di", "tepatnya", "persisnya", "lokasinya"})
+
+
+def _adds_to_place(turn: _Turn, text: str) -> bool:
+    """A second message about the place, sent after it was taken ("yg deket masjid itu min").
+
+    It completes the place the officer reads instead of being stored as the time.
+    """
+    location = turn.get("location")
+    if not location or location == PIN_LOCATION or mentions_time(text) or says_dont_know(text):
+        return False
+    if looks_like_question(text) or is_recurring_or_ongoing(text):
+        return False
+    tokens = [t for t in words(text) if t not in _LANDMARK_LEAD]
+    if not tokens or tokens[0] not in _LANDMARK_CUES:
+        return False
+    combined = f"{location}, {place_text(text)}"[:MAX_TIME_CHARS]
+    place = resolve_place(place_text(text))
+    if (
+        place is not None
+        and place.desa is not None
+        and turn.get("location_desa") is None
+        and place.kecamatan == turn.get("location_kecamatan")
+    ):
+        # The landmark names the desa the first message left out.
+        _set_place(turn, place, combined)
+        return True
+    turn.set(location=combined)
+    turn.say(
+        "utter_location_confirmed",
+        place=place_summary(turn.get("location_kecamatan"), turn.get("location_desa")),
+    )
+    return True
+
+
 def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
     text = answer.typed
     if not text:
         return False
     if strict:
+        if _adds_to_place(turn, text):
+            # The time is asked again, without a "not understood".
+            return True
         moment = parse_incident_time(text, turn.now)
         if moment is None and says_dont_know(text):
             turn.set(incident_time=SKIPPED, incident_at=None)

@@ -723,3 +723,32 @@ def test_a_story_that_mentions_danger_is_the_description() -> None:
 def test_a_short_request_at_the_description_step_still_interrupts(text: str, intent: str) -> None:
     step = advance(at("description"), answer=say(text, intent, 0.95), now=NOW)
     assert step.interrupt or step.slots.get("description") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "desa"),
+    [("yg deket masjid itu min", None), ("dekat kantor desa balida", "Balida")],
+)
+def test_a_landmark_sent_after_the_place_completes_it_and_is_no_time(
+    text: str, desa: str | None
+) -> None:
+    state = at(
+        "incident_time",
+        incident_time=None,
+        location="alun2 paringin",
+        location_kecamatan="Paringin",
+        location_desa=None,
+    )
+    step = advance(state, answer=say(text), now=NOW)
+    assert "incident_time" not in step.slots
+    assert step.slots["location"] == f"alun2 paringin, {text}"
+    assert step.slots.get("location_desa") == desa
+    assert step.slots["requested_slot"] == "incident_time"
+    assert responses(step) == ["utter_location_confirmed"]
+
+
+def test_a_time_after_the_place_is_still_the_time() -> None:
+    state = at("incident_time", incident_time=None)
+    step = advance(state, answer=say("di depan pasar tadi malam"), now=NOW)
+    assert step.slots["incident_time"]
+    assert "location" not in step.slots
