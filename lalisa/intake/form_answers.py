@@ -401,7 +401,7 @@ def read_name(text: str) -> NameAnswer | None:
 
 YesNo = Literal["yes", "no"]
 
-_APPROVAL_EMOJI = re.compile("[\U0001F44D\U0001F44C](?:[\U0001F3FB-\U0001F3FF])?")
+_APPROVAL_EMOJI = re.compile("[\U0001f44d\U0001f44c](?:[\U0001f3fb-\U0001f3ff])?")
 """👍 and 👌, with any skin tone."""
 
 

@@ -137,7 +137,7 @@ def build_report(
 
 
 def write_transcripts(results: Sequence[Result], directory: Path) -> None:
-    """Writes every dev/dev2/dev3/dev4 conversation (never a held-out one) to ``directory/<id>.txt``."""
+    """Writes every dev-set conversation (never a held-out one) to ``directory/<id>.txt``."""
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.txt"):
         old.unlink()
@@ -180,7 +180,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--half",
         choices=[*HALVES, "devs", "all"],
         default="all",
-        help="one half; devs: dev, dev2, dev3 and dev4 (what is read while fixing); all: every half",
+        help="one half; devs: dev, dev2, dev3, dev4 (what is read while fixing); all: every half",
     )
     parser.add_argument(
         "--only", action="append", default=[], help="a dev/dev2/dev3/dev4 persona id (repeatable)"
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only:
         unknown = set(args.only) - {p.id for p in everyone if p.half in DEV_HALVES}
         if unknown:
-            print(f"not dev/dev2/dev3/dev4 persona ids: {', '.join(sorted(unknown))}", file=sys.stderr)
+            print(f"not dev-set persona ids: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         personas = [p for p in personas if p.id in args.only]
     from tests.e2e.helpers import BACKENDS
