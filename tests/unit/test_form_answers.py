@@ -74,6 +74,10 @@ def test_not_evidence_refusals(answer: str) -> None:
         # Fear of being known is a refusal, not a name.
         "takut ketahuan",
         "ulun tatakutan",
+        # Any form of the verb, with particles.
+        "rahasiain ya min",
+        "disamarin aja",
+        "anonimkan",
     ],
 )
 def test_name_refusals(answer: str) -> None:
