@@ -71,10 +71,9 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
         "lewati", "lewat", "skip", "-",
     }
 )  # fmt: skip
-_NAME_REFUSAL_STEMS: Final = (
-    "rahasia", "dirahasia", "anonim", "dianonim", "samarkan", "samarin", "disamar",
-    "sembunyi", "disembunyi",
-)  # fmt: skip
+_NAME_REFUSAL_VERB = re.compile(
+    r"(?:di)?(?:rahasia|anonim|samar|sembunyi)(?:kan|ken|in)?(?:lah|nya)?"
+)
 # At the name question only: fear of being known ("takut ketahuan") means no name. Not a
 # name change at the summary, where "takut" may be about the incident.
 _NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan"})
@@ -350,7 +349,7 @@ def refuses_name(text: str) -> bool:
         return False
     if any(t in _NAME_REFUSAL_WORDS or t in _NAME_FEAR_WORDS for t in tokens):
         return True
-    if any(t.startswith(_NAME_REFUSAL_STEMS) for t in tokens):
+    if any(_NAME_REFUSAL_VERB.fullmatch(t) for t in tokens):
         # "rahasiain", "dirahasiakan dong", "anonimkan", "disamarin": any form of the verb.
         return True
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:

@@ -102,6 +102,7 @@ def test_name_refusals(answer: str) -> None:
         ("Rina kak", "Rina"),
         ("nama sy fitri ya min", "Fitri"),
         ("Fitri 🙏", "Fitri"),
+        ("Budi, dari Samarinda", "Budi"),
         ("ngaran ulun Galuh", "Galuh"),
     ],
 )
