@@ -5,6 +5,10 @@ gathered meanwhile and writes it in ONE transaction, then answers each request. 
 this turns hundreds of small commits (each an fsync, and on SQLite a turn of the single write
 lock) into a few larger ones, while a lone request is written at once. A request's answer
 tells whether each of its messages was new (inserted) or a redelivery (its wamid was known).
+
+The citizen is stored by key (:mod:`lalisa_common.identity`): the queue row's ``sender_id``
+and the payload's ``from`` are the key, status rows' ``recipient`` too, and the number goes,
+encrypted, only into ``citizen_contacts`` (upserted in the same transaction).
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lalisa.core.contacts import citizen_contacts
+from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import create_engine_for_url
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
+from lalisa_common.identity import contact_values, upsert_contact
 from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
 from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
 from lalisa_common.whatsapp.statuses import apply_status
@@ -34,6 +41,7 @@ MAX_BATCH = 256
 @dataclass
 class _Job:
     messages: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
     statuses: list[StatusUpdate]
     done: asyncio.Future[list[bool]] = field(repr=False)
 
@@ -53,9 +61,14 @@ class InboundQueue:
         self._jobs: asyncio.Queue[_Job] | None = None
         self._writer: asyncio.Task[None] | None = None
 
-    def payload_of(self, message: InboundMessage, phone_number_id: str) -> dict[str, Any]:
-        """What a worker needs to process ``message`` (parsed again with the shared parser)."""
-        return {"message": message.raw, "phone_number_id": phone_number_id}
+    def payload_of(self, message: InboundMessage, phone_number_id: str, key: str) -> dict[str, Any]:
+        """What a worker needs to process ``message`` (parsed again with the shared parser).
+
+        The sender (``from``, or ``from_user_id`` when the number is hidden) is replaced by the
+        citizen's key: the queue never holds the number.
+        """
+        raw = {k: v for k, v in message.raw.items() if k not in ("from", "from_user_id")}
+        return {"message": {"from": key, **raw}, "phone_number_id": phone_number_id}
 
     async def accept(
         self,
@@ -78,22 +91,31 @@ class InboundQueue:
         """
         if not messages and not statuses:
             return []
+        keys = get_identity_cipher()
+        contacts = [contact_values(keys, message.sender_id) for message in messages]
         rows = [
             enqueue_values(
                 wamid=message.wamid,
-                sender_id=message.sender_id,
+                sender_id=contact["sender_key"],
                 message_type=message.message_type,
                 wa_timestamp=message.timestamp,
-                payload=self.payload_of(message, phone_number_id),
+                payload=self.payload_of(message, phone_number_id, contact["sender_key"]),
                 order_key=self.order_keys.next(message.timestamp),
             )
-            for message in messages
+            for message, contact in zip(messages, contacts, strict=True)
+        ]
+        # The outbound log knows the citizen by key too.
+        statuses = [
+            replace(status, recipient_id=keys.key_for(status.recipient_id))
+            if status.recipient_id
+            else status
+            for status in statuses
         ]
         if self._jobs is None:
             self._jobs = asyncio.Queue()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(self._jobs))
-        job = _Job(rows, statuses, asyncio.get_running_loop().create_future())
+        job = _Job(rows, contacts, statuses, asyncio.get_running_loop().create_future())
         await self._jobs.put(job)
         return await job.done
 
@@ -122,16 +144,20 @@ class InboundQueue:
         statement = self._insert_ignore()
         results: list[list[bool]] = []
         seen: set[str] = set()
+        contacted: set[str] = set()
         async with self.engine.begin() as conn:
             for job in batch:
                 flags = []
-                for row in job.messages:
+                for row, contact in zip(job.messages, job.contacts, strict=True):
                     if row["wamid"] in seen:
                         flags.append(False)
                         continue
                     inserted = await conn.execute(statement.values(**row))
                     seen.add(row["wamid"])
                     flags.append(bool(inserted.rowcount))
+                    if inserted.rowcount and contact["sender_key"] not in contacted:
+                        await upsert_contact(conn, citizen_contacts, contact)
+                        contacted.add(contact["sender_key"])
                 for status in job.statuses:
                     await apply_status(
                         conn,

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.database import to_async_url
+from lalisa_common.identity import SenderKeys, contact_address, contact_values, upsert_contact
 from lalisa_common.whatsapp import queue
 from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status, from_unix
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
-from lalisa_rasa.channels.tables import inbound_messages, menus, outbound_messages
+from lalisa_rasa.channels.tables import contacts, inbound_messages, menus, outbound_messages
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,20 @@ class WhatsAppStore:
         if self.dialect == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
         return None
+
+    # ---------------------------------------------------------------- contacts
+
+    async def remember_contact(self, keys: SenderKeys, sender_id: str) -> str:
+        """Records the number behind a sender id (idempotent); returns the citizen's key."""
+        values = contact_values(keys, sender_id)
+        async with self._write() as conn:
+            await upsert_contact(conn, contacts, values)
+        return str(values["sender_key"])
+
+    async def address_of(self, keys: SenderKeys, key: str) -> str | None:
+        """The number (or user id) behind a citizen key, decrypted; None when unknown."""
+        async with self.engine.connect() as conn:
+            return await contact_address(conn, contacts, keys, key)
 
     # ---------------------------------------------------------------- inbound
 
