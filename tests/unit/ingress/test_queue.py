@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lalisa.core.crypto import sender_key
 from lalisa.core.db import create_engine_for_url
 from lalisa.ingress.queue import InboundQueue
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
@@ -102,7 +103,11 @@ async def test_one_citizen_at_a_time_in_whatsapp_order(db: str) -> None:
         third = await claim_one(queue, "w3")
         assert third.wamid == "wamid.a2"
         async with queue.engine.connect() as conn:
-            assert await has_history(conn, inbound_messages, a, "wamid.a2")
+            # The queue knows citizens by key only.
+            assert first.sender_id == sender_key(a)
+            assert first.payload["message"]["from"] == sender_key(a)
+            assert await has_history(conn, inbound_messages, sender_key(a), "wamid.a2")
+            assert not await has_history(conn, inbound_messages, a, "wamid.a2")
             assert not await has_history(conn, inbound_messages, "6289999", "wamid.x")
     finally:
         await queue.close()
