@@ -82,7 +82,7 @@ class RestContacts:
         """Keeps the environment; the identity key and the database are read on first use."""
         self.env = env
         self._keys: SenderKeys | None = None
-        self._store: WhatsAppStore | None = None
+        self.store: WhatsAppStore | None = None
 
     async def remember(self, sender: str) -> str:
         """The key of ``sender`` (a key stays as it is), its number recorded in the contacts.
@@ -95,9 +95,9 @@ class RestContacts:
         key = self._keys.key_for(sender)
         if key == sender.strip():
             return key
-        if self._store is None:
-            self._store = WhatsAppStore(database_url(self.env))
-        await self._store.remember_contact(self._keys, sender)
+        if self.store is None:
+            self.store = WhatsAppStore(database_url(self.env))
+        await self.store.remember_contact(self._keys, sender)
         return key
 
 

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import os
 import shutil
 import socket
@@ -33,6 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from lalisa_common.identity import SenderKeys  # noqa: E402
 from lalisa_common.whatsapp.signature import sign  # noqa: E402
 from lalisa_rasa.channels.config import WhatsAppSettings  # noqa: E402
 from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
@@ -51,6 +54,10 @@ SECRET = "test-app-secret"
 PREVIOUS_SECRET = "old-app-secret"
 TOKEN = "test-access-token"
 VERIFY = "test-verify-token"
+#: One identity key for the receiver process and this one: the worker decrypts the numbers the
+#: receiver recorded, and the tests compute the citizens' keys with it.
+#: Fixed, not generated: pytest may import this module twice (as ``conftest`` and by name).
+IDENTITY_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"channel tests").digest()).decode()
 
 _RUN_REVISION = r"""
 import importlib.util, sys
@@ -160,6 +167,17 @@ def _stop_leftover_sqlite_threads() -> Iterator[None]:
         if getattr(thread, "_target", None) is core._connection_worker_thread:
             queue = thread._args[0]  # type: ignore[attr-defined]
             queue.put_nowait((None, lambda: core._STOP_RUNNING_SENTINEL))
+
+
+@pytest.fixture(autouse=True)
+def _identity_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every process of a channel test (receiver, worker, REST channel) shares one key."""
+    monkeypatch.setenv("LALISA_IDENTITY_KEY", IDENTITY_KEY)
+
+
+def key_of(sender: str) -> str:
+    """The citizen key of a sender id under the tests' identity key."""
+    return SenderKeys(IDENTITY_KEY).key_for(sender)
 
 
 @pytest_asyncio.fixture

@@ -8,10 +8,17 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 
+from lalisa_common.identity import SenderKeys
 from lalisa_rasa.channels.render import render_choices, split_text, text_length
 from lalisa_rasa.channels.store import WhatsAppStore
 from lalisa_rasa.channels.whatsapp import MenuMemory, WhatsAppOutput, recipient_fields
-from tests.channel.conftest import FakeGraphServer, fast_graph_client, settings_for
+from tests.channel.conftest import (
+    IDENTITY_KEY,
+    FakeGraphServer,
+    fast_graph_client,
+    key_of,
+    settings_for,
+)
 from tests.common.payloads import CITIZEN
 
 
@@ -183,6 +190,30 @@ async def test_retry_after_timeout(output: WhatsAppOutput, graph: FakeGraphServe
     await output.send_text_message(CITIZEN, "Halo")
     [row] = await output.store.outbound_rows()
     assert row["status"] == "accepted" and row["attempts"] == 2
+
+
+async def test_a_citizen_key_is_resolved_to_the_number_only_for_the_graph_call(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    keys = SenderKeys(IDENTITY_KEY)
+    key = await output.store.remember_contact(keys, CITIZEN)
+    assert key == key_of(CITIZEN)
+    await output.send_text_message(key, "Halo")
+    await output.send_text_with_buttons(key, "Pilih kategori:", buttons(15))
+    assert [body["to"] for body in bodies(graph)] == ["+" + CITIZEN] * 2
+    # Records and the menu memory know the citizen by key only.
+    rows = await output.store.outbound_rows()
+    assert {row["recipient"] for row in rows} == {key}
+    assert await output.menus.resolve(key, "3") == '/choose{"n": 3}'
+
+
+async def test_an_unknown_key_sends_nothing_and_records_the_failure(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await output.send_text_message(key_of("6289900000000"), "Halo")
+    assert graph.sent() == []
+    [row] = await output.store.outbound_rows()
+    assert (row["recipient"], row["status"]) == (key_of("6289900000000"), "failed")
 
 
 async def test_no_retry_on_a_permanent_error_and_failure_recorded(
