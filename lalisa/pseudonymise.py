@@ -5,7 +5,7 @@ number, :mod:`lalisa_common.identity`). Data written before keeps the number in 
 this command converts it and records the number, encrypted, in ``citizen_contacts``:
 
 * Rasa's trackers: ``events.sender_id`` in the tracker database (its own SQLite file or
-  PostgreSQL URL, ``LALISA_TRACKER_DATABASE_URL``);
+  PostgreSQL URL, ``TRACKER_DATABASE_URL``);
 * the inbound queue/log: ``sender_id`` and the ``from`` of the stored payload;
 * the outbound log: ``recipient`` (the status webhooks wrote numbers there too);
 * the numbered-menu memory: old rows are dropped (they live minutes and are remade);
