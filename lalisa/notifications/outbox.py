@@ -37,6 +37,7 @@ from lalisa.notifications.models import (
     callback_data_for,
 )
 from lalisa.notifications.texts import ERROR_DELIVERY_FAILED, GRAPH_ERROR_EXPLANATIONS
+from lalisa_common.phone import normalise_sender_id
 from lalisa_common.whatsapp.errors import REENGAGEMENT_REQUIRED
 
 __all__ = [
@@ -149,6 +150,7 @@ async def enqueue(
     now = aware_now(now)
     # A citizen key is resolved to the number behind it here, so the row holds the number
     # (encrypted); an unknown key is kept and resolved again by the worker.
+    normalise_sender_id(recipient_phone)  # ValueError when empty
     address = await citizen_address(session, recipient_phone) or recipient_phone.strip()
     message = OutboxMessage(
         created_at=now,
