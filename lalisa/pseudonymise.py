@@ -6,7 +6,8 @@ this command converts it and records the number, encrypted, in ``citizen_contact
 
 * Rasa's trackers: ``events.sender_id`` in the tracker database (its own SQLite file or
   PostgreSQL URL, ``TRACKER_DATABASE_URL``);
-* the inbound queue/log: ``sender_id`` and the ``from`` of the stored payload;
+* the inbound queue/log: ``sender_id`` and the ``from`` of the stored payload (decrypted and
+  encrypted again under the inbound payload key);
 * the outbound log: ``recipient`` (the status webhooks wrote numbers there too);
 * the numbered-menu memory: old rows are dropped (they live minutes and are remade);
 * ``reporters``: each reporter's key (their blind index) gets a contact with the reporter's
@@ -40,9 +41,11 @@ from lalisa.core.settings import get_settings
 from lalisa.notifications.channel_tables import inbound_messages, menus, outbound_messages
 from lalisa.review.tracker import events_table
 from lalisa.tickets.models import Reporter
+from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher
 from lalisa_common.database import to_async_url
 from lalisa_common.identity import contact_values, is_sender_key, upsert_contact
 from lalisa_common.logs import configure_logging
+from lalisa_common.whatsapp.queue import decode_payload
 
 __all__ = ["Conversion", "main", "pseudonymise"]
 
@@ -83,22 +86,22 @@ async def _remember(conn: AsyncConnection, cipher: IdentityCipher, sender_id: st
     return str(values["sender_key"])
 
 
-def _payload_with_key(payload: str | None, key: str) -> str | None:
-    """The stored ``{"message": …}`` with the sender replaced by the key."""
+def _payload_with_key(payload: str | None, key: str, cipher: AtRestCipher) -> str | None:
+    """The stored ``{"message": …}`` with the sender replaced by the key, encrypted again."""
     if not payload:
         return payload
-    try:
-        data = json.loads(payload)
-    except ValueError:
+    data = decode_payload(payload, cipher)
+    if data is None:
         return None  # unreadable: a worker drops it anyway; never keep a number in it
-    message = data.get("message") if isinstance(data, dict) else None
+    message = data.get("message")
     if isinstance(message, dict):
         message.pop("from_user_id", None)
         message["from"] = key
-    return json.dumps(data, ensure_ascii=False)
+    return cipher.encrypt(json.dumps(data, ensure_ascii=False))
 
 
 async def _convert_app(conn: AsyncConnection, cipher: IdentityCipher, result: Conversion) -> None:
+    payloads = at_rest_cipher(get_settings().identity.key, INBOUND_PAYLOAD)
     senders = (await conn.execute(select(inbound_messages.c.sender_id).distinct())).scalars()
     for sender in _plain(list(senders)):
         key = await _remember(conn, cipher, sender)
@@ -111,7 +114,7 @@ async def _convert_app(conn: AsyncConnection, cipher: IdentityCipher, result: Co
             await conn.execute(
                 update(inbound_messages)
                 .where(inbound_messages.c.wamid == wamid)
-                .values(sender_id=key, payload=_payload_with_key(payload, key))
+                .values(sender_id=key, payload=_payload_with_key(payload, key, payloads))
             )
         result.inbound_senders += 1
 

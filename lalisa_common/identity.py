@@ -21,12 +21,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import logging
-import os
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,27 +32,21 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lalisa_common.env import SettingsError, env_value, var_dir
+from lalisa_common.at_rest import identity_key
 from lalisa_common.phone import international_digits, normalise_sender_id
 
 __all__ = [
     "CONTACTS_TABLE",
-    "IDENTITY_KEY_FILENAME",
     "IdentityDecryptionError",
     "SenderKeys",
     "contact_address",
     "contacts_table",
-    "identity_key",
     "is_sender_key",
     "sender_address",
     "sender_keys",
     "upsert_contact",
-    "validate_fernet_key",
 ]
 
-logger = logging.getLogger(__name__)
-
-IDENTITY_KEY_FILENAME = "identity.key"
 CONTACTS_TABLE = "citizen_contacts"
 _BLIND_INDEX_INFO = b"lalisa/reporter-blind-index/v1"
 _KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -142,61 +133,6 @@ def _keys_for(key: str) -> SenderKeys:
 def sender_keys(env: Mapping[str, str | None]) -> SenderKeys:
     """The :class:`SenderKeys` of the identity key configured in ``env`` (cached per key)."""
     return _keys_for(identity_key(env))
-
-
-# ------------------------------------------------------------------------ the identity key
-
-
-def validate_fernet_key(key: str, source: str) -> str:
-    """Return ``key`` when it is a Fernet key.
-
-    Raises:
-        SettingsError: It is not; the message names ``source``.
-    """
-    try:
-        Fernet(key.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise SettingsError(
-            f"{source} is not a valid Fernet key (32 url-safe base64 bytes); "
-            "create one with: python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'"
-        ) from exc
-    return key
-
-
-def load_or_create_dev_key(var: Path) -> str:
-    """The development key in ``<var>/identity.key``, created (0600) on first use."""
-    key_path = var / IDENTITY_KEY_FILENAME
-    var.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL makes creation atomic, so two processes starting together agree on one key.
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = key_path.read_text(encoding="ascii").strip()
-        logger.warning(
-            "LALISA_IDENTITY_KEY is not set; using the development key in %s. "
-            "Set LALISA_IDENTITY_KEY in production and keep a backup of it: "
-            "reporter identities cannot be decrypted without it.",
-            key_path,
-        )
-        return validate_fernet_key(key, str(key_path))
-    key = Fernet.generate_key().decode("ascii")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
-    logger.warning(
-        "LALISA_IDENTITY_KEY is not set; generated a development key in %s (mode 0600). "
-        "Set LALISA_IDENTITY_KEY in production and keep a backup of it.",
-        key_path,
-    )
-    return key
-
-
-def identity_key(env: Mapping[str, str | None]) -> str:
-    """``LALISA_IDENTITY_KEY``, or the development key file when it is unset."""
-    raw_key = env_value(env, "LALISA_IDENTITY_KEY")
-    if raw_key:
-        return validate_fernet_key(raw_key, "LALISA_IDENTITY_KEY")
-    return load_or_create_dev_key(var_dir(env))
 
 
 # ------------------------------------------------------------------------ the contacts table

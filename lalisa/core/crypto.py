@@ -9,6 +9,11 @@ is deterministic (so it can be a unique column) but reveals nothing without the 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lalisa.core.settings import get_settings
 from lalisa_common.identity import IdentityDecryptionError, SenderKeys, is_sender_key
@@ -24,6 +29,8 @@ __all__ = [
     "sender_key",
 ]
 
+_SUBMISSION_KEY_INFO = b"lalisa/submission-key/v1"
+
 
 class IdentityCipher(SenderKeys):
     """Encrypts and decrypts reporter identity and computes the blind index (the citizen key).
@@ -31,6 +38,23 @@ class IdentityCipher(SenderKeys):
     The implementation is shared with the Rasa environment (:class:`SenderKeys`): the key a
     sender id gets at ingress is the blind index the tickets are found by.
     """
+
+    def __init__(self, key: str | bytes) -> None:
+        """Create a cipher for ``key``."""
+        super().__init__(key)
+        raw_key = key.encode("ascii") if isinstance(key, str) else key
+        self._submission_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=_SUBMISSION_KEY_INFO
+        ).derive(raw_key)
+
+    def submission_key(self, sender_id: str, reference: str) -> str:
+        """The idempotency key of a complaint sent by ``sender_id`` in message ``reference``.
+
+        An HMAC (64 hex characters), so the tickets table never holds the sender id, yet the
+        same message submitted twice gives the same key.
+        """
+        message = f"{sender_id}\n{reference}".encode()
+        return hmac.new(self._submission_key, message, hashlib.sha256).hexdigest()
 
 
 @functools.lru_cache(maxsize=4)

@@ -31,6 +31,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lalisa.office.schedule import parse_office_hours
+from lalisa_common.at_rest import (
+    IDENTITY_KEY_FILENAME,
+    load_or_create_dev_identity_key,
+    validate_fernet_key,
+)
 from lalisa_common.database import database_url, tracker_database_url
 from lalisa_common.env import (
     SettingsError,
@@ -45,7 +50,6 @@ from lalisa_common.env import (
     read_env,
     var_dir,
 )
-from lalisa_common.identity import identity_key
 
 __all__ = [
     "DEFAULT_OFFICE_HOURS",
@@ -155,6 +159,29 @@ class StorageSettings:
 # ----------------------------------------------------------------------------- identity
 
 
+def _validate_fernet_key(key: str, source: str) -> str:
+    return validate_fernet_key(key, source)
+
+
+def _load_or_create_dev_identity_key(var: Path) -> str:
+    key, created = load_or_create_dev_identity_key(var)
+    key_path = var / IDENTITY_KEY_FILENAME
+    if created:
+        logger.warning(
+            "LALISA_IDENTITY_KEY is not set; generated a development key in %s (mode 0600). "
+            "Set LALISA_IDENTITY_KEY in production and keep a backup of it.",
+            key_path,
+        )
+    else:
+        logger.warning(
+            "LALISA_IDENTITY_KEY is not set; using the development key in %s. "
+            "Set LALISA_IDENTITY_KEY in production and keep a backup of it: "
+            "reporter identities cannot be decrypted without it.",
+            key_path,
+        )
+    return key
+
+
 @dataclass(frozen=True)
 class IdentitySettings:
     """The key that protects reporter identity.
@@ -178,8 +205,10 @@ class IdentitySettings:
     @classmethod
     def from_env(cls, env: Env) -> IdentitySettings:
         """Read ``LALISA_IDENTITY_KEY``, or the development key file when it is unset."""
-        generated = not env_value(env, "LALISA_IDENTITY_KEY")
-        return cls(key=identity_key(env), key_is_generated=generated)
+        raw_key = env_value(env, "LALISA_IDENTITY_KEY")
+        if raw_key:
+            return cls(key=_validate_fernet_key(raw_key, "LALISA_IDENTITY_KEY"))
+        return cls(key=_load_or_create_dev_identity_key(var_dir(env)), key_is_generated=True)
 
 
 # -------------------------------------------------------------------------------- ports

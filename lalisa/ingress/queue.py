@@ -7,8 +7,8 @@ lock) into a few larger ones, while a lone request is written at once. A request
 tells whether each of its messages was new (inserted) or a redelivery (its wamid was known).
 
 The citizen is stored by key (:mod:`lalisa_common.identity`): the queue row's ``sender_id``
-and the payload's ``from`` are the key, status rows' ``recipient`` too, and the number goes,
-encrypted, only into ``citizen_contacts`` (upserted in the same transaction).
+and the payload's ``from`` are the key (status webhooks store no recipient), and the number
+goes, encrypted, only into ``citizen_contacts`` (upserted in the same transaction).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +27,8 @@ from lalisa.core.contacts import citizen_contacts
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import create_engine_for_url
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
+from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
+from lalisa_common.env import read_env
 from lalisa_common.identity import contact_values, upsert_contact
 from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
 from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
@@ -49,14 +51,23 @@ class _Job:
 class InboundQueue:
     """Writes accepted deliveries durably; one writer task per process (group commit)."""
 
-    def __init__(self, database_url: str, *, engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        engine: AsyncEngine | None = None,
+        cipher: AtRestCipher | None = None,
+    ) -> None:
         """Initialises the queue.
 
         Args:
             database_url: The La-Lisa database (``DATABASE_URL``).
             engine: An engine to use instead of a new one (tests).
+            cipher: Encrypts the queued payloads; by default the inbound payload key derived
+                from ``LALISA_IDENTITY_KEY``.
         """
         self.engine = engine or create_engine_for_url(database_url)
+        self.cipher = cipher or at_rest_cipher(identity_key(read_env()), INBOUND_PAYLOAD)
         self.order_keys = OrderKeys()
         self._jobs: asyncio.Queue[_Job] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -101,15 +112,9 @@ class InboundQueue:
                 wa_timestamp=message.timestamp,
                 payload=self.payload_of(message, phone_number_id, contact["sender_key"]),
                 order_key=self.order_keys.next(message.timestamp),
+                cipher=self.cipher,
             )
             for message, contact in zip(messages, contacts, strict=True)
-        ]
-        # The outbound log knows the citizen by key too.
-        statuses = [
-            replace(status, recipient_id=keys.key_for(status.recipient_id))
-            if status.recipient_id
-            else status
-            for status in statuses
         ]
         if self._jobs is None:
             self._jobs = asyncio.Queue()
@@ -164,7 +169,6 @@ class InboundQueue:
                         outbound_messages,
                         status.wamid,
                         status.status,
-                        recipient=status.recipient_id,
                         timestamp=status.timestamp,
                         error_code=status.error_code,
                         error_title=status.error_title,

@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import os
 import shutil
 import socket
@@ -54,10 +52,17 @@ SECRET = "test-app-secret"
 PREVIOUS_SECRET = "old-app-secret"
 TOKEN = "test-access-token"
 VERIFY = "test-verify-token"
-#: One identity key for the receiver process and this one: the worker decrypts the numbers the
-#: receiver recorded, and the tests compute the citizens' keys with it.
-#: Fixed, not generated: pytest may import this module twice (as ``conftest`` and by name).
-IDENTITY_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"channel tests").digest()).decode()
+IDENTITY_KEY = "3q0c3kq0W2Xl8vQy5mZpG7tR1nB4dH6jK9sL2wE5aUo="
+"""One identity key for the tests and the receivers they start: the queued payloads and the
+trackers are encrypted with keys derived from it, so every process must share it."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_identity_key() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LALISA_IDENTITY_KEY", IDENTITY_KEY)
+        yield
+
 
 _RUN_REVISION = r"""
 import importlib.util, sys
@@ -167,12 +172,6 @@ def _stop_leftover_sqlite_threads() -> Iterator[None]:
         if getattr(thread, "_target", None) is core._connection_worker_thread:
             queue = thread._args[0]  # type: ignore[attr-defined]
             queue.put_nowait((None, lambda: core._STOP_RUNNING_SENTINEL))
-
-
-@pytest.fixture(autouse=True)
-def _identity_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every process of a channel test (receiver, worker, REST channel) shares one key."""
-    monkeypatch.setenv("LALISA_IDENTITY_KEY", IDENTITY_KEY)
 
 
 def key_of(sender: str) -> str:

@@ -14,10 +14,13 @@ from sqlalchemy import select
 from lalisa.core.contacts import citizen_address, citizen_contacts
 from lalisa.core.crypto import get_identity_cipher, sender_key
 from lalisa.core.db import create_engine_for_url, session_scope
+from lalisa.core.settings import get_settings
 from lalisa.notifications.channel_tables import inbound_messages, menus, outbound_messages
 from lalisa.pseudonymise import pseudonymise
 from lalisa.review.tracker import events_table
 from lalisa.tickets.models import Reporter
+from lalisa_common.at_rest import INBOUND_PAYLOAD, at_rest_cipher
+from lalisa_common.whatsapp.queue import decode_payload
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 CITIZEN = "6281234500001"
@@ -129,8 +132,10 @@ async def test_numbers_become_keys_once(db: str, tracker_url: str) -> None:
     )
     [row] = after["inbound"]
     assert row["sender_id"] == sender_key(CITIZEN)
-    assert json.loads(row["payload"])["message"]["from"] == sender_key(CITIZEN)
-    assert CITIZEN not in row["payload"]
+    payloads = at_rest_cipher(get_settings().identity.key, INBOUND_PAYLOAD)
+    stored = decode_payload(row["payload"], payloads)
+    assert stored is not None and stored["message"]["from"] == sender_key(CITIZEN)
+    assert not row["payload"].startswith("{")  # encrypted again
     assert after["outbound"] == [sender_key(OTHER)]
     assert after["menus"] == []
     assert after["contacts"] == sorted(sender_key(n) for n in (CITIZEN, OTHER, REPORTER_ONLY))

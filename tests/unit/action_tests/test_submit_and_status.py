@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -76,6 +77,7 @@ async def test_submit_in_hours_saves_ticket(db: str, monkeypatch: pytest.MonkeyP
         assert ticket.category == "pkl"
         assert ticket.desa == "Paringin Kota"
         assert ticket.received_out_of_hours is False
+        assert re.fullmatch(r"[0-9a-f]{64}", ticket.submission_key)  # keyed, not the number
         reporter = (await session.execute(select(Reporter))).scalar_one()
         assert b"6281200000001" not in str(reporter.phone_encrypted).encode()
 
@@ -95,7 +97,8 @@ async def test_a_citizen_known_by_key_files_with_their_number_encrypted(
         assert reporter.phone_blind_index == key == sender_key(number)
         assert get_identity_cipher().decrypt(reporter.phone_encrypted) == number
         ticket = (await session.execute(select(Ticket))).scalar_one()
-        assert ticket.submission_key.startswith(key[:16] + ":wamid.")
+        wamid = "wamid.HBgNNjI4MTIwMDAwMDA0MhUCABIYIDNBRkE0"
+        assert ticket.submission_key == get_identity_cipher().submission_key(key, wamid)
     # The status check runs with the same key as sender id, and finds the ticket.
     dispatcher = CollectingDispatcher()
     t = tracker(text="status laporan saya", intent="check_status", sender_id=key, active_loop=None)
