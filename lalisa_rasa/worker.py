@@ -39,6 +39,7 @@ from rasa.core.agent import load_agent  # noqa: E402 (after the filters: importi
 from rasa.core.utils import AvailableEndpoints  # noqa: E402
 from rasa.model import get_local_model  # noqa: E402
 from rasa.shared.core.events import UserUttered  # noqa: E402
+from rasa.utils.log_utils import configure_structlog  # noqa: E402
 from redis import Redis  # noqa: E402
 
 from lalisa_common.database import is_postgresql, tracker_database_url  # noqa: E402
@@ -364,6 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--endpoints", default="endpoints.yml", help="default endpoints.yml")
     args = parser.parse_args(argv)
     configure_logging()
+    # Rasa's structured log (the processor's per-turn dumps of slots, states and events) is
+    # configured by `rasa run`, not by loading an agent: left alone it printed every debug
+    # entry, ~5 KB of formatting and writing per message. Same level as the rest.
+    configure_structlog(logging.getLogger().getEffectiveLevel())
     # endpoints.yml reads ${LALISA_ACTION_SECRET}; the action server refuses an empty one.
     os.environ.setdefault(ACTION_SECRET_VARIABLE, "")
     env = read_env()
