@@ -331,13 +331,22 @@ class SentLog:
         self.by_phone: dict[str, list[float]] = {}
         self.notices: dict[str, int] = {}
         self.total = 0
+        self._polling = asyncio.Lock()
 
     async def poll(self) -> None:
-        """Fetches the messages sent since the last poll."""
-        response = await self.client.get(self.url, params={"kind": "message", "since": self.since})
-        response.raise_for_status()
-        self.since = int(response.headers.get("X-Sandbox-Next", self.since))
-        self.record(response.json())
+        """Fetches the messages sent since the last poll.
+
+        One poll at a time: the background poller and a scenario's own polls used to ask with
+        the same ``since`` at once and both counted the answer, so citizens looked answered
+        twice (the "duplicated" replies of the earlier burst runs).
+        """
+        async with self._polling:
+            response = await self.client.get(
+                self.url, params={"kind": "message", "since": self.since}
+            )
+            response.raise_for_status()
+            self.since = int(response.headers.get("X-Sandbox-Next", self.since))
+            self.record(response.json())
 
     def record(self, items: list[dict[str, Any]]) -> None:
         """Counts recorded Graph requests: replies by citizen, busy notices apart."""

@@ -90,6 +90,28 @@ async def test_sent_log_reads_each_request_once() -> None:
     assert log.total == 3
 
 
+async def test_concurrent_polls_count_each_request_once() -> None:
+    # The burst's drain loop polls while the background poller does: both used to send the
+    # same ``since`` and count the same replies twice.
+    log_items = [
+        {"time": float(n), "kind": "message", "json": {"to": f"628{n}", "type": "text"}}
+        for n in range(5)
+    ]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        since = int(request.url.params["since"])
+        await asyncio.sleep(0.01)  # both requests are in flight at once
+        return httpx.Response(
+            200, json=log_items[since:], headers={"X-Sandbox-Next": str(len(log_items))}
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        log = bench.SentLog(make_stack(), client)
+        await asyncio.gather(log.poll(), log.poll(), log.poll())
+    assert log.total == 5
+    assert bench.count_replies([f"628{n}" for n in range(5)], log.by_phone, 1).duplicated == 0
+
+
 def test_replies_are_counted_per_citizen() -> None:
     sent = {"a": [1.0, 1.1], "b": [2.0], "c": [3.0, 3.1, 4.0, 4.1]}
     tally = bench.count_replies(["a", "b", "c", "d"], sent, expected=2)
