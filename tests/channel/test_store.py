@@ -192,3 +192,37 @@ async def test_menus_in_the_database_are_shared_by_workers_and_expire(db_url: st
     finally:
         await first.close()
         await second.close()
+
+
+async def test_lease_changes_leave_sqlite_unlocked_between_statements(
+    store: WhatsAppStore, db_url: str
+) -> None:
+    # The receiver commits into the same file. A worker statement that kept SQLite's write
+    # lock until a COMMIT one event-loop trip later made the receiver wait as long as the
+    # worker's loop was busy (NLU): 100 ms and more added to an acknowledgement.
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's single write lock")
+    import sqlalchemy as sa
+
+    await store.log_inbound("wamid.lock", CITIZEN, "text", int(time.time()), {"a": 1})
+    outsider = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    blocked: list[str] = []
+
+    def try_to_write(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        # Runs right after each statement of the store, before control returns to the caller.
+        try:
+            outsider.execute("BEGIN IMMEDIATE")
+            outsider.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            blocked.append(statement.split()[0])
+
+    sa.event.listen(store.engine.sync_engine, "after_cursor_execute", try_to_write)
+    try:
+        claimed = await store.claim("w1", timedelta(seconds=60))
+        assert claimed is not None and claimed.wamid == "wamid.lock"
+        assert await store.extend(claimed, timedelta(seconds=60))
+        assert await store.finish(claimed, "processed")
+    finally:
+        sa.event.remove(store.engine.sync_engine, "after_cursor_execute", try_to_write)
+        outsider.close()
+    assert blocked == []
