@@ -43,6 +43,8 @@ $(APP_VENV)/.lock-sha256: requirements/app.lock.txt
 
 migrate: envs
 	@$(APP_PY) -m lalisa.migrate
+	@$(APP_PY) -m lalisa_common.tracker_crypt
+	@$(APP_PY) -m lalisa.tickets.submission_keys
 
 train: envs
 	@scripts/train.sh

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.needs_person import fell_back_twice, record_needs_person
+from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
@@ -405,7 +406,9 @@ def draft_from_tracker(
         reporter_channel=tracker.get_latest_input_channel() or "unknown",
         reporter_name=None if name in (None, intake.SKIPPED) else name,
         media_ids=tuple(int(m) for m in tracker.get_slot("evidence_media") or []),
-        submission_key=f"{tracker.sender_id}:{message_id or now.isoformat()}",
+        submission_key=get_identity_cipher().submission_key(
+            tracker.sender_id, message_id or now.isoformat()
+        ),
         received_out_of_hours=not is_office_open(now, settings=office),
     )
 

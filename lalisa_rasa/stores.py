@@ -7,7 +7,6 @@ classes and they read the environment themselves.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -24,6 +23,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher, identity_key
+from lalisa_common.env import read_env
 from lalisa_rasa import fast_path
 from lalisa_rasa.config import env, tracker_database_url
 
@@ -58,6 +59,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     is the one it loaded (same event objects); otherwise it asks the database as Rasa does.
     (Remembering is also right where Rasa's count is not: a second save of a tracker that
     started a new session, which Rasa would count from the new session start.)
+
+    Each event's ``data`` (texts, slot values, metadata) is stored encrypted under a key derived
+    from ``LALISA_IDENTITY_KEY``; rows written before that are read as they are and converted
+    by :func:`lalisa_common.tracker_crypt.encrypt_tracker_events`.
     """
 
     engine: Any  # Rasa's SQLAlchemy 1.4 engine; replaced on SQLite (see below)
@@ -76,6 +81,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             self._keep_sqlite_connection()
         self._stored: OrderedDict[str, tuple[int, Event | None]] = OrderedDict()
+        self._cipher = at_rest_cipher(identity_key(read_env()), TRACKER_EVENTS)
         # Every Rasa process that serves conversations builds this store from endpoints.yml,
         # which makes it the place where La-Lisa's processor hooks are installed.
         fast_path.install()
@@ -100,6 +106,19 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # stored in the file
         self.sessionmaker = sessionmaker(bind=self.engine)
 
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """Rasa's ``_retrieve``, decrypting each event's ``data`` (old plain rows as they are)."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [self._cipher.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Loads the conversation's current session and remembers how many events it has."""
         tracker = await super().retrieve(sender_id)
@@ -112,8 +131,13 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Writes the events of ``tracker`` that are not stored yet."""
         known = self._stored.pop(tracker.sender_id, None)
+        if self.event_broker is not None:
+            await self.stream_events(tracker)
         if known is None or self.event_broker is not None or not _same_tracker(tracker, known):
-            await super().save(tracker)
+            with self.session_scope() as session:
+                # Rasa's count of the stored events of the session (see the class docstring).
+                new_events = list(self._additional_events(session, tracker))
+            self._insert(tracker.sender_id, new_events)
         else:
             self._insert(tracker.sender_id, list(tracker.events)[known[0] :])
         self._remember(tracker)
@@ -126,7 +150,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             self._stored.popitem(last=False)
 
     def _insert(self, sender_id: str, events: list[Event]) -> None:
-        """Inserts ``events`` as Rasa's ``save`` does (same columns, one transaction)."""
+        """Inserts ``events`` as Rasa's ``save`` does (same columns, one transaction).
+
+        ``data`` is encrypted (:mod:`lalisa_common.at_rest`); the plain columns keep only the
+        event type, time, intent and action or slot name, never what the citizen said.
+        """
         with self.session_scope() as session:
             for event in events:
                 data = event.as_dict()
@@ -139,7 +167,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                         .get("intent", {})
                         .get(INTENT_NAME_KEY),
                         action_name=data.get("name"),
-                        data=json.dumps(data),
+                        data=self._cipher.dumps(data),
                     )
                 )
             session.commit()

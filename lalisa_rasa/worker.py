@@ -365,10 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--endpoints", default="endpoints.yml", help="default endpoints.yml")
     args = parser.parse_args(argv)
     configure_logging()
-    # Rasa's structured log (the processor's per-turn dumps of slots, states and events) is
-    # configured by `rasa run`, not by loading an agent: left alone it printed every debug
-    # entry, ~5 KB of formatting and writing per message. Same level as the rest.
-    configure_structlog(logging.getLogger().getEffectiveLevel())
+    # Rasa's structured log (its `rasa run` configures it): without this call structlog prints
+    # every debug event, the citizen's texts and slot values (the name) among them, ~5 KB of
+    # formatting and writing per message.
+    configure_structlog(logging.INFO)
     # endpoints.yml reads ${LALISA_ACTION_SECRET}; the action server refuses an empty one.
     os.environ.setdefault(ACTION_SECRET_VARIABLE, "")
     env = read_env()

@@ -12,8 +12,6 @@ Both are migrated once per session with Alembic; tests get empty tables.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,48 +19,18 @@ from pathlib import Path
 import pytest
 
 from lalisa_common.quiet import pytest_warning_filter_lines as warning_filter_lines
+from tests.postgres_helpers import (
+    DATABASE_BACKENDS,
+    postgres_admin_url,
+    run_admin_sql,
+    with_database,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Leave the known third-party deprecation warnings out of the summary (lalisa_common.quiet)."""
     for line in warning_filter_lines():
         config.addinivalue_line("filterwarnings", line)
-
-
-_ORIGINAL_DATABASE_URL = os.environ.get("DATABASE_URL", "")
-
-
-def _postgres_admin_url() -> str | None:
-    for candidate in (os.environ.get("TEST_POSTGRES_URL", ""), _ORIGINAL_DATABASE_URL):
-        if candidate.startswith(("postgresql", "postgres:")):
-            return candidate
-    return None
-
-
-DATABASE_BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_admin_url() else [])
-
-
-def _with_database(url: str, database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
-
-
-def _run_admin_sql(admin_url: str, statement: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    # asyncpg wants a libpq-style DSN without the SQLAlchemy driver suffix.
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run() -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
 
 
 @pytest.fixture
@@ -113,18 +81,18 @@ def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     from lalisa.core.db import migrate
 
     urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'lalisa_test.db'}"}
-    admin_url = _postgres_admin_url()
+    admin_url = postgres_admin_url()
     database = f"lalisa_test_{uuid.uuid4().hex[:12]}"
     if admin_url is not None:
-        _run_admin_sql(admin_url, f'CREATE DATABASE "{database}"')
-        urls["postgresql"] = _with_database(admin_url, database)
+        run_admin_sql(admin_url, f'CREATE DATABASE "{database}"')
+        urls["postgresql"] = with_database(admin_url, database)
     try:
         for url in urls.values():
             migrate(url)
         yield urls
     finally:
         if admin_url is not None:
-            _run_admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            run_admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=DATABASE_BACKENDS)

@@ -2,7 +2,9 @@
 
 The table is created in the test database itself (SQLite, or PostgreSQL when ``DATABASE_URL``
 says so), with Rasa 3.6's schema, and ``TRACKER_DATABASE_URL`` points at it; it is dropped
-after the test. Events are written the way Rasa's ``SQLTrackerStore`` writes them.
+after the test. Events are written the way La-Lisa's ``EnvSQLTrackerStore`` writes them: Rasa's
+columns, ``data`` encrypted with the tracker events key (``plain = True`` writes them as Rasa's
+own store did, before encryption).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backoffice.conversations import dispose_tracker_engines
 from lalisa.core.db import create_engine_for_url
-from lalisa.core.settings import reset_settings_cache
+from lalisa.core.settings import get_settings, reset_settings_cache
+from lalisa_common.at_rest import TRACKER_EVENTS, AtRestCipher, at_rest_cipher
 
 _metadata = MetaData()
 EVENTS = Table(
@@ -34,6 +37,11 @@ EVENTS = Table(
     Column("data", Text),
 )
 
+
+def _cipher() -> AtRestCipher:
+    return at_rest_cipher(get_settings().identity.key, TRACKER_EVENTS)
+
+
 START = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)  # 09.00 WITA
 
 
@@ -44,6 +52,7 @@ class Tracker:
     engine: AsyncEngine
     clock: datetime = START
     rows: list[dict[str, Any]] = field(default_factory=list)
+    plain: bool = False
 
     def tick(self, seconds: float = 5.0) -> datetime:
         self.clock += timedelta(seconds=seconds)
@@ -69,7 +78,7 @@ class Tracker:
                     timestamp=when.timestamp(),
                     intent_name=intent,
                     action_name=action,
-                    data=json.dumps(payload),
+                    data=json.dumps(payload) if self.plain else _cipher().dumps(payload),
                 )
             )
             key = result.inserted_primary_key

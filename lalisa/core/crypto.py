@@ -20,6 +20,7 @@ from lalisa.core.settings import get_settings
 from lalisa_common.phone import normalise_sender_id
 
 _BLIND_INDEX_INFO = b"lalisa/reporter-blind-index/v1"
+_SUBMISSION_KEY_INFO = b"lalisa/submission-key/v1"
 
 
 class IdentityDecryptionError(ValueError):
@@ -41,6 +42,18 @@ class IdentityCipher:
         self._index_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=_BLIND_INDEX_INFO
         ).derive(raw_key)
+        self._submission_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=_SUBMISSION_KEY_INFO
+        ).derive(raw_key)
+
+    def submission_key(self, sender_id: str, reference: str) -> str:
+        """The idempotency key of a complaint sent by ``sender_id`` in message ``reference``.
+
+        An HMAC (64 hex characters), so the tickets table never holds the sender id, yet the
+        same message submitted twice gives the same key.
+        """
+        message = f"{sender_id}\n{reference}".encode()
+        return hmac.new(self._submission_key, message, hashlib.sha256).hexdigest()
 
     def encrypt(self, plaintext: str) -> str:
         """Encrypt a string.

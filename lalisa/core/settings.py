@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,9 +30,12 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cryptography.fernet import Fernet
-
 from lalisa.office.schedule import parse_office_hours
+from lalisa_common.at_rest import (
+    IDENTITY_KEY_FILENAME,
+    load_or_create_dev_identity_key,
+    validate_fernet_key,
+)
 from lalisa_common.database import database_url, tracker_database_url
 from lalisa_common.env import (
     SettingsError,
@@ -81,7 +83,6 @@ DEFAULT_OFFICE_HOURS: Final = "mon-thu 08:00-16:00; fri 08:00-16:30"
 DEFAULT_OFFICE_ADDRESS: Final = "Kantor Satpol PP Kabupaten Balangan, Paringin"
 # The street address is UNCONFIRMED, so only the town is named by default.
 DEFAULT_TIMEZONE: Final = "Asia/Makassar"
-IDENTITY_KEY_FILENAME: Final = "identity.key"
 
 
 def _mask_url_password(url: str) -> str:
@@ -159,40 +160,25 @@ class StorageSettings:
 
 
 def _validate_fernet_key(key: str, source: str) -> str:
-    try:
-        Fernet(key.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise SettingsError(
-            f"{source} is not a valid Fernet key (32 url-safe base64 bytes); "
-            "create one with: python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'"
-        ) from exc
-    return key
+    return validate_fernet_key(key, source)
 
 
 def _load_or_create_dev_identity_key(var: Path) -> str:
+    key, created = load_or_create_dev_identity_key(var)
     key_path = var / IDENTITY_KEY_FILENAME
-    var.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL makes creation atomic, so two processes starting together agree on one key.
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = key_path.read_text(encoding="ascii").strip()
+    if created:
+        logger.warning(
+            "LALISA_IDENTITY_KEY is not set; generated a development key in %s (mode 0600). "
+            "Set LALISA_IDENTITY_KEY in production and keep a backup of it.",
+            key_path,
+        )
+    else:
         logger.warning(
             "LALISA_IDENTITY_KEY is not set; using the development key in %s. "
             "Set LALISA_IDENTITY_KEY in production and keep a backup of it: "
             "reporter identities cannot be decrypted without it.",
             key_path,
         )
-        return _validate_fernet_key(key, str(key_path))
-    key = Fernet.generate_key().decode("ascii")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
-    logger.warning(
-        "LALISA_IDENTITY_KEY is not set; generated a development key in %s (mode 0600). "
-        "Set LALISA_IDENTITY_KEY in production and keep a backup of it.",
-        key_path,
-    )
     return key
 
 

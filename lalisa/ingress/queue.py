@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lalisa.core.db import create_engine_for_url
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
+from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
+from lalisa_common.env import read_env
 from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
 from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
 from lalisa_common.whatsapp.statuses import apply_status
@@ -43,14 +45,23 @@ class _Job:
 class InboundQueue:
     """Writes accepted deliveries durably; one writer task per process (group commit)."""
 
-    def __init__(self, database_url: str, *, engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        engine: AsyncEngine | None = None,
+        cipher: AtRestCipher | None = None,
+    ) -> None:
         """Initialises the queue.
 
         Args:
             database_url: The La-Lisa database (``DATABASE_URL``).
             engine: An engine to use instead of a new one (tests).
+            cipher: Encrypts the queued payloads; by default the inbound payload key derived
+                from ``LALISA_IDENTITY_KEY``.
         """
         self.engine = engine or create_engine_for_url(database_url)
+        self.cipher = cipher or at_rest_cipher(identity_key(read_env()), INBOUND_PAYLOAD)
         self.order_keys = OrderKeys()
         self._jobs: asyncio.Queue[_Job] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -88,6 +99,7 @@ class InboundQueue:
                 wa_timestamp=message.timestamp,
                 payload=self.payload_of(message, phone_number_id),
                 order_key=self.order_keys.next(message.timestamp),
+                cipher=self.cipher,
             )
             for message in messages
         ]
@@ -148,7 +160,6 @@ class InboundQueue:
                         outbound_messages,
                         status.wamid,
                         status.status,
-                        recipient=status.recipient_id,
                         timestamp=status.timestamp,
                         error_code=status.error_code,
                         error_title=status.error_title,

@@ -135,11 +135,10 @@ def counted_attempts(result: SendResult) -> int:
 
 
 def _summary(job: Job, sent_as: str) -> str:
+    """The kind of message for the channel's record: a template's name, never the body text."""
     if sent_as == "template":
-        text = f"[template] {job.template_name}"
-    else:
-        text = " ".join((job.body or "").split())
-    return text if len(text) <= 200 else text[:199] + "…"
+        return f"[template] {job.template_name}"
+    return "[interactive:button]" if job.buttons else "[text]"
 
 
 def _insert_ignoring_wamid_conflict(session: AsyncSession) -> Any:

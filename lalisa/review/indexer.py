@@ -41,7 +41,7 @@ from lalisa.review.models import (
     ReviewTurn,
 )
 from lalisa.review.redaction import conversation_redactor
-from lalisa.review.tracker import events_table, tracker_engine
+from lalisa.review.tracker import event_data, events_table, tracker_engine
 from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
 
 logger = logging.getLogger(__name__)
@@ -77,12 +77,7 @@ pseudonym = citizen_pseudonym
 """Stable pseudonym of a sender in review pages (shared with the takeover pages)."""
 
 
-def _loads(raw: str | None) -> dict[str, Any]:
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+_loads = event_data
 
 
 def _mapping(value: Any) -> dict[str, Any]:

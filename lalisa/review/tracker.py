@@ -1,5 +1,8 @@
 """A read-only reader of Rasa 3.6's SQL tracker store (the ``events`` table).
 
+Each row's ``data`` is encrypted by La-Lisa's tracker store (:mod:`lalisa_common.at_rest`);
+:func:`event_data` decrypts it (and reads rows written before encryption as they are).
+
 Rasa owns that table: the back office never writes to it, and it is described here with a
 :class:`sqlalchemy.MetaData` of its own so Alembic (which works on
 ``lalisa.tickets.models.Base``) never sees it. The conversation is found through the reporter's
@@ -15,7 +18,6 @@ still renders.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from sqlalchemy.pool import NullPool
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.core.settings import get_settings
 from lalisa.tickets.models import Reporter, Ticket
+from lalisa_common.at_rest import TRACKER_EVENTS, AtRestDecryptionError, at_rest_cipher
 from lalisa_common.database import to_async_url
 from lalisa_common.phone import normalise_sender_id
 
@@ -173,12 +176,24 @@ def identity_redactor(phone: str, name: str | None) -> Callable[[str], str]:
     return redact
 
 
-def _message(row: Any) -> ConversationMessage | None:
+def event_data(raw: str | None) -> dict[str, Any]:
+    """The ``data`` of an ``events`` row: decrypted (old plain rows as they are), else ``{}``.
+
+    A row that cannot be read (corrupt, or encrypted under another identity key) counts as
+    empty, like a row without data.
+    """
+    if not raw:
+        return {}
     try:
-        data = json.loads(row.data) if row.data else {}
-    except ValueError:
-        return None
-    text = data.get("text") if isinstance(data, dict) else None
+        data = at_rest_cipher(get_settings().identity.key, TRACKER_EVENTS).loads(raw)
+    except (AtRestDecryptionError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _message(row: Any) -> ConversationMessage | None:
+    data = event_data(row.data)
+    text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         return None
     from_citizen = row.type_name == "user"

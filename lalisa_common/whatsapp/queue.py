@@ -10,7 +10,12 @@ SQLAlchemy 2.0) and the Rasa workers (SQLAlchemy 1.4) run the very same statemen
   found again by its unique lease token (no ``RETURNING``, which SQLAlchemy 1.4 lacks on SQLite).
 * A lease that runs out (a worker killed mid-turn) makes the row claimable again, for any worker;
   ``attempts`` counts the claims.
-* :func:`finish` ends a lease with the outcome, only while the caller still holds it.
+* :func:`finish` ends a lease with the outcome, only while the caller still holds it, and drops
+  the stored payload: the citizen's message is kept only while it may still be processed.
+
+The payload (the raw WhatsApp message, with the citizen's text) is stored encrypted under the
+inbound payload key derived from the identity key (:mod:`lalisa_common.at_rest`); rows queued
+before that are read as plain JSON.
 
 Order: ``order_key`` is WhatsApp's send time in microseconds plus the receiver's arrival counter
 (:class:`OrderKeys`), so one citizen's messages are processed in the order WhatsApp stamped them,
@@ -29,6 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lalisa_common.at_rest import AtRestCipher, AtRestDecryptionError
 from lalisa_common.whatsapp.statuses import from_unix
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "OrderKeys",
     "busy_candidates",
     "claim",
+    "decode_payload",
     "enqueue_values",
     "extend",
     "finish",
@@ -84,6 +91,7 @@ def enqueue_values(
     wa_timestamp: int | None,
     payload: dict[str, Any],
     order_key: int,
+    cipher: AtRestCipher,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The column values of a newly accepted message.
@@ -95,6 +103,7 @@ def enqueue_values(
         wa_timestamp: WhatsApp's send time (Unix seconds).
         payload: What a worker needs to process the message (the raw message and the number id).
         order_key: From :class:`OrderKeys`.
+        cipher: The inbound payload cipher (``at_rest_cipher(key, INBOUND_PAYLOAD)``).
         now: Receipt time (now by default).
 
     Returns:
@@ -107,7 +116,7 @@ def enqueue_values(
         "status": PENDING,
         "received_at": now or utcnow(),
         "wa_timestamp": from_unix(wa_timestamp),
-        "payload": json.dumps(payload, ensure_ascii=False),
+        "payload": cipher.encrypt(json.dumps(payload, ensure_ascii=False)),
         "order_key": order_key,
         "attempts": 0,
     }
@@ -187,16 +196,36 @@ def _candidate(table: sa.Table, now: datetime, postgresql: bool, expired: bool) 
     return query
 
 
+def decode_payload(stored: str | None, cipher: AtRestCipher) -> dict[str, Any] | None:
+    """A stored payload (encrypted, or plain JSON from before), or None when unreadable."""
+    if not stored:
+        return None
+    try:
+        payload = json.loads(cipher.decrypt(stored))
+    except (AtRestDecryptionError, ValueError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
 async def claim(
-    conn: Any, table: sa.Table, worker: str, lease: timedelta, now: datetime | None = None
+    conn: Any,
+    table: sa.Table,
+    worker: str,
+    lease: timedelta,
+    cipher: AtRestCipher,
+    now: datetime | None = None,
 ) -> ClaimedMessage | None:
-    """Leases the next message in per-citizen order, inside the caller's transaction.
+    """Leases the next message in per-citizen order.
+
+    Each UPDATE is atomic on its own, so the caller may run it in a transaction or, as the
+    workers do on SQLite, in autocommit (the write lock is then held only per statement).
 
     Args:
         conn: An ``AsyncConnection`` in a transaction (commit right after).
         table: The inbound table.
         worker: Name of the worker (kept in the token for diagnostics).
         lease: How long the lease lasts before another worker may take the message.
+        cipher: The inbound payload cipher.
         now: The current time (tests).
 
     Returns:
@@ -235,14 +264,10 @@ async def claim(
             ).where(table.c.lease_owner == token)
         )
     ).one()
-    try:
-        payload = json.loads(row.payload) if row.payload else None
-    except ValueError:
-        payload = None
     return ClaimedMessage(
         wamid=row.wamid,
         sender_id=row.sender_id,
-        payload=payload if isinstance(payload, dict) else None,
+        payload=decode_payload(row.payload, cipher),
         received_at=row.received_at,
         attempts=int(row.attempts),
         lease_owner=token,
@@ -257,7 +282,7 @@ async def finish(
     detail: str | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Records the outcome and ends the lease, if the caller still holds it.
+    """Records the outcome, ends the lease and drops the payload, if the caller still holds it.
 
     Args:
         conn: An ``AsyncConnection`` in a transaction.
@@ -280,6 +305,7 @@ async def finish(
             processed_at=now or utcnow(),
             detail=detail[:255] if detail else None,
             lease_until=None,
+            payload=None,
         )
     )
     return bool(result.rowcount)

@@ -10,7 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["STATUS_FROM", "apply_status", "from_unix"]
+__all__ = ["STATUS_FROM", "UNKNOWN_RECIPIENT", "apply_status", "from_unix"]
+
+#: Recipient of a row created by a status webhook (the webhook's number is never stored).
+UNKNOWN_RECIPIENT = "unknown"
 
 #: Status a record may move to -> statuses it may move from (never downgrade).
 STATUS_FROM: dict[str, tuple[str, ...]] = {
@@ -38,7 +41,6 @@ async def apply_status(
     wamid: str,
     status: str,
     *,
-    recipient: str | None = None,
     timestamp: int | None = None,
     error_code: int | None = None,
     error_title: str | None = None,
@@ -47,14 +49,15 @@ async def apply_status(
     """Applies one status webhook inside the caller's transaction.
 
     Statuses for messages the channel did not send (e.g. notifications sent by the outbox
-    worker) create a row with ``kind = "unknown"``, so every delivery report is kept.
+    worker) create a row with ``kind = "unknown"``, so every delivery report is kept. Such a row
+    carries no recipient (:data:`UNKNOWN_RECIPIENT`): the webhook's ``recipient_id`` is the
+    citizen's number, and joined on the wamid it would undo the outbox's encryption.
 
     Args:
         conn: An ``AsyncConnection`` in a transaction.
         outbound: The outbound table.
         wamid: Id of the outbound message.
         status: New status from Meta.
-        recipient: Recipient wa_id from the webhook.
         timestamp: Status time (Unix seconds).
         error_code: Error code of a ``failed`` status.
         error_title: Error title of a ``failed`` status.
@@ -89,7 +92,7 @@ async def apply_status(
     await conn.execute(
         outbound.insert().values(
             wamid=wamid[:255],
-            recipient=(recipient or "unknown")[:64],
+            recipient=UNKNOWN_RECIPIENT,
             kind="unknown",
             payload_summary=None,
             attempts=0,

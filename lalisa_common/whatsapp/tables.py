@@ -17,8 +17,10 @@ compares the description with a migrated database in both environments.
   counter; see :mod:`lalisa_common.whatsapp.queue`).
 * ``whatsapp_outbound_messages`` has one row per wamid. The channel creates the row when it
   sends, or when a status webhook arrives for a wamid it does not know (keeping
-  ``biz_opaque_callback_data`` in ``callback_data``), and moves ``status`` forward only
-  (accepted → sent → delivered → read; failed). A reply to an inbound message carries
+  ``biz_opaque_callback_data`` in ``callback_data``, recipient ``unknown``), and moves ``status``
+  forward only (accepted → sent → delivered → read; failed). ``payload_summary`` says only what
+  kind of message it was (``[text]``, ``[interactive:button]``, ``[template] <name>``), never
+  its text: the row is for delivery tracking. A reply to an inbound message carries
   ``reply_to`` (the inbound wamid) and ``reply_index`` (its position among that turn's replies),
   unique together, so a turn run again after a crash never sends the same reply twice.
 * ``whatsapp_menus`` keeps the last numbered text menu sent to each recipient (the payloads as

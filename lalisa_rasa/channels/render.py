@@ -251,25 +251,17 @@ def location_request_body(text: str) -> dict[str, Any]:
     }
 
 
-def summarise(body: dict[str, Any], limit: int = 200) -> str:
-    """A short human-readable summary of a message body for the outbound record."""
+def summarise(body: dict[str, Any]) -> str:
+    """What kind of message a body is, for the outbound record, without any of its text.
+
+    The record is for delivery tracking: the message type (``[text]``, ``[interactive:button]``,
+    ``[image]``) and a template's name, never the text, a caption or a link, which may hold the
+    citizen's name, number or ticket details.
+    """
     kind = body.get("type")
     content = body.get(kind) if isinstance(kind, str) else None
-    summary = ""
-    if kind == "text" and isinstance(content, dict):
-        summary = str(content.get("body", ""))
-    elif kind == "interactive" and isinstance(content, dict):
-        inner = content.get("body")
-        summary = f"[{content.get('type')}] " + (
-            str(inner.get("text", "")) if isinstance(inner, dict) else ""
-        )
-    elif kind == "template" and isinstance(content, dict):
-        summary = f"[template] {content.get('name')}"
-    elif isinstance(content, dict):
-        summary = f"[{kind}] " + str(
-            content.get("caption") or content.get("link") or content.get("id") or ""
-        )
-    else:
-        summary = f"[{kind}]"
-    summary = " ".join(summary.split())
-    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
+    if kind == "interactive" and isinstance(content, dict):
+        return f"[interactive:{content.get('type')}]"[:64]
+    if kind == "template" and isinstance(content, dict):
+        return f"[template] {content.get('name')}"[:128]
+    return f"[{kind}]"[:64]

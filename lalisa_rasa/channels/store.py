@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
 from lalisa_common.database import to_async_url
+from lalisa_common.env import env_int, read_env
 from lalisa_common.whatsapp import queue
 from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status, from_unix
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
@@ -41,12 +43,15 @@ def utcnow() -> datetime:
 class WhatsAppStore:
     """The channel's database tables, accessed asynchronously."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, cipher: AtRestCipher | None = None) -> None:
         """Initialises the WhatsAppStore.
 
         Args:
             database_url: Plain or async SQLAlchemy URL (``sqlite:///``, ``postgresql://``).
+            cipher: Encrypts queued payloads; by default the inbound payload key derived from
+                ``LALISA_IDENTITY_KEY``.
         """
+        self.cipher = cipher or at_rest_cipher(identity_key(read_env()), INBOUND_PAYLOAD)
         url = to_async_url(database_url)
         kwargs: dict[str, Any] = {"future": True}
         if url.startswith("sqlite"):
@@ -158,7 +163,11 @@ class WhatsAppStore:
             "status": INBOUND_RECEIVED,
             "received_at": utcnow(),
             "wa_timestamp": from_unix(wa_timestamp),
-            "payload": json.dumps(payload, ensure_ascii=False) if payload is not None else None,
+            "payload": (
+                self.cipher.encrypt(json.dumps(payload, ensure_ascii=False))
+                if payload is not None
+                else None
+            ),
         }
         statement = self._insert_ignore(inbound_messages)
         async with self._write() as conn:
@@ -225,23 +234,23 @@ class WhatsAppStore:
             rows = (await conn.execute(query)).all()
         pending: list[tuple[str, dict[str, Any]]] = []
         for wamid, payload in rows:
-            try:
-                data = json.loads(payload) if payload else None
-            except ValueError:
-                data = None
-            if isinstance(data, dict):
+            data = queue.decode_payload(payload, self.cipher)
+            if data is not None:
                 pending.append((wamid, data))
         return pending
 
-    async def prune_inbound(self, older_than: timedelta) -> int:
+    async def prune_inbound(self, older_than: timedelta | None = None) -> int:
         """Deletes inbound rows older than ``older_than`` (never less than the dedupe TTL).
 
         Args:
-            older_than: Age of the rows to delete.
+            older_than: Age of the rows to delete; by default ``LALISA_INBOUND_RETENTION_DAYS``
+                (30 days), the limit :mod:`lalisa.retention` applies.
 
         Returns:
             Number of deleted rows.
         """
+        if older_than is None:
+            older_than = timedelta(days=env_int(read_env(), "LALISA_INBOUND_RETENTION_DAYS", 30))
         age = max(older_than, timedelta(seconds=DEDUPE_TTL_SECONDS))
         async with self._write() as conn:
             result = await conn.execute(
@@ -271,7 +280,8 @@ class WhatsAppStore:
         Args:
             recipient: The citizen's id.
             kind: ``text``, ``buttons``, ``list``, ``location_request``, ``image``, ...
-            summary: Short human-readable summary of the payload.
+            summary: The kind of message (:func:`~lalisa_rasa.channels.render.summarise`),
+                never its text.
             wamid: Id returned by Meta (None when the send failed).
             status: ``accepted`` or ``failed``.
             attempts: Number of HTTP attempts made.
@@ -330,7 +340,6 @@ class WhatsAppStore:
         wamid: str,
         status: str,
         *,
-        recipient: str | None = None,
         timestamp: int | None = None,
         error_code: int | None = None,
         error_title: str | None = None,
@@ -339,12 +348,11 @@ class WhatsAppStore:
         """Applies a status webhook to the outbound record, never downgrading it.
 
         Statuses for messages the channel did not send (e.g. notifications sent by
-        another component) create a row, so every delivery report is kept.
+        another component) create a row without recipient, so every delivery report is kept.
 
         Args:
             wamid: Id of the outbound message.
             status: New status from Meta.
-            recipient: Recipient wa_id from the webhook.
             timestamp: Status time (Unix seconds).
             error_code: Error code of a ``failed`` status.
             error_title: Error title of a ``failed`` status.
@@ -362,7 +370,6 @@ class WhatsAppStore:
                 outbound_messages,
                 wamid,
                 status,
-                recipient=recipient,
                 timestamp=timestamp,
                 error_code=error_code,
                 error_title=error_title,
@@ -385,7 +392,7 @@ class WhatsAppStore:
     async def claim(self, worker: str, lease: timedelta) -> queue.ClaimedMessage | None:
         """Leases the next queued message in per-citizen order (see :func:`queue.claim`)."""
         async with self._statement() as conn:
-            return await queue.claim(conn, inbound_messages, worker, lease)
+            return await queue.claim(conn, inbound_messages, worker, lease, self.cipher)
 
     async def finish(
         self, message: queue.ClaimedMessage, status: str, detail: str | None = None

@@ -619,7 +619,7 @@ class WhatsAppProcessor:
                 await self.store.record_outbound(
                     recipient=message.sender_id,
                     kind="read_receipt",
-                    summary=f"read {message.wamid}",
+                    summary="[read_receipt]",
                     wamid=None,
                     status="failed",
                     attempts=result.attempts,

@@ -51,6 +51,17 @@ SECRET = "test-app-secret"
 PREVIOUS_SECRET = "old-app-secret"
 TOKEN = "test-access-token"
 VERIFY = "test-verify-token"
+IDENTITY_KEY = "3q0c3kq0W2Xl8vQy5mZpG7tR1nB4dH6jK9sL2wE5aUo="
+"""One identity key for the tests and the receivers they start: the queued payloads and the
+trackers are encrypted with keys derived from it, so every process must share it."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_identity_key() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LALISA_IDENTITY_KEY", IDENTITY_KEY)
+        yield
+
 
 _RUN_REVISION = r"""
 import importlib.util, sys

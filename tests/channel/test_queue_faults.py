@@ -38,6 +38,7 @@ from tests.channel.conftest import (
 )
 from tests.channel.test_webhook_routes import texts_sent
 from tests.common.payloads import envelope, message, value
+from tests.postgres_helpers import postgres_admin_url
 
 RASA_PYTHON = Path(sys.executable)
 
@@ -252,15 +253,10 @@ class Proxy:
         self.writers.clear()
 
 
-def _postgres_admin_url() -> str | None:
-    url = os.environ.get("TEST_POSTGRES_URL", "")
-    return url if url.startswith(("postgresql", "postgres:")) else None
-
-
 async def test_database_down_gets_503_and_nothing_accepted_is_lost(tmp_path: Path) -> None:
-    admin = _postgres_admin_url()
+    admin = postgres_admin_url()
     if admin is None:
-        pytest.skip("TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL: set DATABASE_URL or TEST_POSTGRES_URL")
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 

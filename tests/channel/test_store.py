@@ -77,11 +77,27 @@ async def test_prune_keeps_at_least_the_dedupe_window(store: WhatsAppStore) -> N
     assert await store.inbound_status("wamid.new") == "received"
 
 
+async def test_prune_follows_the_inbound_retention_setting(
+    store: WhatsAppStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LALISA_INBOUND_RETENTION_DAYS", "10")
+    for wamid, age in (("wamid.11d", 11), ("wamid.9d", 9)):
+        await store.log_inbound(wamid, CITIZEN, "text", None, None)
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                inbound_messages.update()
+                .where(inbound_messages.c.wamid == wamid)
+                .values(received_at=utcnow() - timedelta(days=age))
+            )
+    assert await store.prune_inbound() == 1
+    assert await store.inbound_status("wamid.9d") == "received"
+
+
 async def test_status_is_monotonic_and_failed_keeps_its_error(store: WhatsAppStore) -> None:
     await store.record_outbound(
         recipient=CITIZEN,
         kind="text",
-        summary="Halo",
+        summary="[text]",
         wamid="wamid.o1",
         status="accepted",
         attempts=1,
@@ -92,7 +108,7 @@ async def test_status_is_monotonic_and_failed_keeps_its_error(store: WhatsAppSto
     await store.record_outbound(
         recipient=CITIZEN,
         kind="text",
-        summary="Halo",
+        summary="[text]",
         wamid="wamid.o2",
         status="accepted",
         attempts=1,
@@ -108,11 +124,13 @@ async def test_status_is_monotonic_and_failed_keeps_its_error(store: WhatsAppSto
 
 
 async def test_status_before_record_is_merged(store: WhatsAppStore) -> None:
-    assert await store.apply_status("wamid.early", "delivered", recipient=CITIZEN)
+    assert await store.apply_status("wamid.early", "delivered")
+    [early] = await store.outbound_rows()
+    assert early["recipient"] == "unknown"  # a status webhook never stores the citizen's number
     await store.record_outbound(
         recipient=CITIZEN,
         kind="buttons",
-        summary="[button] Lanjut?",
+        summary="[interactive:button]",
         wamid="wamid.early",
         status="accepted",
         attempts=2,

@@ -1,4 +1,4 @@
-"""lalisa_common needs only the standard library (SQLAlchemy for tables and the queue, PyYAML)."""
+"""lalisa_common needs only the standard library (SQLAlchemy, PyYAML, cryptography where listed)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lalisa_common"
-# The same PyYAML version is pinned in both lock files.
+# The same PyYAML and cryptography versions are pinned in both lock files.
 ALLOWED_THIRD_PARTY = {
+    "at_rest.py": {"cryptography"},
+    "tracker_crypt.py": {"sqlalchemy"},
     "whatsapp/tables.py": {"sqlalchemy"},
     "whatsapp/queue.py": {"sqlalchemy"},
     "whatsapp/statuses.py": {"sqlalchemy"},

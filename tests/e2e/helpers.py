@@ -16,13 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from backoffice.auth.roles import Role
 from scripts.stack import Stack, backoffice, backoffice_env, free_port, local_stack, migrate
+from tests.postgres_helpers import (
+    DATABASE_BACKENDS,
+    postgres_admin_url,
+    run_admin_sql,
+    with_database,
+)
 
 T = TypeVar("T")
 
@@ -36,28 +41,8 @@ edited in a test reach the assistant within a second."""
 STACK_ENV = {"LALISA_SETTINGS_CACHE_SECONDS": SETTINGS_CACHE_SECONDS}
 
 
-def _postgres_base() -> str | None:
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgresql://", "postgres://")):
-        return base.replace("postgres://", "postgresql://", 1)
-    return None
-
-
-BACKENDS = ["sqlite", *(["postgresql"] if _postgres_base() else [])]
+BACKENDS = DATABASE_BACKENDS
 """The database backends every end-to-end test runs on (the ``params`` of its fixture)."""
-
-
-def admin_sql(dsn: str, statement: str) -> None:
-    """Runs one statement outside a transaction (CREATE/DROP DATABASE)."""
-
-    async def run() -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
 
 
 @contextmanager
@@ -76,15 +61,15 @@ def fresh_database(backend: str, work: Path, label: str) -> Iterator[tuple[str, 
     if backend == "sqlite":
         yield f"sqlite:///{work / 'lalisa.db'}", f"sqlite:///{work / 'tracker.db'}"
         return
-    base = _postgres_base()
-    assert base is not None, "PostgreSQL runs need DATABASE_URL"
+    base = postgres_admin_url()
+    assert base is not None, "PostgreSQL runs need DATABASE_URL or TEST_POSTGRES_URL"
     name = f"lalisa_e2e_{label}_{uuid.uuid4().hex[:10]}"
-    admin_sql(base, f'CREATE DATABASE "{name}"')
+    run_admin_sql(base, f'CREATE DATABASE "{name}"')
     try:
-        url = base.rsplit("/", 1)[0] + f"/{name}"
+        url = with_database(base, name)
         yield url, url
     finally:
-        admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        run_admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from lalisa.core.crypto import blind_index
 from lalisa.core.db import dispose_engine
 from lalisa.core.settings import BackofficeSettings, reset_settings_cache
 from lalisa.review.indexer import SETTLE_SECONDS, pseudonym
+from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher
 from tests.backoffice.helpers import add_user, sign_in_directly
 from tests.e2e.conftest import Stack
 from tests.e2e.test_complaint_over_http import fetch
@@ -30,14 +31,17 @@ SCRIPT = ("halo", "jam berapa kantor buka")
 EXPECTED_INTENTS = ("greet", "ask_service_hours")
 
 
-async def _user_events(tracker_url: str, sender: str) -> list[dict[str, Any]]:
+async def _user_events(stack: Stack, sender: str) -> list[dict[str, Any]]:
+    """The stored user events, decrypted with the stack's identity key (Rasa encrypts them)."""
     rows = await asyncio.to_thread(
         fetch,
-        tracker_url,
+        stack.env["TRACKER_DATABASE_URL"],
         "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id",
         sender=sender,
     )
-    return [json.loads(row["data"]) for row in rows]
+    cipher = at_rest_cipher(stack.env["LALISA_IDENTITY_KEY"], TRACKER_EVENTS)
+    assert all(not row["data"].startswith("{") for row in rows), "events stored in clear"
+    return [json.loads(cipher.decrypt(row["data"])) for row in rows]
 
 
 async def test_scripted_chat_appears_in_review_with_model_predictions(
@@ -50,7 +54,7 @@ async def test_scripted_chat_appears_in_review_with_model_predictions(
     for message in SCRIPT:
         assert await asyncio.to_thread(stack.say, sender, message)
 
-    events = await _user_events(stack.env["TRACKER_DATABASE_URL"], sender)
+    events = await _user_events(stack, sender)
     predictions = [
         (
             event["text"],

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
+from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher
 from lalisa_rasa.config import tracker_database_url
 from lalisa_rasa.stores import EnvLockStore, EnvSQLTrackerStore
+from tests.postgres_helpers import postgres_admin_url, run_admin_sql, with_database
+
+KEY = "mHq6tL0Kj1cM0xq2Yk3nV8bF5rW9sD4eA7uZ1pG6oTc="
+
+
+@pytest.fixture(autouse=True)
+def _identity_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every store of these tests encrypts with a known key, away from the developer's var/."""
+    monkeypatch.setenv("LALISA_ENV_FILE", "")
+    monkeypatch.setenv("LALISA_IDENTITY_KEY", KEY)
+    monkeypatch.setenv("LALISA_VAR_DIR", str(tmp_path / "var"))
+
+
+def _decrypted(data: str) -> dict:  # type: ignore[type-arg]
+    value = at_rest_cipher(KEY, TRACKER_EVENTS).loads(data)
+    assert isinstance(value, dict)
+    return value
 
 
 def test_sqlite_trackers_get_their_own_file(
@@ -129,7 +148,7 @@ async def test_save_after_retrieve_skips_the_count_query(
     ]
     rows = _stored_rows(store, "c1")
     assert [
-        (kind, json.loads(data).get("name") or json.loads(data).get("text")) for kind, data in rows
+        (kind, _decrypted(data).get("name") or _decrypted(data).get("text")) for kind, data in rows
     ] == expected
 
 
@@ -196,3 +215,147 @@ async def test_sqlite_trackers_use_wal(monkeypatch: pytest.MonkeyPatch, tmp_path
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+async def test_event_data_is_stored_encrypted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What the citizen typed and the name slot are nowhere in the tracker file in clear."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    path = tmp_path / "t.db"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{path}")
+    domain = Domain.from_yaml(
+        "version: '3.1'\nintents: [greet]\n"
+        "slots:\n  reporter_name:\n    type: text\n    mappings: [{type: custom}]"
+    )
+    store = EnvSQLTrackerStore(domain=domain)
+    tracker = DialogueStateTracker.from_events(
+        "c1",
+        [
+            UserUttered("nama saya Siti Rahmawati", {"name": "greet"}),
+            SlotSet("reporter_name", "Siti Rahmawati"),
+            ActionExecuted("action_listen"),
+        ],
+        domain.slots,
+    )
+    await store.save(tracker)  # Rasa's path (count query)
+    loaded = await store.retrieve("c1")
+    assert loaded is not None
+    loaded.update(UserUttered("rumah Pak Budiman di Paringin", {"name": "greet"}))
+    await store.save(loaded)  # the remembered path
+    store.engine.dispose()
+
+    reloaded = await EnvSQLTrackerStore(domain=domain).retrieve("c1")
+    assert reloaded is not None
+    assert reloaded.get_slot("reporter_name") == "Siti Rahmawati"
+    assert reloaded.latest_message.text == "rumah Pak Budiman di Paringin"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(FULL)")
+        rows = connection.execute("SELECT type_name, action_name, data FROM events").fetchall()
+    assert [row[:2] for row in rows] == [
+        ("user", None),
+        ("slot", "reporter_name"),
+        ("action", "action_listen"),
+        ("user", None),
+    ]
+    assert all(not data.startswith("{") for _, _, data in rows)
+    raw = path.read_bytes() + (tmp_path / "t.db-wal").read_bytes()
+    for secret in (b"Siti", b"Rahmawati", b"Budiman", b"Paringin"):
+        assert secret not in raw
+
+
+async def test_rows_stored_in_plain_text_are_read_and_converted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rows written before encryption load as they are; the conversion encrypts them."""
+    import json
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from lalisa_common.tracker_crypt import encrypt_tracker_events
+
+    path = tmp_path / "t.db"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{path}")
+    domain = Domain.from_yaml("version: '3.1'\nintents: [greet]")
+    store = EnvSQLTrackerStore(domain=domain)
+    await store.save(DialogueStateTracker.from_events("old", [UserUttered("halo lama", {})]))
+    with store.session_scope() as session:  # as Rasa's own store wrote it
+        for row in session.query(store.SQLEvent).all():
+            row.data = json.dumps(_decrypted(row.data))
+        session.commit()
+    store._stored.clear()
+
+    old = await store.retrieve("old")
+    assert old is not None and old.latest_message.text == "halo lama"
+    old.update(UserUttered("halo baru", {}))
+    await store.save(old)
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        cipher = at_rest_cipher(KEY, TRACKER_EVENTS)
+        assert await encrypt_tracker_events(engine, cipher, batch_size=1) == 1
+        assert await encrypt_tracker_events(engine, cipher) == 0  # idempotent
+    finally:
+        await engine.dispose()
+    assert [_decrypted(data).get("text") for _, data in _stored_rows(store, "old")] == [
+        "halo lama",
+        "halo baru",
+    ]
+    assert all(not data.startswith("{") for _, data in _stored_rows(store, "old"))
+    reloaded = await EnvSQLTrackerStore(domain=domain).retrieve("old")
+    assert reloaded is not None and reloaded.latest_message.text == "halo baru"
+
+
+@pytest.mark.skipif(postgres_admin_url() is None, reason="no PostgreSQL (TEST_POSTGRES_URL)")
+async def test_encrypted_events_and_their_conversion_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same store and conversion on PostgreSQL (Rasa shares La-Lisa's database there)."""
+    import json
+    import uuid
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from lalisa_common.database import to_async_url, to_sync_url
+    from lalisa_common.tracker_crypt import encrypt_tracker_events
+
+    admin = postgres_admin_url()
+    assert admin is not None
+    name = f"lalisa_store_{uuid.uuid4().hex[:10]}"
+    # run_admin_sql runs its own event loop: in a thread, next to this test's loop.
+    await asyncio.to_thread(run_admin_sql, admin, f'CREATE DATABASE "{name}"')
+    url = with_database(admin, name)
+    try:
+        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+        domain = Domain.from_yaml("version: '3.1'\nintents: [greet]")
+        store = EnvSQLTrackerStore(domain=domain)
+        await store.save(DialogueStateTracker.from_events("pg", [UserUttered("halo Siti", {})]))
+        with store.session_scope() as session:
+            [row] = session.query(store.SQLEvent).all()
+            assert "Siti" not in row.data
+            row.data = json.dumps(_decrypted(row.data))  # as before encryption
+            session.commit()
+        store.engine.dispose()
+        engine = create_async_engine(to_async_url(to_sync_url(url)), poolclass=NullPool)
+        try:
+            cipher = at_rest_cipher(KEY, TRACKER_EVENTS)
+            assert await encrypt_tracker_events(engine, cipher) == 1
+        finally:
+            await engine.dispose()
+        reloaded = await EnvSQLTrackerStore(domain=domain).retrieve("pg")
+        assert reloaded is not None and reloaded.latest_message.text == "halo Siti"
+        assert all("Siti" not in data for _, data in _stored_rows(store, "pg"))
+    finally:
+        await asyncio.to_thread(
+            run_admin_sql, admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )

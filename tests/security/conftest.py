@@ -23,5 +23,5 @@ from tests.e2e.helpers import stack_on  # noqa: E402
 def production_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Actions, Rasa and the sandbox with ``LALISA_ENV=production``, on loopback."""
     work = tmp_path_factory.mktemp("security")
-    with stack_on("sqlite", work, "security", production=True) as running:
+    with stack_on("sqlite", work, "security", production=True, with_backoffice=True) as running:
         yield running

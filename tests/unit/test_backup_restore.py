@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -30,22 +29,13 @@ from lalisa.core.settings import reset_settings_cache
 from lalisa.tickets.models import Reporter, Ticket, TicketSequence
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
 from lalisa.tickets.spool import write_spool
+from tests.postgres_helpers import DATABASE_BACKENDS, postgres_admin_url, run_admin_sql
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=WITA)
 CITIZENS = [("6281234567890", "Siti Aminah"), ("6289876543210", "Budi Santoso")]
 
-_ORIGINAL_DATABASE_URL = os.environ.get("DATABASE_URL", "")
-
-
-def _postgres_admin_url() -> str | None:
-    for candidate in (os.environ.get("TEST_POSTGRES_URL", ""), _ORIGINAL_DATABASE_URL):
-        if candidate.startswith(("postgresql", "postgres:")):
-            return candidate
-    return None
-
-
-BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_admin_url() else [])
+BACKENDS = DATABASE_BACKENDS
 
 _rasa_metadata = MetaData()
 # Rasa 3.6's SQLTrackerStore table, with its free-standing sequence as Rasa creates it.
@@ -63,20 +53,9 @@ rasa_events = Table(
 
 
 def _admin_sql(statement: str) -> None:
-    import asyncpg
-
-    admin = _postgres_admin_url()
+    admin = postgres_admin_url()
     assert admin is not None
-    dsn = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run() -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
+    run_admin_sql(admin, statement)
 
 
 @dataclass
@@ -98,7 +77,7 @@ def drill(
     var = Path(lalisa_env["LALISA_VAR_DIR"])
     created: list[str] = []
     if request.param == "postgresql":
-        admin = _postgres_admin_url()
+        admin = postgres_admin_url()
         assert admin is not None
         names = [f"lalisa_restore_{uuid.uuid4().hex[:10]}" for _ in range(2)]
         for name in names:

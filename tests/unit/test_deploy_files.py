@@ -574,8 +574,13 @@ def test_caddy_routes_only_the_webhook_and_the_back_office(tmp_path: Path) -> No
                 assert _request(base + path, b"{}")[0] == 404, path
             # Meta's payloads are at most 3 MB; a larger body never reaches the receiver whole
             # (Caddy 2.6 answers 502 once the limit cuts the stream, later versions 413).
+            # Caddy may also reset the connection while the client is still sending.
             big = b"x" * (4 * 1024 * 1024)
-            assert _request(base + "/webhooks/whatsapp/webhook", big)[0] in (413, 502)
+            try:
+                refused: int | None = _request(base + "/webhooks/whatsapp/webhook", big)[0]
+            except OSError:  # urllib's URLError around the reset
+                refused = None
+            assert refused in (413, 502, None)
             assert max(receiver.received) < 3_000_001  # type: ignore[attr-defined]
         finally:
             process.terminate()

@@ -28,7 +28,7 @@ from lalisa.review.models import (
 )
 from lalisa.review.stats import trainer_stats
 from lalisa.review.tracker import tracker_engine
-from tests.review_helpers import START, Tracker, tracker
+from tests.review_helpers import EVENTS, START, Tracker, tracker
 
 __all__ = ["tracker"]
 
@@ -123,6 +123,26 @@ async def test_index_summarises_each_session(tracker: Tracker) -> None:
     assert ("slot", "last_ticket_number") in seen
     assert ("action", "action_listen") not in seen
     assert ("action", "action_session_start") not in seen
+
+
+async def test_rows_stored_before_encryption_are_indexed_alike(tracker: Tracker) -> None:
+    """A tracker with old plain rows and new encrypted ones reads as one conversation."""
+    tracker.plain = True
+    await tracker.session_start(ANI)
+    await tracker.user(ANI, "ada pkl di trotoar", "report_complaint", 0.9)
+    tracker.plain = False
+    await tracker.bot(ANI, "Di mana lokasinya?")
+    await tracker.user(ANI, "depan pasar", "inform", 0.8)
+    async with tracker.engine.connect() as connection:
+        stored = (await connection.execute(select(EVENTS.c.data))).scalars().all()
+    plain = [value.startswith("{") for value in stored]
+    assert plain[:-2] == [True] * (len(plain) - 2) and plain[-2:] == [False, False]
+    assert await _refresh() > 0
+    [conversation] = await _conversations()
+    assert conversation.turn_count == 2
+    async with session_scope() as session:
+        texts = (await session.execute(select(ReviewTurn.text).order_by(ReviewTurn.id))).all()
+    assert [text for (text,) in texts] == ["ada pkl di trotoar", "depan pasar"]
 
 
 async def test_refresh_is_incremental_and_idempotent(tracker: Tracker) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -74,6 +75,7 @@ async def test_submit_in_hours_saves_ticket(db: str, monkeypatch: pytest.MonkeyP
         assert ticket.category == "pkl"
         assert ticket.desa == "Paringin Kota"
         assert ticket.received_out_of_hours is False
+        assert re.fullmatch(r"[0-9a-f]{64}", ticket.submission_key)  # keyed, not the number
         reporter = (await session.execute(select(Reporter))).scalar_one()
         assert b"6281200000001" not in str(reporter.phone_encrypted).encode()
 

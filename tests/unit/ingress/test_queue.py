@@ -38,7 +38,7 @@ async def accept(queue: InboundQueue, *items: dict[str, Any]) -> list[bool]:
 
 async def claim_one(queue: InboundQueue, worker: str = "w1", **kwargs: Any) -> Any:
     async with queue.engine.begin() as conn:
-        return await claim(conn, inbound_messages, worker, LEASE, **kwargs)
+        return await claim(conn, inbound_messages, worker, LEASE, queue.cipher, **kwargs)
 
 
 async def finish_one(queue: InboundQueue, claimed: Any, outcome: str = "processed") -> bool:
@@ -86,6 +86,42 @@ async def test_concurrent_deliveries_share_one_commit_and_one_copy_of_each_messa
         await queue.close()
 
 
+async def test_the_message_is_stored_encrypted_and_dropped_once_handled(db: str) -> None:
+    """The queued payload holds the citizen's text: encrypted, and gone after the turn."""
+    queue = InboundQueue(db)
+    try:
+        text = message("text", msg_id="wamid.p1")
+        text["text"] = {"body": "nama saya Siti Rahmawati"}
+        await accept(queue, text)
+        query = sa.select(inbound_messages.c.payload).where(inbound_messages.c.wamid == "wamid.p1")
+        async with queue.engine.connect() as conn:
+            stored = (await conn.execute(query)).scalar_one()
+        assert "Siti" not in stored and not stored.startswith("{")
+        claimed = await claim_one(queue)
+        assert claimed.payload["message"]["text"]["body"] == "nama saya Siti Rahmawati"
+        assert await finish_one(queue, claimed)
+        async with queue.engine.connect() as conn:
+            assert (await conn.execute(query)).scalar_one() is None
+    finally:
+        await queue.close()
+
+
+async def test_a_payload_queued_in_plain_text_is_still_read(db: str) -> None:
+    """Rows queued before encryption (plain JSON) are processed after an upgrade."""
+    queue = InboundQueue(db)
+    try:
+        await accept(queue, message("text", msg_id="wamid.p2"))
+        async with queue.engine.begin() as conn:
+            stored = (await conn.execute(sa.select(inbound_messages.c.payload))).scalar_one()
+            await conn.execute(
+                inbound_messages.update().values(payload=queue.cipher.decrypt(stored))
+            )
+        claimed = await claim_one(queue)
+        assert claimed.payload["phone_number_id"] == PNID
+    finally:
+        await queue.close()
+
+
 async def test_statuses_reach_the_outbound_log_before_the_answer(db: str) -> None:
     queue = InboundQueue(db)
     try:
@@ -100,6 +136,15 @@ async def test_statuses_reach_the_outbound_log_before_the_answer(db: str) -> Non
                 )
             ).one()
         assert tuple(row) == ("delivered", "unknown")
+        async with queue.engine.connect() as conn:
+            recipient = (
+                await conn.execute(
+                    sa.select(outbound_messages.c.recipient).where(
+                        outbound_messages.c.wamid == "wamid.out1"
+                    )
+                )
+            ).scalar_one()
+        assert recipient == "unknown"  # never the webhook's recipient number
     finally:
         await queue.close()
 
@@ -188,7 +233,7 @@ async def test_concurrent_workers_never_share_a_message_or_a_citizen(db: str) ->
             idle = 0
             while idle < 20:
                 async with engine.begin() as conn:
-                    claimed = await claim(conn, inbound_messages, f"w{index}", LEASE)
+                    claimed = await claim(conn, inbound_messages, f"w{index}", LEASE, queue.cipher)
                 if claimed is None:
                     idle += 1
                     await asyncio.sleep(0.01)
