@@ -83,7 +83,8 @@ async def _on_headers_sent(
 def _request_written() -> aiohttp.TraceConfig:
     """A trace that marks a request once it was written (see ``GraphResult.maybe_delivered``)."""
     config = aiohttp.TraceConfig()
-    config.on_request_headers_sent.append(_on_headers_sent)
+    # aiohttp 3.9 annotates these signals with a wrong callback type; the call is as documented.
+    config.on_request_headers_sent.append(_on_headers_sent)  # type: ignore[arg-type]
     return config
 
 
