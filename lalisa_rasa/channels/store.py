@@ -319,16 +319,21 @@ class WhatsAppStore:
                 if retried.rowcount:
                     return
             if wamid:
-                # A status webhook may have created the row first: fill in the details.
+                # A status webhook may have created the row first: fill in the details, the
+                # reply key among them (without it a turn run again would send this reply
+                # a second time).
                 updated = await conn.execute(
                     outbound_messages.update()
                     .where(outbound_messages.c.wamid == wamid[:255])
                     .values(
+                        recipient=values["recipient"],
                         kind=values["kind"],
                         payload_summary=values["payload_summary"],
                         attempts=attempts,
                         callback_data=values["callback_data"],
                         updated_at=now,
+                        reply_to=values["reply_to"],
+                        reply_index=reply_index,
                     )
                 )
                 if updated.rowcount:

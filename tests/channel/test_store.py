@@ -139,6 +139,26 @@ async def test_status_before_record_is_merged(store: WhatsAppStore) -> None:
     assert row["status"] == "delivered" and row["kind"] == "buttons" and row["attempts"] == 2
 
 
+async def test_a_reply_whose_status_came_first_keeps_its_reply_key(store: WhatsAppStore) -> None:
+    # The receiver applied the "delivered" webhook before the worker recorded the send (a fast
+    # receiver makes this common). The row must still carry the reply key: a turn run again
+    # after a re-claim skips exactly the replies whose key is recorded.
+    assert await store.apply_status("wamid.fast", "delivered")
+    await store.record_outbound(
+        recipient=CITIZEN,
+        kind="text",
+        summary="Halo",
+        wamid="wamid.fast",
+        status="accepted",
+        attempts=1,
+        reply_to="wamid.IN-7",
+        reply_index=0,
+    )
+    assert await store.reply_sent("wamid.IN-7", 0)
+    [row] = await store.outbound_rows(CITIZEN)
+    assert (row["reply_to"], row["reply_index"], row["status"]) == ("wamid.IN-7", 0, "delivered")
+
+
 # ---------------------------------------------------------------------- Redis
 
 
