@@ -225,13 +225,41 @@ class ActionKeepMedia(Action):
         """Records the file as pending evidence and says it will go with the report."""
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
-        media_id = await record_media(tracker) if text.startswith("/share_media") else None
+        if not text.startswith("/share_media"):
+            # Typed text the NLU took for a file ("eh maaf salah kirim"): nothing arrived, so
+            # do not thank for a file; say what La-Lisa can do instead.
+            dispatcher.utter_message(response="utter_default")
+            return []
+        media_id = await record_media(tracker)
         if media_id is None:
             dispatcher.utter_message(response="utter_media_outside_form")
             return []
         kept = [*(tracker.get_slot("evidence_media") or []), media_id]
         dispatcher.utter_message(response="utter_media_kept")
         return [SlotSet("evidence_media", kept)]
+
+
+class ActionLocationOutsideForm(Action):
+    """Answers a location pin shared while no complaint is being written.
+
+    Only the channel's pin payload is a location; typed text the NLU took for one ("sinyal
+    di desa kami lemah") gets the default answer instead of "lokasi sudah kami terima".
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_location_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Utters the pin answer for a pin, the default answer for typed text."""
+        text = str((tracker.latest_message or {}).get("text") or "")
+        pinned = text.startswith("/share_location")
+        dispatcher.utter_message(
+            response="utter_location_outside_form" if pinned else "utter_default"
+        )
+        return []
 
 
 def category_buttons(categories: list[str]) -> list[dict[str, str]]:

@@ -45,6 +45,7 @@ __all__ = [
     "sender_address",
     "sender_keys",
     "upsert_contact",
+    "upsert_contacts",
 ]
 
 CONTACTS_TABLE = "citizen_contacts"
@@ -181,14 +182,21 @@ async def upsert_contact(conn: Any, table: sa.Table, values: dict[str, Any]) -> 
         table: The contacts table.
         values: From :func:`contact_values`.
     """
+    await upsert_contacts(conn, table, [values])
+
+
+async def upsert_contacts(conn: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """:func:`upsert_contact` for several citizens in one statement (distinct keys only)."""
+    if not rows:
+        return
     insert = (
         postgresql.insert(table) if _dialect_name(conn) == "postgresql" else sqlite.insert(table)
     )
-    statement = insert.values(**values).on_conflict_do_update(
+    statement = insert.on_conflict_do_update(
         index_elements=[table.c.sender_key],
         set_={"last_seen_at": insert.excluded.last_seen_at},
     )
-    await conn.execute(statement)
+    await conn.execute(statement, rows)
 
 
 async def contact_address(conn: Any, table: sa.Table, keys: SenderKeys, key: str) -> str | None:

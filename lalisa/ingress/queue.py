@@ -29,7 +29,7 @@ from lalisa.core.db import create_engine_for_url
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
 from lalisa_common.env import read_env
-from lalisa_common.identity import contact_values, upsert_contact
+from lalisa_common.identity import contact_values, upsert_contacts
 from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
 from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
 from lalisa_common.whatsapp.statuses import apply_status
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 #: At most this many requests share one transaction.
 MAX_BATCH = 256
+#: Message ids per look-up of the known ones (well under SQLite's bound-parameter limit).
+_LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -146,23 +148,35 @@ class InboundQueue:
         return sqlite.insert(inbound_messages).on_conflict_do_nothing()
 
     async def _write(self, batch: list[_Job]) -> list[list[bool]]:
-        statement = self._insert_ignore()
-        results: list[list[bool]] = []
-        seen: set[str] = set()
-        contacted: set[str] = set()
+        # Deduplicate inside the batch first (Meta may deliver one message twice at once),
+        # then one look-up of the known ids and ONE multi-row insert: a statement per message
+        # cost a round trip through the driver thread each and held SQLite's write lock longer.
+        first: dict[str, dict[str, Any]] = {}
+        for job in batch:
+            for row in job.messages:
+                first.setdefault(row["wamid"], row)
         async with self.engine.begin() as conn:
+            known: set[str] = set()
+            wamids = list(first)
+            for start in range(0, len(wamids), _LOOKUP_CHUNK):
+                chunk = wamids[start : start + _LOOKUP_CHUNK]
+                result = await conn.execute(
+                    sa.select(inbound_messages.c.wamid).where(inbound_messages.c.wamid.in_(chunk))
+                )
+                known.update(result.scalars())
+            fresh = [row for wamid, row in first.items() if wamid not in known]
+            if fresh:
+                # Still "insert or ignore": another receiver may have stored one meanwhile.
+                await conn.execute(self._insert_ignore(), fresh)
+                # The number behind each new message's key, once per citizen.
+                contacts = {
+                    contact["sender_key"]: contact
+                    for job in batch
+                    for row, contact in zip(job.messages, job.contacts, strict=True)
+                    if row["wamid"] not in known
+                }
+                await upsert_contacts(conn, citizen_contacts, list(contacts.values()))
             for job in batch:
-                flags = []
-                for row, contact in zip(job.messages, job.contacts, strict=True):
-                    if row["wamid"] in seen:
-                        flags.append(False)
-                        continue
-                    inserted = await conn.execute(statement.values(**row))
-                    seen.add(row["wamid"])
-                    flags.append(bool(inserted.rowcount))
-                    if inserted.rowcount and contact["sender_key"] not in contacted:
-                        await upsert_contact(conn, citizen_contacts, contact)
-                        contacted.add(contact["sender_key"])
                 for status in job.statuses:
                     await apply_status(
                         conn,
@@ -174,7 +188,15 @@ class InboundQueue:
                         error_title=status.error_title,
                         callback_data=status.callback_data,
                     )
-                results.append(flags)
+        results: list[list[bool]] = []
+        claimed: set[str] = set()
+        for job in batch:
+            flags = []
+            for row in job.messages:
+                wamid = row["wamid"]
+                flags.append(wamid not in known and wamid not in claimed)
+                claimed.add(wamid)
+            results.append(flags)
         return results
 
     async def ping(self) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from lalisa.intake.answers import SKIPPED, is_skip_answer
+from lalisa.intake.timeparse import is_time_phrase
 
 MAX_PLACE_CHARS: Final = 300
 MAX_NAME_WORDS: Final = 4
@@ -158,10 +159,15 @@ FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 # "maaf", "eh", "ups" … before a correction.
-_APOLOGY_PATTERN: Final = r"^(?:\W*(?:maaf|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
+# "mohon maaf" in a letter, "maap" in Banjar.
+_APOLOGY_PATTERN: Final = (
+    r"^(?:\W*(?:mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
+)
 _CORRECTION_CUE = re.compile(
     _APOLOGY_PATTERN
-    + r"(?:(?:salah|keliru|typo|ralat|koreksi)\b|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
+    # "saya ralat", "ulun salah": the one who got it wrong may be named first.
+    + r"(?:(?:(?:saya|sy|aku|ulun)\s+)?(?:salah|keliru|typo|ralat|koreksi)\b"
+    r"|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
     r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
     r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b)",
     re.I,
@@ -204,6 +210,30 @@ def words(text: str) -> list[str]:
         return ["-"]
     squeezed = re.sub(r"([a-z])\1{2,}", r"\1", lowered)
     return re.findall(r"[a-z0-9]+", squeezed)
+
+
+# Words of a greeting, a courtesy or an announcement ("Assalamualaikum, saya ingin melaporkan
+# …"): they say that something will be reported, not what happened.
+_ANNOUNCEMENT_WORDS: Final = frozenset(
+    {
+        "assalamualaikum", "assalamu", "alaikum", "wr", "wb", "warahmatullahi", "wabarakatuh",
+        "selamat", "salamat", "pagi", "siang", "sore", "malam", "permisi", "halo", "hallo",
+        "hai", "yth", "dengan", "hormat", "mengganggu", "izin", "ijin", "saya", "sy", "aku",
+        "ulun", "kami", "ingin", "mau", "mo", "hendak", "handak", "bermaksud", "lapor",
+        "melapor", "melaporkan", "laporkan", "malapor", "bapadah", "mengadu", "mengadukan",
+        "ngadu", "menyampaikan", "sampaikan", "pengaduan", "aduan", "laporan", "keluhan",
+        "soal", "tentang", "mengenai", "terkait", "perihal", "adanya", "bersama", "ini",
+    }
+)  # fmt: skip
+
+
+def story_words(text: str) -> list[str]:
+    """The words of a message that tell what happened, without greetings and announcements.
+
+    "Assalamualaikum, saya ingin mengadukan gangguan suara." leaves ``["gangguan", "suara"]``:
+    the kind of problem, not yet a story.
+    """
+    return [t for t in words(text) if t not in _ANNOUNCEMENT_WORDS and t not in FILLERS]
 
 
 def _stem(word: str) -> str:
@@ -466,6 +496,8 @@ def read_correction(text: str) -> Correction | None:
             return None
     rest = stripped[cue.end() :] if cue is not None else stripped
     rest = re.sub(r"\b(?:salah|keliru|ralat|koreksi)\b", " ", rest, flags=re.I)
+    # "salah min, bukan Tariwin …": a form of address is not part of the new value.
+    rest = _LEADING_PARTICLES.sub("", rest)
     rest = strip_field_words(rest)
     rest = re.sub(r"^[\s,.:;!-]*(?:nya|harusnya|seharusnya|yang benar|yg benar)?\s*", "", rest)
     # "namanya diganti (jadi) Siti": the verb of changing is not part of the new value.
@@ -478,7 +510,49 @@ def read_correction(text: str) -> Correction | None:
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
     if field == "reporter_name":
         rest = _OWN_NAME_LEAD.sub("", rest, count=1)
-    return Correction(field=field, value=without_denied(rest))
+    value = without_denied(rest)
+    if field == "description" and value and is_time_phrase(value):
+        # "kejadiannya malam Minggu kemarin": the incident's time, not its story.
+        field = "incident_time"
+    return Correction(field=field, value=value)
+
+
+_LEADING_PARTICLES: Final = re.compile(
+    r"^(?:[\s,.:;!-]*\b(?:"
+    + "|".join(sorted(FILLERS, key=len, reverse=True))
+    + r")\b)+[\s,.:;!-]*",
+    re.I,
+)
+# "nama saya Abdul Hakim", "tulis saja nama saya: Abdul Hakim", "pakai nama ulun, Ijai".
+_NAME_GIVEN = re.compile(
+    r"\b(?:nama|nm)\s*(?:saya|sy|aku|ku|ulun)\s*(?:adalah|ialah|yaitu|aja|saja|haja|ja)?"
+    r"\s*[:,-]?\s*(?P<name>[A-Za-z][^,;!?]*)$",
+    re.I,
+)
+
+
+def read_name_change(text: str) -> NameAnswer | None:
+    """A reporter who changes their mind about their name after answering it.
+
+    "tulis saja nama saya: Abdul Hakim" gives the name; "jangan pake nama sy, anonim aja"
+    takes it back. Only a message that speaks of the name (or anonymity) counts; a bare
+    "Budi" at the summary is not a name change.
+
+    Returns:
+        The new name, a refusal (``name == "-"``), or None when the text is not about the name.
+    """
+    if not text or is_payload(text) or looks_like_question(text):
+        return None
+    given = _NAME_GIVEN.search(text.strip().rstrip("."))
+    if given is not None:
+        name = read_name(given.group("name"))
+        if name is not None and not name.refused:
+            return name
+    tokens = words(text)
+    about_name = any(t in _NAME_WORDS or t in _NAME_REFUSAL_WORDS for t in tokens)
+    if about_name and refuses_name(text):
+        return NameAnswer(SKIPPED)
+    return None
 
 
 def without_denied(text: str) -> str:

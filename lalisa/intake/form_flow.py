@@ -42,9 +42,11 @@ from lalisa.intake.form_answers import (
     read_confirmation,
     read_correction,
     read_name,
+    read_name_change,
     read_yes_no,
     refuses_evidence,
     says_dont_know,
+    story_words,
     strip_field_words,
     words,
 )
@@ -77,6 +79,9 @@ EMERGENCY_CONFIDENCE: Final = 0.8
 answers the question ("kebakaran di desa Halong")."""
 
 MIN_OPENING_DESCRIPTION_WORDS: Final = 5
+MIN_STORY_WORDS: Final = 4
+"""An opening is the story only when this many of its words tell what happened: "Selamat
+sore, Bapak. Saya mau lapor soal hewan ternak." only announces a report, so the form asks."""
 MAX_TIME_CHARS: Final = 200
 
 PIN_LOCATION: Final = "(titik lokasi)"
@@ -433,7 +438,11 @@ def _maybe_description(turn: _Turn, text: str) -> None:
     if turn.get("description") is not None or not text:
         return
     description = clean_description(text)
-    if description is not None and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS:
+    if (
+        description is not None
+        and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS
+        and len(story_words(description)) >= MIN_STORY_WORDS
+    ):
         turn.set(description=description)
 
 
@@ -466,7 +475,12 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
 def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if not strict:
         return False
-    if answer.clear_intent(*DIGRESSION_INTENTS, CANCEL_INTENT):
+    told = len(story_words(answer.typed)) >= MIN_STORY_WORDS
+    if answer.clear_intent(*(DIGRESSION_INTENTS - {"emergency"}), CANCEL_INTENT) or (
+        # A story that mentions danger ("hampir menyebabkan kecelakaan") is still the story
+        # (the emergency numbers are said first); a short cry for help is not.
+        answer.clear_intent("emergency") and not told
+    ):
         return False
     description = clean_description(answer.typed or None)
     if description is None:
@@ -582,7 +596,8 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             incident_at=moment.isoformat() if moment is not None else None,
         )
         return True
-    if looks_like_question(text):
+    if looks_like_question(text) or read_correction(text) is not None:
+        # "eh maaf salah, bukan Tariwin …" corrects another answer; it is no time.
         return False
     if mentions_time(text) or len(words(text)) >= 2:
         turn.set(incident_time=text[:MAX_TIME_CHARS], incident_at=None)
@@ -669,6 +684,8 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if not strict:
         return False
     text = answer.text.strip()
+    if _read_name_change(turn, text):
+        return True
     reading = read_confirmation(text)
     if reading is None:
         if text == "/affirm" or (answer.clear_intent("affirm") and answer.confidence >= 0.8):
@@ -688,6 +705,16 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if reading.value and _correct_any(turn, reading.value):
         return True
     turn.set(correction_requested=True, confirmation_mode=None)
+    return True
+
+
+def _read_name_change(turn: _Turn, text: str) -> bool:
+    """At the summary: "tulis saja nama saya: Abdul Hakim", "jangan pakai nama saya, anonim"."""
+    change = read_name_change(text)
+    if change is None or change.name == turn.get("reporter_name"):
+        return False
+    turn.set(reporter_name=change.name, confirmation_mode=None)
+    _say_corrected(turn, "reporter_name")
     return True
 
 

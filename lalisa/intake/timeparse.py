@@ -490,6 +490,17 @@ def _has_time_word(text: str) -> bool:
     )
 
 
+def is_time_phrase(text: str) -> bool:
+    """Whether a short text only says when ("malam Minggu kemarin", "sudah dua minggu").
+
+    A text with a place word ("di", "desa", "depan" …) or more than a few words is not.
+    """
+    parts = text.split()
+    if not parts or _PLACE_LEAD.search(text) or len(parts) > MAX_TIME_PHRASE_WORDS:
+        return False
+    return _has_time_word(text)
+
+
 def _is_time_phrase(text: str) -> bool:
     """Whether ``text`` is a short time phrase with no place in it, starting with time."""
     parts = text.split()

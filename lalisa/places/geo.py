@@ -222,6 +222,7 @@ _STRONG_CUES = frozenset({"desa", "ds", "kelurahan", "kel", "kampung", "kampong"
 # "parak" is Banjar for "dekat"; "dkt" is how it is typed on WhatsApp.
 _WEAK_CUES = frozenset({"di", "dekat", "dkt", "parak", "daerah", "wilayah", "sekitar", "kawasan"})
 _FILLER = _STRONG_CUES | _WEAK_CUES | frozenset({"kecamatan", "kec", "kab", "kabupaten"})
+_KECAMATAN_CUES = frozenset({"kecamatan", "kec", "kecamatannya"})
 _MAX_WINDOW = 4
 
 
@@ -460,13 +461,16 @@ def _candidates(tokens: Sequence[str], gaz: _Gazetteer) -> list[_Candidate]:
         candidate = _Candidate(name, score, start, end, _cue_before(tokens, start))
         slot = (name.unit.kind, name.unit.kode)
         current = best.get(slot)
-        if current is None or (candidate.score, -candidate.length, -candidate.start) > (
-            current.score,
-            -current.length,
-            -current.start,
-        ):
+        # A name said twice keeps its best mention: "puskesmas Juai, desa Juai" is the village
+        # because of the second "Juai", whatever comes first.
+        if current is None or _mention_rank(candidate) > _mention_rank(current):
             best[slot] = candidate
     return list(best.values())
+
+
+def _mention_rank(candidate: _Candidate) -> tuple[float, int, int, int]:
+    """Which of two mentions of one unit counts: the better spelt, then the better cued."""
+    return (candidate.score, candidate.cue, -candidate.length, -candidate.start)
 
 
 def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -563,14 +567,26 @@ def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
             if k.unit.nama == desa.unit.kecamatan
             and ((k.start, k.end) == (desa.start, desa.end) or k.contains(desa))
         ]
-        if same_named and desa.cue < 2:
-            # "batumandi" alone means the kecamatan; only "desa batumandi" means the village.
+        if same_named and desa.cue < 2 and not _town_landmark(tokens, same_named[0]):
+            # "batumandi" alone means the kecamatan; "desa batumandi" means the village.
             return same_named[0].unit.place()
         return desa.unit.place()
     if kecamatan_hits:
         best = max(kecamatan_hits, key=lambda c: (c.score, c.length, -c.start))
         return best.unit.place()
     return None
+
+
+def _town_landmark(tokens: Sequence[str], kecamatan: _Candidate) -> bool:
+    """Whether a name shared by a kecamatan and its seat desa is said as a town's landmark.
+
+    "pasar Halong", "depan SDN 1 Batumandi", "terminal Juai" are in the town, the desa that
+    gave the kecamatan its name; "Halong", "di Halong" or "kecamatan Halong" name the
+    kecamatan.
+    """
+    if kecamatan.start > 0 and tokens[kecamatan.start - 1] in _KECAMATAN_CUES:
+        return False
+    return not _only_place_words(tokens, kecamatan)
 
 
 def _best_desa(hits: Iterable[_Candidate], mentioned: set[str]) -> _Candidate | None:

@@ -86,6 +86,26 @@ class WhatsAppStore:
             async with self.engine.begin() as conn:
                 yield conn
 
+    @contextlib.asynccontextmanager
+    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for writes that are one statement each (the queue's lease changes).
+
+        On SQLite each statement commits on its own (autocommit), so the database's single
+        write lock is held only while the statement runs in the driver's thread. In a
+        transaction it stayed held until the COMMIT, one trip through this process's event
+        loop later; a worker's loop is often busy for 100 ms and more with NLU, and the
+        receiver's next acknowledgement waited that long for the lock.
+        """
+        if self.dialect != "sqlite":
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock:
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
     async def close(self) -> None:
         """Disposes of the connection pool."""
         await self.engine.dispose()
@@ -314,16 +334,21 @@ class WhatsAppStore:
                 if retried.rowcount:
                     return
             if wamid:
-                # A status webhook may have created the row first: fill in the details.
+                # A status webhook may have created the row first: fill in the details, the
+                # reply key among them (without it a turn run again would send this reply
+                # a second time).
                 updated = await conn.execute(
                     outbound_messages.update()
                     .where(outbound_messages.c.wamid == wamid[:255])
                     .values(
+                        recipient=values["recipient"],
                         kind=values["kind"],
                         payload_summary=values["payload_summary"],
                         attempts=attempts,
                         callback_data=values["callback_data"],
                         updated_at=now,
+                        reply_to=values["reply_to"],
+                        reply_index=reply_index,
                     )
                 )
                 if updated.rowcount:
@@ -386,24 +411,24 @@ class WhatsAppStore:
 
     async def claim(self, worker: str, lease: timedelta) -> queue.ClaimedMessage | None:
         """Leases the next queued message in per-citizen order (see :func:`queue.claim`)."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.claim(conn, inbound_messages, worker, lease, self.cipher)
 
     async def finish(
         self, message: queue.ClaimedMessage, status: str, detail: str | None = None
     ) -> bool:
         """Records the outcome of a leased message; False when the lease was lost."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.finish(conn, inbound_messages, message, status, detail)
 
     async def extend(self, message: queue.ClaimedMessage, lease: timedelta) -> bool:
         """Extends a lease during a long turn; False when it was lost."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.extend(conn, inbound_messages, message, lease)
 
     async def release(self, message: queue.ClaimedMessage) -> bool:
         """Puts a leased message back in the queue."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.release(conn, inbound_messages, message)
 
     async def pending_count(self) -> int:

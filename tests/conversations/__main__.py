@@ -3,6 +3,7 @@
     .venv/bin/python -m tests.conversations                 # every persona, the gate
     .venv/bin/python -m tests.conversations --half dev --only dev-pkl-01 --show
     .venv/bin/python -m tests.conversations --half dev2 --no-gate   # the second author's set
+    .venv/bin/python -m tests.conversations --half dev3 --no-gate   # the third author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
 database; when ``DATABASE_URL`` points at PostgreSQL every other WhatsApp persona runs a
@@ -135,7 +136,7 @@ def build_report(
 
 
 def write_transcripts(results: Sequence[Result], directory: Path) -> None:
-    """Writes every dev/dev2 conversation (never a held-out one) to ``directory/<id>.txt``."""
+    """Writes every dev/dev2/dev3 conversation (never a held-out one) to ``directory/<id>.txt``."""
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.txt"):
         old.unlink()
@@ -178,10 +179,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--half",
         choices=[*HALVES, "devs", "all"],
         default="all",
-        help="one half; devs: dev and dev2 (what is read while fixing); all: every half",
+        help="one half; devs: dev, dev2 and dev3 (what is read while fixing); all: every half",
     )
     parser.add_argument(
-        "--only", action="append", default=[], help="a dev/dev2 persona id (repeatable)"
+        "--only", action="append", default=[], help="a dev/dev2/dev3 persona id (repeatable)"
     )
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--seed", default="0", help="changes every persona's random choices")
@@ -204,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only:
         unknown = set(args.only) - {p.id for p in everyone if p.half in DEV_HALVES}
         if unknown:
-            print(f"not dev/dev2 persona ids: {', '.join(sorted(unknown))}", file=sys.stderr)
+            print(f"not dev/dev2/dev3 persona ids: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         personas = [p for p in personas if p.id in args.only]
     from tests.e2e.helpers import BACKENDS

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from tests.conversations.personas import AgendaItem, Persona
+from tests.conversations.personas import AFTER_TICKET, AgendaItem, Persona
 from tests.conversations.reading import (
     COMPLAINT_QUESTIONS,
     QUESTION_FACT,
@@ -90,6 +90,8 @@ class Record:
     ticket_numbers: list[str] = field(default_factory=list)
     cancelled: bool = False
     false_start: bool = False
+    restarted_after_ticket: bool = False
+    """A message after the ticket ("sudah masuk?") was answered with a complaint question."""
     end_reason: str = ""
     transcript: list[str] = field(default_factory=list)
 
@@ -159,8 +161,22 @@ class Citizen:
             return self._end("max_turns")
         if self.persona.off_topic:
             return self._off_topic(reading)
+        if self.record.ticket_numbers:
+            # The reply to a message sent after the ticket: it must not open a new form.
+            if reading.question in COMPLAINT_QUESTIONS:
+                self.record.restarted_after_ticket = True
+            return self._end("ticket")
         if reading.ticket_numbers:
             self.record.ticket_numbers += reading.ticket_numbers
+            follow_up = [
+                item
+                for item in self.agenda
+                if item.moment == "after" and item.question == AFTER_TICKET
+            ]
+            if follow_up:
+                # Not counted as a turn of the complaint: the report is already filed.
+                self.agenda.remove(follow_up[0])
+                return Action("text", text=follow_up[0].say or "")
             return self._end("ticket")
         if reading.cancelled:
             self.record.cancelled = True

@@ -133,4 +133,6 @@ def judge(persona: Persona, record: Record, tickets: list[StoredTicket]) -> Verd
     failures = [f"wrong:{field}" for field in ticket_mismatches(persona.expect, tickets[-1])]
     if len(tickets) > 1:
         failures.append("duplicate_ticket")
+    if record.restarted_after_ticket:
+        failures.append("after_ticket:form_restarted")
     return Verdict(not failures, tuple(failures))

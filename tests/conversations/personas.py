@@ -20,10 +20,11 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "holdout")
-DEV_HALVES = ("dev", "dev2")
-"""Halves whose transcripts are read while fixing: ``dev`` and ``dev2``, a second author's
-set written independently of ``dev`` and of ``data/``. ``holdout`` is never read."""
+HALVES = ("dev", "dev2", "dev3", "holdout")
+DEV_HALVES = ("dev", "dev2", "dev3")
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` and ``dev3``, a second
+and a third author's sets, each written independently of the earlier sets and of ``data/``.
+``holdout`` is never read."""
 OPENING_MEDIA = ("[photo]", "[sticker]")
 """Opening turns that send media instead of text (WhatsApp only): a photo or a sticker first."""
 STYLES = ("formal", "slang", "banjar")
@@ -34,6 +35,8 @@ FACT_FIELDS = ("category", "story", "place", "time", "photos", "name")
 """The facts a citizen can be asked for, and can correct."""
 
 AGENDA_MOMENTS = ("before", "after", "at")
+AFTER_TICKET = "ticket"
+"""``after: ticket``: a message right after the ticket number came ("sudah masuk?")."""
 MAX_PHOTOS = 2
 
 
@@ -279,9 +282,11 @@ def _agenda(raw: Any, where: str) -> tuple[AgendaItem, ...]:
             raise PersonaError(f"{here}: exactly one of before/after/at")
         moment = moments[0]
         question = str(entry[moment])
-        if question not in known:
+        if question not in known and not (moment == "after" and question == AFTER_TICKET):
             raise PersonaError(f"{here}: unknown question {question!r}")
         fact = entry.get("fact")
+        if question == AFTER_TICKET and fact is not None:
+            raise PersonaError(f"{here}: nothing can be corrected after the ticket")
         if fact is not None and fact not in FACT_FIELDS:
             raise PersonaError(f"{here}: fact must be one of {', '.join(FACT_FIELDS)}")
         say = entry.get("say")

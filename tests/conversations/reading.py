@@ -139,6 +139,8 @@ _INFO_CUES = (
     "tiket",
     "status",
     "lokasi tercatat",
+    "hanya bisa membaca",
+    "belum bisa dibaca",
 )
 _NOT_UNDERSTOOD = (
     "belum memahami",

@@ -85,6 +85,14 @@ def test_domain_answers_ask_nothing(response: str) -> None:
     assert not read_turn([domain_message(response)]).retry
 
 
+@pytest.mark.parametrize("kind", ["sticker", "reaction", "unsupported"])
+def test_the_channels_own_replies_to_unreadable_input_ask_nothing(kind: str) -> None:
+    """The reply lists what La-Lisa reads ("… foto, video"); it asks for no evidence."""
+    from lalisa_rasa.channels.texts import REPLIES
+
+    assert classify(BotMessage(REPLIES[kind])) is None
+
+
 @pytest.mark.parametrize(
     ("text", "question"),
     [

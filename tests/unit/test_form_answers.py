@@ -296,3 +296,15 @@ def test_dont_know(text: str, expected: bool) -> None:
 )
 def test_the_denied_value_is_not_the_new_one(text: str, new: str) -> None:
     assert without_denied(text) == new
+
+
+def test_a_name_change_must_speak_of_the_name() -> None:
+    from lalisa.intake.form_answers import read_name_change
+
+    assert read_name_change("Budi") is None  # a bare word at the summary is no name change
+    assert read_name_change("ya kirim") is None
+    assert read_name_change("nama saya siapa?") is None
+    change = read_name_change("tulis saja nama saya: Abdul Hakim.")
+    assert change is not None and change.name == "Abdul Hakim"
+    refused = read_name_change("jangan pakai nama saya, anonim saja")
+    assert refused is not None and refused.refused

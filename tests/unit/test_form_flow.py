@@ -207,6 +207,95 @@ def test_full_name_given_again_at_the_summary_changes_the_name() -> None:
     assert step.slots["reporter_name"] == "Budi Santoso Wijaya"
 
 
+@pytest.mark.parametrize(
+    ("name_before", "text", "name_after"),
+    [
+        ("-", "Sebenarnya tidak apa-apa, tulis saja nama saya: Abdul Hakim.", "Abdul Hakim"),
+        ("-", "pakai nama ulun aja, Ijai", "Ijai"),
+        ("Irma", "eh gajadi deh min jangan pake nama sy, anonim aja", "-"),
+        ("Rahmat", "namanya dirahasiakan saja", "-"),
+    ],
+)
+def test_changing_ones_mind_about_the_name_at_the_summary(
+    name_before: str, text: str, name_after: str
+) -> None:
+    state = at("complaint_confirmation", reporter_name=name_before)
+    step = advance(state, answer=say(text, "ask_confidentiality", 0.9), now=NOW)
+    assert step.slots["reporter_name"] == name_after
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+    assert "complaint_outcome" not in step.slots
+    assert responses(step)[0] == "utter_corrected_reporter_name"
+
+
+def test_a_yes_at_the_summary_is_no_name_change() -> None:
+    step = advance(at("complaint_confirmation", reporter_name="-"), answer=say("ya kirim"), now=NOW)
+    assert step.slots["complaint_outcome"] == "submit"
+    assert "reporter_name" not in step.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        # A letter-writer's "mohon maaf, saya ralat"; "kejadiannya" + a time is the time.
+        (
+            "Mohon maaf, saya ralat: kejadiannya malam Minggu kemarin, bukan malam Sabtu.",
+            "incident_time",
+            "malam Minggu kemarin",
+        ),
+        # Banjar "maap, ulun salah" with only the new value.
+        ("maap, ulun salah, sudah dua minggu", "incident_time", "sudah dua minggu"),
+        # A form of address before the denied value: "salah min, bukan X, … desa Y".
+        (
+            "eh maaf salah min bukan tariwin, pos ronda nya di desa riwa",
+            "location_desa",
+            "Riwa",
+        ),
+    ],
+)
+def test_corrections_people_type_while_another_question_is_open(
+    text: str, slot: str, value: str
+) -> None:
+    state = at(
+        "evidence",
+        incident_time="malam Sabtu kemarin",
+        location="pos ronda desa tariwin",
+        location_kecamatan="Batu Mandi",
+        location_desa="Tariwin",
+    )
+    step = advance(state, answer=say(text), now=NOW)
+    assert step.slots[slot] == value
+    assert step.slots["requested_slot"] == "evidence"
+    assert step.slots.get("description") is None
+
+
+def test_a_correction_of_another_answer_is_never_stored_as_the_time() -> None:
+    state = at("incident_time", location="desa tariwin", location_kecamatan="Batu Mandi")
+    state["location_desa"] = "Tariwin"
+    step = advance(state, answer=say("eh maaf salah min bukan tariwin tapi riwa"), now=NOW)
+    assert step.slots.get("incident_time") is None
+    assert step.slots["location_desa"] == "Riwa"
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Assalamualaikum. Mohon maaf mengganggu, saya hendak melapor.",
+        "Selamat sore, Bapak. Saya mau lapor soal hewan ternak.",
+        "Assalamualaikum, saya ingin mengadukan gangguan suara.",
+        "Selamat malam, saya ingin menyampaikan pengaduan mengenai warung remang-remang.",
+    ],
+)
+def test_an_opening_that_only_announces_a_report_is_not_the_story(opening: str) -> None:
+    step = advance({}, answer=None, opening=say(opening, "report_complaint"), now=NOW)
+    assert step.slots.get("description") is None
+
+
+def test_an_opening_that_tells_what_happened_is_the_story() -> None:
+    opening = "Selamat pagi, di lampu merah ada anak-anak yang mengemis tiap siang."
+    step = advance({}, answer=None, opening=say(opening, "report_complaint"), now=NOW)
+    assert step.slots["description"] == opening
+
+
 # ----------------------------------------------------------------- category
 
 
@@ -577,3 +666,28 @@ def test_two_misses_in_a_row_are_reported_as_missed_twice() -> None:
     assert second.slots.get("location_mode") == "pick"
     answered = advance(state, answer=say("desa halong"), now=NOW)
     assert not answered.missed_twice
+
+
+def test_a_story_that_mentions_danger_is_the_description() -> None:
+    """The emergency numbers may come first, but the story is taken, not asked again."""
+    story = (
+        "Sapi milik warga dilepas dan berkeliaran di jalan raya, sudah dua kali hampir "
+        "menyebabkan kecelakaan sepeda motor."
+    )
+    step = advance(at("description"), answer=say(story, "emergency", 0.95), now=NOW)
+    assert step.slots["description"] == story
+    assert step.slots["requested_slot"] == "location"
+    assert responses(step)[0] == "utter_emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("saya mau bicara dengan petugas saja", "request_human"),
+        ("saya mau tanya soal jam layanan kantor", "ask_service_hours"),
+        ("tolong darurat", "emergency"),
+    ],
+)
+def test_a_short_request_at_the_description_step_still_interrupts(text: str, intent: str) -> None:
+    step = advance(at("description"), answer=say(text, intent, 0.95), now=NOW)
+    assert step.interrupt or step.slots.get("description") is None

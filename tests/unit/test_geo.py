@@ -77,7 +77,8 @@ def test_points_outside_balangan(lat: float, lon: float) -> None:
         ("kelurahan batu piring", "Paringin Selatan", "Batu Piring"),
         ("jalan a yani km 4 batu piring", "Paringin Selatan", "Batu Piring"),
         ("tebing tingi", "Tebing Tinggi", None),
-        ("dekat jembatan halong", "Halong", None),
+        # A landmark of the town that gave the kecamatan its name is in that desa.
+        ("dekat jembatan halong", "Halong", "Halong"),
         ("awayn", "Awayan", None),
         ("awayan hilir", "Awayan", "Awayan Hilir"),
         ("sungai pumpung", "Awayan", "Sei Pumpung"),
@@ -188,5 +189,43 @@ def test_desa_beside_the_kecamatan_name_is_the_desa() -> None:
     """In "karuh batu mandi", Batu Mandi names the kecamatan of Karuh, not desa Batumandi."""
     place = resolve_place("karuh batu mandi", assume_place=True)
     assert place is not None and (place.kecamatan, place.desa) == ("Batu Mandi", "Karuh")
-    alone = resolve_place("pasar batumandi", assume_place=True)
+    alone = resolve_place("batumandi", assume_place=True)
     assert alone is not None and (alone.kecamatan, alone.desa) == ("Batu Mandi", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan", "desa"),
+    [
+        # A landmark named after the kecamatan comes first; "desa X" later names the village.
+        ("simpang dekat puskesmas juai, desa juai", "Juai", "Juai"),
+        ("depan pasar halong desa halong rt 2", "Halong", "Halong"),
+        ("kantor camat awayan, ds awayan", "Awayan", "Awayan"),
+        # Said bare or after "kecamatan", the name is the kecamatan.
+        ("juai", "Juai", None),
+        ("di kecamatan halong", "Halong", None),
+    ],
+)
+def test_a_name_said_twice_counts_where_it_is_cued(
+    text: str, kecamatan: str, desa: str | None
+) -> None:
+    place = resolve_place(text, assume_place=True)
+    assert place is not None and (place.kecamatan, place.desa) == (kecamatan, desa)
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan", "desa"),
+    [
+        # A landmark in the town that gave the kecamatan its name is in that desa.
+        ("pasar batumandi", "Batu Mandi", "Batumandi"),
+        ("depan sdn 1 batumandi", "Batu Mandi", "Batumandi"),
+        ("tengah jalan halong parak pasar", "Halong", "Halong"),
+        ("depan kantor camat awayan", "Awayan", "Awayan"),
+        # The kecamatan named as such, or alone, stays the kecamatan; no desa Paringin exists.
+        ("kec halong dekat pasar", "Halong", None),
+        ("di halong", "Halong", None),
+        ("pasar paringin", "Paringin", None),
+    ],
+)
+def test_a_town_landmark_is_in_the_seat_desa(text: str, kecamatan: str, desa: str | None) -> None:
+    place = resolve_place(text, assume_place=True)
+    assert place is not None and (place.kecamatan, place.desa) == (kecamatan, desa)

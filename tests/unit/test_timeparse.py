@@ -220,3 +220,18 @@ def test_any_phrase_gives_a_past_aware_time_or_none(words: list[str], now: datet
 )
 def test_time_and_place_in_one_answer_are_split(text: str, expected: TimeAndPlace | None) -> None:
     assert split_time_and_place(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("malam Minggu kemarin", True),
+        ("sudah dua minggu", True),
+        ("tadi malam di depan pasar", False),  # a place in it
+        ("ada lima orang mabuk", False),
+    ],
+)
+def test_is_time_phrase(text: str, expected: bool) -> None:
+    from lalisa.intake.timeparse import is_time_phrase
+
+    assert is_time_phrase(text) is expected

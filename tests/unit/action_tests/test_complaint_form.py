@@ -381,4 +381,19 @@ async def test_typed_text_read_as_media_outside_the_form_keeps_nothing(
 
     t = tracker(text="ini fotonya", intent="share_media", active_loop=None)
     assert await ActionKeepMedia().run(dispatcher, t, domain()) == []
-    assert responses(dispatcher) == ["utter_media_outside_form"]
+    # No file arrived: no "file sudah kami terima", the default answer instead.
+    assert responses(dispatcher) == ["utter_default"]
+
+
+async def test_only_a_pin_is_thanked_for_as_a_location() -> None:
+    from actions.tickets import ActionLocationOutsideForm
+
+    typed = CollectingDispatcher()
+    t = tracker(text="sinyal di desa kami lemah", intent="share_location", active_loop=None)
+    assert await ActionLocationOutsideForm().run(typed, t, domain()) == []
+    assert responses(typed) == ["utter_default"]
+    pinned = CollectingDispatcher()
+    pin = '/share_location{"latitude": -2.32, "longitude": 115.46}'
+    t = tracker(text=pin, intent="share_location", active_loop=None)
+    assert await ActionLocationOutsideForm().run(pinned, t, domain()) == []
+    assert responses(pinned) == ["utter_location_outside_form"]

@@ -67,6 +67,26 @@ async def test_accept_stores_each_message_once(db: str) -> None:
         await queue.close()
 
 
+async def test_concurrent_deliveries_share_one_commit_and_one_copy_of_each_message(db: str) -> None:
+    queue = InboundQueue(db)
+    try:
+        await accept(queue, message("text", sender="6281100000009", msg_id="wamid.known"))
+        twice = message("text", sender="6281100000001", msg_id="wamid.twice")
+        deliveries = [
+            [message("text", sender=f"62811000001{i:02d}", msg_id=f"wamid.c{i}")] for i in range(40)
+        ]
+        deliveries += [[twice], [twice, message("text", msg_id="wamid.known")]]
+        results = await asyncio.gather(*(accept(queue, *items) for items in deliveries))
+        # Gathered requests are written together: each message new exactly once.
+        assert results[:40] == [[True]] * 40
+        assert sorted(results[40:]) == [[False, False], [True]]
+        async with queue.engine.connect() as conn:
+            count = await conn.execute(sa.select(sa.func.count()).select_from(inbound_messages))
+            assert count.scalar_one() == 42
+    finally:
+        await queue.close()
+
+
 async def test_the_message_is_stored_encrypted_and_dropped_once_handled(db: str) -> None:
     """The queued payload holds the citizen's text: encrypted, and gone after the turn."""
     queue = InboundQueue(db)
