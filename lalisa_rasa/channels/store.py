@@ -69,6 +69,12 @@ class WhatsAppStore:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
 
+    def _sqlite_writers_lock(self) -> asyncio.Lock:
+        # Created on first use so that it belongs to the event loop that runs the store.
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        return self._write_lock
+
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; on SQLite, writers of this process queue in order.
@@ -80,11 +86,8 @@ class WhatsAppStore:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        if self._write_lock is None:
-            self._write_lock = asyncio.Lock()
-        async with self._write_lock:
-            async with self.engine.begin() as conn:
-                yield conn
+        async with self._sqlite_writers_lock(), self.engine.begin() as conn:
+            yield conn
 
     @contextlib.asynccontextmanager
     async def _statement(self) -> AsyncIterator[AsyncConnection]:
@@ -97,14 +100,11 @@ class WhatsAppStore:
         receiver's next acknowledgement waited that long for the lock.
         """
         if self.dialect != "sqlite":
-            async with self.engine.begin() as conn:
+            async with self._write() as conn:
                 yield conn
             return
-        if self._write_lock is None:
-            self._write_lock = asyncio.Lock()
-        async with self._write_lock:
-            async with self.engine.connect() as conn:
-                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with self._sqlite_writers_lock(), self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def close(self) -> None:
         """Disposes of the connection pool."""
