@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from lalisa.core import contacts as contact_tables
 from lalisa.core import models as core_models
 from lalisa.core.models import Base
 from lalisa.dispatch import models as dispatch_models
@@ -37,6 +38,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     review_models,
     survey_models,
     report_models,
+    contact_tables,
 )
 """The modules that declare tables, in the order of the migrations that create them."""
 

@@ -65,6 +65,11 @@ DEFAULT_BUSY_LIMIT = 200
 OUTAGE_PAUSE_SECONDS = 2.0
 #: Busy notices sent per check at most.
 BUSY_BATCH = 50
+#: CPU priority a worker gives up (``os.nice``). A turn costs hundreds of milliseconds of CPU
+#: and waits anyway; the webhook receiver must answer Meta within milliseconds. On a shared
+#: machine (the 2-core default) a backlog of turns at equal priority delays the acks by
+#: whole time slices; niced workers leave the receiver the CPU whenever it has a delivery.
+DEFAULT_NICE = 10
 
 TurnRecorded = Callable[[str, str], Awaitable[bool]]
 
@@ -84,12 +89,15 @@ class WorkerSettings:
         poll_seconds: ``LALISA_QUEUE_POLL_SECONDS``: pause when the queue is empty.
         busy_limit: ``LALISA_QUEUE_BUSY_LIMIT``: above this many queued messages a new
             conversation's first message gets the "sedang ramai" notice at once.
+        nice: ``LALISA_RASA_WORKER_NICE``: niceness the worker process adds to itself, so
+            the receiver's acknowledgements win the CPU (0 keeps the inherited priority).
     """
 
     workers: int = 1
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
     busy_limit: int = DEFAULT_BUSY_LIMIT
+    nice: int = DEFAULT_NICE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str | None]) -> WorkerSettings:
@@ -108,6 +116,7 @@ class WorkerSettings:
                 env, "LALISA_QUEUE_POLL_SECONDS", DEFAULT_POLL_SECONDS, positive=True
             ),
             busy_limit=env_int(env, "LALISA_QUEUE_BUSY_LIMIT", DEFAULT_BUSY_LIMIT, minimum=1),
+            nice=env_int(env, "LALISA_RASA_WORKER_NICE", DEFAULT_NICE, minimum=0),
         )
         problem = scale_out_problem(env, settings.workers)
         if problem:
@@ -357,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging()
     # Rasa's structured log (its `rasa run` configures it): without this call structlog prints
-    # every debug event, the citizen's texts and slot values (the name) among them.
+    # every debug event, the citizen's texts and slot values (the name) among them, ~5 KB of
+    # formatting and writing per message.
     configure_structlog(logging.INFO)
     # endpoints.yml reads ${LALISA_ACTION_SECRET}; the action server refuses an empty one.
     os.environ.setdefault(ACTION_SECRET_VARIABLE, "")
@@ -375,6 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The lock store is Redis: without it two workers could run one conversation at once.
             print(f"lalisa_rasa.worker refuses to start: {problem}", file=sys.stderr)
             return 3
+    if settings.nice:
+        os.nice(min(settings.nice, 19))
     asyncio.run(serve(args.model, args.endpoints, settings))
     return 0
 

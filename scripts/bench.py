@@ -32,9 +32,11 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from lalisa_common.whatsapp.signature import sign  # noqa: E402
 from lalisa_common.whatsapp.tables import INBOUND_TABLE  # noqa: E402
+from lalisa_rasa.channels.texts import reply_text  # noqa: E402 (plain texts, no Rasa import)
 from scripts.stack import Stack, local_stack  # noqa: E402
 
 TARGET_ACK_P99_MS = 50.0
@@ -66,6 +69,10 @@ REDELIVERY_ATTEMPTS = 3
 # Share of burst deliveries that Meta sends twice although the first was acknowledged.
 DUPLICATE_SHARE = 0.02
 ACK_TIMEOUT_S = 20.0
+# The back-pressure notice a new conversation gets while the queue is long (issue 12 item 3).
+BUSY_TEXT = reply_text("busy")
+# Keep-alive connections of the load generator (Meta also reuses its connections).
+ACK_CONNECTIONS = 64
 
 
 @dataclass(frozen=True)
@@ -157,8 +164,8 @@ def count_replies(phones: Iterable[str], sent: dict[str, list[float]], expected:
 class Webhook:
     """Signs and POSTs WhatsApp deliveries as Meta does."""
 
-    def __init__(self, stack: Stack, client: httpx.AsyncClient) -> None:
-        """Delivers to the webhook of ``stack`` with ``client``."""
+    def __init__(self, stack: Stack, client: httpx.AsyncClient | None = None) -> None:
+        """Delivers to the webhook of ``stack`` with ``client`` (None: build requests only)."""
         self.url = webhook_url(stack)
         self.secret = stack.env["WHATSAPP_APP_SECRET"]
         self.phone_number_id = stack.env["WHATSAPP_PHONE_NUMBER_ID"]
@@ -189,6 +196,14 @@ class Webhook:
         }
         return json.dumps(payload).encode()
 
+    def signed(self, phone: str, wamid: str, text: str) -> tuple[bytes, dict[str, str]]:
+        """A delivery's body and headers, signed as Meta signs them."""
+        raw = self.body(phone, wamid, text)
+        return raw, {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign(raw, self.secret),
+        }
+
     async def deliver(self, phone: str, wamid: str, text: str) -> tuple[int | None, float, str]:
         """POSTs one delivery; returns (HTTP status or None, milliseconds, error kind)."""
         raw = self.body(phone, wamid, text)
@@ -197,6 +212,7 @@ class Webhook:
             "X-Hub-Signature-256": sign(raw, self.secret),
         }
         started = time.perf_counter()
+        assert self.client is not None, "a Webhook without a client only signs"
         try:
             response = await self.client.post(self.url, content=raw, headers=headers)
         except httpx.HTTPError as error:
@@ -209,6 +225,101 @@ def webhook_url(stack: Stack) -> str:
     return stack.webhook_url
 
 
+class RawSender:
+    """A cheap load generator: pre-built HTTP/1.1 requests over a pool of keep-alive sockets.
+
+    The bench shares the machine's cores with the stack it measures, so the sender must cost
+    little: no HTTP client library per request (httpx with thousands of pooled connections
+    spent most of a core at 200/s and fell behind), the body signed before the clock starts,
+    and a fixed pool of connections reused for every request. A request waits for a free
+    connection when all are busy; that wait counts in its latency (measured from the moment
+    it was due), as a real sender's queue would.
+    """
+
+    def __init__(self, url: str, connections: int = 64, timeout: float = ACK_TIMEOUT_S) -> None:
+        """Targets ``url`` (``http://host:port/path``) with up to ``connections`` sockets."""
+        parsed = urllib.parse.urlsplit(url)
+        self.host = parsed.hostname or "127.0.0.1"
+        self.port = parsed.port or 80
+        self.path = parsed.path or "/"
+        self.timeout = timeout
+        self._idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = (
+            asyncio.Queue()
+        )
+        for _ in range(connections):
+            self._idle.put_nowait(None)  # a slot; the socket is opened on first use
+
+    def request(self, body: bytes, headers: dict[str, str]) -> bytes:
+        """The complete request bytes of a POST of ``body`` (build them before timing)."""
+        lines = [
+            f"POST {self.path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(body)}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    async def _exchange(
+        self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
+    ) -> tuple[int, bool]:
+        reader, writer = conn
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        length, keep = 0, True
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value.strip())
+            elif name == "connection" and value.strip().lower() == "close":
+                keep = False
+        if length:
+            await reader.readexactly(length)
+        return status, keep
+
+    async def post(self, request: bytes, due: float | None = None) -> tuple[int | None, float, str]:
+        """Sends one pre-built request; (HTTP status or None, ms since ``due``, error kind)."""
+        started = due if due is not None else time.perf_counter()
+        conn = await self._idle.get()
+        keep = False
+        try:
+            if conn is None:
+                conn = await asyncio.wait_for(
+                    asyncio.open_connection(self.host, self.port), self.timeout
+                )
+            status, keep = await asyncio.wait_for(self._exchange(conn, request), self.timeout)
+            return status, (time.perf_counter() - started) * 1000, ""
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
+            return None, (time.perf_counter() - started) * 1000, type(error).__name__
+        finally:
+            if not keep and conn is not None:
+                conn[1].close()
+                conn = None
+            self._idle.put_nowait(conn)
+
+    async def close(self) -> None:
+        """Closes every pooled socket."""
+        while not self._idle.empty():
+            conn = self._idle.get_nowait()
+            if conn is not None:
+                conn[1].close()
+
+
+@dataclass
+class CpuMeter:
+    """CPU time this (bench) process spent during a scenario, as a share of one core."""
+
+    started_cpu: float = field(default_factory=time.process_time)
+    started_wall: float = field(default_factory=time.perf_counter)
+
+    def share(self) -> float:
+        """Percent of one core used since the meter was made."""
+        wall = time.perf_counter() - self.started_wall
+        return 100 * (time.process_time() - self.started_cpu) / wall if wall > 0 else 0.0
+
+
 class SentLog:
     """Reads the fake Graph API's log of sent messages, each request once."""
 
@@ -218,19 +329,40 @@ class SentLog:
         self.client = client
         self.since = 0
         self.by_phone: dict[str, list[float]] = {}
+        self.notices: dict[str, int] = {}
         self.total = 0
+        self._polling = asyncio.Lock()
 
     async def poll(self) -> None:
-        """Fetches the messages sent since the last poll."""
-        response = await self.client.get(self.url, params={"kind": "message", "since": self.since})
-        response.raise_for_status()
-        self.since = int(response.headers.get("X-Sandbox-Next", self.since))
-        for item in response.json():
+        """Fetches the messages sent since the last poll.
+
+        One poll at a time: the background poller and a scenario's own polls used to ask with
+        the same ``since`` at once and both counted the answer, so citizens looked answered
+        twice (the "duplicated" replies of the earlier burst runs).
+        """
+        async with self._polling:
+            response = await self.client.get(
+                self.url, params={"kind": "message", "since": self.since}
+            )
+            response.raise_for_status()
+            self.since = int(response.headers.get("X-Sandbox-Next", self.since))
+            self.record(response.json())
+
+    def record(self, items: list[dict[str, Any]]) -> None:
+        """Counts recorded Graph requests: replies by citizen, busy notices apart."""
+        for item in items:
             body = item.get("json") or {}
             phone = "".join(ch for ch in str(body.get("to", "")) if ch.isdigit())
-            if phone:
-                self.by_phone.setdefault(phone, []).append(float(item["time"]))
-                self.total += 1
+            if not phone:
+                continue
+            self.total += 1
+            text = (body.get("text") or {}).get("body") if isinstance(body, dict) else None
+            if text == BUSY_TEXT:
+                # The honest "sedang ramai" notice of back pressure: not an answer, not a
+                # duplicate; counted on its own.
+                self.notices[phone] = self.notices.get(phone, 0) + 1
+                continue
+            self.by_phone.setdefault(phone, []).append(float(item["time"]))
 
     async def run(self, stop: asyncio.Event, every: float = 0.2) -> None:
         """Polls until ``stop`` is set."""
@@ -370,10 +502,47 @@ async def profile_stack(profile: Profile, args: argparse.Namespace) -> AsyncIter
                 work, database_url=database_url, tracker_url=tracker_url, extra_env=extra
             ) as stack:
                 print(f"\n== {topology(stack, profile)}")
-                yield stack
+                try:
+                    yield stack
+                finally:
+                    # The next step must not share the cores with this stack's backlog.
+                    left = await queued_messages(database_url)
+                    stopping = time.monotonic()
+            running = [name for name, p in stack.processes.items() if p.poll() is None]
+            print(
+                f"  stack stopped in {time.monotonic() - stopping:.1f} s; "
+                f"{left} queued message(s) abandoned"
+                + (f"; STILL RUNNING: {', '.join(running)}" if running else "")
+            )
+            if args.keep:
+                kept = args.keep / f"{profile.name}-{database}"
+                shutil.copytree(work, kept, ignore=shutil.ignore_patterns("media", "var"))
+                print(f"  logs and databases kept in {kept}")
         finally:
             if profile.postgres:
                 await _postgres(args.postgres_url, f'DROP DATABASE IF EXISTS "{database}"')
+
+
+async def queued_messages(database_url: str) -> int:
+    """Messages still waiting for or held by a worker (-1 when the database cannot tell)."""
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from lalisa.core.db import create_engine_for_url  # noqa: PLC0415
+
+    engine = create_engine_for_url(database_url, null_pool=True)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text(
+                    f"SELECT count(*) FROM {INBOUND_TABLE} "
+                    "WHERE status IN ('received', 'processing')"
+                )
+            )
+            return int(result.scalar_one())
+    except Exception:
+        return -1
+    finally:
+        await engine.dispose()
 
 
 async def logged_wamids(database_url: str, prefix: str) -> int:
@@ -403,36 +572,56 @@ def client(connections: int, timeout: float) -> httpx.AsyncClient:
 # ---------------------------------------------------------------------- scenarios
 
 
+async def paced(count: int, rate: float, fire: Any) -> tuple[list[asyncio.Task[None]], float]:
+    """Calls ``fire(index, due)`` ``count`` times at ``rate``/s; returns the tasks and seconds.
+
+    One timer per tick, never a sleep per request: when the loop wakes late it fires every
+    request that is due at once (each still timed from the moment it was due).
+    """
+    tasks: list[asyncio.Task[None]] = []
+    start = time.perf_counter()
+    index = 0
+    while index < count:
+        now = time.perf_counter()
+        while index < count and start + index / rate <= now:
+            tasks.append(asyncio.create_task(fire(index, start + index / rate)))
+            index += 1
+        if index < count:
+            await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
+    return tasks, time.perf_counter() - start
+
+
 async def scenario_ack(stack: Stack, rate: int, seconds: float, citizens: int) -> dict[str, Any]:
     """Deliveries at ``rate``/s for ``seconds``; acknowledgement latency and losses."""
     run = uuid.uuid4().hex[:10]
     prefix = f"wamid.BENCH-ACK-{run}-"
     latencies: list[float] = []
     accepted = rejected = failed = 0
-    async with client(2000, ACK_TIMEOUT_S) as http:
-        hook = Webhook(stack, http)
+    hook = Webhook(stack)
+    sender = RawSender(hook.url, connections=ACK_CONNECTIONS)
+    count = int(rate * seconds)
+    # Signed before the clock starts: the sender's per-request work is a socket write.
+    requests = [
+        sender.request(*hook.signed(f"6289{index % citizens:09d}", f"{prefix}{index}", BURST_TEXT))
+        for index in range(count)
+    ]
 
-        async def one(index: int) -> None:
-            nonlocal accepted, rejected, failed
-            phone = f"6289{index % citizens:09d}"
-            status, ms, _ = await hook.deliver(phone, f"{prefix}{index}", BURST_TEXT)
-            if status is None:
-                failed += 1
-            elif status == 200:
-                accepted += 1
-                latencies.append(ms)
-            else:
-                rejected += 1
+    async def one(index: int, due: float) -> None:
+        nonlocal accepted, rejected, failed
+        status, ms, _ = await sender.post(requests[index], due)
+        if status is None:
+            failed += 1
+        elif status == 200:
+            accepted += 1
+            latencies.append(ms)
+        else:
+            rejected += 1
 
-        tasks = []
-        start = time.perf_counter()
-        for index in range(int(rate * seconds)):
-            delay = start + index / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(index)))
-        sent_in = time.perf_counter() - start
-        await asyncio.gather(*tasks)
+    cpu = CpuMeter()
+    tasks, sent_in = await paced(count, rate, one)
+    await asyncio.gather(*tasks)
+    bench_cpu = cpu.share()
+    await sender.close()
     logged = await logged_wamids(stack.database_url, prefix)
     return {
         "rate": rate,
@@ -443,6 +632,7 @@ async def scenario_ack(stack: Stack, rate: int, seconds: float, citizens: int) -
         "max ms": max(latencies, default=float("nan")),
         "not accepted": rejected + failed,
         "accepted, not logged": max(0, accepted - logged),
+        "bench cpu %": bench_cpu,
         "load": os.getloadavg()[0],
     }
 
@@ -571,43 +761,44 @@ async def scenario_burst(
 ) -> dict[str, Any]:
     """New citizens at ``rate``/s for ``seconds``, Meta's redeliveries included; then drain."""
     run = f"{uuid.uuid4().int % 10**3:03d}"
-    phones: list[str] = []
     latencies: list[float] = []
     gave_up = redelivered = 0
-    async with client(3000, ACK_TIMEOUT_S) as http:
-        hook = Webhook(stack, http)
-        expected = await calibrate(stack, log, hook)
+    async with client(10, ACK_TIMEOUT_S) as http:
+        expected = await calibrate(stack, log, Webhook(stack, http))
+    hook = Webhook(stack)
+    sender = RawSender(hook.url, connections=ACK_CONNECTIONS)
+    count = max(1, int(rate * seconds))
+    phones = [f"6285{run}{index:07d}" for index in range(count)]
+    # Meta redelivers the same signed body; build each once, before the clock starts.
+    requests = [
+        sender.request(*hook.signed(phone, f"wamid.BENCH-BURST-{run}-{index}", BURST_TEXT))
+        for index, phone in enumerate(phones)
+    ]
+    every = max(1, round(1 / DUPLICATE_SHARE))
 
-        async def deliver(phone: str, wamid: str, duplicate: bool) -> None:
-            nonlocal gave_up, redelivered
-            for attempt in range(REDELIVERY_ATTEMPTS):
-                status, ms, _ = await hook.deliver(phone, wamid, BURST_TEXT)
-                if status == 200:
-                    latencies.append(ms)
-                    break
-                redelivered += 1
-                await asyncio.sleep(REDELIVERY_PAUSE_S * (attempt + 1))
-            else:
-                gave_up += 1
-                return
-            if duplicate:
-                redelivered += 1
-                await asyncio.sleep(1.0)
-                await hook.deliver(phone, wamid, BURST_TEXT)
+    async def deliver(index: int, due: float) -> None:
+        nonlocal gave_up, redelivered
+        for attempt in range(REDELIVERY_ATTEMPTS):
+            status, ms, _ = await sender.post(requests[index], due if attempt == 0 else None)
+            if status == 200:
+                latencies.append(ms)
+                break
+            redelivered += 1
+            await asyncio.sleep(REDELIVERY_PAUSE_S * (attempt + 1))
+        else:
+            gave_up += 1
+            return
+        if index % every == 0:
+            redelivered += 1
+            await asyncio.sleep(1.0)
+            await sender.post(requests[index])
 
-        tasks = []
-        every = max(1, round(1 / DUPLICATE_SHARE))
-        start = time.perf_counter()
-        for index in range(max(1, int(rate * seconds))):
-            delay = start + index / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            phone = f"6285{run}{index:07d}"
-            phones.append(phone)
-            wamid = f"wamid.BENCH-BURST-{run}-{index}"
-            tasks.append(asyncio.create_task(deliver(phone, wamid, index % every == 0)))
-        await asyncio.gather(*tasks)
-        burst_end = time.time()
+    cpu = CpuMeter()
+    tasks, _ = await paced(count, rate, deliver)
+    await asyncio.gather(*tasks)
+    bench_cpu = cpu.share()
+    await sender.close()
+    burst_end = time.time()
 
     drain_started = time.monotonic()
     last_progress, last_total = time.monotonic(), -1
@@ -623,6 +814,9 @@ async def scenario_burst(
         await asyncio.sleep(1.0)
     await log.wait_quiet(quiet=5, timeout=60)  # late duplicates still count
     tally = count_replies(phones, log.by_phone, expected)
+    doubled = [p for p in phones if len(log.by_phone.get(p, ())) > expected]
+    if doubled:
+        print(f"  duplicated replies to: {', '.join(doubled[:20])}")
     last_reply = max((t for p in phones for t in log.by_phone.get(p, [])), default=burst_end)
     return {
         "rate": rate,
@@ -636,7 +830,9 @@ async def scenario_burst(
         "unanswered": tally.unanswered,
         "incomplete": tally.incomplete,
         "duplicated": tally.duplicated,
+        "busy notices": sum(log.notices.get(phone, 0) for phone in phones),
         "reply msgs": expected,
+        "bench cpu %": bench_cpu,
         "load": os.getloadavg()[0],
     }
 
@@ -795,6 +991,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--keep", type=Path, help="copy each stack's logs and SQLite databases into this folder"
+    )
     parser.add_argument("--quick", action="store_true", help="seconds instead of minutes")
     args = parser.parse_args(argv)
     if args.quick:
@@ -824,8 +1023,13 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Command-line entry point."""
-    asyncio.run(run(parse_args(argv)))
+    """Command-line entry point (on uvloop when installed: a cheaper sender)."""
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:
+        asyncio.run(run(parse_args(argv)))
+    else:
+        uvloop.run(run(parse_args(argv)))
 
 
 if __name__ == "__main__":

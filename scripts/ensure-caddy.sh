@@ -17,5 +17,7 @@ if [[ -d /run/systemd/system ]]; then
   exit 0
 fi
 echo ">> installing Debian's caddy for the live proxy test (no service is started)"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null
+# A mirror that does not answer must not fail the run: the test then skips, as without Caddy.
+if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; }; then
+  echo ">> Caddy could not be installed: the live proxy test is skipped"
+fi

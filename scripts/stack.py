@@ -27,6 +27,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from lalisa_common.identity import SenderKeys
 from scripts.model import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,10 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
     commands: dict[str, list[str]] = field(default_factory=dict, repr=False)
     health: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def citizen_key(self, sender: str) -> str:
+        """The key Rasa and the stores know a citizen by (under this stack's identity key)."""
+        return SenderKeys(self.env["LALISA_IDENTITY_KEY"]).key_for(sender)
 
     def restart(self, name: str) -> None:
         """Stops one process (``rasa``, ``actions`` …) and starts it again, waiting until ready.

@@ -20,6 +20,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, in
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backoffice.conversations import dispose_tracker_engines
+from lalisa.core.crypto import sender_key
 from lalisa.core.db import create_engine_for_url
 from lalisa.core.settings import get_settings, reset_settings_cache
 from lalisa_common.at_rest import TRACKER_EVENTS, AtRestCipher, at_rest_cipher
@@ -73,7 +74,7 @@ class Tracker:
         async with self.engine.begin() as connection:
             result = await connection.execute(
                 insert(EVENTS).values(
-                    sender_id=sender,
+                    sender_id=sender_key(sender),  # Rasa knows the citizen by key
                     type_name=type_name,
                     timestamp=when.timestamp(),
                     intent_name=intent,

@@ -21,6 +21,7 @@ from backoffice.db import DbSession
 from backoffice.errors import PageError
 from backoffice.permissions import require_roles
 from backoffice.templating import NOTICES, redirect, render
+from lalisa.core.contacts import citizen_address
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.core.settings import get_settings
 from lalisa.takeover.chat import read_chat
@@ -151,7 +152,11 @@ async def _page(
         raise PageError(500, "Identitas percakapan tidak dapat dibuka (kunci salah).") from exc
     if sender_id is None:
         raise PageError(404, "Percakapan tidak ditemukan.")
-    lines = await read_chat(sender_id, reporter_name=await _reporter_name(db, sender_ref))
+    lines = await read_chat(
+        sender_id,
+        reporter_name=await _reporter_name(db, sender_ref),
+        phone=await citizen_address(db, sender_id),
+    )
     takeover = await active_takeover(db, sender_ref)
     replies = await replies_of(db, sender_ref)
     return render(
@@ -200,7 +205,10 @@ async def conversation_updates(
     if sender_id is None:
         raise PageError(404, "Percakapan tidak ditemukan.")
     lines = await read_chat(
-        sender_id, reporter_name=await _reporter_name(db, sender_ref), after_id=after
+        sender_id,
+        reporter_name=await _reporter_name(db, sender_ref),
+        phone=await citizen_address(db, sender_id),
+        after_id=after,
     )
     takeover = await active_takeover(db, sender_ref)
     replies = await replies_of(db, sender_ref)

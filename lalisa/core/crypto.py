@@ -12,36 +12,37 @@ import functools
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lalisa.core.settings import get_settings
-from lalisa_common.phone import normalise_sender_id
+from lalisa_common.identity import IdentityDecryptionError, SenderKeys, is_sender_key
 
-_BLIND_INDEX_INFO = b"lalisa/reporter-blind-index/v1"
+__all__ = [
+    "PSEUDONYM_PREFIX",
+    "IdentityCipher",
+    "IdentityDecryptionError",
+    "blind_index",
+    "citizen_pseudonym",
+    "get_identity_cipher",
+    "is_sender_key",
+    "sender_key",
+]
+
 _SUBMISSION_KEY_INFO = b"lalisa/submission-key/v1"
 
 
-class IdentityDecryptionError(ValueError):
-    """Raised when a stored identity token cannot be decrypted with the configured key."""
+class IdentityCipher(SenderKeys):
+    """Encrypts and decrypts reporter identity and computes the blind index (the citizen key).
 
-
-class IdentityCipher:
-    """Encrypts and decrypts reporter identity and computes the blind index.
-
-    Args:
-        key: Fernet key (url-safe base64 of 32 bytes), as str or bytes.
+    The implementation is shared with the Rasa environment (:class:`SenderKeys`): the key a
+    sender id gets at ingress is the blind index the tickets are found by.
     """
 
     def __init__(self, key: str | bytes) -> None:
         """Create a cipher for ``key``."""
+        super().__init__(key)
         raw_key = key.encode("ascii") if isinstance(key, str) else key
-        self._fernet = Fernet(raw_key)
-        # A separate derived key keeps the MAC key independent from the encryption key.
-        self._index_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=_BLIND_INDEX_INFO
-        ).derive(raw_key)
         self._submission_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=_SUBMISSION_KEY_INFO
         ).derive(raw_key)
@@ -54,48 +55,6 @@ class IdentityCipher:
         """
         message = f"{sender_id}\n{reference}".encode()
         return hmac.new(self._submission_key, message, hashlib.sha256).hexdigest()
-
-    def encrypt(self, plaintext: str) -> str:
-        """Encrypt a string.
-
-        Args:
-            plaintext: Text to protect (phone number, name).
-
-        Returns:
-            A Fernet token (ASCII); a new random token on every call.
-        """
-        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
-
-    def decrypt(self, token: str) -> str:
-        """Decrypt a token produced by :meth:`encrypt`.
-
-        Args:
-            token: The stored Fernet token.
-
-        Returns:
-            The original text.
-
-        Raises:
-            IdentityDecryptionError: The token is corrupt or was made with another key.
-        """
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeError) as exc:
-            raise IdentityDecryptionError(
-                "cannot decrypt reporter identity (wrong LALISA_IDENTITY_KEY?)"
-            ) from exc
-
-    def blind_index(self, sender_id: str) -> str:
-        """Compute the blind index of a sender id.
-
-        Args:
-            sender_id: Sender id in any of the accepted spellings.
-
-        Returns:
-            64 lower-case hex characters.
-        """
-        normalised = normalise_sender_id(sender_id)
-        return hmac.new(self._index_key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
@@ -110,6 +69,18 @@ def get_identity_cipher() -> IdentityCipher:
         A cipher, cached per key so settings reloads in tests pick up a new key.
     """
     return _cipher_for_key(get_settings().identity.key)
+
+
+def sender_key(sender_id: str) -> str:
+    """The citizen key of a sender id (a key stays as it is): see :mod:`lalisa_common.identity`.
+
+    Args:
+        sender_id: A phone number in any spelling, a WhatsApp user id, or a key.
+
+    Returns:
+        64 lower-case hex characters.
+    """
+    return get_identity_cipher().key_for(sender_id)
 
 
 def blind_index(sender_id: str) -> str:

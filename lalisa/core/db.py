@@ -12,9 +12,8 @@ point ``DATABASE_URL`` somewhere else, before any connection is made.
 
 from __future__ import annotations
 
-import argparse
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +33,6 @@ from sqlalchemy.pool import NullPool
 
 from lalisa.core.settings import get_settings
 from lalisa_common.database import to_async_url
-from lalisa_common.logs import configure_logging
 
 RowT = TypeVar("RowT")
 
@@ -215,21 +213,3 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
         revision: Target revision.
     """
     command.upgrade(alembic_config(url), revision)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Command-line entry point of ``python -m lalisa.migrate``.
-
-    Args:
-        argv: Arguments without the program name; defaults to ``sys.argv[1:]``.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m lalisa.migrate",
-        description="Upgrade the La-Lisa database schema (alembic upgrade).",
-    )
-    parser.add_argument("revision", nargs="?", default="head", help="target revision")
-    parser.add_argument("--url", help="database URL (default: DATABASE_URL)")
-    args = parser.parse_args(argv)
-    configure_logging()
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    migrate(args.url, args.revision)

@@ -5,6 +5,10 @@ gathered meanwhile and writes it in ONE transaction, then answers each request. 
 this turns hundreds of small commits (each an fsync, and on SQLite a turn of the single write
 lock) into a few larger ones, while a lone request is written at once. A request's answer
 tells whether each of its messages was new (inserted) or a redelivery (its wamid was known).
+
+The citizen is stored by key (:mod:`lalisa_common.identity`): the queue row's ``sender_id``
+and the payload's ``from`` are the key (status webhooks store no recipient), and the number
+goes, encrypted, only into ``citizen_contacts`` (upserted in the same transaction).
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lalisa.core.contacts import citizen_contacts
+from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import create_engine_for_url
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
 from lalisa_common.env import read_env
+from lalisa_common.identity import contact_values, upsert_contacts
 from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
 from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
 from lalisa_common.whatsapp.statuses import apply_status
@@ -31,11 +38,14 @@ logger = logging.getLogger(__name__)
 
 #: At most this many requests share one transaction.
 MAX_BATCH = 256
+#: Message ids per look-up of the known ones (well under SQLite's bound-parameter limit).
+_LOOKUP_CHUNK = 500
 
 
 @dataclass
 class _Job:
     messages: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
     statuses: list[StatusUpdate]
     done: asyncio.Future[list[bool]] = field(repr=False)
 
@@ -64,9 +74,14 @@ class InboundQueue:
         self._jobs: asyncio.Queue[_Job] | None = None
         self._writer: asyncio.Task[None] | None = None
 
-    def payload_of(self, message: InboundMessage, phone_number_id: str) -> dict[str, Any]:
-        """What a worker needs to process ``message`` (parsed again with the shared parser)."""
-        return {"message": message.raw, "phone_number_id": phone_number_id}
+    def payload_of(self, message: InboundMessage, phone_number_id: str, key: str) -> dict[str, Any]:
+        """What a worker needs to process ``message`` (parsed again with the shared parser).
+
+        The sender (``from``, or ``from_user_id`` when the number is hidden) is replaced by the
+        citizen's key: the queue never holds the number.
+        """
+        raw = {k: v for k, v in message.raw.items() if k not in ("from", "from_user_id")}
+        return {"message": {"from": key, **raw}, "phone_number_id": phone_number_id}
 
     async def accept(
         self,
@@ -89,23 +104,25 @@ class InboundQueue:
         """
         if not messages and not statuses:
             return []
+        keys = get_identity_cipher()
+        contacts = [contact_values(keys, message.sender_id) for message in messages]
         rows = [
             enqueue_values(
                 wamid=message.wamid,
-                sender_id=message.sender_id,
+                sender_id=contact["sender_key"],
                 message_type=message.message_type,
                 wa_timestamp=message.timestamp,
-                payload=self.payload_of(message, phone_number_id),
+                payload=self.payload_of(message, phone_number_id, contact["sender_key"]),
                 order_key=self.order_keys.next(message.timestamp),
                 cipher=self.cipher,
             )
-            for message in messages
+            for message, contact in zip(messages, contacts, strict=True)
         ]
         if self._jobs is None:
             self._jobs = asyncio.Queue()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(self._jobs))
-        job = _Job(rows, statuses, asyncio.get_running_loop().create_future())
+        job = _Job(rows, contacts, statuses, asyncio.get_running_loop().create_future())
         await self._jobs.put(job)
         return await job.done
 
@@ -131,19 +148,35 @@ class InboundQueue:
         return sqlite.insert(inbound_messages).on_conflict_do_nothing()
 
     async def _write(self, batch: list[_Job]) -> list[list[bool]]:
-        statement = self._insert_ignore()
-        results: list[list[bool]] = []
-        seen: set[str] = set()
+        # Deduplicate inside the batch first (Meta may deliver one message twice at once),
+        # then one look-up of the known ids and ONE multi-row insert: a statement per message
+        # cost a round trip through the driver thread each and held SQLite's write lock longer.
+        first: dict[str, dict[str, Any]] = {}
+        for job in batch:
+            for row in job.messages:
+                first.setdefault(row["wamid"], row)
         async with self.engine.begin() as conn:
+            known: set[str] = set()
+            wamids = list(first)
+            for start in range(0, len(wamids), _LOOKUP_CHUNK):
+                chunk = wamids[start : start + _LOOKUP_CHUNK]
+                result = await conn.execute(
+                    sa.select(inbound_messages.c.wamid).where(inbound_messages.c.wamid.in_(chunk))
+                )
+                known.update(result.scalars())
+            fresh = [row for wamid, row in first.items() if wamid not in known]
+            if fresh:
+                # Still "insert or ignore": another receiver may have stored one meanwhile.
+                await conn.execute(self._insert_ignore(), fresh)
+                # The number behind each new message's key, once per citizen.
+                contacts = {
+                    contact["sender_key"]: contact
+                    for job in batch
+                    for row, contact in zip(job.messages, job.contacts, strict=True)
+                    if row["wamid"] not in known
+                }
+                await upsert_contacts(conn, citizen_contacts, list(contacts.values()))
             for job in batch:
-                flags = []
-                for row in job.messages:
-                    if row["wamid"] in seen:
-                        flags.append(False)
-                        continue
-                    inserted = await conn.execute(statement.values(**row))
-                    seen.add(row["wamid"])
-                    flags.append(bool(inserted.rowcount))
                 for status in job.statuses:
                     await apply_status(
                         conn,
@@ -155,7 +188,15 @@ class InboundQueue:
                         error_title=status.error_title,
                         callback_data=status.callback_data,
                     )
-                results.append(flags)
+        results: list[list[bool]] = []
+        claimed: set[str] = set()
+        for job in batch:
+            flags = []
+            for row in job.messages:
+                wamid = row["wamid"]
+                flags.append(wamid not in known and wamid not in claimed)
+                claimed.add(wamid)
+            results.append(flags)
         return results
 
     async def ping(self) -> None:

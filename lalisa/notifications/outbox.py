@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lalisa.core.contacts import citizen_address
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import insert_or_find
 from lalisa.core.models import aware_now
@@ -147,6 +148,10 @@ async def enqueue(
         raise ValueError("kind must be 1 to 32 characters and event at most 64")
     button_rows = _check_buttons(buttons)
     now = aware_now(now)
+    # A citizen key is resolved to the number behind it here, so the row holds the number
+    # (encrypted); an unknown key is kept and resolved again by the worker.
+    normalise_sender_id(recipient_phone)  # ValueError when empty
+    address = await citizen_address(session, recipient_phone) or recipient_phone.strip()
     message = OutboxMessage(
         created_at=now,
         updated_at=now,
@@ -154,9 +159,7 @@ async def enqueue(
         event=event,
         ticket_id=ticket_id,
         recipient_kind=RecipientKind(recipient_kind),
-        recipient_phone_encrypted=get_identity_cipher().encrypt(
-            normalise_sender_id(recipient_phone)
-        ),
+        recipient_phone_encrypted=get_identity_cipher().encrypt(address),
         recipient_ref=recipient_ref.strip(),
         body=body,
         template_name=template_name or None,

@@ -183,6 +183,7 @@ ERROR_NO_TEMPLATE = (
     "template, jadi tidak dapat dikirim."
 )
 ERROR_DECRYPT = "Nomor penerima tidak dapat dibuka (kunci identitas berbeda?)."
+ERROR_UNKNOWN_RECIPIENT = "Nomor penerima tidak tercatat (kontak warga belum ada)."
 ERROR_DELIVERY_FAILED = "WhatsApp melaporkan pesan gagal sampai: {detail}"
 
 GRAPH_ERROR_EXPLANATIONS: dict[int, str] = {

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.crypto import get_identity_cipher
 from lalisa.notifications.channel_tables import inbound_messages
 from lalisa_common.phone import normalise_sender_id
 
@@ -24,21 +25,24 @@ WINDOW_SAFETY_MARGIN = timedelta(minutes=30)
 
 
 def _sender_candidates(phone: str) -> list[str]:
+    # The inbound log knows a citizen by their key; older rows held the number (migrated by
+    # ``python -m lalisa.pseudonymise``), so both are looked for.
     normalised = normalise_sender_id(phone)
+    candidates = [get_identity_cipher().key_for(phone)]
     if normalised.isdigit():
-        return [normalised, "+" + normalised]
-    return [normalised.lower()]
+        return [*candidates, normalised, "+" + normalised]
+    return [*candidates, normalised.lower()]
 
 
 async def last_inbound_at(session: AsyncSession, phone: str, now: datetime) -> datetime | None:
     """When the recipient last wrote to La-Lisa, within the last 24 hours.
 
-    The WhatsApp channel logs every inbound message in ``whatsapp_inbound_messages`` with the
-    sender's wa_id (``62812…``) or WhatsApp user id in ``sender_id``.
+    The WhatsApp receiver logs every inbound message in ``whatsapp_inbound_messages`` with the
+    citizen's key (:mod:`lalisa_common.identity`) in ``sender_id``.
 
     Args:
         session: Any session.
-        phone: The recipient's number (any spelling) or user id.
+        phone: The recipient's number (any spelling), user id or key.
         now: Current time.
 
     Returns:

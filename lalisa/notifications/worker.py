@@ -63,7 +63,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
+from lalisa.core.contacts import citizen_address
+from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher, is_sender_key
 from lalisa.core.db import dispose_engine, session_scope
 from lalisa.core.settings import Settings, get_settings
 from lalisa.notifications import texts
@@ -412,6 +413,21 @@ class OutboxWorker:
                 job, now, 0, None, texts.ERROR_DECRYPT, force_template=job.force_template
             )
             return "failed"
+
+        if is_sender_key(phone):  # queued before the citizen's number was recorded
+            async with session_scope() as session:
+                address = await citizen_address(session, phone)
+            if address is None:
+                await self._record_failure(
+                    job,
+                    now,
+                    0,
+                    None,
+                    texts.ERROR_UNKNOWN_RECIPIENT,
+                    force_template=job.force_template,
+                )
+                return "failed"
+            phone = address
 
         use_text = bool(job.body) and not job.force_template
         if use_text:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lalisa.core.contacts import citizen_address
 from lalisa.core.crypto import IdentityDecryptionError, get_identity_cipher
 from lalisa.review.models import (
     ReviewConversation,
@@ -36,7 +37,9 @@ async def conversation_redactor(
     """
     cipher = get_identity_cipher()
     try:
-        sender_id = cipher.decrypt(conversation.sender_encrypted)
+        # The Rasa sender id is the citizen key; rows indexed before the pseudonymisation
+        # hold the number, which gives the same key.
+        sender_id = cipher.key_for(cipher.decrypt(conversation.sender_encrypted))
     except IdentityDecryptionError:
         logger.warning("review conversation %s: sender cannot be decrypted", conversation.id)
         return None, lambda text: text
@@ -51,8 +54,14 @@ async def conversation_redactor(
             name = cipher.decrypt(reporter.name_encrypted)
         except IdentityDecryptionError:
             name = None
+    address = await citizen_address(session, sender_id)
+    if reporter is not None and address is None:
+        try:
+            address = cipher.decrypt(reporter.phone_encrypted)
+        except IdentityDecryptionError:
+            address = None
     try:
-        phone = normalise_sender_id(sender_id)
+        phone = normalise_sender_id(address) if address else None
     except ValueError:
-        phone = sender_id
+        phone = None
     return sender_id, identity_redactor(phone, name)

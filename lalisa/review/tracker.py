@@ -6,8 +6,9 @@ Each row's ``data`` is encrypted by La-Lisa's tracker store (:mod:`lalisa_common
 Rasa owns that table: the back office never writes to it, and it is described here with a
 :class:`sqlalchemy.MetaData` of its own so Alembic (which works on
 ``lalisa.tickets.models.Base``) never sees it. The conversation is found through the reporter's
-channel sender id, decrypted on the server only; the sender id (a phone number) is never
-returned, rendered or logged, and the reporter's number and name are masked in the message texts
+key (their blind index, which is Rasa's sender id); the number, decrypted on the server only to
+mask it, is never returned, rendered or logged, and the reporter's number and name are masked
+in the message texts
 (the identity is shown only through the logged "Tampilkan identitas" action).
 
 When the tracker database cannot be read (unreachable, no ``events`` table on a fresh install,
@@ -140,14 +141,14 @@ async def dispose_tracker_engines() -> None:
         await engine.dispose()
 
 
-def identity_redactor(phone: str, name: str | None) -> Callable[[str], str]:
+def identity_redactor(phone: str | None, name: str | None) -> Callable[[str], str]:
     """A function hiding the reporter's number and name in a message text.
 
     The identity is shown only through the logged "Tampilkan identitas" action, so the excerpt
     masks it: the number in any usual writing (``0812…``, ``+62 812-…``) and the name as given.
 
     Args:
-        phone: The reporter's sender id (normalised number).
+        phone: The reporter's normalised number (``None``: only the name is masked).
         name: The name the citizen gave, or ``None``.
 
     Returns:
@@ -261,8 +262,10 @@ async def conversation_excerpt(session: AsyncSession, ticket: Ticket) -> Convers
     if reporter is None:  # pragma: no cover - foreign key
         return UNAVAILABLE
     cipher = get_identity_cipher()
+    # Rasa knows the citizen by their key (the blind index); the number only masks the text.
+    sender_id = reporter.phone_blind_index
     try:
-        sender_id = cipher.decrypt(reporter.phone_encrypted)
+        phone = cipher.decrypt(reporter.phone_encrypted)
         name = cipher.decrypt(reporter.name_encrypted) if reporter.name_encrypted else None
     except IdentityDecryptionError:
         logger.warning("Conversation of ticket %s: reporter id cannot be decrypted", ticket.number)
@@ -284,7 +287,7 @@ async def conversation_excerpt(session: AsyncSession, ticket: Ticket) -> Convers
             type(exc).__name__,
         )
         return UNAVAILABLE
-    redact = identity_redactor(sender_id, name)
+    redact = identity_redactor(phone, name)
     return ConversationExcerpt(
         available=True,
         messages=tuple(

@@ -27,6 +27,7 @@ from lalisa.review.tracker import (
     tracker_engine,
 )
 from lalisa.takeover.rasa_api import ADMIN_METADATA_KEY
+from lalisa_common.phone import normalise_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -85,18 +86,27 @@ def _line(row: Any, redact: Callable[[str], str]) -> ChatLine | None:
     return ChatLine(row.id, at, "assistant", ASSISTANT, text)
 
 
+def _normalised(phone: str | None) -> str | None:
+    try:
+        return normalise_sender_id(phone) if phone else None
+    except ValueError:
+        return None
+
+
 async def read_chat(
     sender_id: str,
     *,
     reporter_name: str | None = None,
+    phone: str | None = None,
     after_id: int = 0,
     limit: int = MAX_LINES,
 ) -> list[ChatLine] | None:
     """The citizen's and the bot's messages of one conversation, oldest first.
 
     Args:
-        sender_id: Exact Rasa sender id.
+        sender_id: Rasa sender id (the citizen key).
         reporter_name: The citizen's name when known (masked in the texts).
+        phone: The citizen's number when known (masked in the texts in any spelling).
         after_id: Only events after this tracker event id (polling).
         limit: Keep at most this many messages, the latest ones.
 
@@ -128,7 +138,7 @@ async def read_chat(
     except Exception as exc:  # the page must render even when the tracker store is down
         logger.warning("Takeover chat unavailable: tracker unreadable (%s)", type(exc).__name__)
         return None
-    redact = identity_redactor(sender_id, reporter_name)
+    redact = identity_redactor(_normalised(phone), reporter_name)
     lines = [line for line in (_line(row, redact) for row in rows) if line is not None]
     lines.reverse()
     return lines

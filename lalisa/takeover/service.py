@@ -102,7 +102,7 @@ pseudonym = citizen_pseudonym
 
 
 async def find_sender(session: AsyncSession, sender_ref: str) -> str | None:
-    """The exact Rasa sender id of a citizen, from any record that knows it.
+    """The Rasa sender id (the citizen key) of a citizen, from any record that knows it.
 
     Args:
         session: Any session.
@@ -120,11 +120,19 @@ async def find_sender(session: AsyncSession, sender_ref: str) -> str | None:
         .order_by(HandoffRequest.id.desc()),
         select(Reporter.phone_encrypted).where(Reporter.phone_blind_index == sender_ref),
     )
+    cipher = get_identity_cipher()
     for query in queries:
         token = (await session.execute(query.limit(1))).scalar_one_or_none()
         if token is not None:
-            return get_identity_cipher().decrypt(token)
+            # Rows from before the pseudonymisation hold the number: its key is the sender id.
+            return cipher.key_for(cipher.decrypt(token))
     return None
+
+
+def _sender_of(takeover: Takeover) -> str:
+    """The Rasa sender id (key) of a takeover; older rows hold the number, turned into its key."""
+    cipher = get_identity_cipher()
+    return cipher.key_for(cipher.decrypt(takeover.sender_encrypted))
 
 
 async def open_tickets_of(session: AsyncSession, sender_ref: str) -> list[Ticket]:
@@ -330,7 +338,7 @@ async def _end(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
-    sender_id = get_identity_cipher().decrypt(takeover.sender_encrypted)
+    sender_id = _sender_of(takeover)
     # Resume after the row update: if Rasa fails, the caller rolls both back.
     await rasa.resume(sender_id)
     await session.refresh(takeover)
@@ -424,7 +432,7 @@ async def send_admin_reply(
         raise TakeoverError(MSG_NOT_TAKEN)
     if takeover.taken_by != actor:
         raise TakeoverError(MSG_NOT_YOURS.format(holder=takeover.taken_by))
-    sender_id = get_identity_cipher().decrypt(takeover.sender_encrypted)
+    sender_id = _sender_of(takeover)
     if not await in_service_window(session, sender_id, now):
         raise OutsideServiceWindow(MSG_WINDOW_CLOSED)
     key = f"admin_reply:{takeover.id}:{request_key or uuid.uuid4().hex}"[:128]

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from lalisa.core.contacts import citizen_address
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import insert_or_find
 from lalisa.core.models import aware_now
@@ -241,13 +242,21 @@ async def _upsert_reporter(session: AsyncSession, draft: ComplaintDraft, now: da
     query = select(Reporter).where(Reporter.phone_blind_index == index)
     reporter = (await session.execute(query)).scalar_one_or_none()
     if reporter is None:
+        # The sender id is the citizen's key; the number comes from the contact written at
+        # ingress (a number passed directly, as by tests and older spool files, is used as is).
+        address = await citizen_address(session, draft.reporter_sender_id)
+        if address is None:
+            # Never lose a confirmed complaint over it: the key is kept and the outbox
+            # resolves it again when it sends (lalisa.core.contacts.citizen_address).
+            logger.error("Reporter key without a recorded number; the key is stored instead")
+            address = draft.reporter_sender_id.strip()
         table: Table = Reporter.__table__  # type: ignore[assignment]
         # Insert-or-ignore instead of a plain INSERT: the same citizen may submit from two
         # conversations at once, and a unique violation would abort the whole transaction.
         await session.execute(
             _insert_ignoring_conflicts(session, table, "phone_blind_index").values(
                 phone_blind_index=index,
-                phone_encrypted=cipher.encrypt(normalise_sender_id(draft.reporter_sender_id)),
+                phone_encrypted=cipher.encrypt(address),
                 name_encrypted=None,
                 channel=draft.reporter_channel,
                 created_at=now,

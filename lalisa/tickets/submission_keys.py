@@ -43,7 +43,9 @@ async def rekey_submission_keys() -> int:
             await session.execute(
                 update(Ticket)
                 .where(Ticket.id == ticket_id)
-                .values(submission_key=cipher.submission_key(sender, reference))
+                # The sender id is the citizen's key now (lalisa.pseudonymise): a message
+                # submitted again after the upgrade comes with the key.
+                .values(submission_key=cipher.submission_key(cipher.key_for(sender), reference))
             )
             changed += 1
     return changed

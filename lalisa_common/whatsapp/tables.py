@@ -6,9 +6,10 @@ metadata so ``alembic revision --autogenerate`` sees them). The test suite in ``
 compares the description with a migrated database in both environments.
 
 * ``whatsapp_inbound_messages`` has one row per inbound WhatsApp message id: the durable dedupe
-  key and the inbound log. ``sender_id`` is the WhatsApp ``from`` of the citizen's message, the
-  wa_id in international form without ``+`` (``6281234567890``), or the business-scoped user id
-  when the number is hidden. ``received_at`` is when the channel received the message,
+  key and the inbound log. ``sender_id`` is the citizen's key (:mod:`lalisa_common.identity`),
+  never the number; rows from before revision ``0012_contacts`` are converted by
+  ``python -m lalisa.pseudonymise``. ``recipient`` of the outbound log and the menus is the key
+  too. ``received_at`` is when the channel received the message,
   ``wa_timestamp`` when WhatsApp says it was sent.
   Since revision ``0011_ingress`` the table is also the inbound queue: the webhook receiver
   inserts a row with ``status = received`` before it acknowledges, and a worker leases it

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from aiohttp.tracing import TraceRequestHeadersSentParams
 
 from lalisa_common.whatsapp.errors import PAIR_RATE_LIMIT, error_of, is_retryable
 
@@ -43,6 +44,8 @@ class GraphResult:
         attempts: Number of HTTP attempts made.
         error_code: Graph ``error.code`` (or :data:`NETWORK_ERROR`) when not ok.
         error_title: Graph ``error.message`` (or the exception name) when not ok.
+        maybe_delivered: No answer came back, but the request had gone out: the answer timed
+            out after the request was written, so Meta may well have accepted it.
     """
 
     ok: bool
@@ -51,6 +54,7 @@ class GraphResult:
     attempts: int = 1
     error_code: int | None = None
     error_title: str | None = None
+    maybe_delivered: bool = False
 
     @property
     def wamid(self) -> str | None:
@@ -60,6 +64,28 @@ class GraphResult:
             value = messages[0].get("id")
             return value if isinstance(value, str) else None
         return None
+
+
+class _Written:
+    """Per-request flag: the request headers went out on the socket."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+
+async def _on_headers_sent(
+    _session: aiohttp.ClientSession, context: Any, _params: TraceRequestHeadersSentParams
+) -> None:
+    if isinstance(context.trace_request_ctx, _Written):
+        context.trace_request_ctx.done = True
+
+
+def _request_written() -> aiohttp.TraceConfig:
+    """A trace that marks a request once it was written (see ``GraphResult.maybe_delivered``)."""
+    config = aiohttp.TraceConfig()
+    # aiohttp 3.9 annotates these signals with a wrong callback type; the call is as documented.
+    config.on_request_headers_sent.append(_on_headers_sent)  # type: ignore[arg-type]
+    return config
 
 
 class GraphClient:
@@ -120,7 +146,9 @@ class GraphClient:
         """Returns the shared session, creating it inside the running loop."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=self.timeout, headers=self._headers())
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout, headers=self._headers(), trace_configs=[_request_written()]
+            )
             self._session_loop = loop
         return self._session
 
@@ -152,8 +180,11 @@ class GraphClient:
         self, method: str, url: str, json_body: dict[str, Any] | None, data: Any
     ) -> GraphResult:
         session = await self.session()
+        written = _Written()
         try:
-            async with session.request(method, url, json=json_body, data=data) as resp:
+            async with session.request(
+                method, url, json=json_body, data=data, trace_request_ctx=written
+            ) as resp:
                 try:
                     payload = await resp.json(content_type=None)
                 except (ValueError, aiohttp.ContentTypeError):
@@ -177,6 +208,9 @@ class GraphClient:
                 {},
                 error_code=NETWORK_ERROR,
                 error_title=exc.__class__.__name__ or "network error",
+                # A timeout while waiting for the answer: Meta got the request and may have
+                # sent the message. A refused or dropped connection did not get that far.
+                maybe_delivered=written.done and isinstance(exc, asyncio.TimeoutError),
             )
 
     async def call(
@@ -187,6 +221,7 @@ class GraphClient:
         json_body: dict[str, Any] | None = None,
         data: Callable[[], Any] | None = None,
         retry: bool = True,
+        idempotent: bool = True,
     ) -> GraphResult:
         """Calls the Graph API with retries on transient failures.
 
@@ -196,6 +231,10 @@ class GraphClient:
             json_body: JSON body.
             data: Factory of a fresh request body (e.g. multipart) for each attempt.
             retry: False to make a single attempt.
+            idempotent: False for a call whose repetition repeats its effect (sending a
+                message: the Cloud API has no idempotency key). Such a call is not repeated
+                after an answer that timed out once the request was written
+                (``maybe_delivered``): the citizen would read the message twice.
 
         Returns:
             The last result; ``attempts`` says how many HTTP attempts were made.
@@ -206,6 +245,14 @@ class GraphClient:
             result = await self._call_once(method, url, json_body, data() if data else None)
             result.attempts = attempt + 1
             if result.ok or not is_retryable(result.http_status, result.error_code):
+                return result
+            if result.maybe_delivered and not idempotent:
+                logger.warning(
+                    "Graph %s %s: no answer within the timeout after the request went out; "
+                    "not repeated (it may have been delivered)",
+                    method,
+                    url.rsplit("/", 1)[-1],
+                )
                 return result
             if attempt + 1 < attempts:
                 delay = self.backoff_delay(attempt, result.error_code)
@@ -231,7 +278,7 @@ class GraphClient:
             The result; ``result.wamid`` is the id of the accepted message.
         """
         payload = {"messaging_product": "whatsapp", **body}
-        return await self.call("POST", self.messages_url, json_body=payload)
+        return await self.call("POST", self.messages_url, json_body=payload, idempotent=False)
 
     async def mark_read(self, wamid: str, typing_indicator: bool = False) -> GraphResult:
         """Marks an inbound message as read (optionally showing a typing indicator).

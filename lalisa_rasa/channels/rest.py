@@ -9,6 +9,8 @@ conversation an admin has taken over, or pass ``/intent{…}`` and ``metadata`` 
 * ``production``: only with ``Authorization: Bearer <LALISA_REST_TOKEN>`` (integrations); without
   a configured token every request is refused. Client ``metadata`` and ``input_channel`` are
   ignored and typed text goes through :func:`lalisa_common.typed_text.neutralize_typed_text`.
+
+In every profile the ``sender`` becomes the citizen key before Rasa sees it (:class:`RestContacts`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from lalisa_common.database import database_url
 from lalisa_common.env import read_env
+from lalisa_common.identity import SenderKeys, sender_keys
 from lalisa_common.profile import REST_TOKEN_VARIABLE, Profile, profile_of
 from lalisa_common.typed_text import neutralize_typed_text
+from lalisa_rasa.channels.store import WhatsAppStore
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +70,47 @@ class RestPolicy:
         return None
 
 
+class RestContacts:
+    """Turns the client's ``sender`` into the citizen key and records the number behind it.
+
+    Rasa, the actions and every store know citizens by key (:mod:`lalisa_common.identity`),
+    whichever channel they came in by; tests and simulated citizens post phone-like senders and
+    get tickets with the right (encrypted) number. The store is opened on first use.
+    """
+
+    def __init__(self, env: Mapping[str, str | None]) -> None:
+        """Keeps the environment; the identity key and the database are read on first use."""
+        self.env = env
+        self._keys: SenderKeys | None = None
+        self.store: WhatsAppStore | None = None
+
+    async def remember(self, sender: str) -> str:
+        """The key of ``sender`` (a key stays as it is), its number recorded in the contacts.
+
+        Raises:
+            ValueError: ``sender`` is blank.
+        """
+        if self._keys is None:
+            self._keys = sender_keys(self.env)
+        key = self._keys.key_for(sender)
+        if key == sender.strip():
+            return key
+        if self.store is None:
+            self.store = WhatsAppStore(database_url(self.env))
+        await self.store.remember_contact(self._keys, sender)
+        return key
+
+
 class TokenRestInput(InputChannel):
     """REST input channel named ``rest`` with the guards of :class:`RestPolicy`."""
 
-    def __init__(self, policy: RestPolicy | None = None) -> None:
+    def __init__(
+        self, policy: RestPolicy | None = None, contacts: RestContacts | None = None
+    ) -> None:
         """Reads the policy from the environment (and ``.env``) unless one is given."""
-        self.policy = policy or RestPolicy.from_env(read_env())
+        env = read_env()
+        self.policy = policy or RestPolicy.from_env(env)
+        self.contacts = contacts or RestContacts(env)
 
     @classmethod
     def name(cls) -> str:
@@ -105,13 +145,17 @@ class TokenRestInput(InputChannel):
             metadata = body.get("metadata")
             if policy.production:
                 text, metadata = neutralize_typed_text(text), None
+            try:
+                key = await self.contacts.remember(sender)
+            except ValueError:
+                return response.json({"error": "sender and message required"}, status=400)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
                     UserMessage(
                         text,
                         collector,
-                        sender,
+                        key,
                         input_channel=self.name(),
                         metadata=metadata if isinstance(metadata, dict) else None,
                     )
@@ -120,6 +164,9 @@ class TokenRestInput(InputChannel):
                 logger.error("REST channel: message timed out")
             except Exception:
                 logger.exception("REST channel: message failed")
-            return response.json(collector.messages)
+            # The client named the sender; it gets its own id back, never the key.
+            return response.json(
+                [{**reply, "recipient_id": sender} for reply in collector.messages]
+            )
 
         return blueprint

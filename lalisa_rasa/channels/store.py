@@ -24,10 +24,11 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
 from lalisa_common.database import to_async_url
 from lalisa_common.env import env_int, read_env
+from lalisa_common.identity import SenderKeys, contact_address, contact_values, upsert_contact
 from lalisa_common.whatsapp import queue
 from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status, from_unix
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
-from lalisa_rasa.channels.tables import inbound_messages, menus, outbound_messages
+from lalisa_rasa.channels.tables import contacts, inbound_messages, menus, outbound_messages
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,12 @@ class WhatsAppStore:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
 
+    def _sqlite_writers_lock(self) -> asyncio.Lock:
+        # Created on first use so that it belongs to the event loop that runs the store.
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        return self._write_lock
+
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; on SQLite, writers of this process queue in order.
@@ -79,11 +86,25 @@ class WhatsAppStore:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        if self._write_lock is None:
-            self._write_lock = asyncio.Lock()
-        async with self._write_lock:
-            async with self.engine.begin() as conn:
+        async with self._sqlite_writers_lock(), self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for writes that are one statement each (the queue's lease changes).
+
+        On SQLite each statement commits on its own (autocommit), so the database's single
+        write lock is held only while the statement runs in the driver's thread. In a
+        transaction it stayed held until the COMMIT, one trip through this process's event
+        loop later; a worker's loop is often busy for 100 ms and more with NLU, and the
+        receiver's next acknowledgement waited that long for the lock.
+        """
+        if self.dialect != "sqlite":
+            async with self._write() as conn:
                 yield conn
+            return
+        async with self._sqlite_writers_lock(), self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def close(self) -> None:
         """Disposes of the connection pool."""
@@ -113,6 +134,20 @@ class WhatsAppStore:
         if self.dialect == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
         return None
+
+    # ---------------------------------------------------------------- contacts
+
+    async def remember_contact(self, keys: SenderKeys, sender_id: str) -> str:
+        """Records the number behind a sender id (idempotent); returns the citizen's key."""
+        values = contact_values(keys, sender_id)
+        async with self._write() as conn:
+            await upsert_contact(conn, contacts, values)
+        return str(values["sender_key"])
+
+    async def address_of(self, keys: SenderKeys, key: str) -> str | None:
+        """The number (or user id) behind a citizen key, decrypted; None when unknown."""
+        async with self.engine.connect() as conn:
+            return await contact_address(conn, contacts, keys, key)
 
     # ---------------------------------------------------------------- inbound
 
@@ -299,16 +334,21 @@ class WhatsAppStore:
                 if retried.rowcount:
                     return
             if wamid:
-                # A status webhook may have created the row first: fill in the details.
+                # A status webhook may have created the row first: fill in the details, the
+                # reply key among them (without it a turn run again would send this reply
+                # a second time).
                 updated = await conn.execute(
                     outbound_messages.update()
                     .where(outbound_messages.c.wamid == wamid[:255])
                     .values(
+                        recipient=values["recipient"],
                         kind=values["kind"],
                         payload_summary=values["payload_summary"],
                         attempts=attempts,
                         callback_data=values["callback_data"],
                         updated_at=now,
+                        reply_to=values["reply_to"],
+                        reply_index=reply_index,
                     )
                 )
                 if updated.rowcount:
@@ -371,24 +411,24 @@ class WhatsAppStore:
 
     async def claim(self, worker: str, lease: timedelta) -> queue.ClaimedMessage | None:
         """Leases the next queued message in per-citizen order (see :func:`queue.claim`)."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.claim(conn, inbound_messages, worker, lease, self.cipher)
 
     async def finish(
         self, message: queue.ClaimedMessage, status: str, detail: str | None = None
     ) -> bool:
         """Records the outcome of a leased message; False when the lease was lost."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.finish(conn, inbound_messages, message, status, detail)
 
     async def extend(self, message: queue.ClaimedMessage, lease: timedelta) -> bool:
         """Extends a lease during a long turn; False when it was lost."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.extend(conn, inbound_messages, message, lease)
 
     async def release(self, message: queue.ClaimedMessage) -> bool:
         """Puts a leased message back in the queue."""
-        async with self._write() as conn:
+        async with self._statement() as conn:
             return await queue.release(conn, inbound_messages, message)
 
     async def pending_count(self) -> int:

@@ -24,6 +24,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
+from lalisa_common.env import read_env
+from lalisa_common.identity import SenderKeys, is_sender_key, sender_keys
 from lalisa_common.phone import recipient_fields
 from lalisa_common.whatsapp.payload import (
     ACTION_IGNORE,
@@ -171,18 +173,22 @@ class WhatsAppOutput(OutputChannel):
         store: WhatsAppStore | None = None,
         menus: MenuMemory | None = None,
         reply_to: str | None = None,
+        keys: SenderKeys | None = None,
     ) -> None:
         """Initialises the WhatsAppOutput.
 
         Args:
             graph: Shared Graph client.
-            store: Where outbound records go (None: log only).
+            store: Where outbound records go (None: log only), and the citizen contacts.
             menus: Numbered-menu memory shared by the workers.
             reply_to: The inbound wamid this output answers. Each send is then keyed by
                 ``(reply_to, n)``; a send whose key was already accepted (a turn run again
                 after a crash) is skipped, so the citizen never gets a reply twice.
+            keys: Decrypt the number behind a citizen key (from ``LALISA_IDENTITY_KEY`` when
+                omitted).
         """
         self.graph = graph
+        self.keys = keys
         self.store = store
         self.menus = menus or MenuMemory(store)
         self.reply_to = reply_to
@@ -213,8 +219,15 @@ class WhatsAppOutput(OutputChannel):
             if self.store is not None and await self.store.reply_sent(self.reply_to, reply_index):
                 logger.info("Reply %d to %s was sent before; not again", reply_index, self.reply_to)
                 return GraphResult(ok=True, http_status=200, attempts=0)
-        payload = {"recipient_type": "individual", **recipient_fields(recipient_id), **body}
-        result = await self.graph.send_message(payload)
+        address = await self.address_of(recipient_id)
+        if address is None:
+            logger.error("No number is recorded for citizen %s; nothing sent", recipient_id)
+            result = GraphResult(
+                ok=False, http_status=0, attempts=0, error_title="unknown citizen key"
+            )
+        else:
+            payload = {"recipient_type": "individual", **recipient_fields(address), **body}
+            result = await self.graph.send_message(payload)
         kind = kind or str(body.get("type", "unknown"))
         if result.ok:
             status = "accepted"
@@ -246,6 +259,20 @@ class WhatsAppOutput(OutputChannel):
             except Exception:
                 logger.exception("Could not record outbound WhatsApp message to %s", recipient_id)
         return result
+
+    async def address_of(self, recipient_id: str) -> str | None:
+        """The number to send to: a citizen key is resolved (decrypted) here, at the edge.
+
+        Rasa, the queue and every record know the citizen by key; the number is read from
+        ``citizen_contacts`` only for the Graph call. Anything else (a number) is used as is.
+        """
+        if not is_sender_key(recipient_id):
+            return recipient_id
+        if self.store is None:
+            return None
+        if self.keys is None:
+            self.keys = sender_keys(read_env())
+        return await self.store.address_of(self.keys, recipient_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Sends a text, split into several messages only above 4096 characters."""
@@ -426,6 +453,7 @@ class WhatsAppProcessor:
         store: WhatsAppStore | None = None,
         media: MediaDownloader | None = None,
         menus: MenuMemory | None = None,
+        keys: SenderKeys | None = None,
     ) -> None:
         """Initialises the processor.
 
@@ -435,8 +463,10 @@ class WhatsAppProcessor:
             store: Database access (built from the settings when omitted).
             media: Media downloader (built from the settings when omitted).
             menus: Numbered-menu memory (Redis when ``REDIS_URL`` is set, else the database).
+            keys: Resolve citizen keys to numbers (``LALISA_IDENTITY_KEY`` when omitted).
         """
         self.settings = settings
+        self.keys = keys or sender_keys(read_env())
         self.graph = graph or GraphClient(
             settings.api_base_url,
             settings.api_version,
@@ -462,7 +492,7 @@ class WhatsAppProcessor:
 
     def output_for(self, reply_to: str | None = None) -> WhatsAppOutput:
         """An output channel; with ``reply_to`` its sends are keyed to that inbound message."""
-        return WhatsAppOutput(self.graph, self.store, self.menus, reply_to=reply_to)
+        return WhatsAppOutput(self.graph, self.store, self.menus, reply_to=reply_to, keys=self.keys)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)

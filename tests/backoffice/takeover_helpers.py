@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import httpx
 from sqlalchemy import select
 
+from lalisa.core.crypto import sender_key
 from lalisa.core.db import session_scope
 from lalisa.core.models import AuditLog
 from lalisa.core.settings import TakeoverSettings
@@ -74,8 +75,8 @@ class FakeRasa:
         return httpx.Response(404)
 
     def kinds(self, sender: str) -> list[str]:
-        """The event types appended to a conversation, in order."""
-        return [event["event"] for event in self.events[sender]]
+        """The event types appended to a citizen's conversation (Rasa knows it by key)."""
+        return [event["event"] for event in self.events[sender_key(sender)]]
 
 
 async def takeovers() -> list[Takeover]:

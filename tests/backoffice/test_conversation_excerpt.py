@@ -12,6 +12,7 @@ import pytest
 
 from backoffice.auth.roles import Role
 from backoffice.conversations import dispose_tracker_engines
+from lalisa.core.crypto import sender_key
 from lalisa.core.settings import reset_settings_cache
 from lalisa.tickets.models import TicketStatus
 from lalisa.users.models import User
@@ -49,7 +50,8 @@ def _row(sender: str, kind: str, at: datetime, text: str | None) -> tuple[object
     if kind == "bot":
         data["data"] = {"buttons": [{"title": "Ya", "payload": "/affirm"}]}
     action = "action_listen" if kind == "action" else None
-    return (sender, kind, at.timestamp(), None, action, json.dumps(data))
+    # Rasa knows the citizen by key, never by number.
+    return (sender_key(sender), kind, at.timestamp(), None, action, json.dumps(data))
 
 
 def make_tracker_db(path: Path, rows: list[tuple[object, ...]]) -> None:

@@ -22,7 +22,8 @@ from backoffice.auth.roles import Role
 from backoffice.conversations import dispose_tracker_engines
 from backoffice.takeover.views import rasa_client
 from lalisa.core import audit
-from lalisa.core.crypto import blind_index
+from lalisa.core.contacts import remember_contact
+from lalisa.core.crypto import blind_index, sender_key
 from lalisa.core.db import session_scope
 from lalisa.core.settings import SettingsError, TakeoverSettings, reset_settings_cache
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
@@ -109,21 +110,25 @@ async def tracker_db(
 
 
 def add_events(path: Path, sender: str, events: list[dict[str, object]]) -> None:
-    """Write tracker events as Rasa's SQL tracker store does."""
+    """Write tracker events as Rasa's SQL tracker store does (the citizen by key)."""
     with sqlite3.connect(path) as connection:
         for event in events:
             connection.execute(
                 "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
-                (sender, event["event"], event["timestamp"], json.dumps(event)),
+                (sender_key(sender), event["event"], event["timestamp"], json.dumps(event)),
             )
     connection.close()
 
 
 async def ask_for_person(sender: str = CITIZEN, *, at: datetime | None = None) -> str:
-    """Record a request for a person like action_request_human; return the sender ref."""
+    """Record a request for a person like action_request_human; return the sender ref.
+
+    The receiver recorded the number behind the key; Rasa and the action know only the key.
+    """
     async with session_scope() as session:
+        key = await remember_contact(session, sender)
         request = await record_handoff_request(
-            session, sender_id=sender, reason=HandoffReason.REQUEST_HUMAN, now=at
+            session, sender_id=key, reason=HandoffReason.REQUEST_HUMAN, now=at
         )
         return request.sender_ref
 
@@ -173,7 +178,7 @@ async def test_take_over_pauses_rasa_and_hand_back_resumes(
     response = await post(admin, f"/ambil-alih/{ref}")
     assert response.status_code == 303
     assert response.headers["location"] == f"/ambil-alih/{ref}?notice=takeover_started"
-    assert rasa.paused[CITIZEN] is True
+    assert rasa.paused[sender_key(CITIZEN)] is True
     [takeover] = await takeovers()
     assert (takeover.taken_by, takeover.active) == ("admin", True)
     [request] = await handoff_requests()
@@ -187,7 +192,7 @@ async def test_take_over_pauses_rasa_and_hand_back_resumes(
 
     response = await post(admin, f"/ambil-alih/{ref}/kembalikan")
     assert response.status_code == 303
-    assert rasa.paused[CITIZEN] is False
+    assert rasa.paused[sender_key(CITIZEN)] is False
     assert rasa.kinds(CITIZEN) == ["pause", "resume"]
     [takeover] = await takeovers()
     assert (takeover.active, takeover.end_reason, takeover.ended_by) == (
@@ -226,7 +231,7 @@ async def test_second_admin_is_told_who_holds_the_conversation(
     assert 'id="form-balas"' not in page.text
     ended = await post(as_role[Role.SUPERADMIN], f"/ambil-alih/{ref}/kembalikan")
     assert ended.status_code == 303
-    assert rasa.paused[CITIZEN] is False
+    assert rasa.paused[sender_key(CITIZEN)] is False
 
 
 async def test_two_admins_racing_one_wins(db: str) -> None:
@@ -275,7 +280,7 @@ async def test_rasa_retries_a_passing_outage_and_refuses_a_wrong_token(db: str) 
         fake.failures = [503]
         async with session_scope() as session:
             await take_over(session, fake.client, sender_ref=ref, actor="admin")
-        assert fake.paused[CITIZEN] is True and fake.calls == 2
+        assert fake.paused[sender_key(CITIZEN)] is True and fake.calls == 2
         fake.failures = [401]
         with pytest.raises(RasaApiError, match="menolak"):
             async with session_scope() as session:
@@ -311,7 +316,7 @@ async def test_reply_inside_the_window_is_queued_and_logged_in_the_tracker(
     assert outbox[0].recipient_ref == ref and outbox[0].status is OutboxStatus.PENDING
     [reply] = await takeover_messages()
     assert (reply.author, reply.outbox_id) == ("admin", outbox[0].id)
-    bot_events = [e for e in rasa.events[CITIZEN] if e["event"] == "bot"]
+    bot_events = [e for e in rasa.events[sender_key(CITIZEN)] if e["event"] == "bot"]
     assert len(bot_events) == 1
     assert bot_events[0]["text"] == text
     assert bot_events[0]["metadata"] == {ADMIN_METADATA_KEY: "admin"}
@@ -409,7 +414,9 @@ async def test_idle_takeover_returns_to_the_assistant(db: str, channel: None) ->
     first, second = await takeovers()
     assert (first.active, first.end_reason, first.ended_by) == (False, "idle", audit.SYSTEM_ACTOR)
     assert second.active
-    assert fake.paused[CITIZEN] is False and fake.paused[OTHER_CITIZEN] is True
+    assert (
+        fake.paused[sender_key(CITIZEN)] is False and fake.paused[sender_key(OTHER_CITIZEN)] is True
+    )
     assert (audit.SYSTEM_ACTOR, audit.TAKEOVER_AUTO_RETURNED) in await audit_actions()
 
 

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from lalisa_common.identity import SenderKeys  # noqa: E402
 from lalisa_common.whatsapp.signature import sign  # noqa: E402
 from lalisa_rasa.channels.config import WhatsAppSettings  # noqa: E402
 from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
@@ -171,6 +172,11 @@ def _stop_leftover_sqlite_threads() -> Iterator[None]:
         if getattr(thread, "_target", None) is core._connection_worker_thread:
             queue = thread._args[0]  # type: ignore[attr-defined]
             queue.put_nowait((None, lambda: core._STOP_RUNNING_SENTINEL))
+
+
+def key_of(sender: str) -> str:
+    """The citizen key of a sender id under the tests' identity key."""
+    return SenderKeys(IDENTITY_KEY).key_for(sender)
 
 
 @pytest_asyncio.fixture

@@ -8,10 +8,18 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 
+from lalisa_common.identity import SenderKeys
+from lalisa_rasa.channels.graph import NETWORK_ERROR
 from lalisa_rasa.channels.render import render_choices, split_text, text_length
 from lalisa_rasa.channels.store import WhatsAppStore
 from lalisa_rasa.channels.whatsapp import MenuMemory, WhatsAppOutput, recipient_fields
-from tests.channel.conftest import FakeGraphServer, fast_graph_client, settings_for
+from tests.channel.conftest import (
+    IDENTITY_KEY,
+    FakeGraphServer,
+    fast_graph_client,
+    key_of,
+    settings_for,
+)
 from tests.common.payloads import CITIZEN
 
 
@@ -178,11 +186,73 @@ async def test_retry_on_pair_rate_limit_and_5xx(
     assert row["status"] == "accepted" and row["attempts"] == 4
 
 
-async def test_retry_after_timeout(output: WhatsAppOutput, graph: FakeGraphServer) -> None:
-    await graph.fail(delay=1.5, status=200, count=1)  # the client gives up after 1 s
+async def test_a_send_whose_answer_timed_out_is_not_repeated(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    # The fake (like Meta) took the message and answered late: the client gave up after 1 s.
+    # Sending it again was the duplicated reply of the bench's burst.
+    await graph.fail(delay=1.5, status=200, count=1)
     await output.send_text_message(CITIZEN, "Halo")
+    assert len(graph.sent()) == 1
     [row] = await output.store.outbound_rows()
-    assert row["status"] == "accepted" and row["attempts"] == 2
+    assert row["status"] == "failed" and row["attempts"] == 1
+    assert row["error_code"] == NETWORK_ERROR
+
+
+async def test_a_read_receipt_whose_answer_timed_out_is_not_retried_either(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await graph.fail(delay=1.5, status=200, count=1)
+    result = await output.graph.mark_read("wamid.IN-1")
+    assert not result.ok and result.maybe_delivered and result.attempts == 1
+
+
+async def test_a_refused_connection_is_retried(
+    graph: FakeGraphServer, db_url: str, tmp_path: Path
+) -> None:
+    # Nothing listens on the first address: the request never left, so trying again is safe.
+    settings = settings_for("http://127.0.0.1:9", db_url, tmp_path / "media")
+    client = fast_graph_client(settings)
+    try:
+        result = await client.send_message({"to": CITIZEN, "type": "text", "text": {"body": "x"}})
+    finally:
+        await client.close()
+    assert not result.ok and not result.maybe_delivered
+    assert result.attempts == client.max_attempts > 1
+
+
+async def test_an_idempotent_call_is_retried_after_a_timeout(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await graph.fail(delay=1.5, status=200, count=1)
+    result = await output.graph.call(
+        "POST", output.graph.messages_url, json_body={"messaging_product": "whatsapp"}
+    )
+    assert result.attempts == 2
+
+
+async def test_a_citizen_key_is_resolved_to_the_number_only_for_the_graph_call(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    keys = SenderKeys(IDENTITY_KEY)
+    key = await output.store.remember_contact(keys, CITIZEN)
+    assert key == key_of(CITIZEN)
+    await output.send_text_message(key, "Halo")
+    await output.send_text_with_buttons(key, "Pilih kategori:", buttons(15))
+    assert [body["to"] for body in bodies(graph)] == ["+" + CITIZEN] * 2
+    # Records and the menu memory know the citizen by key only.
+    rows = await output.store.outbound_rows()
+    assert {row["recipient"] for row in rows} == {key}
+    assert await output.menus.resolve(key, "3") == '/choose{"n": 3}'
+
+
+async def test_an_unknown_key_sends_nothing_and_records_the_failure(
+    output: WhatsAppOutput, graph: FakeGraphServer
+) -> None:
+    await output.send_text_message(key_of("6289900000000"), "Halo")
+    assert graph.sent() == []
+    [row] = await output.store.outbound_rows()
+    assert (row["recipient"], row["status"]) == (key_of("6289900000000"), "failed")
 
 
 async def test_no_retry_on_a_permanent_error_and_failure_recorded(

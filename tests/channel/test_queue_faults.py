@@ -359,6 +359,16 @@ def test_scale_out_refuses_loudly_without_postgresql_or_redis(tmp_path: Path) ->
     assert "Redis at REDIS_URL is unreachable" in redis_down.stderr
 
 
+def test_workers_yield_the_cpu_to_the_receiver_unless_told_not_to() -> None:
+    from lalisa_common.env import SettingsError
+    from lalisa_rasa.worker import DEFAULT_NICE, WorkerSettings
+
+    assert WorkerSettings.from_env({}).nice == DEFAULT_NICE > 0
+    assert WorkerSettings.from_env({"LALISA_RASA_WORKER_NICE": "0"}).nice == 0
+    with pytest.raises(SettingsError):
+        WorkerSettings.from_env({"LALISA_RASA_WORKER_NICE": "-5"})
+
+
 async def test_a_redis_outage_during_a_turn_puts_the_message_back(
     make_channel: Any, graph: FakeGraphServer, db_url: str, open_store: Any
 ) -> None:

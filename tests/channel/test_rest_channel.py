@@ -9,21 +9,25 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from lalisa_rasa.channels.rest import RestPolicy, TokenRestInput
-from tests.channel.conftest import RecordingAgent, free_socket
+from lalisa_common.identity import SenderKeys
+from lalisa_rasa.channels.rest import RestContacts, RestPolicy, TokenRestInput
+from tests.channel.conftest import IDENTITY_KEY, RecordingAgent, free_socket, key_of
 
 TOKEN = "rest-token-of-the-integration-0123456789"
 
 
 @pytest_asyncio.fixture
-async def rest_server() -> AsyncIterator[Callable[[RestPolicy], Awaitable[tuple[str, Any]]]]:
+async def rest_server(
+    db_url: str,
+) -> AsyncIterator[Callable[[RestPolicy], Awaitable[tuple[str, Any]]]]:
     """Factory: the REST channel under Rasa's ``configure_app`` with a recording agent."""
     from rasa.core.run import configure_app
 
     servers: list[Any] = []
+    contacts = RestContacts({"DATABASE_URL": db_url, "LALISA_IDENTITY_KEY": IDENTITY_KEY})
 
     async def factory(policy: RestPolicy) -> tuple[str, RecordingAgent]:
-        app = configure_app([TokenRestInput(policy)], enable_api=False)
+        app = configure_app([TokenRestInput(policy, contacts)], enable_api=False)
         agent = RecordingAgent()
 
         async def reply(message: Any) -> None:
@@ -44,6 +48,8 @@ async def rest_server() -> AsyncIterator[Callable[[RestPolicy], Awaitable[tuple[
         await server.before_stop()
         await server.close()
         await server.after_stop()
+    if contacts.store is not None:
+        await contacts.store.close()
 
 
 async def post(url: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:
@@ -65,10 +71,24 @@ async def test_development_keeps_the_open_channel(rest_server: Any) -> None:
     url, agent = await rest_server(RestPolicy())
     status, replies = await post(url, MESSAGE)
     assert status == 200
+    # The client gets its own sender back; Rasa only ever sees the citizen's key.
     assert replies == [{"recipient_id": "6281234567890", "text": "balasan"}]
     (message,) = agent.messages
-    assert message.sender_id == "6281234567890"
+    assert message.sender_id == key_of("6281234567890")
     assert message.input_channel == "rest"
+
+
+async def test_the_sender_becomes_a_key_with_the_number_recorded(
+    rest_server: Any, db_url: str, open_store: Any
+) -> None:
+    url, agent = await rest_server(RestPolicy())
+    for sender in ("+62 812-3456-7001", "081234567001", key_of("6281234567001")):
+        assert (await post(url, {"sender": sender, "message": "halo"}))[0] == 200
+    assert {message.sender_id for message in agent.messages} == {key_of("6281234567001")}
+    store = open_store(db_url)
+    keys = SenderKeys(IDENTITY_KEY)
+    assert await store.address_of(keys, key_of("6281234567001")) == "6281234567001"
+    assert await store.address_of(keys, key_of("6289999999999")) is None
 
 
 async def test_production_without_a_token_refuses_everything(rest_server: Any) -> None:

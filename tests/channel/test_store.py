@@ -139,6 +139,26 @@ async def test_status_before_record_is_merged(store: WhatsAppStore) -> None:
     assert row["status"] == "delivered" and row["kind"] == "buttons" and row["attempts"] == 2
 
 
+async def test_a_reply_whose_status_came_first_keeps_its_reply_key(store: WhatsAppStore) -> None:
+    # The receiver applied the "delivered" webhook before the worker recorded the send (a fast
+    # receiver makes this common). The row must still carry the reply key: a turn run again
+    # after a re-claim skips exactly the replies whose key is recorded.
+    assert await store.apply_status("wamid.fast", "delivered")
+    await store.record_outbound(
+        recipient=CITIZEN,
+        kind="text",
+        summary="Halo",
+        wamid="wamid.fast",
+        status="accepted",
+        attempts=1,
+        reply_to="wamid.IN-7",
+        reply_index=0,
+    )
+    assert await store.reply_sent("wamid.IN-7", 0)
+    [row] = await store.outbound_rows(CITIZEN)
+    assert (row["reply_to"], row["reply_index"], row["status"]) == ("wamid.IN-7", 0, "delivered")
+
+
 # ---------------------------------------------------------------------- Redis
 
 
@@ -210,3 +230,37 @@ async def test_menus_in_the_database_are_shared_by_workers_and_expire(db_url: st
     finally:
         await first.close()
         await second.close()
+
+
+async def test_lease_changes_leave_sqlite_unlocked_between_statements(
+    store: WhatsAppStore, db_url: str
+) -> None:
+    # The receiver commits into the same file. A worker statement that kept SQLite's write
+    # lock until a COMMIT one event-loop trip later made the receiver wait as long as the
+    # worker's loop was busy (NLU): 100 ms and more added to an acknowledgement.
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's single write lock")
+    import sqlalchemy as sa
+
+    await store.log_inbound("wamid.lock", CITIZEN, "text", int(time.time()), {"a": 1})
+    outsider = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    blocked: list[str] = []
+
+    def try_to_write(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        # Runs right after each statement of the store, before control returns to the caller.
+        try:
+            outsider.execute("BEGIN IMMEDIATE")
+            outsider.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            blocked.append(statement.split()[0])
+
+    sa.event.listen(store.engine.sync_engine, "after_cursor_execute", try_to_write)
+    try:
+        claimed = await store.claim("w1", timedelta(seconds=60))
+        assert claimed is not None and claimed.wamid == "wamid.lock"
+        assert await store.extend(claimed, timedelta(seconds=60))
+        assert await store.finish(claimed, "processed")
+    finally:
+        sa.event.remove(store.engine.sync_engine, "after_cursor_execute", try_to_write)
+        outsider.close()
+    assert blocked == []

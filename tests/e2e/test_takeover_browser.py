@@ -78,7 +78,7 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
         expect(page.locator("main > .notice[role=status]")).to_contain_text("diambil alih")
         expect(page.locator("#takeover-status")).to_have_text(f"Diambil alih oleh {ADMIN.username}")
         expect(page.locator("#chat")).to_contain_text("mau bicara dengan petugas")
-        assert rasa_paused(office, number)
+        assert rasa_paused(office, office.citizen_key(number))
 
         # The citizen writes: the message reaches the page (polling), the assistant is silent.
         phone.text("pak ada pkl jualan lagi di depan pasar")
@@ -100,7 +100,7 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
 
         # Rasa restarts: the pause is in the tracker, so the assistant stays silent.
         office.restart("rasa")
-        assert rasa_paused(office, number)
+        assert rasa_paused(office, office.citizen_key(number))
         phone.text("masih di sana pak?")
         expect(page.locator("#chat")).to_contain_text("masih di sana pak?", timeout=TIMEOUT_MS)
         assert_silent(phone, 4)
@@ -108,7 +108,7 @@ def test_admin_takes_over_answers_and_hands_back(office: Stack) -> None:
         page.click("#btn-kembalikan")
         expect(page.locator("main > .notice[role=status]")).to_contain_text("dikembalikan")
         expect(page.locator("#takeover-status")).to_have_text("Dijawab asisten")
-        assert not rasa_paused(office, number)
+        assert not rasa_paused(office, office.citizen_key(number))
         page.context.close()
 
     phone.text("halo")

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import delete, func, insert, select
 
+from lalisa.core.crypto import sender_key
 from lalisa.core.db import session_scope
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa.notifications.graph import GraphClient
@@ -128,12 +129,12 @@ async def make_ticket(sender: str = CITIZEN, channel: str = "whatsapp") -> Ticke
 async def add_inbound(
     sender_id: str, at: datetime, *, wa_timestamp: datetime | None = None
 ) -> None:
-    """Log an inbound message like the WhatsApp channel does."""
+    """Log an inbound message like the WhatsApp receiver does (the sender by key)."""
     async with session_scope() as session:
         await session.execute(
             insert(inbound_messages).values(
                 wamid=f"wamid.in.{uuid.uuid4().hex}",
-                sender_id=sender_id,
+                sender_id=sender_key(sender_id),
                 message_type="text",
                 status="processed",
                 received_at=at,

@@ -13,6 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from lalisa.core.contacts import remember_contact
+from lalisa.core.crypto import get_identity_cipher, sender_key
 from lalisa.core.db import session_scope
 from lalisa.core.settings import reset_settings_cache
 from lalisa.notifications import texts
@@ -32,7 +34,7 @@ from lalisa.notifications.outbox import (
 from lalisa.notifications.queueing import enqueue_citizen_update
 from lalisa.notifications.window import in_service_window
 from lalisa.notifications.worker import SENDING_LEASE, OutboxWorker, process_due, retry_delay
-from lalisa.tickets.models import Ticket, TicketStatus
+from lalisa.tickets.models import Reporter, Ticket, TicketStatus
 from lalisa.tickets.service import transition
 from tests.notifications.helpers import (
     CITIZEN,
@@ -103,6 +105,35 @@ async def test_inside_the_window_a_free_text_is_sent(graph: FakeGraph) -> None:
     assert row.status is OutboxStatus.SENT
     assert (row.sent_as, row.wamid, row.attempts) == ("text", "wamid.fake.1", 1)
     assert row.sent_at is not None and row.claimed_by is None and row.last_error is None
+
+
+async def test_a_citizen_known_by_key_is_reached_at_their_number(graph: FakeGraph) -> None:
+    async with session_scope() as session:
+        key = await remember_contact(session, CITIZEN_LOCAL)  # what the receiver records
+    ticket = await make_ticket(sender=key)
+    async with session_scope() as session:
+        reporter = await session.get(Reporter, ticket.reporter_id)
+        assert reporter is not None and reporter.phone_blind_index == key
+        assert get_identity_cipher().decrypt(reporter.phone_encrypted) == CITIZEN
+    await add_inbound(CITIZEN, utcnow() - timedelta(hours=1))
+    outbox_id = await queue(phone=key)  # an admin's reply names the citizen by key
+    result = await process_due(10, client=graph.client())
+    assert (result.claimed, result.sent) == (1, 1)
+    assert graph.requests[0]["to"] == "+" + CITIZEN
+    assert graph.requests[0]["type"] == "text"  # the window was found by key
+    assert get_identity_cipher().decrypt(
+        (await outbox_row(outbox_id)).recipient_phone_encrypted
+    ) == (CITIZEN)
+    assert all(CITIZEN not in str(row) for row in await channel_rows())
+
+
+async def test_a_key_without_a_recorded_number_is_not_sent(graph: FakeGraph) -> None:
+    outbox_id = await queue(phone=sender_key("6289900000001"))
+    await process_due(10, client=graph.client())
+    assert graph.requests == []
+    row = await outbox_row(outbox_id)
+    assert row.status is OutboxStatus.FAILED
+    assert row.last_error == texts.ERROR_UNKNOWN_RECIPIENT
 
 
 async def test_outside_the_window_the_template_is_sent(graph: FakeGraph) -> None:

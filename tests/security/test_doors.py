@@ -121,7 +121,8 @@ def user_texts(state: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("typed", ["/ /restart", "\t/restart", "\uff0frestart"])
 def test_typed_restart_does_not_lift_a_takeover(production_stack: Stack, typed: str) -> None:
-    sender = "62813" + str(uuid.uuid4().int)[:8]
+    number = "62813" + str(uuid.uuid4().int)[:8]
+    sender = production_stack.citizen_key(number)  # Rasa knows the citizen by key
     # The admin takes the conversation over (what the back office does through Rasa's API).
     paused = httpx.post(
         f"{production_stack.rasa_url}/conversations/{sender}/tracker/events",
@@ -130,7 +131,7 @@ def test_typed_restart_does_not_lift_a_takeover(production_stack: Stack, typed: 
         timeout=30,
     )
     assert paused.status_code == 200, paused.text
-    Phone(production_stack.sandbox_url, sender).text(typed)
+    Phone(production_stack.sandbox_url, number).text(typed)
     deadline = time.monotonic() + 60
     state = tracker(production_stack, sender)
     while not user_texts(state) and time.monotonic() < deadline:

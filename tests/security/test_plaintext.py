@@ -42,6 +42,7 @@ ENCRYPTED: frozenset[tuple[str, str]] = frozenset(
         ("handoff_requests", "sender_encrypted"),
         ("takeovers", "sender_encrypted"),
         ("officer_contacts", "phone_encrypted"),
+        ("citizen_contacts", "phone_encrypted"),
     }
 )
 """(table, column) holding the identity as Fernet tokens: not scanned, checked to be tokens."""
@@ -54,8 +55,8 @@ SENDER_ID_COLUMNS: frozenset[tuple[str, str]] = frozenset(
         ("whatsapp_menus", "recipient"),
     }
 )
-"""Where the channel and Rasa know a citizen by sender id: the phone number until the
-``pseudonym`` branch replaces it by a keyed pseudonym."""
+"""Where the channel and Rasa know a citizen by sender id: the citizen's key, never the number
+(``lalisa_common.identity``)."""
 
 NOT_LA_LISA_LOGS = frozenset({"sandbox.log"})
 """The sandbox stands in for Meta: it receives the number and the texts by design."""
@@ -178,10 +179,5 @@ def test_no_phone_number_outside_the_sender_ids(closed_complaint: Scan) -> None:
     assert closed_complaint.find(SPELLINGS, sender_ids=False) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sender ids are still phone numbers: the `pseudonym` branch replaces them by keyed "
-    "pseudonyms (remove this mark when it is merged)",
-)
 def test_no_phone_number_as_sender_id(closed_complaint: Scan) -> None:
     assert closed_complaint.find(SPELLINGS, sender_ids=True) == []

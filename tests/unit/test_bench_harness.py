@@ -6,6 +6,7 @@ what it sends is what Meta sends and that it counts replies the way the report s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -89,6 +90,28 @@ async def test_sent_log_reads_each_request_once() -> None:
     assert log.total == 3
 
 
+async def test_concurrent_polls_count_each_request_once() -> None:
+    # The burst's drain loop polls while the background poller does: both used to send the
+    # same ``since`` and count the same replies twice.
+    log_items = [
+        {"time": float(n), "kind": "message", "json": {"to": f"628{n}", "type": "text"}}
+        for n in range(5)
+    ]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        since = int(request.url.params["since"])
+        await asyncio.sleep(0.01)  # both requests are in flight at once
+        return httpx.Response(
+            200, json=log_items[since:], headers={"X-Sandbox-Next": str(len(log_items))}
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        log = bench.SentLog(make_stack(), client)
+        await asyncio.gather(log.poll(), log.poll(), log.poll())
+    assert log.total == 5
+    assert bench.count_replies([f"628{n}" for n in range(5)], log.by_phone, 1).duplicated == 0
+
+
 def test_replies_are_counted_per_citizen() -> None:
     sent = {"a": [1.0, 1.1], "b": [2.0], "c": [3.0, 3.1, 4.0, 4.1]}
     tally = bench.count_replies(["a", "b", "c", "d"], sent, expected=2)
@@ -125,3 +148,61 @@ def test_memory_of_a_process_tree() -> None:
 @pytest.mark.parametrize("value", [float("nan"), 1234.5, 3.14159])
 def test_table_cells(value: float) -> None:
     assert bench.fmt(value) in {"-", "1,234", "3.1"}
+
+
+async def test_raw_sender_reuses_its_connections_and_sends_signed_deliveries() -> None:
+    received: list[tuple[dict[str, str], bytes]] = []
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            lines = head.decode().split("\r\n")[1:]
+            headers = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines if x)}
+            body = await reader.readexactly(int(headers["content-length"]))
+            received.append((headers, body))
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nOK")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    stack = make_stack()
+    stack.receiver_url = f"http://127.0.0.1:{port}"
+    hook = bench.Webhook(stack)
+    sender = bench.RawSender(hook.url, connections=2)
+    requests = [sender.request(*hook.signed("6281234", f"wamid.R-{i}", "halo")) for i in range(10)]
+    results = await asyncio.gather(*(sender.post(r) for r in requests))
+    await sender.close()
+    server.close()
+    await server.wait_closed()
+    assert [(status, error) for status, _, error in results] == [(200, "")] * 10
+    assert connections == 2
+    for headers, body in received:
+        assert verify(body, headers["x-hub-signature-256"], [SECRET])
+    wamids = sorted(
+        parse_webhook(json.loads(b), PHONE_NUMBER_ID).messages[0].wamid for _, b in received
+    )
+    assert wamids == sorted(f"wamid.R-{i}" for i in range(10))
+
+
+async def test_raw_sender_reports_a_refused_connection() -> None:
+    sender = bench.RawSender("http://127.0.0.1:9/webhooks/whatsapp/webhook", connections=1)
+    status, _, error = await sender.post(sender.request(b"{}", {}))
+    assert status is None and error in {"ConnectionRefusedError", "OSError"}
+
+
+def test_busy_notices_are_not_counted_as_replies() -> None:
+    log = bench.SentLog(make_stack(), httpx.AsyncClient())
+    items = [
+        {"time": 1.0, "json": {"to": "62811", "type": "text", "text": {"body": bench.BUSY_TEXT}}},
+        {"time": 2.0, "json": {"to": "62811", "type": "text", "text": {"body": "Halo!"}}},
+    ]
+    log.record(items)
+    assert log.notices == {"62811": 1}
+    assert bench.count_replies(["62811"], log.by_phone, 1).duplicated == 0

@@ -53,7 +53,7 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
 
 
 def test_cli_entry_point(tmp_path: Path) -> None:
-    from lalisa.core.db import main
+    from lalisa.migrate import main
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     main(["--url", url])

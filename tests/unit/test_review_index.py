@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from lalisa.core.crypto import blind_index, get_identity_cipher
+from lalisa.core.crypto import blind_index, get_identity_cipher, sender_key
 from lalisa.core.db import session_scope
 from lalisa.review.filters import ReviewFilters, filtered_query
 from lalisa.review.indexer import chat_entries, pseudonym, read_conversation_events, refresh_index
@@ -112,7 +112,8 @@ async def test_index_summarises_each_session(tracker: Tracker) -> None:
     for conversation in conversations:
         assert ANI not in conversation.sender_encrypted
         assert BUDI not in conversation.sender_encrypted
-    assert get_identity_cipher().decrypt(ani.sender_encrypted) == ANI
+    # The index keeps Rasa's sender id: the citizen's key, not the number.
+    assert get_identity_cipher().decrypt(ani.sender_encrypted) == sender_key(ANI)
     async with session_scope() as session:
         items = await session.execute(
             select(ReviewItem.kind, ReviewItem.name).where(ReviewItem.conversation_id == ani.id)
@@ -263,7 +264,7 @@ async def test_conversation_events_become_a_readable_chat(tracker: Tracker) -> N
                 )
             ).scalars()
         }
-    rows = await read_conversation_events(tracker_engine(), ANI, ani)
+    rows = await read_conversation_events(tracker_engine(), sender_key(ANI), ani)
     entries = chat_entries(rows, turns, {}, lambda text: text.replace("Ani Lestari", "[x]"))
     kinds = [entry.kind for entry in entries]
     assert kinds[:3] == ["session", "user", "action"]

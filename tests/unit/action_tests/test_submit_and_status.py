@@ -16,6 +16,8 @@ from actions.handoff import ActionRequestHuman
 from actions.info import ActionGreet, ActionTellOfficeContact, ActionTellServiceHours
 from actions.status import ActionCheckStatus
 from actions.tickets import ActionCancelComplaint, ActionSubmitComplaint
+from lalisa.core.contacts import remember_contact
+from lalisa.core.crypto import get_identity_cipher, sender_key
 from lalisa.core.db import session_scope
 from lalisa.core.settings import reset_settings_cache
 from lalisa.tickets import spool
@@ -78,6 +80,42 @@ async def test_submit_in_hours_saves_ticket(db: str, monkeypatch: pytest.MonkeyP
         assert re.fullmatch(r"[0-9a-f]{64}", ticket.submission_key)  # keyed, not the number
         reporter = (await session.execute(select(Reporter))).scalar_one()
         assert b"6281200000001" not in str(reporter.phone_encrypted).encode()
+
+
+async def test_a_citizen_known_by_key_files_with_their_number_encrypted(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's sender id is the key; the reporter row gets the number recorded at ingress."""
+    number = "6281200000042"
+    async with session_scope() as session:
+        key = await remember_contact(session, "+62 812-0000-0042")
+    await submit(
+        IN_HOURS, monkeypatch, sender=key, message_id="wamid.HBgNNjI4MTIwMDAwMDA0MhUCABIYIDNBRkE0"
+    )
+    async with session_scope() as session:
+        reporter = (await session.execute(select(Reporter))).scalar_one()
+        assert reporter.phone_blind_index == key == sender_key(number)
+        assert get_identity_cipher().decrypt(reporter.phone_encrypted) == number
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        wamid = "wamid.HBgNNjI4MTIwMDAwMDA0MhUCABIYIDNBRkE0"
+        assert ticket.submission_key == get_identity_cipher().submission_key(key, wamid)
+    # The status check runs with the same key as sender id, and finds the ticket.
+    dispatcher = CollectingDispatcher()
+    t = tracker(text="status laporan saya", intent="check_status", sender_id=key, active_loop=None)
+    await ActionCheckStatus().run(dispatcher, t, domain())
+    assert "LLS-2026-000001" in str(dispatcher.messages)
+    other = CollectingDispatcher()
+    await ActionCheckStatus().run(
+        other,
+        tracker(
+            text="status laporan saya",
+            intent="check_status",
+            sender_id=sender_key("6281"),
+            active_loop=None,
+        ),
+        domain(),
+    )
+    assert "LLS-2026-000001" not in str(other.messages)
 
 
 async def test_submit_out_of_hours_says_when(db: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lalisa.core.crypto import sender_key
 from lalisa.core.db import create_engine_for_url
 from lalisa.ingress.queue import InboundQueue
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
@@ -62,6 +63,26 @@ async def test_accept_stores_each_message_once(db: str) -> None:
             ).all()
             assert [tuple(row) for row in rows] == [("wamid.q1", PENDING), ("wamid.q2", PENDING)]
             assert await pending_count(conn, inbound_messages) == 2
+    finally:
+        await queue.close()
+
+
+async def test_concurrent_deliveries_share_one_commit_and_one_copy_of_each_message(db: str) -> None:
+    queue = InboundQueue(db)
+    try:
+        await accept(queue, message("text", sender="6281100000009", msg_id="wamid.known"))
+        twice = message("text", sender="6281100000001", msg_id="wamid.twice")
+        deliveries = [
+            [message("text", sender=f"62811000001{i:02d}", msg_id=f"wamid.c{i}")] for i in range(40)
+        ]
+        deliveries += [[twice], [twice, message("text", msg_id="wamid.known")]]
+        results = await asyncio.gather(*(accept(queue, *items) for items in deliveries))
+        # Gathered requests are written together: each message new exactly once.
+        assert results[:40] == [[True]] * 40
+        assert sorted(results[40:]) == [[False, False], [True]]
+        async with queue.engine.connect() as conn:
+            count = await conn.execute(sa.select(sa.func.count()).select_from(inbound_messages))
+            assert count.scalar_one() == 42
     finally:
         await queue.close()
 
@@ -147,7 +168,11 @@ async def test_one_citizen_at_a_time_in_whatsapp_order(db: str) -> None:
         third = await claim_one(queue, "w3")
         assert third.wamid == "wamid.a2"
         async with queue.engine.connect() as conn:
-            assert await has_history(conn, inbound_messages, a, "wamid.a2")
+            # The queue knows citizens by key only.
+            assert first.sender_id == sender_key(a)
+            assert first.payload["message"]["from"] == sender_key(a)
+            assert await has_history(conn, inbound_messages, sender_key(a), "wamid.a2")
+            assert not await has_history(conn, inbound_messages, a, "wamid.a2")
             assert not await has_history(conn, inbound_messages, "6289999", "wamid.x")
     finally:
         await queue.close()

@@ -10,11 +10,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from lalisa.core.contacts import citizen_contacts
+from lalisa.core.crypto import get_identity_cipher, sender_key
 from lalisa.ingress.app import create_app
 from lalisa.ingress.queue import InboundQueue
 from lalisa.ingress.settings import ReceiverNotConfigured, ReceiverSettings
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa_common.env import SettingsError
+from lalisa_common.identity import contact_address
 from lalisa_common.whatsapp.signature import sign
 from tests.common.payloads import OTHER_PNID, PNID, envelope, message, status, to_bytes, value
 
@@ -85,6 +88,33 @@ async def test_signed_messages_are_stored_before_the_answer(client: Any) -> None
     again = await post(http, envelope(value([first])), secret=PREVIOUS)
     assert again.status_code == 200
     assert len(await stored(queue)) == 2
+
+
+async def test_only_the_key_and_the_encrypted_number_are_stored(client: Any) -> None:
+    http, queue = client
+    number = "6281377700011"
+    first = message("text", sender=number, msg_id="wamid.pk1")
+    again = message("text", sender=number, msg_id="wamid.pk2")
+    await post(http, envelope(value([first])))
+    await post(http, envelope(value([again], [status("wamid.out9", "sent", recipient=number)])))
+    key = sender_key(number)
+    async with queue.engine.connect() as conn:
+        queued = (await conn.execute(sa.select(inbound_messages))).mappings().all()
+        sent = (await conn.execute(sa.select(outbound_messages))).mappings().all()
+        contacts = (await conn.execute(sa.select(citizen_contacts))).mappings().all()
+        address = await citizen_address_of(conn, key)
+    assert {row["sender_id"] for row in queued} == {key}
+    assert [row["recipient"] for row in sent] == ["unknown"]  # status webhooks keep none
+    # No column of the queue or the outbound log holds the number in any form.
+    for row in [*queued, *sent]:
+        assert not any(number[2:] in str(cell) for cell in row.values())
+    assert [row["sender_key"] for row in contacts] == [key]  # one contact, upserted twice
+    assert number not in contacts[0]["phone_encrypted"]
+    assert address == number
+
+
+async def citizen_address_of(conn: Any, key: str) -> str | None:
+    return await contact_address(conn, citizen_contacts, get_identity_cipher(), key)
 
 
 async def test_bad_signatures_are_refused_and_nothing_is_stored(client: Any) -> None:
