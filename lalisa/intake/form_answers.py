@@ -533,10 +533,14 @@ def read_correction(text: str) -> Correction | None:
     # "salah min, bukan Tariwin …": a form of address is not part of the new value.
     rest = _LEADING_PARTICLES.sub("", rest)
     rest = strip_field_words(rest)
-    rest = re.sub(r"^[\s,.:;!-]*(?:nya|harusnya|seharusnya|yang benar|yg benar)?\s*", "", rest)
+    rest = re.sub(
+        r"^[\s,.:;!-]*(?:(?:nya|harusnya|seharusnya|yang benar|yg benar)\b)?\s*", "", rest
+    )
     # "namanya diganti (jadi) Siti": the verb of changing is not part of the new value.
     rest = re.sub(
-        r"^(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*\s+)?(?:jadi|menjadi|ke|dengan|:)?\s*",
+        # "ke" only as a word: "kemarin sore" keeps its "ke".
+        r"^(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*\s+)?"
+        r"(?:(?:jadi|menjadi|ke|dengan)\b|:)?\s*",
         "",
         rest,
         flags=re.I,

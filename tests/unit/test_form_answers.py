@@ -215,6 +215,9 @@ def test_unclear_confirmation(answer: str) -> None:
             "setiap pagi sebelum pasar buka",
         ),
         ("lokasinya di desa halong", "location", "di desa halong"),
+        # "ke" and "nya" are stripped only as words: "kemarin" keeps its "ke".
+        ("waktunya salah, kemarin sore", "incident_time", "kemarin sore"),
+        ("jamnya salah ke jam 9", "incident_time", "jam 9"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
