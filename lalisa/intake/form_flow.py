@@ -53,6 +53,7 @@ from lalisa.intake.form_answers import (
     words,
 )
 from lalisa.intake.timeparse import (
+    MAX_TIME_PHRASE_WORDS,
     TimeAndPlace,
     is_recurring_or_ongoing,
     mentions_time,
@@ -649,6 +650,10 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
         if _adds_to_place(turn, text):
             # The time is asked again, without a "not understood".
             return True
+        if looks_like_question(text) and len(words(text)) > MAX_TIME_PHRASE_WORDS:
+            # "Ada yang berkelahi … tadi, saya harus menghubungi nomor darurat berapa?" is a
+            # question of its own that happens to hold "tadi", not the time.
+            return False
         moment = parse_incident_time(text, turn.now)
         if moment is None and says_dont_know(text):
             turn.set(incident_time=SKIPPED, incident_at=None)

@@ -752,3 +752,19 @@ def test_a_time_after_the_place_is_still_the_time() -> None:
     step = advance(state, answer=say("di depan pasar tadi malam"), now=NOW)
     assert step.slots["incident_time"]
     assert "location" not in step.slots
+
+
+def test_a_long_question_holding_tadi_is_not_the_time() -> None:
+    state = at("incident_time", incident_time=None)
+    text = "Ada yang berkelahi di lokasi balapan tadi, saya harus menghubungi nomor darurat berapa?"
+    step = advance(state, answer=say(text, "report_complaint", 0.6), now=NOW)
+    assert "incident_time" not in step.slots
+    assert step.slots["requested_slot"] == "incident_time"
+    interrupted = advance(state, answer=say(text, "emergency", 0.7), now=NOW)
+    assert interrupted.interrupt
+
+
+@pytest.mark.parametrize("text", ["tadi malam?", "kemarin sore kayaknya, kenapa?"])
+def test_a_short_time_with_a_question_mark_is_still_the_time(text: str) -> None:
+    step = advance(at("incident_time", incident_time=None), answer=say(text), now=NOW)
+    assert step.slots["incident_time"] == text
