@@ -227,7 +227,8 @@ _MAX_WINDOW = 4
 
 
 # How place words are shortened on WhatsApp ("tbg tinggi", "gn batu", "paringin sltn", "dsa
-# kapul") and digits in names ("simpang 3"): read as the gazetteer writes them.
+# kapul"), digits in names ("simpang 3") and older spellings ("Juwai"): read as the gazetteer
+# writes them.
 _ABBREVIATIONS: Final = {
     "tbg": "tebing",
     "tbng": "tebing",
@@ -238,6 +239,8 @@ _ABBREVIATIONS: Final = {
     "slt": "selatan",
     "sel": "selatan",
     "dsa": "desa",
+    # Older spellings of kecamatan names.
+    "juwai": "juai",
     "dsn": "dusun",
     "kpg": "kampung",
     "kmp": "kampung",

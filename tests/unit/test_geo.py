@@ -100,6 +100,7 @@ def test_points_outside_balangan(lat: float, lon: float) -> None:
         ("desa gn riut halong", "Halong", "Gunung Riut"),
         ("simpang 3 lampihong", "Lampihong", "Simpang Tiga"),
         ("dusun ajung", "Tebing Tinggi", "Ajung"),
+        ("warung2 makan depan terminal juwai", "Juai", "Juai"),
     ],
 )
 def test_resolve_place(text: str, kecamatan: str, desa: str | None) -> None:
