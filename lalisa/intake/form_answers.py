@@ -252,6 +252,17 @@ def story_words(text: str) -> list[str]:
     return [t for t in words(text) if t not in _ANNOUNCEMENT_WORDS and t not in FILLERS]
 
 
+MIN_QUESTION_STORY_WORDS: Final = 5
+"""A message that looks like a question tells what happened only with this many story words
+("kenapa ada pkl di trotoar terus tiap hari?"); fewer ask about the question itself."""
+
+
+def tells_a_story(text: str) -> bool:
+    """Whether a message that may be a question still tells what happened."""
+    told = [t for t in story_words(text) if t not in _QUESTION_WORDS]
+    return len(told) >= MIN_QUESTION_STORY_WORDS
+
+
 def _stem(word: str) -> str:
     # Banjar and Indonesian "-nya" ("lokasinya", "fotonya") does not change the field named.
     return word[:-3] if word.endswith("nya") and len(word) > 5 else word

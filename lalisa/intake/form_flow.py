@@ -50,6 +50,7 @@ from lalisa.intake.form_answers import (
     says_dont_know,
     story_words,
     strip_field_words,
+    tells_a_story,
     words,
 )
 from lalisa.intake.timeparse import (
@@ -510,6 +511,9 @@ def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
         # (the emergency numbers are said first); a short cry for help is not.
         answer.clear_intent("emergency") and not told
     ):
+        return False
+    if looks_like_question(answer.typed) and not tells_a_story(answer.typed):
+        # "harus detail kah?", "maksudnya gimana min?": a question about the question.
         return False
     description = clean_description(answer.typed or None)
     if description is None:

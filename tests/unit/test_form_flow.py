@@ -768,3 +768,18 @@ def test_a_long_question_holding_tadi_is_not_the_time() -> None:
 def test_a_short_time_with_a_question_mark_is_still_the_time(text: str) -> None:
     step = advance(at("incident_time", incident_time=None), answer=say(text), now=NOW)
     assert step.slots["incident_time"] == text
+
+
+@pytest.mark.parametrize(
+    "text", ["harus detail kah?", "maksudnya gimana min?", "perlu sebut nama pelakunya kah?"]
+)
+def test_a_question_about_the_description_question_is_not_the_story(text: str) -> None:
+    step = advance(at("description", description=None), answer=say(text), now=NOW)
+    assert "description" not in step.slots
+    assert step.slots["requested_slot"] == "description"
+
+
+def test_a_story_told_as_a_question_is_the_story() -> None:
+    text = "kenapa ada pkl di trotoar terus tiap hari?"
+    step = advance(at("description", description=None), answer=say(text), now=NOW)
+    assert step.slots["description"] == text
