@@ -49,6 +49,7 @@ _EVIDENCE_WORDS: Final = frozenset(
         "foto", "fotonya", "poto", "potonya", "photo", "pic", "pict", "gambar", "gambarnya",
         "video", "videonya", "vidio", "vidionya", "vid", "bukti", "buktinya", "dokumentasi",
         "dokumentasinya", "rekaman", "rekamannya", "lampiran", "file", "filenya", "ss",
+        "kamera", "kameranya",
     }
 )  # fmt: skip
 # Verbs and pronouns that go with a refusal ("belum sempat foto", "ga punya fotonya").
@@ -62,6 +63,12 @@ _EVIDENCE_CONTEXT: Final = frozenset(
         "mau", "berani", "sudah", "udah", "sdh", "hilang", "kehapus", "terhapus", "lupa",
         "wani", "mamoto", "mamfoto", "bafoto", "mamotret",
     }
+)  # fmt: skip
+
+_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ngeri", "kada wani"})
+_PHOTO_VERBS: Final = frozenset(
+    {"moto", "motret", "memotret", "memfoto", "difoto", "rekam", "merekam", "direkam", "mamoto",
+     "mamfoto", "bafoto", "mamotret", "ngerekam", "fotoin", "videoin"}
 )  # fmt: skip
 
 _NAME_REFUSAL_WORDS: Final = frozenset(
@@ -324,6 +331,11 @@ def refuses_evidence(text: str) -> bool:
     tokens = _content(words(text))
     if not tokens:
         return False
+    if any(t in _FEAR_WORDS for t in tokens) and any(
+        t in _EVIDENCE_WORDS or t in _PHOTO_VERBS for t in tokens
+    ):
+        # "takut motret min": afraid to take the photo, so there is none.
+        return True
     if not any(t in NEGATIONS for t in tokens):
         return False
     rest = [t for t in tokens if t not in NEGATIONS and t not in _EVIDENCE_CONTEXT and t != "ada"]

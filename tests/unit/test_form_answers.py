@@ -44,6 +44,8 @@ from lalisa.intake.form_answers import (
         "skip dulu kak",
         "next",
         "kada wani mamoto",
+        "takut motret min",
+        "hp jadul min ga ada kamera",
     ],
 )
 def test_evidence_refusals(answer: str) -> None:
