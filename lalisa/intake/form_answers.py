@@ -21,6 +21,9 @@ from lalisa.intake.timeparse import is_time_phrase
 
 MAX_PLACE_CHARS: Final = 300
 MAX_NAME_WORDS: Final = 4
+MAX_LONG_NAME_WORDS: Final = 6
+"""A name typed with capitals may have this many words."""
+_NAME_PARTICLES: Final = frozenset({"bin", "binti", "al", "el", "van", "de"})
 
 # Politeness and slang particles that carry no answer: "ga ada foto min", "iya kak".
 FILLERS: Final = frozenset(
@@ -417,7 +420,10 @@ def read_name(text: str) -> NameAnswer | None:
     if len(parts) == 1 and parts[0].lower() in _TRAILING_PARTICLES:
         return None
     value = " ".join(parts)
-    if not 1 <= len(parts) <= MAX_NAME_WORDS:
+    capitalised = all(p[0].isupper() or p.lower() in _NAME_PARTICLES for p in parts)
+    # A long name is written as one ("Muhammad Arsyad Al Banjari bin Abdullah"); a sentence
+    # of as many words is not.
+    if not 1 <= len(parts) <= (MAX_LONG_NAME_WORDS if capitalised else MAX_NAME_WORDS):
         return None
     if not all(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", part) for part in parts):
         return None

@@ -105,6 +105,7 @@ def test_name_refusals(answer: str) -> None:
         ("nama sy fitri ya min", "Fitri"),
         ("Fitri 🙏", "Fitri"),
         ("Budi, dari Samarinda", "Budi"),
+        ("Muhammad Arsyad Al Banjari bin Abdullah", "Muhammad Arsyad Al Banjari bin Abdullah"),
         ("ngaran ulun Galuh", "Galuh"),
     ],
 )
@@ -132,6 +133,7 @@ def test_names(answer: str, name: str) -> None:
         "👍",
         "aja",
         "inisial aja",
+        "sampah numpuk depan rumah warga",
     ],
 )
 def test_not_names(answer: str) -> None:
