@@ -10,7 +10,6 @@ assistant's.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from lalisa.review.tracker import (
     ASSISTANT,
     CITIZEN,
+    event_data,
     events_table,
     identity_redactor,
     tracker_engine,
@@ -67,12 +67,7 @@ class ChatLine:
 
 
 def _line(row: Any, redact: Callable[[str], str]) -> ChatLine | None:
-    try:
-        data = json.loads(row.data) if row.data else {}
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
+    data = event_data(row.data)
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         return None

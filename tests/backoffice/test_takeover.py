@@ -6,7 +6,6 @@ Every test runs on SQLite, and on PostgreSQL when ``DATABASE_URL`` points at one
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import sqlite3
@@ -25,7 +24,12 @@ from lalisa.core import audit
 from lalisa.core.contacts import remember_contact
 from lalisa.core.crypto import blind_index, sender_key
 from lalisa.core.db import session_scope
-from lalisa.core.settings import SettingsError, TakeoverSettings, reset_settings_cache
+from lalisa.core.settings import (
+    SettingsError,
+    TakeoverSettings,
+    get_settings,
+    reset_settings_cache,
+)
 from lalisa.notifications.models import OutboxMessage, OutboxStatus
 from lalisa.takeover.errors import (
     OutsideServiceWindow,
@@ -46,6 +50,7 @@ from lalisa.takeover.service import (
 )
 from lalisa.tickets.models import TicketStatus
 from lalisa.tickets.workflow import flag_for_review
+from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher
 from lalisa_common.env import read_env
 from tests.backoffice.helpers import SignedIn
 from tests.backoffice.takeover_helpers import (
@@ -110,12 +115,13 @@ async def tracker_db(
 
 
 def add_events(path: Path, sender: str, events: list[dict[str, object]]) -> None:
-    """Write tracker events as Rasa's SQL tracker store does (the citizen by key)."""
+    """Write tracker events as Rasa's SQL tracker store does (citizen by key, data encrypted)."""
+    cipher = at_rest_cipher(get_settings().identity.key, TRACKER_EVENTS)
     with sqlite3.connect(path) as connection:
         for event in events:
             connection.execute(
                 "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
-                (sender_key(sender), event["event"], event["timestamp"], json.dumps(event)),
+                (sender_key(sender), event["event"], event["timestamp"], cipher.dumps(event)),
             )
     connection.close()
 
