@@ -20,10 +20,10 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "dev3", "dev4", "holdout")
-DEV_HALVES = ("dev", "dev2", "dev3", "dev4")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2``, ``dev3`` and ``dev4``,
-a second, third and fourth author's sets, each written independently of the earlier sets and of
+HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "holdout")
+DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5")
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev5``, a second,
+third, fourth and fifth author's sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
 OPENING_MEDIA = ("[photo]", "[sticker]")
 """Opening turns that send media instead of text (WhatsApp only): a photo or a sticker first."""
