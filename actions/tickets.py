@@ -394,6 +394,7 @@ class ActionCheckComplaintSignal(Action):
             intent_confidence=float(intent.get("confidence") or 0.0),
             category_confidence=None if guess is None else (guess.confidence or 1.0),
             gate_confidence=None if gate_confidence is None else float(gate_confidence),
+            with_media=bool(tracker.get_slot("evidence_media")),
         )
         pending = None
         if signal == "weak":

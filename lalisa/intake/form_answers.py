@@ -746,6 +746,7 @@ def complaint_signal(
     intent_confidence: float,
     category_confidence: float | None,
     gate_confidence: float | None = None,
+    with_media: bool = False,
 ) -> Signal:
     """How clearly a message classified as ``report_complaint`` is a complaint.
 
@@ -759,6 +760,8 @@ def complaint_signal(
             when it found none, 1.0 for a category chosen with a button.
         gate_confidence: The complaint gate's probability that the message is a complaint
             (``complaint_gate.confidence`` of the parse), None when the parse has none.
+        with_media: The citizen sent a photo/video first, kept for the next report, and was
+            asked to tell what happened: the story that follows is that report.
 
     Returns:
         ``strong`` or ``weak``.
@@ -767,6 +770,8 @@ def complaint_signal(
         return "strong"
     if intent_confidence < COMPLAINT_INTENT_CONFIDENCE:
         return "weak"
+    if with_media:
+        return "strong"
     if (
         gate_confidence is not None
         and gate_confidence < COMPLAINT_GATE_CONFIDENCE

@@ -15,11 +15,14 @@ How an answer is read (slot first):
    intent classifier calls it ``cancel``; "Desa Batu Piring, Kecamatan Paringin Selatan" is a
    place even though it calls it ``ask_programs``).
 3. A correction of an earlier answer ("maaf salah, lokasinya di desa Halong") is applied.
-4. Only when none of that holds does a clear intent take over: ``cancel`` asks "Batalkan
+4. A question about the question asked ("fotonya wajib kah?", "maksudnya alamat lengkap
+   kah?", "kapan ditindak?") gets the answer of that step (:mod:`lalisa.intake.step_questions`)
+   and the question again.
+5. Only when none of that holds does a clear intent take over: ``cancel`` asks "Batalkan
    laporan ini?" first when the report has content; a question (status, office hours,
    emergency, confidentiality, a person …) interrupts the form, which its rules answer before
    the form asks again.
-5. Otherwise the answer is a miss: the form says what it needs and asks again.
+6. Otherwise the answer is a miss: the form says what it needs and asks again.
 
 The loop guard counts how often the same question was asked without progress; the third time
 the form changes strategy (:data:`STRATEGIES`): a list of choices, accepting what it has, or
@@ -52,6 +55,11 @@ from lalisa.intake.form_answers import (
     strip_field_words,
     tells_a_story,
     words,
+)
+from lalisa.intake.step_questions import (
+    FOLLOW_UP_RESPONSE,
+    asks_about_an_earlier_report,
+    step_question,
 )
 from lalisa.intake.timeparse import (
     MAX_TIME_PHRASE_WORDS,
@@ -123,6 +131,13 @@ DIGRESSION_INTENTS: Final = frozenset(
         "request_human",
     }
 )
+GENERAL_ANSWER_INTENTS: Final = frozenset(
+    {"ask_how_to_report", "ask_office_contact", "ask_programs", "ask_duties", "ask_authority"}
+)
+"""Digressions whose answer is general ("Cara melapor: 1. …", the office address): a question
+about the question asked ("fotonya wajib kah?", "alamat lengkap kah?") read as one of these is
+answered by the step's own help instead. The other digressions (confidentiality, office hours,
+status, a person, an emergency) keep their specific answers."""
 CANCEL_INTENT: Final = "cancel"
 _CANCEL_WORDS: Final = frozenset(
     {
@@ -351,6 +366,8 @@ class _Turn:
         self.changes: dict[str, Any] = {}
         self.utterances: list[Utterance] = []
         self.now = now
+        self.helped = False
+        """The citizen asked about the question and the turn answered (no miss)."""
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():
@@ -1043,6 +1060,22 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         return True
     if text and _read_correction_of_other(turn, answer, asked):
         return True
+    helped = step_question(asked, text) if text else None
+    if helped is not None and answer.clear_intent(*(DIGRESSION_INTENTS - GENERAL_ANSWER_INTENTS)):
+        # A specific question (confidentiality, office hours, a person …) keeps its own
+        # answer; "diteruskan ke siapa?" read as check_status asks about this report, which
+        # has no ticket yet, unless it names an earlier one.
+        if not (helped == FOLLOW_UP_RESPONSE and answer.intent == "check_status"):
+            helped = None
+        elif asks_about_an_earlier_report(text, answer.entities):
+            helped = None
+    if helped is not None:
+        # "fotonya wajib kah?", "maksudnya alamat lengkap kah?": a question about the
+        # question, answered here (the general answer of its intent would not), then the
+        # question again. It is no miss: nothing was misunderstood.
+        turn.say(helped)
+        turn.helped = True
+        return False
     if _is_cancel(answer):
         if has_content(turn.state):
             turn.set(cancel_requested=True)
@@ -1122,6 +1155,7 @@ def advance(
         asks = slots.get("form_asks")
         missed_twice = (
             outcome is False
+            and not turn.helped
             and isinstance(asks, Mapping)
             and asks.get("question") == question_key(asked, slots)
             and int(asks.get("count", 0)) >= MAX_ASKS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lalisa.intake.form_answers import (
@@ -313,6 +315,23 @@ def test_complaint_signal_uses_the_complaint_gate(
         )
         == signal
     )
+
+
+def test_a_story_after_a_photo_is_a_clear_complaint() -> None:
+    """A photo came first and the citizen was asked what happened: the story is the report."""
+    text = "Selamat siang, ini tumpukan sampah di samping pasar yang sudah berhari-hari"
+    common: dict[str, Any] = {
+        "intent_confidence": 1.0,
+        "category_confidence": 0.67,
+        "gate_confidence": 0.34,
+    }
+    assert complaint_signal(text, **common) == "weak"
+    assert complaint_signal(text, **common, with_media=True) == "strong"
+    # An unsure intent stays a question even after a photo.
+    unsure = complaint_signal(
+        "hehe", intent_confidence=0.5, category_confidence=None, with_media=True
+    )
+    assert unsure == "weak"
 
 
 @pytest.mark.parametrize(

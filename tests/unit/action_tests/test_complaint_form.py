@@ -282,6 +282,18 @@ async def test_complaint_signal_reads_the_complaint_gate(
     assert SlotSet("complaint_signal", signal) in events
 
 
+async def test_a_story_after_a_kept_photo_starts_the_report(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """A photo came first ("Ceritakan singkat apa yang terjadi"): the story is the report."""
+    entities = [{"entity": "category", "value": "sampah", "confidence": 0.67}]
+    text = "ini tumpukan sampah di samping pasar sudah berhari-hari"
+    t = tracker(text=text, entities=entities, active_loop=None, slots={"evidence_media": [7]})
+    t.latest_message["complaint_gate"] = {"confidence": 0.34, "demoted": False}
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", "strong") in events
+
+
 async def test_summary_shows_every_field() -> None:
     """The summary names category, place, time, evidence and name in Bahasa Indonesia."""
     t = tracker(

@@ -1,0 +1,163 @@
+"""Questions about the form's own question, asked instead of the answer.
+
+At a form step citizens often ask what the question means before they answer it:
+"maksudnya alamat lengkap kah?", "harus pakai nama asli kah?", "fotonya wajib ga min?",
+"jam pastinya lupa, tidak apa-apa?", "kapan ditindak?". The NLU reads these as
+``ask_office_contact``, ``ask_how_to_report`` or nothing at all, and the general answer (the
+office address, the five steps of reporting, "waktunya belum kami pahami") does not answer
+them. :func:`step_question` finds the response that does, for the question being asked; the
+form says it and asks its question again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from lalisa.intake.form_answers import looks_like_question, words
+
+MAX_STEP_QUESTION_WORDS: Final = 16
+"""A longer message is a story or an answer of its own, not a question about the question."""
+
+FOLLOW_UP_RESPONSE: Final = "utter_help_follow_up"
+"""What happens to the report once sent (who reads it, when it is handled)."""
+
+HELP_RESPONSES: Final[dict[str, str]] = {
+    "category": "utter_help_category",
+    "description": "utter_help_description",
+    "location": "utter_help_location",
+    "kecamatan_choice": "utter_help_location",
+    "desa_choice": "utter_help_location",
+    "incident_time": "utter_help_incident_time",
+    "evidence": "utter_help_evidence",
+    "reporter_name": "utter_help_reporter_name",
+    "complaint_confirmation": FOLLOW_UP_RESPONSE,
+}
+"""The response that explains each question of the form."""
+
+# Words that ask about a requirement or a meaning ("wajib kah", "harus", "maksudnya").
+_ASKING_WORDS: Final = frozenset(
+    {
+        "kah", "wajib", "wajibkah", "harus", "haruskah", "hrs", "perlu", "perlukah", "musti",
+        "mesti", "boleh", "bolehkah", "bulih", "bulihkah", "gpp", "gapapa", "papa", "maksud",
+        "maksudnya", "contoh", "contohnya", "gimana", "bagaimana", "gmn", "kayapa", "apa",
+        "apaan", "mana", "bingung",
+    }
+)  # fmt: skip
+
+# What the follow-up of a report is called: "kapan ditindak?", "diteruskan ke siapa?".
+_FOLLOW_UP_WORDS: Final = frozenset(
+    {
+        "ditindak", "ditindaklanjuti", "tindaklanjut", "tindaklanjuti", "diproses", "diurus",
+        "ditangani", "ditertibkan", "ditertibakan", "diurusi", "diteruskan",
+        "ditanggapi", "direspon", "datang", "turun", "kesini", "kasini", "dibaca",
+    }
+)  # fmt: skip
+
+# The words of each question's topic ("alamat", "foto", "nama asli").
+_CATEGORY_TOPIC: Final = frozenset(
+    {"jenis", "jenisnya", "kategori", "kategorinya", "pilih", "pilihan", "bingung", "masuk"}
+)
+_DESCRIPTION_TOPIC: Final = frozenset(
+    {
+        "cerita", "ceritanya", "ceritakan", "diceritakan", "ceritain", "kisah", "kisahnya",
+        "kisahakan", "dikisahakan", "detail", "detil", "detailnya", "lengkap", "panjang",
+        "jelaskan", "dijelaskan", "kejadian", "kejadiannya",
+    }
+)  # fmt: skip
+_LOCATION_TOPIC: Final = frozenset(
+    {
+        "alamat", "alamatnya", "lengkap", "rumah", "rumahnya", "nomor", "nomornya", "jalan",
+        "jalannya", "jl", "jln", "desa", "desanya", "kelurahan", "kecamatan", "patokan",
+        "patokannya", "lokasi", "lokasinya", "titik", "maps", "map", "share", "shareloc",
+        "sharelok", "rt", "rw", "tempat", "tempatnya", "kampung",
+    }
+)  # fmt: skip
+_TIME_TOPIC: Final = frozenset(
+    {
+        "jam", "jamnya", "tanggal", "tanggalnya", "tgl", "hari", "harinya", "waktu",
+        "waktunya", "tepat", "persis", "pasti", "pastinya", "lupa", "ingat", "kira",
+    }
+)  # fmt: skip
+_EVIDENCE_TOPIC: Final = frozenset(
+    {
+        "foto", "fotonya", "poto", "potonya", "gambar", "gambarnya", "video", "videonya",
+        "bukti", "buktinya", "motret", "memotret", "difoto", "rekam", "direkam", "vidio",
+    }
+)  # fmt: skip
+_NAME_TOPIC: Final = frozenset(
+    {
+        "nama", "namanya", "ngaran", "ngarannya", "ngaranya", "asli", "samaran", "panggilan",
+        "lengkap", "ktp",
+    }
+)  # fmt: skip
+_SUMMARY_TOPIC: Final = frozenset(
+    {"siapa", "selanjutnya", "setelah", "habis", "abis", "kemudian", "dikirim"}
+)
+_TOPIC_WORDS: Final[dict[str, frozenset[str]]] = {
+    "category": _CATEGORY_TOPIC,
+    "description": _DESCRIPTION_TOPIC,
+    "location": _LOCATION_TOPIC,
+    "kecamatan_choice": _LOCATION_TOPIC,
+    "desa_choice": _LOCATION_TOPIC,
+    "incident_time": _TIME_TOPIC,
+    "evidence": _EVIDENCE_TOPIC,
+    "reporter_name": _NAME_TOPIC,
+    "complaint_confirmation": _SUMMARY_TOPIC,
+}
+
+
+def _asks(text: str, tokens: list[str]) -> bool:
+    return looks_like_question(text) or any(
+        t in _ASKING_WORDS or (t.endswith("kah") and len(t) > 4) for t in tokens
+    )
+
+
+def step_question(asked: str, text: str) -> str | None:
+    """The response that answers a question about the question ``asked``, if ``text`` is one.
+
+    Args:
+        asked: The slot the form asked for ("location", "evidence" …).
+        text: The citizen's message, already known not to answer the question.
+
+    Returns:
+        A response name (``utter_help_location`` …), or None when the message is no
+        question about this step (nor about what happens to the report).
+    """
+    tokens = words(text)
+    if not tokens or len(tokens) > MAX_STEP_QUESTION_WORDS or not _asks(text, tokens):
+        return None
+    if any(t in _FOLLOW_UP_WORDS for t in tokens):
+        # "kapan ditindak?" at any step: what happens to the report, then the question again.
+        return FOLLOW_UP_RESPONSE
+    response = HELP_RESPONSES.get(asked)
+    if response is None:
+        return None
+    topic = _TOPIC_WORDS.get(asked, frozenset())
+    if any(t in topic for t in tokens) or tokens[0] in ("maksud", "maksudnya"):
+        return response
+    return None
+
+
+# Words that point at a report sent before this one ("laporan saya kemarin sudah diproses?").
+_EARLIER_REPORT_WORDS: Final = frozenset(
+    {
+        "kemarin", "kmrn", "kemaren", "kamarin", "sebelumnya", "lalu", "dulu", "tadi",
+        "status", "statusnya", "tiket", "tiketnya", "lls",
+    }
+)  # fmt: skip
+
+
+def asks_about_an_earlier_report(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> bool:
+    """Whether a follow-up question is about a report sent before (a status check).
+
+    Args:
+        text: The citizen's message ("laporan saya kemarin kapan ditindak?").
+        entities: The NLU entities of the message (a ``ticket_id`` names the report).
+
+    Returns:
+        True when the message names a ticket or an earlier report.
+    """
+    if any(entity.get("entity") == "ticket_id" for entity in entities):
+        return True
+    return any(t in _EARLIER_REPORT_WORDS for t in words(text))
