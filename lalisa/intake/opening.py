@@ -15,8 +15,9 @@ value costs the citizen a correction at the summary, a missing one only the ques
   (``tadi``, ``barusan``, ``semalam``, ``samalam``, ``kemarin``, ``2 jam yang lalu``, ``jam 10``,
   a date, a weekday, ``malam minggu``) or a repetition with a part of the day (``tiap malam``,
   ``setiap malam minggu``). A part of the day alone ("malam-malam", "pasar pagi"), a vague
-  repetition ("tiap hari", "sering"), a duration ("sudah seminggu") and a time about the
-  report itself ("sudah saya laporkan kemarin") are not.
+  repetition ("tiap hari", "sering"), a duration ("sudah seminggu"), the end of a span ("buka
+  sampai jam 3 pagi"), a thing already known ("yang kemarin belum ditindak") and a time about
+  the report itself ("sudah saya laporkan kemarin") are not.
 """
 
 from __future__ import annotations
@@ -151,7 +152,12 @@ _LINK_WORDS: Final = frozenset(
         "tengah", "dini",
     }
 )  # fmt: skip
-_DONE_WORDS: Final = frozenset({"sudah", "udah", "sdh", "pernah", "sempat"})
+_DONE_WORDS: Final = frozenset({"sudah", "udah", "sdh", "pernah", "sempat", "lagi", "lg"})
+# Before a time, words that make it the end of a span ("buka sampai jam 3 pagi") or a thing
+# already known ("yang kemarin belum ditindak"), not when the incident happened.
+_NOT_THE_TIME_BEFORE: Final = frozenset(
+    {"sampai", "sampe", "smpe", "smp", "ampe", "hingga", "yang", "yg", "nang"}
+)
 _REPORT_VERBS: Final = frozenset(
     {"lapor", "melapor", "laporkan", "dilaporkan", "melaporkan", "mengadu", "diadukan",
      "ngadu", "malapor", "bapadah", "ngelapor"}
@@ -229,6 +235,8 @@ def read_opening_time(text: str, now: datetime) -> OpeningTime | None:
         ):
             first -= 1
         last = _extend(words, index + length - 1)
+        if first > 0 and words[first - 1].text in _NOT_THE_TIME_BEFORE:
+            continue
         if _about_the_report(words, first, last):
             continue
         phrase = text[words[first].start : words[last].end]

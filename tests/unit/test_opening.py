@@ -169,6 +169,9 @@ def test_a_repetition_with_a_part_of_the_day_is_the_time(text: str, phrase: str)
         # The time of the report, not of the incident.
         "sudah saya laporkan kemarin tapi belum ditindak",
         "mohon hari ini juga ditertibkan pkl di trotoar",
+        "min mau lapor lg, yg kemarin blm ditindak",
+        # The end of a span, not when it happened.
+        "Tempat karaoke di dekat terminal buka sampai jam 3 pagi, padahal izinnya sampai jam 12.",
         # "jam" without an hour, "baru" and "hanyar" meaning new.
         "jam dinding di pos ronda dicuri",
         "ada bangunan baru di bantaran sungai",
