@@ -574,6 +574,7 @@ class PlaceMention:
 _RESIDENCE_WORDS = frozenset(
     {"warga", "dari", "asal", "penduduk", "tinggal", "domisili", "urang", "orang", "wong"}
 )
+_ADDRESS_WORDS = frozenset({"rt", "rw", "no", "nomor", "gang", "gg"})
 _NEARBY_KECAMATAN_TOKENS = 3
 
 
@@ -627,7 +628,12 @@ def _explicitly_acceptable(
     ):
         # A slip is read only after "desa"/"kecamatan": "simpang, urang" is no "Simpang Nadong".
         return False
-    before = [t for t in tokens[max(0, candidate.start - 3) : candidate.start] if t not in _FILLER]
+    # "saya warga RT 04 Kelurahan Paringin Kota": the address words between do not count.
+    before = [
+        t
+        for t in tokens[max(0, candidate.start - 5) : candidate.start]
+        if t not in _FILLER and t not in _ADDRESS_WORDS and not t.isdigit()
+    ]
     if before and before[-1] in _RESIDENCE_WORDS:
         return False
     if candidate.unit.kind == "kecamatan" or candidate.name.ambiguity == 0:

@@ -81,6 +81,7 @@ def test_a_desa_named_in_the_story_is_the_place(
         # Residence, not the place of the incident.
         "saya warga desa Halong mau lapor sampah menumpuk",
         "ulun urang Sungai Ketapi handak bapadah",
+        "saya warga RT 04 Kelurahan Paringin Kota melapor pkl di trotoar",
         # Two different desa: which one is for the citizen to say.
         "sampah menumpuk di desa Tarangan dan desa Lasung Batu",
         # A desa and a kecamatan it does not lie in (Baru is in Awayan).
