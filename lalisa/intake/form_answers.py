@@ -131,7 +131,8 @@ _NOT_NAME_WORDS: Final = frozenset(
         "kantor", "rahasia", "anonim", "aman", "identitas", "nomor", "hp", "wa", "whatsapp",
         "kok", "nanti", "dulu", "sebentar", "bentar", "tunggu", "ubah", "ganti",
         "salah", "benar", "betul", "kirim", "lewati", "skip", "jangan", "jgn", "disebut",
-        "ngaran", "namaku", "nama", "inisial", "pakai", "pake", "tulis",
+        "ngaran", "namaku", "nama", "inisial", "pakai", "pake", "tulis", "maaf", "mohon",
+        "maap", "koreksi", "ralat",
     }
 )  # fmt: skip
 
@@ -407,7 +408,16 @@ def read_name(text: str) -> NameAnswer | None:
     if " ".join(words(text)) in _YES_PHRASES:
         # "siap", "ok", "inggih", "sip": the citizen acknowledges the question, no name yet.
         return None
+    if _CORRECTION_CUE.match(text):
+        # "eh salah, nama saya Budi" gives the name anew; "Mohon maaf, koreksi: bukan malam
+        # Minggu, tetapi malam Sabtu" corrects another answer and holds no name.
+        correction = read_correction(text)
+        if correction is None or correction.field != "reporter_name" or not correction.value:
+            return None
+        return read_name(correction.value)
     value = re.sub(r"\s+", " ", text.strip())
+    # "maaf, nama saya Budi": the apology is no part of the name.
+    value = _APOLOGY.sub("", value, count=1)
     value = _NAME_LEAD_IN.sub("", value, count=1)
     # "Budi, warga Paringin" / "Budi dari desa X": the name is the part before.
     value = re.split(r",|;|\s+(?:dari|warga|di|asal)\s+", value, maxsplit=1, flags=re.I)[0]

@@ -109,6 +109,10 @@ def test_name_refusals(answer: str) -> None:
         ("Budi, dari Samarinda", "Budi"),
         ("Muhammad Arsyad Al Banjari bin Abdullah", "Muhammad Arsyad Al Banjari bin Abdullah"),
         ("ngaran ulun Galuh", "Galuh"),
+        # An apology before the name is no part of it; a name given anew is the new name.
+        ("maaf, nama saya Budi", "Budi"),
+        ("Mohon maaf, nama saya Hj. Siti Aminah", "Hj. Siti Aminah"),
+        ("eh salah, nama saya Budi", "Budi"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -136,6 +140,9 @@ def test_names(answer: str, name: str) -> None:
         "aja",
         "inisial aja",
         "sampah numpuk depan rumah warga",
+        # A correction of another answer sent while the name is asked holds no name.
+        "Mohon maaf, koreksi: bukan malam Minggu, tetapi malam Sabtu.",
+        "eh maaf salah, lokasinya di desa halong",
     ],
 )
 def test_not_names(answer: str) -> None:

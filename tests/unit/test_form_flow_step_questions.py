@@ -130,3 +130,13 @@ def test_every_help_response_is_in_the_domain() -> None:
 
     defined = load_domain()["responses"]
     assert {*HELP_RESPONSES.values(), FOLLOW_UP_RESPONSE} <= set(defined)
+
+
+def test_a_correction_of_the_time_sent_at_the_name_question_is_no_name() -> None:
+    """The time came from the opening; the citizen corrects it while the name is asked."""
+    state = at("reporter_name", incident_time="malam Minggu kemarin")
+    text = "Mohon maaf, koreksi: bukan malam Minggu, tetapi malam Sabtu."
+    step = advance(state, answer=say(text), now=NOW)
+    assert "reporter_name" not in step.slots or step.slots["reporter_name"] is None
+    assert "Sabtu" in step.slots["incident_time"]
+    assert step.slots["requested_slot"] == "reporter_name"
