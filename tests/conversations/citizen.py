@@ -54,6 +54,7 @@ class Action:
 
     kind: Literal["text", "tap", "pin", "photo", "sticker", "end"]
     text: str = ""
+    """The message, or a photo's caption."""
     option: Option | None = None
     latitude: float = 0.0
     longitude: float = 0.0
@@ -70,7 +71,7 @@ class Action:
         if self.kind == "pin":
             return f"[pin] {self.latitude:.5f},{self.longitude:.5f} {self.label or ''}".rstrip()
         if self.kind == "photo":
-            return f"[photo {self.photo}]"
+            return f"[photo {self.photo}] {self.text}".rstrip()
         if self.kind == "sticker":
             return "[sticker]"
         if self.kind == "end":
@@ -248,9 +249,12 @@ class Citizen:
         return self.tries.get(question, 0)
 
     def _send(self, text: str) -> Action:
-        if text == "[photo]":
-            # A photo first, before any word: it counts as one of the persona's photos.
-            return self._photo()
+        if text == "[photo]" or text.startswith("[photo] "):
+            # A photo first, before any word (with the words after "[photo]" as its caption):
+            # it counts as one of the persona's photos.
+            return self._photo(caption=text[len("[photo]") :].strip())
+        if text == "[pin]":
+            return self._pin()
         if text == "[sticker]":
             self.record.user_turns += 1
             return Action("sticker")
@@ -261,10 +265,24 @@ class Citizen:
         self.record.user_turns += 1
         return Action("tap", option=option)
 
-    def _photo(self) -> Action:
+    def _photo(self, caption: str = "") -> Action:
         self.photos_sent += 1
         self.record.user_turns += 1
-        return Action("photo", photo=self.photos_sent)
+        return Action("photo", text=caption, photo=self.photos_sent)
+
+    def _pin(self) -> Action:
+        """The persona's location pin (WhatsApp), shared once."""
+        pin = self.persona.facts.pin
+        if pin is None:
+            raise ValueError(f"{self.persona.id}: no pin to share")
+        self.pin_sent = True
+        self.record.user_turns += 1
+        return Action(
+            "pin",
+            latitude=pin.latitude,
+            longitude=pin.longitude,
+            label=self.persona.facts.pin_label,
+        )
 
     def _end(self, reason: str) -> Action:
         self.record.end_reason = reason
@@ -411,14 +429,7 @@ class Citizen:
         if option is not None:
             return self._tap(option)
         if facts.pin is not None and not self.pin_sent and self.facts["place"] == facts.place:
-            self.pin_sent = True
-            self.record.user_turns += 1
-            return Action(
-                "pin",
-                latitude=facts.pin.latitude,
-                longitude=facts.pin.longitude,
-                label=facts.pin_label,
-            )
+            return self._pin()
         places = self.facts["place"]
         typed = max(0, attempt - (1 if self.pin_sent else 0))
         if typed < len(places):
