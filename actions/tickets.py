@@ -434,6 +434,36 @@ class ActionCheckComplaintSignal(Action):
         return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
 
 
+class ActionKeepStory(Action):
+    """Keeps a message the NLU could not place as the report it is likely to be.
+
+    After a photo or a pin sent first, La-Lisa asks "Ceritakan singkat apa yang terjadi": the
+    next message is the story even when the classifier cannot tell ("jambatan gantung ni
+    papannya dicabuti urang"). It is kept as ``pending_report`` and the rules ask whether it
+    is a report; "ya" starts the form with it as the opening.
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_keep_story"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Sets ``pending_report`` to the latest message, read as a complaint."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        if not text or text.startswith("/"):
+            return []
+        intent = message.get("intent") or {}
+        pending = {
+            "text": text,
+            "intent": {"name": "report_complaint", "confidence": intent.get("confidence")},
+            "entities": list(message.get("entities") or []),
+        }
+        return [SlotSet("pending_report", pending)]
+
+
 def draft_from_tracker(
     tracker: Tracker, *, now: datetime, office: Settings | None = None
 ) -> ComplaintDraft:

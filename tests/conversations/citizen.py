@@ -46,6 +46,15 @@ NO_WORDS = ("tidak", "bukan", "batal", "tidak jadi")
 KEEP_WORDS = ("tidak", "lanjut", "jangan", "kembali")
 SKIP_WORDS = ("lewati", "tidak ada", "skip", "tanpa", "anonim", "rahasia", "tidak tahu", "selesai")
 DONE_WORDS = ("selesai", "lanjut", "cukup", "sudah", "tidak")
+SUMMARY_FIELD_KEYS = {
+    "category": "jenis",
+    "story": "kejadian",
+    "place": "lokasi",
+    "time": "waktu",
+    "photos": "bukti",
+    "name": "nama pelapor",
+}
+"""The summary line of each fact."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,8 @@ class Citizen:
         self.last_action: Action | None = None
         self.retries = 0
         self.change_tries = 0
+        self.change_shown: dict[str, str] | None = None
+        """The summary as it stood when a change was asked for in the citizen's own words."""
         self.last_asked: Question | None = None
 
     # ------------------------------------------------------------ public
@@ -474,6 +485,12 @@ class Citizen:
         return self._decline(reading, attempt, "no_name")
 
     def _answer_summary(self, reading: Reading, attempt: int) -> Action:
+        if self.change is not None and self._change_taken(reading):
+            # "eh kecamatannya salah, harusnya juai" was applied at once: the summary shows
+            # the new value, so there is nothing left to change.
+            self._apply(self.change)
+            self.change = None
+            self.change_tries = 0
         change = self._summary_change(reading)
         if change is None and self.change is not None and self.change_tries < 2:
             # The change asked for was not taken (the field never came back): ask again,
@@ -483,6 +500,7 @@ class Citizen:
             self.change = change
             self.change_tries += 1
             if change.say:
+                self.change_shown = dict(reading.summary)
                 return self._send(change.say)
             option = self._choice(reading, ("ubah", "ganti", "perbaiki"))
             if option is not None:
@@ -492,6 +510,14 @@ class Citizen:
         if option is not None:
             return self._tap(option)
         return self._send(self.voice.phrase("yes", attempt))
+
+    def _change_taken(self, reading: Reading) -> bool:
+        """The change said in own words shows in the summary (its field's line changed)."""
+        change, before = self.change, self.change_shown
+        if change is None or not change.say or before is None or change.fact is None:
+            return False
+        key = SUMMARY_FIELD_KEYS.get(change.fact)
+        return key is not None and reading.summary.get(key) not in (None, before.get(key))
 
     def _answer_correction_field(self, reading: Reading, attempt: int) -> Action:
         if self.change is None or self.change.fact is None:

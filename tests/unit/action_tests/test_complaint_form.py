@@ -438,3 +438,17 @@ async def test_pin_before_the_complaint_is_kept_as_its_place() -> None:
     outside = CollectingDispatcher()
     assert await ActionLocationOutsideForm().run(outside, _pin_tracker(-6.2, 106.8), domain()) == []
     assert responses(outside) == ["utter_location_outside_balangan"]
+
+
+async def test_a_story_after_a_photo_sent_first_is_kept_as_the_pending_report() -> None:
+    from actions.tickets import ActionKeepStory
+
+    story = "jambatan gantung ni papannya dicabuti urang, bahaya gasan kakanakan"
+    t = tracker(text=story, intent="nlu_fallback", confidence=0.3, active_loop=None)
+    [event] = await ActionKeepStory().run(CollectingDispatcher(), t, domain())
+    assert event["name"] == "pending_report"
+    assert event["value"]["text"] == story
+    assert event["value"]["intent"]["name"] == "report_complaint"
+    # A button payload is never a story.
+    payload = tracker(text="/deny", intent="deny", active_loop=None)
+    assert await ActionKeepStory().run(CollectingDispatcher(), payload, domain()) == []
