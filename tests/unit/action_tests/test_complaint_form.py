@@ -426,7 +426,7 @@ async def test_pin_before_the_complaint_is_kept_as_its_place() -> None:
     started = await FORM.run(
         CollectingDispatcher(),
         tracker(
-            text="mobil parkir sembarangan nutup jalan depan toko tiap sore",
+            text="mobil parkir sembarangan nutup jalan depan toko bangunan",
             entities=[{"entity": "category", "value": "parkir_liar", "confidence": 0.9}],
             slots=slots,
             requested_slot=None,
