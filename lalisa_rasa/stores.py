@@ -25,7 +25,7 @@ from sqlalchemy.pool import QueuePool
 
 from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher, identity_key
 from lalisa_common.env import read_env
-from lalisa_rasa import fast_path
+from lalisa_rasa import fast_path, remote_actions
 from lalisa_rasa.config import env, tracker_database_url
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         # Every Rasa process that serves conversations builds this store from endpoints.yml,
         # which makes it the place where La-Lisa's processor hooks are installed.
         fast_path.install()
+        remote_actions.install()
 
     def _keep_sqlite_connection(self) -> None:
         """Replaces Rasa's SQLite engine with one that keeps its connection (and uses WAL).
