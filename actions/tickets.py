@@ -116,7 +116,13 @@ class ValidateComplaintForm(Action):
         slots = {name: tracker.get_slot(name) for name in (*FORM_SLOTS, "requested_slot")}
         now = utcnow()
         if slots["requested_slot"] is None:
-            step = advance(slots, answer=None, opening=self._opening(tracker), now=now)
+            step = advance(
+                slots,
+                answer=None,
+                opening=self._opening(tracker),
+                follow_up=self._follow_up(tracker),
+                now=now,
+            )
         elif answers_question(tracker.events):
             step = advance(slots, answer=await self._answer(tracker), now=now)
             if step.missed_twice and fell_back_twice(tracker.events):
@@ -146,6 +152,19 @@ class ValidateComplaintForm(Action):
         if (message.get("intent") or {}).get("name") == "report_complaint":
             return _answer_from(message)
         return None
+
+    @staticmethod
+    def _follow_up(tracker: Tracker) -> str:
+        """The yes to "do you want to report?" when the kept message is the opening.
+
+        "iya, tadi malam di desa Halong" adds the time and the place to the story kept aside.
+        """
+        message = tracker.latest_message or {}
+        pending = tracker.get_slot("pending_report")
+        text = str(message.get("text") or "")
+        if (message.get("intent") or {}).get("name") != "affirm" or not isinstance(pending, dict):
+            return ""
+        return "" if text.startswith("/") else text
 
     async def _answer(self, tracker: Tracker) -> Answer:
         message = tracker.latest_message or {}

@@ -13,6 +13,8 @@ this command converts it and records the number, encrypted, in ``citizen_contact
 * ``reporters``: each reporter's key (their blind index) gets a contact with the reporter's
   encrypted number, so a citizen who wrote before the change can be answered.
 
+Where it rewrote rows it then runs ``VACUUM`` on those databases (:mod:`lalisa_common.vacuum`),
+since the replaced numbers otherwise stay in SQLite's free pages or PostgreSQL's dead rows.
 Rows that already hold a key are left alone, so the command is idempotent and safe to run at
 every deployment: ``python -m lalisa.migrate`` runs it after the schema upgrade. Takeover,
 handoff and review rows keep their Fernet token of the old sender id; the code turns a number
@@ -26,7 +28,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -45,6 +47,7 @@ from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher
 from lalisa_common.database import to_async_url
 from lalisa_common.identity import contact_values, is_sender_key, upsert_contact
 from lalisa_common.logs import configure_logging
+from lalisa_common.vacuum import vacuum_rewritten
 from lalisa_common.whatsapp.queue import decode_payload
 
 __all__ = ["Conversion", "main", "pseudonymise"]
@@ -62,6 +65,8 @@ class Conversion:
     menus_dropped: int = 0
     reporter_contacts: int = 0
     tracker_available: bool = True
+    vacuumed: list[str] = field(default_factory=list)
+    """What :func:`lalisa_common.vacuum.vacuum_rewritten` did afterwards (one line a database)."""
 
     @property
     def changed(self) -> int:
@@ -188,7 +193,9 @@ async def pseudonymise(
 
     The application database's changes (the contacts of every tracker sender first) commit in
     one transaction, then the trackers are renamed in another; a crash in between leaves the
-    trackers to do, and running again finishes them.
+    trackers to do, and running again finishes them. When rows were rewritten, the databases
+    they are in get a ``VACUUM`` (:mod:`lalisa_common.vacuum`), so the numbers do not stay in
+    free pages (SQLite) or dead rows (PostgreSQL).
 
     Args:
         database_url: The La-Lisa database (``DATABASE_URL`` by default).
@@ -200,10 +207,10 @@ async def pseudonymise(
     """
     settings = get_settings()
     cipher = get_identity_cipher()
-    app_engine = create_engine_for_url(database_url or settings.database.url, null_pool=True)
-    tracker_engine = create_async_engine(
-        to_async_url(tracker_url or settings.database.tracker_url), poolclass=NullPool
-    )
+    app_url = database_url or settings.database.url
+    tracker_url = tracker_url or settings.database.tracker_url
+    app_engine = create_engine_for_url(app_url, null_pool=True)
+    tracker_engine = create_async_engine(to_async_url(tracker_url), poolclass=NullPool)
     result = Conversion(tracker_available=trackers)
     try:
         senders = await _tracker_senders(tracker_engine, result) if trackers else []
@@ -217,7 +224,26 @@ async def pseudonymise(
     finally:
         await tracker_engine.dispose()
         await app_engine.dispose()
+    result.vacuumed = await vacuum_rewritten(
+        [
+            (app_url, _rewritten_app_tables(result)),
+            (tracker_url, [events_table.name] if result.tracker_senders else []),
+        ]
+    )
     return result
+
+
+def _rewritten_app_tables(result: Conversion) -> list[str]:
+    """The application tables whose rows held numbers and were rewritten or deleted.
+
+    ``citizen_contacts`` only gains encrypted rows, so it needs no ``VACUUM``.
+    """
+    counts = (
+        (inbound_messages.name, result.inbound_senders),
+        (outbound_messages.name, result.outbound_recipients),
+        (menus.name, result.menus_dropped),
+    )
+    return [table for table, count in counts if count]
 
 
 def report(result: Conversion) -> str:
@@ -231,6 +257,7 @@ def report(result: Conversion) -> str:
         f"{result.outbound_recipients} outbound recipient(s) converted to keys; "
         f"{result.menus_dropped} menu(s) dropped; "
         f"{result.reporter_contacts} reporter contact(s) recorded."
+        + "".join(f" {line}." for line in result.vacuumed)
     )
 
 

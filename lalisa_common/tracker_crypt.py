@@ -4,7 +4,9 @@
 upgrade; works from either environment) converts, in batches of :data:`BATCH_SIZE` rows by id,
 every row whose ``data`` is still a JSON object into a token of the tracker events key
 (:mod:`lalisa_common.at_rest`). It is idempotent and safe while Rasa runs: Rasa only inserts
-rows, and each update is conditional on the row still holding the plain value it read.
+rows, and each update is conditional on the row still holding the plain value it read. When it
+converted rows it runs ``VACUUM`` (:mod:`lalisa_common.vacuum`), so the plain JSON does not
+stay behind in free pages or dead rows.
 
 Written with SQLAlchemy Core statements that behave the same on 1.4 (Rasa env) and 2.0 (app
 env), on SQLite and PostgreSQL.
@@ -28,6 +30,7 @@ from sqlalchemy.pool import NullPool
 from lalisa_common import database
 from lalisa_common.at_rest import TRACKER_EVENTS, AtRestCipher, at_rest_cipher, identity_key
 from lalisa_common.env import SettingsError, read_env
+from lalisa_common.vacuum import vacuum_rewritten
 
 __all__ = ["BATCH_SIZE", "encrypt_tracker_events", "main"]
 
@@ -92,9 +95,13 @@ async def _convert(url: str, key: str) -> int:
         return 0  # Rasa never ran: nothing to convert, and no empty file to create
     engine = create_async_engine(database.to_async_url(url), poolclass=NullPool)
     try:
-        return await encrypt_tracker_events(engine, at_rest_cipher(key, TRACKER_EVENTS))
+        converted = await encrypt_tracker_events(engine, at_rest_cipher(key, TRACKER_EVENTS))
     finally:
         await engine.dispose()
+    if converted:
+        # The plain JSON stays in free pages / dead rows until a VACUUM (lalisa_common.vacuum).
+        await vacuum_rewritten([(url, [_events.name])])
+    return converted
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,3 +51,20 @@ def run_admin_sql(admin_url: str, statement: str) -> None:
             await connection.close()
 
     asyncio.run(run())
+
+
+async def vacuum_counts(url: str, tables: list[str]) -> dict[str, int]:
+    """How often each table was vacuumed by hand (``pg_stat_user_tables.vacuum_count``)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname = ANY($1)",
+            tables,
+        )
+    finally:
+        await connection.close()
+    return {row["relname"]: int(row["vacuum_count"]) for row in rows}

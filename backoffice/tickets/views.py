@@ -196,17 +196,16 @@ def _user_can(role: Role, ticket: Ticket) -> dict[str, bool]:
 
 
 async def _officer_names(db: AsyncSession, messages: list[OutboxMessage]) -> dict[str, str]:
-    ids = [
-        int(message.recipient_ref.split(":", 1)[1])
-        for message in messages
-        if message.recipient_kind is RecipientKind.OFFICER
-        and message.recipient_ref.startswith("user:")
-        and message.recipient_ref.split(":", 1)[1].isdigit()
-    ]
+    """The names of the officers the ticket's messages went to, by recipient ref (one query)."""
+    ids: set[int] = set()
+    for message in messages:
+        kind, _, ref = message.recipient_ref.partition(":")
+        if message.recipient_kind is RecipientKind.OFFICER and kind == "user" and ref.isdecimal():
+            ids.add(int(ref))
     if not ids:
         return {}
-    users = (await db.execute(select(User).where(User.id.in_(ids)))).scalars()
-    return {f"user:{user.id}": user.full_name for user in users}
+    rows = await db.execute(select(User.id, User.full_name).where(User.id.in_(sorted(ids))))
+    return {f"user:{user_id}": name for user_id, name in rows.all()}
 
 
 async def _ticket_page(

@@ -53,6 +53,7 @@ from lalisa.intake.form_answers import (
     tells_a_story,
     words,
 )
+from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.intake.timeparse import (
     MAX_TIME_PHRASE_WORDS,
     TimeAndPlace,
@@ -489,6 +490,7 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
             return True
         if _take_category_guess(turn, answer):
             _maybe_description(turn, text)
+            _read_story_details(turn, text)
             return True
         return False
     # A story without a recognisable category ("kamar mandi umum dirusak orang") is filed
@@ -498,6 +500,7 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
         offered = turn.get("category_candidates") or [FALLBACK_CATEGORY]
         turn.set(category=offered[0], category_candidates=None)
         _maybe_description(turn, text)
+        _read_story_details(turn, text)
         return True
     return False
 
@@ -519,7 +522,29 @@ def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if description is None:
         return False
     turn.set(description=description)
+    _read_story_details(turn, answer.typed)
     return True
+
+
+def _read_story_details(turn: _Turn, text: str) -> None:
+    """The place and the time a story already gives ("… di pasar Batumandi samalam").
+
+    Read strictly (:mod:`lalisa.intake.opening`), and only for questions not answered yet;
+    the summary shows both, so a wrong reading can still be corrected there.
+    """
+    if not text:
+        return
+    if turn.get("location") is None and turn.get("location_mode") is None:
+        found = read_opening_place(text)
+        if found is not None:
+            _set_place(turn, found.place, found.text)
+    if turn.get("incident_time") is None:
+        said = read_opening_time(text, turn.now)
+        if said is not None:
+            turn.set(
+                incident_time=said.text[:MAX_TIME_CHARS],
+                incident_at=said.moment.isoformat() if said.moment is not None else None,
+            )
 
 
 def _read_location(turn: _Turn, answer: Answer, strict: bool) -> bool:
@@ -993,8 +1018,12 @@ STRATEGIES: Final[dict[str, Callable[[_Turn], None]]] = {
 # ------------------------------------------------------------------------------ one turn
 
 
-def _open(turn: _Turn, opening: Answer | None) -> None:
-    """Starts a complaint: clears the form's bookkeeping and reads the opening message."""
+def _open(turn: _Turn, opening: Answer | None, follow_up: str = "") -> None:
+    """Starts a complaint: clears the form's bookkeeping and reads the opening message.
+
+    ``follow_up``: what the citizen added when saying yes to "do you want to report?" ("iya,
+    tadi malam di desa Halong"); its place and time count as the opening's.
+    """
     turn.set(
         **{
             name: None
@@ -1019,6 +1048,8 @@ def _open(turn: _Turn, opening: Answer | None) -> None:
     if turn.get("category") is None:
         _take_category_guess(turn, opening)
     _maybe_description(turn, opening.typed)
+    _read_story_details(turn, opening.typed)
+    _read_story_details(turn, follow_up)
 
 
 def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
@@ -1091,6 +1122,7 @@ def advance(
     *,
     answer: Answer | None,
     opening: Answer | None = None,
+    follow_up: str = "",
     now: datetime,
 ) -> Step:
     """One turn of the complaint form.
@@ -1100,8 +1132,10 @@ def advance(
             when the form is starting).
         answer: The citizen's message answering that question, or None when the form is
             resuming after a digression it did not read.
-        opening: When the form is starting: the message that started it (its category and
-            description are read), if any.
+        opening: When the form is starting: the message that started it (its category,
+            description, and the place and time it names explicitly are read), if any.
+        follow_up: When the form is starting after "do you want to report?": the yes, which
+            may add the place or the time ("iya, tadi malam di desa Halong").
         now: The time of the message (for incident times).
 
     Returns:
@@ -1112,7 +1146,7 @@ def advance(
     asked = slots.get("requested_slot")
     missed_twice = False
     if asked is None:
-        _open(turn, opening)
+        _open(turn, opening, follow_up)
     elif answer is not None and asked in _READERS:
         if answer.intent == "emergency" and answer.confidence >= EMERGENCY_CONFIDENCE:
             turn.say("utter_emergency")

@@ -549,6 +549,116 @@ def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
     tokens = _normalise(text)
     if not tokens:
         return None
+    found = _resolve(tokens, assume_place=assume_place, explicit=False)
+    return found[0].unit.place() if found else None
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place named explicitly in a longer message, and where the message names it.
+
+    Attributes:
+        place: The place.
+        start: Offset in the message of the first character of the words that name it.
+        end: Offset just after the last of those words (a kecamatan said right after the
+            desa, "desa Halong kecamatan Halong", is included).
+    """
+
+    place: Place
+    start: int
+    end: int
+
+
+# Words before a name that make it where someone lives or comes from, not where something
+# happened ("saya warga desa Halong", "asal Awayan").
+_RESIDENCE_WORDS = frozenset(
+    {"warga", "dari", "asal", "penduduk", "tinggal", "domisili", "urang", "orang", "wong"}
+)
+_ADDRESS_WORDS = frozenset({"rt", "rw", "no", "nomor", "gang", "gg"})
+_NEARBY_KECAMATAN_TOKENS = 3
+
+
+def find_place_mention(text: str) -> PlaceMention | None:
+    """The place a message names explicitly, for a message that is not an answer to "where?".
+
+    Stricter than :func:`resolve_place`: a desa whose name is an ordinary word counts only
+    after "desa"/"kelurahan" or beside its kecamatan (never after a bare "di"); a misspelt
+    name only after a cue word ("di", "desa", "kecamatan" …); two different desa, or a name
+    said as where someone lives ("warga desa …", "dari …"), give nothing; a name shared by
+    desa of two kecamatan gives nothing unless the kecamatan is said; the name of a kecamatan
+    is the kecamatan ("pasar Halong"), its seat desa only after "desa"/"kelurahan".
+
+    Args:
+        text: A whole message, e.g. ``"ada balap liar di jalan A. Yani Paringin tadi malam"``.
+
+    Returns:
+        The place and the offsets of its words in ``text``, or ``None``.
+    """
+    tokens = _normalise(text)
+    spans = _token_spans(text)
+    if not tokens or len(spans) != len(tokens):
+        return None
+    found = _resolve(tokens, assume_place=False, explicit=True)
+    if not found:
+        return None
+    start = min(c.start for c in found)
+    end = max(c.end for c in found)
+    return PlaceMention(found[0].unit.place(), spans[start][0], spans[end - 1][1])
+
+
+def _token_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets in ``text`` of the tokens :func:`_normalise` makes of it.
+
+    The caller checks that there are as many.
+    """
+    return [
+        (m.start(), m.end())
+        for m in re.finditer(r"[A-Za-z0-9'’`]+", text)
+        if re.search(r"[A-Za-z0-9]", m[0])
+    ]
+
+
+def _explicitly_acceptable(
+    candidate: _Candidate, tokens: Sequence[str], mentioned_kecamatan: set[str]
+) -> bool:
+    if (
+        candidate.score < 100
+        and candidate.cue < 2
+        and not _kecamatan_cue_before(tokens, candidate.start)
+    ):
+        # A slip is read only after "desa"/"kecamatan": "simpang, urang" is no "Simpang Nadong".
+        return False
+    # "saya warga RT 04 Kelurahan Paringin Kota": the address words between do not count.
+    before = [
+        t
+        for t in tokens[max(0, candidate.start - 5) : candidate.start]
+        if t not in _FILLER and t not in _ADDRESS_WORDS and not t.isdigit()
+    ]
+    if before and before[-1] in _RESIDENCE_WORDS:
+        return False
+    if candidate.unit.kind == "kecamatan" or candidate.name.ambiguity == 0:
+        return True
+    return candidate.cue == 2 or (
+        candidate.unit.kind == "desa" and candidate.unit.kecamatan in mentioned_kecamatan
+    )
+
+
+def _mentioned_in(hits: Iterable[_Candidate]) -> set[str]:
+    """The kecamatan the candidates name."""
+    return {c.unit.kecamatan for c in hits}
+
+
+def _kecamatan_cue_before(tokens: Sequence[str], start: int) -> bool:
+    return start > 0 and tokens[start - 1] in _KECAMATAN_CUES
+
+
+def _resolve(
+    tokens: Sequence[str], *, assume_place: bool, explicit: bool
+) -> list[_Candidate] | None:
+    """The mention of the place named in ``tokens``, first, with the kecamatan said beside it.
+
+    ``explicit``: the text is not an answer to "where?" (see :func:`find_place_mention`).
+    """
     gaz = _gazetteer()
     raw = _candidates(tokens, gaz)
     # A window that spells one name exactly is not a typo of another ("lok batu" is not
@@ -562,11 +672,20 @@ def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
     mentioned = {
         c.unit.kecamatan for c in _drop_contained([c for c in raw if c.unit.kind == "kecamatan"])
     }
-    acceptable = [
-        c
-        for c in raw
-        if c.unit.kind == "kecamatan" or _acceptable(c, tokens, mentioned, assume_place)
-    ]
+    if explicit:
+        # "di Lampihong kami" is Lampihong, not a slip for "Lampihong Kanan".
+        acceptable = [
+            c
+            for c in raw
+            if _explicitly_acceptable(c, tokens, mentioned)
+            and (c.score >= 100 or not any(c.start <= s and e <= c.end for s, e in exact_spans))
+        ]
+    else:
+        acceptable = [
+            c
+            for c in raw
+            if c.unit.kind == "kecamatan" or _acceptable(c, tokens, mentioned, assume_place)
+        ]
     survivors = _drop_contained(acceptable)
     kecamatan_hits = [c for c in survivors if c.unit.kind == "kecamatan"]
 
@@ -584,6 +703,9 @@ def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
     ]
     if len(kecamatan_words) < len(desa_hits):
         desa_hits = [c for c in desa_hits if c not in kecamatan_words]
+    if explicit and len({c.unit.nama for c in desa_hits}) > 1:
+        # Two villages in one message: which one is the incident's is for the citizen to say.
+        return None
     desa = _best_desa(desa_hits, mentioned)
     if desa is not None:
         same_named = [
@@ -592,13 +714,26 @@ def resolve_place(text: str, *, assume_place: bool = False) -> Place | None:
             if k.unit.nama == desa.unit.kecamatan
             and ((k.start, k.end) == (desa.start, desa.end) or k.contains(desa))
         ]
-        if same_named and desa.cue < 2 and not _town_landmark(tokens, same_named[0]):
-            # "batumandi" alone means the kecamatan; "desa batumandi" means the village.
-            return same_named[0].unit.place()
-        return desa.unit.place()
+        if same_named and desa.cue < 2 and (explicit or not _town_landmark(tokens, same_named[0])):
+            # "batumandi" alone means the kecamatan; "desa batumandi" means the village. In a
+            # story, "jalan Awayan" or "pasar Halong" may be anywhere in the kecamatan too.
+            return [same_named[0]]
+        if explicit and kecamatan_hits and desa.unit.kecamatan not in _mentioned_in(kecamatan_hits):
+            # "desa Baru kecamatan Paringin": Baru lies in Awayan; which is meant is unclear.
+            return None
+        beside = [
+            k
+            for k in kecamatan_hits
+            if k.unit.nama == desa.unit.kecamatan
+            and k.start - desa.end <= _NEARBY_KECAMATAN_TOKENS
+            and desa.start - k.end <= _NEARBY_KECAMATAN_TOKENS
+        ]
+        return [desa, *beside]
+    if explicit and len({c.unit.nama for c in kecamatan_hits}) > 1:
+        return None
     if kecamatan_hits:
         best = max(kecamatan_hits, key=lambda c: (c.score, c.length, -c.start))
-        return best.unit.place()
+        return [best]
     return None
 
 

@@ -7,7 +7,8 @@ A ticket's ``submission_key`` (the idempotency key of the confirming message) us
 tickets get :meth:`lalisa.core.crypto.IdentityCipher.submission_key` (an HMAC); this command,
 run by ``make migrate``, rewrites the old keys to the HMAC of the same two parts, so a message
 submitted again after the upgrade still finds its ticket. Idempotent: keys that are already 64
-hex characters are left alone.
+hex characters are left alone. When it rewrote keys it runs ``VACUUM`` on the database
+(:mod:`lalisa_common.vacuum`), so the old keys do not stay in free pages or dead rows.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Final
 from sqlalchemy import select, update
 
 from lalisa.core.crypto import get_identity_cipher
-from lalisa.core.db import session_scope
+from lalisa.core.db import dispose_engine, session_scope
+from lalisa.core.settings import get_settings
 from lalisa.tickets.models import Ticket
 from lalisa_common.logs import configure_logging
+from lalisa_common.vacuum import vacuum_rewritten
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +54,20 @@ async def rekey_submission_keys() -> int:
     return changed
 
 
+async def rekey_and_vacuum() -> int:
+    """:func:`rekey_submission_keys`, then ``VACUUM`` of ``tickets`` if keys were rewritten."""
+    changed = await rekey_submission_keys()
+    if changed:
+        logger.info("Submission keys rewritten without sender ids: %d tickets", changed)
+        await dispose_engine()  # no pooled connection of this process holds the file
+        await vacuum_rewritten([(get_settings().database.url, [Ticket.__tablename__])])
+    return changed
+
+
 def main() -> int:
     """Command-line entry point."""
     configure_logging()
-    changed = asyncio.run(rekey_submission_keys())
-    if changed:
-        logger.info("Submission keys rewritten without sender ids: %d tickets", changed)
+    asyncio.run(rekey_and_vacuum())
     return 0
 
 

@@ -24,30 +24,25 @@ from lalisa.dispatch.models import (
 )
 from lalisa.dispatch.photos import MAX_PHOTOS, StoredPhoto
 from lalisa.dispatch.service import officer_phone
-from lalisa.notifications.messages import (
-    citizen_dispatched,
-    citizen_done,
-    citizen_not_actionable,
-    trc_dispatch,
-)
+from lalisa.notifications.messages import citizen_dispatched, trc_dispatch
 from lalisa.notifications.queueing import enqueue_trc_dispatch
 from lalisa.tickets import errors
 from lalisa.tickets.categories import category_label
-from lalisa.tickets.labels import REASON_CODES
 from lalisa.tickets.models import Ticket, TicketEvent, TicketStatus
-from lalisa.tickets.service import transition
 from lalisa.tickets.workflow import (
     MAX_CITIZEN_TEXT,
     MAX_TEXT,
+    StatusChange,
     WorkflowError,
     bump,
+    change_status,
     clean_text,
-    clear_closing,
-    close_open_dispatches,
+    done,
     load_wording,
     lock_ticket,
+    not_actionable,
     record_event,
-    tell_citizen,
+    record_step,
     ticket_target,
 )
 from lalisa.users.models import User
@@ -103,34 +98,63 @@ async def dispatch_ticket(
     instructions_text = clean_text(instructions, errors.LABEL_INSTRUCTIONS, required=False)
     unique = {officer.id: officer for officer in officers}
     names = ", ".join(officer.full_name for officer in unique.values())
-    change = await transition(
+    created: list[Dispatch] = []
+
+    async def assign(_change: TicketEvent) -> dict[str, object]:
+        dispatch = Dispatch(
+            ticket_id=ticket.id,
+            created_at=now,
+            assigned_by=actor,
+            priority=chosen,
+            instructions=instructions_text,
+            status=DispatchStatus.DITUGASKAN,
+        )
+        session.add(dispatch)
+        await session.flush()
+        for officer_id in unique:
+            session.add(DispatchOfficer(dispatch_id=dispatch.id, user_id=officer_id))
+        await session.flush()
+        created.append(dispatch)
+        messaged = await _message_officers(
+            session, ticket, dispatch, list(unique), chosen, instructions_text, base_url, now
+        )
+        return {
+            "dispatch": dispatch.id,
+            "officers": sorted(unique),
+            "priority": chosen.value,
+            "messaged": messaged,
+        }
+
+    change = StatusChange(
+        to=S.DIDISPOSISIKAN,
+        note=f"Ditugaskan ke {names}; prioritas {chosen.label.lower()}"
+        + (f". Instruksi: {instructions_text}" if instructions_text else ""),
+        message=lambda number, wording: citizen_dispatched(number, wording=wording),
+    )
+    await change_status(
         session,
         ticket,
-        S.DIDISPOSISIKAN,
+        change,
         actor=actor,
-        reason=f"Ditugaskan ke {names}; prioritas {chosen.label.lower()}"
-        + (f". Instruksi: {instructions_text}" if instructions_text else ""),
         now=now,
         expected_version=expected_version,
+        follow_up=assign,
     )
-    dispatch = Dispatch(
-        ticket_id=ticket.id,
-        created_at=now,
-        assigned_by=actor,
-        priority=chosen,
-        instructions=instructions_text,
-        status=DispatchStatus.DITUGASKAN,
-    )
-    session.add(dispatch)
-    await session.flush()
-    for officer_id in unique:
-        session.add(DispatchOfficer(dispatch_id=dispatch.id, user_id=officer_id))
-    await session.flush()
+    [dispatch] = created
+    return dispatch
 
-    wording = await load_wording(session)
-    await tell_citizen(
-        session, ticket, change, citizen_dispatched(ticket.number, wording=wording), now
-    )
+
+async def _message_officers(
+    session: AsyncSession,
+    ticket: Ticket,
+    dispatch: Dispatch,
+    officer_ids: Sequence[int],
+    priority: Priority,
+    instructions: str | None,
+    base_url: str,
+    now: datetime,
+) -> list[int]:
+    """Queue the dispatch message to each officer with a stored number; returns who got one."""
     place = ", ".join(
         part for part in (ticket.location_text, ticket.desa, ticket.kecamatan) if part
     )
@@ -140,13 +164,13 @@ async def dispatch_ticket(
         place=place or None,
         latitude=ticket.latitude,
         longitude=ticket.longitude,
-        priority=chosen.label,
-        instructions=instructions_text,
+        priority=priority.label,
+        instructions=instructions,
         dispatch_url=f"{base_url.rstrip('/')}/trc/{dispatch.id}",
-        wording=wording,
+        wording=await load_wording(session),
     )
     messaged: list[int] = []
-    for officer_id in unique:
+    for officer_id in officer_ids:
         phone = await officer_phone(session, officer_id)
         if phone is None:
             continue
@@ -160,19 +184,7 @@ async def dispatch_ticket(
             now=now,
         )
         messaged.append(officer_id)
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_DISPATCHED,
-        target=ticket_target(ticket),
-        detail={
-            "dispatch": dispatch.id,
-            "officers": sorted(unique),
-            "priority": chosen.value,
-            "messaged": messaged,
-        },
-    )
-    return dispatch
+    return messaged
 
 
 async def _dispatch_ticket_locked(
@@ -199,16 +211,16 @@ async def _record_trc_step(
     now: datetime,
 ) -> TicketEvent:
     """Bumps the ticket and logs one TRC step as a ticket event and an audit entry."""
-    bump(ticket, now)
-    entry = await record_event(session, ticket, event_type, actor, None, now)
-    await audit.record(
+    return await record_step(
         session,
-        actor=actor,
+        ticket,
+        event_type,
         action=action,
-        target=ticket_target(ticket),
+        actor=actor,
+        note=None,
+        now=now,
         detail={"dispatch": dispatch.id},
     )
-    return entry
 
 
 async def mark_departed(
@@ -379,56 +391,20 @@ async def file_field_report(
     summary = f"{chosen.label}. Temuan: {findings_text} Tindakan: {actions_text}"
     await record_event(session, ticket, "field_report", actor, summary[:MAX_TEXT], now)
     if ticket.status is S.DIDISPOSISIKAN and chosen is not FieldOutcome.TIDAK_DITEMUKAN:
-        await transition(session, ticket, S.DALAM_PENANGANAN, actor=actor, now=now)
-        await audit.record(
-            session, actor=actor, action=audit.TICKET_IN_PROGRESS, target=ticket_target(ticket)
+        await change_status(
+            session, ticket, StatusChange(to=S.DALAM_PENANGANAN), actor=actor, now=now
         )
     if chosen is FieldOutcome.DALAM_PENANGANAN:
         dispatch.status = DispatchStatus.TIBA
         bump(ticket, now)
-    elif chosen is FieldOutcome.SELESAI:
-        change = await transition(session, ticket, S.SELESAI, actor=actor, reason=message, now=now)
-        clear_closing(ticket)
-        ticket.closing_explanation = message
-        await close_open_dispatches(session, ticket, now, reported=dispatch)
-        await tell_citizen(
-            session,
-            ticket,
-            change,
-            citizen_done(ticket.number, message, wording=await load_wording(session)),
-            now,
-        )
-        await audit.record(
-            session, actor=actor, action=audit.TICKET_CLOSED, target=ticket_target(ticket)
-        )
     else:
-        assert message is not None
-        code = "pelanggaran_tidak_ditemukan"
-        change = await transition(
-            session,
-            ticket,
-            S.TIDAK_DAPAT_DITINDAKLANJUTI,
-            actor=actor,
-            reason=f"{REASON_CODES[code]}: {message}",
-            now=now,
-        )
-        clear_closing(ticket)
-        ticket.closing_reason_code = code
-        ticket.closing_explanation = message
-        await close_open_dispatches(session, ticket, now, reported=dispatch)
-        await tell_citizen(
-            session,
-            ticket,
-            change,
-            citizen_not_actionable(ticket.number, message, wording=await load_wording(session)),
-            now,
-        )
-        await audit.record(
-            session,
-            actor=actor,
-            action=audit.TICKET_REFUSED,
-            target=ticket_target(ticket),
-            detail={"reason_code": code},
+        if chosen is FieldOutcome.SELESAI:
+            outcome_change = done(message)
+        else:
+            assert message is not None
+            outcome_change = not_actionable("pelanggaran_tidak_ditemukan", message)
+        await change_status(
+            session, ticket, outcome_change, actor=actor, now=now, reported=dispatch
         )
     await audit.record(
         session,

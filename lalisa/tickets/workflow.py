@@ -1,35 +1,42 @@
 """The back-office complaint workflow (SOP steps 5–12) on top of :mod:`lalisa.tickets.service`.
 
-Size: slightly over the ~600-line guideline: one function per SOP status change (verify,
-refuse, redirect, duplicate, close, reopen, review flag), each a few dozen lines around
-``transition()``. The TRC steps, notes and identity reveal have their own modules.
-
 Every status change goes through :func:`lalisa.tickets.service.transition` (the one transition
-function). The functions here add what each step needs around it, in the caller's transaction:
+function: allowed-transition map, a timestamp per status, one ticket event per change), and
+every operation here reaches it through :func:`change_status`, which does the rest of a change
+in the caller's transaction, in one order:
 
-* the closing details (reason code and citizen-facing explanation, agency, original ticket),
-* the citizen's WhatsApp message, queued in the durable outbox together with the change
-  (:mod:`lalisa.notifications`), and the TRC's dispatch message,
-* an audit-log entry (:mod:`lalisa.core.audit`) and, for changes that are not status changes
-  (TRC departed/arrived, field report, "belum selesai"), a
-  :class:`~lalisa.tickets.models.TicketEvent`,
-* the optimistic version check: a form carries ``Ticket.version``; a stale form raises
-  :class:`~lalisa.tickets.service.ConcurrentUpdate` and nothing is written.
+1. the transition (with the optimistic version check: a form carries ``Ticket.version``; a
+   stale form raises :class:`~lalisa.tickets.service.ConcurrentUpdate` and nothing is written),
+2. the closing details (reason code and citizen-facing explanation, agency, original ticket)
+   and the review flag, where the change declares them,
+3. the ticket's open dispatches closed, when the change closes the ticket,
+4. the citizen's WhatsApp message, queued in the durable outbox together with the change
+   (:mod:`lalisa.notifications`), and the SKM survey invitation on closing,
+5. one audit-log entry (:mod:`lalisa.core.audit`), whose action follows from the new status.
+
+An operation (:func:`verify`, :func:`refuse`, :func:`close_done`, …) checks its form fields and
+declares its change as a :class:`StatusChange`. Changes that are not status changes (TRC
+departed/arrived, "belum selesai" flagged or cleared) go through :func:`record_step`: a new
+version, a :class:`~lalisa.tickets.models.TicketEvent` and an audit entry.
 
 Nothing here commits. When a function raises, the caller must roll back (the back office
 runs each action in a savepoint), so no message is queued for a change that did not happen.
 
-This module holds the helpers every step shares and the admin's status changes, plus
-:func:`flag_for_review`, called by the assistant when a citizen answers "belum selesai". The
-TRC's steps are in :mod:`lalisa.tickets.trc`, notes in :mod:`lalisa.tickets.notes`, the
-identity reveal in :mod:`lalisa.tickets.identity`, the service-level clocks in
-:mod:`lalisa.tickets.sla` and the officer-facing labels in :mod:`lalisa.tickets.labels`.
+Size: over the ~600-line guideline because each SOP step keeps its documented signature
+(Args/Raises for the back office's forms) next to the change it declares; the machinery they
+share is the first third. The TRC's steps are in :mod:`lalisa.tickets.trc`, notes in
+:mod:`lalisa.tickets.notes`, the identity reveal in :mod:`lalisa.tickets.identity`, the
+service-level clocks in :mod:`lalisa.tickets.sla` and the officer-facing labels in
+:mod:`lalisa.tickets.labels`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from types import MappingProxyType
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -176,13 +183,181 @@ def ticket_target(ticket: Ticket) -> str:
     return f"ticket:{ticket.number}"
 
 
-def clear_closing(ticket: Ticket) -> None:
-    """Forget the details of an earlier closing (reopened or closed another way)."""
-    ticket.closing_reason_code = None
-    ticket.closing_explanation = None
-    ticket.closing_contact = None
-    ticket.redirected_to = None
-    ticket.duplicate_of_number = None
+# ------------------------------------------------------------------ the one change path
+
+AUDIT_ACTIONS: Final[Mapping[TicketStatus, str]] = MappingProxyType(
+    {
+        S.DIVERIFIKASI: audit.TICKET_VERIFIED,
+        S.DIDISPOSISIKAN: audit.TICKET_DISPATCHED,
+        S.DALAM_PENANGANAN: audit.TICKET_IN_PROGRESS,
+        S.SELESAI: audit.TICKET_CLOSED,
+        S.TIDAK_DAPAT_DITINDAKLANJUTI: audit.TICKET_REFUSED,
+        S.DIALIHKAN: audit.TICKET_REDIRECTED,
+        S.DUPLIKAT: audit.TICKET_DUPLICATE,
+        # The only way back to baru is reopening a closed ticket.
+        S.BARU: audit.TICKET_REOPENED,
+    }
+)
+"""The audit action of a status change, by the status it leads to."""
+
+CitizenMessage = Callable[[str, Wording], NotificationContent]
+"""Builds the citizen's message from the ticket number and the wording in force."""
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The closing details a change leaves on the ticket; the ones not given are cleared."""
+
+    reason_code: str | None = None
+    explanation: str | None = None
+    contact: str | None = None
+    redirected_to: str | None = None
+    duplicate_of_number: str | None = None
+
+    def apply(self, ticket: Ticket) -> None:
+        """Replace the ticket's closing details by these."""
+        ticket.closing_reason_code = self.reason_code
+        ticket.closing_explanation = self.explanation
+        ticket.closing_contact = self.contact
+        ticket.redirected_to = self.redirected_to
+        ticket.duplicate_of_number = self.duplicate_of_number
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusChange:
+    """One status change as an operation declares it; :func:`change_status` carries it out.
+
+    Attributes:
+        to: The new status.
+        note: The ticket event's note (the transition's reason; mandatory when reopening).
+        message: The citizen's message; ``None`` when the change is not told to the citizen.
+        closing: The closing details afterwards; ``None`` leaves them as they are.
+        close_dispatches: Close the ticket's open dispatches (the change closes the ticket).
+        clear_review_flag: Remove the citizen's "belum selesai" flag.
+        audit_detail: Extra facts for the audit entry.
+    """
+
+    to: TicketStatus
+    note: str | None = None
+    message: CitizenMessage | None = None
+    closing: Closing | None = None
+    close_dispatches: bool = False
+    clear_review_flag: bool = False
+    audit_detail: Mapping[str, Any] | None = None
+
+
+FollowUp = Callable[[TicketEvent], Awaitable[Mapping[str, Any]]]
+"""Work a change needs after the citizen is told (the TRC dispatch); returns audit detail."""
+
+
+async def change_status(
+    session: AsyncSession,
+    ticket: Ticket,
+    change: StatusChange,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+    reported: Dispatch | None = None,
+    follow_up: FollowUp | None = None,
+) -> TicketEvent:
+    """Carry out one status change: transition, ticket details, message, one audit entry.
+
+    Args:
+        session: The unit of work.
+        ticket: The ticket.
+        change: What changes.
+        actor: Who acts (username).
+        now: Time (aware).
+        expected_version: Version of the form; ``None`` skips the check (already locked).
+        reported: The dispatch whose field report closes the ticket (closed as reported).
+        follow_up: Runs after the citizen's message; its mapping joins the audit detail.
+
+    Returns:
+        The transition event.
+
+    Raises:
+        InvalidTransition: The change is not allowed from the current status.
+        ConcurrentUpdate: The ticket changed since the form was built.
+    """
+    event = await transition(
+        session,
+        ticket,
+        change.to,
+        actor=actor,
+        reason=change.note,
+        now=now,
+        expected_version=expected_version,
+    )
+    if change.closing is not None:
+        change.closing.apply(ticket)
+    if change.clear_review_flag:
+        ticket.review_flagged_at = None
+        ticket.review_note = None
+    if change.close_dispatches:
+        await close_open_dispatches(session, ticket, now, reported=reported)
+    if change.message is not None:
+        content = change.message(ticket.number, await load_wording(session))
+        await tell_citizen(session, ticket, event, content, now)
+    detail = dict(change.audit_detail or {})
+    if follow_up is not None:
+        detail.update(await follow_up(event))
+    await audit.record(
+        session,
+        actor=actor,
+        action=AUDIT_ACTIONS[change.to],
+        target=ticket_target(ticket),
+        detail=detail or None,
+    )
+    return event
+
+
+async def record_step(
+    session: AsyncSession,
+    ticket: Ticket,
+    event_type: str,
+    *,
+    action: str,
+    actor: str,
+    note: str | None,
+    now: datetime,
+    detail: Mapping[str, Any] | None = None,
+) -> TicketEvent:
+    """Record a change that keeps the status: new version, a ticket event, an audit entry."""
+    bump(ticket, now)
+    entry = await record_event(session, ticket, event_type, actor[:128], note, now)
+    await audit.record(
+        session, actor=actor, action=action, target=ticket_target(ticket), detail=detail
+    )
+    return entry
+
+
+# ------------------------------------------------------------------- declared changes
+
+
+def done(result: str | None) -> StatusChange:
+    """→ Selesai, with the result told to the citizen (from the admin or the field report)."""
+    return StatusChange(
+        to=S.SELESAI,
+        note=result,
+        message=lambda number, wording: citizen_done(number, result, wording=wording),
+        closing=Closing(explanation=result),
+        close_dispatches=True,
+    )
+
+
+def not_actionable(reason_code: str, explanation: str, contact: str | None = None) -> StatusChange:
+    """→ Tidak dapat ditindaklanjuti with a reason code and the citizen's explanation."""
+    return StatusChange(
+        to=S.TIDAK_DAPAT_DITINDAKLANJUTI,
+        note=f"{REASON_CODES[reason_code]}: {explanation}",
+        message=lambda number, wording: citizen_not_actionable(
+            number, explanation, contact, wording=wording
+        ),
+        closing=Closing(reason_code=reason_code, explanation=explanation, contact=contact),
+        close_dispatches=True,
+        audit_detail={"reason_code": reason_code},
+    )
 
 
 # ----------------------------------------------------------------------- status changes
@@ -210,28 +385,19 @@ async def verify(
     Returns:
         The transition event.
     """
-    now = aware_now(now)
-    note = clean_text(note, errors.LABEL_NOTE, required=False)
-    change = await transition(
-        session,
-        ticket,
-        S.DIVERIFIKASI,
-        actor=actor,
-        reason=note,
-        now=now,
-        expected_version=expected_version,
+    change = StatusChange(
+        to=S.DIVERIFIKASI,
+        note=clean_text(note, errors.LABEL_NOTE, required=False),
+        message=lambda number, wording: citizen_verified(number, wording=wording),
     )
-    await tell_citizen(
+    return await change_status(
         session,
         ticket,
         change,
-        citizen_verified(ticket.number, wording=await load_wording(session)),
-        now,
+        actor=actor,
+        now=aware_now(now),
+        expected_version=expected_version,
     )
-    await audit.record(
-        session, actor=actor, action=audit.TICKET_VERIFIED, target=ticket_target(ticket)
-    )
-    return change
 
 
 async def refuse(
@@ -271,32 +437,14 @@ async def refuse(
     )
     assert explanation_text is not None
     contact_text = clean_text(contact, errors.LABEL_CONTACT, required=False, limit=MAX_CONTACT)
-    change = await transition(
+    return await change_status(
         session,
         ticket,
-        S.TIDAK_DAPAT_DITINDAKLANJUTI,
+        not_actionable(reason_code, explanation_text, contact_text),
         actor=actor,
-        reason=f"{REASON_CODES[reason_code]}: {explanation_text}",
         now=now,
         expected_version=expected_version,
     )
-    clear_closing(ticket)
-    ticket.closing_reason_code = reason_code
-    ticket.closing_explanation = explanation_text
-    ticket.closing_contact = contact_text
-    await close_open_dispatches(session, ticket, now)
-    content = citizen_not_actionable(
-        ticket.number, explanation_text, contact_text, wording=await load_wording(session)
-    )
-    await tell_citizen(session, ticket, change, content, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_REFUSED,
-        target=ticket_target(ticket),
-        detail={"reason_code": reason_code},
-    )
-    return change
 
 
 async def redirect(
@@ -337,36 +485,19 @@ async def redirect(
     contact_text = clean_text(
         contact, errors.LABEL_AGENCY_CONTACT, required=False, limit=MAX_CONTACT
     )
-    change = await transition(
-        session,
-        ticket,
-        S.DIALIHKAN,
-        actor=actor,
-        reason=f"Dialihkan ke {agency_text}" + (f": {reason_text}" if reason_text else ""),
-        now=now,
-        expected_version=expected_version,
+    change = StatusChange(
+        to=S.DIALIHKAN,
+        note=f"Dialihkan ke {agency_text}" + (f": {reason_text}" if reason_text else ""),
+        message=lambda number, wording: citizen_redirected(
+            number, agency_text, reason=reason_text, contact=contact_text, wording=wording
+        ),
+        closing=Closing(explanation=reason_text, contact=contact_text, redirected_to=agency_text),
+        close_dispatches=True,
+        audit_detail={"agency": agency_text},
     )
-    clear_closing(ticket)
-    ticket.redirected_to = agency_text
-    ticket.closing_explanation = reason_text
-    ticket.closing_contact = contact_text
-    await close_open_dispatches(session, ticket, now)
-    content = citizen_redirected(
-        ticket.number,
-        agency_text,
-        reason=reason_text,
-        contact=contact_text,
-        wording=await load_wording(session),
+    return await change_status(
+        session, ticket, change, actor=actor, now=now, expected_version=expected_version
     )
-    await tell_citizen(session, ticket, change, content, now)
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_REDIRECTED,
-        target=ticket_target(ticket),
-        detail={"agency": agency_text},
-    )
-    return change
 
 
 async def mark_duplicate(
@@ -405,33 +536,17 @@ async def mark_duplicate(
     ).scalar_one_or_none()
     if exists is None:
         raise WorkflowError(errors.DUPLICATE_ORIGINAL_UNKNOWN.format(number=canonical))
-    change = await transition(
-        session,
-        ticket,
-        S.DUPLIKAT,
-        actor=actor,
-        reason=f"Duplikat dari {canonical}",
-        now=now,
-        expected_version=expected_version,
+    change = StatusChange(
+        to=S.DUPLIKAT,
+        note=f"Duplikat dari {canonical}",
+        message=lambda number, wording: citizen_duplicate(number, canonical, wording=wording),
+        closing=Closing(duplicate_of_number=canonical),
+        close_dispatches=True,
+        audit_detail={"original": canonical},
     )
-    clear_closing(ticket)
-    ticket.duplicate_of_number = canonical
-    await close_open_dispatches(session, ticket, now)
-    await tell_citizen(
-        session,
-        ticket,
-        change,
-        citizen_duplicate(ticket.number, canonical, wording=await load_wording(session)),
-        now,
+    return await change_status(
+        session, ticket, change, actor=actor, now=now, expected_version=expected_version
     )
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_DUPLICATE,
-        target=ticket_target(ticket),
-        detail={"original": canonical},
-    )
-    return change
 
 
 async def close_done(
@@ -458,29 +573,9 @@ async def close_done(
     """
     now = aware_now(now)
     result_text = clean_text(result, errors.LABEL_RESULT, required=False, limit=MAX_CITIZEN_TEXT)
-    change = await transition(
-        session,
-        ticket,
-        S.SELESAI,
-        actor=actor,
-        reason=result_text,
-        now=now,
-        expected_version=expected_version,
+    return await change_status(
+        session, ticket, done(result_text), actor=actor, now=now, expected_version=expected_version
     )
-    clear_closing(ticket)
-    ticket.closing_explanation = result_text
-    await close_open_dispatches(session, ticket, now)
-    await tell_citizen(
-        session,
-        ticket,
-        change,
-        citizen_done(ticket.number, result_text, wording=await load_wording(session)),
-        now,
-    )
-    await audit.record(
-        session, actor=actor, action=audit.TICKET_CLOSED, target=ticket_target(ticket)
-    )
-    return change
 
 
 async def reopen(
@@ -515,33 +610,17 @@ async def reopen(
     citizen_text = clean_text(
         citizen_reason, errors.LABEL_CITIZEN_REASON, required=False, limit=MAX_CITIZEN_TEXT
     )
-    change = await transition(
-        session,
-        ticket,
-        S.BARU,
-        actor=actor,
-        reason=reason_text,
-        now=now,
-        expected_version=expected_version,
+    change = StatusChange(
+        to=S.BARU,
+        note=reason_text,
+        message=lambda number, wording: citizen_reopened(number, citizen_text, wording=wording),
+        closing=Closing(),
+        clear_review_flag=True,
+        audit_detail={"reason": reason_text},
     )
-    clear_closing(ticket)
-    ticket.review_flagged_at = None
-    ticket.review_note = None
-    await tell_citizen(
-        session,
-        ticket,
-        change,
-        citizen_reopened(ticket.number, citizen_text, wording=await load_wording(session)),
-        now,
+    return await change_status(
+        session, ticket, change, actor=actor, now=now, expected_version=expected_version
     )
-    await audit.record(
-        session,
-        actor=actor,
-        action=audit.TICKET_REOPENED,
-        target=ticket_target(ticket),
-        detail={"reason": reason_text},
-    )
-    return change
 
 
 async def flag_for_review(
@@ -579,12 +658,15 @@ async def flag_for_review(
     await lock_ticket(session, ticket, None)
     ticket.review_flagged_at = now
     ticket.review_note = text
-    bump(ticket, now)
-    entry = await record_event(session, ticket, "flagged_for_review", actor[:128], text, now)
-    await audit.record(
-        session, actor=actor, action=audit.TICKET_FLAGGED_FOR_REVIEW, target=ticket_target(ticket)
+    return await record_step(
+        session,
+        ticket,
+        "flagged_for_review",
+        action=audit.TICKET_FLAGGED_FOR_REVIEW,
+        actor=actor,
+        note=text,
+        now=now,
     )
-    return entry
 
 
 async def clear_review_flag(
@@ -619,9 +701,12 @@ async def clear_review_flag(
         raise WorkflowError(errors.NOT_FLAGGED)
     ticket.review_flagged_at = None
     ticket.review_note = None
-    bump(ticket, now)
-    entry = await record_event(session, ticket, "review_cleared", actor, text, now)
-    await audit.record(
-        session, actor=actor, action=audit.TICKET_REVIEW_CLEARED, target=ticket_target(ticket)
+    return await record_step(
+        session,
+        ticket,
+        "review_cleared",
+        action=audit.TICKET_REVIEW_CLEARED,
+        actor=actor,
+        note=text,
+        now=now,
     )
-    return entry

@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "lalisa_common"
 ALLOWED_THIRD_PARTY = {
     "at_rest.py": {"cryptography"},
     "tracker_crypt.py": {"sqlalchemy"},
+    "vacuum.py": {"sqlalchemy"},
     "whatsapp/tables.py": {"sqlalchemy"},
     "whatsapp/queue.py": {"sqlalchemy"},
     "whatsapp/statuses.py": {"sqlalchemy"},

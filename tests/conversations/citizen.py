@@ -196,6 +196,10 @@ class Citizen:
         if 0 < self.photos_sent < self.persona.facts.photos:
             # Several photos picked at once arrive as a burst, whatever the first one's reply.
             return self._photo()
+        if "lokasi tercatat" in normalise(reading.text):
+            # The place was taken from an earlier message (the story named it): a correction
+            # planned "after the location" comes now, as a person reading it would send it.
+            self._queue_after(Question.LOCATION)
         if self.pending_after:
             item = self.pending_after.pop(0)
             self._apply(item)
@@ -220,14 +224,19 @@ class Citizen:
         action = self._answer(question, reading)
         self.tries[question] = self.tries.get(question, 0) + 1
         self.last_answered = question
-        self.pending_after += [
+        self._queue_after(question)
+        return action
+
+    def _queue_after(self, question: Question) -> None:
+        """Moves the agenda's messages planned right after ``question`` to the next turns."""
+        due = [
             item
             for item in self.agenda
             if item.moment == "after" and item.question == question.value
         ]
-        for item in self.pending_after:
+        self.pending_after += due
+        for item in due:
             self.agenda.remove(item)
-        return action
 
     # ------------------------------------------------------------ bookkeeping
 

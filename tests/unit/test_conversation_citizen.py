@@ -149,6 +149,30 @@ def test_a_correction_after_an_answer_changes_the_facts() -> None:
     assert actions[4].text == "desa halong"
 
 
+def test_a_correction_after_the_location_comes_when_the_place_is_taken_from_the_story() -> None:
+    """The form took the place from the opening ("Lokasi tercatat"): the correction comes now."""
+    citizen = Citizen(
+        persona(
+            agenda=[
+                {
+                    "after": "location",
+                    "say": "eh salah, lokasinya di desa halong",
+                    "fact": "place",
+                    "value": "desa halong",
+                }
+            ],
+            expect={"kecamatan": "Halong"},
+        )
+    )
+    taken = BotMessage("Lokasi tercatat: Paringin Kota, Kecamatan Paringin.")
+    actions = play(citizen, turn(taken, TIME), turn(TIME), turn(LOCATION))
+    assert [a.text for a in actions[1:4]] == [
+        "eh salah, lokasinya di desa halong",
+        "tadi pagi",
+        "desa halong",
+    ]
+
+
 def test_a_change_at_the_summary_taps_change_then_the_field_then_gives_the_new_value() -> None:
     citizen = Citizen(
         persona(

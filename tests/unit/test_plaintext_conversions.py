@@ -8,18 +8,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 
+import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy.engine import make_url
 
 from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import create_engine_for_url, session_scope
 from lalisa.core.settings import get_settings
 from lalisa.tickets.models import Ticket
 from lalisa.tickets.service import ComplaintDraft, submit_complaint
-from lalisa.tickets.submission_keys import rekey_submission_keys
+from lalisa.tickets.submission_keys import rekey_and_vacuum, rekey_submission_keys
+from lalisa_common import tracker_crypt
 from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher
 from lalisa_common.tracker_crypt import encrypt_tracker_events
+from tests.postgres_helpers import vacuum_counts
+from tests.unit.test_pseudonymise import raw_sqlite_bytes
 
 _metadata = MetaData()
 EVENTS = Table(
@@ -104,3 +111,70 @@ async def test_submission_keys_lose_the_sender_id(db: str) -> None:
     async with session_scope() as session:
         again = await submit_complaint(session, _draft(rekeyed))
         assert again.number.endswith("000001")
+
+
+async def test_converted_tracker_leaves_no_plain_text_on_disk(
+    db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``make migrate``'s tracker conversion runs VACUUM once it rewrote rows (both backends).
+
+    The entry point runs its own event loop, so it runs in a thread here.
+    """
+    name, phone = "Siti Aminah Binti Rahmat", "6281234509876"
+    engine = create_engine_for_url(db)
+    postgres = db.startswith("postgresql")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_metadata.create_all)
+            for n in range(300):  # several pages of rows
+                event = {"event": "slot", "name": "reporter_name", "value": name, "phone": phone}
+                await connection.execute(
+                    insert(EVENTS).values(
+                        sender_id=f"s{n}", type_name="slot", data=json.dumps(event)
+                    )
+                )
+        before = await vacuum_counts(db, ["events"]) if postgres else {}
+
+        with caplog.at_level(logging.INFO, logger="lalisa_common"):
+            assert await asyncio.to_thread(tracker_crypt.main, ["--url", db]) == 0
+
+        assert "Tracker events encrypted: 300 rows converted" in caplog.text
+        if postgres:
+            assert "VACUUM of events in the postgresql database" in caplog.text
+            assert (await vacuum_counts(db, ["events"]))["events"] > before.get("events", 0)
+        else:
+            assert f"VACUUM of the SQLite file {make_url(db).database}" in caplog.text
+            raw = raw_sqlite_bytes(db)
+            assert name.encode() not in raw and phone.encode() not in raw
+
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="lalisa_common"):
+            assert await asyncio.to_thread(tracker_crypt.main, ["--url", db]) == 0
+        assert "VACUUM" not in caplog.text  # nothing rewritten: no VACUUM
+    finally:
+        async with engine.begin() as connection:
+            await connection.run_sync(_metadata.drop_all)
+        await engine.dispose()
+
+
+async def test_rewritten_submission_keys_leave_no_number_on_disk(
+    db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with session_scope() as session:
+        await submit_complaint(session, _draft("6281200000077:wamid.old"))
+    postgres = db.startswith("postgresql")
+    before = await vacuum_counts(db, ["tickets"]) if postgres else {}
+
+    with caplog.at_level(logging.INFO, logger="lalisa_common.vacuum"):
+        assert await rekey_and_vacuum() == 1
+
+    if postgres:
+        assert "VACUUM of tickets in the postgresql database" in caplog.text
+        assert (await vacuum_counts(db, ["tickets"]))["tickets"] > before.get("tickets", 0)
+    else:
+        assert f"VACUUM of the SQLite file {make_url(db).database}" in caplog.text
+        assert b"6281200000077" not in raw_sqlite_bytes(db)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="lalisa_common.vacuum"):
+        assert await rekey_and_vacuum() == 0
+    assert "VACUUM" not in caplog.text

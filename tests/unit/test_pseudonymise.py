@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -10,17 +11,19 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from lalisa.core.contacts import citizen_address, citizen_contacts
 from lalisa.core.crypto import get_identity_cipher, sender_key
 from lalisa.core.db import create_engine_for_url, session_scope
 from lalisa.core.settings import get_settings
 from lalisa.notifications.channel_tables import inbound_messages, menus, outbound_messages
-from lalisa.pseudonymise import pseudonymise
+from lalisa.pseudonymise import pseudonymise, report
 from lalisa.review.tracker import events_table
 from lalisa.tickets.models import Reporter
 from lalisa_common.at_rest import INBOUND_PAYLOAD, at_rest_cipher
 from lalisa_common.whatsapp.queue import decode_payload
+from tests.postgres_helpers import vacuum_counts
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 CITIZEN = "6281234500001"
@@ -152,3 +155,47 @@ async def test_numbers_become_keys_once(db: str, tracker_url: str) -> None:
 async def test_a_missing_tracker_table_is_not_an_error(db: str, tmp_path: Path) -> None:
     result = await pseudonymise(db, f"sqlite:///{tmp_path / 'no-tracker.db'}")
     assert (result.tracker_available, result.changed) == (False, 0)
+
+
+def raw_sqlite_bytes(url: str) -> bytes:
+    """The bytes of a SQLite database file and of its write-ahead log, as on disk."""
+    path = Path(make_url(url).database or "")
+    files = (path, path.with_name(f"{path.name}-wal"))
+    return b"".join(file.read_bytes() for file in files if file.exists())
+
+
+async def test_the_databases_it_rewrote_are_vacuumed(
+    db: str, tracker_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await seed(db, tracker_url)
+    app_tables = [inbound_messages.name, outbound_messages.name, menus.name]
+    postgres = db.startswith("postgresql")
+    before = await vacuum_counts(db, [*app_tables, events_table.name]) if postgres else {}
+
+    with caplog.at_level(logging.INFO, logger="lalisa_common.vacuum"):
+        result = await pseudonymise(db, tracker_url)
+
+    assert result.tracker_senders and result.inbound_senders
+    if postgres:
+        # La-Lisa and the trackers share the database: one VACUUM of the four tables.
+        [line] = result.vacuumed
+        assert line.startswith("VACUUM of " + ", ".join(sorted([*app_tables, "events"])))
+        after = await vacuum_counts(db, [*app_tables, events_table.name])
+        assert all(after[table] > before.get(table, 0) for table in after), (before, after)
+        assert len(after) == 4
+    else:
+        assert result.vacuumed == [
+            f"VACUUM of the SQLite file {make_url(url).database}" for url in (db, tracker_url)
+        ]
+        # Nothing of the old numbers is left in free pages or in the log.
+        for url in (db, tracker_url):
+            raw = raw_sqlite_bytes(url)
+            assert raw
+            for number in (CITIZEN, OTHER):
+                assert number.encode() not in raw, (url, number)
+    assert all(line in caplog.text for line in result.vacuumed)
+    assert report(result).endswith(f" {result.vacuumed[-1]}.")
+
+    again = await pseudonymise(db, tracker_url)
+
+    assert (again.changed, again.vacuumed) == (0, [])  # nothing rewritten: no VACUUM
