@@ -113,6 +113,11 @@ def test_name_refusals(answer: str) -> None:
         ("maaf, nama saya Budi", "Budi"),
         ("Mohon maaf, nama saya Hj. Siti Aminah", "Hj. Siti Aminah"),
         ("eh salah, nama saya Budi", "Budi"),
+        # A yes to the question, then the name.
+        ("Inggih, ulun Utuh", "Utuh"),
+        ("iya nama saya Rina", "Rina"),
+        ("ok, Budi", "Budi"),
+        ("Yahya", "Yahya"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -143,6 +148,9 @@ def test_names(answer: str, name: str) -> None:
         # A correction of another answer sent while the name is asked holds no name.
         "Mohon maaf, koreksi: bukan malam Minggu, tetapi malam Sabtu.",
         "eh maaf salah, lokasinya di desa halong",
+        # Dropping the report is not a refusal to give a name (the form asks "Batalkan?").
+        "kada jadi ai, batal haja",
+        "batalkan aja min",
     ],
 )
 def test_not_names(answer: str) -> None:
