@@ -293,6 +293,51 @@ class ActionSurveyFinish(Action):
         return _reset_slots()
 
 
+class ActionSurveyShared(Action):
+    """A pin or a file in the middle of the survey; typed text the NLU took for one is an answer.
+
+    Only the channel's payloads (``/share_media{…}``, ``/share_location{…}``) carry a file or a
+    pin: they are acknowledged and the form asks its question again. Typed text that the NLU
+    reads as ``share_media`` or ``share_location`` (a suggestion such as "kirim foto hasilnya
+    ke warga", a score with words about a photo) is the answer to the question asked: it is
+    read and saved the way :class:`ValidateSurveyForm` does, and the form then asks the next
+    question (after an interruption the form does not validate the message itself).
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_survey_shared"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Acknowledges a real pin or file; reads typed text as the answer asked for."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "").strip()
+        intent = str((message.get("intent") or {}).get("name") or "")
+        if intent in ("share_media", "share_location") and text.startswith(f"/{intent}"):
+            response = (
+                "utter_media_outside_form"
+                if intent == "share_media"
+                else "utter_location_outside_form"
+            )
+            dispatcher.utter_message(response=response)
+            return []
+        requested = tracker.get_slot("requested_slot")
+        validate = getattr(ValidateSurveyForm(), f"validate_{requested}", None)
+        if not text or not isinstance(requested, str) or validate is None:
+            return []
+        if parse_score(text) is None and (is_decline(text) or is_pause(text)):
+            # Ending the survey is the decline/cancel rules' job; the form asks again.
+            return []
+        result: dict[str, Any] = await validate(text, dispatcher, tracker, domain)
+        if result.get("requested_slot", "") is None:
+            # A stop outcome (the survey was closed elsewhere, the database failed): nothing
+            # was saved; the form asks again and the next answer meets the same stop.
+            return []
+        return [SlotSet(slot, value) for slot, value in result.items()]
+
+
 class ActionSurveyPause(Action):
     """Stops the survey for now (answers stay saved); the citizen may continue later."""
 

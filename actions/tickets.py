@@ -21,6 +21,7 @@ from lalisa.intake.form_answers import complaint_signal
 from lalisa.intake.form_flow import (
     CONFIRMED,
     FORM_SLOTS,
+    PIN_LOCATION,
     Answer,
     advance,
     kept_for_a_person,
@@ -32,7 +33,7 @@ from lalisa.office.hours import (
     is_office_open,
     next_office_opening,
 )
-from lalisa.places.geo import list_places
+from lalisa.places.geo import list_places, locate_point
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.takeover.models import HandoffReason
 from lalisa.tickets.categories import (
@@ -301,10 +302,13 @@ class ActionKeepMedia(Action):
 
 
 class ActionLocationOutsideForm(Action):
-    """Answers a location pin shared while no complaint is being written.
+    """Keeps a location pin shared while no complaint is being written for the next one.
 
-    Only the channel's pin payload is a location; typed text the NLU took for one ("sinyal
-    di desa kami lemah") gets the default answer instead of "lokasi sudah kami terima".
+    Many citizens share the place first and explain afterwards (as with photos,
+    :class:`ActionKeepMedia`): a pin inside Balangan fills the location of the report they
+    then make, so the form does not ask for it again. Only the channel's pin payload is a
+    location; typed text the NLU took for one ("sinyal di desa kami lemah") gets the default
+    answer instead of "lokasi sudah kami terima".
     """
 
     def name(self) -> str:
@@ -314,13 +318,38 @@ class ActionLocationOutsideForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Utters the pin answer for a pin, the default answer for typed text."""
-        text = str((tracker.latest_message or {}).get("text") or "")
-        pinned = text.startswith("/share_location")
-        dispatcher.utter_message(
-            response="utter_location_outside_form" if pinned else "utter_default"
+        """Keeps a pin inside Balangan as the next report's place; answers anything else."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        if not text.startswith("/share_location"):
+            dispatcher.utter_message(response="utter_default")
+            return []
+        try:
+            latitude = float(_entity_values(message, "latitude")[-1])
+            longitude = float(_entity_values(message, "longitude")[-1])
+        except (IndexError, TypeError, ValueError):
+            logger.warning("Location pin without usable coordinates")
+            dispatcher.utter_message(response="utter_location_outside_form")
+            return []
+        place = locate_point(latitude, longitude)
+        if place is None:
+            dispatcher.utter_message(response="utter_location_outside_balangan")
+            return []
+        metadata = message.get("metadata") or {}
+        label = " ".join(
+            str(part) for part in (metadata.get("name"), metadata.get("address")) if part
         )
-        return []
+        dispatcher.utter_message(
+            response="utter_location_kept", place=place_summary(place.kecamatan, place.desa)
+        )
+        return [
+            SlotSet("location", label or PIN_LOCATION),
+            SlotSet("location_lat", latitude),
+            SlotSet("location_lon", longitude),
+            SlotSet("location_kecamatan", place.kecamatan),
+            SlotSet("location_desa", place.desa),
+            SlotSet("location_mode", None),
+        ]
 
 
 def category_buttons(categories: list[str]) -> list[dict[str, str]]:
@@ -470,6 +499,36 @@ class ActionCheckComplaintSignal(Action):
                 "entities": list(message.get("entities") or []),
             }
         return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
+
+
+class ActionKeepStory(Action):
+    """Keeps a message the NLU could not place as the report it is likely to be.
+
+    After a photo or a pin sent first, La-Lisa asks "Ceritakan singkat apa yang terjadi": the
+    next message is the story even when the classifier cannot tell ("jambatan gantung ni
+    papannya dicabuti urang"). It is kept as ``pending_report`` and the rules ask whether it
+    is a report; "ya" starts the form with it as the opening.
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_keep_story"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Sets ``pending_report`` to the latest message, read as a complaint."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        if not text or text.startswith("/"):
+            return []
+        intent = message.get("intent") or {}
+        pending = {
+            "text": text,
+            "intent": {"name": "report_complaint", "confidence": intent.get("confidence")},
+            "entities": list(message.get("entities") or []),
+        }
+        return [SlotSet("pending_report", pending)]
 
 
 def draft_from_tracker(

@@ -35,6 +35,7 @@ from lalisa_common.quiet import ignore_known_third_party_warnings
 
 ignore_known_third_party_warnings()
 
+import uvloop  # noqa: E402
 from rasa.core.agent import load_agent  # noqa: E402 (after the filters: importing Rasa warns)
 from rasa.core.utils import AvailableEndpoints  # noqa: E402
 from rasa.model import get_local_model  # noqa: E402
@@ -59,7 +60,7 @@ logger = logging.getLogger(__name__)
 #: Printed once the model is loaded and the loop runs (process managers wait for it).
 STARTED = "Rasa worker started"
 DEFAULT_LEASE_SECONDS = 120
-DEFAULT_POLL_SECONDS = 0.2
+DEFAULT_POLL_SECONDS = 0.1
 DEFAULT_BUSY_LIMIT = 200
 #: Pause after a shared store failed (Redis, database), before the message is tried again.
 OUTAGE_PAUSE_SECONDS = 2.0
@@ -195,6 +196,9 @@ class QueueWorker:
         self.notices = 0
         self._busy_lock = asyncio.Lock()
         self._busy_checked = 0.0
+        # While the queue is empty only one loop polls it; the others wait for their turn.
+        self._queue_empty = False
+        self._poll_turn = asyncio.Lock()
 
     @property
     def store(self) -> Any:
@@ -235,16 +239,46 @@ class QueueWorker:
         Returns:
             False when nothing was claimable.
         """
-        await self.notify_if_busy()
-        claimed = await self.store.claim(self.name, self.lease)
+        claimed = await self._claim()
         if claimed is None:
             return False
+        await self._run(claimed)
+        return True
+
+    async def _claim(self) -> ClaimedMessage | None:
+        await self.notify_if_busy()
+        claimed: ClaimedMessage | None = await self.store.claim(self.name, self.lease)
+        self._queue_empty = claimed is None
+        return claimed
+
+    async def _run(self, claimed: ClaimedMessage) -> None:
         self.in_flight += 1
         try:
             await self._handle(claimed)
         finally:
             self.in_flight -= 1
-        return True
+
+    async def _next(self, stop: asyncio.Event) -> ClaimedMessage | None:
+        """The next message for one loop; None once ``stop`` is set.
+
+        While messages are waiting every loop claims on its own. Once a claim found nothing,
+        the idle loops take turns: one polls every ``poll_seconds`` while the others wait
+        for the turn, and the loop that finds a message hands the turn on at once, so the
+        next waits no longer than a claim. Eight loops polling each on their own made ~40
+        empty claims a second, about a sixth of a core of an idle worker.
+        """
+        if not self._queue_empty:
+            claimed = await self._claim()
+            if claimed is not None:
+                return claimed
+        async with self._poll_turn:
+            while not stop.is_set():
+                claimed = await self._claim()
+                if claimed is not None:
+                    return claimed
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_seconds)
+        return None
 
     async def _handle(self, claimed: ClaimedMessage) -> None:
         data = claimed.payload or {}
@@ -301,14 +335,17 @@ class QueueWorker:
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                worked = await self.step()
+                claimed = await self._next(stop)
             except Exception:
                 logger.exception("The WhatsApp queue is unavailable; trying again")
-                worked = False
                 await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
-            if not worked:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_seconds)
+                continue
+            if claimed is not None:
+                try:
+                    await self._run(claimed)
+                except Exception:
+                    logger.exception("The WhatsApp queue is unavailable; trying again")
+                    await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs ``concurrency`` loops until ``stop`` is set (each finishes its current turn)."""
@@ -387,7 +424,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
     if settings.nice:
         os.nice(min(settings.nice, 19))
-    asyncio.run(serve(args.model, args.endpoints, settings))
+    # uvloop, as Rasa's own server runs under Sanic: a turn is dozens of awaits (queue, lock
+    # store, tracker store, action server, Graph API) and the standard event loop's own
+    # bookkeeping was ~10 % of a busy worker's CPU.
+    uvloop.run(serve(args.model, args.endpoints, settings))
     return 0
 
 

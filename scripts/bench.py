@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from lalisa_common.whatsapp.signature import sign  # noqa: E402
 from lalisa_common.whatsapp.tables import INBOUND_TABLE  # noqa: E402
 from lalisa_rasa.channels.texts import reply_text  # noqa: E402 (plain texts, no Rasa import)
+from scripts.cpu import CpuAccount, capacity_msg_per_s, per_message_ms  # noqa: E402
 from scripts.stack import Stack, local_stack  # noqa: E402
 
 TARGET_ACK_P99_MS = 50.0
@@ -545,6 +546,54 @@ async def queued_messages(database_url: str) -> int:
         await engine.dispose()
 
 
+async def postgres_backends(database_url: str) -> list[int]:
+    """Server pids of the connections to ``database_url``'s database (PostgreSQL on this host).
+
+    Their CPU is the stack's too (queries, commits); empty for SQLite or when the server
+    cannot be asked. The bench's own short-lived connections are not among them.
+    """
+    if not database_url.startswith("postgresql"):
+        return []
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from lalisa.core.db import create_engine_for_url  # noqa: PLC0415
+
+    engine = create_engine_for_url(database_url, null_pool=True)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            return [int(pid) for pid in result.scalars()]
+    except Exception:
+        return []
+    finally:
+        await engine.dispose()
+
+
+async def stack_cpu_account(stack: Stack) -> CpuAccount:
+    """A started CPU account of every process of ``stack`` (and its PostgreSQL backends)."""
+    account = CpuAccount(
+        {name: process.pid for name, process in stack.processes.items()},
+        extra={"postgres": await postgres_backends(stack.database_url)},
+    )
+    account.start()
+    return account
+
+
+async def stack_cpu_spent(stack: Stack, account: CpuAccount) -> dict[str, float]:
+    """CPU seconds per process since ``account`` started (backends connected since included)."""
+    if account.extra.get("postgres"):
+        account.extra = {"postgres": await postgres_backends(stack.database_url)}
+    spent = account.stop()
+    if not spent.get("postgres"):
+        spent.pop("postgres", None)
+    return spent
+
+
 async def logged_wamids(database_url: str, prefix: str) -> int:
     """How many inbound messages whose id starts with ``prefix`` the inbound log holds."""
     from sqlalchemy import text  # noqa: PLC0415
@@ -686,6 +735,8 @@ async def conversation_step(
             not_accepted += 1
 
     tasks: list[asyncio.Task[None]] = []
+    account = await stack_cpu_account(stack)
+    bench_cpu = CpuMeter()
     start = time.perf_counter()
     for index in range(max(1, int(rate * seconds))):
         delay = start + index / rate - time.perf_counter()
@@ -705,6 +756,7 @@ async def conversation_step(
         await asyncio.sleep(0.2)
         collect(time.time())
     elapsed = time.perf_counter() - start
+    cpu = per_message_ms(await stack_cpu_spent(stack, account), len(latencies))
     return {
         "rate": rate,
         "messages": len(tasks),
@@ -716,8 +768,29 @@ async def conversation_step(
         "not accepted": not_accepted,
         "citizens": len(citizens),
         "sending s": sending,
+        "cpu ms/msg": cpu["total"],
+        "2-core capacity/s": capacity_msg_per_s(cpu["total"]),
+        "bench cpu %": bench_cpu.share(),
         "load": os.getloadavg()[0],
+        "cpu": cpu,
     }
+
+
+IDLE_SECONDS = 10.0
+
+
+async def idle_cpu(stack: Stack, seconds: float) -> dict[str, Any]:
+    """The stack's CPU use without traffic (queue polling, timers), in % of one core.
+
+    Shown next to the per-message figures: at a low rate the idle work is a large part of
+    the CPU per message, at a high rate a small one.
+    """
+    account = await stack_cpu_account(stack)
+    await asyncio.sleep(seconds)
+    spent = await stack_cpu_spent(stack, account)
+    cpu = {name: 100 * value / seconds for name, value in spent.items()}
+    cpu["total"] = sum(cpu.values())
+    return {"rate": "idle (cpu %)", "cpu": cpu, "load": os.getloadavg()[0]}
 
 
 def passed(step: dict[str, Any]) -> bool:
@@ -730,22 +803,37 @@ def passed(step: dict[str, Any]) -> bool:
 
 async def scenario_throughput(
     stack: Stack, log: SentLog, rates: Sequence[float], seconds: float
-) -> tuple[list[dict[str, Any]], float]:
-    """Rising conversation rates until p95 exceeds 1 s; returns the steps and the capacity."""
+) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
+    """Rising conversation rates until p95 exceeds 1 s.
+
+    Returns:
+        The steps, the capacity and the stack's idle CPU use (measured first).
+    """
     steps: list[dict[str, Any]] = []
     capacity = 0.0
     run = f"{uuid.uuid4().int % 10**3:03d}"
     async with client(1000, ACK_TIMEOUT_S) as http:
         hook = Webhook(stack, http)
+        idle = await idle_cpu(stack, IDLE_SECONDS)
+        print(
+            f"  idle stack for {IDLE_SECONDS:g} s: cpu % of a core "
+            f"({', '.join(f'{k} {fmt(v)}' for k, v in idle['cpu'].items() if k != 'total')}; "
+            f"total {fmt(idle['cpu']['total'])}) ({load_note()})"
+        )
         for index, rate in enumerate(rates):
             step = await conversation_step(stack, log, hook, rate, seconds, f"{run}{index}")
             steps.append(step)
-            print(f"  throughput step {rate}/s: p95 {fmt(step['p95 ms'])} ms ({load_note()})")
+            print(
+                f"  throughput step {rate}/s: p95 {fmt(step['p95 ms'])} ms, "
+                f"cpu {fmt(step['cpu ms/msg'])} ms/msg "
+                f"({', '.join(f'{k} {fmt(v)}' for k, v in step['cpu'].items() if k != 'total')}) "
+                f"({load_note()})"
+            )
             if not passed(step):
                 break
             capacity = rate
             await log.wait_quiet(quiet=3, timeout=120)
-    return steps, capacity
+    return steps, capacity, idle
 
 
 async def calibrate(stack: Stack, log: SentLog, hook: Webhook) -> int:
@@ -844,8 +932,34 @@ def show(title: str, rows: list[dict[str, Any]], target: str) -> None:
     """Prints scenario rows as a table with the target under it."""
     if not rows:
         return
-    print_table(title, list(rows[0]), [list(r.values()) for r in rows])
+    headers = [key for key, value in rows[0].items() if not isinstance(value, dict)]
+    print_table(title, headers, [[r.get(h, float("nan")) for h in headers] for r in rows])
     print(f"  target: {target}")
+
+
+def show_cpu(title: str, steps: list[dict[str, Any]], *, capacity: bool = True) -> None:
+    """Prints the CPU milliseconds per answered message of every process, per step.
+
+    Capacity on 2 idle cores is 2,000 ms / the total: what the stack could serve if it had
+    the machine to itself, whatever the neighbours took while the step ran.
+    """
+    steps = [step for step in steps if isinstance(step.get("cpu"), dict)]
+    if not steps:
+        return
+    names: list[str] = []
+    for step in steps:
+        names.extend(name for name in step["cpu"] if name not in names and name != "total")
+    headers = ["rate", *names, "total", *(["2-core capacity/s"] if capacity else [])]
+    rows = [
+        [
+            step["rate"],
+            *(step["cpu"].get(name, float("nan")) for name in names),
+            step["cpu"]["total"],
+            *([capacity_msg_per_s(step["cpu"]["total"])] if capacity else []),
+        ]
+        for step in steps
+    ]
+    print_table(title, headers, rows)
 
 
 async def run_profile(profile: Profile, args: argparse.Namespace) -> dict[str, Any]:
@@ -934,15 +1048,24 @@ async def conversations(
         poller = asyncio.create_task(log.run(stop_log))
         capacity = args.capacity or 0.0
         if "throughput" in args.scenarios:
-            steps, found = await scenario_throughput(stack, log, args.rates, args.step_seconds)
+            steps, found, idle = await scenario_throughput(
+                stack, log, args.rates, args.step_seconds
+            )
             show(
                 f"[{profile.name}] 2. Sustained conversations, {args.step_seconds:g} s per rate",
                 steps,
                 f">= {TARGET_THROUGHPUT:g} msg/s with reply p95 <= "
                 f"{TARGET_REPLY_P95_MS:g} ms (pg2)",
             )
+            show_cpu(f"[{profile.name}] 2b. CPU ms per answered message, by process", steps)
+            show_cpu(
+                f"[{profile.name}] 2c. CPU of the idle stack, % of one core",
+                [idle],
+                capacity=False,
+            )
             print(f"  capacity (highest rate with p95 <= 1 s, all answered): {found:g} msg/s")
             figures["throughput"] = steps
+            figures["idle cpu %"] = idle["cpu"]
             figures["capacity"] = found
             capacity = args.capacity or found
         if "burst" in args.scenarios:

@@ -18,6 +18,12 @@ and per stage:
 Typed texts and button replies (``interactive`` messages whose id is an ``/intent``
 payload) are reported separately. One message at a time, so the figures are cost, not
 queueing; they still vary with the load of the machine.
+
+CPU time is the figure that does not: for every message the script also reads the CPU
+seconds this process (Rasa: NLU, policies, tracker store, channel), the action server and
+the sandbox spent on it, and prints ``cpu ms/msg`` per process with the capacity that cost
+allows on 2 idle cores (2,000 / total). ``--cprofile FILE`` writes a cProfile of this
+process for the measured messages (``python -m pstats FILE``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
+import cProfile
 import functools
 import logging
 import os
@@ -56,6 +63,7 @@ from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
 from lalisa_rasa.channels.store import WhatsAppStore  # noqa: E402
 from lalisa_rasa.channels.whatsapp import WhatsAppOutput  # noqa: E402
 from lalisa_rasa.stores import EnvSQLTrackerStore  # noqa: E402
+from scripts.cpu import CpuAccount, capacity_msg_per_s  # noqa: E402
 from scripts.model import model_path  # noqa: E402
 from scripts.stack import PYTHON, free_port, migrate, run_processes  # noqa: E402
 
@@ -167,8 +175,14 @@ def instrument() -> None:
 
 
 @contextmanager
-def side_processes(work: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Migrates the database and runs the sandbox and the action server; yields their URLs."""
+def side_processes(
+    work: Path, env: dict[str, str]
+) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
+    """Migrates the database and runs the sandbox and the action server.
+
+    Yields:
+        Their URLs and their pids, by name.
+    """
     action_port, sandbox_port = free_port(), free_port()
     env.update(
         SANDBOX_PORT=str(sandbox_port),
@@ -185,8 +199,11 @@ def side_processes(work: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
         "actions": f"http://127.0.0.1:{action_port}/health",
     }
     logs = {name: work / f"{name}.log" for name in commands}
-    with run_processes(commands, health, env, logs):
-        yield {"action": f"http://127.0.0.1:{action_port}/webhook"}
+    with run_processes(commands, health, env, logs) as processes:
+        yield (
+            {"action": f"http://127.0.0.1:{action_port}/webhook"},
+            {name: process.pid for name, process in processes.items()},
+        )
 
 
 def summarise(rows: list[dict[str, float]]) -> list[tuple[str, float, float, float, float]]:
@@ -210,7 +227,27 @@ def print_table(title: str, rows: list[dict[str, float]]) -> None:
         print(f"  {stage:<14} {mean:8.1f} {p50:8.1f} {p95:8.1f} {share:5.0f}%")
 
 
-async def profile(args: argparse.Namespace, endpoints_file: Path, log_file: Path) -> None:
+CPU_PREFIX = "cpu "
+
+
+def print_cpu(title: str, rows: list[dict[str, float]]) -> None:
+    """Prints the mean CPU milliseconds per message of every process of ``rows``."""
+    names = [key for key in rows[0] if key.startswith(CPU_PREFIX)]
+    total = sum(statistics.fmean(r[name] for r in rows) for name in names)
+    print(f"\n{title}: CPU ms per message ({len(rows)} messages)")
+    for name in names:
+        values = sorted(r[name] for r in rows)
+        print(
+            f"  {name[len(CPU_PREFIX) :]:<14} mean {statistics.fmean(values):7.1f}"
+            f"  p50 {values[len(values) // 2]:7.1f}"
+        )
+    capacity = capacity_msg_per_s(total)
+    print(f"  {'total':<14} mean {total:7.1f}  -> {capacity:.1f} msg/s on 2 idle cores")
+
+
+async def profile(
+    args: argparse.Namespace, endpoints_file: Path, log_file: Path, pids: dict[str, int]
+) -> None:
     """Loads the agent and times every message of the script for each citizen."""
     # INFO, as `rasa run` logs by default (debug logging alone would double the figures),
     # into a file so that the tables stay readable.
@@ -234,6 +271,8 @@ async def profile(args: argparse.Namespace, endpoints_file: Path, log_file: Path
     typed: list[dict[str, float]] = []
     buttons: list[dict[str, float]] = []
     counter = 0
+    account = CpuAccount({"rasa": os.getpid(), **pids})
+    profiler = cProfile.Profile() if args.cprofile else None
 
     async def one(phone: str, text: str, button: bool) -> dict[str, float]:
         nonlocal counter
@@ -244,6 +283,8 @@ async def profile(args: argparse.Namespace, endpoints_file: Path, log_file: Path
             metadata.update(wa_type="interactive", reply_title=text.lstrip("/"))
         stages: dict[str, float] = {}
         token = _current.set(stages)
+        # The side processes finish their part before the turn ends (HTTP round trips).
+        account.start()
         started = time.perf_counter()
         try:
             await agent.handle_message(
@@ -255,21 +296,47 @@ async def profile(args: argparse.Namespace, endpoints_file: Path, log_file: Path
         finally:
             stages["total"] = (time.perf_counter() - started) * 1000
             _current.reset(token)
+            for name, seconds in account.stop().items():
+                stages[CPU_PREFIX + name] = seconds * 1000
         stages["other"] = stages["total"] - sum(stages.get(s, 0.0) for s in STAGES)
         return stages
+
+    async def measured(phone: str, text: str, button: bool) -> dict[str, float]:
+        if profiler is None:
+            return await one(phone, text, button)
+        profiler.enable()
+        try:
+            return await one(phone, text, button)
+        finally:
+            profiler.disable()
 
     # Warm-up: the first message of a process pays for lazy imports and graph set-up.
     for text, button in SCRIPT:
         await one("6281999999999", text, button)
+    whole_run = CpuAccount({"rasa": os.getpid(), **pids})
+    whole_run.start()
     for citizen in range(args.citizens):
         phone = f"62812{citizen:08d}"
         for text, button in SCRIPT:
-            (buttons if button else typed).append(await one(phone, text, button))
+            (buttons if button else typed).append(await measured(phone, text, button))
+    spent = whole_run.stop()
     await graph.close()
     await store.close()
     print_table("Typed text (full NLU pipeline)", typed)
     print_table("Button replies (/intent payload from an interactive message)", buttons)
     print_table("All messages", typed + buttons)
+    print_cpu("Typed text", typed)
+    print_cpu("Button replies", buttons)
+    print_cpu("All messages", typed + buttons)
+    count = len(typed) + len(buttons)
+    print(
+        "  whole run (no per-message sampling): "
+        + ", ".join(f"{name} {1000 * seconds / count:.1f}" for name, seconds in spent.items())
+        + f" ms/msg; total {1000 * sum(spent.values()) / count:.1f}"
+    )
+    if profiler is not None:
+        profiler.dump_stats(args.cprofile)
+        print(f"\ncProfile of this process written to {args.cprofile}")
     load = os.getloadavg()
     print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
 
@@ -280,6 +347,7 @@ def main() -> None:
     parser.add_argument(
         "--citizens", type=int, default=10, help=f"conversations of {len(SCRIPT)} messages each"
     )
+    parser.add_argument("--cprofile", type=Path, help="write a cProfile of the measured messages")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lalisa-profile-") as tmp:
         work = Path(tmp)
@@ -299,7 +367,7 @@ def main() -> None:
             # The action server refuses calls without it; Rasa sends it (endpoints.yml).
             "LALISA_ACTION_SECRET": secrets.token_urlsafe(24),
         }
-        with side_processes(work, env) as urls:
+        with side_processes(work, env) as (urls, pids):
             endpoints = work / "endpoints.yml"
             endpoints.write_text(
                 (ROOT / "endpoints.yml")
@@ -308,7 +376,7 @@ def main() -> None:
                 encoding="utf-8",
             )
             os.environ.update(env)
-            asyncio.run(profile(args, endpoints, work / "rasa.log"))
+            asyncio.run(profile(args, endpoints, work / "rasa.log", pids))
 
 
 if __name__ == "__main__":

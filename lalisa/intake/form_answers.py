@@ -118,6 +118,14 @@ _NAME_LEAD_IN = re.compile(
     r"namaku|panggil\s+(?:saja|aja|ja)|saya|sy|ulun|aku|gue|gw|dengan|dgn)\s+",
     re.I,
 )
+_NAME_YES_LEAD = re.compile(
+    r"^(?:inggih|iih|iya+|iye|ya|yes|au|ok|oke|okey|baik|boleh|siap|bisa)\b"
+    r"(?:\s*[,.!]+\s*(?=\S)|\s+(?=(?:nama|nm|ngaran|namaku|saya|sy|ulun|aku|gue|gw)\s))",
+    re.I,
+)
+"""A yes before the name ("Inggih, ulun Utuh"): the citizen agrees, then names themself."""
+_CANCEL_WORD = re.compile(r"(?:di)?batal(?:kan|in|ken)?(?:lah|aja|ja)?|cancel")
+"""Any form of "cancel" ("batal", "batalkan", "batalin", "cancel")."""
 # Words that never appear in a person's name given as an answer.
 _NOT_NAME_WORDS: Final = frozenset(
     {
@@ -373,6 +381,10 @@ def refuses_name(text: str) -> bool:
     tokens = _content(words(text))
     if not tokens:
         return False
+    if any(_CANCEL_WORD.fullmatch(t) for t in tokens):
+        # "kada jadi ai, batal haja": the citizen drops the report (the form asks first),
+        # which is not a refusal to give a name.
+        return False
     if any(t in _NAME_REFUSAL_WORDS or t in _NAME_FEAR_WORDS for t in tokens):
         return True
     if any(_NAME_REFUSAL_VERB.fullmatch(t) for t in tokens):
@@ -408,6 +420,8 @@ def read_name(text: str) -> NameAnswer | None:
         # "siap", "ok", "inggih", "sip": the citizen acknowledges the question, no name yet.
         return None
     value = re.sub(r"\s+", " ", text.strip())
+    # "Inggih, ulun Utuh" / "iya, nama saya Rina": the yes to the question is not the name.
+    value = _NAME_YES_LEAD.sub("", value, count=1) or value
     value = _NAME_LEAD_IN.sub("", value, count=1)
     # "Budi, warga Paringin" / "Budi dari desa X": the name is the part before.
     value = re.split(r",|;|\s+(?:dari|warga|di|asal)\s+", value, maxsplit=1, flags=re.I)[0]
@@ -428,6 +442,8 @@ def read_name(text: str) -> NameAnswer | None:
     if not all(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", part) for part in parts):
         return None
     if any(part.lower().strip(".") in _NOT_NAME_WORDS for part in parts):
+        return None
+    if any(_CANCEL_WORD.fullmatch(part.lower()) for part in parts):
         return None
     if len(value.replace(" ", "")) < 2:
         return None

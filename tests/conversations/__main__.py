@@ -5,6 +5,7 @@
     .venv/bin/python -m tests.conversations --half dev2 --no-gate   # the second author's set
     .venv/bin/python -m tests.conversations --half dev3 --no-gate   # the third author's set
     .venv/bin/python -m tests.conversations --half dev4 --no-gate   # the fourth author's set
+    .venv/bin/python -m tests.conversations --half dev6 --no-gate   # the sixth author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
 database; when ``DATABASE_URL`` points at PostgreSQL every other WhatsApp persona runs a
@@ -180,10 +181,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--half",
         choices=[*HALVES, "devs", "all"],
         default="all",
-        help="one half; devs: dev, dev2, dev3, dev4 (what is read while fixing); all: every half",
+        help="one half; devs: every dev set (what is read while fixing); all: every half",
     )
     parser.add_argument(
-        "--only", action="append", default=[], help="a dev/dev2/dev3/dev4 persona id (repeatable)"
+        "--only",
+        action="append",
+        default=[],
+        help="a dev/dev2/dev3/dev4/dev6 persona id (repeatable)",
     )
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--seed", default="0", help="changes every persona's random choices")

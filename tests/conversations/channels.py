@@ -126,7 +126,7 @@ class WhatsAppChannel:
     async def perform(self, action: Action) -> list[BotMessage]:
         """Sends the action through the sandbox and collects the replies of its turn."""
         if action.kind == "photo":
-            event = await self._upload(photo_bytes(self.persona_id, action.photo))
+            event = await self._upload(photo_bytes(self.persona_id, action.photo), action.text)
         else:
             event = await self._send(self._payload(action))
         self.seen = max(self.seen, int(event["seq"]))
@@ -165,10 +165,10 @@ class WhatsAppChannel:
         event: dict[str, Any] = response.json()
         return event
 
-    async def _upload(self, content: bytes) -> dict[str, Any]:
+    async def _upload(self, content: bytes, caption: str = "") -> dict[str, Any]:
         response = await self.client.post(
             f"{self.sandbox_url}/sim/api/upload",
-            data={"phone": self.phone, "name": "Warga", "caption": ""},
+            data={"phone": self.phone, "name": "Warga", "caption": caption},
             files={"file": ("bukti.jpg", content, "image/jpeg")},
             timeout=REPLY_TIMEOUT_S,
         )

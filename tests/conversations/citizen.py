@@ -46,6 +46,15 @@ NO_WORDS = ("tidak", "bukan", "batal", "tidak jadi")
 KEEP_WORDS = ("tidak", "lanjut", "jangan", "kembali")
 SKIP_WORDS = ("lewati", "tidak ada", "skip", "tanpa", "anonim", "rahasia", "tidak tahu", "selesai")
 DONE_WORDS = ("selesai", "lanjut", "cukup", "sudah", "tidak")
+SUMMARY_FIELD_KEYS = {
+    "category": "jenis",
+    "story": "kejadian",
+    "place": "lokasi",
+    "time": "waktu",
+    "photos": "bukti",
+    "name": "nama pelapor",
+}
+"""The summary line of each fact."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Action:
 
     kind: Literal["text", "tap", "pin", "photo", "sticker", "end"]
     text: str = ""
+    """The message, or a photo's caption."""
     option: Option | None = None
     latitude: float = 0.0
     longitude: float = 0.0
@@ -70,7 +80,7 @@ class Action:
         if self.kind == "pin":
             return f"[pin] {self.latitude:.5f},{self.longitude:.5f} {self.label or ''}".rstrip()
         if self.kind == "photo":
-            return f"[photo {self.photo}]"
+            return f"[photo {self.photo}] {self.text}".rstrip()
         if self.kind == "sticker":
             return "[sticker]"
         if self.kind == "end":
@@ -139,6 +149,8 @@ class Citizen:
         self.last_action: Action | None = None
         self.retries = 0
         self.change_tries = 0
+        self.change_shown: dict[str, str] | None = None
+        """The summary as it stood when a change was asked for in the citizen's own words."""
         self.last_asked: Question | None = None
 
     # ------------------------------------------------------------ public
@@ -257,9 +269,12 @@ class Citizen:
         return self.tries.get(question, 0)
 
     def _send(self, text: str) -> Action:
-        if text == "[photo]":
-            # A photo first, before any word: it counts as one of the persona's photos.
-            return self._photo()
+        if text == "[photo]" or text.startswith("[photo] "):
+            # A photo first, before any word (with the words after "[photo]" as its caption):
+            # it counts as one of the persona's photos.
+            return self._photo(caption=text[len("[photo]") :].strip())
+        if text == "[pin]":
+            return self._pin()
         if text == "[sticker]":
             self.record.user_turns += 1
             return Action("sticker")
@@ -270,10 +285,24 @@ class Citizen:
         self.record.user_turns += 1
         return Action("tap", option=option)
 
-    def _photo(self) -> Action:
+    def _photo(self, caption: str = "") -> Action:
         self.photos_sent += 1
         self.record.user_turns += 1
-        return Action("photo", photo=self.photos_sent)
+        return Action("photo", text=caption, photo=self.photos_sent)
+
+    def _pin(self) -> Action:
+        """The persona's location pin (WhatsApp), shared once."""
+        pin = self.persona.facts.pin
+        if pin is None:
+            raise ValueError(f"{self.persona.id}: no pin to share")
+        self.pin_sent = True
+        self.record.user_turns += 1
+        return Action(
+            "pin",
+            latitude=pin.latitude,
+            longitude=pin.longitude,
+            label=self.persona.facts.pin_label,
+        )
 
     def _end(self, reason: str) -> Action:
         self.record.end_reason = reason
@@ -420,14 +449,7 @@ class Citizen:
         if option is not None:
             return self._tap(option)
         if facts.pin is not None and not self.pin_sent and self.facts["place"] == facts.place:
-            self.pin_sent = True
-            self.record.user_turns += 1
-            return Action(
-                "pin",
-                latitude=facts.pin.latitude,
-                longitude=facts.pin.longitude,
-                label=facts.pin_label,
-            )
+            return self._pin()
         places = self.facts["place"]
         typed = max(0, attempt - (1 if self.pin_sent else 0))
         if typed < len(places):
@@ -472,6 +494,12 @@ class Citizen:
         return self._decline(reading, attempt, "no_name")
 
     def _answer_summary(self, reading: Reading, attempt: int) -> Action:
+        if self.change is not None and self._change_taken(reading):
+            # "eh kecamatannya salah, harusnya juai" was applied at once: the summary shows
+            # the new value, so there is nothing left to change.
+            self._apply(self.change)
+            self.change = None
+            self.change_tries = 0
         change = self._summary_change(reading)
         if change is None and self.change is not None and self.change_tries < 2:
             # The change asked for was not taken (the field never came back): ask again,
@@ -481,6 +509,7 @@ class Citizen:
             self.change = change
             self.change_tries += 1
             if change.say:
+                self.change_shown = dict(reading.summary)
                 return self._send(change.say)
             option = self._choice(reading, ("ubah", "ganti", "perbaiki"))
             if option is not None:
@@ -490,6 +519,14 @@ class Citizen:
         if option is not None:
             return self._tap(option)
         return self._send(self.voice.phrase("yes", attempt))
+
+    def _change_taken(self, reading: Reading) -> bool:
+        """The change said in own words shows in the summary (its field's line changed)."""
+        change, before = self.change, self.change_shown
+        if change is None or not change.say or before is None or change.fact is None:
+            return False
+        key = SUMMARY_FIELD_KEYS.get(change.fact)
+        return key is not None and reading.summary.get(key) not in (None, before.get(key))
 
     def _answer_correction_field(self, reading: Reading, attempt: int) -> Action:
         if self.change is None or self.change.fact is None:

@@ -20,13 +20,21 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "dev3", "dev4", "holdout")
-DEV_HALVES = ("dev", "dev2", "dev3", "dev4")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2``, ``dev3`` and ``dev4``,
-a second, third and fourth author's sets, each written independently of the earlier sets and of
+HALVES = ("dev", "dev2", "dev3", "dev4", "dev6", "holdout")
+DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev6")
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2``, ``dev3``, ``dev4`` and
+``dev6``, further authors' sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
-OPENING_MEDIA = ("[photo]", "[sticker]")
-"""Opening turns that send media instead of text (WhatsApp only): a photo or a sticker first."""
+OPENING_MEDIA = ("[photo]", "[sticker]", "[pin]")
+"""Opening turns that send media instead of text (WhatsApp only): a photo, a sticker or the
+persona's pin first. ``"[photo] some words"`` sends a photo with those words as its caption."""
+
+
+def is_media_turn(turn: str) -> bool:
+    """True for an opening turn that sends media: a photo (captioned or not), a sticker, a pin."""
+    return turn in OPENING_MEDIA or turn.startswith("[photo] ")
+
+
 STYLES = ("formal", "slang", "banjar")
 CHANNELS = ("rest", "whatsapp")
 GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
@@ -337,10 +345,12 @@ def parse_persona(raw: Mapping[str, Any], half: str, source: str = "") -> Person
     opening = _texts(raw.get("opening"), f"{where}.opening")
     if not opening:
         raise PersonaError(f"{where}: opening is required")
-    if channel != "whatsapp" and any(turn in OPENING_MEDIA for turn in opening):
-        raise PersonaError(f"{where}: a photo or sticker opening needs channel: whatsapp")
+    if channel != "whatsapp" and any(is_media_turn(turn) for turn in opening):
+        raise PersonaError(f"{where}: a photo, sticker or pin opening needs channel: whatsapp")
     expect = _expectation(raw.get("expect") or {}, f"{where}.expect")
     facts = _facts(raw.get("facts") or {}, channel, f"{where}.facts")
+    if "[pin]" in opening and facts.pin is None:
+        raise PersonaError(f"{where}: a [pin] opening needs facts.pin")
     if expect.outcome == "ticket":
         if not (facts.category and facts.story and (facts.place or facts.pin)):
             raise PersonaError(f"{where}: a complaint needs category, story and place or pin")

@@ -150,6 +150,7 @@ _NOT_UNDERSTOOD = (
     "belum paham",
 )
 _CANCELLED = ("dibatalkan", "tidak dikirim")
+_NOT_FOUND = ("tidak ditemukan", "tidak kami temukan")
 _RETRY = (r"re:\b(gagal|gangguan)\b.*\b(kirim ulang|coba lagi|coba kirim)",)
 _CONFIRM_CANCEL = (
     "batalkan laporan",
@@ -178,6 +179,7 @@ _CONFIRM_REPORT = (
 _NAME = ("siapa nama", "nama anda", "nama pian", "sebutkan nama", "nama lengkap", "nama pelapor?")
 _EVIDENCE_MORE = ("diterima (", "file lain", "foto lain", "foto/video diterima")
 _EVIDENCE = ("foto", "video", "bukti", "gambar")
+_KEPT = ("sudah kami terima", "akan kami lampirkan", "akan kami pakai")
 _TIME = (r"re:\bkapan\b(?!\s+(saja|pun|lagi))", "waktu kejadian", "jam berapa", "tanggal berapa")
 _LOCATION = ("lokasi", "di mana", "dimana", "desa/kelurahan", "nama desa", "kecamatan", "alamat")
 _DESCRIPTION = ("ceritakan", "apa yang terjadi", "lebih lengkap", "jelaskan", "kronologi")
@@ -252,6 +254,10 @@ def classify(message: BotMessage) -> Question | None:
         return Question.CONFIRM_REPORT
     if _has(text, _EVIDENCE_MORE):
         return Question.EVIDENCE_MORE
+    if _has(text, _KEPT) and _has(text, _DESCRIPTION):
+        # "Foto/lokasi sudah kami terima … Ceritakan singkat apa yang terjadi": what was sent
+        # first is kept; the question is the story.
+        return Question.DESCRIPTION
     informs = _has(text, _INFO_CUES) or _has(text, _NOT_UNDERSTOOD)
     if informs and not questions and not message.options:
         return None
@@ -275,8 +281,13 @@ def classify(message: BotMessage) -> Question | None:
 
 
 def _is_cancellation(message: BotMessage) -> bool:
-    """The assistant says the report was dropped (not a question whether to drop it)."""
-    text = normalise(message.text)
+    """The assistant says the report was dropped.
+
+    Not a question whether to drop it, and not "laporan tidak dibatalkan" (it was kept).
+    """
+    text = re.sub(
+        r"\b(tidak|tak|nggak|gak|batal)\s+(jadi\s+)?dibatalkan\b", "", normalise(message.text)
+    )
     return _has(text, _CANCELLED) and "batal" in text and not _questions(message.text)
 
 
@@ -331,7 +342,13 @@ def read_turn(messages: Sequence[BotMessage]) -> Reading:
     return Reading(
         question=question,
         options=options,
-        ticket_numbers=tuple(TICKET_RE.findall(full)),
+        # "Tiket LLS-… tidak ditemukan" (a status question about another number) files nothing.
+        ticket_numbers=tuple(
+            number
+            for m in messages
+            if not _has(normalise(m.text), _NOT_FOUND)
+            for number in TICKET_RE.findall(m.text)
+        ),
         cancelled=any(_is_cancellation(m) for m in messages),
         not_understood=_has(normalise(full), _NOT_UNDERSTOOD),
         text=full,

@@ -355,6 +355,13 @@ async def test_encrypted_events_and_their_conversion_on_postgresql(
         reloaded = await EnvSQLTrackerStore(domain=domain).retrieve("pg")
         assert reloaded is not None and reloaded.latest_message.text == "halo Siti"
         assert all("Siti" not in data for _, data in _stored_rows(store, "pg"))
+        # One save writes all new events in one multi-row INSERT; they come back in order.
+        texts = [f"pesan {i}" for i in range(12)]
+        many = DialogueStateTracker.from_events("order", [UserUttered(t, {}) for t in texts])
+        await store.save(many)
+        again = await EnvSQLTrackerStore(domain=domain).retrieve("order")
+        assert again is not None
+        assert [e.text for e in again.events if isinstance(e, UserUttered)] == texts
     finally:
         await asyncio.to_thread(
             run_admin_sql, admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'

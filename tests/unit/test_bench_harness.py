@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 from pathlib import Path
 
@@ -206,3 +207,27 @@ def test_busy_notices_are_not_counted_as_replies() -> None:
     log.record(items)
     assert log.notices == {"62811": 1}
     assert bench.count_replies(["62811"], log.by_phone, 1).duplicated == 0
+
+
+def test_cpu_account_reads_the_cpu_time_of_a_process_tree() -> None:
+    from scripts import cpu
+
+    account = cpu.CpuAccount({"bench": os.getpid()})
+    account.start()
+    total = 0
+    for i in range(300_000):  # ~tens of ms of CPU in this process
+        total += i * i
+    spent = account.stop()
+    assert total > 0
+    assert set(spent) == {"bench"}
+    assert 0.0 <= spent["bench"] < 60
+    assert cpu.process_cpu_seconds(2**22 + 12345) is None  # no such process
+
+
+def test_cpu_per_message_and_capacity() -> None:
+    from scripts import cpu
+
+    table = cpu.per_message_ms({"worker": 2.0, "actions": 0.5}, messages=50)
+    assert table == {"worker": 40.0, "actions": 10.0, "total": 50.0}
+    assert cpu.capacity_msg_per_s(table["total"]) == 40.0  # 2 cores x 1,000 ms / 50 ms
+    assert math.isnan(cpu.per_message_ms({"worker": 1.0}, messages=0)["total"])

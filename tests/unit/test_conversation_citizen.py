@@ -305,3 +305,24 @@ def test_a_cycle_of_questions_ends_the_conversation() -> None:
     actions = play(citizen, *cycle)
     assert actions[-1].kind == "end" and actions[-1].reason.startswith("loop:")
     assert citizen.record.loop_hits == 0
+
+
+def test_a_change_in_own_words_that_shows_in_the_summary_is_done() -> None:
+    citizen = Citizen(
+        persona(
+            agenda=[
+                {
+                    "at": "summary",
+                    "fact": "place",
+                    "say": "eh kecamatannya salah, harusnya juai",
+                    "value": "kecamatan juai",
+                }
+            ],
+            expect={"kecamatan": "Juai"},
+        )
+    )
+    before = BotMessage("Mohon periksa laporan Anda:\n• Lokasi: desa halong (Kecamatan Halong)")
+    after = BotMessage("Mohon periksa laporan Anda:\n• Lokasi: desa halong (Kecamatan Juai)")
+    actions = play(citizen, turn(before), turn(after))
+    assert actions[1].text == "eh kecamatannya salah, harusnya juai"
+    assert actions[2].option is None and actions[2].text in PHRASES["yes"]["slang"]

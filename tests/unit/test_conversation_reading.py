@@ -222,3 +222,22 @@ def test_a_technical_failure_asks_to_resend() -> None:
         [BotMessage("Maaf, berkas Anda gagal kami terima. Silakan kirim ulang.")]
     ).retry
     assert not read_turn([domain_message("utter_location_not_found")]).retry
+
+
+def test_a_kept_report_is_not_a_cancellation_and_a_kept_file_asks_for_the_story() -> None:
+    kept = BotMessage("Baik, laporan tidak dibatalkan. Kita lanjutkan.")
+    assert not read_turn([kept]).cancelled
+    assert read_turn([BotMessage("Laporan dibatalkan dan tidak dikirim.")]).cancelled
+    for sent in (
+        "foto/video sudah kami terima dan akan kami lampirkan",
+        "titik lokasi sudah kami terima",
+    ):
+        message = BotMessage(f"Terima kasih, {sent}. Ceritakan singkat apa yang terjadi.")
+        assert classify(message) is Question.DESCRIPTION
+
+
+def test_a_status_answer_about_an_unknown_number_files_nothing() -> None:
+    unknown = BotMessage("Tiket LLS-2026-000031 tidak ditemukan untuk nomor WhatsApp ini.")
+    assert read_turn([unknown]).ticket_numbers == ()
+    filed = BotMessage("✅ Laporan Anda sudah kami terima dengan nomor tiket *LLS-2026-000002*.")
+    assert read_turn([filed]).ticket_numbers == ("LLS-2026-000002",)

@@ -107,6 +107,11 @@ def test_name_refusals(answer: str) -> None:
         ("Budi, dari Samarinda", "Budi"),
         ("Muhammad Arsyad Al Banjari bin Abdullah", "Muhammad Arsyad Al Banjari bin Abdullah"),
         ("ngaran ulun Galuh", "Galuh"),
+        # A yes to the question, then the name.
+        ("Inggih, ulun Utuh", "Utuh"),
+        ("iya nama saya Rina", "Rina"),
+        ("ok, Budi", "Budi"),
+        ("Yahya", "Yahya"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -134,6 +139,9 @@ def test_names(answer: str, name: str) -> None:
         "aja",
         "inisial aja",
         "sampah numpuk depan rumah warga",
+        # Dropping the report is not a refusal to give a name (the form asks "Batalkan?").
+        "kada jadi ai, batal haja",
+        "batalkan aja min",
     ],
 )
 def test_not_names(answer: str) -> None:

@@ -392,8 +392,63 @@ async def test_only_a_pin_is_thanked_for_as_a_location() -> None:
     t = tracker(text="sinyal di desa kami lemah", intent="share_location", active_loop=None)
     assert await ActionLocationOutsideForm().run(typed, t, domain()) == []
     assert responses(typed) == ["utter_default"]
+
+
+def _pin_tracker(latitude: float, longitude: float) -> Any:
+    pin = f'/share_location{{"latitude": {latitude}, "longitude": {longitude}}}'
+    return tracker(
+        text=pin,
+        intent="share_location",
+        entities=[
+            {"entity": "latitude", "value": latitude},
+            {"entity": "longitude", "value": longitude},
+        ],
+        metadata={"name": "Jl. Ahmad Yani Paringin"},
+        active_loop=None,
+    )
+
+
+async def test_pin_before_the_complaint_is_kept_as_its_place() -> None:
+    """A pin sent first fills the place of the report that follows (like a photo sent first)."""
+    from actions.tickets import ActionLocationOutsideForm
+    from tests.conversations.personas import find_desa
+
+    desa = find_desa("Paringin Timur")
     pinned = CollectingDispatcher()
-    pin = '/share_location{"latitude": -2.32, "longitude": 115.46}'
-    t = tracker(text=pin, intent="share_location", active_loop=None)
-    assert await ActionLocationOutsideForm().run(pinned, t, domain()) == []
-    assert responses(pinned) == ["utter_location_outside_form"]
+    kept = await ActionLocationOutsideForm().run(
+        pinned, _pin_tracker(desa.latitude, desa.longitude), domain()
+    )
+    assert responses(pinned) == ["utter_location_kept"]
+    slots = {e["name"]: e["value"] for e in kept}
+    assert (slots["location_kecamatan"], slots["location_desa"]) == ("Paringin", "Paringin Timur")
+    assert slots["location"] == "Jl. Ahmad Yani Paringin"
+    # The complaint that follows does not ask for the place again.
+    started = await FORM.run(
+        CollectingDispatcher(),
+        tracker(
+            text="mobil parkir sembarangan nutup jalan depan toko bangunan",
+            entities=[{"entity": "category", "value": "parkir_liar", "confidence": 0.9}],
+            slots=slots,
+            requested_slot=None,
+        ),
+        domain(),
+    )
+    assert slot_events(started)["requested_slot"] == "incident_time"
+    # A pin outside Balangan is refused, and keeps nothing.
+    outside = CollectingDispatcher()
+    assert await ActionLocationOutsideForm().run(outside, _pin_tracker(-6.2, 106.8), domain()) == []
+    assert responses(outside) == ["utter_location_outside_balangan"]
+
+
+async def test_a_story_after_a_photo_sent_first_is_kept_as_the_pending_report() -> None:
+    from actions.tickets import ActionKeepStory
+
+    story = "jambatan gantung ni papannya dicabuti urang, bahaya gasan kakanakan"
+    t = tracker(text=story, intent="nlu_fallback", confidence=0.3, active_loop=None)
+    [event] = await ActionKeepStory().run(CollectingDispatcher(), t, domain())
+    assert event["name"] == "pending_report"
+    assert event["value"]["text"] == story
+    assert event["value"]["intent"]["name"] == "report_complaint"
+    # A button payload is never a story.
+    payload = tracker(text="/deny", intent="deny", active_loop=None)
+    assert await ActionKeepStory().run(CollectingDispatcher(), payload, domain()) == []

@@ -13,6 +13,7 @@ from actions.survey import (
     ActionSurveyDecline,
     ActionSurveyFinish,
     ActionSurveyPause,
+    ActionSurveyShared,
     ActionSurveyStart,
     ValidateSurveyForm,
 )
@@ -220,3 +221,61 @@ async def test_another_citizen_cannot_answer_or_decline() -> None:
     )
     assert result["survey_outcome"] == "closed"
     assert (await _survey(number)).score_persyaratan is None
+
+
+async def _shared(text: str, number: str, requested: str, intent: str) -> tuple[Any, list[str]]:
+    dispatcher = CollectingDispatcher()
+    shared = _survey_tracker(text, number=number, requested=requested, intent=intent)
+    events = await ActionSurveyShared().run(dispatcher, shared, domain())
+    return events, responses(dispatcher)
+
+
+async def test_a_real_file_or_pin_in_the_survey_is_acknowledged_and_saves_nothing() -> None:
+    number = await _closed()
+    events, said = await _shared(
+        '/share_media{"media_id":"wamid.1","media_type":"image"}',
+        number,
+        "survey_persyaratan",
+        "share_media",
+    )
+    assert events == [] and said == ["utter_media_outside_form"]
+    events, said = await _shared(
+        '/share_location{"latitude":-2.33,"longitude":115.46}',
+        number,
+        "survey_persyaratan",
+        "share_location",
+    )
+    assert events == [] and said == ["utter_location_outside_form"]
+    assert (await _survey(number)).score_persyaratan is None
+
+
+@pytest.mark.parametrize("intent", ["share_media", "share_location"])
+async def test_typed_text_read_as_a_file_or_pin_is_the_survey_answer(intent: str) -> None:
+    number = await _closed()
+    events, said = await _shared(
+        "sangat sesuai, foto sudah dikirim", number, "survey_persyaratan", intent
+    )
+    assert "utter_media_outside_form" not in said and "utter_location_outside_form" not in said
+    assert _slots(events) == {"survey_persyaratan": "4"}
+    assert (await _survey(number)).score_persyaratan == 4
+    # An unreadable one is asked again, as any typed answer.
+    events, said = await _shared("ini fotonya", number, "survey_prosedur", intent)
+    assert _slots(events) == {"survey_prosedur": None}
+    assert said == ["utter_survey_invalid_answer"]
+
+
+async def test_a_typed_suggestion_read_as_a_file_completes_the_survey() -> None:
+    number = await _closed()
+    for key in UNSUR:
+        await _validate(f"survey_{key}", "4", number)
+    events, said = await _shared(
+        "kirimi foto hasil penertibannya ke pelapor", number, "survey_saran", "share_media"
+    )
+    assert said == []
+    assert _slots(events) == {
+        "survey_saran": "kirimi foto hasil penertibannya ke pelapor",
+        "survey_outcome": "completed",
+    }
+    survey = await _survey(number)
+    assert survey.status is SurveyStatus.COMPLETED
+    assert survey.saran == "kirimi foto hasil penertibannya ke pelapor"
