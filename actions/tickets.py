@@ -48,6 +48,7 @@ from lalisa.tickets.spool import SubmissionDeferred, submit_or_spool
 logger = logging.getLogger(__name__)
 
 FORM_NAME = "complaint_form"
+ASK_WANTS_TO_REPORT = "utter_ask_wants_to_report"
 # Events between a user message and the form's call that do not make it a resumption.
 _BOOKKEEPING_EVENTS = frozenset({"slot", "user_featurization", "active_loop", "loop"})
 
@@ -88,6 +89,27 @@ def answers_question(events: list[dict[str, Any]]) -> bool:
     return False
 
 
+def answers_wants_to_report(events: list[dict[str, Any]]) -> bool:
+    """Whether the latest user message answers "Apakah Anda ingin melaporkan …?".
+
+    Args:
+        events: The tracker's events as the action server receives them.
+
+    Returns:
+        True when the last action before the latest user message (listening aside) asked it.
+    """
+    before_message = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            if before_message:
+                return False
+            before_message = True
+        elif before_message and kind == "action" and event.get("name") != "action_listen":
+            return bool(event.get("name") == ASK_WANTS_TO_REPORT)
+    return False
+
+
 def _answer_from(message: Mapping[str, Any]) -> Answer:
     intent = message.get("intent") or {}
     return Answer(
@@ -122,6 +144,7 @@ class ValidateComplaintForm(Action):
                 answer=None,
                 opening=self._opening(tracker),
                 follow_up=self._follow_up(tracker),
+                more=self._more(tracker),
                 now=now,
             )
         elif answers_question(tracker.events):
@@ -148,9 +171,28 @@ class ValidateComplaintForm(Action):
         """The message that started the complaint (kept aside when the form asked first)."""
         message = tracker.latest_message or {}
         pending = tracker.get_slot("pending_report")
-        if (message.get("intent") or {}).get("name") == "affirm" and isinstance(pending, dict):
+        intent = (message.get("intent") or {}).get("name")
+        if isinstance(pending, dict) and (
+            intent == "affirm" or ValidateComplaintForm._more(tracker) is not None
+        ):
             return _answer_from(pending)
-        if (message.get("intent") or {}).get("name") == "report_complaint":
+        if intent == "report_complaint":
+            return _answer_from(message)
+        return None
+
+    @staticmethod
+    def _more(tracker: Tracker) -> Answer | None:
+        """A complaint sent as the answer to "do you want to report?": more of the kept story.
+
+        The kept message may be older (a "tidak" left it); only the answer to the question
+        joins it.
+        """
+        message = tracker.latest_message or {}
+        if (
+            (message.get("intent") or {}).get("name") == "report_complaint"
+            and isinstance(tracker.get_slot("pending_report"), dict)
+            and answers_wants_to_report(tracker.events)
+        ):
             return _answer_from(message)
         return None
 
@@ -420,7 +462,10 @@ class ActionCheckComplaintSignal(Action):
     """Decides whether a message that reads like a complaint clearly is one.
 
     A weak signal (low confidence, no category, no word of reporting) keeps the message aside
-    and lets the rules ask the citizen first; a strong one starts the form.
+    and lets the rules ask the citizen first; a strong one starts the form. A complaint sent
+    as the answer to that question ("iya min, warung itu buka siang hari tiap puasa") is a
+    yes that tells more: the signal is strong and the kept message stays, so that the form
+    reads both as its opening and the question is never asked twice about one story.
     """
 
     def name(self) -> str:
@@ -431,6 +476,9 @@ class ActionCheckComplaintSignal(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Sets ``complaint_signal`` and, when weak, keeps the message as ``pending_report``."""
+        kept = tracker.get_slot("pending_report")
+        if isinstance(kept, dict) and answers_wants_to_report(tracker.events):
+            return [SlotSet("complaint_signal", "strong")]
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
         intent = message.get("intent") or {}

@@ -41,6 +41,7 @@ from rasa.core.utils import AvailableEndpoints  # noqa: E402
 from rasa.model import get_local_model  # noqa: E402
 from rasa.shared.core.events import UserUttered  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
+from rasa.utils.tensorflow.environment import setup_tf_environment  # noqa: E402
 from redis import Redis  # noqa: E402
 
 from lalisa_common.database import is_postgresql, tracker_database_url  # noqa: E402
@@ -424,6 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
     if settings.nice:
         os.nice(min(settings.nice, 19))
+    # TF_INTRA_OP/INTER_OP_PARALLELISM_THREADS (the launchers set 1, lalisa_common.threads):
+    # `rasa run` applies them in its command line, which the worker does not go through.
+    setup_tf_environment()
     # uvloop, as Rasa's own server runs under Sanic: a turn is dozens of awaits (queue, lock
     # store, tracker store, action server, Graph API) and the standard event loop's own
     # bookkeeping was ~10 % of a busy worker's CPU.

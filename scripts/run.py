@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from lalisa_common.env import default_env_file, env_int, read_env_file  # noqa: E402
 from lalisa_common.env import env_port as port_setting  # noqa: E402
 from lalisa_common.quiet import pythonwarnings  # noqa: E402
+from lalisa_common.threads import serving_thread_env  # noqa: E402
 from scripts.guard import prepare_environment  # noqa: E402
 from scripts.model import model_path  # noqa: E402
 
@@ -44,6 +45,12 @@ class Service:
     health_url: str | None
     urls: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
+    # Variables added to (not replacing) the supervisor's environment for this process only.
+    env: dict[str, str] = field(default_factory=dict)
+
+    def process_env(self) -> dict[str, str] | None:
+        """The environment to start the process with (``None``: the supervisor's own)."""
+        return {**os.environ, **self.env} if self.env else None
 
 
 def env_port(name: str, default: int) -> int:
@@ -132,6 +139,8 @@ def services() -> list[Service]:
                 f"Rasa server      http://{rasa_host}:{rasa_port}/",
                 f"REST channel     POST http://{rasa_host}:{rasa_port}/webhooks/rest/webhook",
             ],
+            # One TensorFlow/OpenMP thread per pool unless the operator set them (threads.py).
+            env=serving_thread_env(os.environ),
         ),
     ]
     listed += whatsapp_services(model)
@@ -196,6 +205,7 @@ def whatsapp_services(model: Path) -> list[Service]:
                 urls=[f"Rasa worker {index}    answers the queued WhatsApp messages"]
                 if index == 1
                 else [],
+                env=serving_thread_env(os.environ),
             )
         )
     return listed
@@ -261,7 +271,9 @@ def main() -> int:
         for service in services():
             print(f">> starting {service.name}: {' '.join(service.command[:3])} ...", flush=True)
             # Each service gets its own process group so Ctrl-C handling is ours.
-            service.process = subprocess.Popen(service.command, start_new_session=True)
+            service.process = subprocess.Popen(
+                service.command, start_new_session=True, env=service.process_env()
+            )
             started.append(service)
             if not wait_ready(service, time.monotonic() + READY_TIMEOUT_S):
                 if stopping:

@@ -28,6 +28,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from lalisa_common.identity import SenderKeys
+from lalisa_common.threads import serving_thread_env
 from scripts.model import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,8 @@ STOP_TIMEOUT_S = 20
 OUTBOX_POLL_SECONDS = "0.5"
 WORKER_STARTED = b"Outbox worker"
 RASA_WORKER_STARTED = b"Rasa worker started"
+RASA_PROCESSES = ("rasa", "rasa-worker-")
+"""Names of the processes that load the model: ``rasa`` and ``rasa-worker-<n>``."""
 
 
 @dataclass
@@ -69,7 +72,11 @@ class Stack:
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as log:
             restarted = subprocess.Popen(
-                self.commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.commands[name],
+                cwd=ROOT,
+                env=process_env(name, self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self.processes[name] = restarted
         wait_ready(self.health[name], restarted, log_path)
@@ -95,6 +102,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def process_env(name: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the process ``name``: ``env``, for a Rasa process with thread limits.
+
+    ``rasa`` and ``rasa-worker-<n>`` get one TensorFlow/OpenMP thread per pool unless ``env``
+    sets the variable (:mod:`lalisa_common.threads`); every other process gets ``env`` as is.
+    """
+    if name == RASA_PROCESSES[0] or name.startswith(RASA_PROCESSES[1]):
+        return {**env, **serving_thread_env(env)}
+    return dict(env)
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -191,7 +209,8 @@ def run_processes(
         commands: The command line of each process, by name.
         health: The URL that answers once the process is ready, or ``None`` for a process
             that logs ``WORKER_STARTED`` instead.
-        env: The environment of every process.
+        env: The environment of every process (a Rasa process's gets thread limits added,
+            :func:`process_env`).
         logs: The file that receives each process's output (stdout and stderr).
 
     Yields:
@@ -203,7 +222,11 @@ def run_processes(
             for name, command in commands.items():
                 log = files.enter_context(logs[name].open("wb"))
                 processes[name] = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                    command,
+                    cwd=ROOT,
+                    env=process_env(name, env),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             for name, process in processes.items():
                 wait_ready(health[name], process, logs[name])

@@ -1035,11 +1035,15 @@ STRATEGIES: Final[dict[str, Callable[[_Turn], None]]] = {
 # ------------------------------------------------------------------------------ one turn
 
 
-def _open(turn: _Turn, opening: Answer | None, follow_up: str = "") -> None:
+def _open(
+    turn: _Turn, opening: Answer | None, follow_up: str = "", more: Answer | None = None
+) -> None:
     """Starts a complaint: clears the form's bookkeeping and reads the opening message.
 
     ``follow_up``: what the citizen added when saying yes to "do you want to report?" ("iya,
     tadi malam di desa Halong"); its place and time count as the opening's.
+    ``more``: a complaint sent as the answer to that question; it tells more of the story
+    kept as ``opening``, so both are read as one opening (see :func:`_open_story`).
     """
     turn.set(
         **{
@@ -1062,11 +1066,35 @@ def _open(turn: _Turn, opening: Answer | None, follow_up: str = "") -> None:
         turn.set(evidence=MEDIA_EVIDENCE)
     if opening is None:
         return
-    if turn.get("category") is None:
-        _take_category_guess(turn, opening)
-    _maybe_description(turn, opening.typed)
-    _read_story_details(turn, opening.typed)
+    if more is not None:
+        _open_story(turn, (opening, more))
+    else:
+        if turn.get("category") is None:
+            _take_category_guess(turn, opening)
+        _maybe_description(turn, opening.typed)
+        _read_story_details(turn, opening.typed)
     _read_story_details(turn, follow_up)
+
+
+def _open_story(turn: _Turn, parts: tuple[Answer, ...]) -> None:
+    """Reads the messages of one story, oldest first, as a single opening.
+
+    The category is the guess of the message the classifier is surest of; the description
+    holds every message (one a line); the place and the time are read in each message on its
+    own (a place named in both is one place, not two), the first one found winning.
+    """
+    if turn.get("category") is None:
+        guesses = [(read_category_entity(part.entities), part) for part in parts]
+        sure = [(guess, part) for guess, part in guesses if guess is not None]
+        if sure:
+            _, surest = max(
+                sure,
+                key=lambda pair: 1.0 if pair[0].confidence is None else pair[0].confidence,
+            )
+            _take_category_guess(turn, surest)
+    _maybe_description(turn, "\n".join(part.typed for part in parts if part.typed))
+    for part in parts:
+        _read_story_details(turn, part.typed)
 
 
 def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
@@ -1156,6 +1184,7 @@ def advance(
     answer: Answer | None,
     opening: Answer | None = None,
     follow_up: str = "",
+    more: Answer | None = None,
     now: datetime,
 ) -> Step:
     """One turn of the complaint form.
@@ -1169,6 +1198,9 @@ def advance(
             description, and the place and time it names explicitly are read), if any.
         follow_up: When the form is starting after "do you want to report?": the yes, which
             may add the place or the time ("iya, tadi malam di desa Halong").
+        more: When the form is starting because the answer to "do you want to report?" was
+            a complaint itself ("iya min, warung itu buka siang hari tiap puasa"): that
+            answer, read with ``opening`` (the story kept aside) as one opening.
         now: The time of the message (for incident times).
 
     Returns:
@@ -1179,7 +1211,7 @@ def advance(
     asked = slots.get("requested_slot")
     missed_twice = False
     if asked is None:
-        _open(turn, opening, follow_up)
+        _open(turn, opening, follow_up, more)
     elif answer is not None and asked in _READERS:
         if answer.intent == "emergency" and answer.confidence >= EMERGENCY_CONFIDENCE:
             turn.say("utter_emergency")

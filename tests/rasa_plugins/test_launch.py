@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from lalisa_rasa.launch import arguments_with_secrets
@@ -64,3 +67,45 @@ def test_the_action_secret_keeps_an_operator_value() -> None:
     env = {"LALISA_ACTION_SECRET": "kept", "RASA_API_TOKEN": "t"}
     arguments_with_secrets(RUN, env)
     assert env["LALISA_ACTION_SECRET"] == "kept"
+
+
+def test_the_worker_applies_the_tensorflow_thread_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The worker applies ``TF_*_PARALLELISM_THREADS`` itself, before loading the model.
+
+    ``rasa run`` applies them in Rasa's command line, which the worker does not go through.
+    """
+    from lalisa_rasa import worker
+
+    calls: list[str] = []
+    monkeypatch.setattr(worker, "setup_tf_environment", lambda: calls.append("threads"))
+
+    def run(coroutine: Any) -> None:
+        calls.append("serve")
+        coroutine.close()
+
+    monkeypatch.setattr(worker.uvloop, "run", run)
+    monkeypatch.setattr(worker.os, "nice", lambda increment: 0)
+    # No global logging set-up from a test.
+    monkeypatch.setattr(worker, "configure_logging", lambda: None)
+    monkeypatch.setattr(worker, "configure_structlog", lambda level: None)
+    for name, value in {
+        "LALISA_ENV_FILE": "",
+        "LALISA_VAR_DIR": str(tmp_path),
+        "WHATSAPP_VERIFY_TOKEN": "verify-token",
+        "WHATSAPP_APP_SECRET": "app-secret",
+        "WHATSAPP_ACCESS_TOKEN": "access-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in (
+        "REDIS_URL",
+        "DATABASE_URL",
+        "TRACKER_DATABASE_URL",
+        "LALISA_RASA_WORKERS",
+        "LALISA_ACTION_SECRET",  # main() sets a default: undone after the test
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert worker.main(["--model", "models/none.tar.gz"]) == 0
+    assert calls == ["threads", "serve"]

@@ -141,3 +141,31 @@ def test_a_wrong_time_from_the_opening_is_changed_at_the_summary() -> None:
     assert step.slots["incident_time"] == "kemarin jam 9 malam"
     assert step.slots["incident_at"] == "2026-03-09T21:00:00+08:00"
     assert step.slots["requested_slot"] == "complaint_confirmation"
+
+
+def test_more_of_the_kept_story_is_read_with_it() -> None:
+    """The answer to "do you want to report?" that tells more: one opening of two messages."""
+    kept = story("ada urang mabuk bakalahi di jalan, warga takutan", "keributan")
+    kept = Answer(
+        kept.text,
+        kept.intent,
+        0.6,
+        ({"entity": "category", "value": "keributan", "confidence": 0.5},),
+    )
+    more = story("inggih, samalam di depan masjid desa Murung Ilung, sampai bakalahi", "miras")
+    step = advance({}, answer=None, opening=kept, more=more, now=NOW)
+    state = dict(step.slots)
+    assert state["category"] == "miras"  # the surer guess (0.95 against 0.5)
+    assert state["description"] == f"{kept.text}\n{more.text}"
+    assert state["location_desa"] == "Murung Ilung"
+    assert state["incident_time"] == "samalam"
+    assert state["requested_slot"] == "evidence"
+
+
+def test_two_places_in_two_messages_take_the_first() -> None:
+    """Each message is read on its own: the kept story's desa wins over a second one."""
+    kept = story("tiap malam minggu ada balap liar di desa Halong kecamatan Halong")
+    more = story("iya, kadang pindah ke desa Kapul juga")
+    state = dict(advance({}, answer=None, opening=kept, more=more, now=NOW).slots)
+    assert state["location_desa"] == "Halong"
+    assert state["incident_time"] == "tiap malam minggu"

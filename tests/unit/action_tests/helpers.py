@@ -33,11 +33,13 @@ def tracker(
     active_loop: str | None = "complaint_form",
     confidence: float = 0.99,
     after: list[dict[str, Any]] | None = None,
+    before: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` with the given parse.
 
     ``after`` are events that followed the message (e.g. a digression's answer); the form's
-    own call is appended as Rasa does before it asks the validation action.
+    own call is appended as Rasa does before it asks the validation action. ``before`` are
+    events that came before the message (e.g. the question it answers).
     """
     all_slots: dict[str, Any] = {name: None for name in domain()["slots"]}
     all_slots.update(slots or {})
@@ -50,6 +52,7 @@ def tracker(
         "metadata": metadata or {},
     }
     events = [
+        *(before or []),
         {
             "event": "user",
             "text": text,
