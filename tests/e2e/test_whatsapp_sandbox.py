@@ -53,7 +53,7 @@ def test_complaint_with_pin_and_photo_over_whatsapp(stack: Stack) -> None:
     phone.tap("Miras / tuak")
     phone.wait_for("Ceritakan apa yang terjadi")
 
-    phone.text("warung di pinggir jalan jual tuak tiap malam, banyak pemuda mabuk")
+    phone.text("warung di pinggir jalan jual tuak, banyak pemuda mabuk")
     phone.wait_for("Di mana lokasinya?")
 
     latitude, longitude = desa_point("Hilir Pasar")
