@@ -62,6 +62,25 @@ def _entity_values(message: Mapping[str, Any], entity: str) -> list[Any]:
     return [e.get("value") for e in message.get("entities") or [] if e.get("entity") == entity]
 
 
+def pin_of(message: Mapping[str, Any]) -> tuple[tuple[float, float], str] | None:
+    """The coordinates and the label (name, address) of a location pin payload.
+
+    Returns:
+        ``((latitude, longitude), label)``, or ``None`` (logged) without usable coordinates.
+    """
+    try:
+        pin = (
+            float(_entity_values(message, "latitude")[-1]),
+            float(_entity_values(message, "longitude")[-1]),
+        )
+    except (IndexError, TypeError, ValueError):
+        logger.warning("Location pin without usable coordinates")
+        return None
+    metadata = message.get("metadata") or {}
+    label = " ".join(str(part) for part in (metadata.get("name"), metadata.get("address")) if part)
+    return pin, label
+
+
 def answers_question(events: list[dict[str, Any]]) -> bool:
     """Whether the form runs right after the citizen's message (not after a digression).
 
@@ -217,18 +236,10 @@ class ValidateComplaintForm(Action):
         # that the NLU calls share_media is an answer like any other.
         payload = answer.text.startswith(f"/{intent}")
         if intent == "share_location" and payload:
-            try:
-                pin = (
-                    float(_entity_values(message, "latitude")[-1]),
-                    float(_entity_values(message, "longitude")[-1]),
-                )
-            except (IndexError, TypeError, ValueError):
-                logger.warning("Location pin without usable coordinates")
+            shared = pin_of(message)
+            if shared is None:
                 return answer
-            metadata = message.get("metadata") or {}
-            label = " ".join(
-                str(part) for part in (metadata.get("name"), metadata.get("address")) if part
-            )
+            pin, label = shared
             return Answer(answer.text, intent, answer.confidence, answer.entities, pin, label)
         if intent == "share_media" and payload:
             media_id = await self._record_media(tracker)
@@ -324,21 +335,15 @@ class ActionLocationOutsideForm(Action):
         if not text.startswith("/share_location"):
             dispatcher.utter_message(response="utter_default")
             return []
-        try:
-            latitude = float(_entity_values(message, "latitude")[-1])
-            longitude = float(_entity_values(message, "longitude")[-1])
-        except (IndexError, TypeError, ValueError):
-            logger.warning("Location pin without usable coordinates")
+        shared = pin_of(message)
+        if shared is None:
             dispatcher.utter_message(response="utter_location_outside_form")
             return []
+        (latitude, longitude), label = shared
         place = locate_point(latitude, longitude)
         if place is None:
             dispatcher.utter_message(response="utter_location_outside_balangan")
             return []
-        metadata = message.get("metadata") or {}
-        label = " ".join(
-            str(part) for part in (metadata.get("name"), metadata.get("address")) if part
-        )
         dispatcher.utter_message(
             response="utter_location_kept", place=place_summary(place.kecamatan, place.desa)
         )
