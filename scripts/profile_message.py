@@ -65,7 +65,7 @@ from lalisa_rasa.channels.whatsapp import WhatsAppOutput  # noqa: E402
 from lalisa_rasa.stores import EnvSQLTrackerStore  # noqa: E402
 from scripts.cpu import CpuAccount, capacity_msg_per_s  # noqa: E402
 from scripts.model import model_path  # noqa: E402
-from scripts.stack import PYTHON, free_port, migrate, run_processes  # noqa: E402
+from scripts.stack import PYTHON, free_ports, migrate, run_processes  # noqa: E402
 
 STAGES = (
     "lock",
@@ -183,7 +183,7 @@ def side_processes(
     Yields:
         Their URLs and their pids, by name.
     """
-    action_port, sandbox_port = free_port(), free_port()
+    action_port, sandbox_port = free_ports(2)
     env.update(
         SANDBOX_PORT=str(sandbox_port),
         WHATSAPP_API_BASE_URL=f"http://127.0.0.1:{sandbox_port}",

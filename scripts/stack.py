@@ -11,6 +11,7 @@ back office (and the worker) alone, next to a running stack or on a database of 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -99,9 +100,21 @@ class Stack:
 
 def free_port() -> int:
     """Asks the OS for a free TCP port on localhost."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Asks the OS for ``count`` distinct free TCP ports on localhost.
+
+    The sockets stay bound until every port is known: a port released and then handed out
+    again would give two servers of one stack the same port, and the health check of the one
+    that failed to bind would be answered by the other.
+    """
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 def process_env(name: str, env: Mapping[str, str]) -> dict[str, str]:
@@ -294,9 +307,8 @@ def local_stack(
     model = model_path()
     if not model.exists():
         raise RuntimeError(f"no trained model at {model}; run `make train` first")
-    action_port, rasa_port, sandbox_port = free_port(), free_port(), free_port()
-    receiver_port = free_port()
-    backoffice_port = free_port() if with_backoffice else 0
+    action_port, rasa_port, sandbox_port, receiver_port, office_port = free_ports(5)
+    backoffice_port = office_port if with_backoffice else 0
     backoffice_url = f"http://127.0.0.1:{backoffice_port}"
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
