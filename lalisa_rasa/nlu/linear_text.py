@@ -9,14 +9,19 @@ say how sure they are. Character n-grams carry typos, slang and Banjar affixes
 from __future__ import annotations
 
 import logging
+import math
 import pickle
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from scipy.sparse import csr_matrix, hstack
+from scipy.special import expit, softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -66,12 +71,60 @@ class LinearTextModel:
         return cls(vectorizers, classifier)
 
     def _features(self, text: str) -> csr_matrix:
+        """The features sklearn computes for ``text``, the reference of the tests."""
         return hstack([v.transform([text]) for v in self.vectorizers]).tocsr()
 
+    def _sparse_features(self, text: str) -> tuple[list[int], np.ndarray]:
+        """The non-zero columns and values of ``_features(text)``, without sklearn's calls.
+
+        The same TF-IDF as ``TfidfVectorizer.transform`` with the settings :meth:`fit` uses
+        (sublinear tf, idf, l2 norm per vectorizer). For one short message sklearn's input
+        checks and sparse-matrix plumbing cost ~1 ms per vectorizer, the arithmetic far less.
+        """
+        columns: list[int] = []
+        values: list[float] = []
+        offset = 0
+        for vocabulary, analyzer, idf in self._lookups():
+            counts = Counter(
+                index for index in map(vocabulary.get, analyzer(text)) if index is not None
+            )
+            weights = [(1.0 + math.log(count)) * idf[index] for index, count in counts.items()]
+            norm = math.sqrt(sum(w * w for w in weights))
+            if norm > 0.0:
+                columns.extend(offset + index for index in counts)
+                values.extend(w / norm for w in weights)
+            offset += len(vocabulary)
+        return columns, np.asarray(values)
+
+    def _lookups(self) -> list[tuple[dict[str, int], Callable[[str], list[str]], list[float]]]:
+        """Per vectorizer: vocabulary, analyzer and idf as a list, built once per process.
+
+        ``TfidfVectorizer.idf_`` is a property that sums a sparse matrix on every read.
+        """
+        lookups = self.__dict__.get("_lookup_cache")
+        if lookups is None:
+            lookups = [
+                (v.vocabulary_, v.build_analyzer(), [float(x) for x in v.idf_])
+                for v in self.vectorizers
+            ]
+            self.__dict__["_lookup_cache"] = lookups
+        return lookups
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles the fitted parts only (the lookups are rebuilt after loading)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_lookup_cache"}
+
     def probabilities(self, text: str) -> dict[Any, float]:
-        """Each label's probability for ``text``."""
-        row = self.classifier.predict_proba(self._features(text))[0]
-        return {label: float(p) for label, p in zip(self.classifier.classes_, row, strict=True)}
+        """Each label's probability for ``text`` (as ``classifier.predict_proba``)."""
+        columns, values = self._sparse_features(text)
+        classifier = self.classifier
+        decision = classifier.coef_[:, columns] @ values + classifier.intercept_
+        if len(classifier.classes_) == 2:  # binary: one-vs-rest logistic, as sklearn
+            positive = float(expit(decision[0]))
+            row = [1.0 - positive, positive]
+        else:  # multinomial (lbfgs): softmax of the decision function
+            row = softmax(decision).tolist()
+        return {label: float(p) for label, p in zip(classifier.classes_, row, strict=True)}
 
 
 def save(
