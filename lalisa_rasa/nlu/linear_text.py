@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -74,7 +75,7 @@ class LinearTextModel:
         """The features sklearn computes for ``text``, the reference of the tests."""
         return hstack([v.transform([text]) for v in self.vectorizers]).tocsr()
 
-    def _sparse_features(self, text: str) -> tuple[list[int], np.ndarray]:
+    def _sparse_features(self, text: str) -> tuple[list[int], npt.NDArray[np.float64]]:
         """The non-zero columns and values of ``_features(text)``, without sklearn's calls.
 
         The same TF-IDF as ``TfidfVectorizer.transform`` with the settings :meth:`fit` uses
@@ -94,7 +95,7 @@ class LinearTextModel:
                 columns.extend(offset + index for index in counts)
                 values.extend(w / norm for w in weights)
             offset += len(vocabulary)
-        return columns, np.asarray(values)
+        return columns, np.asarray(values, dtype=np.float64)
 
     def _lookups(self) -> list[tuple[dict[str, int], Callable[[str], list[str]], list[float]]]:
         """Per vectorizer: vocabulary, analyzer and idf as a list, built once per process.
