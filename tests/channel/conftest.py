@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import sqlite3
@@ -40,7 +41,7 @@ from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
 from lalisa_rasa.channels.media import MediaDownloader  # noqa: E402
 from lalisa_rasa.channels.store import WhatsAppStore  # noqa: E402
 from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: E402
-from sandbox.config import SandboxSettings  # noqa: E402
+from sandbox.config import FAULT_MODES, SandboxSettings  # noqa: E402
 from sandbox.fake_graph import SandboxState  # noqa: E402
 from tests.common.payloads import PNID, to_bytes  # noqa: E402
 
@@ -224,6 +225,16 @@ class FakeGraphServer:
         self.settings = settings
         self.app[SIMULATOR_KEY].settings = settings
         self.app[GRAPH_KEY].settings = settings
+
+    def inject_faults(
+        self, rate: float, delay: float, seed: int, modes: tuple[str, ...] = FAULT_MODES
+    ) -> None:
+        """Answers ``rate`` of the message sends with a random fault (``SANDBOX_FAULT_*``)."""
+        graph = self.app[GRAPH_KEY]
+        graph.settings = replace(
+            graph.settings, fault_rate=rate, fault_delay=delay, fault_modes=modes
+        )
+        graph.faults = random.Random(seed)
 
     async def fail(self, **failure: Any) -> None:
         """Queues an injected failure through the control endpoint."""
