@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +45,12 @@ from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: 
 from sandbox.config import FAULT_MODES, SandboxSettings  # noqa: E402
 from sandbox.fake_graph import SandboxState  # noqa: E402
 from tests.common.payloads import PNID, to_bytes  # noqa: E402
+from tests.postgres_helpers import (  # noqa: E402
+    DATABASE_BACKENDS,
+    postgres_admin_url,
+    run_admin_sql,
+    with_database,
+)
 
 Sanic.test_mode = True  # several apps named "rasa_core_no_api" in one process (REST channel)
 
@@ -155,6 +162,47 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "template.db"
     build_database(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A migrated PostgreSQL database per test session (None without PostgreSQL)."""
+    admin = postgres_admin_url()
+    if admin is None:
+        yield None
+        return
+    name = f"lalisa_channel_tmpl_{uuid.uuid4().hex[:10]}"
+    run_admin_sql(admin, f'CREATE DATABASE "{name}"')
+    try:
+        subprocess.run(
+            [str(APP_PYTHON), "-m", "lalisa.migrate", "--url", with_database(admin, name)],
+            cwd=REPO,
+            env={**os.environ, "LALISA_ENV_FILE": ""},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        yield name
+    finally:
+        run_admin_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def any_db_url(
+    request: pytest.FixtureRequest, db_url: str, postgres_template: str | None
+) -> Iterator[str]:
+    """A fresh migrated database for one test, on each backend the run has (SQLite, PostgreSQL)."""
+    if request.param == "sqlite":
+        yield db_url
+        return
+    admin = postgres_admin_url()
+    assert admin is not None and postgres_template is not None
+    name = f"lalisa_channel_{uuid.uuid4().hex[:10]}"
+    run_admin_sql(admin, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    try:
+        yield with_database(admin, name)
+    finally:
+        run_admin_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -328,12 +328,12 @@ def accepted(graph: FakeGraphServer) -> list[str]:
 
 @pytest_asyncio.fixture
 async def keyed(
-    graph: FakeGraphServer, db_url: str, tmp_path: Path
+    graph: FakeGraphServer, any_db_url: str, tmp_path: Path
 ) -> AsyncIterator[Callable[..., WhatsAppOutput]]:
-    """Outputs keyed to the inbound message ``IN`` (one per run of its turn)."""
-    settings = settings_for(graph.url, db_url, tmp_path / "media")
+    """Outputs keyed to the inbound message ``IN`` (one per run of its turn), on each backend."""
+    settings = settings_for(graph.url, any_db_url, tmp_path / "media")
     client = fast_graph_client(settings, timeout=aiohttp.ClientTimeout(total=2, sock_read=0.5))
-    store = WhatsAppStore(db_url)
+    store = WhatsAppStore(any_db_url)
 
     def make(trace_wait_seconds: float = 1.0) -> WhatsAppOutput:
         return WhatsAppOutput(

@@ -190,16 +190,23 @@ async def test_a_worker_killed_mid_burst_leaves_every_message_answered_once(
 
 
 async def test_a_slow_and_flaky_graph_api_still_gets_every_reply_to_every_citizen_once(
-    tmp_path: Path, db_url: str, graph: FakeGraphServer, scripted: ScriptedWorkers, open_store: Any
+    tmp_path: Path,
+    any_db_url: str,
+    graph: FakeGraphServer,
+    scripted: ScriptedWorkers,
+    open_store: Any,
 ) -> None:
     # The lost ticket number under load: sends whose answer timed out (accepted late, or not
     # at all), 5xx and 429, and a Graph outage longer than the client's retries; turns slower
     # than the 2 s lease. Every citizen must see every reply exactly once, in order.
-    receiver, url, _ = await start_receiver(db_url, tmp_path)
+    receiver, url, _ = await start_receiver(any_db_url, tmp_path)
     graph.connect(f"{url}/webhooks/whatsapp/webhook", status_webhooks=True)
     graph.inject_faults(rate=0.3, delay=1.2, seed=12)
-    await graph.fail(status=503, count=4)  # the first reply: every attempt of the client fails
+    # A Graph outage first: 20 failed requests outlast the client's retries (4 loops × (a read
+    # receipt + 3 sends) = 16 < 20), so at least one turn must go back to the queue.
+    await graph.fail(status=503, count=20)
     scripted.env.update(
+        DATABASE_URL=any_db_url,
         SCRIPTED_GRAPH_READ_TIMEOUT="0.6",
         SCRIPTED_TRACE_WAIT="1.5",
         SCRIPTED_TURN_SECONDS="0.05",
@@ -214,7 +221,7 @@ async def test_a_slow_and_flaky_graph_api_still_gets_every_reply_to_every_citize
             for n, body in enumerate(sender_bodies)
         ]
         assert set(await post_all(url, items)) == {200}
-        store = open_store(db_url)
+        store = open_store(any_db_url)
         await wait_drained(store, timeout=90)
         shown: dict[str, list[str]] = {}
         for event in graph.state.events:
@@ -224,6 +231,10 @@ async def test_a_slow_and_flaky_graph_api_still_gets_every_reply_to_every_citize
             expected = [f"jawaban {k} untuk {body}" for body in sender_bodies for k in (1, 2)]
             assert shown.get(sender) == expected, (sender, shown.get(sender))
         assert graph.app[GRAPH_KEY].faults_injected >= 5
+        # Turns outlasted the 2 s lease (timeouts, waits for status webhooks) and kept it.
+        log = (tmp_path / "worker-0.log").read_text()
+        assert "ReplyNotDelivered" in log  # the outage: the turn went back to the queue
+        assert "ran out before the turn ended" not in log
         assert {await store.inbound_status(item["id"]) for item in items} == {"processed"}
     finally:
         receiver.terminate()
