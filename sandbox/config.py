@@ -90,7 +90,8 @@ class SandboxSettings:
         if not 0.0 <= fault_rate <= 1.0:
             raise SettingsError(f"SANDBOX_FAULT_RATE must be between 0 and 1, not {fault_rate}")
         modes = tuple(
-            m.strip() for m in env_value(env, "SANDBOX_FAULT_MODES", ",".join(FAULT_MODES)).split(",")
+            m.strip()
+            for m in env_value(env, "SANDBOX_FAULT_MODES", ",".join(FAULT_MODES)).split(",")
         )
         unknown = [m for m in modes if m not in FAULT_MODES]
         if unknown or not modes:

@@ -334,13 +334,17 @@ class WhatsAppOutput(OutputChannel):
         ):
             wamid = await self._trace(key)
             if wamid is not None:
-                logger.info("Reply %s timed out but reached WhatsApp (%s): not sent again", key, wamid)
+                logger.info(
+                    "Reply %s timed out but reached WhatsApp (%s): not sent again", key, wamid
+                )
                 return GraphResult(
                     ok=True, http_status=200, data={"messages": [{"id": wamid}]}, attempts=attempts
                 )
             if rounds == AMBIGUOUS_SENDS:
                 break
-            logger.warning("Reply %s timed out and left no trace at WhatsApp: sending it again", key)
+            logger.warning(
+                "Reply %s timed out and left no trace at WhatsApp: sending it again", key
+            )
             result = await self.graph.send_message(payload)
             attempts += result.attempts
             rounds += 1

@@ -202,8 +202,8 @@ async def test_a_slow_and_flaky_graph_api_still_gets_every_reply_to_every_citize
     receiver, url, _ = await start_receiver(any_db_url, tmp_path)
     graph.connect(f"{url}/webhooks/whatsapp/webhook", status_webhooks=True)
     graph.inject_faults(rate=0.3, delay=1.2, seed=12)
-    # A Graph outage first: 20 failed requests outlast the client's retries (4 loops × (a read
-    # receipt + 3 sends) = 16 < 20), so at least one turn must go back to the queue.
+    # A Graph outage first: 20 failed requests outlast the client's retries (4 loops, each a read
+    # receipt and 3 sends: 16 < 20), so at least one turn must go back to the queue.
     await graph.fail(status=503, count=20)
     scripted.env.update(
         DATABASE_URL=any_db_url,

@@ -17,7 +17,6 @@ import pytest
 
 from lalisa_common.env import SettingsError
 from sandbox.config import SandboxSettings
-
 from tests.channel.conftest import ChannelServer, FakeGraphServer, key_of
 
 PHONE = "6285245678901"
@@ -194,7 +193,11 @@ async def test_request_log_reads_incrementally(graph: FakeGraphServer) -> None:
 def test_fault_knobs_are_off_by_default_and_refuse_unknown_modes() -> None:
     assert SandboxSettings.from_env({}).fault_rate == 0.0
     settings = SandboxSettings.from_env(
-        {"SANDBOX_FAULT_RATE": "0.25", "SANDBOX_FAULT_MODES": "late, 429", "SANDBOX_FAULT_DELAY": "3"}
+        {
+            "SANDBOX_FAULT_RATE": "0.25",
+            "SANDBOX_FAULT_MODES": "late, 429",
+            "SANDBOX_FAULT_DELAY": "3",
+        }
     )
     assert (settings.fault_rate, settings.fault_modes, settings.fault_delay) == (
         0.25,
