@@ -439,3 +439,23 @@ async def test_a_reply_whose_only_trace_is_its_status_webhook_is_not_sent_again(
     )
     await output.send_text_message(CITIZEN, "Nomor tiket Anda LL-5")
     assert graph.sent() == []
+
+
+async def test_rasa_lets_an_undelivered_reply_end_the_turn_unsaved(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    # Rasa 3.6 sends a turn's replies outside the try/except around an action's run and saves
+    # the tracker only after the last one; so ReplyNotDelivered leaves the turn unsaved and
+    # reaches the worker, which re-queues the message. Should Rasa ever swallow it, this fails.
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    processor = object.__new__(MessageProcessor)  # its model is not needed to send replies
+    tracker = DialogueStateTracker(CITIZEN, slots=[])
+    await graph.fail(status=503, count=keyed().graph.max_attempts)
+    with pytest.raises(ReplyNotDelivered):
+        await processor.execute_side_effects(
+            [BotUttered("Nomor tiket Anda LL-6")], tracker, keyed()
+        )
+    assert accepted(graph) == []
