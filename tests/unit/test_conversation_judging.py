@@ -316,6 +316,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 50 <= halves["dev5"] <= 70
     # The sixth author's set: WhatsApp media, digressions, summary changes, Banjar Hulu.
     assert 50 <= halves["dev6"] <= 70
+    # The seventh author's set: proxies, repeats, directions, emoji, caps, late photos.
+    assert 60 <= halves["dev7"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 
