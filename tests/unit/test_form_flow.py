@@ -390,6 +390,52 @@ def test_story_without_a_category_is_filed_as_lainnya() -> None:
     assert step.slots["requested_slot"] == "location"
 
 
+def ranking(*entries: tuple[str, float], none: float) -> dict[str, Any]:
+    """A message's ``category_ranking`` parse data."""
+    return {
+        "ranking": [{"value": value, "confidence": p} for value, p in entries],
+        "none_confidence": none,
+    }
+
+
+def test_a_misspelt_category_answer_is_read_from_the_ranking() -> None:
+    """A slip keeps the classifier from emitting an entity, but one category leads far.
+
+    The answer to "which kind?" is then that category, not "lainnya".
+    """
+    slip = ranking(("odgj", 0.32), ("pkl", 0.08), ("lainnya", 0.07), none=0.30)
+    step = advance(
+        at("category"), answer=say("orng ganguan jwa", "deny", 0.71, category_ranking=slip), now=NOW
+    )
+    assert step.slots["category"] == "odgj"
+    one_word = ranking(("odgj", 0.4), ("gepeng", 0.1), none=0.3)
+    step = advance(at("category"), answer=say("gilaa", category_ranking=one_word), now=NOW)
+    # Below the taking threshold, one word is no story: the category is offered, not filed.
+    assert step.slots["category_candidates"] == ["odgj", "gepeng"]
+    assert step.slots["requested_slot"] == "category"
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        ranking(("asusila", 0.14), ("kebisingan", 0.13), none=0.3),  # no clear leader
+        ranking(("odgj", 0.6), ("pkl", 0.1), none=0.7),  # names no category
+        ranking(("odgj", 0.2), ("pkl", 0.05), none=0.1),  # too weak
+        None,
+    ],
+)
+def test_a_ranking_without_a_clear_leader_is_not_a_category(parse: dict[str, Any] | None) -> None:
+    step = advance(at("category"), answer=say("karoke ilegal", category_ranking=parse), now=NOW)
+    assert step.slots["category"] == "lainnya"
+
+
+def test_the_ranking_is_not_read_outside_the_category_question() -> None:
+    clear = ranking(("odgj", 0.9), ("pkl", 0.05), none=0.05)
+    opening = say("mau lapor min", "report_complaint", 1.0, category_ranking=clear)
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots.get("category") is None
+
+
 def test_question_at_the_category_step_interrupts() -> None:
     step = advance(at("category"), answer=say("apa tugas satpol pp?", "ask_duties", 0.97), now=NOW)
     assert step.interrupt and step.slots == {}
