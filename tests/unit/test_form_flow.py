@@ -18,6 +18,7 @@ from lalisa.intake.form_flow import (
     next_question,
     question_key,
 )
+from lalisa.tickets.categories import read_category_ranking
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)  # 14:00 WITA
 
@@ -427,6 +428,27 @@ def test_a_misspelt_category_answer_is_read_from_the_ranking() -> None:
 def test_a_ranking_without_a_clear_leader_is_not_a_category(parse: dict[str, Any] | None) -> None:
     step = advance(at("category"), answer=say("karoke ilegal", category_ranking=parse), now=NOW)
     assert step.slots["category"] == "lainnya"
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        {"ranking": "odgj", "none_confidence": 0.1},
+        {"ranking": [{"value": "odgj", "confidence": 0.9}]},  # no none_confidence
+        {"ranking": [{"value": "judi", "confidence": 0.9}], "none_confidence": 0.1},
+        {"ranking": [], "none_confidence": 0.1},
+        ["odgj"],
+    ],
+)
+def test_a_malformed_ranking_reads_as_none(parse: Any) -> None:
+    assert read_category_ranking(parse) is None
+
+
+def test_a_clear_ranking_keeps_its_order_for_the_choices() -> None:
+    guess = read_category_ranking(ranking(("odgj", 0.5), ("gepeng", 0.2), none=0.2))
+    assert guess is not None
+    assert (guess.value, guess.confidence, guess.choices()) == ("odgj", 0.5, ["odgj", "gepeng"])
+    assert guess.confident
 
 
 def test_the_ranking_is_not_read_outside_the_category_question() -> None:
