@@ -322,6 +322,22 @@ class WhatsAppStore:
             "reply_to": reply_to[:255] if reply_to else None,
             "reply_index": reply_index,
         }
+        try:
+            await self._record_outbound(values, wamid, reply_index, attempts, now)
+        except IntegrityError:
+            # The status webhook's row of this wamid was committed between our look-up and
+            # our insert (the receiver and the worker raced): once more, it is updated now.
+            await self._record_outbound(values, wamid, reply_index, attempts, now)
+
+    async def _record_outbound(
+        self,
+        values: dict[str, Any],
+        wamid: str | None,
+        reply_index: int | None,
+        attempts: int,
+        now: datetime,
+    ) -> None:
+        reply_to = values["reply_to"]
         async with self._write() as conn:
             if reply_to is not None and reply_index is not None:
                 # A failed earlier attempt of this very reply keeps its row: overwrite it.

@@ -389,6 +389,7 @@ async def test_a_reply_lost_in_a_timeout_is_sent_again(
     assert len(graph.sent()) == 2
     [row] = await output.store.outbound_rows()  # type: ignore[union-attr]
     assert row["status"] in ("accepted", "sent") and row["attempts"] == 2
+    assert (row["reply_to"], row["reply_index"]) == (IN, 0)
 
 
 async def test_without_any_trace_a_reply_is_sent_again_rather_than_lost(
