@@ -55,7 +55,7 @@ def install() -> None:
         return original(type_name, default)
 
     setattr(resolve_by_type, _INSTALLED_MARK, True)
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 __all__ = ["event_class", "install"]

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core import events as events_module
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -181,9 +181,9 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     def _events(self, connection: Any, sender_id: str, all_sessions: bool) -> list[Event]:
         statement = self._all_rows_statement if all_sessions else self._session_rows_statement
         result = connection.execute(statement, {"sender_id": sender_id})
-        return events_module.deserialise_events(
-            [self._cipher.loads(data) for (data,) in result.all()]
-        )
+        dumps = [self._cipher.loads(data) for (data,) in result.all()]
+        events: list[Event] = events_module.deserialise_events(dumps)
+        return events
 
     def _tracker(self, sender_id: str, events: list[Event]) -> DialogueStateTracker | None:
         if self.domain and events:

@@ -26,7 +26,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from lalisa_rasa import stores
 from lalisa_rasa.stores import EnvSQLTrackerStore
-from tests.postgres_helpers import DATABASE_BACKENDS, postgres_admin_url, run_admin_sql, with_database
+from tests.postgres_helpers import (
+    DATABASE_BACKENDS,
+    postgres_admin_url,
+    run_admin_sql,
+    with_database,
+)
 
 KEY = "mHq6tL0Kj1cM0xq2Yk3nV8bF5rW9sD4eA7uZ1pG6oTc="
 DOMAIN = Domain.from_yaml(
@@ -167,9 +172,13 @@ async def test_rows_deleted_and_appended_in_equal_number_are_noticed(tracker_url
     await _start(store, "c3")
     with store.engine.begin() as connection:
         table = store.SQLEvent.__table__
-        first_id = connection.execute(
-            table.select().with_only_columns(table.c.id).where(table.c.sender_id == "c3")
-        ).scalars().first()
+        first_id = (
+            connection.execute(
+                table.select().with_only_columns(table.c.id).where(table.c.sender_id == "c3")
+            )
+            .scalars()
+            .first()
+        )
         connection.execute(table.delete().where(table.c.id == first_id))
     tracker = await other.retrieve("c3")
     assert tracker is not None
@@ -272,4 +281,3 @@ async def test_the_rasa_lookup_of_event_classes_is_unchanged() -> None:
     assert Event.resolve_by_type("no such event", default=BotUttered) is BotUttered
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no such event")
-
