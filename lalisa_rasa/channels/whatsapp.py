@@ -228,6 +228,7 @@ class WhatsAppOutput(OutputChannel):
         self.menus = menus or MenuMemory(store)
         self.reply_to = reply_to
         self._reply_index = 0
+        self._addresses: dict[str, str] = {}
 
     @classmethod
     def name(cls) -> str:
@@ -367,14 +368,22 @@ class WhatsAppOutput(OutputChannel):
 
         Rasa, the queue and every record know the citizen by key; the number is read from
         ``citizen_contacts`` only for the Graph call. Anything else (a number) is used as is.
+        The output of one turn remembers the numbers it read: a turn's second and later
+        replies to the citizen read (and decrypt) the row no more.
         """
         if not is_sender_key(recipient_id):
             return recipient_id
         if self.store is None:
             return None
+        known = self._addresses.get(recipient_id)
+        if known is not None:
+            return known
         if self.keys is None:
             self.keys = sender_keys(read_env())
-        return await self.store.address_of(self.keys, recipient_id)
+        address = await self.store.address_of(self.keys, recipient_id)
+        if address is not None:
+            self._addresses[recipient_id] = address
+        return address
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Sends a text, split into several messages only above 4096 characters."""

@@ -254,6 +254,28 @@ async def test_a_citizen_key_is_resolved_to_the_number_only_for_the_graph_call(
     assert await output.menus.resolve(key, "3") == '/choose{"n": 3}'
 
 
+async def test_one_turn_reads_the_citizen_number_once(
+    output: WhatsAppOutput, graph: FakeGraphServer, monkeypatch: Any
+) -> None:
+    """A turn's second and later replies use the number its first reply read."""
+    keys = SenderKeys(IDENTITY_KEY)
+    key = await output.store.remember_contact(keys, CITIZEN)
+    reads: list[str] = []
+    read = output.store.address_of
+
+    async def counted(keys: SenderKeys, key: str) -> str | None:
+        reads.append(key)
+        return await read(keys, key)
+
+    monkeypatch.setattr(output.store, "address_of", counted)
+    await output.send_text_message(key, "Halo")
+    await output.send_text_message(key, "Ada yang bisa dibantu?")
+    await output.send_text_message(key_of("6289900000000"), "Halo")  # unknown: not remembered
+    await output.send_text_message(key_of("6289900000000"), "Halo")
+    assert reads == [key, key_of("6289900000000"), key_of("6289900000000")]
+    assert [body["to"] for body in bodies(graph)] == ["+" + CITIZEN] * 2
+
+
 async def test_an_unknown_key_sends_nothing_and_records_the_failure(
     output: WhatsAppOutput, graph: FakeGraphServer
 ) -> None:
