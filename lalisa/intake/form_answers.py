@@ -1,6 +1,6 @@
-# Size: slightly over the ~600-line guideline: the form's answer readers (names, yes/no, refusals,
-# corrections, places) with the word lists they match (Indonesian, slang, Banjar), kept side by
-# side so their overlaps stay visible.
+# Size: over the ~600-line guideline: the form's answer readers (names, yes/no, refusals,
+# corrections, places, cancelling, the complaint signal) with the word lists they match
+# (Indonesian, slang, Banjar), kept side by side so their overlaps stay visible.
 """Reading one answer to one question of the complaint form, the way people type on WhatsApp.
 
 Plain functions over text (no Rasa): each reader says whether the citizen's text answers a
@@ -349,7 +349,7 @@ _HAVE_NONE: Final = frozenset({"kadada", "kdd", "gaada", "gada", "gakada", "tida
 
 
 def _says_there_is_none(tokens: list[str]) -> bool:
-    """"ga ada", "kadada", "belum sempat", "kada wani": the citizen has none."""
+    """Whether the words say there is none: "ga ada", "kadada", "belum sempat", "kada wani"."""
     if any(t in _HAVE_NONE for t in tokens):
         return True
     return any(
@@ -893,7 +893,7 @@ Signal = Literal["strong", "weak"]
 _VENTING_WORDS: Final = frozenset(
     {
         "kesel", "kesal", "kzl", "sebel", "sebal", "jengkel", "jangkel", "marah", "emosi",
-        "geram", "muak", "kecewa", "sedih", "capek", "cape", "capek", "lelah", "bete", "bt",
+        "geram", "muak", "kecewa", "sedih", "capek", "cape", "lelah", "bete", "bt",
         "pusing", "stres", "stress", "sakit", "hati", "sumpah", "demi", "parah", "gila",
         "gokil", "anjir", "anjay", "astaga", "astagfirullah", "astaghfirullah", "ya", "allah",
         "masya", "masyaallah", "hadeh", "hadeuh", "haduh", "aduh", "duh", "wkwk", "wkwkwk",

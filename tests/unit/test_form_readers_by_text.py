@@ -125,7 +125,7 @@ def test_a_photo_question_gets_the_evidence_help_whatever_the_intent(intent: str
 
 
 def test_a_question_naming_its_digression_keeps_the_digression() -> None:
-    """"Identitas saya aman kan?" is about confidentiality: the rules answer it."""
+    """A question about confidentiality in its own words is answered by the rules."""
     text = "nama saya aman kan? identitasnya dirahasiakan?"
     assert names_digression("ask_confidentiality", text)
     step = advance(at("reporter_name"), answer=say(text, "ask_confidentiality", 0.9), now=NOW)
