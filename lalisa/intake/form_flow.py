@@ -250,6 +250,8 @@ class Answer:
         pin_label: Name/address WhatsApp sent with the pin.
         media_id: Id of the photo/video the action recorded, if the message is one.
         is_media: Whether the message is a photo/video (even if recording it failed).
+        caption: The words typed with the photo/video ("di depan pasar Batumandi, tadi
+            malam"), read as a typed answer to the question asked.
     """
 
     text: str
@@ -260,6 +262,7 @@ class Answer:
     pin_label: str = ""
     media_id: int | None = None
     is_media: bool = False
+    caption: str = ""
 
     @property
     def typed(self) -> str:
@@ -1099,6 +1102,7 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     if pin is not None:
         return pin or asked not in ("location", "kecamatan_choice", "desa_choice")
     if _read_media(turn, answer):
+        _read_caption(turn, answer.caption.strip(), asked)
         return True
     reader = _READERS[asked]
     question = looks_like_question(text) and answer.clear_intent(*DIGRESSION_INTENTS)
@@ -1150,6 +1154,21 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
             if not is_skip_answer(text):
                 turn.set(location_note=place_text(text))
     return False
+
+
+def _read_caption(turn: _Turn, caption: str, asked: str) -> None:
+    """The words sent with a photo: the answer to the question asked when they are one.
+
+    "di depan pasar Batumandi" with a photo at the place question is the place; the place
+    and time a caption names explicitly are taken too. A caption that answers nothing
+    ("ini fotonya min") is no miss: the photo was the message.
+    """
+    if not caption or is_payload(caption):
+        return
+    reader = _READERS.get(asked)
+    if asked != "evidence" and reader is not None and not looks_like_question(caption):
+        reader(turn, Answer(text=caption), True)
+    _read_story_details(turn, caption)
 
 
 def _progressed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

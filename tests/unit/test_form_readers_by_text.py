@@ -19,7 +19,7 @@ from lalisa.intake.form_answers import (
     refuses_name,
     tells_no_incident,
 )
-from lalisa.intake.form_flow import advance
+from lalisa.intake.form_flow import Answer, advance
 from lalisa.intake.step_questions import HELP_RESPONSES, names_digression
 from tests.unit.test_form_flow import NOW, at, responses, say
 
@@ -251,3 +251,34 @@ def test_a_short_line_that_names_a_problem_tells_an_incident(text: str) -> None:
 @pytest.mark.parametrize("text", ["mau lapor min", "Mohon maaf mengganggu, saya ingin melapor"])
 def test_saying_one_reports_is_still_a_clear_start(text: str) -> None:
     assert complaint_signal(text, intent_confidence=0.99, category_confidence=None) == "strong"
+
+
+# ------------------------------------------------------------------ a photo with words
+
+
+def _photo(caption: str) -> Answer:
+    return Answer("/share_media", "share_media", 1.0, media_id=11, is_media=True, caption=caption)
+
+
+def test_a_caption_answers_the_question_asked() -> None:
+    step = advance(at("location"), answer=_photo("ini di muka pasar Batumandi min"), now=NOW)
+    assert step.slots["evidence_media"] == [11]
+    assert step.slots["location_kecamatan"] == "Batu Mandi"
+    assert step.slots["requested_slot"] == "incident_time"
+    assert responses(step) == ["utter_evidence_received", "utter_location_confirmed"]
+
+
+def test_a_caption_that_tells_the_story_is_the_description() -> None:
+    caption = "sampah dibuang urang di higa jembatan tiap malam, baunya sampai ke rumah"
+    step = advance(at("description", description=None), answer=_photo(caption), now=NOW)
+    assert step.slots["description"] == caption
+    assert step.slots["evidence"] == "(media)"
+
+
+@pytest.mark.parametrize("caption", ["ini fotonya min", "liat nih parah bgt", ""])
+def test_a_caption_that_answers_nothing_is_no_miss(caption: str) -> None:
+    step = advance(at("location"), answer=_photo(caption), now=NOW)
+    assert step.slots["evidence_media"] == [11]
+    assert "location" not in step.slots
+    assert responses(step) == ["utter_evidence_received"]
+    assert not step.missed_twice
