@@ -136,6 +136,7 @@ def _answer_from(message: Mapping[str, Any]) -> Answer:
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         entities=tuple(message.get("entities") or ()),
+        category_ranking=message.get("category_ranking"),
     )
 
 

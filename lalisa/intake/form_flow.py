@@ -79,6 +79,7 @@ from lalisa.tickets.categories import (
     CATEGORY_LABELS,
     FALLBACK_CATEGORY,
     read_category_entity,
+    read_category_ranking,
 )
 
 MAX_ASKS: Final = 2
@@ -252,6 +253,8 @@ class Answer:
         is_media: Whether the message is a photo/video (even if recording it failed).
         caption: The words typed with the photo/video ("di depan pasar Batumandi, tadi
             malam"), read as a typed answer to the question asked.
+        category_ranking: The classifier's ``category_ranking`` of the message, read at the
+            category question when no ``category`` entity was emitted.
     """
 
     text: str
@@ -263,6 +266,7 @@ class Answer:
     media_id: int | None = None
     is_media: bool = False
     caption: str = ""
+    category_ranking: Mapping[str, Any] | None = None
 
     @property
     def typed(self) -> str:
@@ -416,8 +420,15 @@ def _read_media(turn: _Turn, answer: Answer) -> bool:
     return True
 
 
-def _take_category_guess(turn: _Turn, answer: Answer) -> bool:
+def _take_category_guess(turn: _Turn, answer: Answer, *, ranked: bool = False) -> bool:
+    """Takes the category of the message, or offers the likeliest ones; True when taken.
+
+    ``ranked``: the message answers "which kind?", so without an entity the classifier's
+    ranking is read too (:func:`read_category_ranking`).
+    """
     guess = read_category_entity(answer.entities)
+    if guess is None and ranked and not looks_like_question(answer.typed):
+        guess = read_category_ranking(answer.category_ranking)
     if guess is None:
         return False
     offered = turn.get("category_candidates") or []
@@ -497,7 +508,7 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
             # The category's own name, typed instead of tapped ("asusila", "odgj").
             turn.set(category=named, category_candidates=None)
             return True
-        if _take_category_guess(turn, answer):
+        if _take_category_guess(turn, answer, ranked=True):
             _maybe_description(turn, text)
             _read_story_details(turn, text)
             return True

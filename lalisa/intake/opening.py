@@ -152,6 +152,12 @@ _LINK_WORDS: Final = frozenset(
         "tengah", "dini",
     }
 )  # fmt: skip
+# "tadi habis isya", "samalam abis magrib", "kemarin sesudah sholat ashar": a prayer time after
+# one of these words places the time within the day, and belongs to the phrase.
+_AFTER_WORDS: Final = frozenset(
+    {"habis", "abis", "sehabis", "setelah", "stlh", "sesudah", "selesai", "bada", "pas", "waktu"}
+)
+_PRAYER_WORDS: Final = frozenset({"sholat", "shalat", "salat", "solat"})
 _DONE_WORDS: Final = frozenset({"sudah", "udah", "sdh", "pernah", "sempat", "lagi", "lg"})
 # Before a time, words that make it the end of a span ("buka sampai jam 3 pagi") or a thing
 # already known ("yang kemarin belum ditindak"), not when the incident happened.
@@ -258,11 +264,33 @@ def _extend(words: list[_Word], last: int) -> int:
         if following == "ini" and words[end].text in _PERIODS | {"hari"}:
             end += 1
             continue
+        after = _after_period_length(words, end + 1)
+        if after:
+            end += after
+            continue
         break
     # A phrase never ends on a word that only links ("sekitar", "sejak").
     while end > last and words[end].text in _LINK_WORDS:
         end -= 1
     return end
+
+
+def _after_period_length(words: list[_Word], index: int) -> int:
+    """How many words from ``index`` say "after a prayer time" (0: they do not).
+
+    "habis isya", "abis sholat magrib", "sesudah ashar".
+    """
+    if index >= len(words) or words[index].text not in _AFTER_WORDS:
+        return 0
+    length = 1
+    if index + length < len(words) and words[index + length].text in _PRAYER_WORDS:
+        if words[index + length - 1].ends_clause:
+            return 0
+        length += 1
+    last = index + length
+    if last >= len(words) or words[last - 1].ends_clause or words[last].text not in _PERIODS:
+        return 0
+    return length + 1
 
 
 def _about_the_report(words: list[_Word], first: int, last: int) -> bool:

@@ -51,8 +51,18 @@ _FOLLOW_UP_WORDS: Final = frozenset(
         "ditindak", "ditindaklanjuti", "tindaklanjut", "tindaklanjuti", "diproses", "diurus",
         "ditangani", "ditertibkan", "ditertibakan", "diurusi", "diteruskan",
         "ditanggapi", "direspon", "datang", "turun", "kesini", "kasini", "dibaca",
+        # Banjar "mohon diurusiakan" (mohon ditindaklanjuti; reference notes, NusaX).
+        "diurusiakan",
     }
 )  # fmt: skip
+
+
+def _names_follow_up(token: str) -> bool:
+    """A follow-up word, also with "-nya" ("berapa lama diprosesnya?")."""
+    return token in _FOLLOW_UP_WORDS or (
+        token.endswith("nya") and token[: -len("nya")] in _FOLLOW_UP_WORDS
+    )
+
 
 # The words of each question's topic ("alamat", "foto", "nama asli").
 _CATEGORY_TOPIC: Final = frozenset(
@@ -127,7 +137,7 @@ def step_question(asked: str, text: str) -> str | None:
     tokens = words(text)
     if not tokens or len(tokens) > MAX_STEP_QUESTION_WORDS or not _asks(text, tokens):
         return None
-    if any(t in _FOLLOW_UP_WORDS for t in tokens):
+    if any(_names_follow_up(t) for t in tokens):
         # "kapan ditindak?" at any step: what happens to the report, then the question again.
         return FOLLOW_UP_RESPONSE
     response = HELP_RESPONSES.get(asked)

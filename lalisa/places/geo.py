@@ -223,6 +223,10 @@ _STRONG_CUES = frozenset({"desa", "ds", "kelurahan", "kel", "kampung", "kampong"
 _WEAK_CUES = frozenset({"di", "dekat", "dkt", "parak", "daerah", "wilayah", "sekitar", "kawasan"})
 _FILLER = _STRONG_CUES | _WEAK_CUES | frozenset({"kecamatan", "kec", "kab", "kabupaten"})
 _KECAMATAN_CUES = frozenset({"kecamatan", "kec", "kecamatannya"})
+# "… arah ke Juai", "ka arah Awayan", "menuju Paringin": the name after them says which way
+# the place lies from a landmark, not where it is.
+_TOWARD_WORDS = frozenset({"arah", "kearah", "menuju", "jurusan"})
+_TO_WORDS = frozenset({"ke", "ka"})
 _MAX_WINDOW = 4
 
 
@@ -686,7 +690,7 @@ def _resolve(
             for c in raw
             if c.unit.kind == "kecamatan" or _acceptable(c, tokens, mentioned, assume_place)
         ]
-    survivors = _drop_contained(acceptable)
+    survivors = _drop_contained(_without_directions(tokens, acceptable))
     kecamatan_hits = [c for c in survivors if c.unit.kind == "kecamatan"]
 
     desa_hits = [c for c in survivors if c.unit.kind == "desa"]
@@ -735,6 +739,28 @@ def _resolve(
         best = max(kecamatan_hits, key=lambda c: (c.score, c.length, -c.start))
         return [best]
     return None
+
+
+def _toward(tokens: Sequence[str], start: int) -> bool:
+    """Whether the name at ``start`` follows "arah (ke)", "menuju", "jurusan" (a direction)."""
+    index = start - 1
+    while index >= 0 and tokens[index] in _FILLER:
+        index -= 1
+    if index >= 0 and tokens[index] in _TO_WORDS:
+        index -= 1
+    return index >= 0 and tokens[index] in _TOWARD_WORDS
+
+
+def _without_directions(tokens: Sequence[str], hits: list[_Candidate]) -> list[_Candidate]:
+    """Drops the names said as a direction when the text also names a place outright.
+
+    "200 meter dari masjid agung Paringin arah ke Juai" is in Paringin; "jalan arah ke Juai"
+    alone still means Juai.
+    """
+    direction = [c for c in hits if _toward(tokens, c.start)]
+    if not direction or len(direction) == len(hits):
+        return hits
+    return [c for c in hits if c not in direction]
 
 
 def _town_landmark(tokens: Sequence[str], kecamatan: _Candidate) -> bool:

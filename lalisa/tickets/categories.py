@@ -66,6 +66,15 @@ complaint in 355. Never tuned on the hold-out."""
 
 MAX_CATEGORY_CHOICES: Final = 3
 
+RANKED_MIN_CONFIDENCE: Final = 0.3
+RANKED_LEAD: Final = 2.0
+RANKED_MAX_NONE: Final = 0.5
+"""When no entity was emitted, the ranking's top category is read (as the answer to "which
+kind?") only when it has at least ``RANKED_MIN_CONFIDENCE`` among the categories, at least
+``RANKED_LEAD`` times the runner-up's, and the message more likely names a category than not
+(``none_confidence`` below ``RANKED_MAX_NONE``): "orng ganguan jwa" (odgj 0.32, runner-up 0.08,
+none 0.30) is read; "karoke" (0.14 against 0.13, none 0.55) is not."""
+
 
 @dataclass(frozen=True)
 class CategoryGuess:
@@ -127,6 +136,44 @@ def read_category_entity(entities: Iterable[Mapping[str, Any]]) -> CategoryGuess
             return CategoryGuess(value, None, (value,))
         return CategoryGuess(value, float(confidence), _ranking(entity, value))
     return None
+
+
+def read_category_ranking(parse: Any) -> CategoryGuess | None:
+    """The category a message's ``category_ranking`` points to clearly, when no entity did.
+
+    The classifier emits an entity for a message of another intent only when one category
+    dominates outright; an answer typed at the form's question "Apa jenis pelanggarannya?" with
+    a slip ("orng ganguan jwa") falls short of that but still ranks one category far ahead
+    (docs/CONTRACTS.md, "Category ranking": read the entity first, then ``category_ranking``).
+
+    Args:
+        parse: The ``category_ranking`` value of the parse data:
+            ``{"ranking": [{"value": …, "confidence": …}, …], "none_confidence": …}``.
+
+    Returns:
+        The guess (its confidence decides whether it is taken or offered), or None when the
+        ranking is missing or no category is clearly ahead.
+    """
+    if not isinstance(parse, Mapping):
+        return None
+    entries = parse.get("ranking")
+    none = parse.get("none_confidence")
+    if not isinstance(entries, list) or not isinstance(none, (int, float)):
+        return None
+    ranked: list[tuple[str, float]] = [
+        (entry["value"], float(entry["confidence"]))
+        for entry in entries
+        if isinstance(entry, Mapping)
+        and is_known_category(entry.get("value"))
+        and isinstance(entry.get("confidence"), (int, float))
+    ]
+    if not ranked or none >= RANKED_MAX_NONE:
+        return None
+    value, confidence = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if confidence < RANKED_MIN_CONFIDENCE or confidence < RANKED_LEAD * runner_up:
+        return None
+    return CategoryGuess(value, confidence, tuple(label for label, _ in ranked))
 
 
 def category_label(category: str | None) -> str:

@@ -212,8 +212,10 @@ class Citizen:
             # The place was taken from an earlier message (the story named it): a correction
             # planned "after the location" comes now, as a person reading it would send it.
             self._queue_after(Question.LOCATION)
-        if self.pending_after:
+        while self.pending_after:
             item = self.pending_after.pop(0)
+            if self._photo_already_sent(item.say):
+                continue
             self._apply(item)
             return self._send(item.say or "")
         question = reading.question
@@ -332,8 +334,17 @@ class Citizen:
         for item in self.agenda:
             if item.moment == "before" and item.question == question.value:
                 self.agenda.remove(item)
-                return item.say
+                return None if self._photo_already_sent(item.say) else item.say
         return None
+
+    def _photo_already_sent(self, say: str | None) -> bool:
+        """A photo planned for later ("[photo] ini fotonya") that already went when asked.
+
+        A citizen who said "fotonya nyusul" and was asked again sent it then; they do not
+        send the same photo a second time.
+        """
+        planned = say is not None and (say == "[photo]" or say.startswith("[photo] "))
+        return planned and self.photos_sent >= self.persona.facts.photos
 
     def _apply(self, item: AgendaItem) -> None:
         """Makes a corrected fact the citizen's truth from now on."""

@@ -232,6 +232,41 @@ def test_a_whatsapp_citizen_may_open_with_a_pin_or_a_captioned_photo() -> None:
         )
 
 
+def test_a_photo_promised_for_later_is_sent_once() -> None:
+    """A photo said to follow ("nyusul") is sent later, or when asked again, never twice."""
+    persona = parse_persona(
+        {
+            "id": "unit-late-photo",
+            "style": "slang",
+            "channel": "whatsapp",
+            "opening": "ada pkl di trotoar",
+            "facts": {"category": "pkl", "story": "lapak", "place": "paringin", "photos": 1},
+            "agenda": [
+                {"before": "evidence", "say": "ntar fotonya nyusul"},
+                {"after": "name", "say": "[photo] ini fotonya"},
+            ],
+            "expect": {"category": "pkl", "kecamatan": "Paringin", "evidence": 1,
+                       "name": "anonymous"},
+        },
+        "dev7",
+        "unit",
+    )  # fmt: skip
+    later = Citizen(persona)
+    later.first_action()
+    assert later.next_action(Reading(question=Question.EVIDENCE)).text == "ntar fotonya nyusul"
+    assert later.next_action(Reading(question=Question.NAME)).kind == "text"
+    photo = later.next_action(Reading(question=Question.SUMMARY))
+    assert (photo.kind, photo.text, later.photos_sent) == ("photo", "ini fotonya", 1)
+    asked_again = Citizen(persona)
+    asked_again.first_action()
+    asked_again.next_action(Reading(question=Question.EVIDENCE))
+    assert asked_again.next_action(Reading(question=Question.EVIDENCE)).kind == "photo"
+    asked_again.next_action(Reading(question=Question.NAME))
+    # The planned photo already went: the summary is answered instead.
+    assert asked_again.next_action(Reading(question=Question.SUMMARY)).kind == "text"
+    assert asked_again.photos_sent == 1
+
+
 def test_a_message_after_the_ticket_must_not_open_a_new_form() -> None:
     persona = parse_persona(
         {
@@ -316,6 +351,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 50 <= halves["dev5"] <= 70
     # The sixth author's set: WhatsApp media, digressions, summary changes, Banjar Hulu.
     assert 50 <= halves["dev6"] <= 70
+    # The seventh author's set: proxies, repeats, directions, emoji, caps, late photos.
+    assert 60 <= halves["dev7"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 

@@ -18,6 +18,7 @@ from lalisa.intake.form_flow import (
     next_question,
     question_key,
 )
+from lalisa.tickets.categories import read_category_ranking
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)  # 14:00 WITA
 
@@ -388,6 +389,73 @@ def test_story_without_a_category_is_filed_as_lainnya() -> None:
     step = advance(at("category"), answer=say(story), now=NOW)
     assert step.slots["description"] == story
     assert step.slots["requested_slot"] == "location"
+
+
+def ranking(*entries: tuple[str, float], none: float) -> dict[str, Any]:
+    """A message's ``category_ranking`` parse data."""
+    return {
+        "ranking": [{"value": value, "confidence": p} for value, p in entries],
+        "none_confidence": none,
+    }
+
+
+def test_a_misspelt_category_answer_is_read_from_the_ranking() -> None:
+    """A slip keeps the classifier from emitting an entity, but one category leads far.
+
+    The answer to "which kind?" is then that category, not "lainnya".
+    """
+    slip = ranking(("odgj", 0.32), ("pkl", 0.08), ("lainnya", 0.07), none=0.30)
+    step = advance(
+        at("category"), answer=say("orng ganguan jwa", "deny", 0.71, category_ranking=slip), now=NOW
+    )
+    assert step.slots["category"] == "odgj"
+    one_word = ranking(("odgj", 0.4), ("gepeng", 0.1), none=0.3)
+    step = advance(at("category"), answer=say("gilaa", category_ranking=one_word), now=NOW)
+    # Below the taking threshold, one word is no story: the category is offered, not filed.
+    assert step.slots["category_candidates"] == ["odgj", "gepeng"]
+    assert step.slots["requested_slot"] == "category"
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        ranking(("asusila", 0.14), ("kebisingan", 0.13), none=0.3),  # no clear leader
+        ranking(("odgj", 0.6), ("pkl", 0.1), none=0.7),  # names no category
+        ranking(("odgj", 0.2), ("pkl", 0.05), none=0.1),  # too weak
+        None,
+    ],
+)
+def test_a_ranking_without_a_clear_leader_is_not_a_category(parse: dict[str, Any] | None) -> None:
+    step = advance(at("category"), answer=say("karoke ilegal", category_ranking=parse), now=NOW)
+    assert step.slots["category"] == "lainnya"
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        {"ranking": "odgj", "none_confidence": 0.1},
+        {"ranking": [{"value": "odgj", "confidence": 0.9}]},  # no none_confidence
+        {"ranking": [{"value": "judi", "confidence": 0.9}], "none_confidence": 0.1},
+        {"ranking": [], "none_confidence": 0.1},
+        ["odgj"],
+    ],
+)
+def test_a_malformed_ranking_reads_as_none(parse: Any) -> None:
+    assert read_category_ranking(parse) is None
+
+
+def test_a_clear_ranking_keeps_its_order_for_the_choices() -> None:
+    guess = read_category_ranking(ranking(("odgj", 0.5), ("gepeng", 0.2), none=0.2))
+    assert guess is not None
+    assert (guess.value, guess.confidence, guess.choices()) == ("odgj", 0.5, ["odgj", "gepeng"])
+    assert guess.confident
+
+
+def test_the_ranking_is_not_read_outside_the_category_question() -> None:
+    clear = ranking(("odgj", 0.9), ("pkl", 0.05), none=0.05)
+    opening = say("mau lapor min", "report_complaint", 1.0, category_ranking=clear)
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots.get("category") is None
 
 
 def test_question_at_the_category_step_interrupts() -> None:

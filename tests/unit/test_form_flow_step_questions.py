@@ -50,6 +50,8 @@ def test_a_question_about_the_step_is_answered_there(asked: str, text: str, inte
         ("incident_time", "kapan ditindak pak? urangnya masih bakeliling ni"),
         ("location", "ini nanti diproses kapan ya?"),
         ("complaint_confirmation", "Setelah ini laporan saya diteruskan kepada siapa?"),
+        ("complaint_confirmation", "ini berapa lama diprosesnya min?"),
+        ("complaint_confirmation", "kira-kira berapa lama diurusiakan pian?"),
     ],
 )
 def test_when_will_it_be_handled_is_answered_at_any_step(asked: str, text: str) -> None:

@@ -240,3 +240,25 @@ def test_a_name_said_twice_counts_where_it_is_cued(
 def test_a_town_landmark_is_in_the_seat_desa(text: str, kecamatan: str, desa: str | None) -> None:
     place = resolve_place(text, assume_place=True)
     assert place is not None and (place.kecamatan, place.desa) == (kecamatan, desa)
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan", "desa"),
+    [
+        # The name after "arah ke", "ka arah", "menuju" is the way to go, not the place.
+        ("200 meter dari masjid agung paringin arah ke juai", "Paringin", None),
+        ("parak simpang tiga lampihong, kira-kira 300 meter ka arah awayan", "Lampihong",
+         "Simpang Tiga"),
+        ("500 meter dari jembatan desa lok batu ke arah paringin", "Batu Mandi", "Lok Batu"),
+        ("kantor camat paringin selatan arah ke desa halong", "Paringin Selatan", None),
+        ("jalan desa halong menuju awayan", "Halong", "Halong"),
+        # Said alone, the direction is all the citizen gave: it is the place.
+        ("jalan arah ke juai", "Juai", "Juai"),
+    ],
+)  # fmt: skip
+def test_a_name_said_as_a_direction_is_not_the_place(
+    text: str, kecamatan: str, desa: str | None
+) -> None:
+    place = resolve_place(text, assume_place=True)
+    assert place is not None
+    assert (place.kecamatan, place.desa) == (kecamatan, desa)

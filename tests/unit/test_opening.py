@@ -132,6 +132,12 @@ def test_the_mention_of_a_kecamatan_alone_is_the_kecamatan() -> None:
         ("tadi pagi ada pkl jualan di trotoar", "tadi pagi", "2026-03-10T08:00"),
         # Banjar "kamarian" (afternoon).
         ("kamarin kamarian ada urang bakalahi", "kamarin kamarian", "2026-03-09T16:00"),
+        # After a prayer time: part of the phrase, it says when in the day.
+        # (14:00 now: "tadi abis isya" is yesterday evening's.)
+        ("tadi abis isya ada yg berantem di lapangan", "tadi abis isya", "2026-03-09T19:00"),
+        ("samalam habis isya ada urang bakalahi", "samalam habis isya", "2026-03-09T19:00"),
+        ("kemarin sesudah sholat ashar ada sapi lepas", "kemarin sesudah sholat ashar",
+         "2026-03-09T15:00"),
     ],
 )  # fmt: skip
 def test_an_explicit_time_in_the_story_is_the_time(text: str, phrase: str, moment: str) -> None:
@@ -182,3 +188,16 @@ def test_a_repetition_with_a_part_of_the_day_is_the_time(text: str, phrase: str)
 )
 def test_no_time_unless_one_is_said_explicitly(text: str) -> None:
     assert read_opening_time(text, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        # "abis itu" is no prayer time; a comma ends the phrase.
+        ("tadi abis itu ada yang lewat", "tadi"),
+        ("tadi habis, isya ada ribut", "tadi"),
+    ],
+)
+def test_an_after_word_without_a_prayer_time_stays_out(text: str, phrase: str) -> None:
+    said = read_opening_time(text, NOW)
+    assert said is not None and said.text == phrase
