@@ -444,10 +444,6 @@ class Citizen:
             for option in reading.options:
                 if option_category(option.title) in wanted:
                     return self._tap(option)
-            more = find_option(reading.options, ("lihat semua",))
-            if more is not None:
-                # The first page of the list does not show the kind: open the rest.
-                return self._tap(more)
             if attempt > 0:
                 other = find_option(reading.options, ("lainnya",))
                 if other is not None:
