@@ -245,6 +245,7 @@ class ValidateComplaintForm(Action):
             return Answer(answer.text, intent, answer.confidence, answer.entities, pin, label)
         if intent == "share_media" and payload:
             media_id = await self._record_media(tracker)
+            metadata = message.get("metadata") or {}
             return Answer(
                 answer.text,
                 intent,
@@ -252,6 +253,7 @@ class ValidateComplaintForm(Action):
                 answer.entities,
                 media_id=media_id,
                 is_media=True,
+                caption=str(metadata.get("caption") or ""),
             )
         return answer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,8 +17,9 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core import events as events_module
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
@@ -25,13 +27,16 @@ from sqlalchemy.pool import QueuePool
 
 from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher, identity_key
 from lalisa_common.env import read_env
-from lalisa_rasa import fast_path, remote_actions
+from lalisa_rasa import event_types, fast_path, remote_actions
 from lalisa_rasa.config import env, tracker_database_url
 
 logger = logging.getLogger(__name__)
 
 # Conversations whose stored length this process remembers (a few hundred bytes each).
 REMEMBERED_CONVERSATIONS = 10_000
+# Of those, conversations whose stored events this process keeps, to build the next turn's
+# tracker without reading them back (a session is ~20-100 KB of event objects).
+CACHED_TRACKERS = 500
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -47,6 +52,25 @@ def _sqlite_connection_settings(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+@dataclass
+class _Stored:
+    """What this process knows of a conversation's stored events.
+
+    Attributes:
+        count: Events of the tracker it loaded or saved that are stored (a position in
+            ``tracker.events``: the events of the current session as loaded, plus those saved).
+        last: The last of them (the object), to recognise that tracker when it is saved.
+        rows: The conversation's rows in the table (all sessions) right after that load or
+            save, with ``max_id``, the largest of their ids; None when not known for sure.
+        max_id: See ``rows``.
+    """
+
+    count: int
+    last: Event | None
+    rows: int | None = None
+    max_id: int | None = None
+
+
 class EnvSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store on the URL chosen by :func:`tracker_database_url`.
 
@@ -59,6 +83,19 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     is the one it loaded (same event objects); otherwise it asks the database as Rasa does.
     (Remembering is also right where Rasa's count is not: a second save of a tracker that
     started a new session, which Rasa would count from the new session start.)
+
+    **Tracker cache.** A conversation's next message usually reaches the same worker, which
+    saved the tracker a few seconds before. Instead of reading, decrypting and deserialising
+    the whole session again, the store keeps the saved session's event objects (for the last
+    :data:`CACHED_TRACKERS` conversations) and builds the tracker from them. It trusts them
+    only when the table says nothing changed: every ``retrieve`` first asks for the number of
+    the conversation's rows and their largest id, and uses the kept events only when both are
+    what this store recorded right after its own last write, in the same transaction as that
+    write, and only if that write found exactly the rows it expected. Any other writer (a
+    second worker, the Rasa server, a turn this store did not see) adds rows, so the next
+    ``retrieve`` loads from the table; a restarted worker has no cache and loads. The turn
+    gets a new tracker each time (replayed from the kept events), never the kept list, so a
+    turn that fails half-way leaves the cache as the table is.
 
     Each event's ``data`` (texts, slot values, metadata) is stored encrypted under a key derived
     from ``LALISA_IDENTITY_KEY``; rows written before that are read as they are and converted
@@ -80,12 +117,41 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         if self.engine.dialect.name == "sqlite":
             self._keep_sqlite_connection()
-        self._stored: OrderedDict[str, tuple[int, Event | None]] = OrderedDict()
+        self._stored: OrderedDict[str, _Stored] = OrderedDict()
+        # The events a load of the conversation would return, while its _Stored rows and
+        # max_id describe the table that holds exactly them (the tracker cache).
+        self._sessions: OrderedDict[str, list[Event]] = OrderedDict()
         self._cipher = at_rest_cipher(identity_key(read_env()), TRACKER_EVENTS)
+        self._build_statements()
         # Every Rasa process that serves conversations builds this store from endpoints.yml,
         # which makes it the place where La-Lisa's processor hooks are installed.
         fast_path.install()
         remote_actions.install()
+        event_types.install()
+
+    def _build_statements(self) -> None:
+        """Core statements, built once: the ORM query cost more than reading the rows."""
+        table = self.SQLEvent.__table__
+        sender = sa.bindparam("sender_id")
+        self._state_statement = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(
+            table.c.sender_id == sender
+        )
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(table.c.sender_id == sender)
+            .where(table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        self._all_rows_statement = (
+            sa.select(table.c.data).where(table.c.sender_id == sender).order_by(table.c.id)
+        )
+        # Rasa's _event_query: the events from the latest session start on, or all of them.
+        self._session_rows_statement = (
+            sa.select(table.c.data)
+            .where(table.c.sender_id == sender)
+            .where(sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+            .order_by(table.c.id)
+        )
 
     def _keep_sqlite_connection(self) -> None:
         """Replaces Rasa's SQLite engine with one that keeps its connection (and uses WAL).
@@ -107,50 +173,109 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # stored in the file
         self.sessionmaker = sessionmaker(bind=self.engine)
 
+    def _table_state(self, connection: Any, sender_id: str) -> tuple[int, int | None]:
+        """The conversation's rows in the table and their largest id."""
+        rows, max_id = connection.execute(self._state_statement, {"sender_id": sender_id}).one()
+        return int(rows), max_id
+
+    def _events(self, connection: Any, sender_id: str, all_sessions: bool) -> list[Event]:
+        statement = self._all_rows_statement if all_sessions else self._session_rows_statement
+        result = connection.execute(statement, {"sender_id": sender_id})
+        dumps = [self._cipher.loads(data) for (data,) in result.all()]
+        events: list[Event] = events_module.deserialise_events(dumps)
+        return events
+
+    def _tracker(self, sender_id: str, events: list[Event]) -> DialogueStateTracker | None:
+        if self.domain and events:
+            return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+        return None
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         """Rasa's ``_retrieve``, decrypting each event's ``data`` (old plain rows as they are)."""
-        with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [self._cipher.loads(row.data) for row in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
+        with self.engine.connect() as connection:
+            events = self._events(connection, sender_id, fetch_events_from_all_sessions)
+        return self._tracker(sender_id, events)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Loads the conversation's current session and remembers how many events it has."""
-        tracker = await super().retrieve(sender_id)
+        """Loads the conversation's current session (the kept events when the table agrees)."""
+        known = self._stored.get(sender_id)
+        session = self._sessions.pop(sender_id, None)
+        with self.engine.connect() as connection:
+            rows, max_id = self._table_state(connection, sender_id)
+            if (
+                session is None
+                or known is None
+                or known.rows is None
+                or (known.rows, known.max_id) != (rows, max_id)
+            ):
+                # Counted before the rows are read: a write between the two statements makes
+                # the recorded state older than the events, never newer (no reuse from it).
+                session = None
+                events = self._events(connection, sender_id, all_sessions=False) if rows else []
+            else:
+                events = session
+        tracker = self._tracker(sender_id, events)
         if tracker is None:
             self._stored.pop(sender_id, None)
-        else:
-            self._remember(tracker)
+            if rows == 0 and self.domain:
+                # A new conversation: its first save writes every event of the tracker.
+                self._remember(sender_id, _Stored(0, None, 0, None))
+            return None
+        self._remember(sender_id, _Stored(len(events), tracker.events[-1], rows, max_id), session)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Writes the events of ``tracker`` that are not stored yet."""
-        known = self._stored.pop(tracker.sender_id, None)
+        sender_id = tracker.sender_id
+        known = self._stored.pop(sender_id, None)
+        self._sessions.pop(sender_id, None)
         if self.event_broker is not None:
             await self.stream_events(tracker)
         if known is None or self.event_broker is not None or not _same_tracker(tracker, known):
             with self.session_scope() as session:
                 # Rasa's count of the stored events of the session (see the class docstring).
                 new_events = list(self._additional_events(session, tracker))
-            self._insert(tracker.sender_id, new_events)
+            self._insert(sender_id, new_events, None)
+            self._remember(sender_id, _Stored(len(tracker.events), _last(tracker)))
+            return
+        events = list(tracker.events)
+        new_events = events[known.count :]
+        expected = None if known.rows is None else known.rows + len(new_events)
+        if new_events:
+            state = self._insert(sender_id, new_events, expected)
         else:
-            self._insert(tracker.sender_id, list(tracker.events)[known[0] :])
-        self._remember(tracker)
+            state = None if expected is None else (expected, known.max_id)
+        if state is None:
+            self._remember(sender_id, _Stored(len(events), _last(tracker)))
+        else:
+            rows, max_id = state
+            self._remember(
+                sender_id,
+                _Stored(len(events), _last(tracker), rows, max_id),
+                _current_session(events),
+            )
 
-    def _remember(self, tracker: DialogueStateTracker) -> None:
-        events = tracker.events
-        self._stored[tracker.sender_id] = (len(events), events[-1] if events else None)
-        self._stored.move_to_end(tracker.sender_id)
+    def _remember(
+        self, sender_id: str, stored: _Stored, session: list[Event] | None = None
+    ) -> None:
+        self._stored[sender_id] = stored
+        self._stored.move_to_end(sender_id)
         while len(self._stored) > REMEMBERED_CONVERSATIONS:
-            self._stored.popitem(last=False)
+            dropped, _ = self._stored.popitem(last=False)
+            self._sessions.pop(dropped, None)
+        if session is None:
+            self._sessions.pop(sender_id, None)
+            return
+        self._sessions[sender_id] = session
+        self._sessions.move_to_end(sender_id)
+        while len(self._sessions) > CACHED_TRACKERS:
+            self._sessions.popitem(last=False)
 
-    def _insert(self, sender_id: str, events: list[Event]) -> None:
+    def _insert(
+        self, sender_id: str, events: list[Event], expected_rows: int | None
+    ) -> tuple[int, int | None] | None:
         """Inserts ``events`` as Rasa's ``save`` does (same columns, one transaction).
 
         ``data`` is encrypted (:mod:`lalisa_common.at_rest`); the plain columns keep only the
@@ -160,6 +285,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         flush sent one ``INSERT … RETURNING id`` per event to fetch ids nobody reads (~9 % of a
         worker's CPU on PostgreSQL). Rows are inserted in the order of the events, so their
         ids (Rasa reads events ordered by id) follow that order as before.
+
+        Returns:
+            With ``expected_rows`` (the conversation's rows the table should hold after the
+            insert): the rows and their largest id, read in the same transaction, when they
+            are as expected; None otherwise (another writer, or nothing to compare with).
         """
         rows = []
         for event in events:
@@ -177,19 +307,45 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 }
             )
         if not rows:
-            return
-        with self.session_scope() as session:
-            session.execute(self.SQLEvent.__table__.insert(), rows)
-            session.commit()
+            return None
+        state = None
+        with self.engine.begin() as connection:
+            connection.execute(self.SQLEvent.__table__.insert(), rows)
+            if expected_rows is not None:
+                # In the transaction of the insert: on SQLite nobody else can write before
+                # the commit; on PostgreSQL a row committed by another writer meanwhile makes
+                # the count differ (and one it commits later changes it before any reuse).
+                state = self._table_state(connection, sender_id)
+        if state is not None and state[0] == expected_rows:
+            return state
+        return None
 
 
-def _same_tracker(tracker: DialogueStateTracker, known: tuple[int, Event | None]) -> bool:
-    """Whether ``tracker`` still starts with the events remembered for its conversation."""
-    count, last = known
+def _last(tracker: DialogueStateTracker) -> Event | None:
     events = tracker.events
-    if len(events) < count:
+    return events[-1] if events else None
+
+
+def _current_session(events: list[Event]) -> list[Event]:
+    """The events a load returns: those from the latest session start on (as Rasa's query).
+
+    Rasa reads the rows whose ``timestamp`` is at least the largest ``session_started``
+    timestamp of the conversation, or all rows when there is none. ``events`` are the stored
+    events of the tracker, which hold that latest session start if the table has one.
+    """
+    starts = [event.timestamp for event in events if isinstance(event, SessionStarted)]
+    if not starts:
+        return events
+    start = max(starts)
+    return [event for event in events if event.timestamp >= start]
+
+
+def _same_tracker(tracker: DialogueStateTracker, known: _Stored) -> bool:
+    """Whether ``tracker`` still starts with the events remembered for its conversation."""
+    events = tracker.events
+    if len(events) < known.count:
         return False
-    return count == 0 or events[count - 1] is last
+    return known.count == 0 or events[known.count - 1] is known.last
 
 
 class EnvLockStore(LockStore):

@@ -306,8 +306,8 @@ class QueueWorker:
             status, detail = await self.processor.process(message, self.handle)
         except INFRASTRUCTURE_ERRORS as exc:
             logger.error(
-                "A shared store failed during the turn of %s (%s: %s); the message goes back "
-                "to the queue",
+                "A shared store or WhatsApp failed during the turn of %s (%s: %s); the message "
+                "goes back to the queue",
                 message.wamid,
                 exc.__class__.__name__,
                 exc,

@@ -22,6 +22,12 @@ def main() -> None:
     )
     print(f"  fake Graph API: WHATSAPP_API_BASE_URL={settings.public_url}", flush=True)
     print(f"  posting webhooks to {settings.webhook_url}", flush=True)
+    if settings.fault_rate:
+        print(
+            f"  FAULTS: {settings.fault_rate:.0%} of message sends get one of "
+            f"{','.join(settings.fault_modes)} ({settings.fault_delay:g} s)",
+            flush=True,
+        )
     web.run_app(
         build_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
     )

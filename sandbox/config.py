@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lalisa_common.env import env_bool, env_port, env_value, read_env, resolve_path
+from lalisa_common.env import (
+    SettingsError,
+    env_bool,
+    env_float,
+    env_port,
+    env_value,
+    read_env,
+    resolve_path,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PORT = 5006
@@ -15,6 +23,13 @@ DEFAULT_ACCESS_TOKEN = "sandbox-access-token"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
 DEFAULT_PHONE_NUMBER_ID = "100000000000001"
 DEFAULT_DISPLAY_NUMBER = "6285100000001"
+#: Faults ``SANDBOX_FAULT_RATE`` may inject into message sends (``SANDBOX_FAULT_MODES``):
+#: ``late``: the message is accepted (the phone shows it, statuses follow) but the answer comes
+#: after ``SANDBOX_FAULT_DELAY`` seconds; ``lost``: the request is swallowed and answered 500
+#: after the delay, nothing is accepted; ``500``: an immediate bare 500; ``429``: an immediate
+#: rate limit (130429).
+FAULT_MODES = ("late", "lost", "500", "429")
+DEFAULT_FAULT_DELAY = 12.0
 DEFAULT_GEOJSON = REPO_ROOT / "lalisa" / "places" / "data" / "geo" / "balangan_kecamatan.geojson"
 
 
@@ -33,6 +48,12 @@ class SandboxSettings:
         display_phone_number: Business number shown in webhooks.
         status_webhooks: Send ``sent``/``delivered``/``read`` statuses back to the channel.
         geojson_path: Kecamatan polygons for the simulator map.
+        fault_rate: ``SANDBOX_FAULT_RATE``, share of message sends (0 to 1) answered with a
+            fault (default 0: off). For stress tests of the channel's delivery guarantees.
+        fault_modes: ``SANDBOX_FAULT_MODES``, comma-separated :data:`FAULT_MODES` to pick from.
+        fault_delay: ``SANDBOX_FAULT_DELAY``, seconds a ``late`` or ``lost`` answer waits
+            (default 12, above the channel's 10 s read timeout).
+        fault_seed: ``SANDBOX_FAULT_SEED``, seed of the fault draws (empty: random).
     """
 
     host: str = "127.0.0.1"
@@ -45,6 +66,10 @@ class SandboxSettings:
     display_phone_number: str = DEFAULT_DISPLAY_NUMBER
     status_webhooks: bool = True
     geojson_path: Path = DEFAULT_GEOJSON
+    fault_rate: float = 0.0
+    fault_modes: tuple[str, ...] = FAULT_MODES
+    fault_delay: float = DEFAULT_FAULT_DELAY
+    fault_seed: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str | None] | None = None) -> SandboxSettings:
@@ -61,6 +86,18 @@ class SandboxSettings:
         """
         env: Mapping[str, str | None] = read_env() if environ is None else environ
         port = env_port(env, "SANDBOX_PORT", DEFAULT_PORT)
+        fault_rate = env_float(env, "SANDBOX_FAULT_RATE", 0.0)
+        if not 0.0 <= fault_rate <= 1.0:
+            raise SettingsError(f"SANDBOX_FAULT_RATE must be between 0 and 1, not {fault_rate}")
+        modes = tuple(
+            m.strip()
+            for m in env_value(env, "SANDBOX_FAULT_MODES", ",".join(FAULT_MODES)).split(",")
+        )
+        unknown = [m for m in modes if m not in FAULT_MODES]
+        if unknown or not modes:
+            raise SettingsError(
+                f"SANDBOX_FAULT_MODES: unknown {unknown}; choose from {', '.join(FAULT_MODES)}"
+            )
         receiver_port = env_port(env, "LALISA_RECEIVER_PORT", 5004)
         return cls(
             host=env_value(env, "SANDBOX_HOST", cls.host),
@@ -77,4 +114,8 @@ class SandboxSettings:
             display_phone_number=env_value(env, "SANDBOX_DISPLAY_NUMBER", DEFAULT_DISPLAY_NUMBER),
             status_webhooks=env_bool(env, "SANDBOX_STATUS_WEBHOOKS", True),
             geojson_path=resolve_path(env_value(env, "SANDBOX_GEOJSON", str(DEFAULT_GEOJSON))),
+            fault_rate=fault_rate,
+            fault_modes=modes,
+            fault_delay=env_float(env, "SANDBOX_FAULT_DELAY", DEFAULT_FAULT_DELAY, positive=True),
+            fault_seed=env_value(env, "SANDBOX_FAULT_SEED", ""),
         )

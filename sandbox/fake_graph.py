@@ -18,6 +18,7 @@ import base64
 import hashlib
 import itertools
 import json
+import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -80,6 +81,9 @@ class Failure:
         delay: Seconds to wait before answering (to provoke client timeouts).
         path: ``messages``, ``media``, ``download`` or ``any``.
         remaining: How many requests it still applies to.
+        mode: For message sends, one of :data:`sandbox.config.FAULT_MODES` instead of the
+            status: ``late`` accepts the message and answers after ``delay``, ``lost`` accepts
+            nothing and answers 500 after ``delay``.
     """
 
     status: int = 500
@@ -87,6 +91,7 @@ class Failure:
     delay: float = 0.0
     path: str = "messages"
     remaining: int = 1
+    mode: str = ""
 
 
 @dataclass
@@ -121,7 +126,8 @@ class SandboxState:
     events: list[dict[str, Any]] = field(default_factory=list)
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    status_hook: Callable[[str, str, str], Awaitable[None]] | None = None
+    #: ``(phone, wamid, final status, biz_opaque_callback_data)``: sends the status webhooks.
+    status_hook: Callable[[str, str, str, str | None], Awaitable[None]] | None = None
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
 
     def spawn(self, coroutine: Awaitable[Any]) -> None:
@@ -289,6 +295,18 @@ class FakeGraph:
         self.settings = settings
         self.state = state
         self._wamids = itertools.count(1)
+        #: Draws of the ``SANDBOX_FAULT_*`` faults (tests may re-seed it).
+        self.faults = random.Random(settings.fault_seed or None)
+        self.faults_injected = 0
+
+    def _drawn_fault(self) -> Failure | None:
+        """A fault of ``SANDBOX_FAULT_RATE`` for this message send, or None (the default)."""
+        settings = self.settings
+        if settings.fault_rate <= 0 or self.faults.random() >= settings.fault_rate:
+            return None
+        self.faults_injected += 1
+        mode = self.faults.choice(settings.fault_modes)
+        return Failure(mode=mode, delay=settings.fault_delay)
 
     def routes(self) -> list[web.RouteDef]:
         """Aiohttp route table."""
@@ -327,9 +345,22 @@ class FakeGraph:
         )
 
     async def _injected(self, kind: str) -> web.Response | None:
-        failure = self.state.take_failure(kind)
+        return await self._failure_response(self.state.take_failure(kind))
+
+    async def _failure_response(self, failure: Failure | None) -> web.Response | None:
         if failure is None:
             return None
+        if failure.mode == "lost":
+            await asyncio.sleep(failure.delay)
+            return web.json_response(
+                {"error": {"message": "Service temporarily unavailable"}}, status=500
+            )
+        if failure.mode == "500":
+            return web.json_response(
+                {"error": {"message": "Service temporarily unavailable"}}, status=500
+            )
+        if failure.mode == "429":
+            return graph_error(130429, "injected rate limit", status=429)
         if failure.delay:
             await asyncio.sleep(failure.delay)
             if failure.code is None and failure.status < 400:
@@ -355,6 +386,8 @@ class FakeGraph:
         """Queues failures: ``{"status": 429, "code": 130429, "count": 2, "path": "messages"}``.
 
         ``{"delay": 3}`` makes the next call hang for 3 s (client timeouts).
+        ``{"mode": "late", "delay": 3}`` accepts the next message and answers 3 s later;
+        ``{"mode": "lost", "delay": 3}`` accepts nothing and answers 500 after 3 s.
         """
         data = await request.json()
         items = data if isinstance(data, list) else [data]
@@ -366,6 +399,7 @@ class FakeGraph:
                     delay=float(item.get("delay", 0.0)),
                     path=str(item.get("path", "messages")),
                     remaining=int(item.get("count", 1)),
+                    mode=str(item.get("mode", "")),
                 )
             )
         return web.json_response({"queued": len(items)})
@@ -408,9 +442,14 @@ class FakeGraph:
             return graph_error(190, "Invalid OAuth access token.", status=401)
         if request.match_info["phone_number_id"] != self.settings.phone_number_id:
             return graph_error(100, "Unsupported post request: unknown phone number id")
-        injected = await self._injected("messages")
-        if injected is not None:
-            return injected
+        failure = self.state.take_failure("messages")
+        if failure is None and not is_read:
+            failure = self._drawn_fault()
+        late = failure.delay if failure is not None and failure.mode == "late" else 0.0
+        if not late:
+            injected = await self._failure_response(failure)
+            if injected is not None:
+                return injected
         if not isinstance(body, dict):
             return graph_error(100, "The request body must be a JSON object")
         if is_read:
@@ -445,7 +484,15 @@ class FakeGraph:
             {"kind": "out", "phone": phone, "wamid": wamid, "message": body, "status": "accepted"}
         )
         if self.settings.status_webhooks and self.state.status_hook is not None:
-            self.state.spawn(self.state.status_hook(phone, wamid, "delivered"))
+            callback = body.get("biz_opaque_callback_data")
+            self.state.spawn(
+                self.state.status_hook(
+                    phone, wamid, "delivered", callback if isinstance(callback, str) else None
+                )
+            )
+        if late:
+            # Accepted, but the answer comes too late for the client (Meta under load).
+            await asyncio.sleep(late)
         return web.json_response(
             {
                 "messaging_product": "whatsapp",

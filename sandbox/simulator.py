@@ -142,8 +142,13 @@ class Simulator:
             }
         )
 
-    async def send_statuses(self, phone: str, wamid: str, final: str) -> None:
-        """Sends ``sent`` (then ``delivered`` / ``read``) status webhooks for a bot message."""
+    async def send_statuses(
+        self, phone: str, wamid: str, final: str, callback_data: str | None = None
+    ) -> None:
+        """Sends ``sent`` (then ``delivered`` / ``read``) status webhooks for a bot message.
+
+        Like Meta, each carries the send's ``biz_opaque_callback_data`` back.
+        """
         steps = ["sent", "delivered"] if final == "delivered" else [final]
         for status in steps:
             await asyncio.sleep(0.05)
@@ -162,6 +167,8 @@ class Simulator:
                     },
                 }
             ]
+            if callback_data:
+                value["statuses"][0]["biz_opaque_callback_data"] = callback_data
             code, _ = await self.post_webhook(value)
             self.state.add_event(
                 {

@@ -1,6 +1,6 @@
-# Size: slightly over the ~600-line guideline: the form's answer readers (names, yes/no, refusals,
-# corrections, places) with the word lists they match (Indonesian, slang, Banjar), kept side by
-# side so their overlaps stay visible.
+# Size: over the ~600-line guideline: the form's answer readers (names, yes/no, refusals,
+# corrections, places, cancelling, the complaint signal) with the word lists they match
+# (Indonesian, slang, Banjar), kept side by side so their overlaps stay visible.
 """Reading one answer to one question of the complaint form, the way people type on WhatsApp.
 
 Plain functions over text (no Rasa): each reader says whether the citizen's text answers a
@@ -111,6 +111,10 @@ _NAME_REFUSAL_PHRASES: Final = (
     "masyarakat umum",
     "pelapor",
     "seseorang",
+)
+# Which name is meant: a question about them ("nama asli?") asks, it does not refuse.
+_NAME_KIND_WORDS: Final = frozenset(
+    {"asli", "lengkap", "ktp", "sesuai", "panggilan", "samaran", "inisial", "beneran"}
 )
 # Lead-ins before a name: "nama saya Budi", "ulun Ahmad", "panggil aja Rina".
 _NAME_LEAD_IN = re.compile(
@@ -329,6 +333,54 @@ def says_dont_know(text: str) -> bool:
     return is_skip_answer(text) or bool(_DONT_KNOW.search(text))
 
 
+# Words that ask whether something is required or allowed: "fotonya wajib ga?", "hrs nama asli?".
+_REQUIREMENT_WORDS: Final = frozenset(
+    {
+        "wajib", "wajibkah", "harus", "haruskah", "hrs", "perlu", "perlukah", "musti", "mesti",
+        "kudu", "boleh", "bolehkah", "bulih", "bulihkah", "gpp", "gapapa", "apakah",
+        "diwajibkan", "diharuskan", "diperlukan", "mewajibkan", "wajibkan",
+    }
+)  # fmt: skip
+# Words after a negation that say there is none: "ga ada", "belum sempat", "kada wani".
+_HAVE_WORDS: Final = frozenset(
+    {"ada", "punya", "sempat", "sempet", "smpt", "bisa", "berani", "wani", "kawa", "pegang"}
+)
+_HAVE_NONE: Final = frozenset({"kadada", "kdd", "gaada", "gada", "gakada", "tidakada", "tanpa"})
+
+
+def _says_there_is_none(tokens: list[str]) -> bool:
+    """Whether the words say there is none: "ga ada", "kadada", "belum sempat", "kada wani"."""
+    if any(t in _HAVE_NONE for t in tokens):
+        return True
+    return any(
+        t in NEGATIONS and any(n in _HAVE_WORDS for n in tokens[i + 1 : i + 3])
+        for i, t in enumerate(tokens)
+    )
+
+
+def asks_if_required(text: str) -> bool:
+    """Whether an answer asks what the question requires instead of refusing it.
+
+    "fotonya wajib ga min?", "hrs nama asli ga?", "harus pakai ngaran asli kah?" ask; the
+    "ga" in them is the tag of a question, not a refusal. A message that starts with a
+    negation ("ga perlu foto kan?") or says there is none ("ga ada foto, gpp kan?") still
+    refuses.
+
+    Args:
+        text: The citizen's answer.
+
+    Returns:
+        True when the text asks about a requirement (by its words, with or without "?").
+    """
+    tokens = _content(words(text))
+    if not tokens or tokens[0] in NEGATIONS or _says_there_is_none(tokens):
+        return False
+    return any(
+        t in _REQUIREMENT_WORDS or (t.endswith("kah") and t[:-3] in _REQUIREMENT_WORDS)
+        for t in tokens
+    )
+
+
 def refuses_evidence(text: str) -> bool:
     """Tells whether an answer to "send a photo" means there is none.
 
@@ -341,12 +393,20 @@ def refuses_evidence(text: str) -> bool:
     if is_skip_answer(text):
         return True
     tokens = _content(words(text))
-    if not tokens:
+    if not tokens or asks_if_required(text):
+        # "fotonya wajib ga min?" asks about the question; the step's help answers it.
+        return False
+    if reads_cancel(text) and not any(t in _EVIDENCE_WORDS or t in _PHOTO_VERBS for t in tokens):
+        # "ga jadi lapor deh" drops the report (the form asks first); "ga jadi motret" is no
+        # photo.
         return False
     if any(t in _FEAR_WORDS for t in tokens) and any(
         t in _EVIDENCE_WORDS or t in _PHOTO_VERBS for t in tokens
     ):
         # "takut motret min": afraid to take the photo, so there is none.
+        return True
+    if "tanpa" in tokens and any(t in _EVIDENCE_WORDS for t in tokens):
+        # "tanpa foto gpp?", "tanpa bukti bisa kah": there is none.
         return True
     if not any(t in NEGATIONS for t in tokens):
         return False
@@ -382,9 +442,11 @@ def refuses_name(text: str) -> bool:
     tokens = _content(words(text))
     if not tokens:
         return False
-    if any(_CANCEL_WORD.fullmatch(t) for t in tokens):
-        # "kada jadi ai, batal haja": the citizen drops the report (the form asks first),
-        # which is not a refusal to give a name.
+    if any(_CANCEL_WORD.fullmatch(t) for t in tokens) or (
+        reads_cancel(text) and not any(t in _NAME_WORDS for t in tokens)
+    ):
+        # "kada jadi ai, batal haja", "ga jadi lapor deh": the citizen drops the report (the
+        # form asks first), which is not a refusal to give a name ("ga jadi pakai nama" is).
         return False
     if any(t in _NAME_REFUSAL_WORDS or t in _NAME_FEAR_WORDS for t in tokens):
         return True
@@ -392,6 +454,15 @@ def refuses_name(text: str) -> bool:
         # "rahasiain", "dirahasiakan dong", "anonimkan", "disamarin": any form of the verb.
         return True
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
+        return True
+    if asks_if_required(text) or (
+        looks_like_question(text) and any(t in _NAME_KIND_WORDS for t in tokens)
+    ):
+        # "hrs nama asli ga min?", "ga harus nama lengkap kan?": a question about the name
+        # asked, answered by the step's help (a nickname or no name at all is fine).
+        return False
+    if "tanpa" in tokens and any(t in _NAME_WORDS for t in tokens):
+        # "tanpa nama boleh?", "lapor tanpa nama aja": no name.
         return True
     if tokens[0] in NEGATIONS:
         # No one's name starts with "jangan"/"kada"/"tidak": "jgn disebut namaku",
@@ -496,6 +567,58 @@ def read_yes_no(text: str) -> YesNo | None:
         t in _YES_PHRASES or t in {"laporan", "lapor", "semua", "sudah", "itu"} for t in kept
     ):
         return "yes"
+    return None
+
+
+# "batal", "ga jadi (lapor)", "gajadi", "kada jadi", "udahan", "stop": the report is dropped.
+_CANCEL_SAID = re.compile(
+    r"\b(?:(?:di)?batal(?:kan|in|ken|akan)?(?:lah|aja|ja|haja)?|cancel|gajadi|gkjadi"
+    r"|btl|(?:tidak|tdk|tak|ga|gak|gk|nggak|ngga|enggak|engga|ndak|kada|kd)\s+(?:jadi|jd))\b"
+    r"|\b(?:tidak|tdk|ga|gak|gk|nggak|ngga|enggak|ndak|kada|kd)\s+(?:usah|mau|perlu|handak)\s+"
+    r"(?:di|me|ma)?lanjut(?:kan|in|akan)?\b",
+    re.I,
+)
+# "jangan dibatalkan", "ga usah dibatalin": a negated cancel keeps the report.
+_CANCEL_DENIED = re.compile(
+    r"\b(?:jangan|jgn|tidak|tdk|ga|gak|gk|nggak|ngga|kada|kd|usah|ndak)\s+(?:usah\s+)?"
+    r"(?:di)?batal",
+    re.I,
+)
+# Words that stop a report only when they are (nearly) the whole message: "udahan aja min",
+# not "motornya berhenti di depan pasar".
+_STOP_WORDS: Final = frozenset(
+    {"udahan", "sudahan", "stop", "berhenti", "hentikan", "sudahi", "lupakan"}
+)
+MAX_UNCLEAR_CANCEL_WORDS: Final = 4
+"""A message this short that neither says "cancel" nor asks anything leaves it to the NLU."""
+
+
+def reads_cancel(text: str) -> bool | None:
+    """Whether a message sent at a form step drops the report, read from its words.
+
+    Args:
+        text: The typed message ("kada jadi ai, batal haja", "rahasia kan?", "udah ah").
+
+    Returns:
+        True when the words say "cancel" ("batalkan", "ga jadi lapor", "udahan", "ga usah
+        dilanjutkan"); False when they clearly say something else (a question, a sentence
+        without any cancel word, "jangan dibatalkan"); None when the text is too short to
+        tell ("udah ah", "sudahlah"), so that the intent decides.
+    """
+    if not text or is_payload(text):
+        return None
+    if _CANCEL_DENIED.search(text):
+        return False
+    if _CANCEL_SAID.search(text):
+        return True
+    content = _content(words(text))
+    if len(content) <= MAX_UNCLEAR_CANCEL_WORDS and any(t in _STOP_WORDS for t in content):
+        return True
+    if looks_like_question(text):
+        # "rahasia kan?", "kapan ditindak?": a question is no cancel, whatever the NLU says.
+        return False
+    if len(content) > MAX_UNCLEAR_CANCEL_WORDS:
+        return False
     return None
 
 
@@ -765,6 +888,51 @@ _REPORT_WORDS = re.compile(
 
 Signal = Literal["strong", "weak"]
 
+# Words of feeling and emphasis: a line made only of them vents ("kesel bgt sumpah", "hadeh
+# parah banar"), it tells no incident to report.
+_VENTING_WORDS: Final = frozenset(
+    {
+        "kesel", "kesal", "kzl", "sebel", "sebal", "jengkel", "jangkel", "marah", "emosi",
+        "geram", "muak", "kecewa", "sedih", "capek", "cape", "lelah", "bete", "bt",
+        "pusing", "stres", "stress", "sakit", "hati", "sumpah", "demi", "parah", "gila",
+        "gokil", "anjir", "anjay", "astaga", "astagfirullah", "astaghfirullah", "ya", "allah",
+        "masya", "masyaallah", "hadeh", "hadeuh", "haduh", "aduh", "duh", "wkwk", "wkwkwk",
+        "haha", "hehe", "huft", "hufft", "bgt", "banget", "bngt", "bener", "benar", "banar",
+        "sangat", "sekali", "amat", "asli", "pol", "kacau", "ampun", "beh", "buset", "anjrit",
+        "sial", "sialan", "nyebelin", "menyebalkan", "ngeselin", "menjengkelkan", "bikin",
+        "pang", "lah", "ai", "ni", "nih", "tu", "tuh", "jadi", "aku", "gue", "gw", "hari",
+        "ini", "rasanya", "rasa", "kayanya", "kaya", "kayak", "mood", "males", "malas",
+    }
+)  # fmt: skip
+# Courtesy words of an opening line: "Mohon maaf mengganggu waktunya", "izin bertanya sebentar".
+_COURTESY_WORDS: Final = frozenset(
+    {
+        "waktunya", "waktu", "sebentar", "bentar", "sejenak", "ganggu", "mengganggu",
+        "menganggu", "ngganggu", "nanya", "bertanya", "tanya", "numpang", "sehat", "kabar",
+        "semoga", "selalu", "bapak", "ibu", "pian", "sekalian", "semua", "apa", "sudah",
+        "udah", "udh", "sdh", "sarapan", "makan", "ngopi", "baik", "gimana", "bagaimana",
+    }
+)  # fmt: skip
+
+
+def tells_no_incident(text: str) -> bool:
+    """Whether a message says nothing that happened: only greetings, courtesy or feelings.
+
+    "kesel bgt sumpah", "Mohon maaf mengganggu waktunya.", "hadeh parah banar" tell no
+    incident; "berisik bgt tiap malam" does (``berisik``, ``malam``).
+
+    Args:
+        text: The message.
+
+    Returns:
+        True when no word of it tells what happened.
+    """
+    return not [
+        t
+        for t in story_words(text)
+        if t not in _VENTING_WORDS and t not in _COURTESY_WORDS and t not in NEGATIONS
+    ]
+
 
 def complaint_signal(
     text: str,
@@ -794,7 +962,11 @@ def complaint_signal(
     """
     if is_payload(text):
         return "strong"
-    if intent_confidence < COMPLAINT_INTENT_CONFIDENCE:
+    if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
+        tells_no_incident(text) and not _REPORTING_VERBS.search(text)
+    ):
+        # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
+        # waktunya.") starts nothing, however sure the NLU is: ask first.
         return "weak"
     if with_media:
         return "strong"

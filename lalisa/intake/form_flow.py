@@ -18,8 +18,9 @@ How an answer is read (slot first):
 4. A question about the question asked ("fotonya wajib kah?", "maksudnya alamat lengkap
    kah?", "kapan ditindak?") gets the answer of that step (:mod:`lalisa.intake.step_questions`)
    and the question again.
-5. Only when none of that holds does a clear intent take over: ``cancel`` asks "Batalkan
-   laporan ini?" first when the report has content; a question (status, office hours,
+5. Only when none of that holds does a clear intent take over, and only where the words leave
+   it open: "batal"/"ga jadi" is a cancel whatever the intent, a question never is; ``cancel``
+   asks "Batalkan laporan ini?" first when the report has content; a question (status, office hours,
    emergency, confidentiality, a person …) interrupts the form, which its rules answer before
    the form asks again.
 6. Otherwise the answer is a miss: the form says what it needs and asks again.
@@ -49,6 +50,7 @@ from lalisa.intake.form_answers import (
     read_name,
     read_name_change,
     read_yes_no,
+    reads_cancel,
     refuses_evidence,
     says_dont_know,
     story_words,
@@ -60,6 +62,7 @@ from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.intake.step_questions import (
     FOLLOW_UP_RESPONSE,
     asks_about_an_earlier_report,
+    names_digression,
     step_question,
 )
 from lalisa.intake.timeparse import (
@@ -142,20 +145,6 @@ about the question asked ("fotonya wajib kah?", "alamat lengkap kah?") read as o
 answered by the step's own help instead. The other digressions (confidentiality, office hours,
 status, a person, an emergency) keep their specific answers."""
 CANCEL_INTENT: Final = "cancel"
-_CANCEL_WORDS: Final = frozenset(
-    {
-        "batal",
-        "batalkan",
-        "cancel",
-        "batalkan laporan",
-        "batal lapor",
-        "tidak jadi lapor",
-        "ga jadi lapor",
-        "gak jadi lapor",
-        "kada jadi",
-        "kada jadi melapor",
-    }
-)
 _MORE_CATEGORY_WORDS: Final = frozenset(
     {"lihat semua jenis", "semua jenis", "lihat semua", "lihat semua kategori", "semua kategori"}
 )
@@ -270,6 +259,8 @@ class Answer:
         pin_label: Name/address WhatsApp sent with the pin.
         media_id: Id of the photo/video the action recorded, if the message is one.
         is_media: Whether the message is a photo/video (even if recording it failed).
+        caption: The words typed with the photo/video ("di depan pasar Batumandi, tadi
+            malam"), read as a typed answer to the question asked.
         category_ranking: The classifier's ``category_ranking`` of the message, read at the
             category question when no ``category`` entity was emitted.
     """
@@ -282,6 +273,7 @@ class Answer:
     pin_label: str = ""
     media_id: int | None = None
     is_media: bool = False
+    caption: str = ""
     category_ranking: Mapping[str, Any] | None = None
 
     @property
@@ -1009,9 +1001,15 @@ def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
 
 
 def _is_cancel(answer: Answer) -> bool:
-    if answer.intent == CANCEL_INTENT and answer.confidence >= CANCEL_CONFIDENCE:
-        return True
-    return " ".join(words(answer.typed)) in _CANCEL_WORDS
+    """Whether the answer drops the report: its words decide, the intent only when they can't.
+
+    "rahasia kan?" read as ``cancel`` is a question; "kada jadi ai" read as ``deny`` is a
+    cancel; "udah ah" says too little, so a clear ``cancel`` intent decides.
+    """
+    said = reads_cancel(answer.typed)
+    if said is not None:
+        return said
+    return answer.intent == CANCEL_INTENT and answer.confidence >= CANCEL_CONFIDENCE
 
 
 # ------------------------------------------------------------------------------ strategies
@@ -1163,6 +1161,7 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     if pin is not None:
         return pin or asked not in ("location", "kecamatan_choice", "desa_choice")
     if _read_media(turn, answer):
+        _read_caption(turn, answer.caption.strip(), asked)
         return True
     reader = _READERS[asked]
     question = looks_like_question(text) and answer.clear_intent(*DIGRESSION_INTENTS)
@@ -1181,11 +1180,14 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     helped = step_question(asked, text) if text else None
     if helped is not None and answer.clear_intent(*(DIGRESSION_INTENTS - GENERAL_ANSWER_INTENTS)):
         # A specific question (confidentiality, office hours, a person …) keeps its own
-        # answer; "diteruskan ke siapa?" read as check_status asks about this report, which
+        # answer when its words say so ("identitas saya aman kan?"), not because the NLU
+        # guessed it ("hrs nama asli ga min?" read as ask_confidentiality is about the name
+        # asked). "diteruskan ke siapa?" read as check_status asks about this report, which
         # has no ticket yet, unless it names an earlier one.
-        if not (helped == FOLLOW_UP_RESPONSE and answer.intent == "check_status"):
-            helped = None
-        elif asks_about_an_earlier_report(text, answer.entities):
+        if helped == FOLLOW_UP_RESPONSE and answer.intent == "check_status":
+            if asks_about_an_earlier_report(text, answer.entities):
+                helped = None
+        elif answer.intent is not None and names_digression(answer.intent, text):
             helped = None
     if helped is not None:
         # "fotonya wajib kah?", "maksudnya alamat lengkap kah?": a question about the
@@ -1211,6 +1213,21 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
             if not is_skip_answer(text):
                 turn.set(location_note=place_text(text))
     return False
+
+
+def _read_caption(turn: _Turn, caption: str, asked: str) -> None:
+    """The words sent with a photo: the answer to the question asked when they are one.
+
+    "di depan pasar Batumandi" with a photo at the place question is the place; the place
+    and time a caption names explicitly are taken too. A caption that answers nothing
+    ("ini fotonya min") is no miss: the photo was the message.
+    """
+    if not caption or is_payload(caption):
+        return
+    reader = _READERS.get(asked)
+    if asked != "evidence" and reader is not None and not looks_like_question(caption):
+        reader(turn, Answer(text=caption), True)
+    _read_story_details(turn, caption)
 
 
 def _progressed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

@@ -149,6 +149,55 @@ def step_question(asked: str, text: str) -> str | None:
     return None
 
 
+# The words of each specific digression: a question at a step is that digression only when it
+# says so ("identitas saya aman kah?", "jam berapa kantor buka?", "bisa bicara dengan petugas?"),
+# not because the intent classifier guessed it for a question about the step.
+_DIGRESSION_WORDS: Final[dict[str, frozenset[str]]] = {
+    "ask_confidentiality": frozenset(
+        {
+            "rahasia", "dirahasiakan", "rahasiakan", "kerahasiaan", "aman", "keamanan",
+            "privasi", "privacy", "identitas", "ketahuan", "katahuan", "bocor", "dibocorkan",
+            "disebar", "disebarkan", "anonim", "terlapor", "dilaporkan",
+        }
+    ),
+    "ask_service_hours": frozenset(
+        {"buka", "tutup", "libur", "operasional", "pelayanan", "layanan", "kerja", "kantor"}
+    ),
+    "request_human": frozenset(
+        {
+            "petugas", "operator", "manusia", "orang", "cs", "telepon", "telpon", "nelpon",
+            "bicara", "ngobrol", "langsung", "hubungi", "menghubungi",
+        }
+    ),
+    "bot_challenge": frozenset({"bot", "robot", "mesin", "manusia", "otomatis", "ai"}),
+    "emergency": frozenset(
+        {
+            "darurat", "kebakaran", "terbakar", "api", "berkelahi", "bakalahi", "tawuran",
+            "luka", "berdarah", "pingsan", "kecelakaan", "tolong", "bahaya", "senjata",
+            "ambulans", "ambulan", "damkar", "polisi",
+        }
+    ),
+    "check_status": frozenset(
+        {"status", "statusnya", "tiket", "tiketnya", "nomor", "lls", "sebelumnya", "kemarin"}
+    ),
+}  # fmt: skip
+
+
+def names_digression(intent: str, text: str) -> bool:
+    """Whether a question's own words name the digression the NLU gave it.
+
+    Args:
+        intent: The intent of the message (``ask_confidentiality`` …).
+        text: The citizen's message.
+
+    Returns:
+        True when the text holds a word of that digression; False for intents without a word
+        list and for questions that only name the step ("hrs nama asli ga min?").
+    """
+    topic = _DIGRESSION_WORDS.get(intent)
+    return topic is not None and any(t in topic for t in words(text))
+
+
 # Words that point at a report sent before this one ("laporan saya kemarin sudah diproses?").
 _EARLIER_REPORT_WORDS: Final = frozenset(
     {

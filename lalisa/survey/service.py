@@ -218,15 +218,18 @@ _SCORE_RULES: Final[tuple[tuple[re.Pattern[str], int], ...]] = tuple(
         (r"\b(?:lumayan|cukup|oke|ok|okelah)\b", 3),
     )
 )
-_DIGIT: Final = re.compile(r"^\s*([1-4])\s*(?:[.)]\s*)?(?:[-–:]|$)")
+# The digit, then the end, a dash/colon, or a comma before a reason ("4, fotonya jelas"); not a
+# decimal ("3,5") nor a number of something ("2 kali").
+_DIGIT: Final = re.compile(r"^\s*([1-4])\s*(?:[.)]\s*)?(?:[-–:;/!]|,(?!\s*\d)|$)")
 _MAX_ANSWER_LENGTH: Final = 60
 
 
 def parse_score(text: str | None) -> int | None:
     """Read a 1..4 answer from a button reply or a typed one.
 
-    Accepts the digits ``1``–``4`` alone or at the start of the button title
-    (``"4 - Sangat baik"``), and words: *sangat puas/baik* → 4, *puas/baik/sesuai* → 3,
+    Accepts the digits ``1``–``4`` alone, at the start of the button title
+    (``"4 - Sangat baik"``) or before a reason (``"4, fotonya jelas"``: the digit wins over the
+    words), and words: *sangat puas/baik* → 4, *puas/baik/sesuai* → 3,
     *kurang* → 2, *tidak puas/baik*, *buruk* → 1, with common WhatsApp spellings.
 
     Args:

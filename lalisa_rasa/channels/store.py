@@ -322,6 +322,22 @@ class WhatsAppStore:
             "reply_to": reply_to[:255] if reply_to else None,
             "reply_index": reply_index,
         }
+        try:
+            await self._record_outbound(values, wamid, reply_index, attempts, now)
+        except IntegrityError:
+            # The status webhook's row of this wamid was committed between our look-up and
+            # our insert (the receiver and the worker raced): once more, it is updated now.
+            await self._record_outbound(values, wamid, reply_index, attempts, now)
+
+    async def _record_outbound(
+        self,
+        values: dict[str, Any],
+        wamid: str | None,
+        reply_index: int | None,
+        attempts: int,
+        now: datetime,
+    ) -> None:
+        reply_to = values["reply_to"]
         async with self._write() as conn:
             if reply_to is not None and reply_index is not None:
                 # A failed earlier attempt of this very reply keeps its row: overwrite it.
@@ -396,16 +412,40 @@ class WhatsAppStore:
                 callback_data=callback_data,
             )
 
-    async def reply_sent(self, reply_to: str, reply_index: int) -> bool:
-        """True when reply ``reply_index`` to ``reply_to`` was accepted by WhatsApp before."""
+    async def reply_sent(self, reply_to: str, reply_index: int, key: str | None = None) -> bool:
+        """True when reply ``reply_index`` to ``reply_to`` was accepted by WhatsApp before.
+
+        Accepted means a recorded 2xx (a row with the reply key) or, with ``key``, a status
+        webhook that carried the key back (:meth:`reply_trace`): a worker that died between
+        Meta's 2xx and its record leaves only that trace.
+        """
+        keyed = sa.and_(
+            outbound_messages.c.reply_to == reply_to[:255],
+            outbound_messages.c.reply_index == reply_index,
+        )
+        if key is not None:
+            keyed = sa.or_(keyed, outbound_messages.c.callback_data == key[:512])
         async with self.engine.connect() as conn:
             result = await conn.execute(
                 sa.select(outbound_messages.c.id)
-                .where(outbound_messages.c.reply_to == reply_to[:255])
-                .where(outbound_messages.c.reply_index == reply_index)
+                .where(keyed)
                 .where(outbound_messages.c.status != "failed")
+                .limit(1)
             )
             return result.first() is not None
+
+    async def reply_trace(self, key: str) -> str | None:
+        """The wamid of a message whose status webhook carried callback data ``key``, if any."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(outbound_messages.c.wamid)
+                .where(outbound_messages.c.callback_data == key[:512])
+                .where(outbound_messages.c.wamid.is_not(None))
+                .where(outbound_messages.c.status != "failed")
+                .limit(1)
+            )
+            wamid: str | None = result.scalar_one_or_none()
+            return wamid
 
     # ------------------------------------------------------------------ queue
 

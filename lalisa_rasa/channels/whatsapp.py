@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from lalisa_common.env import read_env
 from lalisa_common.identity import SenderKeys, is_sender_key, sender_keys
 from lalisa_common.phone import recipient_fields
+from lalisa_common.whatsapp.errors import is_retryable
 from lalisa_common.whatsapp.payload import (
     ACTION_IGNORE,
     ACTION_MEDIA,
@@ -77,12 +78,42 @@ MENU_TTL_SECONDS = 30 * 60
 _MENU_ANSWER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-#: Failures of a shared store during a turn: the message goes back to the queue, no reply.
+#: After a send whose answer timed out once the request had gone out, how long to look for
+#: Meta's status webhook of it (the reply's callback key) before sending it again.
+DEFAULT_TRACE_WAIT_SECONDS = 10.0
+TRACE_POLL_SECONDS = 0.25
+#: Sends of one reply whose answer timed out (each followed by the wait for its trace).
+AMBIGUOUS_SENDS = 3
+
+
+class ReplyNotDelivered(Exception):
+    """A reply of a turn could not be handed to WhatsApp for a transient reason.
+
+    The Graph API stayed unreachable, overloaded (5xx) or rate-limited through every retry.
+    Raised out of the Rasa turn before the tracker is saved, so the worker puts the message
+    back in the queue and the turn runs again later: the replies that went out are skipped by
+    their key, the missing one is sent then. Recorded as ``failed`` in the outbound log first.
+    """
+
+
+#: Failures of a shared store (or of WhatsApp itself) during a turn: the message goes back to
+#: the queue and its turn runs again later.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     RedisConnectionError,
     RedisTimeoutError,
     OperationalError,
+    ReplyNotDelivered,
 )
+
+
+def reply_key(reply_to: str, reply_index: int) -> str:
+    """The idempotency key of reply ``reply_index`` to inbound message ``reply_to``.
+
+    Sent as ``biz_opaque_callback_data``, which Meta echoes in the reply's status webhooks; the
+    receiver stores it in ``whatsapp_outbound_messages.callback_data``. It is the trace that
+    tells whether a send whose answer was lost reached WhatsApp.
+    """
+    return f"reply:{reply_index}:{reply_to}"[:512]
 
 
 class MenuMemory:
@@ -174,6 +205,7 @@ class WhatsAppOutput(OutputChannel):
         menus: MenuMemory | None = None,
         reply_to: str | None = None,
         keys: SenderKeys | None = None,
+        trace_wait_seconds: float = DEFAULT_TRACE_WAIT_SECONDS,
     ) -> None:
         """Initialises the WhatsAppOutput.
 
@@ -186,13 +218,17 @@ class WhatsAppOutput(OutputChannel):
                 after a crash) is skipped, so the citizen never gets a reply twice.
             keys: Decrypt the number behind a citizen key (from ``LALISA_IDENTITY_KEY`` when
                 omitted).
+            trace_wait_seconds: After a keyed send whose answer timed out, how long to look
+                for its status webhook before sending it again.
         """
         self.graph = graph
+        self.trace_wait_seconds = trace_wait_seconds
         self.keys = keys
         self.store = store
         self.menus = menus or MenuMemory(store)
         self.reply_to = reply_to
         self._reply_index = 0
+        self._addresses: dict[str, str] = {}
 
     @classmethod
     def name(cls) -> str:
@@ -213,12 +249,20 @@ class WhatsAppOutput(OutputChannel):
             The Graph result.
         """
         reply_index: int | None = None
+        key: str | None = None
         if self.reply_to is not None:
             reply_index = self._reply_index
             self._reply_index += 1
-            if self.store is not None and await self.store.reply_sent(self.reply_to, reply_index):
+            key = reply_key(self.reply_to, reply_index)
+            if self.store is not None and await self.store.reply_sent(
+                self.reply_to, reply_index, key
+            ):
                 logger.info("Reply %d to %s was sent before; not again", reply_index, self.reply_to)
                 return GraphResult(ok=True, http_status=200, attempts=0)
+            if "biz_opaque_callback_data" not in body:
+                body = {**body, "biz_opaque_callback_data": key}
+            else:
+                key = None  # the payload's own callback data identifies nothing per reply
         address = await self.address_of(recipient_id)
         if address is None:
             logger.error("No number is recorded for citizen %s; nothing sent", recipient_id)
@@ -227,7 +271,7 @@ class WhatsAppOutput(OutputChannel):
             )
         else:
             payload = {"recipient_type": "individual", **recipient_fields(address), **body}
-            result = await self.graph.send_message(payload)
+            result = await self._deliver(payload, key)
         kind = kind or str(body.get("type", "unknown"))
         if result.ok:
             status = "accepted"
@@ -258,21 +302,88 @@ class WhatsAppOutput(OutputChannel):
                 )
             except Exception:
                 logger.exception("Could not record outbound WhatsApp message to %s", recipient_id)
+        if (
+            reply_index is not None
+            and not result.ok
+            and address is not None
+            and is_retryable(result.http_status, result.error_code)
+        ):
+            raise ReplyNotDelivered(
+                f"reply {reply_index} to {self.reply_to}: HTTP {result.http_status} "
+                f"code {result.error_code} after {result.attempts} attempt(s)"
+            )
         return result
+
+    async def _deliver(self, payload: dict[str, Any], key: str | None) -> GraphResult:
+        """Sends a message at least once, never twice when WhatsApp's trace says it arrived.
+
+        The Graph client retries what surely did not arrive (refused connections, 5xx, 429)
+        but not a send whose answer timed out after the request went out: Meta may have
+        accepted it. For a keyed reply the trace decides: Meta's status webhook carries the
+        key back (``callback_data``); found, the reply is recorded as accepted under the wamid
+        of the webhook; not found within ``trace_wait_seconds``, it is sent again. Without a
+        key (the unkeyed apology) the send is not repeated.
+        """
+        result = await self.graph.send_message(payload)
+        attempts = result.attempts
+        rounds = 1
+        while (
+            result.maybe_delivered
+            and key is not None
+            and self.store is not None
+            and rounds <= AMBIGUOUS_SENDS
+        ):
+            wamid = await self._trace(key)
+            if wamid is not None:
+                logger.info(
+                    "Reply %s timed out but reached WhatsApp (%s): not sent again", key, wamid
+                )
+                return GraphResult(
+                    ok=True, http_status=200, data={"messages": [{"id": wamid}]}, attempts=attempts
+                )
+            if rounds == AMBIGUOUS_SENDS:
+                break
+            logger.warning(
+                "Reply %s timed out and left no trace at WhatsApp: sending it again", key
+            )
+            result = await self.graph.send_message(payload)
+            attempts += result.attempts
+            rounds += 1
+        result.attempts = attempts
+        return result
+
+    async def _trace(self, key: str) -> str | None:
+        """The wamid of the status webhook carrying ``key``, waited for a while; None if none."""
+        assert self.store is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.trace_wait_seconds
+        while True:
+            wamid = await self.store.reply_trace(key)
+            if wamid is not None or loop.time() >= deadline:
+                return wamid
+            await asyncio.sleep(min(TRACE_POLL_SECONDS, max(0.0, deadline - loop.time())))
 
     async def address_of(self, recipient_id: str) -> str | None:
         """The number to send to: a citizen key is resolved (decrypted) here, at the edge.
 
         Rasa, the queue and every record know the citizen by key; the number is read from
         ``citizen_contacts`` only for the Graph call. Anything else (a number) is used as is.
+        The output of one turn remembers the numbers it read: a turn's second and later
+        replies to the citizen read (and decrypt) the row no more.
         """
         if not is_sender_key(recipient_id):
             return recipient_id
         if self.store is None:
             return None
+        known = self._addresses.get(recipient_id)
+        if known is not None:
+            return known
         if self.keys is None:
             self.keys = sender_keys(read_env())
-        return await self.store.address_of(self.keys, recipient_id)
+        address = await self.store.address_of(self.keys, recipient_id)
+        if address is not None:
+            self._addresses[recipient_id] = address
+        return address
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Sends a text, split into several messages only above 4096 characters."""
@@ -454,6 +565,7 @@ class WhatsAppProcessor:
         media: MediaDownloader | None = None,
         menus: MenuMemory | None = None,
         keys: SenderKeys | None = None,
+        trace_wait_seconds: float = DEFAULT_TRACE_WAIT_SECONDS,
     ) -> None:
         """Initialises the processor.
 
@@ -464,8 +576,10 @@ class WhatsAppProcessor:
             media: Media downloader (built from the settings when omitted).
             menus: Numbered-menu memory (Redis when ``REDIS_URL`` is set, else the database).
             keys: Resolve citizen keys to numbers (``LALISA_IDENTITY_KEY`` when omitted).
+            trace_wait_seconds: See :class:`WhatsAppOutput`.
         """
         self.settings = settings
+        self.trace_wait_seconds = trace_wait_seconds
         self.keys = keys or sender_keys(read_env())
         self.graph = graph or GraphClient(
             settings.api_base_url,
@@ -492,7 +606,14 @@ class WhatsAppProcessor:
 
     def output_for(self, reply_to: str | None = None) -> WhatsAppOutput:
         """An output channel; with ``reply_to`` its sends are keyed to that inbound message."""
-        return WhatsAppOutput(self.graph, self.store, self.menus, reply_to=reply_to, keys=self.keys)
+        return WhatsAppOutput(
+            self.graph,
+            self.store,
+            self.menus,
+            reply_to=reply_to,
+            keys=self.keys,
+            trace_wait_seconds=self.trace_wait_seconds,
+        )
 
     def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)
@@ -519,9 +640,12 @@ class WhatsAppProcessor:
         """
         output = self.output_for(wamid)
         output._reply_index = BUSY_NOTICE_INDEX
-        result = await output.send(
-            sender_id, {"type": "text", "text": {"body": reply_text("busy")}}, "busy"
-        )
+        try:
+            result = await output.send(
+                sender_id, {"type": "text", "text": {"body": reply_text("busy")}}, "busy"
+            )
+        except ReplyNotDelivered:
+            return False  # tried again at the next check while the message still waits
         return result.ok and result.attempts > 0
 
     async def process(

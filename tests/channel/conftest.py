@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,9 +42,15 @@ from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
 from lalisa_rasa.channels.media import MediaDownloader  # noqa: E402
 from lalisa_rasa.channels.store import WhatsAppStore  # noqa: E402
 from sandbox.app import GRAPH_KEY, SIMULATOR_KEY, STATE_KEY, build_app  # noqa: E402
-from sandbox.config import SandboxSettings  # noqa: E402
+from sandbox.config import FAULT_MODES, SandboxSettings  # noqa: E402
 from sandbox.fake_graph import SandboxState  # noqa: E402
 from tests.common.payloads import PNID, to_bytes  # noqa: E402
+from tests.postgres_helpers import (  # noqa: E402
+    DATABASE_BACKENDS,
+    postgres_admin_url,
+    run_admin_sql,
+    with_database,
+)
 
 Sanic.test_mode = True  # several apps named "rasa_core_no_api" in one process (REST channel)
 
@@ -156,6 +164,47 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A migrated PostgreSQL database per test session (None without PostgreSQL)."""
+    admin = postgres_admin_url()
+    if admin is None:
+        yield None
+        return
+    name = f"lalisa_channel_tmpl_{uuid.uuid4().hex[:10]}"
+    run_admin_sql(admin, f'CREATE DATABASE "{name}"')
+    try:
+        subprocess.run(
+            [str(APP_PYTHON), "-m", "lalisa.migrate", "--url", with_database(admin, name)],
+            cwd=REPO,
+            env={**os.environ, "LALISA_ENV_FILE": ""},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        yield name
+    finally:
+        run_admin_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def any_db_url(
+    request: pytest.FixtureRequest, db_url: str, postgres_template: str | None
+) -> Iterator[str]:
+    """A fresh migrated database for one test, on each backend the run has (SQLite, PostgreSQL)."""
+    if request.param == "sqlite":
+        yield db_url
+        return
+    admin = postgres_admin_url()
+    assert admin is not None and postgres_template is not None
+    name = f"lalisa_channel_{uuid.uuid4().hex[:10]}"
+    run_admin_sql(admin, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    try:
+        yield with_database(admin, name)
+    finally:
+        run_admin_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_leftover_sqlite_threads() -> Iterator[None]:
     """Safety net: stops aiosqlite worker threads left open at the end of the session.
@@ -224,6 +273,16 @@ class FakeGraphServer:
         self.settings = settings
         self.app[SIMULATOR_KEY].settings = settings
         self.app[GRAPH_KEY].settings = settings
+
+    def inject_faults(
+        self, rate: float, delay: float, seed: int, modes: tuple[str, ...] = FAULT_MODES
+    ) -> None:
+        """Answers ``rate`` of the message sends with a random fault (``SANDBOX_FAULT_*``)."""
+        graph = self.app[GRAPH_KEY]
+        graph.settings = replace(
+            graph.settings, fault_rate=rate, fault_delay=delay, fault_modes=modes
+        )
+        graph.faults = random.Random(seed)
 
     async def fail(self, **failure: Any) -> None:
         """Queues an injected failure through the control endpoint."""

@@ -5,6 +5,10 @@ with the WhatsApp processor configured from ``WHATSAPP_*``/``DATABASE_URL``, lik
 worker, but each turn is: reply 1 → write ``SCRIPTED_MARKERS/<pid>`` (the test may kill -9 the
 process now, mid-turn) → wait ``SCRIPTED_TURN_SECONDS`` → reply 2 → append the turn to the
 ``SCRIPTED_TRACKER`` file, the way Rasa saves the tracker at the end of a turn.
+
+``SCRIPTED_GRAPH_READ_TIMEOUT`` (seconds) gives the Graph client short timeouts and backoff,
+and ``SCRIPTED_TRACE_WAIT`` the wait for a status webhook after a send timed out (stress tests
+against a faulty sandbox).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ if str(REPO) not in sys.path:
 
 from lalisa_common.env import read_env  # noqa: E402
 from lalisa_rasa.channels.config import WhatsAppSettings  # noqa: E402
+from lalisa_rasa.channels.graph import GraphClient  # noqa: E402
 from lalisa_rasa.channels.whatsapp import WhatsAppProcessor  # noqa: E402
 from lalisa_rasa.worker import STARTED, QueueWorker, WorkerSettings  # noqa: E402
 
@@ -54,7 +59,24 @@ async def main() -> None:
     """Runs the worker until SIGTERM."""
     env = read_env()
     settings = WhatsAppSettings.from_env(env)
-    processor = WhatsAppProcessor(settings)
+    options: dict[str, Any] = {}
+    read_timeout = os.environ.get("SCRIPTED_GRAPH_READ_TIMEOUT")
+    if read_timeout:
+        import aiohttp
+
+        options["graph"] = GraphClient(
+            settings.api_base_url,
+            settings.api_version,
+            settings.phone_number_id,
+            settings.access_token,
+            backoff_base=0.05,
+            timeout=aiohttp.ClientTimeout(
+                total=float(read_timeout) + 1, connect=1, sock_read=float(read_timeout)
+            ),
+        )
+    if os.environ.get("SCRIPTED_TRACE_WAIT"):
+        options["trace_wait_seconds"] = float(os.environ["SCRIPTED_TRACE_WAIT"])
+    processor = WhatsAppProcessor(settings, **options)
     worker = QueueWorker(
         processor,
         handle,

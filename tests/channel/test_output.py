@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from lalisa_common.identity import SenderKeys
 from lalisa_rasa.channels.graph import NETWORK_ERROR
 from lalisa_rasa.channels.render import render_choices, split_text, text_length
 from lalisa_rasa.channels.store import WhatsAppStore
-from lalisa_rasa.channels.whatsapp import MenuMemory, WhatsAppOutput, recipient_fields
+from lalisa_rasa.channels.whatsapp import (
+    MenuMemory,
+    ReplyNotDelivered,
+    WhatsAppOutput,
+    recipient_fields,
+    reply_key,
+)
 from tests.channel.conftest import (
     IDENTITY_KEY,
     FakeGraphServer,
@@ -214,11 +221,11 @@ async def test_retry_on_pair_rate_limit_and_5xx(
     assert row["status"] == "accepted" and row["attempts"] == 4
 
 
-async def test_a_send_whose_answer_timed_out_is_not_repeated(
+async def test_an_unkeyed_send_whose_answer_timed_out_is_not_repeated(
     output: WhatsAppOutput, graph: FakeGraphServer
 ) -> None:
     # The fake (like Meta) took the message and answered late: the client gave up after 1 s.
-    # Sending it again was the duplicated reply of the bench's burst.
+    # Without a reply key (the apology after a crash) nothing can tell whether it arrived.
     await graph.fail(delay=1.5, status=200, count=1)
     await output.send_text_message(CITIZEN, "Halo")
     assert len(graph.sent()) == 1
@@ -272,6 +279,28 @@ async def test_a_citizen_key_is_resolved_to_the_number_only_for_the_graph_call(
     rows = await output.store.outbound_rows()
     assert {row["recipient"] for row in rows} == {key}
     assert await output.menus.resolve(key, "3") == '/choose{"n": 3}'
+
+
+async def test_one_turn_reads_the_citizen_number_once(
+    output: WhatsAppOutput, graph: FakeGraphServer, monkeypatch: Any
+) -> None:
+    """A turn's second and later replies use the number its first reply read."""
+    keys = SenderKeys(IDENTITY_KEY)
+    key = await output.store.remember_contact(keys, CITIZEN)
+    reads: list[str] = []
+    read = output.store.address_of
+
+    async def counted(keys: SenderKeys, key: str) -> str | None:
+        reads.append(key)
+        return await read(keys, key)
+
+    monkeypatch.setattr(output.store, "address_of", counted)
+    await output.send_text_message(key, "Halo")
+    await output.send_text_message(key, "Ada yang bisa dibantu?")
+    await output.send_text_message(key_of("6289900000000"), "Halo")  # unknown: not remembered
+    await output.send_text_message(key_of("6289900000000"), "Halo")
+    assert reads == [key, key_of("6289900000000"), key_of("6289900000000")]
+    assert [body["to"] for body in bodies(graph)] == ["+" + CITIZEN] * 2
 
 
 async def test_an_unknown_key_sends_nothing_and_records_the_failure(
@@ -329,3 +358,154 @@ async def test_invalid_payload_is_rejected_by_the_fake_like_meta(graph: FakeGrap
     assert resp.status == 400
     assert data["error"]["code"] == 131009
     assert data["error"]["error_data"]["messaging_product"] == "whatsapp"
+
+
+# ------------------------------------------------- replies of a turn: at least once
+
+
+IN = "wamid.IN-1"
+
+
+def accepted(graph: FakeGraphServer) -> list[str]:
+    """Texts the fake accepted (what the citizen's phone shows), in order."""
+    return [
+        e["message"]["text"]["body"]
+        for e in graph.state.events
+        if e["kind"] == "out" and e["message"].get("type") == "text"
+    ]
+
+
+@pytest_asyncio.fixture
+async def keyed(
+    graph: FakeGraphServer, any_db_url: str, tmp_path: Path
+) -> AsyncIterator[Callable[..., WhatsAppOutput]]:
+    """Outputs keyed to the inbound message ``IN`` (one per run of its turn), on each backend."""
+    settings = settings_for(graph.url, any_db_url, tmp_path / "media")
+    client = fast_graph_client(settings, timeout=aiohttp.ClientTimeout(total=2, sock_read=0.5))
+    store = WhatsAppStore(any_db_url)
+
+    def make(trace_wait_seconds: float = 1.0) -> WhatsAppOutput:
+        return WhatsAppOutput(
+            client, store, MenuMemory(store), reply_to=IN, trace_wait_seconds=trace_wait_seconds
+        )
+
+    yield make
+    await client.close()
+    await store.close()
+
+
+def status_webhooks_to(graph: FakeGraphServer, store: WhatsAppStore) -> None:
+    """Meta's status webhooks, applied to the outbound log the way the receiver does."""
+
+    async def hook(_phone: str, wamid: str, _final: str, callback: str | None) -> None:
+        await store.apply_status(wamid, "sent", callback_data=callback)
+
+    graph.connect("http://127.0.0.1:9/none", status_webhooks=True)
+    graph.state.status_hook = hook
+
+
+async def test_a_reply_whose_answer_timed_out_but_arrived_is_recorded_not_repeated(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    output = keyed()
+    status_webhooks_to(graph, output.store)  # type: ignore[arg-type]
+    await graph.fail(mode="late", delay=1.5)
+    await output.send_text_message(CITIZEN, "Nomor tiket Anda LL-1")
+    assert accepted(graph) == ["Nomor tiket Anda LL-1"]
+    assert len(graph.sent()) == 1
+    [row] = await output.store.outbound_rows()  # type: ignore[union-attr]
+    out = next(e for e in graph.state.events if e["kind"] == "out")
+    assert (row["status"], row["wamid"], row["reply_to"], row["reply_index"]) == (
+        "sent",
+        out["wamid"],
+        IN,
+        0,
+    )
+    assert row["callback_data"] == reply_key(IN, 0)
+    assert graph.sent()[0]["json"]["biz_opaque_callback_data"] == reply_key(IN, 0)
+
+
+async def test_a_reply_lost_in_a_timeout_is_sent_again(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    # The last session's lost ticket number: the answer timed out, nothing had arrived, and
+    # the send was not repeated. Now no status webhook within the wait means "send again".
+    output = keyed(trace_wait_seconds=0.3)
+    status_webhooks_to(graph, output.store)  # type: ignore[arg-type]
+    await graph.fail(mode="lost", delay=1.0)
+    await output.send_text_message(CITIZEN, "Nomor tiket Anda LL-2")
+    assert accepted(graph) == ["Nomor tiket Anda LL-2"]
+    assert len(graph.sent()) == 2
+    [row] = await output.store.outbound_rows()  # type: ignore[union-attr]
+    assert row["status"] in ("accepted", "sent") and row["attempts"] == 2
+    assert (row["reply_to"], row["reply_index"]) == (IN, 0)
+
+
+async def test_without_any_trace_a_reply_is_sent_again_rather_than_lost(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    # Accepted, but its status webhook never came: at least once means a second copy.
+    output = keyed(trace_wait_seconds=0.2)
+    await graph.fail(mode="late", delay=1.0)
+    await output.send_text_message(CITIZEN, "Nomor tiket Anda LL-3")
+    assert accepted(graph) == ["Nomor tiket Anda LL-3"] * 2
+
+
+async def test_a_reply_whatsapp_cannot_take_ends_the_turn_and_is_sent_when_it_runs_again(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    first = keyed()
+    await first.send_text_message(CITIZEN, "Terima kasih")
+    await graph.fail(status=503, count=first.graph.max_attempts)
+    with pytest.raises(ReplyNotDelivered):
+        await first.send_text_message(CITIZEN, "Nomor tiket Anda LL-4")
+    assert not await first.store.reply_sent(IN, 1)  # type: ignore[union-attr]
+    # The turn runs again (its tracker was not saved): reply 0 is skipped, reply 1 goes out.
+    again = keyed()
+    await again.send_text_message(CITIZEN, "Terima kasih")
+    await again.send_text_message(CITIZEN, "Nomor tiket Anda LL-4")
+    assert accepted(graph) == ["Terima kasih", "Nomor tiket Anda LL-4"]
+    rows = await again.store.outbound_rows()  # type: ignore[union-attr]
+    assert [(r["reply_index"], r["status"]) for r in rows] == [(0, "accepted"), (1, "accepted")]
+
+
+async def test_a_permanent_refusal_of_a_reply_does_not_repeat_the_turn(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    output = keyed()
+    await graph.fail(status=400, code=131026)
+    await output.send_text_message(CITIZEN, "Halo")  # no ReplyNotDelivered: it would not help
+    [row] = await output.store.outbound_rows()  # type: ignore[union-attr]
+    assert (row["status"], row["error_code"]) == ("failed", 131026)
+
+
+async def test_a_reply_whose_only_trace_is_its_status_webhook_is_not_sent_again(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    # The worker died between Meta's 2xx and its own record; the status webhook came.
+    output = keyed()
+    await output.store.apply_status(  # type: ignore[union-attr]
+        "wamid.OUT-9", "sent", callback_data=reply_key(IN, 0)
+    )
+    await output.send_text_message(CITIZEN, "Nomor tiket Anda LL-5")
+    assert graph.sent() == []
+
+
+async def test_rasa_lets_an_undelivered_reply_end_the_turn_unsaved(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer
+) -> None:
+    # Rasa 3.6 sends a turn's replies outside the try/except around an action's run and saves
+    # the tracker only after the last one; so ReplyNotDelivered leaves the turn unsaved and
+    # reaches the worker, which re-queues the message. Should Rasa ever swallow it, this fails.
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    processor = object.__new__(MessageProcessor)  # its model is not needed to send replies
+    tracker = DialogueStateTracker(CITIZEN, slots=[])
+    await graph.fail(status=503, count=keyed().graph.max_attempts)
+    with pytest.raises(ReplyNotDelivered):
+        await processor.execute_side_effects(
+            [BotUttered("Nomor tiket Anda LL-6")], tracker, keyed()
+        )
+    assert accepted(graph) == []

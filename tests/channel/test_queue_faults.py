@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from lalisa_common.database import to_async_url
 from lalisa_rasa.channels.store import WhatsAppStore
+from sandbox.app import GRAPH_KEY
 from tests.channel.conftest import (
     APP_PYTHON,
     PNID,
@@ -183,6 +184,58 @@ async def test_a_worker_killed_mid_burst_leaves_every_message_answered_once(
         answered_once_in_order(graph, bodies)
         statuses = {await store.inbound_status(item["id"]) for item in items}
         assert statuses == {"processed"}
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=10)
+
+
+async def test_a_slow_and_flaky_graph_api_still_gets_every_reply_to_every_citizen_once(
+    tmp_path: Path,
+    any_db_url: str,
+    graph: FakeGraphServer,
+    scripted: ScriptedWorkers,
+    open_store: Any,
+) -> None:
+    # The lost ticket number under load: sends whose answer timed out (accepted late, or not
+    # at all), 5xx and 429, and a Graph outage longer than the client's retries; turns slower
+    # than the 2 s lease. Every citizen must see every reply exactly once, in order.
+    receiver, url, _ = await start_receiver(any_db_url, tmp_path)
+    graph.connect(f"{url}/webhooks/whatsapp/webhook", status_webhooks=True)
+    graph.inject_faults(rate=0.3, delay=1.2, seed=12)
+    # A Graph outage first: 20 failed requests outlast the client's retries (4 loops, each a read
+    # receipt and 3 sends: 16 < 20), so at least one turn must go back to the queue.
+    await graph.fail(status=503, count=20)
+    scripted.env.update(
+        DATABASE_URL=any_db_url,
+        SCRIPTED_GRAPH_READ_TIMEOUT="0.6",
+        SCRIPTED_TRACE_WAIT="1.5",
+        SCRIPTED_TURN_SECONDS="0.05",
+        WHATSAPP_MAX_CONCURRENT="4",
+    )
+    try:
+        await scripted.start()
+        bodies = {f"62813000000{c:02d}": [f"pesan {c}-{n}" for n in range(3)] for c in range(6)}
+        items = [
+            text_message(sender, body, 1_800_000_000 + n)
+            for sender, sender_bodies in bodies.items()
+            for n, body in enumerate(sender_bodies)
+        ]
+        assert set(await post_all(url, items)) == {200}
+        store = open_store(any_db_url)
+        await wait_drained(store, timeout=90)
+        shown: dict[str, list[str]] = {}
+        for event in graph.state.events:
+            if event["kind"] == "out":
+                shown.setdefault(event["phone"], []).append(event["message"]["text"]["body"])
+        for sender, sender_bodies in bodies.items():
+            expected = [f"jawaban {k} untuk {body}" for body in sender_bodies for k in (1, 2)]
+            assert shown.get(sender) == expected, (sender, shown.get(sender))
+        assert graph.app[GRAPH_KEY].faults_injected >= 5
+        # Turns outlasted the 2 s lease (timeouts, waits for status webhooks) and kept it.
+        log = (tmp_path / "worker-0.log").read_text()
+        assert "ReplyNotDelivered" in log  # the outage: the turn went back to the queue
+        assert "ran out before the turn ended" not in log
+        assert {await store.inbound_status(item["id"]) for item in items} == {"processed"}
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)

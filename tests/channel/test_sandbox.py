@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
+from lalisa_common.env import SettingsError
+from sandbox.config import SandboxSettings
 from tests.channel.conftest import ChannelServer, FakeGraphServer, key_of
 
 PHONE = "6285245678901"
@@ -185,3 +188,41 @@ async def test_request_log_reads_incrementally(graph: FakeGraphServer) -> None:
     assert [r["json"]["text"]["body"] for r in later] == ["dua"]
     assert next_since == "2"
     assert none == []
+
+
+def test_fault_knobs_are_off_by_default_and_refuse_unknown_modes() -> None:
+    assert SandboxSettings.from_env({}).fault_rate == 0.0
+    settings = SandboxSettings.from_env(
+        {
+            "SANDBOX_FAULT_RATE": "0.25",
+            "SANDBOX_FAULT_MODES": "late, 429",
+            "SANDBOX_FAULT_DELAY": "3",
+        }
+    )
+    assert (settings.fault_rate, settings.fault_modes, settings.fault_delay) == (
+        0.25,
+        ("late", "429"),
+        3.0,
+    )
+    with pytest.raises(SettingsError, match="SANDBOX_FAULT_MODES"):
+        SandboxSettings.from_env({"SANDBOX_FAULT_RATE": "0.1", "SANDBOX_FAULT_MODES": "slow"})
+    with pytest.raises(SettingsError, match="SANDBOX_FAULT_RATE"):
+        SandboxSettings.from_env({"SANDBOX_FAULT_RATE": "2"})
+
+
+async def test_injected_faults_answer_late_lose_or_refuse_message_sends(
+    graph: FakeGraphServer,
+) -> None:
+    graph.inject_faults(rate=1.0, delay=0.2, seed=3)
+    headers = {"Authorization": f"Bearer {graph.settings.access_token}"}
+    send_url = f"{graph.url}/v23.0/{graph.settings.phone_number_id}/messages"
+    body = {"messaging_product": "whatsapp", "to": PHONE, "type": "text", "text": {"body": "x"}}
+    statuses = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(12):
+            async with session.post(send_url, json=body, headers=headers) as resp:
+                statuses.append(resp.status)
+    accepted = [e for e in graph.state.events if e["kind"] == "out"]
+    # late: accepted (200, the phone shows it); lost and 500: nothing; 429: rate limit.
+    assert set(statuses) == {200, 500, 429}
+    assert len(accepted) == statuses.count(200)

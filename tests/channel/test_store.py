@@ -159,6 +159,44 @@ async def test_a_reply_whose_status_came_first_keeps_its_reply_key(store: WhatsA
     assert (row["reply_to"], row["reply_index"], row["status"]) == ("wamid.IN-7", 0, "delivered")
 
 
+async def test_a_reply_whose_status_row_won_the_insert_race_still_gets_its_record(
+    store: WhatsAppStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PostgreSQL the receiver can commit the status webhook's row between the worker's
+    # look-up and its insert: the insert then hits the unique wamid. The record must land on
+    # that row (reply key, attempts) instead of being lost with an IntegrityError.
+    from sqlalchemy.exc import IntegrityError
+
+    record = store._record_outbound
+    raced = []
+
+    async def racing(*args: object, **kwargs: object) -> None:
+        if not raced:
+            raced.append(True)
+            await store.apply_status("wamid.race", "sent", callback_data="reply:0:wamid.IN-8")
+            raise IntegrityError("INSERT", {}, Exception("uq_whatsapp_outbound_messages_wamid"))
+        await record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_record_outbound", racing)
+    await store.record_outbound(
+        recipient=CITIZEN,
+        kind="text",
+        summary="Halo",
+        wamid="wamid.race",
+        status="accepted",
+        attempts=2,
+        reply_to="wamid.IN-8",
+        reply_index=0,
+    )
+    [row] = await store.outbound_rows(CITIZEN)
+    assert (row["reply_to"], row["reply_index"], row["attempts"], row["status"]) == (
+        "wamid.IN-8",
+        0,
+        2,
+        "sent",
+    )
+
+
 # ---------------------------------------------------------------------- Redis
 
 

@@ -129,7 +129,9 @@ class WhatsAppChannel:
             event = await self._upload(photo_bytes(self.persona_id, action.photo), action.text)
         else:
             event = await self._send(self._payload(action))
-        self.seen = max(self.seen, int(event["seq"]))
+        # ``seen`` is not moved past the citizen's own message: a reply of the previous turn that
+        # reached the phone after that turn was given up on (REPLY_TIMEOUT_S) comes first in this
+        # turn's messages, as on a real phone, instead of being skipped unseen.
         return await self._replies(str(event["wamid"]))
 
     def _payload(self, action: Action) -> dict[str, Any]:

@@ -16,6 +16,10 @@ from lalisa.survey.service import MASK, is_decline, is_pause, mask_identity, par
         ("3.", 3),
         ("2)", 2),
         ("4 - Sangat baik", 4),
+        # A reason after the digit does not change it ("jelas" alone would read 3).
+        ("4, fotonya jelas", 4),
+        ("2, petugasnya lama datang tapi ramah", 2),
+        ("3; lumayan cepat", 3),
         ("1 - Tidak baik", 1),
         ("sangat puas", 4),
         ("Sangat baik", 4),
@@ -44,7 +48,7 @@ def test_parse_score(text: str, score: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [None, "", "5", "0", "12", "cek status", "halo", "LLS-2026-000123", "x" * 80]
+    "text", [None, "", "5", "0", "12", "3,5", "cek status", "halo", "LLS-2026-000123", "x" * 80]
 )
 def test_parse_score_rejects_non_answers(text: str | None) -> None:
     assert parse_score(text) is None

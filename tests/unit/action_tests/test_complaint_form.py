@@ -525,3 +525,23 @@ async def test_a_story_after_a_photo_sent_first_is_kept_as_the_pending_report() 
     # A button payload is never a story.
     payload = tracker(text="/deny", intent="deny", active_loop=None)
     assert await ActionKeepStory().run(CollectingDispatcher(), payload, domain()) == []
+
+
+async def test_a_photo_caption_in_the_form_is_read_as_the_answer(db: str) -> None:
+    """The words sent with a photo at the place question are the place (no turn lost)."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(
+        text='/share_media{"media_id": "778", "media_type": "image"}',
+        intent="share_media",
+        entities=[
+            {"entity": "media_id", "value": "778"},
+            {"entity": "media_type", "value": "image"},
+        ],
+        metadata={"caption": "ini di muka pasar Batumandi"},
+        slots={"category": "pkl", "description": "pkl jualan di trotoar sampai ke jalan"},
+        requested_slot="location",
+    )
+    events = slot_events(await FORM.run(dispatcher, t, domain()))
+    assert events["evidence"] == "(media)"
+    assert events["location_kecamatan"] == "Batu Mandi"
+    assert events["requested_slot"] == "incident_time"
