@@ -37,9 +37,10 @@ from lalisa.places.geo import list_places, locate_point
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.takeover.models import HandoffReason
 from lalisa.tickets.categories import (
-    CATEGORY_BUTTON_TITLES,
     FALLBACK_CATEGORY,
+    category_buttons,
     category_label,
+    category_list_buttons,
     read_category_entity,
 )
 from lalisa.tickets.service import ComplaintDraft, record_pending_media
@@ -360,18 +361,6 @@ class ActionLocationOutsideForm(Action):
         ]
 
 
-def category_buttons(categories: list[str]) -> list[dict[str, str]]:
-    """Buttons that choose a category."""
-    return [
-        {
-            "title": CATEGORY_BUTTON_TITLES[category],
-            "payload": f'/report_complaint{{"category": "{category}"}}',
-        }
-        for category in categories
-        if category in CATEGORY_BUTTON_TITLES
-    ]
-
-
 class ActionAskCategory(Action):
     """Asks for the category: among the likeliest ones when the classifier was unsure."""
 
@@ -382,15 +371,30 @@ class ActionAskCategory(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Utters the short choice, or the full list when there is nothing to go on."""
+        """Utters the short choice, or the whole list when there is nothing to go on.
+
+        After a typed answer the form could not read, the list comes with a prompt that says
+        so (the form never guesses from the same kind of answer a second time).
+        """
         candidates = [c for c in tracker.get_slot("category_candidates") or [] if c]
+        page = tracker.get_slot("category_page")
         if candidates:
             dispatcher.utter_message(
                 response="utter_ask_category_choice",
                 buttons=category_buttons([*candidates, FALLBACK_CATEGORY]),
             )
+        elif page == "more":
+            dispatcher.utter_message(
+                response="utter_ask_category_choice", buttons=category_list_buttons(page)
+            )
+        elif tracker.get_slot("category_rounds") and tracker.get_slot("category_told"):
+            dispatcher.utter_message(
+                response="utter_ask_category_again",
+                buttons=category_list_buttons(),
+                category_told=tracker.get_slot("category_told"),
+            )
         else:
-            dispatcher.utter_message(response="utter_ask_category")
+            dispatcher.utter_message(response="utter_ask_category", buttons=category_list_buttons())
         return []
 
 
@@ -423,6 +427,16 @@ class ActionAskDesaChoice(Action):
         return []
 
 
+def _category_summary(tracker: Tracker) -> str:
+    """The category's label; "Lainnya" shows the citizen's own words the form could not read."""
+    category = tracker.get_slot("category")
+    label = category_label(category)
+    told = tracker.get_slot("category_told")
+    if category == FALLBACK_CATEGORY and told:
+        return f"{label} ({told})"
+    return label
+
+
 def summary_values(tracker: Tracker) -> dict[str, str]:
     """The values shown in the summary before the citizen confirms."""
     kecamatan = tracker.get_slot("location_kecamatan")
@@ -437,7 +451,7 @@ def summary_values(tracker: Tracker) -> dict[str, str]:
     incident_time = tracker.get_slot("incident_time")
     name = tracker.get_slot("reporter_name")
     return {
-        "category_label": category_label(tracker.get_slot("category")),
+        "category_label": _category_summary(tracker),
         "description": tracker.get_slot("description") or intake.SKIPPED,
         "location_summary": location_summary or intake.SKIPPED,
         "incident_time_summary": (

@@ -78,6 +78,7 @@ from lalisa.tickets.categories import (
     CATEGORY_BUTTON_TITLES,
     CATEGORY_LABELS,
     FALLBACK_CATEGORY,
+    MORE_CATEGORIES,
     read_category_entity,
     read_category_ranking,
 )
@@ -144,6 +145,9 @@ about the question asked ("fotonya wajib kah?", "alamat lengkap kah?") read as o
 answered by the step's own help instead. The other digressions (confidentiality, office hours,
 status, a person, an emergency) keep their specific answers."""
 CANCEL_INTENT: Final = "cancel"
+_MORE_CATEGORY_WORDS: Final = frozenset(
+    {"lihat semua jenis", "semua jenis", "lihat semua", "lihat semua kategori", "semua kategori"}
+)
 _OTHER_CATEGORY_WORDS: Final = frozenset(
     {
         "lainnya",
@@ -161,6 +165,9 @@ _OTHER_CATEGORY_WORDS: Final = frozenset(
 FORM_SLOTS: Final = (
     "category",
     "category_candidates",
+    "category_page",
+    "category_told",
+    "category_rounds",
     "description",
     "location",
     "location_lat",
@@ -192,6 +199,7 @@ FORM_SLOTS: Final = (
 _VALUE_SLOTS: Final = (
     "category",
     "category_candidates",
+    "category_page",
     "description",
     "location",
     "location_kecamatan",
@@ -211,7 +219,7 @@ _VALUE_SLOTS: Final = (
 
 # The slots a correction of one field clears so that the form asks it again.
 CORRECTION_CLEARS: Final[dict[str, tuple[str, ...]]] = {
-    "category": ("category", "category_candidates"),
+    "category": ("category", "category_candidates", "category_page"),
     "description": ("description",),
     "location": (
         "location",
@@ -497,9 +505,30 @@ def _maybe_description(turn: _Turn, text: str) -> None:
         turn.set(description=description)
 
 
+def _asks_for_more_categories(answer: Answer) -> bool:
+    """The row "Lihat semua jenis" of the category list, tapped or typed."""
+    if any(
+        entity.get("entity") == "category" and entity.get("value") == MORE_CATEGORIES
+        for entity in answer.entities
+    ):
+        return True
+    return " ".join(words(answer.typed)) in _MORE_CATEGORY_WORDS
+
+
 def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    read = _read_category_value(turn, answer, strict)
+    if turn.get("category") is not None and turn.get("category_page") is not None:
+        turn.set(category_page=None)
+    return read
+
+
+def _read_category_value(turn: _Turn, answer: Answer, strict: bool) -> bool:
     text = answer.typed
     if strict:
+        if _asks_for_more_categories(answer):
+            # The rest of the categories, as a second list (no answer yet, and no miss).
+            turn.set(category_page="more", category_candidates=None)
+            return True
         if " ".join(words(text)) in _OTHER_CATEGORY_WORDS:
             turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
             return True
@@ -513,16 +542,25 @@ def _read_category(turn: _Turn, answer: Answer, strict: bool) -> bool:
             _read_story_details(turn, text)
             return True
         return False
+    if len(words(text)) < 2 or looks_like_question(text):
+        return False
+    rounds = int(turn.get("category_rounds") or 0)
+    turn.set(category_told=text[:MAX_TIME_CHARS], category_rounds=rounds + 1)
+    if rounds:
+        # A typed answer the form could not read, again (the summary's change request asked
+        # for it once more): not another guess, but the citizen's words kept for the officer
+        # under "lainnya"; a further change request for it goes to a person (_clear_field).
+        turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+        turn.say("utter_category_kept_as_told", category_told=text[:MAX_TIME_CHARS])
+        return True
     # A story without a recognisable category ("kamar mandi umum dirusak orang") is filed
     # under the likeliest category offered, or "lainnya" for the officer to classify; the
-    # summary shows it and can change it.
-    if len(words(text)) >= 2 and not looks_like_question(text):
-        offered = turn.get("category_candidates") or [FALLBACK_CATEGORY]
-        turn.set(category=offered[0], category_candidates=None)
-        _maybe_description(turn, text)
-        _read_story_details(turn, text)
-        return True
-    return False
+    # summary shows it (with the citizen's words) and can change it.
+    offered = turn.get("category_candidates") or [FALLBACK_CATEGORY]
+    turn.set(category=offered[0], category_candidates=None)
+    _maybe_description(turn, text)
+    _read_story_details(turn, text)
+    return True
 
 
 def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
@@ -805,6 +843,13 @@ def _keep_desa_of_corrected_kecamatan(turn: _Turn, earlier: Mapping[str, Any]) -
 
 
 def _clear_field(turn: _Turn, slot: str) -> None:
+    if slot == "category" and int(turn.get("category_rounds") or 0) >= MAX_ASKS:
+        # The category was asked again once already and the typed answer still could not
+        # be read: a third round would be the same, so a person takes over (the report,
+        # kept with the citizen's words, can still be sent with "ya").
+        turn.set(complaint_outcome="handoff", correction_requested=None)
+        turn.say("utter_category_needs_person")
+        return
     turn.set(**{name: None for name in CORRECTION_CLEARS[slot]})
     turn.set(confirmation_mode=None, complaint_confirmation=None)
 
@@ -971,7 +1016,10 @@ def _is_cancel(answer: Answer) -> bool:
 
 
 def _accept_category(turn: _Turn) -> None:
-    turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
+    turn.set(category=FALLBACK_CATEGORY, category_candidates=None, category_page=None)
+    told = turn.get("form_last_answer")
+    if told:
+        turn.set(category_told=told, category_rounds=int(turn.get("category_rounds") or 0) + 1)
     turn.say("utter_category_defaulted")
 
 

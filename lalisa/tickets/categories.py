@@ -56,6 +56,80 @@ CATEGORY_BUTTON_TITLES: dict[str, str] = {
     "lainnya": "Lainnya",
 }
 
+FIRST_PAGE_CATEGORIES: Final = (
+    "pkl",
+    "miras",
+    "keributan",
+    "kebisingan",
+    "balap_liar",
+    "sampah",
+    "ternak_lepas",
+    "gepeng",
+)
+"""The categories of the first list, commonest first (those the old single list offered, as
+reported to Satpol PP Balangan and similar offices; ``docs/CONTRACTS.md``)."""
+
+MORE_CATEGORIES: Final = "semua_jenis"
+"""The value of the ``category`` entity of the row that opens the rest of the categories."""
+
+MORE_CATEGORIES_TITLE: Final = "Lihat semua jenis"
+MORE_CATEGORIES_DESCRIPTION: Final = "Jenis pelanggaran yang tidak ada di daftar ini"
+
+
+def second_page_categories() -> list[str]:
+    """The categories not on the first list ("lainnya" apart), in the order of the labels."""
+    return [
+        category
+        for category in CATEGORY_LABELS
+        if category not in FIRST_PAGE_CATEGORIES and category != FALLBACK_CATEGORY
+    ]
+
+
+def _category_payload(category: str) -> str:
+    return f'/report_complaint{{"category": "{category}"}}'
+
+
+def category_buttons(categories: Iterable[str]) -> list[dict[str, str]]:
+    """Buttons that choose a category (Rasa button dicts: title and payload)."""
+    return [
+        {"title": CATEGORY_BUTTON_TITLES[category], "payload": _category_payload(category)}
+        for category in categories
+        if category in CATEGORY_BUTTON_TITLES
+    ]
+
+
+def category_list_buttons(page: str | None = None) -> list[dict[str, str]]:
+    """The whole category list, in two pages of at most 10 rows (WhatsApp's limit for a list).
+
+    The first page holds the commonest categories, a row that opens the second page and
+    "Lainnya"; the second page holds every other category and "Lainnya", so that every
+    category can be chosen. Each row shows the category's full label as its description
+    (a list row's second line; REST clients may ignore it).
+
+    Args:
+        page: ``"more"`` for the second page; anything else is the first.
+
+    Returns:
+        Rasa button dicts (title, payload, description).
+    """
+    if page == "more":
+        categories = [*second_page_categories(), FALLBACK_CATEGORY]
+    else:
+        categories = [*FIRST_PAGE_CATEGORIES, FALLBACK_CATEGORY]
+    buttons = [
+        {**button, "description": CATEGORY_LABELS[category]}
+        for category, button in zip(categories, category_buttons(categories), strict=True)
+    ]
+    if page != "more":
+        more = {
+            "title": MORE_CATEGORIES_TITLE,
+            "payload": _category_payload(MORE_CATEGORIES),
+            "description": MORE_CATEGORIES_DESCRIPTION,
+        }
+        buttons.insert(len(buttons) - 1, more)
+    return buttons
+
+
 CATEGORY_CONFIDENCE_THRESHOLD: Final = 0.45
 """Below this probability the classifier's category is not taken: the citizen is asked to
 choose among the likeliest ones. 0.45 is the lowest threshold at which the categories taken

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from lalisa.tickets.categories import CATEGORY_LABELS, MORE_CATEGORIES, category_list_buttons
 from lalisa_common.identity import SenderKeys
 from lalisa_rasa.channels.graph import NETWORK_ERROR
 from lalisa_rasa.channels.render import render_choices, split_text, text_length
@@ -86,6 +88,31 @@ def test_render_picks_buttons_list_or_numbered_menu() -> None:
     body = menu.bodies[0]["text"]["body"]
     assert body.startswith("Pilih kategori:") and "\n12. Pilihan 12" in body
     assert menu.menu[11] == '/choose{"n": 12}'
+
+
+@pytest.mark.parametrize("page", [None, "more"])
+def test_each_page_of_the_category_list_is_one_whatsapp_list(page: str | None) -> None:
+    """Every category can be tapped: each page fits one list message, with the labels."""
+    buttons = category_list_buttons(page)
+    rendered = render_choices("Apa jenis pelanggaran yang ingin Anda laporkan?", buttons)
+    assert rendered.kind == "list"
+    (body,) = rendered.bodies
+    (section,) = body["interactive"]["action"]["sections"]
+    rows = section["rows"]
+    assert [row["id"] for row in rows] == [b["payload"] for b in buttons]
+    assert [row["title"] for row in rows] == [b["title"] for b in buttons]
+    assert all(row["description"] for row in rows)
+
+
+def test_both_category_pages_together_offer_every_category() -> None:
+    rows = [
+        row["id"]
+        for page in (None, "more")
+        for body in render_choices("Pilih jenis", category_list_buttons(page)).bodies
+        for row in body["interactive"]["action"]["sections"][0]["rows"]
+    ]
+    offered = {json.loads(row.removeprefix("/report_complaint"))["category"] for row in rows}
+    assert offered == set(CATEGORY_LABELS) | {MORE_CATEGORIES}
 
 
 def test_recipient_fields() -> None:

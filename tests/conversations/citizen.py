@@ -372,7 +372,11 @@ class Citizen:
         shown = {key: normalise(value) for key, value in reading.summary.items()}
         kind = shown.get("jenis")
         labels = {normalise(CATEGORY_LABELS[c]) for c in expect.categories}
-        if kind is not None and kind not in labels:
+        if kind is not None and not any(
+            # "Lainnya (karoke ilegal)": the label, with the citizen's own words kept.
+            kind == label or kind.startswith(f"{label} (")
+            for label in labels
+        ):
             return "category"
         place = shown.get("lokasi")
         wanted = expect.desa or expect.kecamatan or ""

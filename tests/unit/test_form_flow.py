@@ -851,3 +851,129 @@ def test_a_story_told_as_a_question_is_the_story() -> None:
     text = "kenapa ada pkl di trotoar terus tiap hari?"
     step = advance(at("description", description=None), answer=say(text), now=NOW)
     assert step.slots["description"] == text
+
+
+# ------------------------------------------------------- a category the form cannot read
+
+UNREADABLE_CATEGORY = {
+    "ranking": [
+        {"value": "asusila", "confidence": 0.14},
+        {"value": "kebisingan", "confidence": 0.13},
+    ],
+    "none_confidence": 0.55,
+}
+
+
+def _citizen_who_types_the_category(change: str, field_answer: str | None) -> Any:
+    """Answers like a citizen who never taps, asking for a change at every summary.
+
+    The category is always the same unreadable words; ``change`` is said at the summary, and
+    ``field_answer`` when asked which field.
+    """
+
+    def answer(slot: str | None) -> Answer:
+        if slot == "category":
+            return say(
+                "karoke ilegal", "report_complaint", 0.9, category_ranking=UNREADABLE_CATEGORY
+            )
+        if slot == "correction_field":
+            return say(field_answer or "jenis")
+        assert slot == "complaint_confirmation", slot
+        return say(change)
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("change", "field_answer"),
+    [("jenisnya salah", None), ("ubah", "jenis"), ("/deny", "jenis pelanggaran")],
+)
+def test_change_at_the_summary_never_asks_an_unreadable_category_a_third_time(
+    change: str, field_answer: str | None
+) -> None:
+    """Summary → change → category → "Lainnya" → summary … is no loop.
+
+    The second unreadable answer is kept in the citizen's words, and a third change request
+    goes to a person.
+    """
+    state = at(
+        "category",
+        description="tempat karaoke tidak ada izin buka sampai pagi",
+        location="desa lajar",
+        location_kecamatan="Lampihong",
+        location_desa="Lajar",
+        incident_time="tiap malam",
+        evidence="-",
+        reporter_name="Reza",
+    )
+    citizen = _citizen_who_types_the_category(change, field_answer)
+    asked: list[str | None] = ["category"]
+    said: list[str] = []
+    for _ in range(20):
+        step = advance(state, answer=citizen(state["requested_slot"]), now=NOW)
+        assert not step.interrupt
+        state = apply(state, step)
+        said += responses(step)
+        asked.append(question_key(state.get("requested_slot"), state))
+        if state.get("requested_slot") is None:
+            break
+    assert asked.count("category") <= MAX_ASKS, asked
+    assert asked[-1] is None
+    assert state["complaint_outcome"] == "handoff"
+    assert said.count("utter_category_kept_as_told") == 1
+    assert said[-1] == "utter_category_needs_person"
+    # The report is kept whole (a "ya" sends it), with the citizen's own words.
+    assert state["category"] == "lainnya"
+    assert state["category_told"] == "karoke ilegal"
+
+
+def test_second_unreadable_category_is_kept_in_the_citizens_words() -> None:
+    state = at("category", category_told="karoke", category_rounds=1)
+    answer = say("karoke ilegal", "report_complaint", 0.9, category_ranking=UNREADABLE_CATEGORY)
+    step = advance(state, answer=answer, now=NOW)
+    assert step.slots["category"] == "lainnya"
+    assert step.slots["category_told"] == "karoke ilegal"
+    assert step.slots["category_rounds"] == 2
+    (kept,) = [u for u in step.utterances if u.response == "utter_category_kept_as_told"]
+    assert kept.values == {"category_told": "karoke ilegal"}
+
+
+def test_a_readable_category_at_a_change_request_is_still_taken() -> None:
+    """After two unreadable rounds a category the citizen names is still a correction."""
+    state = at("complaint_confirmation", category="lainnya", category_rounds=2)
+    step = advance(state, answer=say("jenisnya hiburan malam"), now=NOW)
+    assert step.slots["category"] == "hiburan_malam"
+    assert step.slots.get("complaint_outcome") is None
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+
+
+def test_see_all_categories_opens_the_second_list_without_a_miss() -> None:
+    tap = say(
+        '/report_complaint{"category": "semua_jenis"}',
+        "report_complaint",
+        1.0,
+        entities=({"entity": "category", "value": "semua_jenis"},),
+    )
+    state = at("category")
+    step = advance(state, answer=tap, now=NOW)
+    assert step.slots["category_page"] == "more"
+    assert step.slots["requested_slot"] == "category"
+    assert responses(step) == []
+    assert not step.missed_twice
+    state = apply(state, step)
+    chosen = say(
+        '/report_complaint{"category": "hiburan_malam"}',
+        "report_complaint",
+        1.0,
+        entities=({"entity": "category", "value": "hiburan_malam"},),
+    )
+    step = advance(state, answer=chosen, now=NOW)
+    assert step.slots["category"] == "hiburan_malam"
+    assert step.slots["category_page"] is None
+    assert step.slots["requested_slot"] == "description"
+
+
+def test_typed_see_all_opens_the_second_list_too() -> None:
+    step = advance(at("category"), answer=say("lihat semua jenis"), now=NOW)
+    assert step.slots["category_page"] == "more"
+    assert "category" not in step.slots

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,6 +17,12 @@ from actions.tickets import (
     ValidateComplaintForm,
     answers_question,
     summary_values,
+)
+from lalisa.tickets.categories import (
+    CATEGORY_LABELS,
+    FALLBACK_CATEGORY,
+    MORE_CATEGORIES,
+    category_list_buttons,
 )
 
 from .helpers import domain, responses, tracker
@@ -229,9 +236,63 @@ async def test_category_question_offers_the_likeliest(dispatcher: CollectingDisp
 
 
 async def test_category_question_without_candidates(dispatcher: CollectingDispatcher) -> None:
-    """The full list when the classifier had nothing to go on."""
+    """The full list when the classifier had nothing to go on: its first page."""
     await ActionAskCategory().run(dispatcher, tracker(), domain())
     assert responses(dispatcher) == ["utter_ask_category"]
+    (message,) = dispatcher.messages
+    assert message["buttons"] == category_list_buttons()
+
+
+async def test_category_question_second_page(dispatcher: CollectingDispatcher) -> None:
+    """After "Lihat semua jenis": every category not on the first page, and "Lainnya"."""
+    t = tracker(slots={"category_page": "more"})
+    await ActionAskCategory().run(dispatcher, t, domain())
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_category_choice"
+    assert message["buttons"] == category_list_buttons("more")
+
+
+async def test_category_question_after_an_unreadable_answer(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """Asked again at a change request: says the words were not understood, and shows the list."""
+    t = tracker(slots={"category_told": "karoke ilegal", "category_rounds": 1})
+    await ActionAskCategory().run(dispatcher, t, domain())
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_category_again"
+    assert message["category_told"] == "karoke ilegal"
+    assert message["buttons"] == category_list_buttons()
+
+
+def _payload_category(payload: str) -> str:
+    return str(json.loads(payload.removeprefix("/report_complaint"))["category"])
+
+
+def test_every_category_can_be_chosen_from_the_list() -> None:
+    """Two pages of at most 10 rows (WhatsApp's limit) that hold every category once."""
+    first, second = category_list_buttons(), category_list_buttons("more")
+    assert len(first) <= 10 and len(second) <= 10
+    chosen = [_payload_category(b["payload"]) for b in first + second]
+    assert set(chosen) == set(CATEGORY_LABELS) | {MORE_CATEGORIES}
+    assert [c for c in chosen if c != FALLBACK_CATEGORY] == list(
+        dict.fromkeys(c for c in chosen if c != FALLBACK_CATEGORY)
+    )
+    assert "hiburan_malam" in chosen
+    for button in first + second:
+        assert len(button["title"]) <= 24
+        assert len(button["description"]) <= 72
+    more = [b for b in first if _payload_category(b["payload"]) == MORE_CATEGORIES]
+    assert [b["title"] for b in more] == ["Lihat semua jenis"]
+    assert first[-1]["title"] == second[-1]["title"] == "Lainnya"
+    labels = {b["description"] for b in first + second}
+    assert CATEGORY_LABELS["hiburan_malam"] in labels
+
+
+def test_summary_shows_the_citizens_words_for_an_unread_category() -> None:
+    t = tracker(slots={"category": "lainnya", "category_told": "karoke ilegal"})
+    assert summary_values(t)["category_label"] == "Lainnya (karoke ilegal)"
+    t = tracker(slots={"category": "pkl", "category_told": "karoke ilegal"})
+    assert summary_values(t)["category_label"] == CATEGORY_LABELS["pkl"]
 
 
 async def test_desa_list_of_the_chosen_kecamatan(dispatcher: CollectingDispatcher) -> None:
