@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from lalisa.core.db import session_scope
+from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.office.hours import format_when
-from lalisa.tickets.categories import category_label
+from lalisa.tickets.categories import category_label, read_category_entity
 from lalisa.tickets.service import (
     CLOSED_STATUSES,
     REPORTER_ACTOR,
@@ -25,6 +29,8 @@ from lalisa.tickets.service import (
 from lalisa.tickets.workflow import flag_for_review
 
 logger = logging.getLogger(__name__)
+
+FORM_NAME = "complaint_form"
 
 MAX_TICKETS_LISTED = 3
 
@@ -95,6 +101,30 @@ class ActionCheckStatus(Action):
         return [SlotSet("ticket_id", None)]
 
 
+# Words about an earlier report: "laporan saya di desa Halong belum ditangani" follows one up.
+_ABOUT_A_REPORT: Final = re.compile(
+    r"\b(?:laporan\w*|aduan|pengaduan|tiket|dilaporkan|(?:sudah|udah|sdh) lapor)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_a_new_complaint(message: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a "still not resolved" message carries a complaint of its own.
+
+    "masih" reads as a follow-up of a report; from a citizen without any, a message with a
+    category, an explicit place or an explicit time that does not speak of a report is the
+    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`).
+    """
+    text = str(message.get("text") or "")
+    if not text or text.startswith("/") or _ABOUT_A_REPORT.search(text):
+        return False
+    return (
+        read_category_entity(message.get("entities") or []) is not None
+        or read_opening_place(text) is not None
+        or read_opening_time(text, now) is not None
+    )
+
+
 class ActionReportUnresolved(Action):
     """Flags the citizen's closed ticket for review when they say it is "belum selesai"."""
 
@@ -128,6 +158,15 @@ class ActionReportUnresolved(Action):
             logger.exception("Flagging an unresolved ticket failed")
             dispatcher.utter_message(response="utter_status_unavailable")
             return [SlotSet("ticket_id", None)]
+        if (
+            flagged is None
+            and not number
+            and not candidates
+            and tells_a_new_complaint(tracker.latest_message or {}, datetime.now(timezone.utc))
+        ):
+            # No report to be unresolved: "SUDAH JAM 2 MALAM MASIH ADA ORGEN TUNGGAL…" is a
+            # complaint of its own; the form starts with it as the opening, story kept.
+            return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
         if flagged is None:
             dispatcher.utter_message(response="utter_unresolved_no_closed_ticket")
         else:

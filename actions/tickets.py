@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -199,6 +199,12 @@ class ValidateComplaintForm(Action):
             return _answer_from(pending)
         if intent == "report_complaint":
             return _answer_from(message)
+        if intent == "report_unresolved":
+            # Started by action_report_unresolved: a citizen without any report told one.
+            return _answer_from(message)
+        if intent == "share_media":
+            # Started by action_keep_media: the photo's caption told the story.
+            return caption_opening(message)
         return None
 
     @staticmethod
@@ -285,6 +291,35 @@ async def record_media(tracker: Tracker) -> int | None:
         return int(record.id)
 
 
+def caption_opening(message: Mapping[str, Any]) -> Answer | None:
+    """The caption of a photo sent as the first message, when it clearly is a complaint.
+
+    The channel's fast path (:mod:`lalisa_rasa.fast_path`) parses the words sent with a
+    photo as if typed (``caption_parse``); a caption the NLU reads as a complaint with a
+    strong signal ("balap liar di desa Halong tadi malam") is the opening of the report, read
+    like a typed one (story, category, place, time). Anything else ("ini fotonya min") leaves
+    the photo kept for the report the citizen then tells.
+    """
+    text = str(message.get("text") or "")
+    parsed = message.get("caption_parse")
+    if not text.startswith("/share_media") or not isinstance(parsed, Mapping):
+        return None
+    answer = _answer_from(parsed)
+    if answer.intent != "report_complaint" or not answer.text.strip():
+        return None
+    guess = read_category_entity(list(answer.entities))
+    gate = parsed.get("complaint_gate")
+    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
+    signal = complaint_signal(
+        answer.text,
+        intent_confidence=answer.confidence,
+        category_confidence=None if guess is None else (guess.confidence or 1.0),
+        gate_confidence=None if gate_confidence is None else float(gate_confidence),
+        with_media=True,
+    )
+    return answer if signal == "strong" else None
+
+
 class ActionKeepMedia(Action):
     """Keeps a photo/video sent before any complaint as the evidence of the next one.
 
@@ -312,6 +347,10 @@ class ActionKeepMedia(Action):
             dispatcher.utter_message(response="utter_media_outside_form")
             return []
         kept = [*(tracker.get_slot("evidence_media") or []), media_id]
+        if caption_opening(message) is not None:
+            # The caption tells the story: the report starts with it, the photo as evidence.
+            dispatcher.utter_message(response="utter_evidence_received", count=len(kept))
+            return [SlotSet("evidence_media", kept), FollowupAction(FORM_NAME)]
         dispatcher.utter_message(response="utter_media_kept")
         return [SlotSet("evidence_media", kept)]
 

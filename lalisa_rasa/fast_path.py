@@ -21,6 +21,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
@@ -42,6 +43,11 @@ STRUCTURED_TYPES = frozenset(
 )
 # A numbered-menu answer ("2") the channel resolved to the payload of the menu's option.
 MENU_CHOICE_KEY = "menu_choice"
+# The parse of the words sent with a photo/video, kept next to the payload's parse: a caption
+# that tells the story is read as a typed opening (actions.tickets.ActionKeepMedia).
+CAPTION_PARSE_KEY = "caption_parse"
+# WhatsApp types whose caption is the citizen's own words.
+CAPTIONED_TYPES = frozenset({"image", "video", "document"})
 # The name Rasa's own handler puts on the entities it unpacks; kept so that the parse data
 # is identical to the pipeline's.
 EXTRACTOR_NAME = "RegexMessageHandler"
@@ -94,6 +100,31 @@ def structured_parse_data(
     return parse_data
 
 
+def caption_of(metadata: Mapping[str, Any] | None) -> str:
+    """The words the citizen sent with a photo/video/document ("" when none or a payload)."""
+    if not metadata or metadata.get("wa_type") not in CAPTIONED_TYPES:
+        return ""
+    caption = str(metadata.get("caption") or "").strip()
+    return "" if caption.startswith(INTENT_MESSAGE_PREFIX) else caption
+
+
+def _parse_caption(
+    processor: MessageProcessor, original: Any, message: Any, tracker: Any, caption: str
+) -> dict[str, Any] | None:
+    """The NLU graph's parse of a caption, as if the citizen had typed it (None on failure).
+
+    The photo stays the message (its payload's intent and entities); the caption's parse only
+    rides along, so a caption that cannot be parsed costs nothing but itself.
+    """
+    typed = UserMessage(caption, sender_id=message.sender_id, message_id=message.message_id)
+    try:
+        parsed: dict[str, Any] = original(processor, typed, tracker, True)
+    except Exception:
+        logger.exception("The caption of %s could not be parsed", message.message_id)
+        return None
+    return parsed
+
+
 def install() -> None:
     """Makes :class:`MessageProcessor` parse structured payloads without the NLU graph.
 
@@ -118,6 +149,11 @@ def install() -> None:
                 message.text, message.metadata, message.message_id, self.domain
             )
             if parsed is not None:
+                caption = caption_of(message.metadata)
+                if caption:
+                    caption_parse = _parse_caption(self, original, message, tracker, caption)
+                    if caption_parse is not None:
+                        parsed[CAPTION_PARSE_KEY] = caption_parse
                 return parsed
         parsed_by_graph: dict[str, Any] = original(self, message, tracker, only_output_properties)
         return parsed_by_graph

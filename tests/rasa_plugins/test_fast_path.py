@@ -132,6 +132,25 @@ def test_same_result_as_rasas_regex_message_handler(text: str) -> None:
     }
 
 
+def test_a_photo_caption_is_parsed_as_typed_words_next_to_the_payload() -> None:
+    """The photo stays the message; its caption gets the pipeline's reading alongside."""
+    payload = '/share_media{"media_id": "123", "media_type": "image"}'
+    metadata = {"wa_type": "image", "caption": "balap liar di desa Halong tadi malam"}
+    parsed, graph_runs = parse(payload, metadata)
+    assert graph_runs == 1
+    assert parsed["intent"] == {"name": "share_media", "confidence": 1.0}
+    caption = parsed[fast_path.CAPTION_PARSE_KEY]
+    assert caption["text"] == "balap liar di desa Halong tadi malam"
+
+
+@pytest.mark.parametrize("caption", ["", "   ", "/report_complaint"])
+def test_no_caption_no_second_parse(caption: str) -> None:
+    payload = '/share_media{"media_id": "123", "media_type": "image"}'
+    parsed, graph_runs = parse(payload, {"wa_type": "image", "caption": caption})
+    assert graph_runs == 0
+    assert fast_path.CAPTION_PARSE_KEY not in parsed
+
+
 def test_install_is_idempotent() -> None:
     first = MessageProcessor._parse_message_with_graph
     fast_path.install()

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tickets import (
@@ -545,3 +545,70 @@ async def test_a_photo_caption_in_the_form_is_read_as_the_answer(db: str) -> Non
     assert events["evidence"] == "(media)"
     assert events["location_kecamatan"] == "Batu Mandi"
     assert events["requested_slot"] == "incident_time"
+
+
+def _captioned_photo(caption: str, intent: str, confidence: float = 0.95, **kwargs: Any) -> Any:
+    """A photo sent first whose caption the fast path parsed as if typed."""
+    t = tracker(
+        text='/share_media{"media_id": "779", "media_type": "image"}',
+        intent="share_media",
+        entities=[
+            {"entity": "media_id", "value": "779"},
+            {"entity": "media_type", "value": "image"},
+        ],
+        metadata={"caption": caption},
+        **kwargs,
+    )
+    t.latest_message["caption_parse"] = {
+        "text": caption,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [{"entity": "category", "value": "balap_liar", "confidence": 0.9}],
+    }
+    return t
+
+
+async def test_a_photo_sent_first_with_its_story_starts_the_report(db: str) -> None:
+    """The caption is read like a typed opening; the photo is the report's evidence."""
+    from actions.tickets import ActionKeepMedia
+
+    caption = "balap liar di jalan depan kantor desa Halong tiap malam minggu, bising sekali"
+    dispatcher = CollectingDispatcher()
+    kept_events = await ActionKeepMedia().run(
+        dispatcher, _captioned_photo(caption, "report_complaint", active_loop=None), domain()
+    )
+    assert responses(dispatcher) == ["utter_evidence_received"]
+    assert FollowupAction("complaint_form") in kept_events
+    [kept] = [e["value"] for e in kept_events if e.get("name") == "evidence_media"]
+
+    started = slot_events(
+        await FORM.run(
+            CollectingDispatcher(),
+            _captioned_photo(
+                caption, "report_complaint", slots={"evidence_media": kept}, requested_slot=None
+            ),
+            domain(),
+        )
+    )
+    assert started["description"] == caption
+    assert started["category"] == "balap_liar"
+    assert started["location_desa"] == "Halong"
+    assert started["evidence"] == "(media)"
+
+
+@pytest.mark.parametrize(
+    ("caption", "intent", "confidence"),
+    [
+        ("ini fotonya min", "share_media", 0.9),  # the photo is the message
+        ("balap liar tiap malam", "report_complaint", 0.2),  # the NLU is unsure: ask later
+    ],
+)
+async def test_a_caption_that_is_no_clear_complaint_only_keeps_the_photo(
+    db: str, caption: str, intent: str, confidence: float
+) -> None:
+    from actions.tickets import ActionKeepMedia
+
+    dispatcher = CollectingDispatcher()
+    t = _captioned_photo(caption, intent, confidence, active_loop=None)
+    events = await ActionKeepMedia().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_media_kept"]
+    assert all(e.get("event") != "followup" for e in events)

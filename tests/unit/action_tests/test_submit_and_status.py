@@ -7,15 +7,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 import actions.tickets as ticket_actions
 from actions.handoff import ActionRequestHuman
 from actions.info import ActionGreet, ActionTellOfficeContact, ActionTellServiceHours
-from actions.status import ActionCheckStatus
-from actions.tickets import ActionCancelComplaint, ActionSubmitComplaint
+from actions.status import ActionCheckStatus, ActionReportUnresolved
+from actions.tickets import ActionCancelComplaint, ActionSubmitComplaint, ValidateComplaintForm
 from lalisa.core.contacts import remember_contact
 from lalisa.core.crypto import get_identity_cipher, sender_key
 from lalisa.core.db import session_scope
@@ -287,7 +287,6 @@ async def test_belum_selesai_flags_the_closed_ticket(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Saying "belum selesai" after a closing message flags that ticket for review."""
-    from actions.status import ActionReportUnresolved
     from lalisa.tickets.service import TicketStatus, transition
 
     await submit(IN_HOURS, monkeypatch)
@@ -345,3 +344,43 @@ async def test_yes_after_a_hand_over_of_an_incomplete_report_sends_nothing(
     assert dispatcher.messages == []
     async with session_scope() as session:
         assert (await session.execute(select(func.count(Ticket.id)))).scalar_one() == 0
+
+
+async def test_a_complaint_read_as_unresolved_starts_the_report_without_a_report(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A complaint with "masih" from a citizen without reports starts the form with it.
+
+    The story, its place and its time are kept as a typed opening's would be.
+    """
+    monkeypatch.setattr(ticket_actions, "utcnow", lambda: IN_HOURS)
+    text = "SUDAH JAM 2 MALAM MASIH ADA ORGEN TUNGGAL DI DESA HALONG, BERISIK SEKALI"
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="report_unresolved", active_loop=None)
+    events = await ActionReportUnresolved().run(dispatcher, t, domain())
+    assert responses(dispatcher) == []
+    assert FollowupAction("complaint_form") in events
+
+    started = await ValidateComplaintForm().run(
+        CollectingDispatcher(),
+        tracker(text=text, intent="report_unresolved", requested_slot=None),
+        domain(),
+    )
+    slots = {e["name"]: e["value"] for e in started if e.get("event") == "slot"}
+    assert slots["description"] == text
+    assert slots["location_desa"] == "Halong"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "belum selesai pak",  # nothing but the follow-up
+        "laporan saya di desa Halong masih belum ditangani",  # speaks of a report
+    ],
+)
+async def test_a_follow_up_without_a_report_still_says_there_is_none(db: str, text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="report_unresolved", active_loop=None)
+    events = await ActionReportUnresolved().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_unresolved_no_closed_ticket"]
+    assert all(e.get("event") != "followup" for e in events)
