@@ -141,6 +141,19 @@ def _answer_from(message: Mapping[str, Any]) -> Answer:
     )
 
 
+def _category_offered(entities: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The entities with the classifier's category kept as a suggestion (no confidence).
+
+    The form then offers the likeliest categories instead of taking one.
+    """
+    return tuple(
+        {**entity, "confidence": 0.0}
+        if entity.get("entity") == "category" and isinstance(entity.get("confidence"), float)
+        else entity
+        for entity in entities
+    )
+
+
 class ValidateComplaintForm(Action):
     """Reads each answer of the complaint form as the answer to its question first.
 
@@ -201,7 +214,15 @@ class ValidateComplaintForm(Action):
             return _answer_from(message)
         if intent == "report_unresolved":
             # Started by action_report_unresolved: a citizen without any report told one.
-            return _answer_from(message)
+            # The NLU did not call it a complaint, so its category is offered, not taken.
+            answer = _answer_from(message)
+            return Answer(
+                answer.text,
+                answer.intent,
+                answer.confidence,
+                _category_offered(answer.entities),
+                category_ranking=answer.category_ranking,
+            )
         if intent == "share_media":
             # Started by action_keep_media: the photo's caption told the story.
             return caption_opening(message)

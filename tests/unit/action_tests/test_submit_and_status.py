@@ -361,14 +361,24 @@ async def test_a_complaint_read_as_unresolved_starts_the_report_without_a_report
     assert responses(dispatcher) == []
     assert FollowupAction("complaint_form") in events
 
+    # The classifier's category of a message the NLU did not call a complaint is offered.
+    category = {
+        "entity": "category",
+        "value": "hiburan_malam",
+        "confidence": 0.62,
+        "additional_info": {"ranking": [{"value": "kebisingan", "confidence": 0.3}]},
+    }
     started = await ValidateComplaintForm().run(
         CollectingDispatcher(),
-        tracker(text=text, intent="report_unresolved", requested_slot=None),
+        tracker(text=text, intent="report_unresolved", entities=[category], requested_slot=None),
         domain(),
     )
     slots = {e["name"]: e["value"] for e in started if e.get("event") == "slot"}
     assert slots["description"] == text
     assert slots["location_desa"] == "Halong"
+    assert slots.get("category") is None
+    assert slots["category_candidates"] == ["hiburan_malam", "kebisingan"]
+    assert slots["requested_slot"] == "category"
 
 
 @pytest.mark.parametrize(
