@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.tickets import FORM_NAME
 from lalisa.core.db import session_scope
 from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.office.hours import format_when
@@ -29,8 +30,6 @@ from lalisa.tickets.service import (
 from lalisa.tickets.workflow import flag_for_review
 
 logger = logging.getLogger(__name__)
-
-FORM_NAME = "complaint_form"
 
 MAX_TICKETS_LISTED = 3
 

@@ -312,6 +312,21 @@ async def record_media(tracker: Tracker) -> int | None:
         return int(record.id)
 
 
+def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
+    """The complaint signal of a parsed message (:func:`complaint_signal` on its parse data)."""
+    intent = message.get("intent") or {}
+    guess = read_category_entity(message.get("entities") or [])
+    gate = message.get("complaint_gate")
+    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
+    return complaint_signal(
+        str(message.get("text") or ""),
+        intent_confidence=float(intent.get("confidence") or 0.0),
+        category_confidence=None if guess is None else (guess.confidence or 1.0),
+        gate_confidence=None if gate_confidence is None else float(gate_confidence),
+        with_media=with_media,
+    )
+
+
 def caption_opening(message: Mapping[str, Any]) -> Answer | None:
     """The caption of a photo sent as the first message, when it clearly is a complaint.
 
@@ -328,17 +343,7 @@ def caption_opening(message: Mapping[str, Any]) -> Answer | None:
     answer = _answer_from(parsed)
     if answer.intent != "report_complaint" or not answer.text.strip():
         return None
-    guess = read_category_entity(list(answer.entities))
-    gate = parsed.get("complaint_gate")
-    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
-    signal = complaint_signal(
-        answer.text,
-        intent_confidence=answer.confidence,
-        category_confidence=None if guess is None else (guess.confidence or 1.0),
-        gate_confidence=None if gate_confidence is None else float(gate_confidence),
-        with_media=True,
-    )
-    return answer if signal == "strong" else None
+    return answer if message_signal(parsed, with_media=True) == "strong" else None
 
 
 class ActionKeepMedia(Action):
@@ -564,16 +569,7 @@ class ActionCheckComplaintSignal(Action):
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
         intent = message.get("intent") or {}
-        guess = read_category_entity(message.get("entities") or [])
-        gate = message.get("complaint_gate")
-        gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
-        signal = complaint_signal(
-            text,
-            intent_confidence=float(intent.get("confidence") or 0.0),
-            category_confidence=None if guess is None else (guess.confidence or 1.0),
-            gate_confidence=None if gate_confidence is None else float(gate_confidence),
-            with_media=bool(tracker.get_slot("evidence_media")),
-        )
+        signal = message_signal(message, with_media=bool(tracker.get_slot("evidence_media")))
         pending = None
         if signal == "weak":
             pending = {
