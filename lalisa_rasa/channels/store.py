@@ -16,12 +16,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
+from lalisa_common.conflict import insert_ignore
 from lalisa_common.database import to_async_url
 from lalisa_common.env import env_int, read_env
 from lalisa_common.identity import SenderKeys, contact_address, contact_values, upsert_contact
@@ -68,6 +68,7 @@ class WhatsAppStore:
         if self.dialect == "sqlite":
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
+        self._inserts: dict[str, Any] = {}
 
     def _sqlite_writers_lock(self) -> asyncio.Lock:
         # Created on first use so that it belongs to the event loop that runs the store.
@@ -93,15 +94,17 @@ class WhatsAppStore:
     async def _statement(self) -> AsyncIterator[AsyncConnection]:
         """A connection for writes that are one statement each (the queue's lease changes).
 
-        On SQLite each statement commits on its own (autocommit), so the database's single
-        write lock is held only while the statement runs in the driver's thread. In a
+        Each statement commits on its own (autocommit). On SQLite the database's single
+        write lock is then held only while the statement runs in the driver's thread. In a
         transaction it stayed held until the COMMIT, one trip through this process's event
         loop later; a worker's loop is often busy for 100 ms and more with NLU, and the
-        receiver's next acknowledgement waited that long for the lock.
+        receiver's next acknowledgement waited that long for the lock. On PostgreSQL a
+        transaction around one statement is a BEGIN and a COMMIT more: two round trips, each
+        a share of the worker's and the backend's CPU, for nothing the statement needs.
         """
         if self.dialect != "sqlite":
-            async with self._write() as conn:
-                yield conn
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
             return
         async with self._sqlite_writers_lock(), self.engine.connect() as conn:
             yield await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -129,11 +132,14 @@ class WhatsAppStore:
         return True
 
     def _insert_ignore(self, table: sa.Table) -> Any:
-        if self.dialect == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        if self.dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return None
+        # Built once per table: the values go in as parameters.
+        # SQLAlchemy recompiled the plain construct on every execution (no cache key).
+        if self.dialect not in ("sqlite", "postgresql"):
+            return None
+        statement = self._inserts.get(table.name)
+        if statement is None:
+            statement = self._inserts[table.name] = insert_ignore(table, self.dialect)
+        return statement
 
     # ---------------------------------------------------------------- contacts
 
@@ -187,7 +193,7 @@ class WhatsAppStore:
         statement = self._insert_ignore(inbound_messages)
         async with self._write() as conn:
             if statement is not None:
-                result = await conn.execute(statement.values(**values))
+                result = await conn.execute(statement, values)
                 return bool(result.rowcount)
             try:
                 await conn.execute(inbound_messages.insert().values(**values))
@@ -338,6 +344,17 @@ class WhatsAppStore:
         now: datetime,
     ) -> None:
         reply_to = values["reply_to"]
+        insert_ignore = self._insert_ignore(outbound_messages)
+        if insert_ignore is not None:
+            # The usual case first, in one statement: the first attempt of this reply, before
+            # any status webhook of it. Both unique keys (the wamid, the reply key) make the
+            # insert a no-op when a row exists; only then are the updates below needed. A
+            # transaction of up to three statements per reply was ~1.9 ms of a worker's CPU
+            # on PostgreSQL.
+            async with self._statement() as conn:
+                inserted = await conn.execute(insert_ignore, values)
+            if inserted.rowcount:
+                return
         async with self._write() as conn:
             if reply_to is not None and reply_index is not None:
                 # A failed earlier attempt of this very reply keeps its row: overwrite it.
