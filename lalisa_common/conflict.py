@@ -25,18 +25,18 @@ from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 __all__ = ["insert_ignore", "upsert"]
 
 
-class _PostgresInsert(postgresql_dml.Insert):
+class _PostgresInsert(postgresql_dml.Insert):  # type: ignore[misc,unused-ignore]
     inherit_cache = True
 
 
-class _SqliteInsert(sqlite_dml.Insert):
+class _SqliteInsert(sqlite_dml.Insert):  # type: ignore[misc,unused-ignore]
     inherit_cache = True
 
 
 def _keyed(clause: Any, key: tuple[Any, ...]) -> Any:
     """Gives an ON CONFLICT clause (no traversal of its own in SQLAlchemy) a fixed cache key."""
 
-    class Keyed(clause.__class__):  # type: ignore[misc, name-defined]
+    class Keyed(clause.__class__):  # type: ignore[misc,unused-ignore]
         inherit_cache = True
 
         def _gen_cache_key(self, anon_map: Any, bindparams: Any) -> tuple[Any, ...]:
@@ -54,9 +54,7 @@ def _insert(table: sa.Table, dialect: str) -> Any:
     raise ValueError(f"ON CONFLICT is not supported on {dialect!r}")
 
 
-def insert_ignore(
-    table: sa.Table, dialect: str, returning: Sequence[sa.Column[Any]] = ()
-) -> Any:
+def insert_ignore(table: sa.Table, dialect: str, returning: Sequence[sa.Column[Any]] = ()) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` on any unique key (values as parameters).
 
     Args:
@@ -107,4 +105,3 @@ def upsert(
         ),
     )
     return statement
-

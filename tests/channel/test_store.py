@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 
 from lalisa_common.database import to_async_url as async_database_url
 from lalisa_rasa.channels.store import WhatsAppStore, utcnow
@@ -195,6 +196,52 @@ async def test_a_reply_whose_status_row_won_the_insert_race_still_gets_its_recor
         2,
         "sent",
     )
+
+
+async def test_a_reply_s_first_record_is_one_insert_and_a_retry_overwrites_its_row(
+    any_db_url: str,
+) -> None:
+    # The usual record (first attempt, no status webhook yet) is one statement; a later attempt
+    # of the same reply (its key already has a row) falls back to the update by key.
+    store = WhatsAppStore(any_db_url)
+    statements: list[str] = []
+    try:
+        await store.check_tables()
+        sa.event.listen(
+            store.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: statements.append(sql.split()[0].upper()),
+        )
+        reply = {"recipient": CITIZEN, "kind": "text", "summary": "[text]"}
+        await store.record_outbound(
+            **reply,
+            wamid=None,
+            status="failed",
+            attempts=4,
+            error_code=131000,
+            reply_to="wamid.IN-9",
+            reply_index=0,
+        )
+        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["INSERT"]
+        assert not await store.reply_sent("wamid.IN-9", 0)
+        await store.record_outbound(
+            **reply,
+            wamid="wamid.out-9",
+            status="accepted",
+            attempts=1,
+            reply_to="wamid.IN-9",
+            reply_index=0,
+        )
+        assert await store.reply_sent("wamid.IN-9", 0)
+        [row] = await store.outbound_rows(CITIZEN)
+        assert (row["wamid"], row["status"], row["attempts"], row["error_code"]) == (
+            "wamid.out-9",
+            "accepted",
+            1,
+            None,
+        )
+    finally:
+        await store.close()
 
 
 # ---------------------------------------------------------------------- Redis
