@@ -296,6 +296,7 @@ async def claim(
     lease: timedelta,
     cipher: AtRestCipher,
     now: datetime | None = None,
+    expired: bool = True,
 ) -> ClaimedMessage | None:
     """Leases the next message in per-citizen order.
 
@@ -309,6 +310,9 @@ async def claim(
         lease: How long the lease lasts before another worker may take the message.
         cipher: The inbound payload cipher.
         now: The current time (tests).
+        expired: Look for a lease that ran out first (a statement more); a caller that
+            looked a moment ago may skip it. A citizen's order holds either way: a row whose
+            lease ran out still keeps that citizen's later messages from being claimed.
 
     Returns:
         The leased message, or None when nothing is claimable.
@@ -320,8 +324,8 @@ async def claim(
     # the waiting messages.
     values = {_NOW: now, _TOKEN: token, _UNTIL: now + lease}
     row: Any = None
-    for expired in (True, False):
-        result = await conn.execute(_claim_statement(table, postgresql, expired), values)
+    for lapsed in (True, False) if expired else (False,):
+        result = await conn.execute(_claim_statement(table, postgresql, lapsed), values)
         if postgresql:
             row = result.first()
             if row is not None:

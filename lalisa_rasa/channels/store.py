@@ -41,6 +41,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def expired_check_interval(lease: timedelta) -> float:
+    """Seconds between two looks for leases that ran out: a tenth of the lease, 1 s at most."""
+    return min(1.0, lease.total_seconds() / 10)
+
+
 class WhatsAppStore:
     """The channel's database tables, accessed asynchronously."""
 
@@ -69,6 +74,7 @@ class WhatsAppStore:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
         self._inserts: dict[str, Any] = {}
+        self._expired_checked = float("-inf")
 
     def _sqlite_writers_lock(self) -> asyncio.Lock:
         # Created on first use so that it belongs to the event loop that runs the store.
@@ -467,9 +473,23 @@ class WhatsAppStore:
     # ------------------------------------------------------------------ queue
 
     async def claim(self, worker: str, lease: timedelta) -> queue.ClaimedMessage | None:
-        """Leases the next queued message in per-citizen order (see :func:`queue.claim`)."""
+        """Leases the next queued message in per-citizen order (see :func:`queue.claim`).
+
+        Leases that ran out (a worker stopped mid-turn) are looked for at most every
+        :func:`expired_check_interval` instead of before every claim: a statement per message
+        that finds nothing almost always. Such a message is taken over that much later at
+        most, next to a lease of minutes; its citizen's later messages wait for it meanwhile.
+        """
+        loop = asyncio.get_running_loop()
+        look = loop.time() >= self._expired_checked + expired_check_interval(lease)
         async with self._statement() as conn:
-            return await queue.claim(conn, inbound_messages, worker, lease, self.cipher)
+            claimed = await queue.claim(
+                conn, inbound_messages, worker, lease, self.cipher, expired=look
+            )
+        if look and (claimed is None or claimed.attempts == 1):
+            # Found none (a re-claimed row may have company: look again next time).
+            self._expired_checked = loop.time()
+        return claimed
 
     async def finish(
         self, message: queue.ClaimedMessage, status: str, detail: str | None = None

@@ -244,6 +244,51 @@ async def test_a_reply_s_first_record_is_one_insert_and_a_retry_overwrites_its_r
         await store.close()
 
 
+async def test_claims_look_for_run_out_leases_only_now_and_then(any_db_url: str) -> None:
+    # The look for a lease that ran out is a statement per claim that almost never finds one;
+    # it runs at most every tenth of the lease, and a run-out lease is still taken over.
+    from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
+    from lalisa_rasa.channels.store import expired_check_interval
+
+    store = WhatsAppStore(any_db_url)
+    lease = timedelta(seconds=1)
+    keys = OrderKeys()
+    updates: list[str] = []
+    try:
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                inbound_messages.insert(),
+                [
+                    enqueue_values(
+                        wamid=f"wamid.L{i}",
+                        sender_id=f"citizen-{i}",
+                        message_type="text",
+                        wa_timestamp=None,
+                        payload={"message": {}},
+                        order_key=keys.next(None),
+                        cipher=store.cipher,
+                    )
+                    for i in range(3)
+                ],
+            )
+        sa.event.listen(
+            store.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: updates.append(sql) if "UPDATE" in sql else None,
+        )
+        first = await store.claim("w1", lease)  # looks: nothing ran out; then the oldest
+        assert first is not None and first.wamid == "wamid.L0" and len(updates) == 2
+        second = await store.claim("w1", lease)  # no look: one statement
+        assert second is not None and second.wamid == "wamid.L1" and len(updates) == 3
+        # w1 stops: the lease of L0 runs out and the next look hands it over first.
+        await asyncio.sleep(lease.total_seconds() + expired_check_interval(lease))
+        again = await store.claim("w2", lease)
+        assert again is not None and (again.wamid, again.attempts) == ("wamid.L0", 2)
+        assert not await store.finish(first, "processed")  # w1's lease is gone
+    finally:
+        await store.close()
+
+
 # ---------------------------------------------------------------------- Redis
 
 
