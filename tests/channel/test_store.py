@@ -289,6 +289,42 @@ async def test_claims_look_for_run_out_leases_only_now_and_then(any_db_url: str)
         await store.close()
 
 
+async def test_a_citizen_s_number_is_read_once_for_several_turns(
+    any_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each turn's first reply read the contact row (~1.1 ms on PostgreSQL); the encrypted
+    # token is kept a few minutes, an unknown key is never kept.
+    from lalisa_common.identity import SenderKeys
+    from lalisa_rasa.channels import store as store_module
+    from tests.channel.conftest import IDENTITY_KEY, key_of
+
+    store = WhatsAppStore(any_db_url)
+    keys = SenderKeys(IDENTITY_KEY)
+    selects: list[str] = []
+    try:
+        key = await store.remember_contact(keys, CITIZEN)
+        sa.event.listen(
+            store.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: selects.append(sql) if "SELECT" in sql else None,
+        )
+        assert await store.address_of(keys, key) == CITIZEN
+        assert await store.address_of(keys, key) == CITIZEN
+        assert len(selects) == 1
+        unknown = key_of("6289900000000")
+        assert await store.address_of(keys, unknown) is None
+        assert await store.address_of(keys, unknown) is None
+        assert len(selects) == 3
+        # Past its time the token is read again.
+        monkeypatch.setattr(store_module, "CONTACT_TOKEN_SECONDS", 0.0)
+        store._contact_tokens.clear()
+        assert await store.address_of(keys, key) == CITIZEN
+        assert await store.address_of(keys, key) == CITIZEN
+        assert len(selects) == 5
+    finally:
+        await store.close()
+
+
 # ---------------------------------------------------------------------- Redis
 
 
