@@ -875,6 +875,26 @@ _REPORTING_VERBS = re.compile(
     re.I,
 )
 
+# Words before a reporting word that make it the name of someone's complaint service, asked
+# for, not a report made: "nomor pengaduan PLN", "layanan aduan PDAM", "kamana bapadah?".
+_SERVICE_LEAD = re.compile(
+    r"\b(?:nomor|nomer|nmr|no|kontak|layanan|pusat|call\s*center|hotline|alamat|tempat"
+    r"|kemana|kamana|ke\s+mana|ka\s+mana|dimana|di\s+mana|siapa)\s+(?:\w+\s+)?$",
+    re.I,
+)
+
+
+def says_reporting(text: str) -> bool:
+    """Whether the citizen says outright that they are reporting ("mau lapor", "bapadah").
+
+    A reporting word that names another service asked for ("Mohon info nomor pengaduan PLN",
+    "kamana bapadah banyu mati?") says nothing of a report to Satpol PP.
+    """
+    return any(
+        not _SERVICE_LEAD.search(text[: match.start()]) for match in _REPORTING_VERBS.finditer(text)
+    )
+
+
 # Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
 _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
@@ -963,7 +983,7 @@ def complaint_signal(
     if is_payload(text):
         return "strong"
     if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
-        tells_no_incident(text) and not _REPORTING_VERBS.search(text)
+        tells_no_incident(text) and not says_reporting(text)
     ):
         # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
         # waktunya.") starts nothing, however sure the NLU is: ask first.
@@ -973,7 +993,7 @@ def complaint_signal(
     if (
         gate_confidence is not None
         and gate_confidence < COMPLAINT_GATE_CONFIDENCE
-        and not _REPORTING_VERBS.search(text)
+        and not says_reporting(text)
     ):
         # DIET is sure but the model trained on real off-topic text doubts it (a review that
         # says "kotor", "parkir", "bau"): ask rather than start the form.

@@ -316,6 +316,11 @@ def test_complaint_signal(
         # Saying outright that it is a report outweighs the gate.
         ("min mau lapor ada pkl di trotoar", 0.3, "strong"),
         ("ulun handak malapor ada urang bajualan di higa jalan", 0.4, "strong"),
+        # A reporting word naming another service asked for is no report: the gate's doubt
+        # stands.
+        ("Mohon info nomor pengaduan PLN, listrik di rumah padam sejak tadi.", 0.48, "weak"),
+        ("kamana bapadah banyu PDAM kada mengalir?", 0.4, "weak"),
+        ("nomor pengaduan satpol berapa? saya mau lapor pkl", 0.4, "strong"),
         # A confident gate changes nothing; no gate in the parse changes nothing.
         ("ada pkl di trotoar depan pasar", 0.9, "strong"),
         ("ada pkl di trotoar depan pasar", None, "strong"),
