@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lalisa.intake.answers import SKIPPED, is_skip_answer
+from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer
 from lalisa.intake.timeparse import is_time_phrase
 
 MAX_PLACE_CHARS: Final = 300
@@ -247,7 +247,7 @@ def words(text: str) -> list[str]:
     lowered = text.lower().replace("’", "'").replace("'", "")
     if lowered.strip() == "-":
         return ["-"]
-    squeezed = re.sub(r"([a-z])\1{2,}", r"\1", lowered)
+    squeezed = STRETCHED.sub(r"\1", lowered)
     return re.findall(r"[a-z0-9]+", squeezed)
 
 
@@ -330,7 +330,7 @@ def says_dont_know(text: str) -> bool:
     Returns:
         True for "don't know" answers, also inside a sentence.
     """
-    return is_skip_answer(text) or bool(_DONT_KNOW.search(text))
+    return is_skip_answer(text) or bool(_DONT_KNOW.search(STRETCHED.sub(r"\1", text.lower())))
 
 
 # Words that ask whether something is required or allowed: "fotonya wajib ga?", "hrs nama asli?".

@@ -366,6 +366,9 @@ def test_a_story_after_a_photo_is_a_clear_complaint() -> None:
         ("kd tau", True),
         ("entahlah", True),
         ("ga merhatiin jamnya", True),
+        # A letter held on a phone.
+        ("gatauuu", True),
+        ("lewatiii", True),
         ("kemarin sore", False),
         ("tiap malam", False),
     ],
