@@ -84,6 +84,35 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
 _NAME_REFUSAL_VERB = re.compile(
     r"(?:di)?(?:rahasia|anonim|samar|sembunyi)(?:kan|ken|in)?(?:lah|nya)?"
 )
+MIN_SLIP_REPAIR_LETTERS: Final = 6
+"""A refusal word typed with a slip is recognised only when the word has this many letters:
+"anonm", "rahhasia", "rahasiin" are refusals; "Samara" is a name, not a slip of "samar"."""
+_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+
+
+def slip_repairs(token: str) -> set[str]:
+    """The words ``token`` may be with one phone slip undone.
+
+    A slip drops a letter, doubles or adds one, or swaps two neighbours: "rahhasia",
+    "anonm", "raahsia" and "rahasiin" are one slip from "rahasia", "anonim" and "rahasiain".
+    """
+    dropped = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
+    added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
+    return dropped | swapped | added
+
+
+def _slipped_refusal(token: str) -> bool:
+    """A refusal word typed with one slip ("anonm haja", "rahhasia min")."""
+    if len(token) < MIN_SLIP_REPAIR_LETTERS - 1 or token in FILLERS:
+        return False
+    return any(
+        len(word) >= MIN_SLIP_REPAIR_LETTERS
+        and (word in _NAME_REFUSAL_WORDS or _NAME_REFUSAL_VERB.fullmatch(word) is not None)
+        for word in slip_repairs(token)
+    )
+
+
 # At the name question only: fear of being known ("takut ketahuan") means no name. Not a
 # name change at the summary, where "takut" may be about the incident.
 _NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan"})
@@ -453,6 +482,9 @@ def refuses_name(text: str) -> bool:
     if any(_NAME_REFUSAL_VERB.fullmatch(t) for t in tokens):
         # "rahasiain", "dirahasiakan dong", "anonimkan", "disamarin": any form of the verb.
         return True
+    if any(_slipped_refusal(t) for t in tokens):
+        # "anonm haja", "rahhasia min": typed on a phone, still a refusal, not a name.
+        return True
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
         return True
     if asks_if_required(text) or (
@@ -510,7 +542,8 @@ def read_name(text: str) -> NameAnswer | None:
     value = re.sub(r"[^\w\s.'\-,;]", " ", value)
     value = value.strip(" .!-")
     parts = value.split()
-    while len(parts) > 1 and parts[-1].lower() in _TRAILING_PARTICLES:
+    # "Rina minnn": a particle with a held letter is still a particle.
+    while len(parts) > 1 and STRETCHED.sub(r"\1", parts[-1].lower()) in _TRAILING_PARTICLES:
         parts.pop()
     if len(parts) == 1 and parts[0].lower() in _TRAILING_PARTICLES:
         return None

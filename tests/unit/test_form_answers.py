@@ -82,6 +82,12 @@ def test_not_evidence_refusals(answer: str) -> None:
         "rahasiain ya min",
         "disamarin aja",
         "anonimkan",
+        # Typed on a phone: a dropped, doubled, added or swapped letter, a held one.
+        "anonm haja",
+        "rahhasia min",
+        "raahsia hajaaa",
+        "rahasiin aja min",
+        "anoniim ajaaa",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -118,6 +124,12 @@ def test_name_refusals(answer: str) -> None:
         ("iya nama saya Rina", "Rina"),
         ("ok, Budi", "Budi"),
         ("Yahya", "Yahya"),
+        # Names a slip away from nothing a refusal says stay names.
+        ("Samara", "Samara"),
+        ("Rahmat", "Rahmat"),
+        ("Annisa", "Annisa"),
+        ("Anton", "Anton"),
+        ("Rina minnn", "Rina"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
