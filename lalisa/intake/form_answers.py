@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lalisa.intake.answers import SKIPPED, is_skip_answer
+from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer
 from lalisa.intake.timeparse import is_time_phrase
 
 MAX_PLACE_CHARS: Final = 300
@@ -84,6 +84,35 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
 _NAME_REFUSAL_VERB = re.compile(
     r"(?:di)?(?:rahasia|anonim|samar|sembunyi)(?:kan|ken|in)?(?:lah|nya)?"
 )
+MIN_SLIP_REPAIR_LETTERS: Final = 6
+"""A refusal word typed with a slip is recognised only when the word has this many letters:
+"anonm", "rahhasia", "rahasiin" are refusals; "Samara" is a name, not a slip of "samar"."""
+_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+
+
+def slip_repairs(token: str) -> set[str]:
+    """The words ``token`` may be with one phone slip undone.
+
+    A slip drops a letter, doubles or adds one, or swaps two neighbours: "rahhasia",
+    "anonm", "raahsia" and "rahasiin" are one slip from "rahasia", "anonim" and "rahasiain".
+    """
+    dropped = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
+    added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
+    return dropped | swapped | added
+
+
+def _slipped_refusal(token: str) -> bool:
+    """A refusal word typed with one slip ("anonm haja", "rahhasia min")."""
+    if len(token) < MIN_SLIP_REPAIR_LETTERS - 1 or token in FILLERS:
+        return False
+    return any(
+        len(word) >= MIN_SLIP_REPAIR_LETTERS
+        and (word in _NAME_REFUSAL_WORDS or _NAME_REFUSAL_VERB.fullmatch(word) is not None)
+        for word in slip_repairs(token)
+    )
+
+
 # At the name question only: fear of being known ("takut ketahuan") means no name. Not a
 # name change at the summary, where "takut" may be about the incident.
 _NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan"})
@@ -247,7 +276,7 @@ def words(text: str) -> list[str]:
     lowered = text.lower().replace("’", "'").replace("'", "")
     if lowered.strip() == "-":
         return ["-"]
-    squeezed = re.sub(r"([a-z])\1{2,}", r"\1", lowered)
+    squeezed = STRETCHED.sub(r"\1", lowered)
     return re.findall(r"[a-z0-9]+", squeezed)
 
 
@@ -330,7 +359,7 @@ def says_dont_know(text: str) -> bool:
     Returns:
         True for "don't know" answers, also inside a sentence.
     """
-    return is_skip_answer(text) or bool(_DONT_KNOW.search(text))
+    return is_skip_answer(text) or bool(_DONT_KNOW.search(STRETCHED.sub(r"\1", text.lower())))
 
 
 # Words that ask whether something is required or allowed: "fotonya wajib ga?", "hrs nama asli?".
@@ -453,6 +482,9 @@ def refuses_name(text: str) -> bool:
     if any(_NAME_REFUSAL_VERB.fullmatch(t) for t in tokens):
         # "rahasiain", "dirahasiakan dong", "anonimkan", "disamarin": any form of the verb.
         return True
+    if any(_slipped_refusal(t) for t in tokens):
+        # "anonm haja", "rahhasia min": typed on a phone, still a refusal, not a name.
+        return True
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
         return True
     if asks_if_required(text) or (
@@ -510,7 +542,8 @@ def read_name(text: str) -> NameAnswer | None:
     value = re.sub(r"[^\w\s.'\-,;]", " ", value)
     value = value.strip(" .!-")
     parts = value.split()
-    while len(parts) > 1 and parts[-1].lower() in _TRAILING_PARTICLES:
+    # "Rina minnn": a particle with a held letter is still a particle.
+    while len(parts) > 1 and STRETCHED.sub(r"\1", parts[-1].lower()) in _TRAILING_PARTICLES:
         parts.pop()
     if len(parts) == 1 and parts[0].lower() in _TRAILING_PARTICLES:
         return None
@@ -875,6 +908,26 @@ _REPORTING_VERBS = re.compile(
     re.I,
 )
 
+# Words before a reporting word that make it the name of someone's complaint service, asked
+# for, not a report made: "nomor pengaduan PLN", "layanan aduan PDAM", "kamana bapadah?".
+_SERVICE_LEAD = re.compile(
+    r"\b(?:nomor|nomer|nmr|no|kontak|layanan|pusat|call\s*center|hotline|alamat|tempat"
+    r"|kemana|kamana|ke\s+mana|ka\s+mana|dimana|di\s+mana|siapa)\s+(?:\w+\s+)?$",
+    re.I,
+)
+
+
+def says_reporting(text: str) -> bool:
+    """Whether the citizen says outright that they are reporting ("mau lapor", "bapadah").
+
+    A reporting word that names another service asked for ("Mohon info nomor pengaduan PLN",
+    "kamana bapadah banyu mati?") says nothing of a report to Satpol PP.
+    """
+    return any(
+        not _SERVICE_LEAD.search(text[: match.start()]) for match in _REPORTING_VERBS.finditer(text)
+    )
+
+
 # Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
 _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
@@ -963,7 +1016,7 @@ def complaint_signal(
     if is_payload(text):
         return "strong"
     if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
-        tells_no_incident(text) and not _REPORTING_VERBS.search(text)
+        tells_no_incident(text) and not says_reporting(text)
     ):
         # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
         # waktunya.") starts nothing, however sure the NLU is: ask first.
@@ -973,7 +1026,7 @@ def complaint_signal(
     if (
         gate_confidence is not None
         and gate_confidence < COMPLAINT_GATE_CONFIDENCE
-        and not _REPORTING_VERBS.search(text)
+        and not says_reporting(text)
     ):
         # DIET is sure but the model trained on real off-topic text doubts it (a review that
         # says "kotor", "parkir", "bau"): ask rather than start the form.

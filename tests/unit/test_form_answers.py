@@ -82,6 +82,12 @@ def test_not_evidence_refusals(answer: str) -> None:
         "rahasiain ya min",
         "disamarin aja",
         "anonimkan",
+        # Typed on a phone: a dropped, doubled, added or swapped letter, a held one.
+        "anonm haja",
+        "rahhasia min",
+        "raahsia hajaaa",
+        "rahasiin aja min",
+        "anoniim ajaaa",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -118,6 +124,12 @@ def test_name_refusals(answer: str) -> None:
         ("iya nama saya Rina", "Rina"),
         ("ok, Budi", "Budi"),
         ("Yahya", "Yahya"),
+        # Names a slip away from nothing a refusal says stay names.
+        ("Samara", "Samara"),
+        ("Rahmat", "Rahmat"),
+        ("Annisa", "Annisa"),
+        ("Anton", "Anton"),
+        ("Rina minnn", "Rina"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -316,6 +328,11 @@ def test_complaint_signal(
         # Saying outright that it is a report outweighs the gate.
         ("min mau lapor ada pkl di trotoar", 0.3, "strong"),
         ("ulun handak malapor ada urang bajualan di higa jalan", 0.4, "strong"),
+        # A reporting word naming another service asked for is no report: the gate's doubt
+        # stands.
+        ("Mohon info nomor pengaduan PLN, listrik di rumah padam sejak tadi.", 0.48, "weak"),
+        ("kamana bapadah banyu PDAM kada mengalir?", 0.4, "weak"),
+        ("nomor pengaduan satpol berapa? saya mau lapor pkl", 0.4, "strong"),
         # A confident gate changes nothing; no gate in the parse changes nothing.
         ("ada pkl di trotoar depan pasar", 0.9, "strong"),
         ("ada pkl di trotoar depan pasar", None, "strong"),
@@ -361,6 +378,9 @@ def test_a_story_after_a_photo_is_a_clear_complaint() -> None:
         ("kd tau", True),
         ("entahlah", True),
         ("ga merhatiin jamnya", True),
+        # A letter held on a phone.
+        ("gatauuu", True),
+        ("lewatiii", True),
         ("kemarin sore", False),
         ("tiap malam", False),
     ],
