@@ -280,6 +280,7 @@ class ValidateComplaintForm(Action):
                 answer.entities,
                 media_id=media_id,
                 is_media=True,
+                media_type=media_type_of(message),
                 caption=str(metadata.get("caption") or ""),
             )
         return answer
@@ -310,6 +311,13 @@ async def record_media(tracker: Tracker) -> int | None:
             caption=metadata.get("caption"),
         )
         return int(record.id)
+
+
+def media_type_of(message: Mapping[str, Any]) -> str:
+    """The WhatsApp type of the file of a ``/share_media`` message ("image", "audio" …)."""
+    media_types = _entity_values(message, "media_type")
+    metadata = message.get("metadata") or {}
+    return str(media_types[-1] if media_types else metadata.get("media_type") or "image")
 
 
 def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
@@ -366,6 +374,11 @@ class ActionKeepMedia(Action):
         if not text.startswith("/share_media"):
             # Typed text the NLU took for a file ("eh maaf salah kirim"): nothing arrived, so
             # do not thank for a file; say what La-Lisa can do instead.
+            dispatcher.utter_message(response="utter_default")
+            return []
+        if media_type_of(message) == "audio":
+            # A voice note before any complaint: La-Lisa cannot listen to it, and a recording
+            # is not the photo of a report to come; say what La-Lisa can read instead.
             dispatcher.utter_message(response="utter_default")
             return []
         media_id = await record_media(tracker)

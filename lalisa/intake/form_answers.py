@@ -248,7 +248,14 @@ def words(text: str) -> list[str]:
     if lowered.strip() == "-":
         return ["-"]
     squeezed = re.sub(r"([a-z])\1{2,}", r"\1", lowered)
+    # "gausah", "gkusah", "gausa": the negation typed joined to "usah" is two words.
+    squeezed = _JOINED_USAH.sub(r"\1 usah", squeezed)
     return re.findall(r"[a-z0-9]+", squeezed)
+
+
+_JOINED_USAH: Final = re.compile(
+    r"\b(ga|gak|gk|g|nggak|ngga|enggak|tdk|tak|kada|kd|ndak|nda)usah?\b"
+)
 
 
 # Words of a greeting, a courtesy or an announcement ("Assalamualaikum, saya ingin melaporkan
@@ -682,6 +689,25 @@ class Correction:
     value: str
 
 
+_NEW_VALUE_CUE: Final = re.compile(
+    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg)\s+(?:benar|bener|betul|banar))\b\s*:?", re.I
+)
+# What people say about a name they gave before the right one: "kurang lengkap min, Rina
+# Marlina", "salah ketik, Budiman".
+_NAME_REMARK_WORDS: Final = frozenset(
+    {"kurang", "lengkap", "singkat", "pendek", "kependekan", "typo", "ketik", "tulis", "keliru",
+     "salah", "lengkapnya"}
+)  # fmt: skip
+
+
+def _without_name_remark(text: str) -> str:
+    """A corrected name without the remark on the old one before it ("kurang lengkap, Rina")."""
+    clauses = [c for c in re.split(r"[,.;:]", text) if c.strip()]
+    while len(clauses) > 1 and any(t in _NAME_REMARK_WORDS for t in words(clauses[0])):
+        clauses.pop(0)
+    return ",".join(clauses).strip(" ,.;:!-") if clauses else text
+
+
 def read_correction(text: str) -> Correction | None:
     """Recognises a correction of an earlier answer.
 
@@ -724,7 +750,13 @@ def read_correction(text: str) -> Correction | None:
         flags=re.I,
     )
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
+    # "terlalu singkat. Yang benar Budiman Saputra": the new value follows its cue, even
+    # after a remark on the old one.
+    cued = _NEW_VALUE_CUE.split(rest)
+    if len(cued) > 1 and cued[-1].strip(" ,.;:!-"):
+        rest = cued[-1].strip(" ,.;:!-")
     if field == "reporter_name":
+        rest = _without_name_remark(rest)
         rest = _OWN_NAME_LEAD.sub("", rest, count=1)
     value = without_denied(rest)
     if field == "description" and value and is_time_phrase(value):

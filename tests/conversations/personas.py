@@ -32,7 +32,7 @@ its caption."""
 
 
 def is_media_turn(turn: str) -> bool:
-    """True for a turn that sends media: a photo (captioned or not), a sticker, a pin, a voice note."""
+    """True for a turn that sends media: a photo (captioned or not), a sticker, a pin, a voice."""
     return turn in OPENING_MEDIA or turn.startswith("[photo] ")
 
 

@@ -82,6 +82,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         "rahasiain ya min",
         "disamarin aja",
         "anonimkan",
+        # The negation typed joined to "usah".
+        "gausah pake nama min",
+        "gkusah disebut",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -239,6 +242,15 @@ def test_unclear_confirmation(answer: str) -> None:
         # "ke" and "nya" are stripped only as words: "kemarin" keeps its "ke".
         ("waktunya salah, kemarin sore", "incident_time", "kemarin sore"),
         ("jamnya salah ke jam 9", "incident_time", "jam 9"),
+        # The new value after its cue, and a remark on the old name before the new one.
+        ("waktunya salah, bukan jam 9, yang benar jam 10", "incident_time", "jam 10"),
+        (
+            "Mohon maaf, nama saya terlalu singkat. Yang benar Budiman Saputra.",
+            "reporter_name",
+            "Budiman Saputra",
+        ),
+        ("namanya kurang lengkap min, Rina Marlina", "reporter_name", "Rina Marlina"),
+        ("namanya salah ketik, Rahmat, warga RT 3", "reporter_name", "Rahmat, warga RT 3"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
