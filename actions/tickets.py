@@ -212,8 +212,9 @@ class ValidateComplaintForm(Action):
             return _answer_from(pending)
         if intent == "report_complaint":
             return _answer_from(message)
-        if intent == "report_unresolved":
-            # Started by action_report_unresolved: a citizen without any report told one.
+        if intent in ("report_unresolved", "check_status"):
+            # Started by action_report_unresolved or action_check_status: a citizen without
+            # any report told one ("… anak2 muda, pls dicek" asks for an inspection).
             # The NLU did not call it a complaint, so its category is offered, not taken.
             answer = _answer_from(message)
             return Answer(

@@ -269,6 +269,7 @@ _ANNOUNCEMENT_WORDS: Final = frozenset(
         "melapor", "melaporkan", "laporkan", "malapor", "bapadah", "mengadu", "mengadukan",
         "ngadu", "menyampaikan", "sampaikan", "pengaduan", "aduan", "laporan", "keluhan",
         "soal", "tentang", "mengenai", "terkait", "perihal", "adanya", "bersama", "ini",
+        "ngelapor", "nglapor", "ngelaporin", "laporin",
     }
 )  # fmt: skip
 
@@ -902,6 +903,8 @@ demotes below 0.25; between the two the citizen is asked first)."""
 # Words of someone who says outright that they are reporting: these outweigh a doubtful gate.
 _REPORTING_VERBS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|lapur|malapor|mengadu|adukan|aduan|pengaduan"
+    # Spoken Jakarta-style forms: "mau ngelapor", "tolong laporin", "ngadu".
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|bapadah|komplain|komplen|tertibkan|ditertibkan|menertibkan|tindak|ditindak|razia"
     r"|dirazia|satpol)\b",
     re.I,
@@ -910,6 +913,7 @@ _REPORTING_VERBS = re.compile(
 # Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
 _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
     r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
     # Words of a public-order problem, not of a review or a private matter.
