@@ -817,12 +817,32 @@ def without_denied(text: str) -> str:
     return text
 
 
+# A courtesy or a yes before an answer: "Mohon izin, …", "Siap, …", "Inggih, …", "Baik, …".
+_COURTESY_LEAD: Final = re.compile(
+    r"^\s*(?:(?:mohon\s+)?(?:izin|ijin)(?:\s+(?:melaporkan|menyampaikan|pak|bapak|bu|ibu|komandan|ndan))?"
+    r"|siap(?:\s+(?:pak|bapak|bu|ibu|komandan|ndan))?|inggih|iya|iye|ya|baik|oke|ok|nggih)"
+    r"\s*[,.:!-]+\s*(?=\S)",
+    re.I,
+)
+
+
+def without_courtesy_lead(text: str) -> str:
+    """An answer without the courtesy before it: "Mohon izin, kemarin sore" is "kemarin sore".
+
+    Officers read the stored place and time; the civil servant's "mohon izin" or "siap"
+    tells them nothing. Only a lead closed by a comma or stop is removed ("ya" alone stays).
+    """
+    stripped = _COURTESY_LEAD.sub("", text, count=1)
+    return stripped if stripped.strip() else text
+
+
 def place_text(text: str) -> str:
     """The location as it will be stored: the citizen's words without correction lead-ins.
 
     "maaf salah, lokasinya di depan pasar Halong" is kept as "di depan pasar Halong"; the
     landmark ("dekat jembatan", "depan pasar") stays, because it is what the officer needs.
     """
+    text = without_courtesy_lead(text)
     correction = read_correction(text)
     value = correction.value if correction is not None and correction.value else text
     value = re.sub(r"^\s*(?:lokasi|lokasinya|tempatnya|tempat|alamatnya|alamat)\b\s*:?", "", value)

@@ -56,6 +56,7 @@ from lalisa.intake.form_answers import (
     story_words,
     strip_field_words,
     tells_a_story,
+    without_courtesy_lead,
     words,
 )
 from lalisa.intake.opening import read_opening_place, read_opening_time
@@ -795,7 +796,7 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             # "tadi malam di depan pasar": the place is already asked for; keep the time.
             text = both.time
         turn.set(
-            incident_time=text[:MAX_TIME_CHARS],
+            incident_time=without_courtesy_lead(text)[:MAX_TIME_CHARS],
             incident_at=moment.isoformat() if moment is not None else None,
         )
         return True

@@ -18,6 +18,7 @@ from lalisa.intake.form_answers import (
     refuses_evidence,
     refuses_name,
     says_dont_know,
+    without_courtesy_lead,
     without_denied,
 )
 
@@ -407,3 +408,21 @@ def test_a_name_change_must_speak_of_the_name() -> None:
     # Banjar "ngaran ulun" is "nama saya".
     banjar = read_name_change("eh kada papa pang, ngaran ulun Masrani")
     assert banjar is not None and banjar.name == "Masrani"
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        ("Mohon izin, kemarin sekitar pukul sebelas siang", "kemarin sekitar pukul sebelas siang"),
+        ("Siap, setiap siang sekitar pukul dua belas", "setiap siang sekitar pukul dua belas"),
+        ("Izin Komandan, tadi malam", "tadi malam"),
+        ("inggih, samalam", "samalam"),
+        # A yes alone, or a word that begins like one, is the answer itself.
+        ("ya", "ya"),
+        ("baik", "baik"),
+        ("yang tadi pagi", "yang tadi pagi"),
+        ("siang tadi", "siang tadi"),
+    ],
+)
+def test_courtesy_before_an_answer_is_not_stored(answer: str, kept: str) -> None:
+    assert without_courtesy_lead(answer) == kept
