@@ -277,7 +277,14 @@ def words(text: str) -> list[str]:
     if lowered.strip() == "-":
         return ["-"]
     squeezed = STRETCHED.sub(r"\1", lowered)
+    # "gausah", "gkusah", "gausa": the negation typed joined to "usah" is two words.
+    squeezed = _JOINED_USAH.sub(r"\1 usah", squeezed)
     return re.findall(r"[a-z0-9]+", squeezed)
+
+
+_JOINED_USAH: Final = re.compile(
+    r"\b(ga|gak|gk|g|nggak|ngga|enggak|tdk|tak|kada|kd|ndak|nda)usah?\b"
+)
 
 
 # Words of a greeting, a courtesy or an announcement ("Assalamualaikum, saya ingin melaporkan
@@ -291,6 +298,7 @@ _ANNOUNCEMENT_WORDS: Final = frozenset(
         "melapor", "melaporkan", "laporkan", "malapor", "bapadah", "mengadu", "mengadukan",
         "ngadu", "menyampaikan", "sampaikan", "pengaduan", "aduan", "laporan", "keluhan",
         "soal", "tentang", "mengenai", "terkait", "perihal", "adanya", "bersama", "ini",
+        "ngelapor", "nglapor", "ngelaporin", "laporin",
     }
 )  # fmt: skip
 
@@ -715,6 +723,25 @@ class Correction:
     value: str
 
 
+_NEW_VALUE_CUE: Final = re.compile(
+    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg)\s+(?:benar|bener|betul|banar))\b\s*:?", re.I
+)
+# What people say about a name they gave before the right one: "kurang lengkap min, Rina
+# Marlina", "salah ketik, Budiman".
+_NAME_REMARK_WORDS: Final = frozenset(
+    {"kurang", "lengkap", "singkat", "pendek", "kependekan", "typo", "ketik", "tulis", "keliru",
+     "salah", "lengkapnya"}
+)  # fmt: skip
+
+
+def _without_name_remark(text: str) -> str:
+    """A corrected name without the remark on the old one before it ("kurang lengkap, Rina")."""
+    clauses = [c for c in re.split(r"[,.;:]", text) if c.strip()]
+    while len(clauses) > 1 and any(t in _NAME_REMARK_WORDS for t in words(clauses[0])):
+        clauses.pop(0)
+    return ",".join(clauses).strip(" ,.;:!-") if clauses else text
+
+
 def read_correction(text: str) -> Correction | None:
     """Recognises a correction of an earlier answer.
 
@@ -757,7 +784,13 @@ def read_correction(text: str) -> Correction | None:
         flags=re.I,
     )
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
+    # "terlalu singkat. Yang benar Budiman Saputra": the new value follows its cue, even
+    # after a remark on the old one.
+    cued = _NEW_VALUE_CUE.split(rest)
+    if len(cued) > 1 and cued[-1].strip(" ,.;:!-"):
+        rest = cued[-1].strip(" ,.;:!-")
     if field == "reporter_name":
+        rest = _without_name_remark(rest)
         rest = _OWN_NAME_LEAD.sub("", rest, count=1)
     value = without_denied(rest)
     if field == "description" and value and is_time_phrase(value):
@@ -817,12 +850,32 @@ def without_denied(text: str) -> str:
     return text
 
 
+# A courtesy or a yes before an answer: "Mohon izin, …", "Siap, …", "Inggih, …", "Baik, …".
+_COURTESY_LEAD: Final = re.compile(
+    r"^\s*(?:(?:mohon\s+)?(?:izin|ijin)(?:\s+(?:melaporkan|menyampaikan|pak|bapak|bu|ibu|komandan|ndan))?"
+    r"|siap(?:\s+(?:pak|bapak|bu|ibu|komandan|ndan))?|inggih|iya|iye|ya|baik|oke|ok|nggih)"
+    r"\s*[,.:!-]+\s*(?=\S)",
+    re.I,
+)
+
+
+def without_courtesy_lead(text: str) -> str:
+    """An answer without the courtesy before it: "Mohon izin, kemarin sore" is "kemarin sore".
+
+    Officers read the stored place and time; the civil servant's "mohon izin" or "siap"
+    tells them nothing. Only a lead closed by a comma or stop is removed ("ya" alone stays).
+    """
+    stripped = _COURTESY_LEAD.sub("", text, count=1)
+    return stripped if stripped.strip() else text
+
+
 def place_text(text: str) -> str:
     """The location as it will be stored: the citizen's words without correction lead-ins.
 
     "maaf salah, lokasinya di depan pasar Halong" is kept as "di depan pasar Halong"; the
     landmark ("dekat jembatan", "depan pasar") stays, because it is what the officer needs.
     """
+    text = without_courtesy_lead(text)
     correction = read_correction(text)
     value = correction.value if correction is not None and correction.value else text
     value = re.sub(r"^\s*(?:lokasi|lokasinya|tempatnya|tempat|alamatnya|alamat)\b\s*:?", "", value)
@@ -903,6 +956,8 @@ demotes below 0.25; between the two the citizen is asked first)."""
 # Words of someone who says outright that they are reporting: these outweigh a doubtful gate.
 _REPORTING_VERBS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|lapur|malapor|mengadu|adukan|aduan|pengaduan"
+    # Spoken Jakarta-style forms: "mau ngelapor", "tolong laporin", "ngadu".
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|bapadah|komplain|komplen|tertibkan|ditertibkan|menertibkan|tindak|ditindak|razia"
     r"|dirazia|satpol)\b",
     re.I,
@@ -931,6 +986,7 @@ def says_reporting(text: str) -> bool:
 # Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
 _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
     r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
     # Words of a public-order problem, not of a review or a private matter.

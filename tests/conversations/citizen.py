@@ -62,7 +62,7 @@ SUMMARY_FIELD_KEYS = {
 class Action:
     """What the citizen does next."""
 
-    kind: Literal["text", "tap", "pin", "photo", "sticker", "end"]
+    kind: Literal["text", "tap", "pin", "photo", "sticker", "voice", "end"]
     text: str = ""
     """The message, or a photo's caption."""
     option: Option | None = None
@@ -82,8 +82,8 @@ class Action:
             return f"[pin] {self.latitude:.5f},{self.longitude:.5f} {self.label or ''}".rstrip()
         if self.kind == "photo":
             return f"[photo {self.photo}] {self.text}".rstrip()
-        if self.kind == "sticker":
-            return "[sticker]"
+        if self.kind in ("sticker", "voice"):
+            return f"[{self.kind}]"
         if self.kind == "end":
             return f"[end: {self.reason}]"
         return self.text
@@ -296,9 +296,11 @@ class Citizen:
             return self._photo(caption=self.typist.type(text[len("[photo]") :].strip()))
         if text == "[pin]":
             return self._pin()
-        if text == "[sticker]":
+        if text in ("[sticker]", "[voice]"):
+            # A sticker or a voice note (a recorded answer the assistant cannot read): a turn
+            # without text, after which the citizen types what was asked.
             self.record.user_turns += 1
-            return Action("sticker")
+            return Action("sticker" if text == "[sticker]" else "voice")
         self.record.user_turns += 1
         return Action("text", text=self.typist.type(text))
 

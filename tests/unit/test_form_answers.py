@@ -18,6 +18,7 @@ from lalisa.intake.form_answers import (
     refuses_evidence,
     refuses_name,
     says_dont_know,
+    without_courtesy_lead,
     without_denied,
 )
 
@@ -88,6 +89,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         "raahsia hajaaa",
         "rahasiin aja min",
         "anoniim ajaaa",
+        # The negation typed joined to "usah".
+        "gausah pake nama min",
+        "gkusah disebut",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -251,6 +255,15 @@ def test_unclear_confirmation(answer: str) -> None:
         # "ke" and "nya" are stripped only as words: "kemarin" keeps its "ke".
         ("waktunya salah, kemarin sore", "incident_time", "kemarin sore"),
         ("jamnya salah ke jam 9", "incident_time", "jam 9"),
+        # The new value after its cue, and a remark on the old name before the new one.
+        ("waktunya salah, bukan jam 9, yang benar jam 10", "incident_time", "jam 10"),
+        (
+            "Mohon maaf, nama saya terlalu singkat. Yang benar Budiman Saputra.",
+            "reporter_name",
+            "Budiman Saputra",
+        ),
+        ("namanya kurang lengkap min, Rina Marlina", "reporter_name", "Rina Marlina"),
+        ("namanya salah ketik, Rahmat, warga RT 3", "reporter_name", "Rahmat, warga RT 3"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
@@ -415,3 +428,21 @@ def test_a_name_change_must_speak_of_the_name() -> None:
     # Banjar "ngaran ulun" is "nama saya".
     banjar = read_name_change("eh kada papa pang, ngaran ulun Masrani")
     assert banjar is not None and banjar.name == "Masrani"
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        ("Mohon izin, kemarin sekitar pukul sebelas siang", "kemarin sekitar pukul sebelas siang"),
+        ("Siap, setiap siang sekitar pukul dua belas", "setiap siang sekitar pukul dua belas"),
+        ("Izin Komandan, tadi malam", "tadi malam"),
+        ("inggih, samalam", "samalam"),
+        # A yes alone, or a word that begins like one, is the answer itself.
+        ("ya", "ya"),
+        ("baik", "baik"),
+        ("yang tadi pagi", "yang tadi pagi"),
+        ("siang tadi", "siang tadi"),
+    ],
+)
+def test_courtesy_before_an_answer_is_not_stored(answer: str, kept: str) -> None:
+    assert without_courtesy_lead(answer) == kept
