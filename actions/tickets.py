@@ -492,14 +492,24 @@ class ActionAskDesaChoice(Action):
         return []
 
 
+def category_told(tracker: Tracker) -> str | None:
+    """The citizen's own words for a category the form could not read (filed as "lainnya").
+
+    Shown in the summary ("Lainnya (karoke ilegal)") and stored on the ticket for the
+    officer; None when the category was read (a later correction to a real category
+    included).
+    """
+    told = tracker.get_slot("category_told")
+    if tracker.get_slot("category") != FALLBACK_CATEGORY or not told:
+        return None
+    return str(told)
+
+
 def _category_summary(tracker: Tracker) -> str:
     """The category's label; "Lainnya" shows the citizen's own words the form could not read."""
-    category = tracker.get_slot("category")
-    label = category_label(category)
-    told = tracker.get_slot("category_told")
-    if category == FALLBACK_CATEGORY and told:
-        return f"{label} ({told})"
-    return label
+    label = category_label(tracker.get_slot("category"))
+    told = category_told(tracker)
+    return f"{label} ({told})" if told else label
 
 
 def summary_values(tracker: Tracker) -> dict[str, str]:
@@ -627,6 +637,7 @@ def draft_from_tracker(
     description = tracker.get_slot("description")
     return ComplaintDraft(
         category=tracker.get_slot("category") or FALLBACK_CATEGORY,
+        category_told=category_told(tracker),
         description="" if description in (None, intake.SKIPPED) else description,
         latitude=tracker.get_slot("location_lat"),
         longitude=tracker.get_slot("location_lon"),
