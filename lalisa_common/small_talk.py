@@ -132,7 +132,17 @@ _SECRET_WORDS: Final = frozenset(
     {
         "rahasia", "rahasiakan", "dirahasiakan", "dirahasiain", "dirahasiaakan",
         "dirahasiakannya", "rahasianya", "kerahasiaan", "kerahasiaannya", "privasi", "privacy",
-        "ketahuan", "ketauan", "katahuan", "bocor", "dibocorkan", "disebar", "disebarkan",
+    }
+)  # fmt: skip
+# Words of being found out: about the reporter only with the reporter named ("kalau saya lapor
+# ketauan ga?"); "dia ketahuan bikin mi, kan?" is gossip.
+_EXPOSED_WORDS: Final = frozenset(
+    {"ketahuan", "ketauan", "katahuan", "bocor", "dibocorkan", "disebar", "disebarkan"}
+)
+_REPORTER_WORDS: Final = frozenset(
+    {
+        "saya", "sy", "aku", "ak", "gue", "gw", "ulun", "kami", "lapor", "melapor", "pelapor",
+        "pelapornya", "bapadah", "malapor", "ngadu", "mengadu",
     }
 )  # fmt: skip
 # Words that name it together with the reporter's identity ("identitas aman", "nama
@@ -192,7 +202,10 @@ def asks_confidentiality(text: str) -> bool:
     asks = particle or ("?" in text and not any(t in _REQUEST_WORDS for t in tokens))
     if not asks or any(t in _STORY_MARKERS for t in tokens):
         return False
-    names_secret = any(t in _SECRET_WORDS for t in tokens)
+    names_secret = any(t in _SECRET_WORDS for t in tokens) or (
+        any(t in _EXPOSED_WORDS for t in tokens)
+        and any(t in _REPORTER_WORDS or t in _IDENTITY_WORDS for t in tokens)
+    )
     names_identity = any(t in _IDENTITY_WORDS for t in tokens) and any(
         t in _SAFE_WORDS for t in tokens
     )

@@ -102,6 +102,7 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "anonim aja ya?",  # refuses the name
         "dirahasiakan aja ya min?",
         "tolong jangan disebut nama saya ya?",
+        "dia ketahuan nyontek padahal kan sudah dilarang",  # someone else found out
         "nama asli wajib kah?",  # asks about the name question (its own help)
         "tanpa nama boleh?",
         "maksudnya alamat lengkap kah? ulun kada tahu nomor rumahnya",
