@@ -10,8 +10,10 @@ from rasa_sdk.types import DomainDict
 
 from lalisa.core.settings import get_settings
 from lalisa.intake.dialect import is_banjar
+from lalisa.intake.form_flow import BANJAR_SMALL_TALK_RESPONSES, SMALL_TALK_RESPONSES
 from lalisa.office.hours import describe_office_hours
 from lalisa.runtime_settings.service import load_effective_settings
+from lalisa_common.small_talk import read_small_talk
 
 
 class ActionGreet(Action):
@@ -24,9 +26,20 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Utters the greeting that matches the citizen's language."""
+        """Utters the greeting that matches the citizen's language.
+
+        A salam or "apa kabar" is answered in kind first ("Wa'alaikumsalam …", "Kabar
+        baik …"); the menu's own "Halo" answers a plain greeting.
+        """
         text = tracker.latest_message.get("text") or ""
-        response = "utter_greet_banjar" if is_banjar(text) else "utter_greet"
+        banjar = is_banjar(text)
+        small_talk = read_small_talk(text)
+        if small_talk in ("salam", "how_are_you"):
+            responses = BANJAR_SMALL_TALK_RESPONSES if banjar else {}
+            dispatcher.utter_message(
+                response=responses.get(small_talk, SMALL_TALK_RESPONSES[small_talk])
+            )
+        response = "utter_greet_banjar" if banjar else "utter_greet"
         dispatcher.utter_message(response=response)
         return []
 

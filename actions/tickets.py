@@ -17,7 +17,7 @@ from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
-from lalisa.intake.form_answers import complaint_signal
+from lalisa.intake.form_answers import complaint_signal, tells_a_story
 from lalisa.intake.form_flow import (
     CONFIRMED,
     FORM_SLOTS,
@@ -336,23 +336,55 @@ def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
     )
 
 
-def caption_opening(message: Mapping[str, Any]) -> Answer | None:
-    """The caption of a photo sent as the first message, when it clearly is a complaint.
+def caption_signal(message: Mapping[str, Any]) -> str | None:
+    """How clearly the caption of a photo sent first tells a complaint (None: it does not).
 
     The channel's fast path (:mod:`lalisa_rasa.fast_path`) parses the words sent with a
-    photo as if typed (``caption_parse``); a caption the NLU reads as a complaint with a
-    strong signal ("balap liar di desa Halong tadi malam") is the opening of the report, read
-    like a typed one (story, category, place, time). Anything else ("ini fotonya min") leaves
-    the photo kept for the report the citizen then tells.
+    photo as if typed (``caption_parse``); they get the decision a typed opening of the same
+    strength gets (:func:`message_signal`, :class:`ActionCheckComplaintSignal`):
+
+    * ``strong``: the NLU reads a clear complaint ("balap liar di desa Halong tadi malam");
+      the report starts with the caption read as a typed opening;
+    * ``weak``: the NLU reads a complaint but is unsure, or cannot place the caption while it
+      tells a story (as the story typed after a photo, :class:`ActionKeepStory`); the
+      caption is kept aside and the citizen is asked whether to report;
+    * None: no caption, or words that tell nothing ("ini fotonya min"); the photo is kept
+      for the report the citizen then tells.
     """
     text = str(message.get("text") or "")
     parsed = message.get("caption_parse")
     if not text.startswith("/share_media") or not isinstance(parsed, Mapping):
         return None
     answer = _answer_from(parsed)
-    if answer.intent != "report_complaint" or not answer.text.strip():
+    if not answer.text.strip():
         return None
-    return answer if message_signal(parsed, with_media=True) == "strong" else None
+    if answer.intent == "report_complaint":
+        return message_signal(parsed, with_media=True)
+    if answer.intent in _UNPLACED_INTENTS and tells_a_story(answer.text):
+        return "weak"
+    return None
+
+
+# Intents of a message the NLU could not place: after a photo, a story all the same.
+_UNPLACED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
+
+def caption_opening(message: Mapping[str, Any]) -> Answer | None:
+    """The caption of a photo sent first, when it clearly is a complaint (its opening)."""
+    parsed = message.get("caption_parse")
+    if caption_signal(message) != "strong" or not isinstance(parsed, Mapping):
+        return None
+    return _answer_from(parsed)
+
+
+def kept_story(message: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """A message kept as ``pending_report``: the report it is likely to be."""
+    intent = message.get("intent") or {}
+    return {
+        "text": text,
+        "intent": {"name": "report_complaint", "confidence": intent.get("confidence")},
+        "entities": list(message.get("entities") or []),
+    }
 
 
 class ActionKeepMedia(Action):
@@ -387,12 +419,24 @@ class ActionKeepMedia(Action):
             dispatcher.utter_message(response="utter_media_outside_form")
             return []
         kept = [*(tracker.get_slot("evidence_media") or []), media_id]
-        if caption_opening(message) is not None:
+        signal = caption_signal(message)
+        if signal == "strong":
             # The caption tells the story: the report starts with it, the photo as evidence.
             dispatcher.utter_message(response="utter_evidence_received", count=len(kept))
             return [SlotSet("evidence_media", kept), FollowupAction(FORM_NAME)]
+        if signal == "weak":
+            # An unsure caption is asked about, as a typed opening of that strength is: the
+            # rules ask "do you want to report?" and "ya" opens the form with the caption.
+            parsed = message.get("caption_parse") or {}
+            dispatcher.utter_message(response="utter_media_received")
+            return [
+                SlotSet("evidence_media", kept),
+                SlotSet("complaint_signal", "weak"),
+                SlotSet("pending_report", kept_story(parsed, str(parsed.get("text") or ""))),
+            ]
         dispatcher.utter_message(response="utter_media_kept")
-        return [SlotSet("evidence_media", kept)]
+        # Reset, so that a "weak" left by an earlier message does not ask the question.
+        return [SlotSet("evidence_media", kept), SlotSet("complaint_signal", None)]
 
 
 class ActionLocationOutsideForm(Action):
@@ -506,14 +550,24 @@ class ActionAskDesaChoice(Action):
         return []
 
 
+def category_told(tracker: Tracker) -> str | None:
+    """The citizen's own words for a category the form could not read (filed as "lainnya").
+
+    Shown in the summary ("Lainnya (karoke ilegal)") and stored on the ticket for the
+    officer; None when the category was read (a later correction to a real category
+    included).
+    """
+    told = tracker.get_slot("category_told")
+    if tracker.get_slot("category") != FALLBACK_CATEGORY or not told:
+        return None
+    return str(told)
+
+
 def _category_summary(tracker: Tracker) -> str:
     """The category's label; "Lainnya" shows the citizen's own words the form could not read."""
-    category = tracker.get_slot("category")
-    label = category_label(category)
-    told = tracker.get_slot("category_told")
-    if category == FALLBACK_CATEGORY and told:
-        return f"{label} ({told})"
-    return label
+    label = category_label(tracker.get_slot("category"))
+    told = category_told(tracker)
+    return f"{label} ({told})" if told else label
 
 
 def summary_values(tracker: Tracker) -> dict[str, str]:
@@ -582,15 +636,8 @@ class ActionCheckComplaintSignal(Action):
             return [SlotSet("complaint_signal", "strong")]
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
-        intent = message.get("intent") or {}
         signal = message_signal(message, with_media=bool(tracker.get_slot("evidence_media")))
-        pending = None
-        if signal == "weak":
-            pending = {
-                "text": text,
-                "intent": {"name": "report_complaint", "confidence": intent.get("confidence")},
-                "entities": list(message.get("entities") or []),
-            }
+        pending = kept_story(message, text) if signal == "weak" else None
         return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
 
 
@@ -615,13 +662,7 @@ class ActionKeepStory(Action):
         text = str(message.get("text") or "")
         if not text or text.startswith("/"):
             return []
-        intent = message.get("intent") or {}
-        pending = {
-            "text": text,
-            "intent": {"name": "report_complaint", "confidence": intent.get("confidence")},
-            "entities": list(message.get("entities") or []),
-        }
-        return [SlotSet("pending_report", pending)]
+        return [SlotSet("pending_report", kept_story(message, text))]
 
 
 def draft_from_tracker(
@@ -641,6 +682,7 @@ def draft_from_tracker(
     description = tracker.get_slot("description")
     return ComplaintDraft(
         category=tracker.get_slot("category") or FALLBACK_CATEGORY,
+        category_told=category_told(tracker),
         description="" if description in (None, intake.SKIPPED) else description,
         latitude=tracker.get_slot("location_lat"),
         longitude=tracker.get_slot("location_lon"),

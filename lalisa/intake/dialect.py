@@ -15,6 +15,7 @@ BANJAR_MARKERS = frozenset(
         "kada",
         "kadada",
         "habar",
+        "baapa",
         "salamat",
         "bapadah",
         "hagan",

@@ -117,6 +117,10 @@ class Ticket(Base):
         ForeignKey("reporters.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     category: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    # The citizen's own words for the category when the form could not read them and filed
+    # the report as "lainnya" ("karoke ilegal"): the officer decides the real category
+    # (revision 0013_category_told).
+    category_told: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, nullable=False)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)

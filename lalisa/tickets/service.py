@@ -143,6 +143,8 @@ class ComplaintDraft:
     Attributes:
         category: Canonical category (see :data:`COMPLAINT_CATEGORIES`); an unknown value is
             saved as ``lainnya`` and the original is kept in the creation event.
+        category_told: The citizen's own words for the category when they could not be read
+            as one (the category is then ``lainnya``), or ``None``.
         description: The citizen's description (stored as plain text).
         latitude: Pin latitude, with ``longitude``, or ``None``.
         longitude: Pin longitude, or ``None``.
@@ -164,6 +166,7 @@ class ComplaintDraft:
 
     category: str
     description: str
+    category_told: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     kecamatan: str | None = None
@@ -317,6 +320,7 @@ async def submit_complaint(
                 number=number,
                 reporter_id=reporter.id,
                 category=category,
+                category_told=_clean(draft.category_told),
                 description=draft.description.strip(),
                 latitude=draft.latitude,
                 longitude=draft.longitude,

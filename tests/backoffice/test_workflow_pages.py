@@ -143,6 +143,18 @@ async def test_ticket_page_shows_what_the_citizen_gave(as_role: dict[Role, Signe
     assert 'id="btn-verifikasi"' in text
 
 
+async def test_ticket_page_shows_the_citizens_own_words_for_the_category(
+    as_role: dict[Role, SignedIn],
+) -> None:
+    """A category the form could not read is filed as Lainnya with the citizen's words."""
+    number = await make_ticket(category="lainnya", category_told="karoke ilegal <b>")
+    page = (await as_role[Role.ADMIN].client.get(f"/aduan/{number}")).text
+    assert "Jenis menurut pelapor" in page
+    assert 'id="ticket-category-told">karoke ilegal &lt;b&gt;</dd>' in page
+    plain = (await as_role[Role.ADMIN].client.get(f"/aduan/{await make_ticket()}")).text
+    assert "Jenis menurut pelapor" not in plain and 'id="ticket-category-told"' not in plain
+
+
 async def test_pimpinan_see_the_pin_coarsened_like_on_the_map(
     as_role: dict[Role, SignedIn],
 ) -> None:

@@ -51,6 +51,7 @@ async def make_ticket(
     *,
     description: str = DESCRIPTION,
     category: str = "pkl",
+    category_told: str | None = None,
     kecamatan: str | None = "Paringin",
     desa: str | None = "Paringin Kota",
     latitude: float | None = -2.3301,
@@ -69,6 +70,7 @@ async def make_ticket(
             session,
             ComplaintDraft(
                 category=category,
+                category_told=category_told,
                 description=description,
                 latitude=latitude,
                 longitude=longitude,

@@ -82,6 +82,48 @@ async def test_submit_in_hours_saves_ticket(db: str, monkeypatch: pytest.MonkeyP
         assert b"6281200000001" not in str(reporter.phone_encrypted).encode()
 
 
+@pytest.mark.parametrize(
+    ("category", "told", "stored"),
+    [
+        # The typed category could not be read: the citizen's words go to the officer.
+        ("lainnya", "karoke ilegal", "karoke ilegal"),
+        # Corrected to a category afterwards: the old words no longer describe it.
+        ("hiburan_malam", "karoke ilegal", None),
+        ("lainnya", None, None),
+    ],
+)
+async def test_the_citizens_own_words_for_the_category_are_stored(
+    db: str, monkeypatch: pytest.MonkeyPatch, category: str, told: str | None, stored: str | None
+) -> None:
+    monkeypatch.setattr(ticket_actions, "utcnow", lambda: IN_HOURS)
+    t = tracker(
+        text="/affirm",
+        intent="affirm",
+        slots={**CONFIRMED, "category": category, "category_told": told},
+        active_loop=None,
+    )
+    await ActionSubmitComplaint().run(CollectingDispatcher(), t, domain())
+    async with session_scope() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        assert ticket.category == category
+        assert ticket.category_told == stored
+
+
+async def test_the_words_for_the_category_survive_the_spool(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report spooled while the database is down keeps them too."""
+    t = tracker(
+        text="/affirm",
+        intent="affirm",
+        slots={**CONFIRMED, "category": "lainnya", "category_told": "karoke ilegal"},
+        active_loop=None,
+    )
+    draft = ticket_actions.draft_from_tracker(t, now=IN_HOURS)
+    assert draft.category_told == "karoke ilegal"
+    assert spool.draft_from_json(spool.draft_to_json(draft)) == draft
+
+
 async def test_a_citizen_known_by_key_files_with_their_number_encrypted(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -228,13 +270,19 @@ async def test_cancel_clears_the_form() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("halo min", "utter_greet"), ("salamat pagi pian", "utter_greet_banjar")],
+    [
+        ("halo min", ["utter_greet"]),
+        ("salamat pagi pian", ["utter_greet_banjar"]),
+        ("assalamualaikum min", ["utter_small_talk_salam", "utter_greet"]),
+        ("apa kabar min", ["utter_small_talk_how_are_you", "utter_greet"]),
+        ("baapa kabar pian", ["utter_small_talk_how_are_you_banjar", "utter_greet_banjar"]),
+    ],
 )
-async def test_greeting_in_kind(text: str, expected: str) -> None:
-    """A Banjar greeting is answered in Banjar."""
+async def test_greeting_in_kind(text: str, expected: list[str]) -> None:
+    """A Banjar greeting is answered in Banjar; a salam and "apa kabar" get their answer first."""
     dispatcher = CollectingDispatcher()
     await ActionGreet().run(dispatcher, tracker(text=text, intent="greet"), domain())
-    assert responses(dispatcher) == [expected]
+    assert responses(dispatcher) == expected
 
 
 async def test_contact_with_unknown_phone_says_so(lalisa_env: dict[str, str]) -> None:

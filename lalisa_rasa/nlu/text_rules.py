@@ -1,0 +1,105 @@
+"""Intents that the words of a message decide, whatever DIET guessed.
+
+Small talk ("apa kabar min", "makasih ya", "assalamualaikum") and the confidentiality
+question ("ini rahasia kan?", "identitas pelapor aman kah?") are short, and DIET reads them
+as ``out_of_scope`` ("apa kabar" is in the off-topic corpus), ``cancel``, ``deny`` or
+``nlu_fallback``: the citizen then hears "di luar kewenangan" or "tidak ada yang dibatalkan"
+instead of an answer. Their words leave no doubt (:mod:`lalisa_common.small_talk`, strict
+readers shared with the complaint form), so this component, placed last in the pipeline,
+sets the intent they name. Rules (data/rules) answer them from there.
+
+More DIET examples were the other option; DIET is sensitive to new intent examples (13
+``report_complaint`` examples once cost 1.5 points of intent F1), while these readers change
+nothing for any other message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from lalisa_common.small_talk import asks_confidentiality, read_small_talk
+from lalisa_rasa.nlu.fingerprint import source_fingerprint
+
+TEXT_RULE_KEY = "text_rule"
+"""Parse-data key naming the rule that set the intent and the intent DIET had given."""
+
+SMALL_TALK_INTENTS = {
+    "salam": "greet",
+    "greeting": "greet",
+    "how_are_you": "greet",
+    "thanks": "thank",
+}
+CONFIDENTIALITY_INTENT = "ask_confidentiality"
+
+
+def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
+    """The intent a message's words name unambiguously, or None.
+
+    Args:
+        text: The message.
+        entities: Its entities; a complaint category means the message tells a report
+            ("ada miras di pasar, rahasia kan?"), which the form reads as such.
+
+    Returns:
+        ``greet``/``thank`` for pure small talk, ``ask_confidentiality`` for the
+        confidentiality question, None otherwise.
+    """
+    small_talk = read_small_talk(text)
+    if small_talk is not None:
+        return SMALL_TALK_INTENTS[small_talk]
+    if any(entity.get("entity") == "category" for entity in entities):
+        return None
+    return CONFIDENTIALITY_INTENT if asks_confidentiality(text) else None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class TextIntentRules(GraphComponent):
+    """Sets the intent of small talk and of the confidentiality question from their words."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Returns the component's default config (none)."""
+        return {}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The package source: a code change invalidates Rasa's training cache."""
+        return source_fingerprint()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TextIntentRules:
+        """Creates the component."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Overrides the intent where the words decide; the ranking keeps DIET's guesses."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = message.get(INTENT) or {}
+            name = intent_by_words(text, message.get(ENTITIES) or [])
+            if name is None or intent.get("name") == name:
+                continue
+            chosen = {"name": name, "confidence": 1.0}
+            others = [
+                entry
+                for entry in message.get(INTENT_RANKING_KEY) or []
+                if entry.get("name") != name
+            ]
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen, *others], add_to_output=True)
+            said = {"intent": name, "nlu_intent": intent.get("name")}
+            message.set(TEXT_RULE_KEY, said, add_to_output=True)
+        return messages

@@ -1,0 +1,84 @@
+"""TextIntentRules: small talk and the confidentiality question get the intent their words name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.shared.nlu.training_data.message import Message
+
+from lalisa_rasa.nlu.text_rules import TEXT_RULE_KEY, TextIntentRules
+
+CONTEXT = ExecutionContext(GraphSchema({}), "test")
+
+
+def parsed(text: str, intent: str, confidence: float = 0.7, **data: Any) -> Message:
+    """A message as DIET and the fallback classifier left it."""
+    message = Message(data={"text": text, **data})
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set(
+        "intent_ranking",
+        [
+            {"name": intent, "confidence": confidence},
+            *([{"name": "greet", "confidence": 0.1}] if intent != "greet" else []),
+        ],
+        add_to_output=True,
+    )
+    return message
+
+
+def run(message: Message) -> Message:
+    [done] = TextIntentRules.create({}, None, None, CONTEXT).process([message])  # type: ignore[arg-type]
+    return done
+
+
+@pytest.mark.parametrize(
+    ("text", "nlu_intent", "intent"),
+    [
+        ("apa kabar min", "out_of_scope", "greet"),  # "apa kabar" is in the off-topic corpus
+        ("baapa kabar pian", "nlu_fallback", "greet"),
+        ("assalamualaikum", "greet", "greet"),
+        ("makasih ya", "nlu_fallback", "thank"),
+        ("ini rahasia kan?", "cancel", "ask_confidentiality"),
+        ("identitas pelapor aman kah?", "deny", "ask_confidentiality"),
+        ("kada disabutakan ngaran ulun lah?", "nlu_fallback", "ask_confidentiality"),
+    ],
+)
+def test_the_words_decide_the_intent(text: str, nlu_intent: str, intent: str) -> None:
+    message = run(parsed(text, nlu_intent))
+    ranking = message.get("intent_ranking")
+    assert ranking[0]["name"] == intent
+    assert [r["name"] for r in ranking].count(intent) == 1
+    if nlu_intent == intent:
+        # DIET agreed: its parse is left as it was.
+        assert message.get("intent") == {"name": intent, "confidence": 0.7}
+        assert message.get(TEXT_RULE_KEY) is None
+    else:
+        assert message.get("intent") == {"name": intent, "confidence": 1.0}
+        assert message.get(TEXT_RULE_KEY) == {"intent": intent, "nlu_intent": nlu_intent}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("selamat pagi, ada pkl di trotoar pasar paringin", "report_complaint"),
+        ("ya makasih", "affirm"),
+        ("tolong rahasiakan nama saya", "report_complaint"),
+        ("batal aja", "cancel"),
+    ],
+)
+def test_other_messages_keep_their_intent(text: str, intent: str) -> None:
+    message = run(parsed(text, intent, 0.8))
+    assert message.get("intent") == {"name": intent, "confidence": 0.8}
+    assert message.get(TEXT_RULE_KEY) is None
+
+
+def test_a_question_that_names_a_complaint_category_stays_a_complaint() -> None:
+    """A question naming a category ("ada miras lagi, rahasia kan?") tells the report."""
+    message = parsed(
+        "ada miras lagi, rahasia kan?",
+        "report_complaint",
+        entities=[{"entity": "category", "value": "miras"}],
+    )
+    assert run(message).get("intent")["name"] == "report_complaint"

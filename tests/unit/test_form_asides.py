@@ -1,0 +1,217 @@
+"""Small talk and the confidentiality question, before, during and after a report.
+
+"ini rahasia kan?" asked at a form step is no cancel and no refusal of the name; "makasih ya",
+"apa kabar min" are no name and no story. The form answers them in kind and asks its question
+again; the report keeps everything it had. Each message is given several intents DIET has
+given such messages (likely and misleading ones) and must be read the same way every time.
+The phrasings are written for these tests (Indonesian, WhatsApp slang, Banjar Hulu), not taken
+from the simulated citizens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lalisa.intake.form_flow import (
+    CONFIDENTIALITY_RESPONSE,
+    MAIN_QUESTIONS,
+    SMALL_TALK_RESPONSES,
+    advance,
+)
+from lalisa_common.small_talk import asks_confidentiality, read_small_talk
+from tests.unit.test_form_flow import NOW, at, category_entity, responses, say
+
+MISLEADING_INTENTS = (
+    "cancel",
+    "deny",
+    "affirm",
+    "out_of_scope",
+    "nlu_fallback",
+    "greet",
+    "thank",
+    "ask_confidentiality",
+    "report_complaint",
+)
+# Read as the confidentiality question, the form leaves it to the domain's rule (interrupt).
+WRONG_INTENTS = tuple(i for i in MISLEADING_INTENTS if i != "ask_confidentiality")
+CONFIDENTIALITY_QUESTIONS = (
+    "ini rahasia kan?",
+    "nama saya dirahasiakan kan min?",
+    "identitas pelapor aman kah?",
+    "kada disabutakan ngaran ulun lah?",
+    "data sy aman gak min",
+    "kalau saya lapor ketauan ga sama orangnya?",
+    "apakah nama saya di rahasiakan",
+)
+# What the form asks at each main question, and what it keeps.
+STEPS = tuple(q for q in MAIN_QUESTIONS if q != "category")
+
+
+# ------------------------------------------------------------------------------ the readers
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("apa kabar min", "how_are_you"),
+        ("Baapa kabar pian?", "how_are_you"),
+        ("makasih ya", "thanks"),
+        ("terima kasih banyak min", "thanks"),
+        ("tq kak", "thanks"),
+        ("selamat pagi", "greeting"),
+        ("Selamat malam pak admin", "greeting"),
+        ("halo min", "greeting"),
+        ("assalamualaikum", "salam"),
+        ("Assalamu alaikum wr wb", "salam"),
+    ],
+)
+def test_small_talk_is_read_by_its_words(text: str, kind: str) -> None:
+    assert read_small_talk(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "selamat pagi, saya mau lapor ada pkl",  # small talk that opens a report
+        "ya makasih",  # a yes at the summary
+        "ok makasih",
+        "malam",  # an answer to "kapan?"
+        "pagi min",
+        "wassalamualaikum",  # goodbye
+        "apa min",
+        "/greet",
+        "",
+    ],
+)
+def test_anything_more_than_small_talk_is_not_small_talk(text: str) -> None:
+    assert read_small_talk(text) is None
+
+
+@pytest.mark.parametrize("text", CONFIDENTIALITY_QUESTIONS)
+def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
+    assert asks_confidentiality(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tolong rahasiakan nama saya",  # a request, not a question
+        "rahasia",
+        "anonim aja ya?",  # refuses the name
+        "dirahasiakan aja ya min?",
+        "tolong jangan disebut nama saya ya?",
+        "dia ketahuan nyontek padahal kan sudah dilarang",  # someone else found out
+        "nama asli wajib kah?",  # asks about the name question (its own help)
+        "tanpa nama boleh?",
+        "maksudnya alamat lengkap kah? ulun kada tahu nomor rumahnya",
+        "tadi malam ada yang mabuk di jalan, rahasia kan?",  # tells what happened
+        "/ask_confidentiality",
+    ],
+)
+def test_requests_refusals_and_stories_are_no_confidentiality_question(text: str) -> None:
+    assert not asks_confidentiality(text)
+
+
+# ------------------------------------------------------------------------------- the form
+
+
+@pytest.mark.parametrize("intent", WRONG_INTENTS)
+@pytest.mark.parametrize("question", CONFIDENTIALITY_QUESTIONS)
+def test_a_confidentiality_question_at_the_name_step_is_answered_not_taken_as_the_name(
+    question: str, intent: str
+) -> None:
+    step = advance(at("reporter_name"), answer=say(question, intent, 0.95), now=NOW)
+    assert not step.interrupt
+    assert responses(step) == [CONFIDENTIALITY_RESPONSE]
+    assert step.slots["requested_slot"] == "reporter_name"
+    assert "reporter_name" not in step.slots
+    assert "cancel_requested" not in step.slots and "complaint_outcome" not in step.slots
+
+
+@pytest.mark.parametrize("intent", ["cancel", "deny", "out_of_scope"])
+@pytest.mark.parametrize("asked", STEPS)
+def test_a_confidentiality_question_never_cancels_and_keeps_the_question(
+    asked: str, intent: str
+) -> None:
+    slots = at(asked)
+    step = advance(slots, answer=say("ini rahasia kan?", intent, 0.97), now=NOW)
+    assert not step.interrupt
+    assert responses(step) == [CONFIDENTIALITY_RESPONSE]
+    assert step.slots["requested_slot"] == asked
+    assert "cancel_requested" not in step.slots and "complaint_outcome" not in step.slots
+    # Nothing the report had is touched.
+    assert {k for k in step.slots if slots.get(k) is not None} <= {"requested_slot", "form_asks"}
+
+
+def test_a_confidentiality_question_while_cancelling_keeps_the_cancel_question() -> None:
+    slots = at("cancel_confirmation")
+    step = advance(slots, answer=say("identitas pelapor aman kah?", "cancel", 0.9), now=NOW)
+    assert responses(step) == [CONFIDENTIALITY_RESPONSE]
+    assert step.slots["requested_slot"] == "cancel_confirmation"
+    assert "complaint_outcome" not in step.slots
+
+
+@pytest.mark.parametrize("asked", ["category", *STEPS, "cancel_confirmation"])
+@pytest.mark.parametrize(
+    "question", ["nama saya dirahasiakan kan min", "kada disabutakan ngaran ulun lah"]
+)
+def test_a_confidentiality_question_read_as_one_interrupts_even_without_a_question_mark(
+    asked: str, question: str
+) -> None:
+    """The domain's rule answers it and the form asks again; never read as "anonim"."""
+    step = advance(at(asked), answer=say(question, "ask_confidentiality", 1.0), now=NOW)
+    assert step.interrupt
+
+
+def test_a_story_naming_a_category_is_read_as_the_story() -> None:
+    """A question naming a category ("ada miras lagi, rahasia kan?") tells the story."""
+    text = "ada urang mabuk-mabukan di pos ronda, rahasia kan?"
+    answer = say(text, "report_complaint", 0.9, entities=(category_entity("miras", 0.9),))
+    step = advance(at("description"), answer=answer, now=NOW)
+    assert CONFIDENTIALITY_RESPONSE not in responses(step)
+
+
+@pytest.mark.parametrize("intent", MISLEADING_INTENTS)
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("apa kabar min", "how_are_you"),
+        ("makasih ya", "thanks"),
+        ("selamat pagi", "greeting"),
+        ("assalamualaikum", "salam"),
+    ],
+)
+@pytest.mark.parametrize("asked", ["category", *STEPS])
+def test_small_talk_in_the_form_gets_a_reply_and_the_question_again(
+    asked: str, text: str, kind: str, intent: str
+) -> None:
+    slots: dict[str, Any] = at(asked)
+    step = advance(slots, answer=say(text, intent, 0.95), now=NOW)
+    assert not step.interrupt
+    assert responses(step) == [SMALL_TALK_RESPONSES[kind]]  # type: ignore[index]
+    assert step.slots["requested_slot"] == asked
+    assert {k for k in step.slots if slots.get(k) is not None} <= {"requested_slot", "form_asks"}
+    assert "complaint_outcome" not in step.slots and "cancel_requested" not in step.slots
+    assert "form_last_answer" not in step.slots
+
+
+def test_banjar_how_are_you_is_answered_in_banjar() -> None:
+    step = advance(at("location"), answer=say("baapa kabar pian", "greet", 0.9), now=NOW)
+    assert responses(step) == ["utter_small_talk_how_are_you_banjar"]
+    assert step.slots["requested_slot"] == "location"
+
+
+def test_thanks_after_a_photo_at_the_evidence_question_still_means_done() -> None:
+    slots = at("evidence", evidence_media=[7])
+    step = advance(slots, answer=say("makasih ya", "thank", 0.95), now=NOW)
+    assert step.slots["evidence"] == "(media)"
+    assert step.slots["requested_slot"] == "reporter_name"
+
+
+def test_a_greeting_word_that_answers_the_question_is_the_answer() -> None:
+    """A part of the day ("malam") at "kapan?" is the time, not small talk."""
+    step = advance(at("incident_time"), answer=say("malam", "greet", 0.9), now=NOW)
+    assert step.slots["incident_time"] == "malam"
+    assert step.slots["requested_slot"] == "evidence"
