@@ -94,6 +94,12 @@ class ActionCheckStatus(Action):
         if number and not values:
             dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number)
         elif not values:
+            if tracker.active_loop_name is None and tells_a_new_complaint(
+                tracker.latest_message or {}, datetime.now(timezone.utc)
+            ):
+                # No report to check: "ada yg jual ciu di rumahnya, pls dicek" asks for the
+                # place to be checked, a complaint of its own; the form starts with it.
+                return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
             dispatcher.utter_message(response="utter_no_tickets")
         for value in values:
             dispatcher.utter_message(response="utter_ticket_status", **value)

@@ -212,8 +212,9 @@ class ValidateComplaintForm(Action):
             return _answer_from(pending)
         if intent == "report_complaint":
             return _answer_from(message)
-        if intent == "report_unresolved":
-            # Started by action_report_unresolved: a citizen without any report told one.
+        if intent in ("report_unresolved", "check_status"):
+            # Started by action_report_unresolved or action_check_status: a citizen without
+            # any report told one ("… anak2 muda, pls dicek" asks for an inspection).
             # The NLU did not call it a complaint, so its category is offered, not taken.
             answer = _answer_from(message)
             return Answer(
@@ -280,6 +281,7 @@ class ValidateComplaintForm(Action):
                 answer.entities,
                 media_id=media_id,
                 is_media=True,
+                media_type=media_type_of(message),
                 caption=str(metadata.get("caption") or ""),
             )
         return answer
@@ -310,6 +312,13 @@ async def record_media(tracker: Tracker) -> int | None:
             caption=metadata.get("caption"),
         )
         return int(record.id)
+
+
+def media_type_of(message: Mapping[str, Any]) -> str:
+    """The WhatsApp type of the file of a ``/share_media`` message ("image", "audio" …)."""
+    media_types = _entity_values(message, "media_type")
+    metadata = message.get("metadata") or {}
+    return str(media_types[-1] if media_types else metadata.get("media_type") or "image")
 
 
 def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
@@ -366,6 +375,11 @@ class ActionKeepMedia(Action):
         if not text.startswith("/share_media"):
             # Typed text the NLU took for a file ("eh maaf salah kirim"): nothing arrived, so
             # do not thank for a file; say what La-Lisa can do instead.
+            dispatcher.utter_message(response="utter_default")
+            return []
+        if media_type_of(message) == "audio":
+            # A voice note before any complaint: La-Lisa cannot listen to it, and a recording
+            # is not the photo of a report to come; say what La-Lisa can read instead.
             dispatcher.utter_message(response="utter_default")
             return []
         media_id = await record_media(tracker)

@@ -30,9 +30,9 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lalisa_common.at_rest import identity_key
+from lalisa_common.conflict import upsert
 from lalisa_common.phone import international_digits, normalise_sender_id
 
 __all__ = [
@@ -189,14 +189,13 @@ async def upsert_contacts(conn: Any, table: sa.Table, rows: list[dict[str, Any]]
     """:func:`upsert_contact` for several citizens in one statement (distinct keys only)."""
     if not rows:
         return
-    insert = (
-        postgresql.insert(table) if _dialect_name(conn) == "postgresql" else sqlite.insert(table)
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.sender_key],
-        set_={"last_seen_at": insert.excluded.last_seen_at},
-    )
-    await conn.execute(statement, rows)
+    await conn.execute(_upsert_statement(table, _dialect_name(conn)), rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert_statement(table: sa.Table, dialect: str) -> Any:
+    # Built once, and cacheable: SQLAlchemy compiled the plain construct on every delivery.
+    return upsert(table, dialect, key=[table.c.sender_key], update=[table.c.last_seen_at])
 
 
 async def contact_address(conn: Any, table: sa.Table, keys: SenderKeys, key: str) -> str | None:

@@ -303,7 +303,9 @@ class QueueWorker:
                 return
         heartbeat = asyncio.ensure_future(self._keep_lease(claimed))
         try:
-            status, detail = await self.processor.process(message, self.handle)
+            status, detail = await self.processor.process(
+                message, self.handle, first_run=claimed.attempts == 1
+            )
         except INFRASTRUCTURE_ERRORS as exc:
             logger.error(
                 "A shared store or WhatsApp failed during the turn of %s (%s: %s); the message "

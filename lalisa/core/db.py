@@ -81,7 +81,9 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine_for_url(url: str, *, null_pool: bool = False) -> AsyncEngine:
+def create_engine_for_url(
+    url: str, *, null_pool: bool = False, pre_ping: bool = True
+) -> AsyncEngine:
     """Create an async engine for a configured URL, with La-Lisa's connection settings.
 
     Prefer :func:`get_engine`; this is for migrations and tests that need their own engine.
@@ -89,6 +91,8 @@ def create_engine_for_url(url: str, *, null_pool: bool = False) -> AsyncEngine:
     Args:
         url: Database URL (sync or async form).
         null_pool: Open a fresh connection per checkout (for one-off jobs such as migrations).
+        pre_ping: Test a pooled server connection before each use (a round trip per checkout);
+            a caller that retries once on a dropped connection can do without.
 
     Returns:
         A new engine; the caller disposes it.
@@ -100,7 +104,7 @@ def create_engine_for_url(url: str, *, null_pool: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if null_pool:
         kwargs["poolclass"] = NullPool
-    elif make_url(async_url).get_backend_name() != "sqlite":
+    elif pre_ping and make_url(async_url).get_backend_name() != "sqlite":
         # Database restarts must not leave dead connections in the pool ("nothing lost").
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(async_url, **kwargs)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lalisa.core.contacts import citizen_contacts
@@ -28,6 +27,7 @@ from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import create_engine_for_url
 from lalisa.notifications.channel_tables import inbound_messages, outbound_messages
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
+from lalisa_common.conflict import insert_ignore
 from lalisa_common.env import read_env
 from lalisa_common.identity import contact_values, upsert_contacts
 from lalisa_common.whatsapp.payload import InboundMessage, StatusUpdate
@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 #: At most this many requests share one transaction.
 MAX_BATCH = 256
-#: Message ids per look-up of the known ones (well under SQLite's bound-parameter limit).
-_LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -68,11 +66,15 @@ class InboundQueue:
             cipher: Encrypts the queued payloads; by default the inbound payload key derived
                 from ``LALISA_IDENTITY_KEY``.
         """
-        self.engine = engine or create_engine_for_url(database_url)
+        # No ping before each transaction (a round trip per delivery on PostgreSQL): a
+        # connection the server dropped fails its transaction, SQLAlchemy then discards the
+        # pool's older connections, and the batch is written once more (:meth:`_write_loop`).
+        self.engine = engine or create_engine_for_url(database_url, pre_ping=False)
         self.cipher = cipher or at_rest_cipher(identity_key(read_env()), INBOUND_PAYLOAD)
         self.order_keys = OrderKeys()
         self._jobs: asyncio.Queue[_Job] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._insert_statement: Any = None
 
     def payload_of(self, message: InboundMessage, phone_number_id: str, key: str) -> dict[str, Any]:
         """What a worker needs to process ``message`` (parsed again with the shared parser).
@@ -132,7 +134,17 @@ class InboundQueue:
             while not jobs.empty() and len(batch) < MAX_BATCH:
                 batch.append(jobs.get_nowait())
             try:
-                results = await self._write(batch)
+                try:
+                    results = await self._write(batch)
+                except sa.exc.DBAPIError as exc:
+                    if not exc.connection_invalidated:
+                        raise
+                    # A pooled connection the server had closed (a restart): nothing of the
+                    # batch was committed, or, if the loss hit the COMMIT's answer, the
+                    # insert-or-ignore finds the rows and calls them redeliveries. Both
+                    # answer 200, and nothing is acknowledged that is not stored.
+                    logger.warning("WhatsApp queue connection was lost; writing again")
+                    results = await self._write(batch)
             except Exception as exc:
                 for job in batch:
                     if not job.done.done():
@@ -142,38 +154,41 @@ class InboundQueue:
                 if not job.done.done():
                     job.done.set_result(result)
 
-    def _insert_ignore(self) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(inbound_messages).on_conflict_do_nothing()
-        return sqlite.insert(inbound_messages).on_conflict_do_nothing()
+    def _insert_new(self) -> Any:
+        """INSERT … ON CONFLICT DO NOTHING RETURNING wamid: the rows it returns are the new ones.
+
+        One statement stores the new messages and tells them from redeliveries; a look-up of
+        the known ids before the insert was a round trip more per delivery.
+        """
+        if self._insert_statement is None:
+            self._insert_statement = insert_ignore(
+                inbound_messages, self.engine.dialect.name, returning=[inbound_messages.c.wamid]
+            )
+        return self._insert_statement
 
     async def _write(self, batch: list[_Job]) -> list[list[bool]]:
         # Deduplicate inside the batch first (Meta may deliver one message twice at once),
-        # then one look-up of the known ids and ONE multi-row insert: a statement per message
-        # cost a round trip through the driver thread each and held SQLite's write lock longer.
+        # then ONE multi-row insert: a statement per message cost a round trip through the
+        # driver thread each and held SQLite's write lock longer.
         first: dict[str, dict[str, Any]] = {}
         for job in batch:
             for row in job.messages:
                 first.setdefault(row["wamid"], row)
         async with self.engine.begin() as conn:
-            known: set[str] = set()
-            wamids = list(first)
-            for start in range(0, len(wamids), _LOOKUP_CHUNK):
-                chunk = wamids[start : start + _LOOKUP_CHUNK]
-                result = await conn.execute(
-                    sa.select(inbound_messages.c.wamid).where(inbound_messages.c.wamid.in_(chunk))
-                )
-                known.update(result.scalars())
-            fresh = [row for wamid, row in first.items() if wamid not in known]
-            if fresh:
-                # Still "insert or ignore": another receiver may have stored one meanwhile.
-                await conn.execute(self._insert_ignore(), fresh)
+            inserted: set[str] = set()
+            if first:
+                # "Insert or ignore": a known id (a redelivery, or a message another receiver
+                # stored meanwhile) is not returned.
+                result = await conn.execute(self._insert_new(), list(first.values()))
+                inserted.update(result.scalars())
+            known = set(first) - inserted
+            if inserted:
                 # The number behind each new message's key, once per citizen.
                 contacts = {
                     contact["sender_key"]: contact
                     for job in batch
                     for row, contact in zip(job.messages, job.contacts, strict=True)
-                    if row["wamid"] not in known
+                    if row["wamid"] in inserted
                 }
                 await upsert_contacts(conn, citizen_contacts, list(contacts.values()))
             for job in batch:

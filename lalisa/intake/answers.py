@@ -92,9 +92,13 @@ MIN_DESCRIPTION_WORDS = 3
 MAX_DESCRIPTION_CHARS = 2000
 
 
+STRETCHED = re.compile(r"([a-z])\1{2,}")
+"""A letter held on a phone ("gatauuu", "lewatiii"): no Indonesian or Banjar word has three."""
+
+
 def normalise(text: str) -> str:
-    """Lower-cases, trims punctuation at the ends and collapses whitespace."""
-    text = re.sub(r"\s+", " ", text.strip().lower())
+    """Lower-cases, squeezes held letters, trims end punctuation, collapses whitespace."""
+    text = STRETCHED.sub(r"\1", re.sub(r"\s+", " ", text.strip().lower()))
     return text.strip(" .,!?;:")
 
 

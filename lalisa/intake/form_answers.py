@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lalisa.intake.answers import SKIPPED, is_skip_answer
+from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer
 from lalisa.intake.timeparse import is_time_phrase
 
 MAX_PLACE_CHARS: Final = 300
@@ -84,6 +84,35 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
 _NAME_REFUSAL_VERB = re.compile(
     r"(?:di)?(?:rahasia|anonim|samar|sembunyi)(?:kan|ken|in)?(?:lah|nya)?"
 )
+MIN_SLIP_REPAIR_LETTERS: Final = 6
+"""A refusal word typed with a slip is recognised only when the word has this many letters:
+"anonm", "rahhasia", "rahasiin" are refusals; "Samara" is a name, not a slip of "samar"."""
+_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+
+
+def slip_repairs(token: str) -> set[str]:
+    """The words ``token`` may be with one phone slip undone.
+
+    A slip drops a letter, doubles or adds one, or swaps two neighbours: "rahhasia",
+    "anonm", "raahsia" and "rahasiin" are one slip from "rahasia", "anonim" and "rahasiain".
+    """
+    dropped = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
+    added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
+    return dropped | swapped | added
+
+
+def _slipped_refusal(token: str) -> bool:
+    """A refusal word typed with one slip ("anonm haja", "rahhasia min")."""
+    if len(token) < MIN_SLIP_REPAIR_LETTERS - 1 or token in FILLERS:
+        return False
+    return any(
+        len(word) >= MIN_SLIP_REPAIR_LETTERS
+        and (word in _NAME_REFUSAL_WORDS or _NAME_REFUSAL_VERB.fullmatch(word) is not None)
+        for word in slip_repairs(token)
+    )
+
+
 # At the name question only: fear of being known ("takut ketahuan") means no name. Not a
 # name change at the summary, where "takut" may be about the incident.
 _NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan"})
@@ -247,8 +276,15 @@ def words(text: str) -> list[str]:
     lowered = text.lower().replace("’", "'").replace("'", "")
     if lowered.strip() == "-":
         return ["-"]
-    squeezed = re.sub(r"([a-z])\1{2,}", r"\1", lowered)
+    squeezed = STRETCHED.sub(r"\1", lowered)
+    # "gausah", "gkusah", "gausa": the negation typed joined to "usah" is two words.
+    squeezed = _JOINED_USAH.sub(r"\1 usah", squeezed)
     return re.findall(r"[a-z0-9]+", squeezed)
+
+
+_JOINED_USAH: Final = re.compile(
+    r"\b(ga|gak|gk|g|nggak|ngga|enggak|tdk|tak|kada|kd|ndak|nda)usah?\b"
+)
 
 
 # Words of a greeting, a courtesy or an announcement ("Assalamualaikum, saya ingin melaporkan
@@ -262,6 +298,7 @@ _ANNOUNCEMENT_WORDS: Final = frozenset(
         "melapor", "melaporkan", "laporkan", "malapor", "bapadah", "mengadu", "mengadukan",
         "ngadu", "menyampaikan", "sampaikan", "pengaduan", "aduan", "laporan", "keluhan",
         "soal", "tentang", "mengenai", "terkait", "perihal", "adanya", "bersama", "ini",
+        "ngelapor", "nglapor", "ngelaporin", "laporin",
     }
 )  # fmt: skip
 
@@ -330,7 +367,7 @@ def says_dont_know(text: str) -> bool:
     Returns:
         True for "don't know" answers, also inside a sentence.
     """
-    return is_skip_answer(text) or bool(_DONT_KNOW.search(text))
+    return is_skip_answer(text) or bool(_DONT_KNOW.search(STRETCHED.sub(r"\1", text.lower())))
 
 
 # Words that ask whether something is required or allowed: "fotonya wajib ga?", "hrs nama asli?".
@@ -453,6 +490,9 @@ def refuses_name(text: str) -> bool:
     if any(_NAME_REFUSAL_VERB.fullmatch(t) for t in tokens):
         # "rahasiain", "dirahasiakan dong", "anonimkan", "disamarin": any form of the verb.
         return True
+    if any(_slipped_refusal(t) for t in tokens):
+        # "anonm haja", "rahhasia min": typed on a phone, still a refusal, not a name.
+        return True
     if " ".join(tokens) in _NAME_REFUSAL_PHRASES:
         return True
     if asks_if_required(text) or (
@@ -510,7 +550,8 @@ def read_name(text: str) -> NameAnswer | None:
     value = re.sub(r"[^\w\s.'\-,;]", " ", value)
     value = value.strip(" .!-")
     parts = value.split()
-    while len(parts) > 1 and parts[-1].lower() in _TRAILING_PARTICLES:
+    # "Rina minnn": a particle with a held letter is still a particle.
+    while len(parts) > 1 and STRETCHED.sub(r"\1", parts[-1].lower()) in _TRAILING_PARTICLES:
         parts.pop()
     if len(parts) == 1 and parts[0].lower() in _TRAILING_PARTICLES:
         return None
@@ -682,6 +723,25 @@ class Correction:
     value: str
 
 
+_NEW_VALUE_CUE: Final = re.compile(
+    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg)\s+(?:benar|bener|betul|banar))\b\s*:?", re.I
+)
+# What people say about a name they gave before the right one: "kurang lengkap min, Rina
+# Marlina", "salah ketik, Budiman".
+_NAME_REMARK_WORDS: Final = frozenset(
+    {"kurang", "lengkap", "singkat", "pendek", "kependekan", "typo", "ketik", "tulis", "keliru",
+     "salah", "lengkapnya"}
+)  # fmt: skip
+
+
+def _without_name_remark(text: str) -> str:
+    """A corrected name without the remark on the old one before it ("kurang lengkap, Rina")."""
+    clauses = [c for c in re.split(r"[,.;:]", text) if c.strip()]
+    while len(clauses) > 1 and any(t in _NAME_REMARK_WORDS for t in words(clauses[0])):
+        clauses.pop(0)
+    return ",".join(clauses).strip(" ,.;:!-") if clauses else text
+
+
 def read_correction(text: str) -> Correction | None:
     """Recognises a correction of an earlier answer.
 
@@ -724,7 +784,13 @@ def read_correction(text: str) -> Correction | None:
         flags=re.I,
     )
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
+    # "terlalu singkat. Yang benar Budiman Saputra": the new value follows its cue, even
+    # after a remark on the old one.
+    cued = _NEW_VALUE_CUE.split(rest)
+    if len(cued) > 1 and cued[-1].strip(" ,.;:!-"):
+        rest = cued[-1].strip(" ,.;:!-")
     if field == "reporter_name":
+        rest = _without_name_remark(rest)
         rest = _OWN_NAME_LEAD.sub("", rest, count=1)
     value = without_denied(rest)
     if field == "description" and value and is_time_phrase(value):
@@ -784,12 +850,32 @@ def without_denied(text: str) -> str:
     return text
 
 
+# A courtesy or a yes before an answer: "Mohon izin, …", "Siap, …", "Inggih, …", "Baik, …".
+_COURTESY_LEAD: Final = re.compile(
+    r"^\s*(?:(?:mohon\s+)?(?:izin|ijin)(?:\s+(?:melaporkan|menyampaikan|pak|bapak|bu|ibu|komandan|ndan))?"
+    r"|siap(?:\s+(?:pak|bapak|bu|ibu|komandan|ndan))?|inggih|iya|iye|ya|baik|oke|ok|nggih)"
+    r"\s*[,.:!-]+\s*(?=\S)",
+    re.I,
+)
+
+
+def without_courtesy_lead(text: str) -> str:
+    """An answer without the courtesy before it: "Mohon izin, kemarin sore" is "kemarin sore".
+
+    Officers read the stored place and time; the civil servant's "mohon izin" or "siap"
+    tells them nothing. Only a lead closed by a comma or stop is removed ("ya" alone stays).
+    """
+    stripped = _COURTESY_LEAD.sub("", text, count=1)
+    return stripped if stripped.strip() else text
+
+
 def place_text(text: str) -> str:
     """The location as it will be stored: the citizen's words without correction lead-ins.
 
     "maaf salah, lokasinya di depan pasar Halong" is kept as "di depan pasar Halong"; the
     landmark ("dekat jembatan", "depan pasar") stays, because it is what the officer needs.
     """
+    text = without_courtesy_lead(text)
     correction = read_correction(text)
     value = correction.value if correction is not None and correction.value else text
     value = re.sub(r"^\s*(?:lokasi|lokasinya|tempatnya|tempat|alamatnya|alamat)\b\s*:?", "", value)
@@ -870,14 +956,37 @@ demotes below 0.25; between the two the citizen is asked first)."""
 # Words of someone who says outright that they are reporting: these outweigh a doubtful gate.
 _REPORTING_VERBS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|lapur|malapor|mengadu|adukan|aduan|pengaduan"
+    # Spoken Jakarta-style forms: "mau ngelapor", "tolong laporin", "ngadu".
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|bapadah|komplain|komplen|tertibkan|ditertibkan|menertibkan|tindak|ditindak|razia"
     r"|dirazia|satpol)\b",
     re.I,
 )
 
+# Words before a reporting word that make it the name of someone's complaint service, asked
+# for, not a report made: "nomor pengaduan PLN", "layanan aduan PDAM", "kamana bapadah?".
+_SERVICE_LEAD = re.compile(
+    r"\b(?:nomor|nomer|nmr|no|kontak|layanan|pusat|call\s*center|hotline|alamat|tempat"
+    r"|kemana|kamana|ke\s+mana|ka\s+mana|dimana|di\s+mana|siapa)\s+(?:\w+\s+)?$",
+    re.I,
+)
+
+
+def says_reporting(text: str) -> bool:
+    """Whether the citizen says outright that they are reporting ("mau lapor", "bapadah").
+
+    A reporting word that names another service asked for ("Mohon info nomor pengaduan PLN",
+    "kamana bapadah banyu mati?") says nothing of a report to Satpol PP.
+    """
+    return any(
+        not _SERVICE_LEAD.search(text[: match.start()]) for match in _REPORTING_VERBS.finditer(text)
+    )
+
+
 # Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
 _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
     r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
     # Words of a public-order problem, not of a review or a private matter.
@@ -963,7 +1072,7 @@ def complaint_signal(
     if is_payload(text):
         return "strong"
     if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
-        tells_no_incident(text) and not _REPORTING_VERBS.search(text)
+        tells_no_incident(text) and not says_reporting(text)
     ):
         # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
         # waktunya.") starts nothing, however sure the NLU is: ask first.
@@ -973,7 +1082,7 @@ def complaint_signal(
     if (
         gate_confidence is not None
         and gate_confidence < COMPLAINT_GATE_CONFIDENCE
-        and not _REPORTING_VERBS.search(text)
+        and not says_reporting(text)
     ):
         # DIET is sure but the model trained on real off-topic text doubts it (a review that
         # says "kotor", "parkir", "bau"): ask rather than start the form.

@@ -56,6 +56,7 @@ from lalisa.intake.form_answers import (
     story_words,
     strip_field_words,
     tells_a_story,
+    without_courtesy_lead,
     words,
 )
 from lalisa.intake.opening import read_opening_place, read_opening_time
@@ -73,7 +74,13 @@ from lalisa.intake.timeparse import (
     parse_incident_time,
     split_time_and_place,
 )
-from lalisa.places.geo import Place, locate_point, resolve_place
+from lalisa.places.geo import (
+    Place,
+    kecamatan_sharing_desa,
+    locate_point,
+    resolve_place,
+    typed_coordinates,
+)
 from lalisa.tickets.categories import (
     CATEGORY_BUTTON_TITLES,
     CATEGORY_LABELS,
@@ -259,6 +266,7 @@ class Answer:
         pin_label: Name/address WhatsApp sent with the pin.
         media_id: Id of the photo/video the action recorded, if the message is one.
         is_media: Whether the message is a photo/video (even if recording it failed).
+        media_type: The file's WhatsApp type (``image``, ``video``, ``document``, ``audio``).
         caption: The words typed with the photo/video ("di depan pasar Batumandi, tadi
             malam"), read as a typed answer to the question asked.
         category_ranking: The classifier's ``category_ranking`` of the message, read at the
@@ -273,6 +281,7 @@ class Answer:
     pin_label: str = ""
     media_id: int | None = None
     is_media: bool = False
+    media_type: str = ""
     caption: str = ""
     category_ranking: Mapping[str, Any] | None = None
 
@@ -406,13 +415,27 @@ def _set_place(turn: _Turn, place: Place, text: str, *, pin: bool = False) -> No
 def _read_pin(turn: _Turn, answer: Answer) -> bool | None:
     """A shared location, wherever it arrives. True: taken; False: refused; None: no pin."""
     if answer.pin is None:
-        return None
+        return _read_typed_coordinates(turn, answer.typed)
     latitude, longitude = answer.pin
     place = locate_point(latitude, longitude)
     if place is None:
         turn.say("utter_location_outside_balangan")
         return False
     _set_place(turn, place, answer.pin_label or PIN_LOCATION, pin=True)
+    return True
+
+
+def _read_typed_coordinates(turn: _Turn, text: str) -> bool | None:
+    """Coordinates or a Google Maps link pasted instead of a pin: the place, as a pin is.
+
+    Only a point inside Balangan counts (True); anything else is no pin (None), so that
+    numbers such as "2.500, 15.000" in an answer are read as what they are.
+    """
+    point = typed_coordinates(text) if text else None
+    place = locate_point(*point) if point is not None else None
+    if place is None:
+        return None
+    _set_place(turn, place, place_text(text), pin=True)
     return True
 
 
@@ -612,6 +635,13 @@ def _read_location(turn: _Turn, answer: Answer, strict: bool) -> bool:
     both = _time_and_place(text)
     stored = place_text(both.place if both is not None else text)
     place = resolve_place(stored, assume_place=True)
+    if place is None and kecamatan_sharing_desa(stored):
+        # "desa Galumbang": a desa of that name lies in two kecamatan. Ask which kecamatan
+        # (the choice list) and keep the words, so the desa is taken once it is said.
+        turn.set(
+            location_note=stored, location_mode="pick", kecamatan_choice=None, desa_choice=None
+        )
+        return True
     if place is None:
         return False
     _set_place(turn, place, stored)
@@ -661,6 +691,13 @@ def _read_kecamatan_choice(turn: _Turn, answer: Answer, strict: bool) -> bool:
     place = resolve_place(text, assume_place=True)
     if place is None:
         return False
+    note = turn.get("location_note")
+    if place.desa is None and isinstance(note, str):
+        # The place said before names a desa of the kecamatan now chosen ("desa Galumbang",
+        # then "Juai"): that desa is the place.
+        within = resolve_place(f"{note} kecamatan {place.kecamatan}", assume_place=True)
+        if within is not None and within.desa is not None and within.kecamatan == place.kecamatan:
+            place = within
     if place.desa is not None:
         _complete_location(turn, kecamatan=place.kecamatan, desa=place.desa)
     else:
@@ -759,7 +796,7 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             # "tadi malam di depan pasar": the place is already asked for; keep the time.
             text = both.time
         turn.set(
-            incident_time=text[:MAX_TIME_CHARS],
+            incident_time=without_courtesy_lead(text)[:MAX_TIME_CHARS],
             incident_at=moment.isoformat() if moment is not None else None,
         )
         return True
@@ -1160,6 +1197,11 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     pin = _read_pin(turn, answer)
     if pin is not None:
         return pin or asked not in ("location", "kecamatan_choice", "desa_choice")
+    if answer.is_media and answer.media_type == "audio" and asked != "evidence":
+        # A voice note where a typed answer is due: nobody listens to it here, and it is no
+        # photo of the incident. The question's own "please write …" asks for the words.
+        turn.say(_MISS_RESPONSES[asked])
+        return False
     if _read_media(turn, answer):
         _read_caption(turn, answer.caption.strip(), asked)
         return True

@@ -182,6 +182,8 @@ def _number(word: str) -> int:
 
 def _normalise(text: str) -> str:
     text = text.lower().replace("’", "'").replace("'", "")
+    # A letter held on a phone ("tadi malammm", "kemarinnn"): no word has three in a row.
+    text = re.sub(r"([a-z])\1{2,}", r"\1", text)
     # "kemarin-kemarin", "berhari-hari"; dates such as 12-11 keep their dash.
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
     return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())

@@ -382,6 +382,73 @@ def is_inside_balangan(lat: float, lon: float) -> bool:
     return bool(_gazetteer().boundary.intersects(Point(lon, lat)))
 
 
+# Two decimal degrees: "-2.4254, 115.6082", "?q=-2.4254,115.6082", "/@-2.4254,115.6082,17z",
+# "query=-2.4254%2C115.6082" (a Google Maps link, its comma URL-encoded). Three decimals at
+# least, so that prices, dates or "2,5 km" are never coordinates.
+_DECIMAL_PAIR: Final = re.compile(
+    r"(?<![\w.])(-?\d{1,2}\.\d{3,})\s*(?:,|%2c|\s)\s*(-?\d{1,3}\.\d{3,})(?![\d])", re.IGNORECASE
+)
+# Degrees, minutes and seconds as Google Maps copies them: 2°25'31.4"S 115°36'29.6"E.
+_DMS_PAIR: Final = re.compile(
+    r"(\d{1,2})\s*°\s*(\d{1,2})\s*['\u2032]\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|\u2033|'')?\s*([NSUL])"
+    r"[\s,]*(\d{1,3})\s*°\s*(\d{1,2})\s*['\u2032]\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|\u2033|'')?\s*([EWTB])",
+    re.IGNORECASE,
+)
+
+
+def typed_coordinates(text: str) -> tuple[float, float] | None:
+    """Latitude and longitude typed or pasted in a message, e.g. a Google Maps link.
+
+    People who cannot find WhatsApp's location button copy the coordinates or the link
+    from Google Maps. Decimal degrees (latitude first, as Google Maps shows them) and
+    degrees-minutes-seconds ("2°25'31.4"S 115°36'29.6"E"; S/U/N, E/T/B/W) are read; a short
+    link (maps.app.goo.gl/…) holds no coordinates and is not read.
+
+    Returns:
+        ``(latitude, longitude)``, or None when the text holds no valid pair.
+    """
+    dms = _DMS_PAIR.search(text)
+    if dms is not None:
+        parts = dms.groups()
+        lat = int(parts[0]) + int(parts[1]) / 60 + float(parts[2].replace(",", ".")) / 3600
+        lon = int(parts[4]) + int(parts[5]) / 60 + float(parts[6].replace(",", ".")) / 3600
+        # South (Selatan) and West (Barat) are negative; U = utara, T = timur.
+        lat = -lat if parts[3].upper() == "S" else lat
+        lon = -lon if parts[7].upper() in ("W", "B") else lon
+        return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
+    for match in _DECIMAL_PAIR.finditer(text):
+        lat, lon = float(match.group(1)), float(match.group(2))
+        if abs(lat) <= 90 and abs(lon) <= 180:
+            return lat, lon
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_desa_names() -> dict[str, tuple[str, ...]]:
+    """Desa names that two or more kecamatan share, with those kecamatan."""
+    kecamatan: dict[str, list[str]] = {}
+    for place in list_places():
+        if place.desa is not None:
+            kecamatan.setdefault(place.desa.lower(), []).append(place.kecamatan)
+    return {name: tuple(sorted(k)) for name, k in kecamatan.items() if len(k) > 1}
+
+
+def kecamatan_sharing_desa(text: str) -> tuple[str, ...]:
+    """The kecamatan that share a desa name the text gives ("desa Galumbang": two of them).
+
+    :func:`resolve_place` finds no place in such a text unless the kecamatan is said too;
+    this tells the form to ask which kecamatan instead of saying nothing was found.
+
+    Returns:
+        The kecamatan names (two or more), or ``()`` when the text names no shared desa.
+    """
+    joined = " ".join(_normalise(text))
+    for name, kecamatan in _shared_desa_names().items():
+        if re.search(rf"\b{re.escape(name)}\b", joined):
+            return kecamatan
+    return ()
+
+
 def locate_point(lat: float, lon: float) -> Place | None:
     """Find the kecamatan and desa of a shared location pin.
 

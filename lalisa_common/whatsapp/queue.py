@@ -6,8 +6,9 @@ SQLAlchemy 2.0) and the Rasa workers (SQLAlchemy 1.4) run the very same statemen
 * :func:`enqueue_values` builds the row the receiver inserts (``status = received``).
 * :func:`claim` leases the oldest claimable message of a citizen none of whose messages is
   leased: one ``UPDATE … WHERE wamid IN (SELECT … LIMIT 1)`` (with ``FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL), so two workers never take the same row or two rows of one citizen. The row is
-  found again by its unique lease token (no ``RETURNING``, which SQLAlchemy 1.4 lacks on SQLite).
+  PostgreSQL), so two workers never take the same row or two rows of one citizen. On PostgreSQL
+  the UPDATE returns the row; on SQLite it is found again by its unique lease token (SQLAlchemy
+  1.4 has no ``RETURNING`` there).
 * A lease that runs out (a worker killed mid-turn) makes the row claimable again, for any worker;
   ``attempts`` counts the claims.
 * :func:`finish` ends a lease with the outcome, only while the caller still holds it, and drops
@@ -209,11 +210,21 @@ def _moment(table: sa.Table, name: str) -> Any:
     return sa.bindparam(name, type_=table.c.lease_until.type)
 
 
+def _claimed_columns(table: sa.Table) -> tuple[Any, ...]:
+    return (
+        table.c.wamid,
+        table.c.sender_id,
+        table.c.payload,
+        table.c.received_at,
+        table.c.attempts,
+    )
+
+
 @functools.lru_cache(maxsize=32)
 def _claim_statement(table: sa.Table, postgresql: bool, expired: bool) -> Any:
     now = _moment(table, _NOW)
     candidate = _candidate(table, now, postgresql, expired).scalar_subquery()
-    return (
+    statement = (
         table.update()
         .where(table.c.wamid == candidate)
         .where(_claimable(table, now))
@@ -224,17 +235,18 @@ def _claim_statement(table: sa.Table, postgresql: bool, expired: bool) -> Any:
             attempts=table.c.attempts + 1,
         )
     )
+    if postgresql:
+        # The leased row comes back with the UPDATE: no SELECT by token after it. (SQLite
+        # has RETURNING too, but not through SQLAlchemy 1.4, which the workers run.)
+        statement = statement.returning(*_claimed_columns(table))
+    return statement
 
 
 @functools.lru_cache(maxsize=8)
 def _claimed_row(table: sa.Table) -> Any:
-    return sa.select(
-        table.c.wamid,
-        table.c.sender_id,
-        table.c.payload,
-        table.c.received_at,
-        table.c.attempts,
-    ).where(table.c.lease_owner == sa.bindparam(_TOKEN, type_=table.c.lease_owner.type))
+    return sa.select(*_claimed_columns(table)).where(
+        table.c.lease_owner == sa.bindparam(_TOKEN, type_=table.c.lease_owner.type)
+    )
 
 
 def _held(table: sa.Table) -> Any:
@@ -284,6 +296,7 @@ async def claim(
     lease: timedelta,
     cipher: AtRestCipher,
     now: datetime | None = None,
+    expired: bool = True,
 ) -> ClaimedMessage | None:
     """Leases the next message in per-citizen order.
 
@@ -297,6 +310,9 @@ async def claim(
         lease: How long the lease lasts before another worker may take the message.
         cipher: The inbound payload cipher.
         now: The current time (tests).
+        expired: Look for a lease that ran out first (a statement more); a caller that
+            looked a moment ago may skip it. A citizen's order holds either way: a row whose
+            lease ran out still keeps that citizen's later messages from being claimed.
 
     Returns:
         The leased message, or None when nothing is claimable.
@@ -307,13 +323,18 @@ async def claim(
     # A lease that ran out first (its message is older than anything still waiting), then
     # the waiting messages.
     values = {_NOW: now, _TOKEN: token, _UNTIL: now + lease}
-    for expired in (True, False):
-        result = await conn.execute(_claim_statement(table, postgresql, expired), values)
-        if result.rowcount:
+    row: Any = None
+    for lapsed in (True, False) if expired else (False,):
+        result = await conn.execute(_claim_statement(table, postgresql, lapsed), values)
+        if postgresql:
+            row = result.first()
+            if row is not None:
+                break
+        elif result.rowcount:
+            row = (await conn.execute(_claimed_row(table), {_TOKEN: token})).one()
             break
     else:
         return None
-    row = (await conn.execute(_claimed_row(table), {_TOKEN: token})).one()
     return ClaimedMessage(
         wamid=row.wamid,
         sender_id=row.sender_id,

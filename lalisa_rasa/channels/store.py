@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from lalisa_common.at_rest import INBOUND_PAYLOAD, AtRestCipher, at_rest_cipher, identity_key
+from lalisa_common.conflict import insert_ignore
 from lalisa_common.database import to_async_url
 from lalisa_common.env import env_int, read_env
-from lalisa_common.identity import SenderKeys, contact_address, contact_values, upsert_contact
+from lalisa_common.identity import SenderKeys, contact_values, upsert_contact
 from lalisa_common.whatsapp import queue
 from lalisa_common.whatsapp.statuses import STATUS_FROM, apply_status, from_unix
 from lalisa_rasa.channels.config import DEDUPE_TTL_SECONDS
@@ -39,6 +41,23 @@ INBOUND_PROCESSED = "processed"
 def utcnow() -> datetime:
     """Returns the current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)
+
+
+#: How long, and for how many citizens, :meth:`WhatsAppStore.address_of` keeps a token.
+CONTACT_TOKEN_SECONDS = 600.0
+CONTACT_TOKENS = 2000
+
+
+@functools.lru_cache(maxsize=1)
+def _contact_token_statement() -> Any:
+    return sa.select(contacts.c.phone_encrypted).where(
+        contacts.c.sender_key == sa.bindparam("q_key", type_=contacts.c.sender_key.type)
+    )
+
+
+def expired_check_interval(lease: timedelta) -> float:
+    """Seconds between two looks for leases that ran out: a tenth of the lease, 1 s at most."""
+    return min(1.0, lease.total_seconds() / 10)
 
 
 class WhatsAppStore:
@@ -68,6 +87,9 @@ class WhatsAppStore:
         if self.dialect == "sqlite":
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
+        self._inserts: dict[str, Any] = {}
+        self._expired_checked = float("-inf")
+        self._contact_tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     def _sqlite_writers_lock(self) -> asyncio.Lock:
         # Created on first use so that it belongs to the event loop that runs the store.
@@ -93,15 +115,17 @@ class WhatsAppStore:
     async def _statement(self) -> AsyncIterator[AsyncConnection]:
         """A connection for writes that are one statement each (the queue's lease changes).
 
-        On SQLite each statement commits on its own (autocommit), so the database's single
-        write lock is held only while the statement runs in the driver's thread. In a
+        Each statement commits on its own (autocommit). On SQLite the database's single
+        write lock is then held only while the statement runs in the driver's thread. In a
         transaction it stayed held until the COMMIT, one trip through this process's event
         loop later; a worker's loop is often busy for 100 ms and more with NLU, and the
-        receiver's next acknowledgement waited that long for the lock.
+        receiver's next acknowledgement waited that long for the lock. On PostgreSQL a
+        transaction around one statement is a BEGIN and a COMMIT more: two round trips, each
+        a share of the worker's and the backend's CPU, for nothing the statement needs.
         """
         if self.dialect != "sqlite":
-            async with self._write() as conn:
-                yield conn
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
             return
         async with self._sqlite_writers_lock(), self.engine.connect() as conn:
             yield await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -129,11 +153,14 @@ class WhatsAppStore:
         return True
 
     def _insert_ignore(self, table: sa.Table) -> Any:
-        if self.dialect == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        if self.dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return None
+        # Built once per table: the values go in as parameters.
+        # SQLAlchemy recompiled the plain construct on every execution (no cache key).
+        if self.dialect not in ("sqlite", "postgresql"):
+            return None
+        statement = self._inserts.get(table.name)
+        if statement is None:
+            statement = self._inserts[table.name] = insert_ignore(table, self.dialect)
+        return statement
 
     # ---------------------------------------------------------------- contacts
 
@@ -145,9 +172,30 @@ class WhatsAppStore:
         return str(values["sender_key"])
 
     async def address_of(self, keys: SenderKeys, key: str) -> str | None:
-        """The number (or user id) behind a citizen key, decrypted; None when unknown."""
+        """The number (or user id) behind a citizen key, decrypted; None when unknown.
+
+        The encrypted number read from ``citizen_contacts`` is kept for a few minutes
+        (:data:`CONTACT_TOKEN_SECONDS`, the last :data:`CONTACT_TOKENS` citizens): a query per
+        turn was ~1.1 ms of a worker's CPU on PostgreSQL, and a conversation's next turn comes
+        seconds later. Only the token is kept, as stored; it is decrypted per turn. A key's
+        number never changes (the key is derived from it), and a turn for a citizen runs only
+        after they wrote, which stored the row again if retention had removed it.
+        """
+        loop = asyncio.get_running_loop()
+        kept = self._contact_tokens.get(key)
+        if kept is not None and kept[1] > loop.time():
+            self._contact_tokens.move_to_end(key)
+            return keys.decrypt(kept[0])
         async with self.engine.connect() as conn:
-            return await contact_address(conn, contacts, keys, key)
+            token = (await conn.execute(_contact_token_statement(), {"q_key": key})).scalar()
+        if not token:
+            self._contact_tokens.pop(key, None)
+            return None
+        self._contact_tokens[key] = (str(token), loop.time() + CONTACT_TOKEN_SECONDS)
+        self._contact_tokens.move_to_end(key)
+        while len(self._contact_tokens) > CONTACT_TOKENS:
+            self._contact_tokens.popitem(last=False)
+        return keys.decrypt(str(token))
 
     # ---------------------------------------------------------------- inbound
 
@@ -187,7 +235,7 @@ class WhatsAppStore:
         statement = self._insert_ignore(inbound_messages)
         async with self._write() as conn:
             if statement is not None:
-                result = await conn.execute(statement.values(**values))
+                result = await conn.execute(statement, values)
                 return bool(result.rowcount)
             try:
                 await conn.execute(inbound_messages.insert().values(**values))
@@ -338,6 +386,17 @@ class WhatsAppStore:
         now: datetime,
     ) -> None:
         reply_to = values["reply_to"]
+        insert_ignore = self._insert_ignore(outbound_messages)
+        if insert_ignore is not None:
+            # The usual case first, in one statement: the first attempt of this reply, before
+            # any status webhook of it. Both unique keys (the wamid, the reply key) make the
+            # insert a no-op when a row exists; only then are the updates below needed. A
+            # transaction of up to three statements per reply was ~1.9 ms of a worker's CPU
+            # on PostgreSQL.
+            async with self._statement() as conn:
+                inserted = await conn.execute(insert_ignore, values)
+            if inserted.rowcount:
+                return
         async with self._write() as conn:
             if reply_to is not None and reply_index is not None:
                 # A failed earlier attempt of this very reply keeps its row: overwrite it.
@@ -450,9 +509,23 @@ class WhatsAppStore:
     # ------------------------------------------------------------------ queue
 
     async def claim(self, worker: str, lease: timedelta) -> queue.ClaimedMessage | None:
-        """Leases the next queued message in per-citizen order (see :func:`queue.claim`)."""
+        """Leases the next queued message in per-citizen order (see :func:`queue.claim`).
+
+        Leases that ran out (a worker stopped mid-turn) are looked for at most every
+        :func:`expired_check_interval` instead of before every claim: a statement per message
+        that finds nothing almost always. Such a message is taken over that much later at
+        most, next to a lease of minutes; its citizen's later messages wait for it meanwhile.
+        """
+        loop = asyncio.get_running_loop()
+        look = loop.time() >= self._expired_checked + expired_check_interval(lease)
         async with self._statement() as conn:
-            return await queue.claim(conn, inbound_messages, worker, lease, self.cipher)
+            claimed = await queue.claim(
+                conn, inbound_messages, worker, lease, self.cipher, expired=look
+            )
+        if look and (claimed is None or claimed.attempts == 1):
+            # Found none (a re-claimed row may have company: look again next time).
+            self._expired_checked = loop.time()
+        return claimed
 
     async def finish(
         self, message: queue.ClaimedMessage, status: str, detail: str | None = None

@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from lalisa.tickets.categories import CATEGORY_LABELS, MORE_CATEGORIES, category_list_buttons
 from lalisa_common.identity import SenderKeys
+from lalisa_common.whatsapp.queue import BUSY_NOTICE_INDEX
 from lalisa_rasa.channels.graph import NETWORK_ERROR
 from lalisa_rasa.channels.render import render_choices, split_text, text_length
 from lalisa_rasa.channels.store import WhatsAppStore
@@ -384,9 +385,14 @@ async def keyed(
     client = fast_graph_client(settings, timeout=aiohttp.ClientTimeout(total=2, sock_read=0.5))
     store = WhatsAppStore(any_db_url)
 
-    def make(trace_wait_seconds: float = 1.0) -> WhatsAppOutput:
+    def make(trace_wait_seconds: float = 1.0, first_run: bool = False) -> WhatsAppOutput:
         return WhatsAppOutput(
-            client, store, MenuMemory(store), reply_to=IN, trace_wait_seconds=trace_wait_seconds
+            client,
+            store,
+            MenuMemory(store),
+            reply_to=IN,
+            trace_wait_seconds=trace_wait_seconds,
+            first_run=first_run,
         )
 
     yield make
@@ -509,3 +515,34 @@ async def test_rasa_lets_an_undelivered_reply_end_the_turn_unsaved(
             [BotUttered("Nomor tiket Anda LL-6")], tracker, keyed()
         )
     assert accepted(graph) == []
+
+
+async def test_a_turn_s_first_run_does_not_look_its_replies_up_and_a_later_run_does(
+    keyed: Callable[..., WhatsAppOutput], graph: FakeGraphServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing of a turn can have been sent before its message's first claim; the look-up is a
+    # query per reply. Every later run (re-claim, release) looks each reply up and skips it.
+    store = keyed().store
+    assert store is not None
+    looked_up: list[int] = []
+    real = store.reply_sent
+
+    async def counting(reply_to: str, reply_index: int, key: str | None = None) -> bool:
+        looked_up.append(reply_index)
+        return await real(reply_to, reply_index, key)
+
+    monkeypatch.setattr(store, "reply_sent", counting)
+    first = keyed(first_run=True)
+    await first.send_text_message(CITIZEN, "Terima kasih")
+    await first.send_text_message(CITIZEN, "Nomor tiket Anda LL-5")
+    assert looked_up == []
+    again = keyed()
+    await again.send_text_message(CITIZEN, "Terima kasih")
+    await again.send_text_message(CITIZEN, "Nomor tiket Anda LL-5")
+    assert looked_up == [0, 1]
+    assert accepted(graph) == ["Terima kasih", "Nomor tiket Anda LL-5"]
+    # The busy notice goes out before the turn and may be tried again: always looked up.
+    notice = keyed(first_run=True)
+    notice._reply_index = BUSY_NOTICE_INDEX
+    await notice.send_text_message(CITIZEN, "ramai")
+    assert looked_up == [0, 1, BUSY_NOTICE_INDEX]

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 
 from lalisa_common.database import to_async_url as async_database_url
 from lalisa_rasa.channels.store import WhatsAppStore, utcnow
@@ -195,6 +196,133 @@ async def test_a_reply_whose_status_row_won_the_insert_race_still_gets_its_recor
         2,
         "sent",
     )
+
+
+async def test_a_reply_s_first_record_is_one_insert_and_a_retry_overwrites_its_row(
+    any_db_url: str,
+) -> None:
+    # The usual record (first attempt, no status webhook yet) is one statement; a later attempt
+    # of the same reply (its key already has a row) falls back to the update by key.
+    store = WhatsAppStore(any_db_url)
+    statements: list[str] = []
+    try:
+        await store.check_tables()
+        sa.event.listen(
+            store.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: statements.append(sql.split()[0].upper()),
+        )
+        reply = {"recipient": CITIZEN, "kind": "text", "summary": "[text]"}
+        await store.record_outbound(
+            **reply,
+            wamid=None,
+            status="failed",
+            attempts=4,
+            error_code=131000,
+            reply_to="wamid.IN-9",
+            reply_index=0,
+        )
+        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["INSERT"]
+        assert not await store.reply_sent("wamid.IN-9", 0)
+        await store.record_outbound(
+            **reply,
+            wamid="wamid.out-9",
+            status="accepted",
+            attempts=1,
+            reply_to="wamid.IN-9",
+            reply_index=0,
+        )
+        assert await store.reply_sent("wamid.IN-9", 0)
+        [row] = await store.outbound_rows(CITIZEN)
+        assert (row["wamid"], row["status"], row["attempts"], row["error_code"]) == (
+            "wamid.out-9",
+            "accepted",
+            1,
+            None,
+        )
+    finally:
+        await store.close()
+
+
+async def test_claims_look_for_run_out_leases_only_now_and_then(any_db_url: str) -> None:
+    # The look for a lease that ran out is a statement per claim that almost never finds one;
+    # it runs at most every tenth of the lease, and a run-out lease is still taken over.
+    from lalisa_common.whatsapp.queue import OrderKeys, enqueue_values
+    from lalisa_rasa.channels.store import expired_check_interval
+
+    store = WhatsAppStore(any_db_url)
+    lease = timedelta(seconds=1)
+    keys = OrderKeys()
+    updates: list[str] = []
+    try:
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                inbound_messages.insert(),
+                [
+                    enqueue_values(
+                        wamid=f"wamid.L{i}",
+                        sender_id=f"citizen-{i}",
+                        message_type="text",
+                        wa_timestamp=None,
+                        payload={"message": {}},
+                        order_key=keys.next(None),
+                        cipher=store.cipher,
+                    )
+                    for i in range(3)
+                ],
+            )
+        sa.event.listen(
+            store.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: updates.append(sql) if "UPDATE" in sql else None,
+        )
+        first = await store.claim("w1", lease)  # looks: nothing ran out; then the oldest
+        assert first is not None and first.wamid == "wamid.L0" and len(updates) == 2
+        second = await store.claim("w1", lease)  # no look: one statement
+        assert second is not None and second.wamid == "wamid.L1" and len(updates) == 3
+        # w1 stops: the lease of L0 runs out and the next look hands it over first.
+        await asyncio.sleep(lease.total_seconds() + expired_check_interval(lease))
+        again = await store.claim("w2", lease)
+        assert again is not None and (again.wamid, again.attempts) == ("wamid.L0", 2)
+        assert not await store.finish(first, "processed")  # w1's lease is gone
+    finally:
+        await store.close()
+
+
+async def test_a_citizen_s_number_is_read_once_for_several_turns(
+    any_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each turn's first reply read the contact row (~1.1 ms on PostgreSQL); the encrypted
+    # token is kept a few minutes, an unknown key is never kept.
+    from lalisa_common.identity import SenderKeys
+    from lalisa_rasa.channels import store as store_module
+    from tests.channel.conftest import IDENTITY_KEY, key_of
+
+    store = WhatsAppStore(any_db_url)
+    keys = SenderKeys(IDENTITY_KEY)
+    selects: list[str] = []
+    try:
+        key = await store.remember_contact(keys, CITIZEN)
+        sa.event.listen(
+            store.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: selects.append(sql) if "SELECT" in sql else None,
+        )
+        assert await store.address_of(keys, key) == CITIZEN
+        assert await store.address_of(keys, key) == CITIZEN
+        assert len(selects) == 1
+        unknown = key_of("6289900000000")
+        assert await store.address_of(keys, unknown) is None
+        assert await store.address_of(keys, unknown) is None
+        assert len(selects) == 3
+        # Past its time the token is read again.
+        monkeypatch.setattr(store_module, "CONTACT_TOKEN_SECONDS", 0.0)
+        store._contact_tokens.clear()
+        assert await store.address_of(keys, key) == CITIZEN
+        assert await store.address_of(keys, key) == CITIZEN
+        assert len(selects) == 5
+    finally:
+        await store.close()
 
 
 # ---------------------------------------------------------------------- Redis

@@ -98,3 +98,32 @@ async def test_step_still_handles_one_message() -> None:
     subject.store.waiting.append(message(1))
     assert await subject.step()
     assert subject.store.finished == ["wamid.1"]
+
+
+async def test_only_a_message_s_first_claim_runs_its_turn_as_a_first_run() -> None:
+    # A first run sends the turn's replies without looking each up (nothing can have been
+    # sent yet); a re-claim (attempts above 1) must look them up and skip the ones sent.
+    from tests.common.payloads import PNID
+    from tests.common.payloads import message as payload_message
+
+    runs: list[tuple[str, bool]] = []
+
+    class Recording(FakeProcessor):
+        async def process(self, parsed: Any, _handle: Any, *, first_run: bool = False) -> Any:
+            runs.append((parsed.wamid, first_run))
+            return "processed", None
+
+    subject = worker(poll=0.05)
+    subject.processor = Recording()  # type: ignore[assignment]
+    for attempts in (1, 2, 3):
+        wamid = f"wamid.attempt-{attempts}"
+        data = {"message": payload_message("text", msg_id=wamid), "phone_number_id": PNID}
+        subject.store.waiting.append(
+            ClaimedMessage(wamid, "citizen", data, datetime.now(timezone.utc), attempts, "token")
+        )
+    await run_for(subject, 0.3)
+    assert sorted(runs) == [
+        ("wamid.attempt-1", True),
+        ("wamid.attempt-2", False),
+        ("wamid.attempt-3", False),
+    ]

@@ -8,6 +8,7 @@
     .venv/bin/python -m tests.conversations --half dev5 --no-gate   # the fifth author's set
     .venv/bin/python -m tests.conversations --half dev6 --no-gate   # the sixth author's set
     .venv/bin/python -m tests.conversations --half dev7 --no-gate   # the seventh author's set
+    .venv/bin/python -m tests.conversations --half dev8 --no-gate   # the eighth author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
 database; when ``DATABASE_URL`` points at PostgreSQL every other WhatsApp persona runs a
@@ -68,9 +69,10 @@ async def converse(
     persona: Persona,
     channel: Channel,
     salt: str,
+    noise: float = 0.0,
 ) -> Citizen:
     """Plays one persona's conversation to its end."""
-    citizen = Citizen(persona, salt)
+    citizen = Citizen(persona, salt, noise)
     lines = citizen.record.transcript
     action = citizen.first_action()
     while action.kind != "end":
@@ -87,7 +89,7 @@ async def converse(
 
 
 async def run_all(
-    personas: Sequence[Persona], stack: Stack, concurrency: int, salt: str
+    personas: Sequence[Persona], stack: Stack, concurrency: int, salt: str, noise: float = 0.0
 ) -> list[Result]:
     """Runs every persona against ``stack`` (at most ``concurrency`` at a time) and judges it."""
     engine: AsyncEngine = create_engine_for_url(stack.database_url)
@@ -105,7 +107,7 @@ async def run_all(
                 else:
                     channel = RestChannel(client, stack.rasa_url, sender)
                 started = time.monotonic()
-                citizen = await converse(persona, channel, salt)
+                citizen = await converse(persona, channel, salt, noise)
                 tickets = await stored_tickets(engine, cipher, sender)
                 verdict = judge(persona, citizen.record, tickets)
                 return Result(
@@ -157,6 +159,7 @@ def run_on(
     concurrency: int,
     salt: str,
     keep_logs: Path | None = None,
+    noise: float = 0.0,
 ) -> tuple[list[Result], float]:
     """Starts a stack on ``backend``, runs the personas, stops it; returns results and time.
 
@@ -167,7 +170,7 @@ def run_on(
     with tempfile.TemporaryDirectory(prefix=f"conversations-{backend}-") as work:
         with stack_on(backend, Path(work), "conversations", extra_env=STACK_ENV) as stack:
             started = time.monotonic()
-            results = asyncio.run(run_all(personas, stack, concurrency, salt))
+            results = asyncio.run(run_all(personas, stack, concurrency, salt, noise))
             seconds = time.monotonic() - started
         if keep_logs is not None:
             keep_logs.mkdir(parents=True, exist_ok=True)
@@ -186,10 +189,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="one half; devs: every dev set (what is read while fixing); all: every half",
     )
     parser.add_argument(
-        "--only", action="append", default=[], help="a dev … dev7 persona id (repeatable)"
+        "--only", action="append", default=[], help="a dev … dev8 persona id (repeatable)"
     )
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--seed", default="0", help="changes every persona's random choices")
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        help="fraction of typed messages with phone typing slips (default 0: none, the gate)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "conversations.json")
     parser.add_argument("--transcripts", type=Path, default=ROOT / "results" / "conversations")
     parser.add_argument("--show", action="store_true", help="print the dev transcripts")
@@ -215,11 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tests.e2e.helpers import BACKENDS
 
     started = time.monotonic()
-    results, seconds = run_on("sqlite", personas, args.concurrency, args.seed, args.keep_logs)
+    results, seconds = run_on(
+        "sqlite", personas, args.concurrency, args.seed, args.keep_logs, args.noise
+    )
     print(f"\n==== simulated citizens: {len(personas)} conversations in {seconds:.0f} s (sqlite)")
     meta: dict[str, Any] = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seed": args.seed,
+        "noise": args.noise,
         "backend": "sqlite",
         "conversation_seconds": round(seconds, 1),
     }
@@ -229,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # locks) are covered, and the run stays within its time budget on 2 cores.
         whatsapp = [p for p in personas if p.channel == "whatsapp"][::2]
         pg_results, pg_seconds = run_on(
-            "postgresql", whatsapp, args.concurrency, args.seed, args.keep_logs
+            "postgresql", whatsapp, args.concurrency, args.seed, args.keep_logs, args.noise
         )
         pg = figures(pg_results)
         report["postgresql_whatsapp"] = {**pg, "conversation_seconds": round(pg_seconds, 1)}

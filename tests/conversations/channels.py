@@ -24,6 +24,11 @@ from tests.conversations.reading import BotMessage, Option
 REPLY_TIMEOUT_S = 60.0
 POLL_S = 0.15
 PHOTO = Path(__file__).resolve().parents[1] / "e2e" / "data" / "bukti.jpg"
+VOICE_MIME = "audio/ogg; codecs=opus"
+"""How WhatsApp sends a recorded voice note."""
+VOICE_NOTE = b"OggS\x00\x02" + bytes(58) + b"OpusHead" + bytes(64)
+"""A few bytes that start like an Ogg/Opus voice note: the assistant cannot listen to it
+either way, it only has to see that an answer came as audio."""
 
 
 class Channel(Protocol):
@@ -127,6 +132,8 @@ class WhatsAppChannel:
         """Sends the action through the sandbox and collects the replies of its turn."""
         if action.kind == "photo":
             event = await self._upload(photo_bytes(self.persona_id, action.photo), action.text)
+        elif action.kind == "voice":
+            event = await self._upload(VOICE_NOTE, filename="pesan-suara.ogg", mime=VOICE_MIME)
         else:
             event = await self._send(self._payload(action))
         # ``seen`` is not moved past the citizen's own message: a reply of the previous turn that
@@ -167,11 +174,17 @@ class WhatsAppChannel:
         event: dict[str, Any] = response.json()
         return event
 
-    async def _upload(self, content: bytes, caption: str = "") -> dict[str, Any]:
+    async def _upload(
+        self,
+        content: bytes,
+        caption: str = "",
+        filename: str = "bukti.jpg",
+        mime: str = "image/jpeg",
+    ) -> dict[str, Any]:
         response = await self.client.post(
             f"{self.sandbox_url}/sim/api/upload",
             data={"phone": self.phone, "name": "Warga", "caption": caption},
-            files={"file": ("bukti.jpg", content, "image/jpeg")},
+            files={"file": (filename, content, mime)},
             timeout=REPLY_TIMEOUT_S,
         )
         response.raise_for_status()

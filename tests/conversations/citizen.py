@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from tests.conversations.personas import AFTER_TICKET, AgendaItem, Persona
+from tests.conversations.personas import AFTER_TICKET, AgendaItem, Persona, gazetteer
 from tests.conversations.reading import (
     COMPLAINT_QUESTIONS,
     QUESTION_FACT,
@@ -26,7 +27,7 @@ from tests.conversations.reading import (
     normalise,
     option_category,
 )
-from tests.conversations.style import FIELD_OPTION_WORDS, Voice
+from tests.conversations.style import FIELD_OPTION_WORDS, Typist, Voice
 
 MAX_USER_TURNS = 30
 """A citizen stops after this many messages whatever happens."""
@@ -61,7 +62,7 @@ SUMMARY_FIELD_KEYS = {
 class Action:
     """What the citizen does next."""
 
-    kind: Literal["text", "tap", "pin", "photo", "sticker", "end"]
+    kind: Literal["text", "tap", "pin", "photo", "sticker", "voice", "end"]
     text: str = ""
     """The message, or a photo's caption."""
     option: Option | None = None
@@ -81,8 +82,8 @@ class Action:
             return f"[pin] {self.latitude:.5f},{self.longitude:.5f} {self.label or ''}".rstrip()
         if self.kind == "photo":
             return f"[photo {self.photo}] {self.text}".rstrip()
-        if self.kind == "sticker":
-            return "[sticker]"
+        if self.kind in ("sticker", "voice"):
+            return f"[{self.kind}]"
         if self.kind == "end":
             return f"[end: {self.reason}]"
         return self.text
@@ -111,19 +112,37 @@ def persona_seed(persona_id: str, salt: str = "") -> int:
     return int.from_bytes(hashlib.sha256(f"{salt}:{persona_id}".encode()).digest()[:8], "big")
 
 
+def protected_words(persona: Persona) -> frozenset[str]:
+    """Words the typing noise leaves spelled as they are (see ``Typist``).
+
+    Every gazetteer name, the persona's name (and a corrected one) and a time text the judge
+    looks for.
+    """
+    kecamatan, desa = gazetteer()
+    texts = [*kecamatan, *(d.name for d in desa), persona.facts.name or ""]
+    texts += [v for item in persona.agenda if item.fact == "name" for v in item.value]
+    if isinstance(persona.expect.time, str):
+        texts.append(persona.expect.time)
+    return frozenset(word.lower() for text in texts for word in re.findall(r"[A-Za-z]+", text))
+
+
 class Citizen:
     """One persona in conversation.
 
     Args:
         persona: Who the citizen is and what they want.
         salt: Changes the persona's random choices (the same salt repeats a run).
+        noise: The fraction of typed messages with phone typing slips (0: none).
     """
 
-    def __init__(self, persona: Persona, salt: str = "") -> None:
+    def __init__(self, persona: Persona, salt: str = "", noise: float = 0.0) -> None:
         """Prepares the citizen's facts, voice and agenda."""
         self.persona = persona
         self.rng = random.Random(persona_seed(persona.id, salt))
         self.voice = Voice(persona.style, self.rng, persona.say)
+        # Its own generator: with noise the persona still says what it says without it.
+        noise_rng = random.Random(persona_seed(persona.id, f"{salt}:noise"))
+        self.typist = Typist(noise, noise_rng, protected_words(persona) if noise else frozenset())
         facts = persona.facts
         self.facts: dict[str, tuple[str, ...]] = {
             "category": facts.category,
@@ -274,14 +293,16 @@ class Citizen:
         if text == "[photo]" or text.startswith("[photo] "):
             # A photo first, before any word (with the words after "[photo]" as its caption):
             # it counts as one of the persona's photos.
-            return self._photo(caption=text[len("[photo]") :].strip())
+            return self._photo(caption=self.typist.type(text[len("[photo]") :].strip()))
         if text == "[pin]":
             return self._pin()
-        if text == "[sticker]":
+        if text in ("[sticker]", "[voice]"):
+            # A sticker or a voice note (a recorded answer the assistant cannot read): a turn
+            # without text, after which the citizen types what was asked.
             self.record.user_turns += 1
-            return Action("sticker")
+            return Action("sticker" if text == "[sticker]" else "voice")
         self.record.user_turns += 1
-        return Action("text", text=text)
+        return Action("text", text=self.typist.type(text))
 
     def _tap(self, option: Option) -> Action:
         self.record.user_turns += 1

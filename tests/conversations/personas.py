@@ -20,18 +20,19 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "holdout")
-DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev7``, further
+HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "holdout")
+DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8")
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev8``, further
 authors' sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
-OPENING_MEDIA = ("[photo]", "[sticker]", "[pin]")
-"""Opening turns that send media instead of text (WhatsApp only): a photo, a sticker or the
-persona's pin first. ``"[photo] some words"`` sends a photo with those words as its caption."""
+OPENING_MEDIA = ("[photo]", "[sticker]", "[pin]", "[voice]")
+"""Opening turns that send media instead of text (WhatsApp only): a photo, a sticker, the
+persona's pin or a voice note first. ``"[photo] some words"`` sends a photo with those words as
+its caption."""
 
 
 def is_media_turn(turn: str) -> bool:
-    """True for an opening turn that sends media: a photo (captioned or not), a sticker, a pin."""
+    """True for a turn that sends media: a photo (captioned or not), a sticker, a pin, a voice."""
     return turn in OPENING_MEDIA or turn.startswith("[photo] ")
 
 
@@ -347,6 +348,10 @@ def parse_persona(raw: Mapping[str, Any], half: str, source: str = "") -> Person
         raise PersonaError(f"{where}: opening is required")
     if channel != "whatsapp" and any(is_media_turn(turn) for turn in opening):
         raise PersonaError(f"{where}: a photo, sticker or pin opening needs channel: whatsapp")
+    agenda = _agenda(raw.get("agenda"), f"{where}.agenda")
+    if channel != "whatsapp" and any(item.say and is_media_turn(item.say) for item in agenda):
+        # The REST channel carries text only: media on the agenda would fail mid-conversation.
+        raise PersonaError(f"{where}: media on the agenda needs channel: whatsapp")
     expect = _expectation(raw.get("expect") or {}, f"{where}.expect")
     facts = _facts(raw.get("facts") or {}, channel, f"{where}.facts")
     if "[pin]" in opening and facts.pin is None:
@@ -369,7 +374,7 @@ def parse_persona(raw: Mapping[str, Any], half: str, source: str = "") -> Person
         facts=facts,
         expect=expect,
         say=say,
-        agenda=_agenda(raw.get("agenda"), f"{where}.agenda"),
+        agenda=agenda,
         taps=bool(raw.get("taps", True)),
         follows_hints=bool(raw.get("follows_hints", False)),
         checks_summary=bool(raw.get("checks_summary", False)),

@@ -172,3 +172,95 @@ class Voice:
             short = _SLANG_SHORT.get(word.lower())
             words.append(short if short and self.rng.random() < 0.6 else word)
         return re.sub(r"[.!]+$", "", " ".join(words)).lower()
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+_NO_SPACE = re.compile(r"([,.!?])\s+(?=\S)")
+_FINAL_LETTER = re.compile(r"([A-Za-z]+)([^A-Za-z]*)$")
+TYPO_KINDS = ("slip", "no_space", "lower", "stretch")
+"""How a phone typist slips: a dropped, doubled or swapped letter in a long word; no space
+after a comma or full stop; everything in lower case; a final letter held ("iyaaa")."""
+SLIP_MIN_LETTERS = 5
+"""Shorter words are left alone: a slip in "ya" or "di" makes another word, not a typo."""
+
+
+class Typist:
+    """Phone typing noise on a seeded fraction of the messages a citizen types (``--noise``).
+
+    Off (rate 0) it changes nothing and draws nothing, so a run without noise is the run it
+    always was. ``protected`` words (lower case) never get a letter slip or a held letter:
+    the gazetteer's desa and kecamatan names (a one-letter slip can make another real place,
+    which no reader could resolve; misspelled places are the subject of the dev3 persona set
+    instead), the citizen's own name (stored and judged as typed) and a time the judge looks
+    for. Taps, pins, photos and stickers are never typed, so never perturbed.
+
+    Args:
+        rate: The fraction of typed messages perturbed (0–1).
+        rng: Its own random generator, apart from the persona's, for the same reason.
+        protected: Words that keep their letters.
+    """
+
+    def __init__(self, rate: float, rng: random.Random, protected: frozenset[str]) -> None:
+        """Creates the typist."""
+        if not 0 <= rate <= 1:
+            raise ValueError(f"noise rate must be within 0 and 1, got {rate}")
+        self.rate = rate
+        self.rng = rng
+        self.protected = protected
+
+    def type(self, text: str) -> str:
+        """``text`` as typed: unchanged, or with one or two slips of different kinds."""
+        if self.rate <= 0 or not text.strip() or self.rng.random() >= self.rate:
+            return text
+        kinds = [kind for kind in TYPO_KINDS if self._applies(kind, text)]
+        if not kinds:
+            return text
+        for kind in self.rng.sample(kinds, k=min(len(kinds), self.rng.choice((1, 1, 2)))):
+            text = self._apply(kind, text)
+        return text
+
+    def _slippable(self, text: str) -> list[re.Match[str]]:
+        return [
+            match
+            for match in _WORD.finditer(text)
+            if len(match.group()) >= SLIP_MIN_LETTERS
+            and match.group().lower() not in self.protected
+        ]
+
+    def _applies(self, kind: str, text: str) -> bool:
+        if kind == "slip":
+            return bool(self._slippable(text))
+        if kind == "no_space":
+            return bool(_NO_SPACE.search(text))
+        if kind == "lower":
+            return text != text.lower()
+        final = _FINAL_LETTER.search(text)
+        return final is not None and final.group(1).lower() not in self.protected
+
+    def _apply(self, kind: str, text: str) -> str:
+        if kind == "slip":
+            candidates = self._slippable(text)
+            if not candidates:
+                return text
+            match = self.rng.choice(candidates)
+            word = self._slip(match.group())
+            return text[: match.start()] + word + text[match.end() :]
+        if kind == "no_space":
+            return _NO_SPACE.sub(r"\1", text)
+        if kind == "lower":
+            return text.lower()
+        final = _FINAL_LETTER.search(text)
+        if final is None or final.group(1).lower() in self.protected:
+            return text
+        held = final.group(1)[-1] * self.rng.randint(2, 3)
+        return text[: final.end(1)] + held + text[final.end(1) :]
+
+    def _slip(self, word: str) -> str:
+        """One letter dropped, doubled, or swapped with its neighbour (never the first)."""
+        at = self.rng.randrange(1, len(word) - 1)
+        how = self.rng.choice(("drop", "double", "swap"))
+        if how == "swap" and word[at] != word[at + 1]:
+            return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+        if how == "drop":
+            return word[:at] + word[at + 1 :]
+        return word[: at + 1] + word[at:]

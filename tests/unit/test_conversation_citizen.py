@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
+
 from tests.conversations.citizen import GIVE_UP_AFTER, Action, Citizen
 from tests.conversations.personas import Persona, parse_persona
 from tests.conversations.reading import BotMessage, Option, Reading, read_turn
-from tests.conversations.style import PHRASES, Voice
+from tests.conversations.style import PHRASES, SLIP_MIN_LETTERS, Typist, Voice
 
 SUMMARY = BotMessage(
     "Mohon periksa laporan Anda:\n• Jenis: Pedagang kaki lima (PKL) di tempat terlarang\n"
@@ -326,3 +328,83 @@ def test_a_change_in_own_words_that_shows_in_the_summary_is_done() -> None:
     actions = play(citizen, turn(before), turn(after))
     assert actions[1].text == "eh kecamatannya salah, harusnya juai"
     assert actions[2].option is None and actions[2].text in PHRASES["yes"]["slang"]
+
+
+def _walk(citizen: Citizen) -> list[Action]:
+    return play(
+        citizen,
+        turn(LOCATION),
+        turn(TIME),
+        turn(EVIDENCE),
+        turn(NAME),
+        turn(SUMMARY),
+        turn(TICKET),
+    )
+
+
+def test_no_noise_is_the_run_without_noise() -> None:
+    plain = [a.shown() for a in _walk(Citizen(persona(), "1"))]
+    assert [a.shown() for a in _walk(Citizen(persona(), "1", noise=0.0))] == plain
+
+
+def test_noise_changes_typed_words_only_and_is_repeatable() -> None:
+    def walk() -> list[Action]:
+        return _walk(Citizen(persona(facts={"name": "Rahmat Hidayat"}), "1", noise=1.0))
+
+    plain = _walk(Citizen(persona(facts={"name": "Rahmat Hidayat"}), "1"))
+    noisy = walk()
+    assert [a.shown() for a in walk()] == [a.shown() for a in noisy]
+    # Same kinds of action, same persona choices; every typed message perturbed but its own
+    # name, which the ticket stores as typed.
+    assert [a.kind for a in noisy] == [a.kind for a in plain]
+    typed = [(p.text, n.text) for p, n in zip(plain, noisy, strict=True) if p.kind == "text"]
+    names = [n for p, n in typed if p == "Rahmat Hidayat"]
+    assert names and all(n.lower() == "rahmat hidayat" for n in names)
+    assert all(p != n for p, n in typed if p != "Rahmat Hidayat")
+    taps = [(p.option, n.option) for p, n in zip(plain, noisy, strict=True) if p.kind == "tap"]
+    assert taps and all(p == n for p, n in taps)
+
+
+def _typist(protected: frozenset[str] = frozenset(), seed: int = 3) -> Typist:
+    return Typist(1.0, random.Random(seed), protected)
+
+
+def test_a_slip_drops_doubles_or_swaps_one_letter_of_a_long_word() -> None:
+    seen = set()
+    for seed in range(40):
+        typed = _typist(seed=seed)._apply("slip", "ada pedagang di trotoar")
+        words = typed.split(" ")
+        assert words[0] == "ada" and words[2] == "di"
+        changed = [
+            w for w, o in zip(words, ("ada", "pedagang", "di", "trotoar"), strict=True) if w != o
+        ]
+        assert len(changed) == 1
+        original = "pedagang" if words[1] != "pedagang" else "trotoar"
+        assert abs(len(changed[0]) - len(original)) <= 1 and changed[0][0] == original[0]
+        seen.add(len(changed[0]) - len(original))
+    assert seen == {-1, 0, 1}
+
+
+def test_short_and_protected_words_keep_their_letters() -> None:
+    typist = _typist(frozenset({"paringin", "selatan"}))
+    text = "di Paringin Selatan ya"
+    assert not typist._applies("slip", text)
+    assert typist._apply("slip", text) == text
+    assert not typist._applies("stretch", "desa Paringin")
+    assert all(len(w) < SLIP_MIN_LETTERS for w in "ya di itu kok".split())
+    assert not typist._applies("slip", "ya di itu kok")
+
+
+def test_the_other_slips() -> None:
+    typist = _typist()
+    assert typist._apply("no_space", "Ya, sudah benar. Kirim.") == "Ya,sudah benar.Kirim."
+    assert typist._apply("lower", "Desa Juai") == "desa juai"
+    stretched = typist._apply("stretch", "iya min!")
+    assert stretched in ("iya minnn!", "iya minn!")
+    assert not typist._applies("no_space", "iya bener")
+    assert not typist._applies("lower", "iya bener")
+
+
+def test_a_rate_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Typist(1.5, random.Random(0), frozenset())

@@ -185,6 +185,28 @@ def test_a_whatsapp_citizen_may_open_with_a_sticker_or_a_photo() -> None:
     assert citizen.record.user_turns == 3
 
 
+def test_a_voice_note_is_a_turn_and_then_the_answer_is_typed() -> None:
+    """A voice note where the story is due is sent once; the story is typed when asked again."""
+    raw: dict[str, Any] = {
+        "id": "unit-voice",
+        "style": "slang",
+        "channel": "whatsapp",
+        "opening": "ada pkl di trotoar",
+        "facts": {"category": "pkl", "story": "lapak di trotoar", "place": "paringin"},
+        "agenda": [{"before": "description", "say": "[voice]"}],
+        "expect": {"category": "pkl", "kecamatan": "Paringin", "name": "anonymous"},
+    }
+    citizen = Citizen(parse_persona(raw, "dev8", "unit"))
+    citizen.first_action()
+    voice = citizen.next_action(Reading(question=Question.DESCRIPTION))
+    assert (voice.kind, voice.shown()) == ("voice", "[voice]")
+    assert citizen.next_action(Reading(question=Question.DESCRIPTION)).text == "lapak di trotoar"
+    assert citizen.record.user_turns == 3
+    with pytest.raises(PersonaError):
+        # The REST channel carries text only: a voice note on the agenda is refused on load.
+        parse_persona({**raw, "channel": "rest"}, "dev8", "unit")
+
+
 def test_a_whatsapp_citizen_may_open_with_a_pin_or_a_captioned_photo() -> None:
     persona = parse_persona(
         {
@@ -353,6 +375,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 50 <= halves["dev6"] <= 70
     # The seventh author's set: proxies, repeats, directions, emoji, caps, late photos.
     assert 60 <= halves["dev7"] <= 70
+    # The eighth author's set: map links, voice notes, bursts, times in words, English, ASN.
+    assert 60 <= halves["dev8"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 

@@ -18,6 +18,7 @@ from lalisa.intake.form_answers import (
     refuses_evidence,
     refuses_name,
     says_dont_know,
+    without_courtesy_lead,
     without_denied,
 )
 
@@ -82,6 +83,15 @@ def test_not_evidence_refusals(answer: str) -> None:
         "rahasiain ya min",
         "disamarin aja",
         "anonimkan",
+        # Typed on a phone: a dropped, doubled, added or swapped letter, a held one.
+        "anonm haja",
+        "rahhasia min",
+        "raahsia hajaaa",
+        "rahasiin aja min",
+        "anoniim ajaaa",
+        # The negation typed joined to "usah".
+        "gausah pake nama min",
+        "gkusah disebut",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -118,6 +128,12 @@ def test_name_refusals(answer: str) -> None:
         ("iya nama saya Rina", "Rina"),
         ("ok, Budi", "Budi"),
         ("Yahya", "Yahya"),
+        # Names a slip away from nothing a refusal says stay names.
+        ("Samara", "Samara"),
+        ("Rahmat", "Rahmat"),
+        ("Annisa", "Annisa"),
+        ("Anton", "Anton"),
+        ("Rina minnn", "Rina"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -239,6 +255,15 @@ def test_unclear_confirmation(answer: str) -> None:
         # "ke" and "nya" are stripped only as words: "kemarin" keeps its "ke".
         ("waktunya salah, kemarin sore", "incident_time", "kemarin sore"),
         ("jamnya salah ke jam 9", "incident_time", "jam 9"),
+        # The new value after its cue, and a remark on the old name before the new one.
+        ("waktunya salah, bukan jam 9, yang benar jam 10", "incident_time", "jam 10"),
+        (
+            "Mohon maaf, nama saya terlalu singkat. Yang benar Budiman Saputra.",
+            "reporter_name",
+            "Budiman Saputra",
+        ),
+        ("namanya kurang lengkap min, Rina Marlina", "reporter_name", "Rina Marlina"),
+        ("namanya salah ketik, Rahmat, warga RT 3", "reporter_name", "Rahmat, warga RT 3"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
@@ -316,6 +341,11 @@ def test_complaint_signal(
         # Saying outright that it is a report outweighs the gate.
         ("min mau lapor ada pkl di trotoar", 0.3, "strong"),
         ("ulun handak malapor ada urang bajualan di higa jalan", 0.4, "strong"),
+        # A reporting word naming another service asked for is no report: the gate's doubt
+        # stands.
+        ("Mohon info nomor pengaduan PLN, listrik di rumah padam sejak tadi.", 0.48, "weak"),
+        ("kamana bapadah banyu PDAM kada mengalir?", 0.4, "weak"),
+        ("nomor pengaduan satpol berapa? saya mau lapor pkl", 0.4, "strong"),
         # A confident gate changes nothing; no gate in the parse changes nothing.
         ("ada pkl di trotoar depan pasar", 0.9, "strong"),
         ("ada pkl di trotoar depan pasar", None, "strong"),
@@ -361,6 +391,9 @@ def test_a_story_after_a_photo_is_a_clear_complaint() -> None:
         ("kd tau", True),
         ("entahlah", True),
         ("ga merhatiin jamnya", True),
+        # A letter held on a phone.
+        ("gatauuu", True),
+        ("lewatiii", True),
         ("kemarin sore", False),
         ("tiap malam", False),
     ],
@@ -395,3 +428,21 @@ def test_a_name_change_must_speak_of_the_name() -> None:
     # Banjar "ngaran ulun" is "nama saya".
     banjar = read_name_change("eh kada papa pang, ngaran ulun Masrani")
     assert banjar is not None and banjar.name == "Masrani"
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        ("Mohon izin, kemarin sekitar pukul sebelas siang", "kemarin sekitar pukul sebelas siang"),
+        ("Siap, setiap siang sekitar pukul dua belas", "setiap siang sekitar pukul dua belas"),
+        ("Izin Komandan, tadi malam", "tadi malam"),
+        ("inggih, samalam", "samalam"),
+        # A yes alone, or a word that begins like one, is the answer itself.
+        ("ya", "ya"),
+        ("baik", "baik"),
+        ("yang tadi pagi", "yang tadi pagi"),
+        ("siang tadi", "siang tadi"),
+    ],
+)
+def test_courtesy_before_an_answer_is_not_stored(answer: str, kept: str) -> None:
+    assert without_courtesy_lead(answer) == kept

@@ -579,6 +579,46 @@ def test_pin_and_photo_are_taken_wherever_they_arrive() -> None:
     assert responses(step) == ["utter_evidence_received"]
 
 
+def test_typed_coordinates_or_a_map_link_are_the_place() -> None:
+    link = say("https://www.google.com/maps/place/-2.457197,115.506692", "check_status", 0.95)
+    step = advance(at("location"), answer=link, now=NOW)
+    assert (step.slots["location_kecamatan"], step.slots["location_desa"]) == (
+        "Batu Mandi",
+        "Lok Batu",
+    )
+    assert step.slots["location_lat"] == pytest.approx(-2.457197)
+    assert step.slots["requested_slot"] == "incident_time"
+    # Numbers that are no point in Balangan are read as what they are.
+    step = advance(at("incident_time"), answer=say("2.500, 15.000 tiap malam"), now=NOW)
+    assert step.slots.get("location_lat") is None
+
+
+def test_a_desa_two_kecamatan_share_asks_which_kecamatan() -> None:
+    step = advance(at("location"), answer=say("desa galumbang"), now=NOW)
+    assert step.slots["requested_slot"] == "kecamatan_choice"
+    assert "utter_location_not_found" not in responses(step)
+    state = {**at("location"), **step.slots}
+    step = advance(state, answer=say("Paringin Selatan"), now=NOW)
+    assert (step.slots["location_kecamatan"], step.slots["location_desa"]) == (
+        "Paringin Selatan",
+        "Galumbang",
+    )
+    assert step.slots["requested_slot"] == "incident_time"
+
+
+def test_a_voice_note_is_no_answer_and_no_evidence_but_at_the_evidence_question() -> None:
+    voice = Answer(
+        "/share_media", "share_media", 1.0, media_id=9, is_media=True, media_type="audio"
+    )
+    step = advance(at("description"), answer=voice, now=NOW)
+    assert step.slots.get("evidence_media") is None
+    assert step.slots["requested_slot"] == "description"
+    assert responses(step) == ["utter_description_too_short"]
+    # At the evidence question a recording (the noise itself) is evidence.
+    step = advance(at("evidence"), answer=voice, now=NOW)
+    assert step.slots["evidence_media"] == [9]
+
+
 def test_pin_outside_balangan_is_refused() -> None:
     pin = Answer("/share_location", "share_location", 1.0, pin=(-3.3194, 114.5908))
     step = advance(at("location"), answer=pin, now=NOW)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from lalisa.places.geo import Place, is_inside_balangan, list_places, locate_point, resolve_place
+from lalisa.places.geo import (
+    Place,
+    is_inside_balangan,
+    kecamatan_sharing_desa,
+    list_places,
+    locate_point,
+    resolve_place,
+    typed_coordinates,
+)
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
 
@@ -262,3 +270,40 @@ def test_a_name_said_as_a_direction_is_not_the_place(
     place = resolve_place(text, assume_place=True)
     assert place is not None
     assert (place.kecamatan, place.desa) == (kecamatan, desa)
+
+
+@pytest.mark.parametrize(
+    ("text", "point"),
+    [
+        ("Koordinatnya -2.425398, 115.608212", (-2.425398, 115.608212)),
+        ("https://maps.google.com/?q=-2.324289,115.460773", (-2.324289, 115.460773)),
+        ("https://www.google.com/maps/place/-2.457197,115.506692", (-2.457197, 115.506692)),
+        ("https://www.google.com/maps/@-2.457197,115.506692,17z", (-2.457197, 115.506692)),
+        ("maps?query=-2.45720%2C115.50669", (-2.4572, 115.50669)),
+        ("-2.425398 115.608212", (-2.425398, 115.608212)),
+        ("2°25'31.4\"S 115°36'29.6\"E", (-2.425389, 115.608222)),
+    ],
+)
+def test_typed_coordinates(text: str, point: tuple[float, float]) -> None:
+    found = typed_coordinates(text)
+    assert found is not None
+    assert found == pytest.approx(point, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8",  # a short link holds no coordinates
+        "jarak 2,5 km dari pasar",
+        "tgl 12.05.2025",
+        "harganya 2.5 jt",
+    ],
+)
+def test_no_typed_coordinates(text: str) -> None:
+    assert typed_coordinates(text) is None
+
+
+def test_a_desa_name_two_kecamatan_share() -> None:
+    assert resolve_place("desa galumbang", assume_place=True) is None
+    assert kecamatan_sharing_desa("desa galumbang") == ("Juai", "Paringin Selatan")
+    assert kecamatan_sharing_desa("desa halong") == ()

@@ -106,6 +106,7 @@ def test_todays_weekday_with_a_later_hour_is_last_week(text: str, expected: date
         ("tadi siang", at(12, 12)),
         ("tadi sore", at(12, 16)),
         ("tadi malam", at(12, 20)),  # after 19:00: this evening
+        ("tadi malammm", at(12, 20)),  # a letter held on a phone
         ("semalam", at(11, 20)),
         ("tadi jam 9", at(12, 21)),  # 21:00 is the latest past 9 o'clock
         ("jam 21.30", at(12, 21, 30)),

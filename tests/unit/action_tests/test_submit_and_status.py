@@ -394,3 +394,35 @@ async def test_a_follow_up_without_a_report_still_says_there_is_none(db: str, te
     events = await ActionReportUnresolved().run(dispatcher, t, domain())
     assert responses(dispatcher) == ["utter_unresolved_no_closed_ticket"]
     assert all(e.get("event") != "followup" for e in events)
+
+
+async def test_a_complaint_read_as_check_status_starts_the_report_without_a_report(
+    db: str,
+) -> None:
+    """A complaint read as check_status ("… pls dicek") starts the report without a report.
+
+    "status laporan saya" and a complaint told while the form runs still get their answers.
+    """
+    category = {"entity": "category", "value": "miras", "confidence": 0.7}
+    text = "ada yg jual tuak di rumahnya, desa Halong, pls dicek"
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="check_status", entities=[category], active_loop=None)
+    events = await ActionCheckStatus().run(dispatcher, t, domain())
+    assert responses(dispatcher) == []
+    assert FollowupAction("complaint_form") in events
+    started = await ValidateComplaintForm().run(
+        CollectingDispatcher(),
+        tracker(text=text, intent="check_status", entities=[category], requested_slot=None),
+        domain(),
+    )
+    slots = {e["name"]: e["value"] for e in started if e.get("event") == "slot"}
+    assert slots["description"] == text
+    assert slots["location_desa"] == "Halong"
+    for plain in (
+        tracker(text="status laporan saya", intent="check_status", active_loop=None),
+        tracker(text=text, intent="check_status", entities=[category]),  # the form runs
+    ):
+        asked = CollectingDispatcher()
+        events = await ActionCheckStatus().run(asked, plain, domain())
+        assert responses(asked) == ["utter_no_tickets"]
+        assert all(e.get("event") != "followup" for e in events)

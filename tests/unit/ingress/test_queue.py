@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from lalisa.core.crypto import sender_key
@@ -266,4 +267,56 @@ async def test_concurrent_workers_never_share_a_message_or_a_citizen(db: str) ->
     finally:
         for engine in engines:
             await engine.dispose()
+        await queue.close()
+
+
+async def test_a_delivery_is_one_insert_and_one_contact_upsert(db: str) -> None:
+    # No look-up of the known ids (the insert returns the new ones) and no ping of the
+    # connection before the transaction: each was a round trip per delivery.
+    queue = InboundQueue(db)
+    statements: list[str] = []
+    try:
+        await queue.ping()
+        sa.event.listen(
+            queue.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: statements.append(sql.split()[0].upper()),
+        )
+        assert await accept(queue, message("text", msg_id="wamid.one")) == [True]
+        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["INSERT", "INSERT"]
+        statements.clear()
+        assert await accept(queue, message("text", msg_id="wamid.one")) == [False]
+        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["INSERT"]
+    finally:
+        await queue.close()
+
+
+async def test_a_connection_the_server_dropped_costs_no_delivery(
+    db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without a ping before each use, a database restart leaves dead connections in the pool;
+    # the write is tried once more on a fresh one instead of answering Meta 503.
+    if not db.startswith("postgresql"):
+        pytest.skip("needs a server that drops connections")
+    queue = InboundQueue(db)
+    admin = create_engine_for_url(db, null_pool=True)
+    try:
+        assert await accept(queue, message("text", msg_id="wamid.before")) == [True]
+        async with admin.connect() as conn:
+            dropped = await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            assert any(dropped.scalars())
+        assert await accept(queue, message("text", msg_id="wamid.after")) == [True]
+        assert "connection was lost; writing again" in caplog.text
+        async with queue.engine.connect() as conn:
+            stored = await conn.execute(
+                sa.select(inbound_messages.c.wamid).order_by(inbound_messages.c.wamid)
+            )
+            assert list(stored.scalars()) == ["wamid.after", "wamid.before"]
+    finally:
+        await admin.dispose()
         await queue.close()
