@@ -34,6 +34,13 @@ def _filter_warnings(*args: Any, **kwargs: Any) -> None:
 
 rasa.utils.common._filter_warnings = _filter_warnings
 
+from lalisa_rasa import turn_states  # noqa: E402 (imports Rasa)
+
+# Every command that predicts (``run``, ``test core``, ``shell``) computes dialogue states once
+# per tracker state, as the serving processes do (their tracker store installs it too); so
+# ``test core`` checks the predictions with the cache in place.
+turn_states.install()
+
 if __name__ == "__main__":
     # The API token goes into Rasa's argument list in memory only (lalisa_rasa.launch).
     sys.argv = arguments_with_secrets(sys.argv)

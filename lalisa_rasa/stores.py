@@ -27,7 +27,7 @@ from sqlalchemy.pool import QueuePool
 
 from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher, identity_key
 from lalisa_common.env import read_env
-from lalisa_rasa import event_types, fast_path, remote_actions
+from lalisa_rasa import event_types, fast_path, remote_actions, turn_states
 from lalisa_rasa.config import env, tracker_database_url
 
 logger = logging.getLogger(__name__)
@@ -128,6 +128,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         fast_path.install()
         remote_actions.install()
         event_types.install()
+        turn_states.install()
 
     def _build_statements(self) -> None:
         """Core statements, built once: the ORM query cost more than reading the rows."""
