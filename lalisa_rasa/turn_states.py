@@ -9,13 +9,16 @@ unchanged tracker, with the same arguments for the RulePolicy's two calls. That 
 largest single cost of a button reply (``scripts/profile_message.py --cprofile``,
 ``docs/benchmarks.md``).
 
-:func:`install` keeps, on the tracker object itself, the states of its current events per
-argument set, and hands each caller its own copy (the featurizer edits the last state in
-place). The kept states are used only while the tracker still has the same number of events
-and the same last event object, for the same domain object and equal ``rule_only_data``: any
-appended event (every change of a tracker is an appended event, reverts included) makes the
-next call compute them again. A deep copy or a pickle of the tracker does not take the kept
-states along; a shallow copy shares them with the events deque they describe.
+:func:`install` makes one replay per tracker state serve all of them: on the first call it
+runs Rasa's loop once for both values of ``ignore_rule_only_turns``
+(:func:`states_both_ways`; the RulePolicy asks without, the MemoizationPolicy with), keeps
+both lists on the tracker object and hands each caller its own copy (the featurizer edits the
+last state in place). The kept states are used only while the tracker still has the same
+number of events and the same last event object, for the same domain object and equal
+``rule_only_data``: any appended event (every change of a tracker is an appended event,
+reverts included) makes the next call replay again. A deep copy or a pickle of the tracker
+does not take the kept states along; a shallow copy shares them with the events deque they
+describe.
 
 Not incremental on purpose: the states of the earlier turns cannot be kept from one
 prediction to the next, because applying ``DefinePrevUserUtteredFeaturization`` (which the
@@ -33,10 +36,11 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from typing import Any
+from typing import Any, cast
 
 import rasa
-from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
@@ -91,6 +95,49 @@ def copy_states(states: list[State]) -> list[State]:
     return result
 
 
+def states_both_ways(
+    tracker: DialogueStateTracker,
+    domain: Domain,
+    omit_unset_slots: bool,
+    rule_only_data: dict[str, Any] | None,
+) -> tuple[list[State], list[State]]:
+    """Rasa 3.6.21's ``states_for_tracker_history`` both ways, from one replay of the tracker.
+
+    Both values of ``ignore_rule_only_turns``. The loop is Rasa's, statement for statement, run once for each value on the same prior
+    tracker (each value builds its own state objects from it, as two separate calls would).
+
+    Returns:
+        The states with every turn (``ignore_rule_only_turns=False``, for the RulePolicy) and
+        without rule-only turns and features (``True``, for the MemoizationPolicy).
+    """
+    every_turn: list[State] = []
+    ml_turns: list[State] = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    for tr, hide_rule_turn in tracker.generate_all_prior_trackers():
+        every_turn.append(
+            domain._clean_state(domain.get_active_state(tr, omit_unset_slots=omit_unset_slots))
+        )
+
+        # remember previous ml action based on the last non hidden turn
+        if not turn_was_hidden:
+            last_ml_action_sub_state = domain._get_prev_action_sub_state(tr)
+        # followup action or happy path loop prediction
+        # don't change the fact whether dialogue turn should be hidden
+        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+            turn_was_hidden = hide_rule_turn
+        if turn_was_hidden:
+            continue
+        state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+        domain._remove_rule_only_features(state, rule_only_data)
+        if ml_turns:
+            domain._substitute_rule_only_user_input(state, ml_turns[-1])
+        if last_ml_action_sub_state:
+            state[PREVIOUS_ACTION] = cast(SubState, last_ml_action_sub_state)
+        ml_turns.append(domain._clean_state(state))
+    return every_turn, ml_turns
+
+
 def install() -> None:
     """Makes ``DialogueStateTracker.past_states`` compute once per tracker state. Idempotent."""
     original = DialogueStateTracker.past_states
@@ -122,28 +169,30 @@ def install() -> None:
         if kept.length != length or kept.last is not last:
             kept.length, kept.last = length, last
             kept.entries.clear()
+        omit = bool(omit_unset_slots)
         # By content: the RulePolicy builds a new rule_only_data dict for each of its calls.
-        key = (
-            bool(omit_unset_slots),
-            bool(ignore_rule_only_turns),
-            id(domain),
-            repr(rule_only_data),
-        )
-        entry = kept.entries.get(key)
-        if entry is None or entry[0] is not domain or entry[1] != rule_only_data:
-            states: list[State] = original(
-                self,
-                domain,
-                omit_unset_slots=omit_unset_slots,
-                ignore_rule_only_turns=ignore_rule_only_turns,
-                rule_only_data=rule_only_data,
-            )
-            kept.entries[key] = (domain, copy.deepcopy(rule_only_data), copy_states(states))
-            return states
-        return copy_states(entry[2])
+        # Without ignore_rule_only_turns, Rasa does not read rule_only_data at all.
+        rules = repr(rule_only_data)
+        key_rules = rules if ignore_rule_only_turns else ""
+        entry = kept.entries.get((omit, bool(ignore_rule_only_turns), id(domain), key_rules))
+        if (
+            entry is None
+            or entry[0] is not domain
+            or (ignore_rule_only_turns and entry[1] != rule_only_data)
+        ):
+            # One replay gives the states both policies ask for (with and without rule-only
+            # turns), so the other one's call in this prediction finds them here.
+            every_turn, ml_turns = states_both_ways(self, domain, omit, rule_only_data)
+            frozen = copy.deepcopy(rule_only_data)
+            kept.entries[(omit, False, id(domain), "")] = (domain, None, every_turn)
+            kept.entries[(omit, True, id(domain), rules)] = (domain, frozen, ml_turns)
+            states = ml_turns if ignore_rule_only_turns else every_turn
+        else:
+            states = entry[2]
+        return copy_states(states)
 
     setattr(past_states, _INSTALLED_MARK, True)
     DialogueStateTracker.past_states = past_states
 
 
-__all__ = ["RASA_VERSION", "copy_states", "install"]
+__all__ = ["RASA_VERSION", "copy_states", "install", "states_both_ways"]

@@ -118,6 +118,26 @@ def test_every_prefix_equals_rasa(arguments: dict[str, Any]) -> None:
     assert compared > 500
 
 
+@pytest.mark.parametrize("memoization_first", [True, False])
+def test_both_policies_on_one_tracker_equal_rasa(memoization_first: bool) -> None:
+    """Each prediction: the MemoizationPolicy's call and the RulePolicy's, in either order."""
+    data = rule_only_data()
+    calls: list[dict[str, Any]] = [
+        {"ignore_rule_only_turns": True, "rule_only_data": data},
+        {"rule_only_data": dict(data)},
+        {"rule_only_data": dict(data)},
+    ]
+    if not memoization_first:
+        calls.reverse()
+    for story in trackers():
+        for tracker in prefixes(story):
+            for kwargs in calls:
+                expected = RASA_PAST_STATES(tracker, domain(), **kwargs)
+                states = tracker.past_states(domain(), **kwargs)
+                assert states == expected
+                assert sharing(states) == sharing(expected)
+
+
 def test_callers_edit_their_own_copy() -> None:
     tracker = max(trackers(), key=lambda t: len(t.events))
     expected = RASA_PAST_STATES(tracker, domain())
@@ -177,16 +197,18 @@ def test_policies_of_one_prediction_replay_the_tracker_once_per_argument_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[int] = []
-    original = Domain.states_for_tracker_history
+    original = DialogueStateTracker.generate_all_prior_trackers
 
-    def counted(self: Domain, *args: Any, **kwargs: Any) -> list[State]:
+    def counted(self: DialogueStateTracker) -> Any:
         calls.append(1)
-        return original(self, *args, **kwargs)
+        return original(self)
 
-    monkeypatch.setattr(Domain, "states_for_tracker_history", counted)
+    monkeypatch.setattr(DialogueStateTracker, "generate_all_prior_trackers", counted)
     tracker = trackers()[0].copy()
     for _ in range(3):  # the RulePolicy's calls: a new, equal rule_only_data dict each time
         tracker.past_states(domain(), rule_only_data=rule_only_data())
-    assert len(calls) == 1
+    # The MemoizationPolicy's call is served by the same replay.
     tracker.past_states(domain(), ignore_rule_only_turns=True, rule_only_data=rule_only_data())
+    assert len(calls) == 1
+    tracker.past_states(domain(), ignore_rule_only_turns=True, rule_only_data={"slots": []})
     assert len(calls) == 2
