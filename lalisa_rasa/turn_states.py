@@ -103,8 +103,9 @@ def states_both_ways(
 ) -> tuple[list[State], list[State]]:
     """Rasa 3.6.21's ``states_for_tracker_history`` both ways, from one replay of the tracker.
 
-    Both values of ``ignore_rule_only_turns``. The loop is Rasa's, statement for statement, run once for each value on the same prior
-    tracker (each value builds its own state objects from it, as two separate calls would).
+    Both values of ``ignore_rule_only_turns``. The loop is Rasa's, statement for statement,
+    run once for each value on the same prior tracker (each value builds its own state
+    objects from it, as two separate calls would).
 
     Returns:
         The states with every turn (``ignore_rule_only_turns=False``, for the RulePolicy) and
