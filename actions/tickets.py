@@ -17,16 +17,16 @@ from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
-from lalisa.intake.form_answers import complaint_signal, tells_a_story
-from lalisa.intake.form_flow import (
+from lalisa.intake.form.turn import (
     CONFIRMED,
     FORM_SLOTS,
     PIN_LOCATION,
     Answer,
-    advance,
     kept_for_a_person,
     place_summary,
 )
+from lalisa.intake.form_answers import complaint_signal, tells_a_story
+from lalisa.intake.form_flow import advance
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
