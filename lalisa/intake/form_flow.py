@@ -38,8 +38,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from lalisa.intake.answers import SKIPPED, clean_description, is_skip_answer
+from lalisa.intake.answers import SKIPPED, is_skip_answer
 from lalisa.intake.dialect import is_banjar
+from lalisa.intake.form.description import (
+    _maybe_description,
+    _read_description,
+    _read_story_details,
+)
 from lalisa.intake.form.place_time import (
     _complete_location,
     _read_desa_choice,
@@ -47,7 +52,6 @@ from lalisa.intake.form.place_time import (
     _read_kecamatan_choice,
     _read_location,
     _read_pin,
-    _set_place,
 )
 from lalisa.intake.form.turn import (
     _VALUE_SLOTS,
@@ -61,8 +65,6 @@ from lalisa.intake.form.turn import (
     MAX_ASKS,
     MAX_TIME_CHARS,
     MEDIA_EVIDENCE,
-    MIN_OPENING_DESCRIPTION_WORDS,
-    MIN_STORY_WORDS,
     Answer,
     Step,
     Utterance,
@@ -84,12 +86,9 @@ from lalisa.intake.form_answers import (
     read_yes_no,
     reads_cancel,
     refuses_evidence,
-    story_words,
     strip_field_words,
-    tells_a_story,
     words,
 )
-from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.intake.step_questions import (
     FOLLOW_UP_RESPONSE,
     asks_about_an_earlier_report,
@@ -204,18 +203,6 @@ def _offered_by_number(turn: _Turn, text: str) -> str | None:
 _CATEGORY_NAMES: Final = _category_names()
 
 
-def _maybe_description(turn: _Turn, text: str) -> None:
-    if turn.get("description") is not None or not text:
-        return
-    description = clean_description(text)
-    if (
-        description is not None
-        and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS
-        and len(story_words(description)) >= MIN_STORY_WORDS
-    ):
-        turn.set(description=description)
-
-
 def _asks_for_more_categories(answer: Answer) -> bool:
     """The row "Lihat semua jenis" of the category list, tapped or typed."""
     if any(
@@ -272,48 +259,6 @@ def _read_category_value(turn: _Turn, answer: Answer, strict: bool) -> bool:
     _maybe_description(turn, text)
     _read_story_details(turn, text)
     return True
-
-
-def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
-    if not strict:
-        return False
-    told = len(story_words(answer.typed)) >= MIN_STORY_WORDS
-    if answer.clear_intent(*(DIGRESSION_INTENTS - {"emergency"}), CANCEL_INTENT) or (
-        # A story that mentions danger ("hampir menyebabkan kecelakaan") is still the story
-        # (the emergency numbers are said first); a short cry for help is not.
-        answer.clear_intent("emergency") and not told
-    ):
-        return False
-    if looks_like_question(answer.typed) and not tells_a_story(answer.typed):
-        # "harus detail kah?", "maksudnya gimana min?": a question about the question.
-        return False
-    description = clean_description(answer.typed or None)
-    if description is None:
-        return False
-    turn.set(description=description)
-    _read_story_details(turn, answer.typed)
-    return True
-
-
-def _read_story_details(turn: _Turn, text: str) -> None:
-    """The place and the time a story already gives ("… di pasar Batumandi samalam").
-
-    Read strictly (:mod:`lalisa.intake.opening`), and only for questions not answered yet;
-    the summary shows both, so a wrong reading can still be corrected there.
-    """
-    if not text:
-        return
-    if turn.get("location") is None and turn.get("location_mode") is None:
-        found = read_opening_place(text)
-        if found is not None:
-            _set_place(turn, found.place, found.text)
-    if turn.get("incident_time") is None:
-        said = read_opening_time(text, turn.now)
-        if said is not None:
-            turn.set(
-                incident_time=said.text[:MAX_TIME_CHARS],
-                incident_at=said.moment.isoformat() if said.moment is not None else None,
-            )
 
 
 def _read_evidence(turn: _Turn, answer: Answer, strict: bool) -> bool:
