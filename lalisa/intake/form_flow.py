@@ -44,6 +44,7 @@ from lalisa.intake.form.description import (
     _read_description,
     _read_story_details,
 )
+from lalisa.intake.form.evidence_name import _read_evidence, _read_media, _read_reporter_name
 from lalisa.intake.form.place_time import (
     _complete_location,
     _read_desa_choice,
@@ -79,11 +80,9 @@ from lalisa.intake.form_answers import (
     place_text,
     read_confirmation,
     read_correction,
-    read_name,
     read_name_change,
     read_yes_no,
     reads_cancel,
-    refuses_evidence,
     strip_field_words,
     words,
 )
@@ -96,42 +95,6 @@ from lalisa.intake.step_questions import (
 from lalisa.places.geo import resolve_place
 from lalisa.tickets.categories import FALLBACK_CATEGORY, read_category_entity
 from lalisa_common.small_talk import SmallTalk, asks_confidentiality, read_small_talk
-
-
-def _read_media(turn: _Turn, answer: Answer) -> bool:
-    """A photo/video, wherever it arrives: it is the evidence."""
-    if not answer.is_media:
-        return False
-    media = list(turn.get("evidence_media") or [])
-    if answer.media_id is not None:
-        media.append(answer.media_id)
-    turn.set(evidence_media=media, evidence=MEDIA_EVIDENCE)
-    turn.say("utter_evidence_received", count=len(media))
-    return True
-
-
-def _read_evidence(turn: _Turn, answer: Answer, strict: bool) -> bool:
-    if not strict:
-        return False
-    has_media = bool(turn.get("evidence_media"))
-    if refuses_evidence(answer.typed) if answer.typed else False:
-        turn.set(evidence=MEDIA_EVIDENCE if has_media else SKIPPED)
-        return True
-    if has_media and answer.typed:
-        # Any other answer after a photo means "that's all".
-        turn.set(evidence=MEDIA_EVIDENCE)
-        return True
-    return False
-
-
-def _read_reporter_name(turn: _Turn, answer: Answer, strict: bool) -> bool:
-    if not strict:
-        return False
-    name = read_name(answer.typed)
-    if name is None:
-        return False
-    turn.set(reporter_name=name.name)
-    return True
 
 
 def _correct(turn: _Turn, slot: str, value: str) -> bool:
