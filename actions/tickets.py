@@ -17,6 +17,7 @@ from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
+from lalisa.intake.form.flow import advance
 from lalisa.intake.form.turn import (
     CONFIRMED,
     FORM_SLOTS,
@@ -26,7 +27,6 @@ from lalisa.intake.form.turn import (
     place_summary,
 )
 from lalisa.intake.form_answers import complaint_signal, tells_a_story
-from lalisa.intake.form_flow import advance
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from lalisa.intake.form.flow import advance
 from lalisa.intake.form.turn import Answer
 from lalisa.intake.form_answers import (
     asks_if_required,
@@ -20,7 +21,6 @@ from lalisa.intake.form_answers import (
     refuses_name,
     tells_no_incident,
 )
-from lalisa.intake.form_flow import advance
 from lalisa.intake.step_questions import HELP_RESPONSES, names_digression
 from tests.unit.test_form_flow import NOW, at, responses, say
 

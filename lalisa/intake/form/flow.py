@@ -1,7 +1,4 @@
-# Size: longer than the ~600-line guideline on purpose: one state machine over the same slot
-# values (advance(), the per-question readers, corrections, loop-guard strategies) whose order of
-# precedence, described below, is easier to check in one place.
-"""The complaint form's conversation: the next question, reading answers, the loop guard.
+"""The complaint form's turn: the order in which an answer is read, and the loop guard.
 
 The loop guard keeps any question from being asked more than twice in a row.
 
@@ -28,6 +25,10 @@ How an answer is read (slot first):
 The loop guard counts how often the same question was asked without progress; the third time
 the form changes strategy (:data:`STRATEGIES`): a list of choices, accepting what it has, or
 handing the citizen to a person.
+
+The steps live in their own modules of :mod:`lalisa.intake.form` (place and time, category,
+description, evidence and name, summary and corrections, asides, strategies); this one holds
+only the precedence between them.
 """
 
 from __future__ import annotations
