@@ -9,7 +9,6 @@ import pytest
 from lalisa.intake.form_answers import (
     complaint_signal,
     field_named,
-    looks_like_question,
     place_text,
     read_confirmation,
     read_correction,
@@ -17,10 +16,9 @@ from lalisa.intake.form_answers import (
     read_yes_no,
     refuses_evidence,
     refuses_name,
-    says_dont_know,
-    without_courtesy_lead,
     without_denied,
 )
+from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
 
 
 @pytest.mark.parametrize(

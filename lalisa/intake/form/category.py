@@ -8,7 +8,7 @@ from typing import Final
 
 from lalisa.intake.form.description import _maybe_description, _read_story_details
 from lalisa.intake.form.turn import MAX_TIME_CHARS, Answer, _Turn
-from lalisa.intake.form_answers import looks_like_question, words
+from lalisa.intake.readers.words import looks_like_question, words
 from lalisa.tickets.categories import (
     CATEGORY_BUTTON_TITLES,
     CATEGORY_LABELS,

@@ -13,8 +13,8 @@ from lalisa.intake.form.turn import (
     Answer,
     _Turn,
 )
-from lalisa.intake.form_answers import looks_like_question, story_words, tells_a_story
 from lalisa.intake.opening import read_opening_place, read_opening_time
+from lalisa.intake.readers.words import looks_like_question, story_words, tells_a_story
 
 
 def _maybe_description(turn: _Turn, text: str) -> None:

@@ -10,10 +10,9 @@ from typing import Final
 
 from lalisa.intake.answers import SKIPPED, is_skip_answer
 from lalisa.intake.form.turn import MAX_TIME_CHARS, PIN_LOCATION, Answer, _Turn, place_summary
-from lalisa.intake.form_answers import (
+from lalisa.intake.form_answers import place_text, read_correction
+from lalisa.intake.readers.words import (
     looks_like_question,
-    place_text,
-    read_correction,
     says_dont_know,
     without_courtesy_lead,
     words,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from lalisa.intake.form_answers import is_payload
+from lalisa.intake.readers.words import is_payload
 
 MAX_ASKS: Final = 2
 """How many times in a row one question may be asked; the next time the strategy changes."""
