@@ -61,8 +61,9 @@ from lalisa.intake.form.turn import (
     next_question,
     question_key,
 )
-from lalisa.intake.form_answers import place_text, reads_cancel
+from lalisa.intake.form_answers import place_text
 from lalisa.intake.readers.words import is_payload, looks_like_question, words
+from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import (
     FOLLOW_UP_RESPONSE,
     asks_about_an_earlier_report,

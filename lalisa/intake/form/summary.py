@@ -33,9 +33,9 @@ from lalisa.intake.form_answers import (
     read_confirmation,
     read_correction,
     read_name_change,
-    read_yes_no,
     strip_field_words,
 )
+from lalisa.intake.readers.yes_no import read_yes_no
 from lalisa.places.geo import resolve_place
 
 
