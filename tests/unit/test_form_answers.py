@@ -13,10 +13,10 @@ from lalisa.intake.form_answers import (
     read_confirmation,
     read_correction,
     read_name,
-    refuses_evidence,
     refuses_name,
     without_denied,
 )
+from lalisa.intake.readers.evidence import refuses_evidence
 from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
 from lalisa.intake.readers.yes_no import read_yes_no
 
