@@ -6,14 +6,12 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form_answers import (
-    complaint_signal,
+from lalisa.intake.form_answers import complaint_signal, read_name, refuses_name
+from lalisa.intake.readers.correction import (
     field_named,
     place_text,
     read_confirmation,
     read_correction,
-    read_name,
-    refuses_name,
     without_denied,
 )
 from lalisa.intake.readers.evidence import refuses_evidence

@@ -61,7 +61,7 @@ from lalisa.intake.form.turn import (
     next_question,
     question_key,
 )
-from lalisa.intake.form_answers import place_text
+from lalisa.intake.readers.correction import place_text
 from lalisa.intake.readers.words import is_payload, looks_like_question, words
 from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import (

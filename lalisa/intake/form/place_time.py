@@ -10,7 +10,7 @@ from typing import Final
 
 from lalisa.intake.answers import SKIPPED, is_skip_answer
 from lalisa.intake.form.turn import MAX_TIME_CHARS, PIN_LOCATION, Answer, _Turn, place_summary
-from lalisa.intake.form_answers import place_text, read_correction
+from lalisa.intake.readers.correction import place_text, read_correction
 from lalisa.intake.readers.words import (
     looks_like_question,
     says_dont_know,

@@ -28,11 +28,11 @@ from lalisa.intake.form.turn import (
     _Turn,
     place_summary,
 )
-from lalisa.intake.form_answers import (
+from lalisa.intake.form_answers import read_name_change
+from lalisa.intake.readers.correction import (
     field_named,
     read_confirmation,
     read_correction,
-    read_name_change,
     strip_field_words,
 )
 from lalisa.intake.readers.yes_no import read_yes_no
