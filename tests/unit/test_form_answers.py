@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form_answers import complaint_signal, read_name, refuses_name
+from lalisa.intake.form_answers import complaint_signal
 from lalisa.intake.readers.correction import (
     field_named,
     place_text,
@@ -15,6 +15,7 @@ from lalisa.intake.readers.correction import (
     without_denied,
 )
 from lalisa.intake.readers.evidence import refuses_evidence
+from lalisa.intake.readers.name import read_name, refuses_name
 from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
 from lalisa.intake.readers.yes_no import read_yes_no
 
@@ -412,7 +413,7 @@ def test_the_denied_value_is_not_the_new_one(text: str, new: str) -> None:
 
 
 def test_a_name_change_must_speak_of_the_name() -> None:
-    from lalisa.intake.form_answers import read_name_change
+    from lalisa.intake.readers.name import read_name_change
 
     assert read_name_change("Budi") is None  # a bare word at the summary is no name change
     assert read_name_change("ya kirim") is None

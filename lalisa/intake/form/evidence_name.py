@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lalisa.intake.answers import SKIPPED
 from lalisa.intake.form.turn import MEDIA_EVIDENCE, Answer, _Turn
-from lalisa.intake.form_answers import read_name
 from lalisa.intake.readers.evidence import refuses_evidence
+from lalisa.intake.readers.name import read_name
 
 
 def _read_media(turn: _Turn, answer: Answer) -> bool:

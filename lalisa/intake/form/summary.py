@@ -28,13 +28,13 @@ from lalisa.intake.form.turn import (
     _Turn,
     place_summary,
 )
-from lalisa.intake.form_answers import read_name_change
 from lalisa.intake.readers.correction import (
     field_named,
     read_confirmation,
     read_correction,
     strip_field_words,
 )
+from lalisa.intake.readers.name import read_name_change
 from lalisa.intake.readers.yes_no import read_yes_no
 from lalisa.places.geo import resolve_place
 
