@@ -26,7 +26,7 @@ from lalisa.intake.form.turn import (
     kept_for_a_person,
     place_summary,
 )
-from lalisa.intake.form_answers import complaint_signal
+from lalisa.intake.readers.signal import complaint_signal
 from lalisa.intake.readers.words import tells_a_story
 from lalisa.office.hours import (
     describe_office_hours,

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form_answers import complaint_signal
 from lalisa.intake.readers.correction import (
     field_named,
     place_text,
@@ -16,6 +15,7 @@ from lalisa.intake.readers.correction import (
 )
 from lalisa.intake.readers.evidence import refuses_evidence
 from lalisa.intake.readers.name import read_name, refuses_name
+from lalisa.intake.readers.signal import complaint_signal
 from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
 from lalisa.intake.readers.yes_no import read_yes_no
 

@@ -13,9 +13,9 @@ import pytest
 
 from lalisa.intake.form.flow import advance
 from lalisa.intake.form.turn import Answer
-from lalisa.intake.form_answers import complaint_signal, tells_no_incident
 from lalisa.intake.readers.evidence import asks_if_required, refuses_evidence
 from lalisa.intake.readers.name import refuses_name
+from lalisa.intake.readers.signal import complaint_signal, tells_no_incident
 from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import HELP_RESPONSES, names_digression
 from tests.unit.test_form_flow import NOW, at, responses, say

@@ -1,13 +1,6 @@
-# Size: over the ~600-line guideline: the form's answer readers (names, yes/no, refusals,
-# corrections, places, cancelling, the complaint signal) with the word lists they match
-# (Indonesian, slang, Banjar), kept side by side so their overlaps stay visible.
-"""Reading one answer to one question of the complaint form, the way people type on WhatsApp.
+"""Whether a message reports a complaint at all: reporting verbs, venting, courtesy only.
 
-Plain functions over text (no Rasa): each reader says whether the citizen's text answers a
-particular question and with which value, in Indonesian, WhatsApp slang and Banjar Hulu
-("kadada foto", "anonim", "inggih", "au", "jadi ai", "maaf salah, lokasinya di desa Halong").
-A reader that cannot find an answer returns ``None``; the form then decides whether the
-message was a question of its own (a digression) or a miss.
+Used by the action server before the form starts (:func:`complaint_signal`).
 """
 
 from __future__ import annotations
