@@ -158,7 +158,7 @@ def _category_offered(entities: tuple[Any, ...]) -> tuple[Any, ...]:
 class ValidateComplaintForm(Action):
     """Reads each answer of the complaint form as the answer to its question first.
 
-    The whole turn is worked out by :func:`lalisa.intake.form_flow.advance`: the answer,
+    The whole turn is worked out by :func:`lalisa.intake.form.flow.advance`: the answer,
     corrections, cancelling, digressions and the loop guard. Returning no event means "not an
     answer": Rasa then rejects the form and the domain's rules answer the message.
     """
