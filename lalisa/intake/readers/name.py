@@ -54,15 +54,6 @@ def _slipped_refusal(token: str) -> bool:
 # At the name question only: fear of being known ("takut ketahuan") means no name. Not a
 # name change at the summary, where "takut" may be about the incident.
 _NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan"})
-# Words that follow a negation in a refusal to give a name: "kada usah", "jangan disebut".
-_NAME_REFUSAL_CONTEXT: Final = frozenset(
-    {
-        "usah", "perlu", "mau", "handak", "disebut", "sebut", "disebutkan", "sebutkan", "disabut",
-        "menyebutkan", "nama", "namanya", "saya", "ulun", "aku", "sy", "dikasih", "kasih",
-        "kasi", "dikasi", "ditulis", "tulis", "dicantumkan", "cantumkan", "dulu", "pakai",
-        "pake", "ada", "bisa", "boleh", "ingin", "pengen", "dicatat", "catat",
-    }
-)  # fmt: skip
 # "nama" in Indonesian, "ngaran" in Banjar.
 _NAME_WORDS: Final = frozenset(
     {"nama", "namaku", "namanya", "nm", "ngaran", "ngaranku", "ngaran ulun", "identitas"}
