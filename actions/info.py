@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from lalisa.core.settings import get_settings
 from lalisa.intake.dialect import is_banjar
-from lalisa.intake.form_flow import BANJAR_SMALL_TALK_RESPONSES, SMALL_TALK_RESPONSES
+from lalisa.intake.form.asides import BANJAR_SMALL_TALK_RESPONSES, SMALL_TALK_RESPONSES
 from lalisa.office.hours import describe_office_hours
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa_common.small_talk import read_small_talk

@@ -17,16 +17,17 @@ from lalisa.core.crypto import get_identity_cipher
 from lalisa.core.db import session_scope
 from lalisa.core.settings import Settings
 from lalisa.intake import answers as intake
-from lalisa.intake.form_answers import complaint_signal, tells_a_story
-from lalisa.intake.form_flow import (
+from lalisa.intake.form.flow import advance
+from lalisa.intake.form.turn import (
     CONFIRMED,
     FORM_SLOTS,
     PIN_LOCATION,
     Answer,
-    advance,
     kept_for_a_person,
     place_summary,
 )
+from lalisa.intake.readers.signal import complaint_signal
+from lalisa.intake.readers.words import tells_a_story
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
@@ -157,7 +158,7 @@ def _category_offered(entities: tuple[Any, ...]) -> tuple[Any, ...]:
 class ValidateComplaintForm(Action):
     """Reads each answer of the complaint form as the answer to its question first.
 
-    The whole turn is worked out by :func:`lalisa.intake.form_flow.advance`: the answer,
+    The whole turn is worked out by :func:`lalisa.intake.form.flow.advance`: the answer,
     corrections, cancelling, digressions and the loop guard. Returning no event means "not an
     answer": Rasa then rejects the form and the domain's rules answer the message.
     """

@@ -14,7 +14,7 @@ Both readers are strict: a message is small talk only when *every* word is a gre
 thanks or a courtesy ("selamat pagi, saya mau lapor miras" is not); a confidentiality question
 must ask (a question mark or a question particle) and name the confidentiality, and must not
 tell a story. Shared by the NLU (:mod:`lalisa_rasa.nlu.text_rules`, which corrects the intent)
-and the complaint form (:mod:`lalisa.intake.form_flow`, which answers and asks again), so the
+and the complaint form (:mod:`lalisa.intake.form`, which answers and asks again), so the
 two environments read the same words the same way. Standard library only.
 """
 

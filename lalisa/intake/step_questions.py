@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from lalisa.intake.form_answers import looks_like_question, words
+from lalisa.intake.readers.words import looks_like_question, words
 
 MAX_STEP_QUESTION_WORDS: Final = 16
 """A longer message is a story or an answer of its own, not a question about the question."""

@@ -6,21 +6,18 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form_answers import (
-    complaint_signal,
+from lalisa.intake.readers.correction import (
     field_named,
-    looks_like_question,
     place_text,
     read_confirmation,
     read_correction,
-    read_name,
-    read_yes_no,
-    refuses_evidence,
-    refuses_name,
-    says_dont_know,
-    without_courtesy_lead,
     without_denied,
 )
+from lalisa.intake.readers.evidence import refuses_evidence
+from lalisa.intake.readers.name import read_name, refuses_name
+from lalisa.intake.readers.signal import complaint_signal
+from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
+from lalisa.intake.readers.yes_no import read_yes_no
 
 
 @pytest.mark.parametrize(
@@ -416,7 +413,7 @@ def test_the_denied_value_is_not_the_new_one(text: str, new: str) -> None:
 
 
 def test_a_name_change_must_speak_of_the_name() -> None:
-    from lalisa.intake.form_answers import read_name_change
+    from lalisa.intake.readers.name import read_name_change
 
     assert read_name_change("Budi") is None  # a bare word at the summary is no name change
     assert read_name_change("ya kirim") is None

@@ -14,12 +14,9 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form_flow import (
-    CONFIDENTIALITY_RESPONSE,
-    MAIN_QUESTIONS,
-    SMALL_TALK_RESPONSES,
-    advance,
-)
+from lalisa.intake.form.asides import CONFIDENTIALITY_RESPONSE, SMALL_TALK_RESPONSES
+from lalisa.intake.form.flow import advance
+from lalisa.intake.form.turn import MAIN_QUESTIONS
 from lalisa_common.small_talk import asks_confidentiality, read_small_talk
 from tests.unit.test_form_flow import NOW, at, category_entity, responses, say
 

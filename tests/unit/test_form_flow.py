@@ -8,16 +8,9 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form_flow import (
-    MAX_ASKS,
-    STRATEGIES,
-    Answer,
-    Step,
-    advance,
-    has_content,
-    next_question,
-    question_key,
-)
+from lalisa.intake.form.flow import advance
+from lalisa.intake.form.strategies import STRATEGIES
+from lalisa.intake.form.turn import MAX_ASKS, Answer, Step, has_content, next_question, question_key
 from lalisa.tickets.categories import read_category_ranking
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)  # 14:00 WITA

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lalisa.intake.form_flow import MAX_ASKS, advance
+from lalisa.intake.form.flow import advance
+from lalisa.intake.form.turn import MAX_ASKS
 from lalisa.intake.step_questions import FOLLOW_UP_RESPONSE, HELP_RESPONSES, step_question
 from tests.unit.test_form_flow import NOW, apply, at, responses, say
 

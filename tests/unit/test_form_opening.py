@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from lalisa.intake.form_flow import Answer, Step, advance
+from lalisa.intake.form.flow import advance
+from lalisa.intake.form.turn import Answer, Step
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)  # Tuesday 14:00 WITA
 

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from lalisa.intake.form_answers import (
-    asks_if_required,
-    complaint_signal,
-    reads_cancel,
-    refuses_evidence,
-    refuses_name,
-    tells_no_incident,
-)
-from lalisa.intake.form_flow import Answer, advance
+from lalisa.intake.form.flow import advance
+from lalisa.intake.form.turn import Answer
+from lalisa.intake.readers.evidence import asks_if_required, refuses_evidence
+from lalisa.intake.readers.name import refuses_name
+from lalisa.intake.readers.signal import complaint_signal, tells_no_incident
+from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import HELP_RESPONSES, names_digression
 from tests.unit.test_form_flow import NOW, at, responses, say
 

@@ -1,0 +1,71 @@
+"""The description question, and the place and time a story names in passing."""
+
+from __future__ import annotations
+
+from lalisa.intake.answers import clean_description
+from lalisa.intake.form.place_time import _set_place
+from lalisa.intake.form.turn import (
+    CANCEL_INTENT,
+    DIGRESSION_INTENTS,
+    MAX_TIME_CHARS,
+    MIN_OPENING_DESCRIPTION_WORDS,
+    MIN_STORY_WORDS,
+    Answer,
+    _Turn,
+)
+from lalisa.intake.opening import read_opening_place, read_opening_time
+from lalisa.intake.readers.words import looks_like_question, story_words, tells_a_story
+
+
+def _maybe_description(turn: _Turn, text: str) -> None:
+    if turn.get("description") is not None or not text:
+        return
+    description = clean_description(text)
+    if (
+        description is not None
+        and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS
+        and len(story_words(description)) >= MIN_STORY_WORDS
+    ):
+        turn.set(description=description)
+
+
+def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    told = len(story_words(answer.typed)) >= MIN_STORY_WORDS
+    if answer.clear_intent(*(DIGRESSION_INTENTS - {"emergency"}), CANCEL_INTENT) or (
+        # A story that mentions danger ("hampir menyebabkan kecelakaan") is still the story
+        # (the emergency numbers are said first); a short cry for help is not.
+        answer.clear_intent("emergency") and not told
+    ):
+        return False
+    if looks_like_question(answer.typed) and not tells_a_story(answer.typed):
+        # "harus detail kah?", "maksudnya gimana min?": a question about the question.
+        return False
+    description = clean_description(answer.typed or None)
+    if description is None:
+        return False
+    turn.set(description=description)
+    _read_story_details(turn, answer.typed)
+    return True
+
+
+def _read_story_details(turn: _Turn, text: str) -> None:
+    """The place and the time a story already gives ("… di pasar Batumandi samalam").
+
+    Read strictly (:mod:`lalisa.intake.opening`), and only for questions not answered yet;
+    the summary shows both, so a wrong reading can still be corrected there.
+    """
+    if not text:
+        return
+    if turn.get("location") is None and turn.get("location_mode") is None:
+        found = read_opening_place(text)
+        if found is not None:
+            _set_place(turn, found.place, found.text)
+    if turn.get("incident_time") is None:
+        said = read_opening_time(text, turn.now)
+        if said is not None:
+            turn.set(
+                incident_time=said.text[:MAX_TIME_CHARS],
+                incident_at=said.moment.isoformat() if said.moment is not None else None,
+            )

@@ -1,0 +1,228 @@
+"""The summary and its confirmation, corrections of earlier answers, and the cancel question.
+
+Also holds ``_READERS``, the reader of each question: a correction ("maaf salah, lokasinya di
+desa Halong") is read with the reader of the question it corrects, so the table lives with
+the corrections that use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from lalisa.intake.form.category import _read_category
+from lalisa.intake.form.description import _read_description
+from lalisa.intake.form.evidence_name import _read_evidence, _read_reporter_name
+from lalisa.intake.form.place_time import (
+    _read_desa_choice,
+    _read_incident_time,
+    _read_kecamatan_choice,
+    _read_location,
+)
+from lalisa.intake.form.turn import (
+    CONFIRMED,
+    CORRECTION_CLEARS,
+    MAX_ASKS,
+    Answer,
+    Utterance,
+    _Turn,
+    place_summary,
+)
+from lalisa.intake.readers.correction import (
+    field_named,
+    read_confirmation,
+    read_correction,
+    strip_field_words,
+)
+from lalisa.intake.readers.name import read_name_change
+from lalisa.intake.readers.yes_no import read_yes_no
+from lalisa.places.geo import resolve_place
+
+
+def _correct(turn: _Turn, slot: str, value: str) -> bool:
+    """Applies a corrected value to an earlier answer; True when the value was readable."""
+    if not value:
+        return False
+    reader = _READERS.get(slot)
+    if reader is None:
+        return False
+    snapshot = (dict(turn.state), dict(turn.changes), list(turn.utterances))
+    earlier = {name: turn.state.get(name) for name in ("location", "location_desa")}
+    for name in CORRECTION_CLEARS[slot]:
+        turn.state[name] = None
+    corrected = Answer(text=value)
+    if reader(turn, corrected, True):
+        if slot == "location":
+            _keep_desa_of_corrected_kecamatan(turn, earlier)
+        for name in CORRECTION_CLEARS[slot]:
+            turn.changes.setdefault(name, turn.state.get(name))
+        turn.set(confirmation_mode=None)
+        _say_corrected(turn, slot)
+        return True
+    turn.state, turn.changes, turn.utterances = snapshot
+    return False
+
+
+def _keep_desa_of_corrected_kecamatan(turn: _Turn, earlier: Mapping[str, Any]) -> None:
+    """A correction naming only a kecamatan ("eh salah, kecamatannya Awayan") keeps the desa.
+
+    When the correction names only a kecamatan, the earlier place is read again within it:
+    the desa said before is kept when it lies there (or a desa of the same name does).
+    """
+    kecamatan = turn.get("location_kecamatan")
+    text = earlier.get("location")
+    if kecamatan is None or turn.get("location_desa") is not None or not isinstance(text, str):
+        return
+    place = resolve_place(f"{text} kecamatan {kecamatan}", assume_place=True)
+    if place is None or place.desa is None or place.kecamatan != kecamatan:
+        return
+    turn.set(location=text, location_desa=place.desa)
+    turn.utterances = [
+        Utterance(u.response, {"place": place_summary(kecamatan, place.desa)})
+        if u.response == "utter_location_confirmed"
+        else u
+        for u in turn.utterances
+    ]
+
+
+def _clear_field(turn: _Turn, slot: str) -> None:
+    if slot == "category" and int(turn.get("category_rounds") or 0) >= MAX_ASKS:
+        # The category was asked again once already and the typed answer still could not
+        # be read: a third round would be the same, so a person takes over (the report,
+        # kept with the citizen's words, can still be sent with "ya").
+        turn.set(complaint_outcome="handoff", correction_requested=None)
+        turn.say("utter_category_needs_person")
+        return
+    turn.set(**{name: None for name in CORRECTION_CLEARS[slot]})
+    turn.set(confirmation_mode=None, complaint_confirmation=None)
+
+
+def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    text = answer.text.strip()
+    if _read_name_change(turn, text):
+        return True
+    reading = read_confirmation(text)
+    if reading is None:
+        if text == "/affirm" or (answer.clear_intent("affirm") and answer.confidence >= 0.8):
+            turn.set(complaint_confirmation=CONFIRMED, complaint_outcome="submit")
+            return True
+        if text == "/deny" or (answer.clear_intent("deny") and answer.confidence >= 0.8):
+            turn.set(correction_requested=True, confirmation_mode=None)
+            return True
+        return False
+    if reading.kind == "submit":
+        turn.set(complaint_confirmation=CONFIRMED, complaint_outcome="submit")
+        return True
+    if reading.field is not None:
+        if not _correct(turn, reading.field, reading.value):
+            _clear_field(turn, reading.field)
+        return True
+    if reading.value and _correct_any(turn, reading.value):
+        return True
+    turn.set(correction_requested=True, confirmation_mode=None)
+    return True
+
+
+def _read_name_change(turn: _Turn, text: str) -> bool:
+    """At the summary: "tulis saja nama saya: Abdul Hakim", "jangan pakai nama saya, anonim"."""
+    change = read_name_change(text)
+    if change is None or change.name == turn.get("reporter_name"):
+        return False
+    turn.set(reporter_name=change.name, confirmation_mode=None)
+    _say_corrected(turn, "reporter_name")
+    return True
+
+
+def _read_correction_field(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    text = answer.typed
+    if not strict or not text:
+        return False
+    slot = field_named(text)
+    if slot is None:
+        # "Halong" instead of "lokasi": the new value itself.
+        if _correct_any(turn, text):
+            turn.set(correction_requested=None)
+            return True
+        return False
+    correction = read_correction(text)
+    value = correction.value if correction is not None else strip_field_words(text)
+    turn.set(correction_requested=None)
+    if not (value and _correct(turn, slot, value)):
+        _clear_field(turn, slot)
+    return True
+
+
+# A corrected place is confirmed with its name (utter_location_confirmed) instead.
+_CORRECTED_RESPONSES: Final[dict[str, str]] = {
+    "category": "utter_corrected_category",
+    "description": "utter_corrected_description",
+    "incident_time": "utter_corrected_incident_time",
+    "evidence": "utter_corrected_evidence",
+    "reporter_name": "utter_corrected_reporter_name",
+}
+
+
+def _say_corrected(turn: _Turn, slot: str) -> None:
+    response = _CORRECTED_RESPONSES.get(slot)
+    if response is not None:
+        turn.say(response)
+
+
+def _read_cancel_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
+    if not strict:
+        return False
+    text = answer.text.strip()
+    said = read_yes_no(text)
+    if said is None and text in ("/affirm", "/cancel"):
+        said = "yes"
+    if said is None and text == "/deny":
+        said = "no"
+    if said == "yes":
+        turn.set(cancel_confirmation=CONFIRMED, cancel_requested=None, complaint_outcome="cancel")
+        return True
+    if said == "no":
+        turn.set(cancel_requested=None)
+        turn.say("utter_cancel_aborted")
+        return True
+    return False
+
+
+_Reader = Callable[[_Turn, Answer, bool], bool]
+_READERS: Final[dict[str, _Reader]] = {
+    "category": _read_category,
+    "description": _read_description,
+    "location": _read_location,
+    "kecamatan_choice": _read_kecamatan_choice,
+    "desa_choice": _read_desa_choice,
+    "incident_time": _read_incident_time,
+    "evidence": _read_evidence,
+    "reporter_name": _read_reporter_name,
+    "complaint_confirmation": _read_confirmation,
+    "correction_field": _read_correction_field,
+    "cancel_confirmation": _read_cancel_confirmation,
+}
+
+
+def _correct_any(turn: _Turn, value: str) -> bool:
+    """A correction that only gives the new value: a place, else a time, for filled fields."""
+    for slot in ("location", "incident_time"):
+        if turn.get(slot) is not None and _correct(turn, slot, value):
+            return True
+    return False
+
+
+def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
+    correction = read_correction(answer.typed)
+    if correction is None:
+        return False
+    if correction.field is not None and correction.field != asked:
+        if _correct(turn, correction.field, correction.value):
+            return True
+        if turn.get(correction.field) is not None and not correction.value:
+            # "eh lokasinya salah": ask that field again.
+            _clear_field(turn, correction.field)
+            return True
+        return False
+    return correction.field is None and _correct_any(turn, correction.value)

@@ -1,0 +1,309 @@
+"""Corrections of earlier answers and the answer to the summary.
+
+"maaf salah, lokasinya di desa Halong", "ganti nama", "bukan Halong, Lok Batu": which field
+(:func:`field_named`), the new value (:func:`read_correction`), and the confirmation of the
+summary (:func:`read_confirmation`). Also :func:`place_text`, the place part of an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from lalisa.intake.readers.words import (
+    FILLERS,
+    NEGATIONS,
+    _stem,
+    is_payload,
+    without_courtesy_lead,
+    words,
+)
+from lalisa.intake.readers.yes_no import read_yes_no
+from lalisa.intake.timeparse import is_time_phrase
+
+MAX_PLACE_CHARS: Final = 300
+_CHANGE_WORDS: Final = (
+    "ubah", "rubah", "robah", "ganti", "perbaiki", "koreksi", "edit", "revisi", "ralat",
+    "betulkan", "benarkan",
+)  # fmt: skip
+
+# Form slots a citizen can name, by the words used for them ("lokasinya salah").
+FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "category": ("jenis", "kategori", "pelanggaran", "jenisnya", "kategorinya"),
+    "description": ("kejadian", "cerita", "keterangan", "deskripsi", "isi", "kronologi"),
+    "location": (
+        "lokasi", "tempat", "alamat", "desa", "kecamatan", "kelurahan", "kampung", "tkp",
+        "daerah", "posisi",
+    ),
+    "incident_time": ("waktu", "jam", "tanggal", "tgl", "kapan", "hari", "pukul"),
+    "evidence": ("bukti", "foto", "video", "gambar", "lampiran"),
+    "reporter_name": ("nama", "pelapor"),
+}  # fmt: skip
+
+# "maaf", "eh", "ups" … before a correction.
+# "mohon maaf" in a letter, "maap" in Banjar.
+_APOLOGY_PATTERN: Final = (
+    r"^(?:\W*(?:mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
+)
+_CORRECTION_CUE = re.compile(
+    _APOLOGY_PATTERN
+    # "saya ralat", "ulun salah": the one who got it wrong may be named first.
+    + r"(?:(?:(?:saya|sy|aku|ulun)\s+)?(?:salah|keliru|typo|ralat|koreksi)\b"
+    r"|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
+    r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
+    r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b)",
+    re.I,
+)
+_APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
+# A field named as the subject at the start, after an optional apology: "waktunya …",
+# "eh maaf, lokasinya …", "namanya …".
+_FIELD_LEAD = re.compile(
+    _APOLOGY_PATTERN
+    + r"(?:(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya"
+    # "maaf, nama lengkap saya …", "nama ulun …": the name given anew.
+    r"|nama\s+(?:lengkap\s+)?(?:saya|sy|aku|ulun)|nama\s+lengkap(?:nya)?)\b",
+    re.I,
+)
+# "bukan Tarangan tapi Lingsir", "Lingsir, bukan Tarangan": the denied value is not the new one.
+_DENIED_THEN_NEW = re.compile(
+    r"\bbukan\b.*?\b(?:tapi|tetapi|tp|melainkan|namun)\b\s*(?P<new>.+)$", re.I
+)
+_NEW_THEN_DENIED = re.compile(r"^(?P<new>.+?)[\s,;]+bukan\b.*$", re.I)
+_DENIED_FIRST = re.compile(r"^bukan\s+[^,;]+[,;]\s*(?P<new>.+)$", re.I)
+_OWN_NAME_LEAD = re.compile(
+    r"^(?:lengkap(?:nya)?\s+)?(?:saya|sy|aku|ulun)?\s*(?:adalah|ialah)?\s*", re.I
+)
+
+
+def field_named(text: str) -> str | None:
+    """The form field a citizen names: "lokasi", "ubah foto", "namanya salah".
+
+    Args:
+        text: The citizen's words.
+
+    Returns:
+        The slot name (``location``, ``incident_time`` …) or None.
+    """
+    stems = {_stem(token) for token in words(text)}
+    for slot, keywords in FIELD_WORDS.items():
+        if stems.intersection(keywords):
+            return slot
+    return None
+
+
+# Field nouns that are the subject of a correction, not part of the new value: "lokasinya"
+# goes, "desa" in "di desa Halong" and "jam" in "jam 9" stay.
+_FIELD_SUBJECTS: Final = frozenset(
+    {
+        "lokasi", "tempat", "alamat", "posisi", "tkp", "waktu", "kapan", "nama", "jenis",
+        "kategori", "kejadian", "cerita", "keterangan", "bukti", "pelapor",
+    }
+)  # fmt: skip
+
+
+_ALL_FIELD_WORDS: Final = frozenset(word for words in FIELD_WORDS.values() for word in words)
+
+
+def strip_field_words(text: str) -> str:
+    """Removes the field nouns from a change request, keeping the new value.
+
+    "lokasinya di desa Halong" becomes "di desa Halong"; place and time words such as "desa"
+    or "jam" stay, as they are part of the value.
+    """
+    kept = []
+    for token in text.split():
+        bare = re.sub(r"[^a-z]", "", token.lower())
+        if _stem(bare) in _FIELD_SUBJECTS:
+            continue
+        if bare.endswith("nya") and _stem(bare) in _ALL_FIELD_WORDS:
+            continue  # "jamnya jam 9", "desanya Halong"
+        kept.append(token)
+    return " ".join(kept)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction of an earlier answer: "maaf salah, lokasinya di desa Halong".
+
+    Attributes:
+        field: The slot named ("location"), or None when only the new value was given.
+        value: The rest of the message, the new value as typed ("di desa Halong"); empty
+            when the citizen only said what is wrong ("lokasinya salah").
+    """
+
+    field: str | None
+    value: str
+
+
+_NEW_VALUE_CUE: Final = re.compile(
+    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg)\s+(?:benar|bener|betul|banar))\b\s*:?", re.I
+)
+# What people say about a name they gave before the right one: "kurang lengkap min, Rina
+# Marlina", "salah ketik, Budiman".
+_NAME_REMARK_WORDS: Final = frozenset(
+    {"kurang", "lengkap", "singkat", "pendek", "kependekan", "typo", "ketik", "tulis", "keliru",
+     "salah", "lengkapnya"}
+)  # fmt: skip
+
+
+def _without_name_remark(text: str) -> str:
+    """A corrected name without the remark on the old one before it ("kurang lengkap, Rina")."""
+    clauses = [c for c in re.split(r"[,.;:]", text) if c.strip()]
+    while len(clauses) > 1 and any(t in _NAME_REMARK_WORDS for t in words(clauses[0])):
+        clauses.pop(0)
+    return ",".join(clauses).strip(" ,.;:!-") if clauses else text
+
+
+def read_correction(text: str) -> Correction | None:
+    """Recognises a correction of an earlier answer.
+
+    Args:
+        text: e.g. "maaf salah, lokasinya di desa Halong", "eh salah, jam 9 malam",
+            "lokasinya salah", "bukan di Paringin tapi di Awayan".
+
+    Returns:
+        The correction, or None when the text carries no correction cue.
+    """
+    if not text or is_payload(text):
+        return None
+    stripped = text.strip()
+    cue = _CORRECTION_CUE.match(stripped)
+    field = field_named(stripped)
+    tokens = words(stripped)
+    says_wrong = any(t in {"salah", "keliru", "ralat", "koreksi"} for t in tokens)
+    if cue is None:
+        lead = _FIELD_LEAD.match(stripped)
+        if lead is not None:
+            # "eh maaf, waktunya setiap pagi": an earlier answer named and given anew.
+            cue = _APOLOGY.match(stripped)
+        elif not (field is not None and says_wrong):
+            return None
+    rest = stripped[cue.end() :] if cue is not None else stripped
+    rest = re.sub(r"\b(?:salah|keliru|ralat|koreksi)\b", " ", rest, flags=re.I)
+    # "salah min, bukan Tariwin …": a form of address is not part of the new value.
+    rest = _LEADING_PARTICLES.sub("", rest)
+    rest = strip_field_words(rest)
+    rest = re.sub(
+        r"^[\s,.:;!-]*(?:(?:nya|harusnya|seharusnya|yang benar|yg benar)\b)?\s*", "", rest
+    )
+    # "namanya diganti (jadi) Siti": the verb of changing is not part of the new value.
+    rest = re.sub(
+        # "ke" only as a word: "kemarin sore" keeps its "ke".
+        r"^(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*\s+)?"
+        r"(?:(?:jadi|menjadi|ke|dengan)\b|:)?\s*",
+        "",
+        rest,
+        flags=re.I,
+    )
+    rest = re.sub(r"\s+", " ", rest).strip(" ,.;:!-")
+    # "terlalu singkat. Yang benar Budiman Saputra": the new value follows its cue, even
+    # after a remark on the old one.
+    cued = _NEW_VALUE_CUE.split(rest)
+    if len(cued) > 1 and cued[-1].strip(" ,.;:!-"):
+        rest = cued[-1].strip(" ,.;:!-")
+    if field == "reporter_name":
+        rest = _without_name_remark(rest)
+        rest = _OWN_NAME_LEAD.sub("", rest, count=1)
+    value = without_denied(rest)
+    if field == "description" and value and is_time_phrase(value):
+        # "kejadiannya malam Minggu kemarin": the incident's time, not its story.
+        field = "incident_time"
+    return Correction(field=field, value=value)
+
+
+_LEADING_PARTICLES: Final = re.compile(
+    r"^(?:[\s,.:;!-]*\b(?:"
+    + "|".join(sorted(FILLERS, key=len, reverse=True))
+    + r")\b)+[\s,.:;!-]*",
+    re.I,
+)
+
+
+def without_denied(text: str) -> str:
+    """The new value of a correction without the value it denies.
+
+    "bukan tadi sanja tapi tadi baisukan" is "tadi baisukan"; "Lingsir, bukan Tarangan" is
+    "Lingsir"; "bukan Tarangan, Lingsir" is "Lingsir". A text without "bukan" is unchanged.
+    """
+    for pattern in (_DENIED_THEN_NEW, _DENIED_FIRST, _NEW_THEN_DENIED):
+        match = pattern.search(text)
+        if match is not None and match.group("new").strip(" ,.;:!-"):
+            return match.group("new").strip(" ,.;:!-")
+    return text
+
+
+def place_text(text: str) -> str:
+    """The location as it will be stored: the citizen's words without correction lead-ins.
+
+    "maaf salah, lokasinya di depan pasar Halong" is kept as "di depan pasar Halong"; the
+    landmark ("dekat jembatan", "depan pasar") stays, because it is what the officer needs.
+    """
+    text = without_courtesy_lead(text)
+    correction = read_correction(text)
+    value = correction.value if correction is not None and correction.value else text
+    value = re.sub(r"^\s*(?:lokasi|lokasinya|tempatnya|tempat|alamatnya|alamat)\b\s*:?", "", value)
+    return re.sub(r"\s+", " ", value).strip(" ,.;:!")[:MAX_PLACE_CHARS]
+
+
+ConfirmationKind = Literal["submit", "change"]
+
+
+@dataclass(frozen=True)
+class ConfirmationReading:
+    """What the citizen said at the summary.
+
+    Attributes:
+        kind: ``submit`` or ``change``.
+        field: For a change: the slot to correct, when named.
+        value: For a change: the new value, when typed in the same message
+            ("lokasinya di desa Halong").
+    """
+
+    kind: ConfirmationKind
+    field: str | None = None
+    value: str = ""
+
+
+def read_confirmation(text: str) -> ConfirmationReading | None:
+    """Reads an answer to "is this report right and ready to send?".
+
+    Args:
+        text: e.g. "ya", "inggih", "au kirim", "ubah", "lokasinya salah",
+            "maaf salah, jamnya jam 9 malam", "kada".
+
+    Returns:
+        The reading, or None when the answer is neither a yes nor a change.
+    """
+    if not text or is_payload(text):
+        return None
+    tokens = words(text)
+    correction = read_correction(text)
+    if correction is not None:
+        return ConfirmationReading("change", correction.field, correction.value)
+    if any(stem in token for token in tokens for stem in _CHANGE_WORDS):
+        field = field_named(text)
+        value = ""
+        if field is not None:
+            after = re.split(r"\b(?:jadi|menjadi|ke)\b", text, maxsplit=1, flags=re.I)
+            value = after[1].strip(" ,.:") if len(after) > 1 else ""
+        return ConfirmationReading("change", field, value)
+    answer = read_yes_no(text)
+    if answer == "yes":
+        return ConfirmationReading("submit")
+    if answer == "no":
+        return ConfirmationReading("change", field_named(text), _value_part(text))
+    field = field_named(text)
+    if field is not None and len(tokens) <= 3:
+        return ConfirmationReading("change", field, _value_part(text))
+    return None
+
+
+def _value_part(text: str) -> str:
+    """The new value in "tidak, lokasinya di desa Halong": what follows "no" and the field."""
+    parts = text.split()
+    while parts and re.sub(r"[^a-z]", "", parts[0].lower()) in (
+        NEGATIONS | FILLERS | {"salah", "keliru"}
+    ):
+        parts.pop(0)
+    return strip_field_words(" ".join(parts)).strip(" ,.;:!-")

@@ -1,0 +1,159 @@
+"""Whether a message reports a complaint at all: reporting verbs, venting, courtesy only.
+
+Used by the action server before the form starts (:func:`complaint_signal`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Literal
+
+from lalisa.intake.readers.words import NEGATIONS, is_payload, story_words
+
+COMPLAINT_INTENT_CONFIDENCE: Final = 0.7
+"""A ``report_complaint`` below this intent confidence is a weak signal."""
+COMPLAINT_CATEGORY_CONFIDENCE: Final = 0.3
+"""A category at least this probable makes a message read as a complaint."""
+COMPLAINT_GATE_CONFIDENCE: Final = 0.5
+"""A complaint-gate probability below this is a weak signal (lalisa_rasa.nlu.complaint_gate
+demotes below 0.25; between the two the citizen is asked first)."""
+
+# Words of someone who says outright that they are reporting: these outweigh a doubtful gate.
+_REPORTING_VERBS = re.compile(
+    r"\b(lapor|melapor|melaporkan|laporkan|lapur|malapor|mengadu|adukan|aduan|pengaduan"
+    # Spoken Jakarta-style forms: "mau ngelapor", "tolong laporin", "ngadu".
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
+    r"|bapadah|komplain|komplen|tertibkan|ditertibkan|menertibkan|tindak|ditindak|razia"
+    r"|dirazia|satpol)\b",
+    re.I,
+)
+
+# Words before a reporting word that make it the name of someone's complaint service, asked
+# for, not a report made: "nomor pengaduan PLN", "layanan aduan PDAM", "kamana bapadah?".
+_SERVICE_LEAD = re.compile(
+    r"\b(?:nomor|nomer|nmr|no|kontak|layanan|pusat|call\s*center|hotline|alamat|tempat"
+    r"|kemana|kamana|ke\s+mana|ka\s+mana|dimana|di\s+mana|siapa)\s+(?:\w+\s+)?$",
+    re.I,
+)
+
+
+def says_reporting(text: str) -> bool:
+    """Whether the citizen says outright that they are reporting ("mau lapor", "bapadah").
+
+    A reporting word that names another service asked for ("Mohon info nomor pengaduan PLN",
+    "kamana bapadah banyu mati?") says nothing of a report to Satpol PP.
+    """
+    return any(
+        not _SERVICE_LEAD.search(text[: match.start()]) for match in _REPORTING_VERBS.finditer(text)
+    )
+
+
+# Words of someone who means to report: "mau lapor", "tolong ditertibkan", "aduan".
+_REPORT_WORDS = re.compile(
+    r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
+    r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
+    r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
+    r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
+    # Words of a public-order problem, not of a review or a private matter.
+    r"|ganggu|terganggu|ilegal|liar|berisik|brisik|bising|bahaya|berbahaya|membahayakan|izin"
+    r"|izinnya|sembarangan|dilarang|terlarang|melanggar|pelanggaran|resah|meresahkan)\b",
+    re.I,
+)
+
+Signal = Literal["strong", "weak"]
+
+# Words of feeling and emphasis: a line made only of them vents ("kesel bgt sumpah", "hadeh
+# parah banar"), it tells no incident to report.
+_VENTING_WORDS: Final = frozenset(
+    {
+        "kesel", "kesal", "kzl", "sebel", "sebal", "jengkel", "jangkel", "marah", "emosi",
+        "geram", "muak", "kecewa", "sedih", "capek", "cape", "lelah", "bete", "bt",
+        "pusing", "stres", "stress", "sakit", "hati", "sumpah", "demi", "parah", "gila",
+        "gokil", "anjir", "anjay", "astaga", "astagfirullah", "astaghfirullah", "ya", "allah",
+        "masya", "masyaallah", "hadeh", "hadeuh", "haduh", "aduh", "duh", "wkwk", "wkwkwk",
+        "haha", "hehe", "huft", "hufft", "bgt", "banget", "bngt", "bener", "benar", "banar",
+        "sangat", "sekali", "amat", "asli", "pol", "kacau", "ampun", "beh", "buset", "anjrit",
+        "sial", "sialan", "nyebelin", "menyebalkan", "ngeselin", "menjengkelkan", "bikin",
+        "pang", "lah", "ai", "ni", "nih", "tu", "tuh", "jadi", "aku", "gue", "gw", "hari",
+        "ini", "rasanya", "rasa", "kayanya", "kaya", "kayak", "mood", "males", "malas",
+    }
+)  # fmt: skip
+# Courtesy words of an opening line: "Mohon maaf mengganggu waktunya", "izin bertanya sebentar".
+_COURTESY_WORDS: Final = frozenset(
+    {
+        "waktunya", "waktu", "sebentar", "bentar", "sejenak", "ganggu", "mengganggu",
+        "menganggu", "ngganggu", "nanya", "bertanya", "tanya", "numpang", "sehat", "kabar",
+        "semoga", "selalu", "bapak", "ibu", "pian", "sekalian", "semua", "apa", "sudah",
+        "udah", "udh", "sdh", "sarapan", "makan", "ngopi", "baik", "gimana", "bagaimana",
+    }
+)  # fmt: skip
+
+
+def tells_no_incident(text: str) -> bool:
+    """Whether a message says nothing that happened: only greetings, courtesy or feelings.
+
+    "kesel bgt sumpah", "Mohon maaf mengganggu waktunya.", "hadeh parah banar" tell no
+    incident; "berisik bgt tiap malam" does (``berisik``, ``malam``).
+
+    Args:
+        text: The message.
+
+    Returns:
+        True when no word of it tells what happened.
+    """
+    return not [
+        t
+        for t in story_words(text)
+        if t not in _VENTING_WORDS and t not in _COURTESY_WORDS and t not in NEGATIONS
+    ]
+
+
+def complaint_signal(
+    text: str,
+    *,
+    intent_confidence: float,
+    category_confidence: float | None,
+    gate_confidence: float | None = None,
+    with_media: bool = False,
+) -> Signal:
+    """How clearly a message classified as ``report_complaint`` is a complaint.
+
+    A weak signal makes the assistant ask "do you want to report a violation?" before it
+    starts the form, so that a hotel review or a piece of news does not open a report.
+
+    Args:
+        text: The message (a button payload is always a clear signal).
+        intent_confidence: The confidence of ``report_complaint``.
+        category_confidence: The category's probability when the classifier found one, None
+            when it found none, 1.0 for a category chosen with a button.
+        gate_confidence: The complaint gate's probability that the message is a complaint
+            (``complaint_gate.confidence`` of the parse), None when the parse has none.
+        with_media: The citizen sent a photo/video first, kept for the next report, and was
+            asked to tell what happened: the story that follows is that report.
+
+    Returns:
+        ``strong`` or ``weak``.
+    """
+    if is_payload(text):
+        return "strong"
+    if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
+        tells_no_incident(text) and not says_reporting(text)
+    ):
+        # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
+        # waktunya.") starts nothing, however sure the NLU is: ask first.
+        return "weak"
+    if with_media:
+        return "strong"
+    if (
+        gate_confidence is not None
+        and gate_confidence < COMPLAINT_GATE_CONFIDENCE
+        and not says_reporting(text)
+    ):
+        # DIET is sure but the model trained on real off-topic text doubts it (a review that
+        # says "kotor", "parkir", "bau"): ask rather than start the form.
+        return "weak"
+    if _REPORT_WORDS.search(text):
+        return "strong"
+    if category_confidence is not None and category_confidence >= COMPLAINT_CATEGORY_CONFIDENCE:
+        return "strong"
+    return "weak"

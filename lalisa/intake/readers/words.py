@@ -1,0 +1,178 @@
+"""Shared word readers of the form's answers: tokens, filler words, questions, payloads.
+
+The lowest layer of :mod:`lalisa.intake.readers`: every other reader (and
+:mod:`lalisa.intake.step_questions`) splits text with :func:`words` and asks
+:func:`looks_like_question` / :func:`is_payload`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from lalisa.intake.answers import STRETCHED, is_skip_answer
+
+# Politeness and slang particles that carry no answer: "ga ada foto min", "iya kak".
+FILLERS: Final = frozenset(
+    {
+        "min", "mimin", "admin", "kak", "ka", "kakak", "pak", "bu", "bapak", "ibu", "bang",
+        "mas", "mbak", "om", "gan", "sis", "dik", "nah", "sih", "si", "ya", "yah", "yaa", "deh",
+        "dong", "aja", "saja", "ja", "haja", "jua", "lah", "kok", "nih", "tuh", "pian", "nang",
+        "nya", "kah", "loh", "lho", "gitu", "begitu", "mohon", "maaf", "mf", "sorry", "sori",
+        "terima", "kasih", "makasih", "trims", "tq", "thanks", "tks", "ok", "oke", "pang",
+        "ai",
+    }
+)  # fmt: skip
+
+# Words that say "no" / "none": Indonesian, slang and Banjar (kada, kadada).
+NEGATIONS: Final = frozenset(
+    {
+        "tidak", "tdk", "tak", "ga", "gak", "gk", "g", "nggak", "ngga", "nggk", "enggak",
+        "engga", "ndak", "nda", "kada", "kd", "kadada", "kdd", "gaada", "gada", "gakada",
+        "tidakada", "belum", "blm", "blum", "balum", "bulum", "bukan", "no", "nope", "none",
+        "jangan", "jgn", "kosong", "nihil", "nothing",
+    }
+)  # fmt: skip
+_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+
+
+def slip_repairs(token: str) -> set[str]:
+    """The words ``token`` may be with one phone slip undone.
+
+    A slip drops a letter, doubles or adds one, or swaps two neighbours: "rahhasia",
+    "anonm", "raahsia" and "rahasiin" are one slip from "rahasia", "anonim" and "rahasiain".
+    """
+    dropped = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
+    added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
+    return dropped | swapped | added
+
+
+_QUESTION_WORDS: Final = frozenset(
+    {
+        "apa", "apakah", "kapan", "bagaimana", "gimana", "gmn", "bgmn", "berapa", "brp",
+        "dimana", "kenapa", "mengapa", "siapa", "bisakah", "bolehkah", "adakah", "kayapa",
+        "napa", "knp", "gmana",
+    }
+)  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, letters and digits only, with stretched letters squeezed.
+
+    "gaaak adaaa" becomes ``["gak", "ada"]``; "-" alone is kept so it can mean "skip".
+    """
+    lowered = text.lower().replace("’", "'").replace("'", "")
+    if lowered.strip() == "-":
+        return ["-"]
+    squeezed = STRETCHED.sub(r"\1", lowered)
+    # "gausah", "gkusah", "gausa": the negation typed joined to "usah" is two words.
+    squeezed = _JOINED_USAH.sub(r"\1 usah", squeezed)
+    return re.findall(r"[a-z0-9]+", squeezed)
+
+
+_JOINED_USAH: Final = re.compile(
+    r"\b(ga|gak|gk|g|nggak|ngga|enggak|tdk|tak|kada|kd|ndak|nda)usah?\b"
+)
+
+
+# Words of a greeting, a courtesy or an announcement ("Assalamualaikum, saya ingin melaporkan
+# …"): they say that something will be reported, not what happened.
+_ANNOUNCEMENT_WORDS: Final = frozenset(
+    {
+        "assalamualaikum", "assalamu", "alaikum", "wr", "wb", "warahmatullahi", "wabarakatuh",
+        "selamat", "salamat", "pagi", "siang", "sore", "malam", "permisi", "halo", "hallo",
+        "hai", "yth", "dengan", "hormat", "mengganggu", "izin", "ijin", "saya", "sy", "aku",
+        "ulun", "kami", "ingin", "mau", "mo", "hendak", "handak", "bermaksud", "lapor",
+        "melapor", "melaporkan", "laporkan", "malapor", "bapadah", "mengadu", "mengadukan",
+        "ngadu", "menyampaikan", "sampaikan", "pengaduan", "aduan", "laporan", "keluhan",
+        "soal", "tentang", "mengenai", "terkait", "perihal", "adanya", "bersama", "ini",
+        "ngelapor", "nglapor", "ngelaporin", "laporin",
+    }
+)  # fmt: skip
+
+
+def story_words(text: str) -> list[str]:
+    """The words of a message that tell what happened, without greetings and announcements.
+
+    "Assalamualaikum, saya ingin mengadukan gangguan suara." leaves ``["gangguan", "suara"]``:
+    the kind of problem, not yet a story.
+    """
+    return [t for t in words(text) if t not in _ANNOUNCEMENT_WORDS and t not in FILLERS]
+
+
+MIN_QUESTION_STORY_WORDS: Final = 5
+"""A message that looks like a question tells what happened only with this many story words
+("kenapa ada pkl di trotoar terus tiap hari?"); fewer ask about the question itself."""
+
+
+def tells_a_story(text: str) -> bool:
+    """Whether a message that may be a question still tells what happened."""
+    told = [t for t in story_words(text) if t not in _QUESTION_WORDS]
+    return len(told) >= MIN_QUESTION_STORY_WORDS
+
+
+def _stem(word: str) -> str:
+    # Banjar and Indonesian "-nya" ("lokasinya", "fotonya") does not change the field named.
+    return word[:-3] if word.endswith("nya") and len(word) > 5 else word
+
+
+def _content(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in FILLERS]
+
+
+def is_payload(text: str) -> bool:
+    """Tells whether a message is a button payload such as ``/affirm`` rather than typed text."""
+    return text.startswith("/")
+
+
+def looks_like_question(text: str) -> bool:
+    """Tells whether the citizen is asking something ("jam buka kantor?", "apakah aman").
+
+    Args:
+        text: The message.
+
+    Returns:
+        True for a question mark or a leading question word.
+    """
+    tokens = words(text)
+    return "?" in text or bool(tokens and tokens[0] in _QUESTION_WORDS)
+
+
+_DONT_KNOW = re.compile(
+    r"\b(?:tidak|tdk|ga|gak|gk|nggak|ngga|enggak|engga|ndak|kada|kd|kurang|belum|blm)\s+"
+    r"(?:\w+\s+)?(?:tahu|tau|tw|ingat|ingit|yakin|pasti|jelas|merhatiin|memperhatikan)\b"
+    r"|\b(?:lupa|gatau|gatahu|gktau|entah|entahlah)\b",
+    re.I,
+)
+
+
+def says_dont_know(text: str) -> bool:
+    """Tells whether the citizen does not know the answer ("Saya kurang tahu pastinya.").
+
+    Args:
+        text: The answer.
+
+    Returns:
+        True for "don't know" answers, also inside a sentence.
+    """
+    return is_skip_answer(text) or bool(_DONT_KNOW.search(STRETCHED.sub(r"\1", text.lower())))
+
+
+# A courtesy or a yes before an answer: "Mohon izin, …", "Siap, …", "Inggih, …", "Baik, …".
+_COURTESY_LEAD: Final = re.compile(
+    r"^\s*(?:(?:mohon\s+)?(?:izin|ijin)(?:\s+(?:melaporkan|menyampaikan|pak|bapak|bu|ibu|komandan|ndan))?"
+    r"|siap(?:\s+(?:pak|bapak|bu|ibu|komandan|ndan))?|inggih|iya|iye|ya|baik|oke|ok|nggih)"
+    r"\s*[,.:!-]+\s*(?=\S)",
+    re.I,
+)
+
+
+def without_courtesy_lead(text: str) -> str:
+    """An answer without the courtesy before it: "Mohon izin, kemarin sore" is "kemarin sore".
+
+    Officers read the stored place and time; the civil servant's "mohon izin" or "siap"
+    tells them nothing. Only a lead closed by a comma or stop is removed ("ya" alone stays).
+    """
+    stripped = _COURTESY_LEAD.sub("", text, count=1)
+    return stripped if stripped.strip() else text
