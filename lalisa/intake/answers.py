@@ -95,6 +95,20 @@ MAX_DESCRIPTION_CHARS = 2000
 STRETCHED = re.compile(r"([a-z])\1{2,}")
 """A letter held on a phone ("gatauuu", "lewatiii"): no Indonesian or Banjar word has three."""
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def slip_repairs(token: str) -> set[str]:
+    """The words ``token`` may be with one phone slip undone.
+
+    A slip drops a letter, doubles or adds one, or swaps two neighbours: "rahhasia",
+    "anonm", "raahsia" and "rahasiin" are one slip from "rahasia", "anonim" and "rahasiain".
+    """
+    dropped = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
+    added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
+    return dropped | swapped | added
+
 
 def normalise(text: str) -> str:
     """Lower-cases, squeezes held letters, trims end punctuation, collapses whitespace."""

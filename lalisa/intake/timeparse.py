@@ -18,11 +18,13 @@ Conventions (the incident is always in the past):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from lalisa.core.settings import get_settings
+from lalisa.intake.answers import slip_repairs
 
 _NUMBER_WORDS = {
     "satu": 1,
@@ -186,7 +188,36 @@ def _normalise(text: str) -> str:
     text = re.sub(r"([a-z])\1{2,}", r"\1", text)
     # "kemarin-kemarin", "berhari-hari"; dates such as 12-11 keep their dash.
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
+    return " ".join(_repaired(_ABBREVIATIONS.get(word, word)) for word in text.split())
+
+
+# Time words a phone slip can spoil ("samaalm", "kemarni", "brusan"), each mapped to the
+# spelling it is repaired to (variants of one word to one, so "kemarn", one slip from both
+# "kemarin" and "kemaren", is still repaired). Words of five letters or more only: around a
+# shorter word too many other words lie one slip away. "tengah" and "sering" are left out:
+# they are everyday words as well.
+_SLIP_REPAIRABLE: dict[str, str] = {
+    **{word: word for word in (
+        "kemarin", "samalam", "semalam", "barusan", "sekarang", "malam", "siang", "subuh",
+        "petang", "kamarian", "hanyar", "maghrib", "minggu", "senin", "selasa", "kamis",
+        "jumat", "sabtu",
+    )},
+    "kemaren": "kemarin", "semalem": "semalam", "malem": "malam", "magrib": "maghrib",
+}  # fmt: skip
+_MIN_SLIP_LETTERS = 5
+
+
+@functools.lru_cache(maxsize=4096)
+def _repaired(word: str) -> str:
+    """``word``, or the one time word it is a phone slip of ("samaalm", "kemarni", "brusan").
+
+    A slip is a dropped, doubled, added or swapped letter. A word that is a time word, has a
+    digit, is short, or is one slip from two different time words stays as it is.
+    """
+    if word in _SLIP_REPAIRABLE or len(word) < _MIN_SLIP_LETTERS or not word.isalpha():
+        return word
+    meanings = {_SLIP_REPAIRABLE[c] for c in slip_repairs(word) if c in _SLIP_REPAIRABLE}
+    return meanings.pop() if len(meanings) == 1 else word
 
 
 def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:

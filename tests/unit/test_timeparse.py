@@ -156,6 +156,34 @@ def test_unparseable(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "typed_right"),
+    [
+        ("tadi samaalm", "tadi samalam"),  # swapped
+        ("kemarni sore", "kemarin sore"),
+        ("kemarn jam 8 malam", "kemarin jam 8 malam"),  # one slip from kemarin and kemaren
+        ("brusan", "barusan"),  # dropped
+        ("tadi sinag", "tadi siang"),
+        ("jumta kemarin", "jumat kemarin"),
+        ("mingu lalu", "minggu lalu"),
+        ("selasaa jam 2 siang", "selasa jam 2 siang"),  # doubled
+        ("kemarin malamm", "kemarin malam"),
+    ],
+)
+def test_a_time_word_with_one_phone_slip_reads_as_typed_right(text: str, typed_right: str) -> None:
+    expected = parse_incident_time(typed_right, EVENING, tz=WITA)
+    assert expected is not None
+    assert parse_incident_time(text, EVENING, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pasar", "rahasia", "malang", "semalaman", "salam", "Rahmat", "pagar", "siangan"],
+)
+def test_words_that_are_no_time_word_stay_unread(text: str) -> None:
+    assert parse_incident_time(text, EVENING, tz=WITA) is None
+
+
+@pytest.mark.parametrize(
     "text", ["barusan", "tadi malam", "jam 9", "12/11", "kemarin", "2 jam yang lalu", "sore"]
 )
 @pytest.mark.parametrize("now", [MORNING, EVENING, NEW_YEAR])

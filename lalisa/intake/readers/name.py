@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer
+from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer, slip_repairs
 from lalisa.intake.readers.correction import _APOLOGY, _CORRECTION_CUE, read_correction
 from lalisa.intake.readers.evidence import asks_if_required
 from lalisa.intake.readers.words import (
@@ -15,7 +15,6 @@ from lalisa.intake.readers.words import (
     _content,
     is_payload,
     looks_like_question,
-    slip_repairs,
     words,
 )
 from lalisa.intake.readers.yes_no import _YES_PHRASES, reads_cancel

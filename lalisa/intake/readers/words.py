@@ -33,19 +33,6 @@ NEGATIONS: Final = frozenset(
         "jangan", "jgn", "kosong", "nihil", "nothing",
     }
 )  # fmt: skip
-_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
-
-
-def slip_repairs(token: str) -> set[str]:
-    """The words ``token`` may be with one phone slip undone.
-
-    A slip drops a letter, doubles or adds one, or swaps two neighbours: "rahhasia",
-    "anonm", "raahsia" and "rahasiin" are one slip from "rahasia", "anonim" and "rahasiain".
-    """
-    dropped = {token[:i] + token[i + 1 :] for i in range(len(token))}
-    swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
-    added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
-    return dropped | swapped | added
 
 
 _QUESTION_WORDS: Final = frozenset(
