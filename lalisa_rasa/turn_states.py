@@ -43,6 +43,8 @@ from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from lalisa_rasa import rule_index
+
 logger = logging.getLogger(__name__)
 
 # The Rasa whose past_states/states_for_tracker_history this module was checked against.
@@ -140,7 +142,13 @@ def states_both_ways(
 
 
 def install() -> None:
-    """Makes ``DialogueStateTracker.past_states`` compute once per tracker state. Idempotent."""
+    """Makes ``DialogueStateTracker.past_states`` compute once per tracker state. Idempotent.
+
+    Also installs the other exact hooks of the prediction machinery (the RulePolicy's rule
+    index, :mod:`lalisa_rasa.rule_index`): every caller of this function (the tracker store,
+    ``python -m lalisa_rasa``) predicts with all of them.
+    """
+    rule_index.install()
     original = DialogueStateTracker.past_states
     if getattr(original, _INSTALLED_MARK, False):
         return
