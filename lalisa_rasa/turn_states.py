@@ -43,7 +43,7 @@ from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from lalisa_rasa import rule_index
+from lalisa_rasa import quiet_debug, rule_index, slot_copies
 
 logger = logging.getLogger(__name__)
 
@@ -144,11 +144,15 @@ def states_both_ways(
 def install() -> None:
     """Makes ``DialogueStateTracker.past_states`` compute once per tracker state. Idempotent.
 
-    Also installs the other exact hooks of the prediction machinery (the RulePolicy's rule
-    index, :mod:`lalisa_rasa.rule_index`): every caller of this function (the tracker store,
-    ``python -m lalisa_rasa``) predicts with all of them.
+    Also installs the other exact hooks of Rasa's per-turn machinery (the RulePolicy's rule
+    index, :mod:`lalisa_rasa.rule_index`; the trackers' slot copies,
+    :mod:`lalisa_rasa.slot_copies`; debug arguments not copied while debug logging is off,
+    :mod:`lalisa_rasa.quiet_debug`): every caller of this function (the tracker store,
+    ``python -m lalisa_rasa``) runs its turns with all of them.
     """
     rule_index.install()
+    slot_copies.install()
+    quiet_debug.install()
     original = DialogueStateTracker.past_states
     if getattr(original, _INSTALLED_MARK, False):
         return

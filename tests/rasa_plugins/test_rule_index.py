@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rasa.shared.core.trackers as trackers_module
 from rasa.core.policies.rule_policy import (
     RULES,
     RULES_FOR_LOOP_UNHAPPY_PATH,
@@ -25,7 +26,7 @@ from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLSt
 from rasa.shared.core.training_data.structures import StoryGraph
 
 from lalisa_common.rasa_domain import domain_path
-from lalisa_rasa import rule_index, turn_states
+from lalisa_rasa import quiet_debug, rule_index, turn_states
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -212,3 +213,5 @@ def test_installed_with_the_turn_states() -> None:
     """Every process that installs the kept states (tracker store, ``python -m lalisa_rasa``)."""
     turn_states.install()
     assert getattr(RulePolicy._get_possible_keys, "_lalisa_rule_index", False)
+    assert getattr(trackers_module.copy, "_lalisa_slot_copies", False)
+    assert quiet_debug.installed_modules()
