@@ -1,5 +1,7 @@
-"""Endpoint requests through kept sessions: Rasa's answers and errors, one connection, and one
-repeat exactly when a kept connection turned out closed before any answer."""
+"""Endpoint requests through kept sessions: Rasa's answers and errors, on one connection.
+
+A request is sent once more exactly when a kept connection turned out closed before any answer.
+"""
 
 from __future__ import annotations
 
@@ -123,7 +125,10 @@ def test_requests_share_one_connection_and_answer_as_rasa() -> None:
 
 @pytest.mark.parametrize(
     ("status", "body", "content_type"),
-    [(400, b'{"action_name": "a", "error": "no"}', "application/json"), (500, b"boom", "text/plain")],
+    [
+        (400, b'{"action_name": "a", "error": "no"}', "application/json"),
+        (500, b"boom", "text/plain"),
+    ],
 )
 def test_error_answers_raise_rasas_error(status: int, body: bytes, content_type: str) -> None:
     async def reply(index: int, request: dict[str, Any]) -> bytes | None:
