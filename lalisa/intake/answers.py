@@ -117,9 +117,9 @@ def without_quoted_reply(text: str) -> str:
     """The citizen's own words of a message that quotes the question it answers.
 
     People who reply to a particular message on WhatsApp Web, or copy the question into their
-    answer, send "> Kapan kejadiannya?\\nkemarin sore": the lines starting with ">" are the
-    assistant's question, not the answer. A message that is nothing but quoted lines is kept
-    as it is.
+    answer, send "> Kapan kejadiannya?" and "kemarin sore" on the next line: the lines
+    starting with ">" are the assistant's question, not the answer. A message that is nothing
+    but quoted lines is kept as it is.
     """
     lines = text.splitlines()
     own = [line for line in lines if not _QUOTED_LINE.match(line)]

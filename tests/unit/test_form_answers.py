@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from lalisa.intake.answers import without_quoted_reply
 from lalisa.intake.readers.correction import (
     field_named,
     place_text,
@@ -14,7 +15,6 @@ from lalisa.intake.readers.correction import (
     without_denied,
 )
 from lalisa.intake.readers.evidence import refuses_evidence
-from lalisa.intake.answers import without_quoted_reply
 from lalisa.intake.readers.name import read_name, read_name_change, refuses_name
 from lalisa.intake.readers.signal import complaint_signal
 from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead

@@ -621,8 +621,11 @@ async def test_a_caption_that_is_no_complaint_only_keeps_the_photo(
 async def test_a_caption_about_something_else_asks_before_presuming_a_report(
     db: str, caption: str
 ) -> None:
-    """Not "… akan kami lampirkan pada laporan Anda. Ceritakan …": a lost-and-found post or
-    an offer with a picture is no report; the citizen is asked whether they want to make one."""
+    """A lost-and-found post or an offer with a picture is asked about.
+
+    Not "… akan kami lampirkan pada laporan Anda. Ceritakan …": it is no report; the citizen
+    is asked whether they want to make one.
+    """
     from actions.tickets import ActionKeepMedia
 
     dispatcher = CollectingDispatcher()
