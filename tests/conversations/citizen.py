@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from tests.conversations.personas import AFTER_TICKET, AgendaItem, Persona, gazetteer
+from tests.conversations.personas import AFTER_TICKET, PIN_AT, AgendaItem, Persona, gazetteer
 from tests.conversations.reading import (
     COMPLAINT_QUESTIONS,
     QUESTION_FACT,
@@ -207,7 +207,9 @@ class Citizen:
             if follow_up:
                 # Not counted as a turn of the complaint: the report is already filed.
                 self.agenda.remove(follow_up[0])
-                return Action("text", text=follow_up[0].say or "")
+                # "{ticket}" stands for the number just given ("status {ticket}").
+                say = (follow_up[0].say or "").replace("{ticket}", reading.ticket_numbers[0])
+                return Action("text", text=say)
             return self._end("ticket")
         if reading.cancelled:
             self.record.cancelled = True
@@ -296,6 +298,13 @@ class Citizen:
             return self._photo(caption=self.typist.type(text[len("[photo]") :].strip()))
         if text == "[pin]":
             return self._pin()
+        at = PIN_AT.match(text)
+        if at:
+            # A pin somewhere else first (a neighbouring kabupaten): not the persona's place.
+            self.record.user_turns += 1
+            return Action(
+                "pin", latitude=float(at[1]), longitude=float(at[2]), label=at[3] or None
+            )
         if text in ("[sticker]", "[voice]"):
             # A sticker or a voice note (a recorded answer the assistant cannot read): a turn
             # without text, after which the citizen types what was asked.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,20 +21,36 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "holdout")
-DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev9``, further
-authors' sets, each written independently of the earlier sets and of
+HALVES = (
+    "dev",
+    "dev2",
+    "dev3",
+    "dev4",
+    "dev5",
+    "dev6",
+    "dev7",
+    "dev8",
+    "dev9",
+    "dev12",
+    "holdout",
+)
+DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev12")
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev9`` and ``dev12``,
+further authors' sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
 OPENING_MEDIA = ("[photo]", "[sticker]", "[pin]", "[voice]")
 """Opening turns that send media instead of text (WhatsApp only): a photo, a sticker, the
 persona's pin or a voice note first. ``"[photo] some words"`` sends a photo with those words as
-its caption."""
+its caption. ``"[pin -2.17,115.38 label]"`` shares a pin at those coordinates (a place outside
+the gazetteer, such as a neighbouring kabupaten)."""
+
+PIN_AT = re.compile(r"^\[pin (-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)(?: ([^\]]+))?\]$")
+"""A pin at explicit coordinates: latitude, longitude and an optional label."""
 
 
 def is_media_turn(turn: str) -> bool:
     """True for a turn that sends media: a photo (captioned or not), a sticker, a pin, a voice."""
-    return turn in OPENING_MEDIA or turn.startswith("[photo] ")
+    return turn in OPENING_MEDIA or turn.startswith("[photo] ") or bool(PIN_AT.match(turn))
 
 
 STYLES = ("formal", "slang", "banjar")

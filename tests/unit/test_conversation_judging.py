@@ -207,6 +207,35 @@ def test_a_voice_note_is_a_turn_and_then_the_answer_is_typed() -> None:
         parse_persona({**raw, "channel": "rest"}, "dev8", "unit")
 
 
+def test_a_pin_elsewhere_goes_first_and_the_new_ticket_number_fills_the_follow_up() -> None:
+    """A pin elsewhere, then the typed place; "{ticket}" becomes the number just given.
+
+    The pin at explicit coordinates stands for a neighbouring kabupaten shared by mistake.
+    """
+    raw: dict[str, Any] = {
+        "id": "unit-pin-elsewhere",
+        "style": "slang",
+        "channel": "whatsapp",
+        "opening": "ada pkl di trotoar",
+        "facts": {"category": "pkl", "story": "lapak di trotoar", "place": "paringin"},
+        "agenda": [
+            {"before": "location", "say": "[pin -2.17300,115.38600 Tanjung]"},
+            {"after": "ticket", "say": "status {ticket} gmn min"},
+        ],
+        "expect": {"category": "pkl", "kecamatan": "Paringin", "name": "anonymous"},
+    }
+    citizen = Citizen(parse_persona(raw, "dev12", "unit"))
+    citizen.first_action()
+    pin = citizen.next_action(Reading(question=Question.LOCATION))
+    assert (pin.kind, pin.latitude, pin.longitude, pin.label) == ("pin", -2.173, 115.386, "Tanjung")
+    assert citizen.next_action(Reading(question=Question.LOCATION)).text == "paringin"
+    follow_up = citizen.next_action(Reading(question=None, ticket_numbers=("LLS-2026-000042",)))
+    assert follow_up.text == "status LLS-2026-000042 gmn min"
+    with pytest.raises(PersonaError):
+        # A pin travels on WhatsApp only.
+        parse_persona({**raw, "channel": "rest"}, "dev12", "unit")
+
+
 def test_a_whatsapp_citizen_may_open_with_a_pin_or_a_captioned_photo() -> None:
     persona = parse_persona(
         {
@@ -379,6 +408,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev8"] <= 70
     # The ninth author's set: next facts early, landmarks, lists, quotes, nudges, letters.
     assert 60 <= halves["dev9"] <= 70
+    # The twelfth author's set: WhatsApp media and pins, turns after the ticket, mixed registers.
+    assert 60 <= halves["dev12"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 
