@@ -302,9 +302,7 @@ class Citizen:
         if at:
             # A pin somewhere else first (a neighbouring kabupaten): not the persona's place.
             self.record.user_turns += 1
-            return Action(
-                "pin", latitude=float(at[1]), longitude=float(at[2]), label=at[3] or None
-            )
+            return Action("pin", latitude=float(at[1]), longitude=float(at[2]), label=at[3] or None)
         if text in ("[sticker]", "[voice]"):
             # A sticker or a voice note (a recorded answer the assistant cannot read): a turn
             # without text, after which the citizen types what was asked.
