@@ -266,6 +266,9 @@ def test_unclear_confirmation(answer: str) -> None:
         ),
         ("namanya kurang lengkap min, Rina Marlina", "reporter_name", "Rina Marlina"),
         ("namanya salah ketik, Rahmat, warga RT 3", "reporter_name", "Rahmat, warga RT 3"),
+        # An apology, the one addressed, the denied answer and the new one after a comma.
+        ("eh sori min, bukan bata, di desa mihu juai", "location", "di desa mihu juai"),
+        ("maaf pak, salah, jam 9 malam", "incident_time", "jam 9 malam"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
@@ -274,7 +277,17 @@ def test_corrections(answer: str, field: str | None, value: str) -> None:
     assert (correction.field, correction.value) == (field, value)
 
 
-@pytest.mark.parametrize("answer", ["lokasi", "benar", "desa batu piring", "tadi malam"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "lokasi",
+        "benar",
+        "desa batu piring",
+        "tadi malam",
+        # A story that starts with "bukan" and a comma, without an apology, corrects nothing.
+        "bukan sekali dua kali, tiap malam mereka balapan di desa halong",
+    ],
+)
 def test_not_corrections(answer: str) -> None:
     assert read_correction(answer) is None
 

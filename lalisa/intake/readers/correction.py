@@ -43,8 +43,11 @@ FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
 
 # "maaf", "eh", "ups" … before a correction.
 # "mohon maaf" in a letter, "maap" in Banjar.
+_APOLOGY_WORDS: Final = r"mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh"
+# "eh sori min, …": the one addressed may follow the apology.
+_ADDRESS_WORDS: Final = r"min|mimin|admin|kak|kakak|pak|bu|bapak|ibu|bang|mas|mbak|pian"
 _APOLOGY_PATTERN: Final = (
-    r"^(?:\W*(?:mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
+    rf"^(?:\W*(?:{_APOLOGY_WORDS})\b\W*(?:(?:{_ADDRESS_WORDS})\b\W*)?)*"
 )
 _CORRECTION_CUE = re.compile(
     _APOLOGY_PATTERN
@@ -56,6 +59,12 @@ _CORRECTION_CUE = re.compile(
     re.I,
 )
 _APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
+# "eh sori min, bukan Bata, di desa Mihu": an apology, then the denied answer and the new one
+# after a comma (no "tapi"). Only after an apology: a story may start "bukan sekali, …".
+_APOLOGISED_DENIAL = re.compile(
+    rf"^(?:\W*(?:{_APOLOGY_WORDS})\b\W*(?:(?:{_ADDRESS_WORDS})\b\W*)?)+bukan\b[^,;.]*[,;]",
+    re.I,
+)
 # A field named as the subject at the start, after an optional apology: "waktunya …",
 # "eh maaf, lokasinya …", "namanya …".
 _FIELD_LEAD = re.compile(
@@ -168,7 +177,7 @@ def read_correction(text: str) -> Correction | None:
     if not text or is_payload(text):
         return None
     stripped = text.strip()
-    cue = _CORRECTION_CUE.match(stripped)
+    cue = _CORRECTION_CUE.match(stripped) or _APOLOGISED_DENIAL.match(stripped)
     field = field_named(stripped)
     tokens = words(stripped)
     says_wrong = any(t in {"salah", "keliru", "ralat", "koreksi"} for t in tokens)
