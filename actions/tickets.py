@@ -347,9 +347,10 @@ def caption_signal(message: Mapping[str, Any]) -> str | None:
     * ``strong``: the NLU reads a clear complaint ("balap liar di desa Halong tadi malam");
       the report starts with the caption read as a typed opening;
     * ``weak``: the NLU reads a complaint but is unsure, cannot place the caption while it
-      tells a story (as the story typed after a photo, :class:`ActionKeepStory`), or clearly
-      reads something else (a lost-and-found post, an offer); the caption is kept aside and
-      the citizen is asked whether to report;
+      tells a story (as the story typed after a photo, :class:`ActionKeepStory`), reads
+      another intent in words that tell something (a wedding invitation read as a greeting),
+      or clearly reads something else (a lost-and-found post, an offer); the caption is kept
+      aside and the citizen is asked whether to report;
     * None: no caption, or words that tell nothing ("ini fotonya min"); the photo is kept
       for the report the citizen then tells.
     """
@@ -364,6 +365,11 @@ def caption_signal(message: Mapping[str, Any]) -> str | None:
         return message_signal(parsed, with_media=True)
     if answer.intent in _UNPLACED_INTENTS and tells_a_story(answer.text):
         return "weak"
+    if answer.intent not in _MEDIA_INTENTS and tells_a_story(answer.text):
+        # "Assalamualaikum, mohon doa restu … pernikahan anak kami" (read as a greeting): the
+        # caption says something else than "here is the photo"; the citizen is asked first
+        # instead of being told the photo goes with "your report".
+        return "weak"
     if answer.clear_intent("out_of_scope"):
         # "dicari stnk hilang min", "dijual motor bekas": words about something else; the
         # photo is not presumed the evidence of a report, the citizen is asked first.
@@ -373,6 +379,8 @@ def caption_signal(message: Mapping[str, Any]) -> str | None:
 
 # Intents of a message the NLU could not place: after a photo, a story all the same.
 _UNPLACED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+# Intents of a caption that only presents the file ("ini fotonya min"): the photo is kept.
+_MEDIA_INTENTS = frozenset({"share_media", "share_location"})
 
 
 def caption_opening(message: Mapping[str, Any]) -> Answer | None:

@@ -46,9 +46,7 @@ FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
 _APOLOGY_WORDS: Final = r"mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh"
 # "eh sori min, …": the one addressed may follow the apology.
 _ADDRESS_WORDS: Final = r"min|mimin|admin|kak|kakak|pak|bu|bapak|ibu|bang|mas|mbak|pian"
-_APOLOGY_PATTERN: Final = (
-    rf"^(?:\W*(?:{_APOLOGY_WORDS})\b\W*(?:(?:{_ADDRESS_WORDS})\b\W*)?)*"
-)
+_APOLOGY_PATTERN: Final = rf"^(?:\W*(?:{_APOLOGY_WORDS})\b\W*(?:(?:{_ADDRESS_WORDS})\b\W*)?)*"
 _CORRECTION_CUE = re.compile(
     _APOLOGY_PATTERN
     # "saya ralat", "ulun salah": the one who got it wrong may be named first.

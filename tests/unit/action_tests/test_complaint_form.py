@@ -643,6 +643,12 @@ async def test_a_caption_about_something_else_asks_before_presuming_a_report(
         ("anak muda balapan motor tiap malam minggu, bising sekali", "report_complaint", 0.2),
         # The NLU cannot place it, yet it tells what happened (as the story after a photo).
         ("jembatan gantung di kampung kami papannya dicabuti urang", "nlu_fallback", 0.3),
+        # Another intent, yet words that tell something (an invitation read as a greeting).
+        (
+            "Assalamualaikum, mohon doa restu dan kehadirannya di acara pernikahan anak kami",
+            "greet",
+            0.56,
+        ),
     ],
 )
 async def test_an_unsure_caption_is_asked_about_like_a_typed_opening(
