@@ -300,6 +300,13 @@ def test_unclear_confirmation(answer: str) -> None:
         # A change announced without its value: the field is asked again.
         ("Kejadiannya juga saya tambahkan sedikit.", "description", ""),
         ("lokasinya mau saya ubah dikit", "location", ""),
+        # A stop inside a value ("02.00") does not split it.
+        (
+            "Waktunya kurang tepat, seharusnya sampai pukul 02.00 dini hari.",
+            "incident_time",
+            "sampai pukul 02.00 dini hari",
+        ),
+        ("waktunya jam 21.30 tadi", "incident_time", "jam 21.30 tadi"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:

@@ -184,14 +184,19 @@ def _without_remark(text: str, name: bool) -> str:
     Before a name, a clause with any remark word goes (no name holds one); before another
     value, only a clause of remark words alone ("kurang tepat, di desa Balang").
     """
-    clauses = [c for c in re.split(r"[,.;:]", text) if c.strip()]
+    # A stop or comma ends a clause only before a space: "pukul 02.00" is one value.
+    clauses = [c for c in re.split(r"[,.;:](?=\s|$)", text) if c.strip()]
+    dropped = 0
     while len(clauses) > 1 and (
         any(t in _NAME_REMARK_WORDS for t in words(clauses[0]))
         if name
         else all(t in _REMARK_WORDS for t in words(clauses[0]))
     ):
         clauses.pop(0)
-    return ",".join(clauses).strip(" ,.;:!-") if clauses else text
+        dropped += 1
+    if not dropped:
+        return text
+    return ",".join(clauses).strip(" ,.;:!-")
 
 
 def read_correction(text: str) -> Correction | None:
