@@ -9,6 +9,7 @@
     .venv/bin/python -m tests.conversations --half dev6 --no-gate   # the sixth author's set
     .venv/bin/python -m tests.conversations --half dev7 --no-gate   # the seventh author's set
     .venv/bin/python -m tests.conversations --half dev8 --no-gate   # the eighth author's set
+    .venv/bin/python -m tests.conversations --half dev9 --no-gate   # the ninth author's set
     .venv/bin/python -m tests.conversations --half dev10 --no-gate  # the tenth author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
