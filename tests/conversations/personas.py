@@ -35,7 +35,7 @@ HALVES = (
     "dev12",
     "holdout",
 )
-DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev12")
+DEV_HALVES = tuple(half for half in HALVES if half != "holdout")
 """Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev10`` and ``dev12``,
 further authors' sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
