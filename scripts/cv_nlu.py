@@ -48,9 +48,11 @@ from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
 from lalisa_rasa.nlu.complaint_gate import corpus_of  # noqa: E402
+from lalisa_rasa.nlu.text_rules import TEXT_RULE_KEY  # noqa: E402
 from scripts.score_nlu import COMPLAINT, gold_category  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+FALLBACK = "nlu_fallback"
 
 
 def split_files(data_dir: Path) -> tuple[list[Path], list[Message], TrainingData]:
@@ -103,6 +105,7 @@ async def parse_all(model: str, held_out: list[Message]) -> list[dict[str, Any]]
     rows = []
     for example in held_out:
         parsed = await agent.parse_message(example.get("text"))
+        rule = parsed.get(TEXT_RULE_KEY)
         rows.append(
             {
                 "text": example.get("text"),
@@ -111,6 +114,15 @@ async def parse_all(model: str, held_out: list[Message]) -> list[dict[str, Any]]
                 "confidence": round(float(parsed["intent"].get("confidence") or 0.0), 3),
                 "category": gold_category(example.get("entities") or []),
                 "predicted_category": gold_category(parsed.get("entities") or []),
+                # The intent before TextIntentRules changed it (None: it left it alone).
+                "text_rule_from": rule.get("nlu_intent") if isinstance(rule, dict) else None,
+                # The classifiers' likeliest intents (nlu_fallback excluded), so another
+                # fallback threshold can be tried on the same predictions.
+                "ranking": [
+                    [entry["name"], round(float(entry.get("confidence") or 0.0), 3)]
+                    for entry in parsed.get("intent_ranking") or []
+                    if entry.get("name") != FALLBACK
+                ][:3],
             }
         )
     return rows
@@ -199,6 +211,12 @@ def main() -> int:
     print("weakest intents: " + ", ".join(f"{k} {v:.3f}" for k, v in weakest))
     for confusion, count in report["intent_confusions"][:15]:
         print(f"  confusion {confusion}: {count}")
+    ruled = [r for r in rows if r["text_rule_from"]]
+    print(
+        f"text rules changed {len(ruled)} intents, "
+        f"{sum(r['predicted_intent'] == r['intent'] for r in ruled)} to the gold intent, "
+        f"{sum(r['text_rule_from'] == r['intent'] for r in ruled)} away from it"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report["errors"] = [r for r in rows if r["intent"] != r["predicted_intent"]]
     report["category_errors"] = [
