@@ -178,9 +178,13 @@ _SAFE_WORDS: Final = frozenset(
 _IDENTITY_WORDS: Final = frozenset(
     {
         "identitas", "identitasnya", "nama", "namanya", "ngaran", "ngarannya", "data",
-        "datanya", "pelapor", "pelapornya", "hp", "wa",
+        "datanya", "pelapor", "pelapornya",
     }
 )  # fmt: skip
+# A phone or WhatsApp number is the reporter's identity only as a number: "nomor hp saya aman
+# kah?" asks, "hp saya hilang, aman kah?" is lost property.
+_NUMBER_WORDS: Final = frozenset({"nomor", "nomer", "no", "nmr"})
+_PHONE_WORDS: Final = frozenset({"hp", "wa", "whatsapp", "telepon", "telpon"})
 # How a question ends or begins when it has no question mark ("aman kan min", "aman kah").
 _QUESTION_PARTICLES: Final = frozenset(
     {
@@ -241,7 +245,14 @@ def asks_confidentiality(text: str) -> bool:
         any(t in _EXPOSED_WORDS for t in tokens)
         and any(t in _REPORTER_WORDS or t in _IDENTITY_WORDS for t in tokens)
     )
-    names_identity = any(t in _IDENTITY_WORDS for t in tokens) and any(
-        t in _SAFE_WORDS for t in tokens
+    identity = any(t in _IDENTITY_WORDS for t in tokens) or any(
+        t in _NUMBER_WORDS and following in _PHONE_WORDS
+        for t, following in zip(tokens, tokens[1:], strict=False)
     )
+    # "disebut apa" asks what something is called, not whether the reporter is named.
+    safe = any(
+        t in _SAFE_WORDS and not (t.startswith("disebut") and following == "apa")
+        for t, following in zip(tokens, [*tokens[1:], ""], strict=False)
+    )
+    names_identity = identity and safe
     return names_secret or names_identity

@@ -42,6 +42,7 @@ CONFIDENTIALITY_QUESTIONS = (
     "kalau saya lapor ketauan ga sama orangnya?",
     "apakah nama saya di rahasiakan",
     "nama saya aman aja kan?",  # "aja" after a word of safety is no request
+    "nomor hp saya aman kah?",
 )
 # What the form asks at each main question, and what it keeps.
 STEPS = tuple(q for q in MAIN_QUESTIONS if q != "category")
@@ -112,6 +113,8 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "rahasia haja lah",
         "kan td udh bilang min, rahasia aja",
         "kan sudah saya bilang namanya dirahasiakan",
+        "hp saya hilang di pasar, aman kah ditinggal di pos?",  # a phone, not its number
+        "namanya disebut apa ya?",  # what something is called
         "tolong jangan disebut nama saya ya?",
         "dia ketahuan nyontek padahal kan sudah dilarang",  # someone else found out
         "nama asli wajib kah?",  # asks about the name question (its own help)
