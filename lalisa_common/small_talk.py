@@ -21,6 +21,7 @@ two environments read the same words the same way. Standard library only.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Final, Literal
 
 SmallTalk = Literal["salam", "greeting", "how_are_you", "thanks"]
@@ -231,10 +232,7 @@ def asks_confidentiality(text: str) -> bool:
         or (t.endswith("kah") and len(t) > 4)
         for index, t in enumerate(tokens)
     )
-    if any(
-        t in _SECRET_WORDS and following in _JUST_WORDS
-        for t, following in zip(tokens, tokens[1:], strict=False)
-    ):
+    if any(t in _SECRET_WORDS and following in _JUST_WORDS for t, following in pairwise(tokens)):
         return False
     # "dirahasiakan aja ya?" asks for it (a refusal of the name), "dirahasiakan kan?" asks
     # whether: without a question particle, a word of request makes it a request.
@@ -246,8 +244,7 @@ def asks_confidentiality(text: str) -> bool:
         and any(t in _REPORTER_WORDS or t in _IDENTITY_WORDS for t in tokens)
     )
     identity = any(t in _IDENTITY_WORDS for t in tokens) or any(
-        t in _NUMBER_WORDS and following in _PHONE_WORDS
-        for t, following in zip(tokens, tokens[1:], strict=False)
+        t in _NUMBER_WORDS and following in _PHONE_WORDS for t, following in pairwise(tokens)
     )
     # "disebut apa" asks what something is called, not whether the reporter is named.
     safe = any(
