@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
 import shutil
 import sys
@@ -30,11 +31,17 @@ from typing import Any
 
 from sklearn.metrics import f1_score
 
+# Reproducible training, as under make: the hash seed is read at interpreter start, so the
+# script starts itself again with it. Without these two trainings of the same data differ.
+REPRODUCIBLE = {"TF_DETERMINISTIC_OPS": "1", "PYTHONHASHSEED": "0"}
+if __name__ == "__main__" and any(os.environ.get(k) != v for k, v in REPRODUCIBLE.items()):
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **REPRODUCIBLE})
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sanic.app  # noqa: F401 (turns deprecations back on at import: lalisa_common.quiet)
+import sanic.app  # noqa: E402, F401 (turns deprecations back on at import: lalisa_common.quiet)
 
-from lalisa_common.quiet import ignore_known_third_party_warnings
+from lalisa_common.quiet import ignore_known_third_party_warnings  # noqa: E402
 
 ignore_known_third_party_warnings()
 
