@@ -209,6 +209,14 @@ _OPENING_NOT_ASKING: Final = frozenset({"kan", "kn"})
 _STORY_MARKERS: Final = frozenset({"tadi", "semalam", "samalam", "kemarin", "desa", "jalan"})
 
 
+_NEED_WORDS: Final = frozenset({"usah", "usa", "perlu", "pelu"})
+
+
+def _no_need(tokens: list[str], index: int) -> bool:
+    """Whether the token at ``index`` is the "no" of "no need" ("kada usah", "ga perlu")."""
+    return index + 1 < len(tokens) and tokens[index + 1] in _NEED_WORDS
+
+
 def asks_confidentiality(text: str) -> bool:
     """Whether a message asks whether the reporter's identity stays confidential.
 
@@ -227,8 +235,13 @@ def asks_confidentiality(text: str) -> bool:
     tokens = _words(text)
     if len(tokens) < 2 or len(tokens) > MAX_CONFIDENTIALITY_WORDS:
         return False
+    # "kada usah", "ga usah", "gak perlu": a "no need" (a request), not "… or not?".
     particle = any(
-        (t in _QUESTION_PARTICLES and not (index == 0 and t in _OPENING_NOT_ASKING))
+        (
+            t in _QUESTION_PARTICLES
+            and not _no_need(tokens, index)
+            and not (index == 0 and t in _OPENING_NOT_ASKING)
+        )
         or (t.endswith("kah") and len(t) > 4)
         for index, t in enumerate(tokens)
     )
