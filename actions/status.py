@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.tickets import FORM_NAME
 from lalisa.core.db import session_scope
 from lalisa.intake.opening import read_opening_place, read_opening_time
+from lalisa.intake.readers.signal import COMPLAINT_GATE_CONFIDENCE, says_reporting
 from lalisa.office.hours import format_when
 from lalisa.tickets.categories import category_label, read_category_entity
 from lalisa.tickets.service import (
@@ -118,10 +119,22 @@ def tells_a_new_complaint(message: Mapping[str, Any], now: datetime) -> bool:
 
     "masih" reads as a follow-up of a report; from a citizen without any, a message with a
     category, an explicit place or an explicit time that does not speak of a report is the
-    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`).
+    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`),
+    unless the complaint gate doubts it and the citizen does not say they are reporting.
     """
     text = str(message.get("text") or "")
     if not text or text.startswith("/") or _ABOUT_A_REPORT.search(text):
+        return False
+    gate = message.get("complaint_gate")
+    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
+    if (
+        gate_confidence is not None
+        and float(gate_confidence) < COMPLAINT_GATE_CONFIDENCE
+        and not says_reporting(text)
+    ):
+        # A place or a time alone does not make a complaint: "kopi susu di kedai deket alun2
+        # paringin enak bgt … 8/10" names Paringin, and the gate, trained on real reviews,
+        # doubts it.
         return False
     return (
         read_category_entity(message.get("entities") or []) is not None

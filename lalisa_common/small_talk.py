@@ -21,6 +21,7 @@ two environments read the same words the same way. Standard library only.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Final, Literal
 
 SmallTalk = Literal["salam", "greeting", "how_are_you", "thanks"]
@@ -52,7 +53,10 @@ _GREETING: Final = frozenset(
 )  # fmt: skip
 _GREETING_ALONE: Final = _GREETING - {"pagi", "siang", "sore", "petang", "malam", "malem"}
 _KABAR: Final = frozenset({"kabar", "kabarnya", "habar", "habarnya", "kbr"})
-_HOW_ARE_YOU: Final = _KABAR | {"apa", "pa", "gimana", "bagaimana", "baapa", "sehat"}
+# "apa kabar", "gimana kabarnya", Banjar "baapa kabar": the how-word comes first. "kabarnya
+# gimana?", "ada kabar?" ask for news (of a report): no small talk.
+_HOW: Final = frozenset({"apa", "pa", "gimana", "bagaimana", "baapa"})
+_HOW_ARE_YOU: Final = _KABAR | _HOW | {"sehat"}
 _THANKS: Final = frozenset(
     {
         "makasih", "makasi", "mksh", "mks", "trims", "trimakasih", "terimakasih", "terima",
@@ -87,8 +91,24 @@ _COURTESY: Final = frozenset(
         "semua", "sekalian", "juga", "jua", "dan", "satpol", "pp", "lalisa", "la", "lisa",
         "bpk", "sdr", "kawan", "sobat", "nah", "lo", "hari", "ini", "semuanya", "haja", "ai",
         "lagi", "kalian", "sehat", "selalu", "kan", "om", "tante", "gan", "sis", "bro",
+        "anda", "kamu",
     }
 )  # fmt: skip
+
+
+def _asks_how_are_you_in_order(tokens: list[str]) -> bool:
+    """False when a how-word or a kabar word stands alone or in the order of a news question.
+
+    Every how-word must be followed by a kabar word and every kabar word preceded by one:
+    "apa kabar min", "halo, gimana kabarnya?" pass; "kabarnya gimana min?", "makasih, kabar
+    min?" (news of a report) and "halo min, gimana?" do not.
+    """
+    for index, token in enumerate(tokens):
+        if token in _HOW and (index + 1 == len(tokens) or tokens[index + 1] not in _KABAR):
+            return False
+        if token in _KABAR and (index == 0 or tokens[index - 1] not in _HOW):
+            return False
+    return True
 
 
 def read_small_talk(text: str) -> SmallTalk | None:
@@ -110,6 +130,8 @@ def read_small_talk(text: str) -> SmallTalk | None:
     known = _SALAM | _GREETING | _HOW_ARE_YOU | _THANKS | _COURTESY
     if tokens[0] not in known or any(t not in known | _YA for t in tokens[1:]):
         # "makasih ya" is thanks; "ya makasih" at the summary is a yes.
+        return None
+    if not _asks_how_are_you_in_order(tokens):
         return None
     said = set(tokens)
     if said & _SALAM:
@@ -157,9 +179,13 @@ _SAFE_WORDS: Final = frozenset(
 _IDENTITY_WORDS: Final = frozenset(
     {
         "identitas", "identitasnya", "nama", "namanya", "ngaran", "ngarannya", "data",
-        "datanya", "pelapor", "pelapornya", "hp", "wa",
+        "datanya", "pelapor", "pelapornya",
     }
 )  # fmt: skip
+# A phone or WhatsApp number is the reporter's identity only as a number: "nomor hp saya aman
+# kah?" asks, "hp saya hilang, aman kah?" is lost property.
+_NUMBER_WORDS: Final = frozenset({"nomor", "nomer", "no", "nmr"})
+_PHONE_WORDS: Final = frozenset({"hp", "wa", "whatsapp", "telepon", "telpon"})
 # How a question ends or begins when it has no question mark ("aman kan min", "aman kah").
 _QUESTION_PARTICLES: Final = frozenset(
     {
@@ -172,6 +198,11 @@ _QUESTION_PARTICLES: Final = frozenset(
 _REQUEST_WORDS: Final = frozenset(
     {"aja", "saja", "ja", "haja", "deh", "mohon", "tolong", "minta", "jangan", "jgn", "usah"}
 )
+# After a secret word they make it a request whatever the particles: "rahasia aja kan?",
+# "rahasia haja lah", "kan td udh bilang min, rahasia aja" refuse the name.
+_JUST_WORDS: Final = frozenset({"aja", "saja", "ja", "haja", "deh", "dong"})
+# A particle that opens a message does not ask: "kan td udh bilang ..." ("I said already").
+_OPENING_NOT_ASKING: Final = frozenset({"kan", "kn"})
 # Words of a story: the message then tells something and is read as usual. Not the words of
 # reporting: "kalau saya lapor, ketahuan ga?" asks before reporting. A message that names a
 # complaint category is a story too; the callers know its entities.
@@ -206,9 +237,16 @@ def asks_confidentiality(text: str) -> bool:
         return False
     # "kada usah", "ga usah", "gak perlu": a "no need" (a request), not "… or not?".
     particle = any(
-        (t in _QUESTION_PARTICLES and not _no_need(tokens, i)) or (t.endswith("kah") and len(t) > 4)
-        for i, t in enumerate(tokens)
+        (
+            t in _QUESTION_PARTICLES
+            and not _no_need(tokens, index)
+            and not (index == 0 and t in _OPENING_NOT_ASKING)
+        )
+        or (t.endswith("kah") and len(t) > 4)
+        for index, t in enumerate(tokens)
     )
+    if any(t in _SECRET_WORDS and following in _JUST_WORDS for t, following in pairwise(tokens)):
+        return False
     # "dirahasiakan aja ya?" asks for it (a refusal of the name), "dirahasiakan kan?" asks
     # whether: without a question particle, a word of request makes it a request.
     asks = particle or ("?" in text and not any(t in _REQUEST_WORDS for t in tokens))
@@ -218,7 +256,13 @@ def asks_confidentiality(text: str) -> bool:
         any(t in _EXPOSED_WORDS for t in tokens)
         and any(t in _REPORTER_WORDS or t in _IDENTITY_WORDS for t in tokens)
     )
-    names_identity = any(t in _IDENTITY_WORDS for t in tokens) and any(
-        t in _SAFE_WORDS for t in tokens
+    identity = any(t in _IDENTITY_WORDS for t in tokens) or any(
+        t in _NUMBER_WORDS and following in _PHONE_WORDS for t, following in pairwise(tokens)
     )
+    # "disebut apa" asks what something is called, not whether the reporter is named.
+    safe = any(
+        t in _SAFE_WORDS and not (t.startswith("disebut") and following == "apa")
+        for t, following in zip(tokens, [*tokens[1:], ""], strict=False)
+    )
+    names_identity = identity and safe
     return names_secret or names_identity

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
 import shutil
 import sys
@@ -30,11 +31,17 @@ from typing import Any
 
 from sklearn.metrics import f1_score
 
+# Reproducible training, as under make: the hash seed is read at interpreter start, so the
+# script starts itself again with it. Without these two trainings of the same data differ.
+REPRODUCIBLE = {"TF_DETERMINISTIC_OPS": "1", "PYTHONHASHSEED": "0"}
+if __name__ == "__main__" and any(os.environ.get(k) != v for k, v in REPRODUCIBLE.items()):
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **REPRODUCIBLE})
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sanic.app  # noqa: F401 (turns deprecations back on at import: lalisa_common.quiet)
+import sanic.app  # noqa: E402, F401 (turns deprecations back on at import: lalisa_common.quiet)
 
-from lalisa_common.quiet import ignore_known_third_party_warnings
+from lalisa_common.quiet import ignore_known_third_party_warnings  # noqa: E402
 
 ignore_known_third_party_warnings()
 
@@ -48,9 +55,11 @@ from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
 from lalisa_rasa.nlu.complaint_gate import corpus_of  # noqa: E402
+from lalisa_rasa.nlu.text_rules import TEXT_RULE_KEY  # noqa: E402
 from scripts.score_nlu import COMPLAINT, gold_category  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+FALLBACK = "nlu_fallback"
 
 
 def split_files(data_dir: Path) -> tuple[list[Path], list[Message], TrainingData]:
@@ -103,6 +112,7 @@ async def parse_all(model: str, held_out: list[Message]) -> list[dict[str, Any]]
     rows = []
     for example in held_out:
         parsed = await agent.parse_message(example.get("text"))
+        rule = parsed.get(TEXT_RULE_KEY)
         rows.append(
             {
                 "text": example.get("text"),
@@ -111,6 +121,15 @@ async def parse_all(model: str, held_out: list[Message]) -> list[dict[str, Any]]
                 "confidence": round(float(parsed["intent"].get("confidence") or 0.0), 3),
                 "category": gold_category(example.get("entities") or []),
                 "predicted_category": gold_category(parsed.get("entities") or []),
+                # The intent before TextIntentRules changed it (None: it left it alone).
+                "text_rule_from": rule.get("nlu_intent") if isinstance(rule, dict) else None,
+                # The classifiers' likeliest intents (nlu_fallback excluded), so another
+                # fallback threshold can be tried on the same predictions.
+                "ranking": [
+                    [entry["name"], round(float(entry.get("confidence") or 0.0), 3)]
+                    for entry in parsed.get("intent_ranking") or []
+                    if entry.get("name") != FALLBACK
+                ][:3],
             }
         )
     return rows
@@ -199,6 +218,12 @@ def main() -> int:
     print("weakest intents: " + ", ".join(f"{k} {v:.3f}" for k, v in weakest))
     for confusion, count in report["intent_confusions"][:15]:
         print(f"  confusion {confusion}: {count}")
+    ruled = [r for r in rows if r["text_rule_from"]]
+    print(
+        f"text rules changed {len(ruled)} intents, "
+        f"{sum(r['predicted_intent'] == r['intent'] for r in ruled)} to the gold intent, "
+        f"{sum(r['text_rule_from'] == r['intent'] for r in ruled)} away from it"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report["errors"] = [r for r in rows if r["intent"] != r["predicted_intent"]]
     report["category_errors"] = [

@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/quiet-warnings.sh
+# Reproducible training as under make (Makefile): without these, two trainings of the same
+# inputs give different DIET weights (docs/nlu.md, "DIET varies between trainings").
+export TF_DETERMINISTIC_OPS=1 PYTHONHASHSEED=0
 model="$(.venv-rasa/bin/python scripts/model.py path)"
 if [[ -f "$model" ]]; then
   echo ">> model up to date: $model"

@@ -66,6 +66,12 @@ def test_the_words_decide_the_intent(text: str, nlu_intent: str, intent: str) ->
         ("ya makasih", "affirm"),
         ("tolong rahasiakan nama saya", "report_complaint"),
         ("batal aja", "cancel"),
+        # Asks for news of a report, not how the assistant is.
+        ("kabarnya gimana min?", "check_status"),
+        ("makasih min, kabarnya gimana?", "check_status"),
+        # Refuses the name at the name question (DIET's fallback reaches the form's reader).
+        ("kan td udh bilang min, rahasia aja", "nlu_fallback"),
+        ("rahasia haja lah", "deny"),
     ],
 )
 def test_other_messages_keep_their_intent(text: str, intent: str) -> None:

@@ -41,6 +41,8 @@ CONFIDENTIALITY_QUESTIONS = (
     "data sy aman gak min",
     "kalau saya lapor ketauan ga sama orangnya?",
     "apakah nama saya di rahasiakan",
+    "nama saya aman aja kan?",  # "aja" after a word of safety is no request
+    "nomor hp saya aman kah?",
 )
 # What the form asks at each main question, and what it keeps.
 STEPS = tuple(q for q in MAIN_QUESTIONS if q != "category")
@@ -62,6 +64,8 @@ STEPS = tuple(q for q in MAIN_QUESTIONS if q != "category")
         ("halo min", "greeting"),
         ("assalamualaikum", "salam"),
         ("Assalamu alaikum wr wb", "salam"),
+        ("halo, gimana kabarnya?", "how_are_you"),
+        ("bagaimana kabar anda", "how_are_you"),
     ],
 )
 def test_small_talk_is_read_by_its_words(text: str, kind: str) -> None:
@@ -78,6 +82,11 @@ def test_small_talk_is_read_by_its_words(text: str, kind: str) -> None:
         "pagi min",
         "wassalamualaikum",  # goodbye
         "apa min",
+        # News of a report, not "how are you": the how-word does not come first.
+        "kabarnya gimana min?",
+        "makasih, kabarnya gimana?",
+        "kabar min?",
+        "halo min, gimana?",
         "/greet",
         "",
     ],
@@ -98,6 +107,14 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "rahasia",
         "anonim aja ya?",  # refuses the name
         "dirahasiakan aja ya min?",
+        # A secret word with "aja"/"haja" asks for it, whatever particle follows; a "kan"
+        # that opens the message does not ask ("I said already").
+        "rahasia aja kan?",
+        "rahasia haja lah",
+        "kan td udh bilang min, rahasia aja",
+        "kan sudah saya bilang namanya dirahasiakan",
+        "hp saya hilang di pasar, aman kah ditinggal di pos?",  # a phone, not its number
+        "namanya disebut apa ya?",  # what something is called
         "tolong jangan disebut nama saya ya?",
         "dia ketahuan nyontek padahal kan sudah dilarang",  # someone else found out
         "nama asli wajib kah?",  # asks about the name question (its own help)

@@ -474,3 +474,26 @@ async def test_a_complaint_read_as_check_status_starts_the_report_without_a_repo
         events = await ActionCheckStatus().run(asked, plain, domain())
         assert responses(asked) == ["utter_no_tickets"]
         assert all(e.get("event") != "followup" for e in events)
+
+
+async def test_a_review_read_as_check_status_starts_nothing_when_the_gate_doubts_it(
+    db: str,
+) -> None:
+    """A place named in a review is no complaint: the doubting gate keeps the form closed.
+
+    The same words with "mau lapor" are the citizen's own report and start it.
+    """
+    text = "kopi susu di kedai deket alun2 paringin enak bgt sih tp antrinya lama, 8/10 lah"
+    place = {"entity": "kecamatan", "value": "Paringin"}
+    review = tracker(text=text, intent="check_status", entities=[place], active_loop=None)
+    review.latest_message["complaint_gate"] = {"confidence": 0.12, "demoted": False}
+    dispatcher = CollectingDispatcher()
+    events = await ActionCheckStatus().run(dispatcher, review, domain())
+    assert responses(dispatcher) == ["utter_no_tickets"]
+    assert all(e.get("event") != "followup" for e in events)
+
+    reported = "mau lapor, " + text
+    told = tracker(text=reported, intent="check_status", entities=[place], active_loop=None)
+    told.latest_message["complaint_gate"] = {"confidence": 0.12, "demoted": False}
+    events = await ActionCheckStatus().run(CollectingDispatcher(), told, domain())
+    assert FollowupAction("complaint_form") in events
