@@ -443,3 +443,28 @@ def test_a_name_change_must_speak_of_the_name() -> None:
 )
 def test_courtesy_before_an_answer_is_not_stored(answer: str, kept: str) -> None:
     assert without_courtesy_lead(answer) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("eh slah, maksudnya desa halong", "location", "desa halong"),
+        ("maaf salh tmpt", "location", ""),
+        ("salaah, lokasnya di desa Halong", "location", "di desa Halong"),
+        ("maksdnya di paringin", None, "di paringin"),
+        ("eh keliur, jam 9 malam", "incident_time", "jam 9 malam"),
+    ],
+)
+def test_a_correction_cue_typed_with_one_slip_is_a_correction(
+    text: str, field: str | None, value: str
+) -> None:
+    correction = read_correction(text)
+    assert correction is not None
+    assert (correction.field, correction.value) == (field, value)
+
+
+@pytest.mark.parametrize(
+    "text", ["alah biasa aja", "sala satu warga", "pas lagi hujan deras", "harus ditindak"]
+)
+def test_words_near_a_cue_word_are_no_correction(text: str) -> None:
+    assert read_correction(text) is None

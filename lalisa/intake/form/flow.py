@@ -42,7 +42,7 @@ from lalisa.intake.form.asides import _answer_aside
 from lalisa.intake.form.category import _take_category_guess
 from lalisa.intake.form.description import _maybe_description, _read_story_details
 from lalisa.intake.form.evidence_name import _read_media
-from lalisa.intake.form.place_time import _read_pin
+from lalisa.intake.form.place_time import LOCATION_QUESTIONS, _read_map_link, _read_pin
 from lalisa.intake.form.strategies import STRATEGIES
 from lalisa.intake.form.summary import _READERS, _read_correction_of_other
 from lalisa.intake.form.turn import (
@@ -167,7 +167,10 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     text = answer.typed
     pin = _read_pin(turn, answer)
     if pin is not None:
-        return pin or asked not in ("location", "kecamatan_choice", "desa_choice")
+        return pin or asked not in LOCATION_QUESTIONS
+    link = _read_map_link(turn, answer, asked)
+    if link is not None:
+        return link
     if answer.is_media and answer.media_type == "audio" and asked != "evidence":
         # A voice note where a typed answer is due: nobody listens to it here, and it is no
         # photo of the incident. The question's own "please write …" asks for the words.
@@ -263,7 +266,8 @@ def _guard(turn: _Turn, before: Mapping[str, Any]) -> None:
             turn.set(form_asks=None, requested_slot=None)
             return
         same = isinstance(asked, Mapping) and asked.get("question") == key and not progressed
-        count = int(asked.get("count", 0)) + 1 if same else 1
+        # Small talk or a nudge between two answers leaves the count as it was.
+        count = max(1, int(asked.get("count", 0)) + (0 if turn.aside else 1)) if same else 1
         if count <= MAX_ASKS:
             turn.set(form_asks={"question": key, "count": count}, requested_slot=slot)
             return
