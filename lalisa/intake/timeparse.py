@@ -203,9 +203,14 @@ _SLIP_REPAIRABLE: dict[str, str] = {
     **{word: word for word in (
         "kemarin", "samalam", "semalam", "barusan", "sekarang", "malam", "siang", "subuh",
         "petang", "kamarian", "hanyar", "maghrib", "minggu", "senin", "selasa", "kamis",
-        "jumat", "sabtu",
+        "jumat", "sabtu", "bulan", "tahun", "seminggu", "sebulan", "setahun", "wayah",
+        "wahini", "wayahini", "kamarin",
     )},
     "kemaren": "kemarin", "semalem": "semalam", "malem": "malam", "magrib": "maghrib",
+    # Banjar "saminggu", "sabulan": a slip between the two spellings means the same.
+    "saminggu": "seminggu", "sabulan": "sebulan",
+    # "about a month": a slip between "sebulan" and "sebulanan" means the same.
+    "semingguan": "seminggu", "sebulanan": "sebulan", "mingguan": "minggu", "bulanan": "bulan",
 }  # fmt: skip
 _MIN_SLIP_LETTERS = 5
 
@@ -607,4 +612,15 @@ def describes_time(text: str) -> bool:
         or any(char.isdigit() for char in normalised)
         or tokens[0] in _EVENT_ANCHORS
         or any(_TIME_STEM.search(token) for token in tokens)
+        or any(_slipped_time_unit(token) for token in tokens)
     )
+
+
+# Long time units: a word one slip from holding one ("sebulaan", "semnigguan") holds it.
+_LONG_TIME_UNIT = re.compile(r"(?:minggu|bulan|tahun)")
+
+
+def _slipped_time_unit(token: str) -> bool:
+    if len(token) < _MIN_SLIP_LETTERS or not token.isalpha():
+        return False
+    return any(_LONG_TIME_UNIT.search(candidate) for candidate in slip_repairs(token))

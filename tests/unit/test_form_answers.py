@@ -16,7 +16,12 @@ from lalisa.intake.readers.correction import (
 from lalisa.intake.readers.evidence import refuses_evidence
 from lalisa.intake.readers.name import read_name, refuses_name
 from lalisa.intake.readers.signal import complaint_signal
-from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
+from lalisa.intake.readers.words import (
+    looks_like_question,
+    says_dont_know,
+    without_courtesy_lead,
+    words,
+)
 from lalisa.intake.readers.yes_no import read_yes_no
 
 
@@ -468,3 +473,40 @@ def test_a_correction_cue_typed_with_one_slip_is_a_correction(
 )
 def test_words_near_a_cue_word_are_no_correction(text: str) -> None:
     assert read_correction(text) is None
+
+
+# Answers typed with one phone slip (a dropped, doubled, added or swapped letter), as
+# `--noise` types them: the answer words are read as typed right.
+@pytest.mark.parametrize(
+    "text", ["Tdiak ada foto.", "kaadda foto", "blaum sempat foto", "Tidk ada, Pak.", "jagnan"]
+)
+def test_a_refusal_of_evidence_with_a_slip_is_a_refusal(text: str) -> None:
+    assert refuses_evidence(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Sudah benr.", "Betul, silakan dikirim.", "yup krim", "Suadh benar.", "au kiim haja"]
+)
+def test_a_yes_with_a_slip_or_a_courtesy_is_a_yes(text: str) -> None:
+    assert read_yes_no(text) == "yes"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Saya kurng tahu pastinya.", "Tdiak tahu persis waktunya.", "kada ingt ulun", "gatua"],
+)
+def test_not_knowing_with_a_slip_is_not_knowing(text: str) -> None:
+    assert says_dont_know(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("warung buka tiap malam", ["warung", "buka", "tiap", "malam"]),  # "buka" is a word
+        ("tunggu bentar", ["tunggu", "bentar"]),
+        ("urang banjar atau dayak", ["urang", "banjar", "atau", "dayak"]),
+        ("tdak ada", ["tidak", "ada"]),
+    ],
+)
+def test_only_answer_words_are_repaired(text: str, expected: list[str]) -> None:
+    assert words(text) == expected

@@ -13,6 +13,7 @@ from lalisa.intake.timeparse import (
     TimeAndPlace,
     describes_time,
     is_recurring_or_ongoing,
+    mentions_time,
     parse_incident_time,
     split_time_and_place,
 )
@@ -325,3 +326,16 @@ def test_free_form_times_describe_a_time(text: str) -> None:
 )
 def test_places_names_and_remarks_describe_no_time(text: str) -> None:
     assert not describes_time(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["udah sebulaan", "udh semniggu an", "sudah dua bulna", "baru semingu ini", "udh seulanan"],
+)
+def test_a_duration_typed_with_a_slip_is_still_a_time(text: str) -> None:
+    assert mentions_time(text) or is_recurring_or_ongoing(text)
+
+
+@pytest.mark.parametrize("text", ["wahinni", "wayyah ini", "kaamarin"])
+def test_now_or_yesterday_in_banjar_typed_with_a_slip_is_a_moment(text: str) -> None:
+    assert parse_incident_time(text, EVENING, tz=WITA) is not None
