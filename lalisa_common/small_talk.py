@@ -20,6 +20,7 @@ two environments read the same words the same way. Standard library only.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Final, Literal
 
@@ -242,6 +243,10 @@ def asks_confidentiality(text: str) -> bool:
     # whether: without a question particle, a word of request makes it a request.
     asks = particle or ("?" in text and not any(t in _REQUEST_WORDS for t in tokens))
     if not asks or any(t in _STORY_MARKERS for t in tokens):
+        return False
+    pairs = itertools.pairwise(tokens)
+    if any(a in _SECRET_WORDS and b in _REQUEST_WORDS for a, b in pairs):
+        # "kan td udh bilang, rahasia aja": "rahasia aja" asks for it; "kan" is emphasis.
         return False
     names_secret = any(t in _SECRET_WORDS for t in tokens) or (
         any(t in _EXPOSED_WORDS for t in tokens)

@@ -478,7 +478,16 @@ def test_words_near_a_cue_word_are_no_correction(text: str) -> None:
 # Answers typed with one phone slip (a dropped, doubled, added or swapped letter), as
 # `--noise` types them: the answer words are read as typed right.
 @pytest.mark.parametrize(
-    "text", ["Tdiak ada foto.", "kaadda foto", "blaum sempat foto", "Tidk ada, Pak.", "jagnan"]
+    "text",
+    [
+        "Tdiak ada foto.",
+        "kaadda foto",
+        "blaum sempat foto",
+        "Tidk ada, Pak.",
+        "jagnan",
+        "ga ada ftonya kak hehe",
+        "lupa foto kak 😭",
+    ],
 )
 def test_a_refusal_of_evidence_with_a_slip_is_a_refusal(text: str) -> None:
     assert refuses_evidence(text)
@@ -510,3 +519,14 @@ def test_not_knowing_with_a_slip_is_not_knowing(text: str) -> None:
 )
 def test_only_answer_words_are_repaired(text: str, expected: list[str]) -> None:
     assert words(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["gausaah pake nama min", "guasah pake nama", "kan td udh bilang min, rahasia aja"]
+)
+def test_a_refusal_of_the_name_with_a_slip_or_a_remark_is_a_refusal(text: str) -> None:
+    assert refuses_name(text)
+
+
+def test_a_hill_is_no_evidence_word() -> None:
+    assert not refuses_evidence("tidak jauh dari bukit")

@@ -119,6 +119,7 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "tanpa nama boleh?",
         "maksudnya alamat lengkap kah? ulun kada tahu nomor rumahnya",
         "tadi malam ada yang mabuk di jalan, rahasia kan?",  # tells what happened
+        "kan td udh bilang min, rahasia aja",  # asks for it ("kan" is emphasis)
         "/ask_confidentiality",
     ],
 )

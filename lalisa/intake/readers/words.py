@@ -56,7 +56,8 @@ def words(text: str) -> list[str]:
     squeezed = STRETCHED.sub(r"\1", lowered)
     # "gausah", "gkusah", "gausa": the negation typed joined to "usah" is two words.
     squeezed = _JOINED_USAH.sub(r"\1 usah", squeezed)
-    return [_answer_word_slip(token) for token in re.findall(r"[a-z0-9]+", squeezed)]
+    tokens = re.findall(r"[a-z0-9]+", squeezed)
+    return [word for token in tokens for word in _answer_word_slip(token).split()]
 
 
 # Answer words long enough for a phone slip to spoil them: negations ("tdak", "kaadda",
@@ -82,7 +83,7 @@ _MIN_SLIP_LETTERS: Final = 4
 
 @functools.lru_cache(maxsize=8192)
 def _answer_word_slip(token: str) -> str:
-    """``token``, or the answer word it is one phone slip from ("tdiak" is "tidak")."""
+    """``token``, or the answer word(s) it is one phone slip from ("tdiak" is "tidak")."""
     if (
         len(token) < _MIN_SLIP_LETTERS
         or token in NEGATIONS
@@ -92,6 +93,9 @@ def _answer_word_slip(token: str) -> str:
     ):
         return token
     candidates = slip_repairs(token)
+    if "gausah" in candidates:
+        # "gausaah", "guasah": "ga usah", as the joined form is read.
+        return "ga usah"
     meant = candidates & _SLIPPABLE_NEGATIONS or candidates & _SLIPPABLE_YES
     return min(meant) if meant else token
 
