@@ -134,7 +134,7 @@ def answers_wants_to_report(events: list[dict[str, Any]]) -> bool:
 def _answer_from(message: Mapping[str, Any]) -> Answer:
     intent = message.get("intent") or {}
     return Answer(
-        text=str(message.get("text") or ""),
+        text=intake.without_quoted_reply(str(message.get("text") or "")),
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         entities=tuple(message.get("entities") or ()),
@@ -346,9 +346,10 @@ def caption_signal(message: Mapping[str, Any]) -> str | None:
 
     * ``strong``: the NLU reads a clear complaint ("balap liar di desa Halong tadi malam");
       the report starts with the caption read as a typed opening;
-    * ``weak``: the NLU reads a complaint but is unsure, or cannot place the caption while it
-      tells a story (as the story typed after a photo, :class:`ActionKeepStory`); the
-      caption is kept aside and the citizen is asked whether to report;
+    * ``weak``: the NLU reads a complaint but is unsure, cannot place the caption while it
+      tells a story (as the story typed after a photo, :class:`ActionKeepStory`), or clearly
+      reads something else (a lost-and-found post, an offer); the caption is kept aside and
+      the citizen is asked whether to report;
     * None: no caption, or words that tell nothing ("ini fotonya min"); the photo is kept
       for the report the citizen then tells.
     """
@@ -362,6 +363,10 @@ def caption_signal(message: Mapping[str, Any]) -> str | None:
     if answer.intent == "report_complaint":
         return message_signal(parsed, with_media=True)
     if answer.intent in _UNPLACED_INTENTS and tells_a_story(answer.text):
+        return "weak"
+    if answer.clear_intent("out_of_scope"):
+        # "dicari stnk hilang min", "dijual motor bekas": words about something else; the
+        # photo is not presumed the evidence of a report, the citizen is asked first.
         return "weak"
     return None
 

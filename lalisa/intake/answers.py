@@ -110,6 +110,24 @@ def slip_repairs(token: str) -> set[str]:
     return dropped | swapped | added
 
 
+_QUOTED_LINE = re.compile(r"^\s*>")
+
+
+def without_quoted_reply(text: str) -> str:
+    """The citizen's own words of a message that quotes the question it answers.
+
+    People who reply to a particular message on WhatsApp Web, or copy the question into their
+    answer, send "> Kapan kejadiannya?" and "kemarin sore" on the next line: the lines
+    starting with ">" are the assistant's question, not the answer. A message that is nothing
+    but quoted lines is kept as it is.
+    """
+    lines = text.splitlines()
+    own = [line for line in lines if not _QUOTED_LINE.match(line)]
+    if len(own) == len(lines) or not any(line.strip() for line in own):
+        return text
+    return "\n".join(own).strip()
+
+
 def normalise(text: str) -> str:
     """Lower-cases, squeezes held letters, trims end punctuation, collapses whitespace."""
     text = STRETCHED.sub(r"\1", re.sub(r"\s+", " ", text.strip().lower()))

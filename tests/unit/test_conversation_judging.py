@@ -377,6 +377,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev7"] <= 70
     # The eighth author's set: map links, voice notes, bursts, times in words, English, ASN.
     assert 60 <= halves["dev8"] <= 70
+    # The ninth author's set: next facts early, landmarks, lists, quotes, nudges, letters.
+    assert 60 <= halves["dev9"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from lalisa.intake.answers import without_quoted_reply
 from lalisa.intake.readers.correction import (
     field_named,
     place_text,
@@ -14,7 +15,7 @@ from lalisa.intake.readers.correction import (
     without_denied,
 )
 from lalisa.intake.readers.evidence import refuses_evidence
-from lalisa.intake.readers.name import read_name, refuses_name
+from lalisa.intake.readers.name import read_name, read_name_change, refuses_name
 from lalisa.intake.readers.signal import complaint_signal
 from lalisa.intake.readers.words import (
     looks_like_question,
@@ -136,6 +137,10 @@ def test_name_refusals(answer: str) -> None:
         ("Annisa", "Annisa"),
         ("Anton", "Anton"),
         ("Rina minnn", "Rina"),
+        # A form's label before the name, as in a letter or a numbered list.
+        ("Nama: Nurhayati", "Nurhayati"),
+        ("Nama lengkap: Siti Aminah", "Siti Aminah"),
+        ("Namaku: Ijai", "Ijai"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -448,6 +453,37 @@ def test_a_name_change_must_speak_of_the_name() -> None:
 )
 def test_courtesy_before_an_answer_is_not_stored(answer: str, kept: str) -> None:
     assert without_courtesy_lead(answer) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # What is asked of the name, a colon, then the name.
+        ("Mohon nama saya ditulis lengkap: Lina Marlina", "Lina Marlina"),
+        ("namanya tolong diganti: Rina ya min", "Rina"),
+        ("tulis saja nama saya: Abdul Hakim", "Abdul Hakim"),
+        ("nama saya Budi", "Budi"),
+    ],
+)
+def test_a_name_changed_at_the_summary(text: str, name: str) -> None:
+    change = read_name_change(text)
+    assert change is not None and change.name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("> Kapan kejadiannya?\nkemarin sore", "kemarin sore"),
+        ("> Siapa nama Anda?\nNurhayati", "Nurhayati"),
+        ("  > Di mana lokasinya?\n> (contoh: depan pasar)\ndesa bungur", "desa bungur"),
+        # Nothing quoted, or nothing but a quote: kept as typed.
+        ("tadi malam jam 9", "tadi malam jam 9"),
+        ("harga > 10 ribu\nmahal", "harga > 10 ribu\nmahal"),
+        ("> cuma kutipan", "> cuma kutipan"),
+    ],
+)
+def test_a_quoted_question_is_no_part_of_the_answer(text: str, own: str) -> None:
+    assert without_quoted_reply(text) == own
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,12 @@ _NAME_YES_LEAD = re.compile(
     re.I,
 )
 """A yes before the name ("Inggih, ulun Utuh"): the citizen agrees, then names themself."""
+_NAME_LABEL = re.compile(
+    r"^(?:nama|nm|ngaran)(?:ku)?"
+    r"(?:\s+(?:lengkap|pelapor|asli|panggilan|saya|sy|ku|aku|ulun))*\s*:\s*",
+    re.I,
+)
+"""A form's label before the name ("Nama: Nurhayati", "Nama lengkap: Siti Aminah")."""
 _CANCEL_WORD = re.compile(r"(?:di)?batal(?:kan|in|ken)?(?:lah|aja|ja)?|cancel")
 """Any form of "cancel" ("batal", "batalkan", "batalin", "cancel")."""
 # Words that never appear in a person's name given as an answer.
@@ -204,6 +210,7 @@ def read_name(text: str) -> NameAnswer | None:
     value = _NAME_YES_LEAD.sub("", value, count=1) or value
     # "maaf, nama saya Budi": the apology is no part of the name.
     value = _APOLOGY.sub("", value, count=1)
+    value = _NAME_LABEL.sub("", value, count=1)
     value = _NAME_LEAD_IN.sub("", value, count=1)
     # "Budi, warga Paringin" / "Budi dari desa X": the name is the part before.
     value = re.split(r",|;|\s+(?:dari|warga|di|asal)\s+", value, maxsplit=1, flags=re.I)[0]
@@ -241,6 +248,13 @@ _NAME_GIVEN = re.compile(
 )
 
 
+# "nama saya ditulis lengkap: Lina Marlina", "namanya tolong diganti: Rina": what is asked of
+# the name, then a colon, then the name.
+_NAME_AFTER_COLON = re.compile(
+    r"\b(?:nama|nm|ngaran)(?:nya|ku)?\b[^:\n]{0,40}:\s*(?P<name>[A-Za-z][^,;!?:]*)$", re.I
+)
+
+
 def read_name_change(text: str) -> NameAnswer | None:
     """A reporter who changes their mind about their name after answering it.
 
@@ -253,7 +267,9 @@ def read_name_change(text: str) -> NameAnswer | None:
     """
     if not text or is_payload(text) or looks_like_question(text):
         return None
-    given = _NAME_GIVEN.search(text.strip().rstrip("."))
+    given = _NAME_AFTER_COLON.search(text.strip().rstrip(".")) or _NAME_GIVEN.search(
+        text.strip().rstrip(".")
+    )
     if given is not None:
         name = read_name(given.group("name"))
         if name is not None and not name.refused:

@@ -678,6 +678,27 @@ async def test_a_caption_that_is_no_complaint_only_keeps_the_photo(
 
 
 @pytest.mark.parametrize(
+    "caption", ["dicari stnk hilang min, hilang di pasar batumandi", "dijual motor bekas mulus"]
+)
+async def test_a_caption_about_something_else_asks_before_presuming_a_report(
+    db: str, caption: str
+) -> None:
+    """A lost-and-found post or an offer with a picture is asked about.
+
+    Not "… akan kami lampirkan pada laporan Anda. Ceritakan …": it is no report; the citizen
+    is asked whether they want to make one.
+    """
+    from actions.tickets import ActionKeepMedia
+
+    dispatcher = CollectingDispatcher()
+    t = _captioned_photo(caption, "out_of_scope", 0.99, active_loop=None)
+    events = await ActionKeepMedia().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_media_received"]
+    assert all(e.get("event") != "followup" for e in events)
+    assert slot_events(events)["complaint_signal"] == "weak"
+
+
+@pytest.mark.parametrize(
     ("caption", "intent", "confidence"),
     [
         # The NLU reads a complaint but is unsure (as a typed opening of that strength).
