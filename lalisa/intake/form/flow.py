@@ -266,10 +266,15 @@ def _guard(turn: _Turn, before: Mapping[str, Any]) -> None:
             turn.set(form_asks=None, requested_slot=None)
             return
         same = isinstance(asked, Mapping) and asked.get("question") == key and not progressed
-        # Small talk or a nudge between two answers leaves the count as it was.
-        count = max(1, int(asked.get("count", 0)) + (0 if turn.aside else 1)) if same else 1
+        # Small talk or a nudge between two answers leaves the count as it was, once: a
+        # second aside in a row counts, so that no message read as an aside loops forever.
+        held = same and turn.aside and not asked.get("held")
+        count = max(1, int(asked.get("count", 0)) + (0 if held else 1)) if same else 1
         if count <= MAX_ASKS:
-            turn.set(form_asks={"question": key, "count": count}, requested_slot=slot)
+            asks: dict[str, Any] = {"question": key, "count": count}
+            if held:
+                asks["held"] = True
+            turn.set(form_asks=asks, requested_slot=slot)
             return
         STRATEGIES[key](turn)
         progressed = True
