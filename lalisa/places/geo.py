@@ -258,6 +258,8 @@ _ABBREVIATIONS: Final = {
 
 def _normalise(text: str) -> list[str]:
     text = text.lower().replace("'", "").replace("’", "").replace("`", "")
+    # A letter held on a phone ("lampihungggg", "juwaiii"): no place name has three in a row.
+    text = re.sub(r"([a-z])\1{2,}", r"\1", text)
     return [_ABBREVIATIONS.get(token, token) for token in re.sub(r"[^a-z0-9]+", " ", text).split()]
 
 

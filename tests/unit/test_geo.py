@@ -344,3 +344,12 @@ def test_links_with_coordinates_and_plain_text_are_no_unreadable_link(text: str)
 def test_the_shared_desa_is_named_as_spelled() -> None:
     assert shared_desa("di ds galumbang dkt langgar") == ("Galumbang", ("Juai", "Paringin Selatan"))
     assert shared_desa("desa halong") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan"),
+    [("pasar lampihunggg", "Lampihong"), ("terminal juaiii", "Juai"), ("desa halonggg", "Halong")],
+)
+def test_a_letter_held_on_a_phone_does_not_hide_the_place(text: str, kecamatan: str) -> None:
+    place = resolve_place(text, assume_place=True)
+    assert place is not None and place.kecamatan == kecamatan
