@@ -7,7 +7,8 @@ once per form turn and turns the :class:`Step` into slot events and responses.
 
 How an answer is read (slot first):
 
-1. A location pin or a photo is taken wherever it arrives.
+1. A location pin or a photo is taken wherever it arrives; a Google Maps link without
+   coordinates ("https://maps.app.goo.gl/…") is told it cannot be opened here.
 2. The text is read as the answer to the question asked ("barusan" is a time even though the
    intent classifier calls it ``cancel``; "Desa Batu Piring, Kecamatan Paringin Selatan" is a
    place even though it calls it ``ask_programs``).
@@ -21,6 +22,9 @@ How an answer is read (slot first):
    emergency, confidentiality, a person …) interrupts the form, which its rules answer before
    the form asks again.
 6. Otherwise the answer is a miss: the form says what it needs and asks again.
+
+Small talk and nudges ("min", "p", "makasih") get their reply in kind and the question again
+(:mod:`lalisa.intake.form.asides`); they hold the loop guard's count once.
 
 The loop guard counts how often the same question was asked without progress; the third time
 the form changes strategy (:data:`STRATEGIES`): a list of choices, accepting what it has, or
