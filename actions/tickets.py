@@ -34,7 +34,7 @@ from lalisa.office.hours import (
     is_office_open,
     next_office_opening,
 )
-from lalisa.places.geo import list_places, locate_point
+from lalisa.places.geo import list_places, locate_point, shared_desa
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.takeover.models import HandoffReason
 from lalisa.tickets.categories import (
@@ -560,6 +560,36 @@ class ActionAskDesaChoice(Action):
             response="utter_ask_desa_choice",
             kecamatan=kecamatan or "",
             buttons=desa_buttons(kecamatan),
+        )
+        return []
+
+
+class ActionAskKecamatanChoice(Action):
+    """Asks which kecamatan; for a desa name several kecamatan share, only those kecamatan.
+
+    "desa Galumbang" lies in Juai and in Paringin Selatan: the question names the desa and
+    offers those two (and "Tidak tahu"), not all eight kecamatan.
+    """
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_ask_kecamatan_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Utters the kecamatan list, narrowed to those that have the desa said before."""
+        note = tracker.get_slot("location_note")
+        shared = shared_desa(note) if isinstance(note, str) and note else None
+        if shared is None:
+            dispatcher.utter_message(response="utter_ask_kecamatan_choice")
+            return []
+        desa, kecamatan = shared
+        buttons = [{"title": name, "payload": name} for name in kecamatan]
+        dispatcher.utter_message(
+            response="utter_ask_kecamatan_choice_shared_desa",
+            desa=desa,
+            buttons=[*buttons, {"title": "Tidak tahu", "payload": "tidak tahu"}],
         )
         return []
 

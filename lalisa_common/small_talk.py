@@ -20,11 +20,12 @@ two environments read the same words the same way. Standard library only.
 
 from __future__ import annotations
 
+import itertools
 import re
 from itertools import pairwise
 from typing import Final, Literal
 
-SmallTalk = Literal["salam", "greeting", "how_are_you", "thanks"]
+SmallTalk = Literal["salam", "greeting", "how_are_you", "thanks", "attention"]
 
 MAX_SMALL_TALK_WORDS: Final = 8
 MAX_CONFIDENTIALITY_WORDS: Final = 14
@@ -51,7 +52,20 @@ _GREETING: Final = frozenset(
         "halo", "hallo", "helo", "hai", "hay", "hi", "hello", "permisi", "punten",
     }
 )  # fmt: skip
-_GREETING_ALONE: Final = _GREETING - {"pagi", "siang", "sore", "petang", "malam", "malem"}
+_PARTS_OF_DAY: Final = frozenset({"pagi", "siang", "sore", "petang", "malam", "malem"})
+_GREETING_ALONE: Final = _GREETING - _PARTS_OF_DAY
+# Words that only call for attention before the real message ("p", "oi", "ping", "tes"):
+# WhatsApp users send them alone to see whether anyone is there.
+_ATTENTION: Final = frozenset(
+    {"p", "ping", "oi", "oy", "oii", "woi", "woy", "hoi", "hey", "hei", "tes", "test", "hallo"}
+)
+# Forms of address that, alone, call the admin ("min", "min?", "pak", "kak").
+_ADDRESS: Final = frozenset(
+    {
+        "min", "mimin", "admin", "minn", "pak", "bapak", "bu", "ibu", "kak", "kakak", "mas",
+        "mbak", "bang", "pian", "om", "gan", "sis", "bro", "bpk", "satpol", "pp", "lalisa",
+    }
+)  # fmt: skip
 _KABAR: Final = frozenset({"kabar", "kabarnya", "habar", "habarnya", "kbr"})
 # "apa kabar", "gimana kabarnya", Banjar "baapa kabar": the how-word comes first. "kabarnya
 # gimana?", "ada kabar?" ask for news (of a report): no small talk.
@@ -118,7 +132,8 @@ def read_small_talk(text: str) -> SmallTalk | None:
         text: The typed message ("apa kabar min", "makasih ya", "Assalamualaikum wr wb").
 
     Returns:
-        ``salam`` (an Islamic greeting), ``how_are_you``, ``greeting`` or ``thanks``; None for
+        ``salam`` (an Islamic greeting), ``how_are_you``, ``greeting``, ``thanks`` or
+        ``attention`` (a call alone: "p", "min", "oi", "permisi" is a greeting); None for
         a payload, an empty message, a longer one or one with any word of its own ("selamat
         pagi, saya mau lapor").
     """
@@ -127,6 +142,9 @@ def read_small_talk(text: str) -> SmallTalk | None:
     tokens = _words(text)
     if not tokens or len(tokens) > MAX_SMALL_TALK_WORDS:
         return None
+    calling = _calls_attention(tokens)
+    if calling is not None:
+        return calling
     known = _SALAM | _GREETING | _HOW_ARE_YOU | _THANKS | _COURTESY
     if tokens[0] not in known or any(t not in known | _YA for t in tokens[1:]):
         # "makasih ya" is thanks; "ya makasih" at the summary is a yes.
@@ -144,6 +162,30 @@ def read_small_talk(text: str) -> SmallTalk | None:
         # A part of the day alone ("malam") is no greeting: it may answer "kapan?".
         return "greeting"
     return None
+
+
+def _calls_attention(tokens: list[str]) -> SmallTalk | None:
+    """A call for attention before the message: "p", "min", "oi", "halo min?", "pagi min".
+
+    Only forms of address, calls and greetings, and at least one call or address: "pagi
+    min" greets (a part of the day with an address), "malam" alone may answer "kapan?".
+    """
+    said = set(tokens)
+    allowed = _ATTENTION | _ADDRESS | _GREETING | _YA
+    if tokens[0] in _YA or not said <= allowed or not said & (_ATTENTION | _ADDRESS):
+        return None
+    if said & (_GREETING_ALONE | _PARTS_OF_DAY):
+        return "greeting"
+    return "attention"
+
+
+def names_part_of_day_only(text: str) -> bool:
+    """Whether a greeting's only greeting word is a part of the day: "pagi min", "malam pak".
+
+    At the time question it answers "kapan?"; "selamat pagi" or "halo min" greets anywhere.
+    """
+    said = set(_words(text))
+    return bool(said & _PARTS_OF_DAY) and not said & (_GREETING_ALONE | _SALAM)
 
 
 # ---------------------------------------------------------------- confidentiality question
@@ -251,6 +293,10 @@ def asks_confidentiality(text: str) -> bool:
     # whether: without a question particle, a word of request makes it a request.
     asks = particle or ("?" in text and not any(t in _REQUEST_WORDS for t in tokens))
     if not asks or any(t in _STORY_MARKERS for t in tokens):
+        return False
+    pairs = itertools.pairwise(tokens)
+    if any(a in _SECRET_WORDS and b in _REQUEST_WORDS for a, b in pairs):
+        # "kan td udh bilang, rahasia aja": "rahasia aja" asks for it; "kan" is emphasis.
         return False
     names_secret = any(t in _SECRET_WORDS for t in tokens) or (
         any(t in _EXPOSED_WORDS for t in tokens)

@@ -22,6 +22,7 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Final
 
 from lalisa.core.settings import get_settings
 from lalisa.intake.answers import slip_repairs
@@ -95,7 +96,7 @@ _PERIOD_STARTS = {
 _FUTURE_TOLERANCE = timedelta(minutes=5)
 
 _NUM = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
-_RECURRING = re.compile(r"\b(tiap|setiap|saban|sering|selalu|terus menerus|berulang)\b")
+_RECURRING = re.compile(r"\b(tiap|setiap|satiap|saban|sering|selalu|terus menerus|berulang)\b")
 _AGO = re.compile(
     rf"\b(?:{_NUM}\s*|(se)|(setengah)\s*)(menit|mnt|jam|hari|minggu)\s*"
     r"(?:yang\s+|yg\s+)?(?:lalu|lewat|yll?|sebelumnya|tadi)\b"
@@ -141,8 +142,9 @@ _ONGOING = re.compile(
     r"|berbulan bulan|dari kemarin|dari kemaren|tiap hari|setiap hari|hampir tiap)\b"
     # "baru seminggu ini", "sudah dua bulan", "sebulan terakhir"
     r"|\b(?:(?:baru|sudah|udah|sdh|sekitar|kira kira|hampir)\s+)?"
-    r"(?:se|(?:\d+|dua|tiga|empat|lima|enam|beberapa)\s*)(?:hari|minggu|pekan|bulan|tahun)"
-    r"(?:\s+(?:ini|terakhir|belakangan|lebih|an|lalu))?\b"
+    # Banjar "saminggu", "sabulan"; "sebulanan", "2 mingguan": about that long.
+    r"(?:se|sa|(?:\d+|dua|tiga|empat|lima|enam|beberapa)\s*)(?:hari|minggu|pekan|bulan|tahun)"
+    r"(?:an)?(?:\s+(?:ini|terakhir|belakangan|lebih|an|lalu))?\b"
 )
 # Words that only appear when someone talks about time; a free-text answer with one of them
 # is kept as the time even when it cannot be turned into a moment.
@@ -150,7 +152,8 @@ _TIME_WORDS = re.compile(
     r"\b(jam|pukul|pkl|tanggal|tgl|hari|minggu|pekan|bulan|tahun|pagi|siang|sore|petang"
     r"|malam|subuh|tadi|barusan|kemarin|kemaren|samalam|semalam|sekarang|lalu|waktu|saat"
     r"|ketika|pas|sejak|sering|tiap|setiap|senin|selasa|rabu|kamis|jumat|sabtu|ahad"
-    r"|maghrib|isya|ashar|zuhur|wayah|hanyar|menit|detik|\d{1,2}[.:]\d{2})\b"
+    r"|maghrib|isya|ashar|zuhur|wayah|hanyar|menit|detik|isuk|baisukan|kamarian"
+    r"|\d{1,2}[.:]\d{2})\b"
 )
 _CLOCK_NUMBER_WORDS = {**_NUMBER_WORDS, "sebelas": 11, "dua belas": 12}
 _CLOCK_WORD = re.compile(
@@ -200,9 +203,14 @@ _SLIP_REPAIRABLE: dict[str, str] = {
     **{word: word for word in (
         "kemarin", "samalam", "semalam", "barusan", "sekarang", "malam", "siang", "subuh",
         "petang", "kamarian", "hanyar", "maghrib", "minggu", "senin", "selasa", "kamis",
-        "jumat", "sabtu",
+        "jumat", "sabtu", "bulan", "tahun", "seminggu", "sebulan", "setahun", "wayah",
+        "wahini", "wayahini", "kamarin",
     )},
     "kemaren": "kemarin", "semalem": "semalam", "malem": "malam", "magrib": "maghrib",
+    # Banjar "saminggu", "sabulan": a slip between the two spellings means the same.
+    "saminggu": "seminggu", "sabulan": "sebulan",
+    # "about a month": a slip between "sebulan" and "sebulanan" means the same.
+    "semingguan": "seminggu", "sebulanan": "sebulan", "mingguan": "minggu", "bulanan": "bulan",
 }  # fmt: skip
 _MIN_SLIP_LETTERS = 5
 
@@ -572,3 +580,47 @@ def _is_time_phrase(text: str) -> bool:
 
 
 _APPROXIMATELY = frozenset({"sekitar", "kira", "kurang", "lebih", "kurleb", "kisaran"})
+
+
+# Words that tie a time to an event ("habis magrib", "setelah hujan", "waktu acara nikahan",
+# Banjar "imbah sembahyang"); a free-form answer to "kapan?" begins with one.
+_EVENT_ANCHORS: Final = frozenset(
+    {
+        "pas", "waktu", "wktu", "wkt", "saat", "ketika", "sewaktu", "habis", "abis", "hbs",
+        "sehabis", "setelah", "stlh", "sesudah", "sebelum", "menjelang", "jelang", "selesai",
+        "imbah", "selama",
+    }
+)  # fmt: skip
+# A time unit inside a word: "mingguan", "sebulanan", "harian", "bermalam".
+_TIME_STEM = re.compile(r"(?:minggu|bulan|hari|tahun|pekan|malam|pagi|siang|sore|subuh)")
+
+
+def describes_time(text: str) -> bool:
+    """Whether a free-form answer to "kapan?" plausibly says when, though not parsed.
+
+    It holds a time word ("pas lagi hujan deras", "waktu acara nikahan kemarin"), a
+    number ("udah 2x"), a time unit inside a word ("mingguan") or opens with a word that ties
+    the time to an event ("habis sholat jumat", "setelah pengajian"). A place, a name, a
+    remark or a correction ("maaf salah tempat") does not.
+    """
+    normalised = _normalise(text)
+    tokens = re.findall(r"[a-z0-9]+", normalised)
+    if not tokens:
+        return False
+    return (
+        _has_time_word(text)
+        or any(char.isdigit() for char in normalised)
+        or tokens[0] in _EVENT_ANCHORS
+        or any(_TIME_STEM.search(token) for token in tokens)
+        or any(_slipped_time_unit(token) for token in tokens)
+    )
+
+
+# Long time units: a word one slip from holding one ("sebulaan", "semnigguan") holds it.
+_LONG_TIME_UNIT = re.compile(r"(?:minggu|bulan|tahun)")
+
+
+def _slipped_time_unit(token: str) -> bool:
+    if len(token) < _MIN_SLIP_LETTERS or not token.isalpha():
+        return False
+    return any(_LONG_TIME_UNIT.search(candidate) for candidate in slip_repairs(token))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,6 +258,8 @@ _ABBREVIATIONS: Final = {
 
 def _normalise(text: str) -> list[str]:
     text = text.lower().replace("'", "").replace("’", "").replace("`", "")
+    # A letter held on a phone ("lampihungggg", "juwaiii"): no place name has three in a row.
+    text = re.sub(r"([a-z])\1{2,}", r"\1", text)
     return [_ABBREVIATIONS.get(token, token) for token in re.sub(r"[^a-z0-9]+", " ", text).split()]
 
 
@@ -423,14 +426,73 @@ def typed_coordinates(text: str) -> tuple[float, float] | None:
     return None
 
 
+# A Google Maps link: short ("maps.app.goo.gl/…", "goo.gl/maps/…", "g.co/kgs/…") or long
+# ("google.com/maps/place/…", "maps.google.com/?cid=…").
+_MAP_LINK: Final = re.compile(
+    r"(?:https?://)?(?:maps\.app\.goo\.gl|goo\.gl/maps|g\.co/kgs"
+    r"|(?:www\.)?google\.[a-z.]+/maps|maps\.google\.[a-z.]+)\S*",
+    re.IGNORECASE,
+)
+_LINK_PLACE_NAME: Final = re.compile(r"/maps/place/([^/@?#]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MapLink:
+    """A Google Maps link that holds no coordinates (a short link cannot be opened offline).
+
+    Attributes:
+        link: The link as pasted.
+        rest: The message without the link ("di sini min").
+        place_name: The place name a long link spells ("Pasar Paringin" in
+            ``google.com/maps/place/Pasar+Paringin``), or "".
+    """
+
+    link: str
+    rest: str
+    place_name: str
+
+
+def unreadable_map_link(text: str) -> MapLink | None:
+    """A Google Maps link in ``text`` whose point cannot be read here, or None.
+
+    A link with coordinates is read by :func:`typed_coordinates`; a short link
+    (``maps.app.goo.gl/…``) only redirects, and nothing here follows links: the citizen must
+    share the location another way.
+    """
+    if not text or typed_coordinates(text) is not None:
+        return None
+    match = _MAP_LINK.search(text)
+    if match is None:
+        return None
+    named = _LINK_PLACE_NAME.search(match.group(0))
+    place_name = urllib.parse.unquote_plus(named.group(1)).strip() if named else ""
+    rest = re.sub(r"\s+", " ", text[: match.start()] + " " + text[match.end() :]).strip()
+    return MapLink(link=match.group(0), rest=rest, place_name=place_name)
+
+
 @functools.lru_cache(maxsize=1)
-def _shared_desa_names() -> dict[str, tuple[str, ...]]:
-    """Desa names that two or more kecamatan share, with those kecamatan."""
+def _shared_desa_names() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Desa names that two or more kecamatan share: the name as spelled, and those kecamatan."""
     kecamatan: dict[str, list[str]] = {}
+    spelled: dict[str, str] = {}
     for place in list_places():
         if place.desa is not None:
             kecamatan.setdefault(place.desa.lower(), []).append(place.kecamatan)
-    return {name: tuple(sorted(k)) for name, k in kecamatan.items() if len(k) > 1}
+            spelled.setdefault(place.desa.lower(), place.desa)
+    return {name: (spelled[name], tuple(sorted(k))) for name, k in kecamatan.items() if len(k) > 1}
+
+
+def shared_desa(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """The desa name several kecamatan share that the text gives, and those kecamatan.
+
+    "desa Galumbang" is ``("Galumbang", ("Juai", "Paringin Selatan"))``; None when the text
+    names no shared desa.
+    """
+    joined = " ".join(_normalise(text))
+    for name, (desa, kecamatan) in _shared_desa_names().items():
+        if re.search(rf"\b{re.escape(name)}\b", joined):
+            return desa, kecamatan
+    return None
 
 
 def kecamatan_sharing_desa(text: str) -> tuple[str, ...]:
@@ -442,11 +504,8 @@ def kecamatan_sharing_desa(text: str) -> tuple[str, ...]:
     Returns:
         The kecamatan names (two or more), or ``()`` when the text names no shared desa.
     """
-    joined = " ".join(_normalise(text))
-    for name, kecamatan in _shared_desa_names().items():
-        if re.search(rf"\b{re.escape(name)}\b", joined):
-            return kecamatan
-    return ()
+    shared = shared_desa(text)
+    return shared[1] if shared is not None else ()
 
 
 def locate_point(lat: float, lon: float) -> Place | None:

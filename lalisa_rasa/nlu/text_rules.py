@@ -35,6 +35,7 @@ SMALL_TALK_INTENTS = {
     "greeting": "greet",
     "how_are_you": "greet",
     "thanks": "thank",
+    "attention": "greet",
 }
 CONFIDENTIALITY_INTENT = "ask_confidentiality"
 

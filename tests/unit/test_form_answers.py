@@ -22,6 +22,7 @@ from lalisa.intake.readers.words import (
     looks_like_question,
     says_dont_know,
     without_courtesy_lead,
+    words,
 )
 from lalisa.intake.readers.yes_no import read_yes_no
 
@@ -552,3 +553,94 @@ def test_a_name_changed_at_the_summary(text: str, name: str) -> None:
 )
 def test_a_quoted_question_is_no_part_of_the_answer(text: str, own: str) -> None:
     assert without_quoted_reply(text) == own
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("eh slah, maksudnya desa halong", "location", "desa halong"),
+        ("maaf salh tmpt", "location", ""),
+        ("salaah, lokasnya di desa Halong", "location", "di desa Halong"),
+        ("maksdnya di paringin", None, "di paringin"),
+        ("eh keliur, jam 9 malam", "incident_time", "jam 9 malam"),
+    ],
+)
+def test_a_correction_cue_typed_with_one_slip_is_a_correction(
+    text: str, field: str | None, value: str
+) -> None:
+    correction = read_correction(text)
+    assert correction is not None
+    assert (correction.field, correction.value) == (field, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "alah biasa aja",
+        "sala satu warga",
+        "pas lagi hujan deras",
+        "harus ditindak",
+        "salat jumat tadi",
+        "Saleh",
+        "rapat RT kemarin malam",
+    ],
+)
+def test_words_near_a_cue_word_are_no_correction(text: str) -> None:
+    assert read_correction(text) is None
+
+
+# Answers typed with one phone slip (a dropped, doubled, added or swapped letter), as
+# `--noise` types them: the answer words are read as typed right.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tdiak ada foto.",
+        "kaadda foto",
+        "blaum sempat foto",
+        "Tidk ada, Pak.",
+        "jagnan",
+        "ga ada ftonya kak hehe",
+        "lupa foto kak 😭",
+    ],
+)
+def test_a_refusal_of_evidence_with_a_slip_is_a_refusal(text: str) -> None:
+    assert refuses_evidence(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Sudah benr.", "Betul, silakan dikirim.", "yup krim", "Suadh benar.", "au kiim haja"]
+)
+def test_a_yes_with_a_slip_or_a_courtesy_is_a_yes(text: str) -> None:
+    assert read_yes_no(text) == "yes"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Saya kurng tahu pastinya.", "Tdiak tahu persis waktunya.", "kada ingt ulun", "gatua"],
+)
+def test_not_knowing_with_a_slip_is_not_knowing(text: str) -> None:
+    assert says_dont_know(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("warung buka tiap malam", ["warung", "buka", "tiap", "malam"]),  # "buka" is a word
+        ("tunggu bentar", ["tunggu", "bentar"]),
+        ("urang banjar atau dayak", ["urang", "banjar", "atau", "dayak"]),
+        ("tdak ada", ["tidak", "ada"]),
+    ],
+)
+def test_only_answer_words_are_repaired(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["gausaah pake nama min", "guasah pake nama", "kan td udh bilang min, rahasia aja"]
+)
+def test_a_refusal_of_the_name_with_a_slip_or_a_remark_is_a_refusal(text: str) -> None:
+    assert refuses_name(text)
+
+
+def test_a_hill_is_no_evidence_word() -> None:
+    assert not refuses_evidence("tidak jauh dari bukit")

@@ -66,6 +66,18 @@ STEPS = tuple(q for q in MAIN_QUESTIONS if q != "category")
         ("Assalamu alaikum wr wb", "salam"),
         ("halo, gimana kabarnya?", "how_are_you"),
         ("bagaimana kabar anda", "how_are_you"),
+        # A call for attention alone, before the message: a greeting.
+        ("p", "attention"),
+        ("P", "attention"),
+        ("min", "attention"),
+        ("min?", "attention"),
+        ("oi", "attention"),
+        ("woy min", "attention"),
+        ("pak", "attention"),
+        ("halo min?", "greeting"),
+        ("pagi min", "greeting"),
+        ("sore pak admin", "greeting"),
+        ("permisi", "greeting"),
     ],
 )
 def test_small_talk_is_read_by_its_words(text: str, kind: str) -> None:
@@ -79,7 +91,10 @@ def test_small_talk_is_read_by_its_words(text: str, kind: str) -> None:
         "ya makasih",  # a yes at the summary
         "ok makasih",
         "malam",  # an answer to "kapan?"
-        "pagi min",
+        "iya min",  # a yes
+        "ok min",
+        "ini min",  # with a photo
+        "p min ada pkl",  # the message itself
         "wassalamualaikum",  # goodbye
         "apa min",
         # News of a report, not "how are you": the how-word does not come first.
@@ -123,6 +138,7 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "ga usah disebut namaku ya, rahasia",
         "maksudnya alamat lengkap kah? ulun kada tahu nomor rumahnya",
         "tadi malam ada yang mabuk di jalan, rahasia kan?",  # tells what happened
+        "kan td udh bilang min, rahasia aja",  # asks for it ("kan" is emphasis)
         "/ask_confidentiality",
     ],
 )
@@ -231,3 +247,42 @@ def test_a_greeting_word_that_answers_the_question_is_the_answer() -> None:
     step = advance(at("incident_time"), answer=say("malam", "greet", 0.9), now=NOW)
     assert step.slots["incident_time"] == "malam"
     assert step.slots["requested_slot"] == "evidence"
+
+
+@pytest.mark.parametrize("intent", MISLEADING_INTENTS)
+@pytest.mark.parametrize("text", ["p", "min", "min?", "oi", "woy min"])
+@pytest.mark.parametrize("asked", ["category", *STEPS])
+def test_a_call_for_attention_in_the_form_is_answered_and_the_question_repeated(
+    asked: str, text: str, intent: str
+) -> None:
+    """A nudge ("p", "min") while the form waits: "we are here", and the question again.
+
+    Nothing is misunderstood, so it is no miss of the loop guard.
+    """
+    slots: dict[str, Any] = at(asked)
+    step = advance(slots, answer=say(text, intent, 0.95), now=NOW)
+    assert not step.interrupt
+    assert responses(step) == [SMALL_TALK_RESPONSES["attention"]]
+    assert step.slots["requested_slot"] == asked
+    assert {k for k in step.slots if slots.get(k) is not None} <= {"requested_slot", "form_asks"}
+    assert "form_last_answer" not in step.slots
+
+
+def test_a_nudge_after_a_miss_is_not_a_second_miss() -> None:
+    slots: dict[str, Any] = {**at("location"), "form_asks": {"question": "location", "count": 2}}
+    step = advance(slots, answer=say("min", "nlu_fallback", 0.4), now=NOW)
+    assert not step.missed_twice
+    assert responses(step) == [SMALL_TALK_RESPONSES["attention"]]
+    # The question comes again as it was: no list of places instead.
+    assert step.slots["requested_slot"] == "location"
+    assert step.slots["form_asks"]["count"] == 2
+    # A second aside in a row counts: nothing read as an aside can loop for ever.
+    again = advance({**slots, **step.slots}, answer=say("min", "nlu_fallback", 0.4), now=NOW)
+    assert again.slots["requested_slot"] == "kecamatan_choice"
+
+
+@pytest.mark.parametrize("text", ["pagi min", "malam pak"])
+def test_a_part_of_the_day_with_an_address_answers_the_time_question(text: str) -> None:
+    step = advance(at("incident_time"), answer=say(text, "greet", 1.0), now=NOW)
+    assert step.slots["incident_time"] == text
+    assert responses(step) == []

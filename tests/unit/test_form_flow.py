@@ -637,6 +637,97 @@ def test_typed_coordinates_or_a_map_link_are_the_place() -> None:
     assert step.slots.get("location_lat") is None
 
 
+@pytest.mark.parametrize("asked", ["location", "kecamatan_choice"])
+@pytest.mark.parametrize(
+    "text", ["https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8", "ini min goo.gl/maps/Ab12Cd"]
+)
+def test_a_short_map_link_is_told_it_cannot_be_opened(asked: str, text: str) -> None:
+    """Nothing here opens a short link: the citizen hears how to share the place instead.
+
+    The citizen gave a place, so it is no miss; the loop guard still offers the lists when
+    the question comes a third time.
+    """
+    slots = at(asked)
+    if asked == "kecamatan_choice":
+        slots = {**at("location"), "location_mode": "pick"}
+    step = advance(slots, answer=say(text, "nlu_fallback", 0.3), now=NOW)
+    assert responses(step) == ["utter_location_link_unreadable"]
+    assert step.slots["requested_slot"] == asked
+    assert not step.missed_twice
+    assert "location_note" not in step.slots and "form_last_answer" not in step.slots
+    twice = {**slots, "form_asks": {"question": asked, "count": 2}}
+    assert not advance(twice, answer=say(text, "nlu_fallback", 0.3), now=NOW).missed_twice
+
+
+def test_a_short_map_link_with_the_place_typed_takes_the_typed_place() -> None:
+    answer = say("https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8 di desa Halong dekat masjid")
+    step = advance(at("location"), answer=answer, now=NOW)
+    assert step.slots["location_desa"] == "Halong"
+    assert "maps.app" not in step.slots["location"]
+    assert step.slots["requested_slot"] == "incident_time"
+
+
+def test_a_long_map_link_naming_a_place_takes_that_place() -> None:
+    answer = say("https://www.google.com/maps/place/Lok+Batu,+Batu+Mandi/data=!4m2")
+    step = advance(at("location"), answer=answer, now=NOW)
+    assert (step.slots["location_kecamatan"], step.slots["location_desa"]) == (
+        "Batu Mandi",
+        "Lok Batu",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("eh slah, maksudnya kemarin sore", "kemarin sore"),
+        ("maaf salah, jam 9 malam", "jam 9 malam"),
+        ("sudah saminggu", "sudah saminggu"),
+        ("udh 2 mingguan", "udh 2 mingguan"),
+        ("satiap isuk", "satiap isuk"),
+    ],
+)
+def test_the_time_is_read_without_the_words_of_correcting(text: str, stored: str) -> None:
+    step = advance(at("incident_time"), answer=say(text, "nlu_fallback", 0.3), now=NOW)
+    assert step.slots["incident_time"] == stored
+
+
+@pytest.mark.parametrize("text", ["maaf salh tmpt", "eh slah tempatnya", "maaf salah tempat"])
+def test_a_correction_of_the_place_with_a_slip_at_the_time_question_is_no_time(text: str) -> None:
+    slots = {**at("incident_time"), "location_kecamatan": "Halong", "location_desa": "Halong"}
+    step = advance(slots, answer=say(text, "nlu_fallback", 0.3), now=NOW)
+    assert "incident_time" not in step.slots
+    assert step.slots["location"] is None
+    assert step.slots["requested_slot"] == "location"
+
+
+def test_a_correction_naming_the_new_place_with_a_slip_changes_the_place() -> None:
+    step = advance(
+        at("incident_time"), answer=say("eh slah, maksudnya desa halong", "inform", 0.6), now=NOW
+    )
+    assert step.slots["location_desa"] == "Halong"
+    assert step.slots["location"] == "desa halong"
+    assert "incident_time" not in step.slots
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pas lagi hujan deras", "waktu acara nikahan kemarin", "habis sholat jumat", "udah 2x"],
+)
+def test_a_free_form_time_is_kept_after_the_strict_miss(text: str) -> None:
+    """What the parser cannot place but plainly says when is the time, in the citizen's words."""
+    slots = {**at("incident_time"), "form_asks": {"question": "incident_time", "count": 1}}
+    step = advance(slots, answer=say(text, "out_of_scope", 0.9), now=NOW)
+    assert step.slots["incident_time"] == text
+
+
+@pytest.mark.parametrize("text", ["di rumah warga", "ok min siap", "Budi Santoso", "ada fotonya"])
+def test_words_that_say_no_time_are_not_stored_as_the_time(text: str) -> None:
+    slots = {**at("incident_time"), "form_asks": {"question": "incident_time", "count": 1}}
+    step = advance(slots, answer=say(text, "nlu_fallback", 0.3), now=NOW)
+    assert "incident_time" not in step.slots
+    assert responses(step) == ["utter_time_unclear"]
+
+
 def test_a_desa_two_kecamatan_share_asks_which_kecamatan() -> None:
     step = advance(at("location"), answer=say("desa galumbang"), now=NOW)
     assert step.slots["requested_slot"] == "kecamatan_choice"

@@ -14,7 +14,9 @@ from lalisa.places.geo import (
     list_places,
     locate_point,
     resolve_place,
+    shared_desa,
     typed_coordinates,
+    unreadable_map_link,
 )
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "lalisa" / "places" / "data" / "geo"
@@ -307,3 +309,47 @@ def test_a_desa_name_two_kecamatan_share() -> None:
     assert resolve_place("desa galumbang", assume_place=True) is None
     assert kecamatan_sharing_desa("desa galumbang") == ("Juai", "Paringin Selatan")
     assert kecamatan_sharing_desa("desa halong") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "rest", "place_name"),
+    [
+        ("https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8", "", ""),
+        ("ini min goo.gl/maps/Ab12Cd di desa halong", "ini min di desa halong", ""),
+        ("https://g.co/kgs/xYz123", "", ""),
+        ("https://www.google.com/maps/place/Pasar+Paringin/data=!4m2", "", "Pasar Paringin"),
+    ],
+)
+def test_a_map_link_without_coordinates_is_recognised(
+    text: str, rest: str, place_name: str
+) -> None:
+    link = unreadable_map_link(text)
+    assert link is not None
+    assert (link.rest, link.place_name) == (rest, place_name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.google.com/maps/place/-2.457197,115.506692",  # read as coordinates
+        "https://maps.google.com/?q=-2.324289,115.460773",
+        "desa halong dekat masjid",
+        "https://example.com/lokasi",
+    ],
+)
+def test_links_with_coordinates_and_plain_text_are_no_unreadable_link(text: str) -> None:
+    assert unreadable_map_link(text) is None
+
+
+def test_the_shared_desa_is_named_as_spelled() -> None:
+    assert shared_desa("di ds galumbang dkt langgar") == ("Galumbang", ("Juai", "Paringin Selatan"))
+    assert shared_desa("desa halong") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan"),
+    [("pasar lampihunggg", "Lampihong"), ("terminal juaiii", "Juai"), ("desa halonggg", "Halong")],
+)
+def test_a_letter_held_on_a_phone_does_not_hide_the_place(text: str, kecamatan: str) -> None:
+    place = resolve_place(text, assume_place=True)
+    assert place is not None and place.kecamatan == kecamatan

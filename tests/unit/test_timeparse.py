@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lalisa.intake.timeparse import TimeAndPlace, parse_incident_time, split_time_and_place
+from lalisa.intake.timeparse import (
+    TimeAndPlace,
+    describes_time,
+    is_recurring_or_ongoing,
+    mentions_time,
+    parse_incident_time,
+    split_time_and_place,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 # Thursday 12 November 2026, 10:15 WITA
@@ -289,3 +296,46 @@ def test_is_time_phrase(text: str, expected: bool) -> None:
     from lalisa.intake.timeparse import is_time_phrase
 
     assert is_time_phrase(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text", ["sudah saminggu", "udah sebulanan", "udh 2 mingguan", "satiap isuk", "udh semingguan"]
+)
+def test_banjar_and_about_durations_are_ongoing(text: str) -> None:
+    assert is_recurring_or_ongoing(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pas lagi hujan deras",
+        "waktu acara nikahan kemarin",
+        "habis sholat jumat",
+        "setelah pengajian",
+        "imbah sembahyang",
+        "udah 2x",
+        "mingguan",
+    ],
+)
+def test_free_form_times_describe_a_time(text: str) -> None:
+    assert describes_time(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["di rumah warga", "ok min siap", "Budi Santoso", "maaf salah tempat", "ada fotonya"]
+)
+def test_places_names_and_remarks_describe_no_time(text: str) -> None:
+    assert not describes_time(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["udah sebulaan", "udh semniggu an", "sudah dua bulna", "baru semingu ini", "udh seulanan"],
+)
+def test_a_duration_typed_with_a_slip_is_still_a_time(text: str) -> None:
+    assert mentions_time(text) or is_recurring_or_ongoing(text)
+
+
+@pytest.mark.parametrize("text", ["wahinni", "wayyah ini", "kaamarin"])
+def test_now_or_yesterday_in_banjar_typed_with_a_slip_is_a_moment(text: str) -> None:
+    assert parse_incident_time(text, EVENING, tz=WITA) is not None

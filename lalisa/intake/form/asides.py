@@ -10,7 +10,12 @@ from typing import Final
 from lalisa.intake.dialect import is_banjar
 from lalisa.intake.form.turn import Answer, _Turn
 from lalisa.tickets.categories import read_category_entity
-from lalisa_common.small_talk import SmallTalk, asks_confidentiality, read_small_talk
+from lalisa_common.small_talk import (
+    SmallTalk,
+    asks_confidentiality,
+    names_part_of_day_only,
+    read_small_talk,
+)
 
 CONFIDENTIALITY_RESPONSE: Final = "utter_confidentiality"
 SMALL_TALK_RESPONSES: Final[dict[SmallTalk, str]] = {
@@ -18,6 +23,7 @@ SMALL_TALK_RESPONSES: Final[dict[SmallTalk, str]] = {
     "greeting": "utter_small_talk_greeting",
     "how_are_you": "utter_small_talk_how_are_you",
     "thanks": "utter_small_talk_thanks",
+    "attention": "utter_small_talk_attention",
 }
 """The brief reply in kind to small talk inside the form (then the question again)."""
 BANJAR_SMALL_TALK_RESPONSES: Final[dict[SmallTalk, str]] = {
@@ -47,14 +53,17 @@ def _answer_aside(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         if answer.clear_intent("ask_confidentiality"):
             return None
         turn.say(CONFIDENTIALITY_RESPONSE)
-        turn.helped = True
+        turn.helped = turn.aside = True
         return True
     small_talk = read_small_talk(text)
     if small_talk is None:
         return False
     if small_talk == "thanks" and asked == "evidence" and turn.get("evidence_media"):
         return False
+    if small_talk == "greeting" and asked == "incident_time" and names_part_of_day_only(text):
+        # "pagi min" greets at the first message, but answers "kapan?" here.
+        return False
     responses = BANJAR_SMALL_TALK_RESPONSES if is_banjar(text) else {}
     turn.say(responses.get(small_talk, SMALL_TALK_RESPONSES[small_talk]))
-    turn.helped = True
+    turn.helped = turn.aside = True
     return True

@@ -7,7 +7,8 @@ once per form turn and turns the :class:`Step` into slot events and responses.
 
 How an answer is read (slot first):
 
-1. A location pin or a photo is taken wherever it arrives.
+1. A location pin or a photo is taken wherever it arrives; a Google Maps link without
+   coordinates ("https://maps.app.goo.gl/…") is told it cannot be opened here.
 2. The text is read as the answer to the question asked ("barusan" is a time even though the
    intent classifier calls it ``cancel``; "Desa Batu Piring, Kecamatan Paringin Selatan" is a
    place even though it calls it ``ask_programs``).
@@ -21,6 +22,9 @@ How an answer is read (slot first):
    emergency, confidentiality, a person …) interrupts the form, which its rules answer before
    the form asks again.
 6. Otherwise the answer is a miss: the form says what it needs and asks again.
+
+Small talk and nudges ("min", "p", "makasih") get their reply in kind and the question again
+(:mod:`lalisa.intake.form.asides`); they hold the loop guard's count once.
 
 The loop guard counts how often the same question was asked without progress; the third time
 the form changes strategy (:data:`STRATEGIES`): a list of choices, accepting what it has, or
@@ -42,7 +46,7 @@ from lalisa.intake.form.asides import _answer_aside
 from lalisa.intake.form.category import _take_category_guess
 from lalisa.intake.form.description import _maybe_description, _read_story_details
 from lalisa.intake.form.evidence_name import _read_media
-from lalisa.intake.form.place_time import _read_pin
+from lalisa.intake.form.place_time import LOCATION_QUESTIONS, _read_map_link, _read_pin
 from lalisa.intake.form.strategies import STRATEGIES
 from lalisa.intake.form.summary import _READERS, _read_correction_of_other
 from lalisa.intake.form.turn import (
@@ -167,7 +171,10 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     text = answer.typed
     pin = _read_pin(turn, answer)
     if pin is not None:
-        return pin or asked not in ("location", "kecamatan_choice", "desa_choice")
+        return pin or asked not in LOCATION_QUESTIONS
+    link = _read_map_link(turn, answer, asked)
+    if link is not None:
+        return link
     if answer.is_media and answer.media_type == "audio" and asked != "evidence":
         # A voice note where a typed answer is due: nobody listens to it here, and it is no
         # photo of the incident. The question's own "please write …" asks for the words.
@@ -263,9 +270,15 @@ def _guard(turn: _Turn, before: Mapping[str, Any]) -> None:
             turn.set(form_asks=None, requested_slot=None)
             return
         same = isinstance(asked, Mapping) and asked.get("question") == key and not progressed
-        count = int(asked.get("count", 0)) + 1 if same else 1
+        # Small talk or a nudge between two answers leaves the count as it was, once: a
+        # second aside in a row counts, so that no message read as an aside loops forever.
+        held = same and turn.aside and not asked.get("held")
+        count = max(1, int(asked.get("count", 0)) + (0 if held else 1)) if same else 1
         if count <= MAX_ASKS:
-            turn.set(form_asks={"question": key, "count": count}, requested_slot=slot)
+            asks: dict[str, Any] = {"question": key, "count": count}
+            if held:
+                asks["held"] = True
+            turn.set(form_asks=asks, requested_slot=slot)
             return
         STRATEGIES[key](turn)
         progressed = True

@@ -20,6 +20,7 @@ from lalisa.intake.readers.words import (
 from lalisa.intake.timeparse import (
     MAX_TIME_PHRASE_WORDS,
     TimeAndPlace,
+    describes_time,
     is_recurring_or_ongoing,
     mentions_time,
     parse_incident_time,
@@ -31,7 +32,11 @@ from lalisa.places.geo import (
     locate_point,
     resolve_place,
     typed_coordinates,
+    unreadable_map_link,
 )
+
+LOCATION_QUESTIONS: Final = ("location", "kecamatan_choice", "desa_choice")
+LINK_UNREADABLE_RESPONSE: Final = "utter_location_link_unreadable"
 
 
 def _set_place(turn: _Turn, place: Place, text: str, *, pin: bool = False) -> None:
@@ -73,6 +78,29 @@ def _read_typed_coordinates(turn: _Turn, text: str) -> bool | None:
         return None
     _set_place(turn, place, place_text(text), pin=True)
     return True
+
+
+def _read_map_link(turn: _Turn, answer: Answer, asked: str) -> bool | None:
+    """A Google Maps link without coordinates ("https://maps.app.goo.gl/…") as the place.
+
+    Nothing here opens a short link. The words sent with it ("di desa Halong") or the place
+    name a long link spells are read as the place (True); otherwise the citizen is told how
+    to share the place instead (False, no miss: the citizen did give a place). None: no such
+    link, or a link in a message that answers another question (read as usual).
+    """
+    link = unreadable_map_link(answer.typed)
+    if link is None or (asked not in LOCATION_QUESTIONS and len(words(link.rest)) >= 2):
+        return None
+    for named in (link.rest, link.place_name):
+        if (
+            named
+            and asked in LOCATION_QUESTIONS
+            and _READERS_OF_PLACE[asked](turn, Answer(text=named), True)
+        ):
+            return True
+    turn.say(LINK_UNREADABLE_RESPONSE)
+    turn.helped = True
+    return False
 
 
 def _read_location(turn: _Turn, answer: Answer, strict: bool) -> bool:
@@ -218,6 +246,10 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if not text:
         return False
     if strict:
+        correction = read_correction(text)
+        if correction is not None and correction.field in (None, "incident_time"):
+            # "eh slah, maksudnya kemarin sore": the time without the words of correcting.
+            text = correction.value or text
         if _adds_to_place(turn, text):
             # The time is asked again, without a "not understood".
             return True
@@ -250,7 +282,17 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
     if looks_like_question(text) or read_correction(text) is not None:
         # "eh maaf salah, bukan Tariwin …" corrects another answer; it is no time.
         return False
-    if mentions_time(text) or len(words(text)) >= 2:
-        turn.set(incident_time=text[:MAX_TIME_CHARS], incident_at=None)
+    if describes_time(text):
+        # "pas lagi rame orang belanja": a time the parser cannot place, in the citizen's
+        # words. Anything else ("di rumah warga", "ok min") is no time: the question again,
+        # and the loop guard records it without a time.
+        turn.set(incident_time=without_courtesy_lead(text)[:MAX_TIME_CHARS], incident_at=None)
         return True
     return False
+
+
+_READERS_OF_PLACE: Final = {
+    "location": _read_location,
+    "kecamatan_choice": _read_kecamatan_choice,
+    "desa_choice": _read_desa_choice,
+}

@@ -289,6 +289,9 @@ class _Turn:
         self.now = now
         self.helped = False
         """The citizen asked about the question and the turn answered (no miss)."""
+        self.aside = False
+        """The message was small talk or a nudge ("min", "makasih"), answered in kind: the
+        question comes again without counting as asked once more (it was not answered)."""
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from lalisa.intake.answers import slip_repairs
 from lalisa.intake.readers.words import (
     FILLERS,
     NEGATIONS,
@@ -34,7 +35,7 @@ FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "description": ("kejadian", "cerita", "keterangan", "deskripsi", "isi", "kronologi"),
     "location": (
         "lokasi", "tempat", "alamat", "desa", "kecamatan", "kelurahan", "kampung", "tkp",
-        "daerah", "posisi",
+        "daerah", "posisi", "tmpt", "tmpat",
     ),
     "incident_time": ("waktu", "jam", "tanggal", "tgl", "kapan", "hari", "pukul"),
     "evidence": ("bukti", "foto", "video", "gambar", "lampiran"),
@@ -109,7 +110,7 @@ def field_named(text: str) -> str | None:
 _FIELD_SUBJECTS: Final = frozenset(
     {
         "lokasi", "tempat", "alamat", "posisi", "tkp", "waktu", "kapan", "nama", "jenis",
-        "kategori", "kejadian", "cerita", "keterangan", "bukti", "pelapor",
+        "kategori", "kejadian", "cerita", "keterangan", "bukti", "pelapor", "tmpt", "tmpat",
     }
 )  # fmt: skip
 
@@ -206,6 +207,38 @@ def _without_remark(text: str, name: bool) -> str:
     return ",".join(clauses).strip(" ,.;:!-")
 
 
+# The words that make a message a correction, as typed right. A word one phone slip from
+# exactly one of them ("slah", "salh", "maksdnya", "lokasnya") is read as that word.
+_CUE_WORDS: Final = frozenset(
+    {
+        "salah", "keliru", "ralat", "koreksi", "maksud", "maksudnya", "harusnya",
+        "seharusnya", "benarnya", "betulnya", "lokasi", "lokasinya", "tempat", "tempatnya",
+        "alamat", "alamatnya", "waktunya", "namanya",
+    }
+)  # fmt: skip
+# Words one slip from a cue word that are words of their own ("alah" is an exclamation,
+# "tepat" is right, "salat" a prayer that dates an incident: "habis salat jumat").
+_NOT_SLIPS: Final = frozenset(
+    {"alah", "sala", "tempa", "maksa", "harus", "waktu", "nama", "tepat", "salam", "salat",
+     "saleh", "salak", "rapat"}
+)  # fmt: skip
+_MIN_CUE_SLIP_LETTERS: Final = 4
+
+
+def _with_cue_slips_repaired(text: str) -> str:
+    """``text`` with the correction words typed with one slip spelled right ("eh slah")."""
+
+    def repair(match: re.Match[str]) -> str:
+        token = match.group(0)
+        lowered = token.lower()
+        if lowered in _CUE_WORDS or lowered in _NOT_SLIPS or len(lowered) < _MIN_CUE_SLIP_LETTERS:
+            return token
+        meant = slip_repairs(lowered) & _CUE_WORDS
+        return meant.pop() if len(meant) == 1 else token
+
+    return re.sub(r"[A-Za-z]+", repair, text)
+
+
 def read_correction(text: str) -> Correction | None:
     """Recognises a correction of an earlier answer.
 
@@ -218,7 +251,7 @@ def read_correction(text: str) -> Correction | None:
     """
     if not text or is_payload(text):
         return None
-    stripped = text.strip()
+    stripped = _with_cue_slips_repaired(text.strip())
     cue = _CORRECTION_CUE.match(stripped) or _APOLOGISED_DENIAL.match(stripped)
     field = field_named(stripped)
     tokens = words(stripped)
@@ -236,7 +269,10 @@ def read_correction(text: str) -> Correction | None:
     rest = _LEADING_PARTICLES.sub("", rest)
     rest = strip_field_words(rest)
     rest = re.sub(
-        r"^[\s,.:;!-]*(?:(?:nya|harusnya|seharusnya|yang benar|yg benar)\b)?\s*", "", rest
+        r"^[\s,.:;!-]*(?:(?:nya|harusnya|seharusnya|yang benar|yg benar"
+        r"|maksud(?:nya|ku|\s+saya|\s+ulun)?)\b)?\s*",
+        "",
+        rest,
     )
     # "sama jenisnya itu …", "lokasinya jg salah, …": joining words are not the new value.
     rest = _LEADING_CONNECTORS.sub("", rest)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
-from lalisa.intake.answers import is_skip_answer
+from lalisa.intake.answers import is_skip_answer, slip_repairs
 from lalisa.intake.readers.words import NEGATIONS, _content, words
 from lalisa.intake.readers.yes_no import reads_cancel
 
@@ -61,6 +62,18 @@ def _says_there_is_none(tokens: list[str]) -> bool:
     )
 
 
+_SLIPPABLE_EVIDENCE_WORDS: Final = frozenset(w for w in _EVIDENCE_WORDS if len(w) >= 5)
+
+
+@functools.lru_cache(maxsize=4096)
+def _evidence_slip(token: str) -> str:
+    """``token``, or the evidence word it is one phone slip from ("ftonya", "gamabr")."""
+    if len(token) < 4 or token in _EVIDENCE_WORDS or token == "bukit" or not token.isalpha():
+        return token
+    meant = slip_repairs(token) & _SLIPPABLE_EVIDENCE_WORDS
+    return min(meant) if meant else token
+
+
 def asks_if_required(text: str) -> bool:
     """Whether an answer asks what the question requires instead of refusing it.
 
@@ -95,7 +108,7 @@ def refuses_evidence(text: str) -> bool:
     """
     if is_skip_answer(text):
         return True
-    tokens = _content(words(text))
+    tokens = [_evidence_slip(t) for t in _content(words(text))]
     if not tokens or asks_if_required(text):
         # "fotonya wajib ga min?" asks about the question; the step's help answers it.
         return False
@@ -107,6 +120,9 @@ def refuses_evidence(text: str) -> bool:
         t in _EVIDENCE_WORDS or t in _PHOTO_VERBS for t in tokens
     ):
         # "takut motret min": afraid to take the photo, so there is none.
+        return True
+    if "lupa" in tokens and any(t in _EVIDENCE_WORDS or t in _PHOTO_VERBS for t in tokens):
+        # "lupa foto kak", "lupa motret": none was taken.
         return True
     if "tanpa" in tokens and any(t in _EVIDENCE_WORDS for t in tokens):
         # "tanpa foto gpp?", "tanpa bukti bisa kah": there is none.

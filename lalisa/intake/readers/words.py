@@ -7,10 +7,11 @@ The lowest layer of :mod:`lalisa.intake.readers`: every other reader (and
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
-from lalisa.intake.answers import STRETCHED, is_skip_answer
+from lalisa.intake.answers import STRETCHED, is_skip_answer, slip_repairs
 
 # Politeness and slang particles that carry no answer: "ga ada foto min", "iya kak".
 FILLERS: Final = frozenset(
@@ -55,7 +56,61 @@ def words(text: str) -> list[str]:
     squeezed = STRETCHED.sub(r"\1", lowered)
     # "gausah", "gkusah", "gausa": the negation typed joined to "usah" is two words.
     squeezed = _JOINED_USAH.sub(r"\1 usah", squeezed)
-    return re.findall(r"[a-z0-9]+", squeezed)
+    tokens = re.findall(r"[a-z0-9]+", squeezed)
+    return [word for token in tokens for word in _answer_word_slip(token).split()]
+
+
+# Answer words long enough for a phone slip to spoil them: negations ("tdak", "kaadda",
+# "jagnan", "blaum") and words of a yes ("benr", "sudha", "kirm"). A word one slip from
+# exactly these is read as one of them, unless it is a word of its own ("buka" is "open",
+# "bentar" is "a moment", "kiriman" is "a parcel").
+_SLIPPABLE_NEGATIONS: Final = frozenset(n for n in NEGATIONS if len(n) >= 5)
+_SLIPPABLE_YES: Final = frozenset(
+    {
+        "benar", "betul", "bener", "banar", "sudah", "kirim", "kirimkan", "lanjut",
+        "lanjutkan", "setuju", "sesuai", "inggih", "silakan", "silahkan",
+    }
+)  # fmt: skip
+_NOT_SLIPS: Final = frozenset(
+    {
+        "buka", "bukaan", "tindak", "bulu", "tiada", "banjar", "bentar", "kiriman", "bandar",
+        "tinggih", "atau", "kiri", "bene", "sudut", "suda",
+    }
+)  # fmt: skip
+_MIN_SLIP_LETTERS: Final = 4
+"""A word of five letters typed with one dropped has four ("tdak", "benr")."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _answer_word_slip(token: str) -> str:
+    """``token``, or the answer word(s) it is one phone slip from ("tdiak" is "tidak")."""
+    if (
+        len(token) < _MIN_SLIP_LETTERS
+        or token in NEGATIONS
+        or token in _SLIPPABLE_YES
+        or token in _NOT_SLIPS
+        or not token.isalpha()
+    ):
+        return token
+    candidates = slip_repairs(token)
+    if "gausah" in candidates:
+        # "gausaah", "guasah": "ga usah", as the joined form is read.
+        return "ga usah"
+    meant = candidates & _SLIPPABLE_NEGATIONS or candidates & _SLIPPABLE_YES
+    return min(meant) if meant else token
+
+
+# Words of not knowing that a slip may spoil ("kurng", "ingt", "gatua"); read only in a
+# "don't know" answer, never as a word of their own.
+_DONT_KNOW_WORDS: Final = frozenset({"kurang", "ingat", "gatau", "gatahu", "entah", "yakin"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _dont_know_slip(token: str) -> str:
+    if len(token) < _MIN_SLIP_LETTERS or token in _DONT_KNOW_WORDS or not token.isalpha():
+        return token
+    meant = slip_repairs(token) & _DONT_KNOW_WORDS
+    return min(meant) if meant else token
 
 
 _JOINED_USAH: Final = re.compile(
@@ -143,7 +198,11 @@ def says_dont_know(text: str) -> bool:
     Returns:
         True for "don't know" answers, also inside a sentence.
     """
-    return is_skip_answer(text) or bool(_DONT_KNOW.search(STRETCHED.sub(r"\1", text.lower())))
+    if is_skip_answer(text) or _DONT_KNOW.search(STRETCHED.sub(r"\1", text.lower())):
+        return True
+    # The same words typed with a slip: "Tdiak tahu", "kada ingt", "kurng tahu", "gatua".
+    repaired = " ".join(_dont_know_slip(token) for token in words(text))
+    return bool(_DONT_KNOW.search(repaired))
 
 
 # A courtesy or a yes before an answer: "Mohon izin, …", "Siap, …", "Inggih, …", "Baik, …".

@@ -34,6 +34,28 @@ _NO_PHRASES: Final = frozenset(
 
 YesNo = Literal["yes", "no"]
 
+# Words said with a yes that add nothing to it: "betul, silakan dikirim", "iya langsung
+# diproses aja".
+_WITH_A_YES: Final = frozenset(
+    {
+        "laporan",
+        "lapor",
+        "semua",
+        "sudah",
+        "itu",
+        "silakan",
+        "silahkan",
+        "dikirim",
+        "dikirimkan",
+        "diproses",
+        "proses",
+        "diteruskan",
+        "langsung",
+        "tolong",
+        "segera",
+    }
+)
+
 _APPROVAL_EMOJI = re.compile("[\U0001f44d\U0001f44c](?:[\U0001f3fb-\U0001f3ff])?")
 """👍 and 👌, with any skin tone."""
 
@@ -64,9 +86,7 @@ def read_yes_no(text: str) -> YesNo | None:
         return "yes" if any(t in _YES_PHRASES for t in tokens) else None
     if kept[0] in NEGATIONS:
         return "no"
-    if kept[0] in _YES_PHRASES and all(
-        t in _YES_PHRASES or t in {"laporan", "lapor", "semua", "sudah", "itu"} for t in kept
-    ):
+    if kept[0] in _YES_PHRASES and all(t in _YES_PHRASES or t in _WITH_A_YES for t in kept):
         return "yes"
     return None
 

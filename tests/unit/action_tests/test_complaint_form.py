@@ -13,6 +13,7 @@ from actions.tickets import (
     ActionAskCategory,
     ActionAskComplaintConfirmation,
     ActionAskDesaChoice,
+    ActionAskKecamatanChoice,
     ActionCheckComplaintSignal,
     ValidateComplaintForm,
     answers_question,
@@ -304,6 +305,67 @@ async def test_desa_list_of_the_chosen_kecamatan(dispatcher: CollectingDispatche
     assert message["kecamatan"] == "Tebing Tinggi"
     assert len(message["buttons"]) == 12
     assert all(b["payload"] == b["title"] for b in message["buttons"])
+
+
+async def test_kecamatan_list_for_a_desa_name_two_kecamatan_share(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """A desa name two kecamatan share ("desa Galumbang") lists only those kecamatan."""
+    t = tracker(slots={"location_note": "di desa galumbang dekat masjid", "location_mode": "pick"})
+    await ActionAskKecamatanChoice().run(dispatcher, t, domain())
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_kecamatan_choice_shared_desa"
+    assert message["desa"] == "Galumbang"
+    assert [b["payload"] for b in message["buttons"]] == ["Juai", "Paringin Selatan", "tidak tahu"]
+
+
+@pytest.mark.parametrize("note", [None, "dekat jembatan gantung", "desa halong"])
+async def test_kecamatan_list_otherwise_shows_every_kecamatan(
+    dispatcher: CollectingDispatcher, note: str | None
+) -> None:
+    t = tracker(slots={"location_note": note, "location_mode": "pick"})
+    await ActionAskKecamatanChoice().run(dispatcher, t, domain())
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_kecamatan_choice"
+    assert not message.get("buttons")
+
+
+async def test_a_nudge_at_the_form_repeats_the_question_without_a_miss(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """A nudge ("min") after a miss: "we are here", the question again, no offer of a person."""
+    events = await FORM.run(
+        dispatcher,
+        tracker(
+            text="min",
+            intent="greet",
+            confidence=1.0,
+            requested_slot="location",
+            slots={
+                "category": "pkl",
+                "description": "ada pkl jualan di trotoar",
+                "form_asks": {"question": "location", "count": 2},
+            },
+        ),
+        domain(),
+    )
+    slots = slot_events(events)
+    assert responses(dispatcher)[0] == "utter_small_talk_attention"
+    assert slots["requested_slot"] == "location"
+
+
+async def test_a_short_map_link_gets_its_own_answer(dispatcher: CollectingDispatcher) -> None:
+    slots = await run(
+        dispatcher,
+        text="https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8",
+        intent="nlu_fallback",
+        confidence=0.3,
+        requested_slot="location",
+        slots={"category": "pkl", "description": "ada pkl jualan di trotoar"},
+    )
+    assert responses(dispatcher) == ["utter_location_link_unreadable"]
+    assert slots["requested_slot"] == "location"
+    assert "location_note" not in slots
 
 
 @pytest.mark.parametrize(
