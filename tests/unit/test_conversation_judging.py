@@ -379,6 +379,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev8"] <= 70
     # The ninth author's set: next facts early, landmarks, lists, quotes, nudges, letters.
     assert 60 <= halves["dev9"] <= 70
+    # The eleventh author's set: hesitant and split openings, trailing remarks, busy citizens.
+    assert 60 <= halves["dev11"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 
