@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lalisa.intake.timeparse import TimeAndPlace, parse_incident_time, split_time_and_place
+from lalisa.intake.timeparse import (
+    TimeAndPlace,
+    parse_incident_time,
+    split_time_and_place,
+    without_trailing_remark,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 # Thursday 12 November 2026, 10:15 WITA
@@ -289,3 +294,26 @@ def test_is_time_phrase(text: str, expected: bool) -> None:
     from lalisa.intake.timeparse import is_time_phrase
 
     assert is_time_phrase(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samalam habis isya, ini ulun kirim fotonya", "samalam habis isya"),
+        ("tadi malam, ini fotonya nyusul ya", "tadi malam"),
+        ("tadi baisukan, lakas ditindak lah pian", "tadi baisukan"),
+        ("tadi malam - cepat ya min", "tadi malam"),
+        # Every clause that says when stays; so does a remark that says a time itself.
+        (
+            "Hampir setiap siang, terakhir tadi siang. Mohon segera ditertibkan.",
+            "Hampir setiap siang, terakhir tadi siang",
+        ),
+        ("kayanya tadi malam, pagi ini udah gitu", "kayanya tadi malam, pagi ini udah gitu"),
+        ("tadi malam, fotonya nanti sore", "tadi malam, fotonya nanti sore"),
+        # A clock's full stop is no clause end; a text with no time is left alone.
+        ("pukul 19.30 WITA", "pukul 19.30 WITA"),
+        ("ga tau, lupa", "ga tau, lupa"),
+    ],
+)
+def test_a_remark_after_the_time_is_dropped(text: str, expected: str) -> None:
+    assert without_trailing_remark(text) == expected

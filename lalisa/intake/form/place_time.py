@@ -24,6 +24,7 @@ from lalisa.intake.timeparse import (
     mentions_time,
     parse_incident_time,
     split_time_and_place,
+    without_trailing_remark,
 )
 from lalisa.places.geo import (
     Place,
@@ -225,6 +226,9 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             # "Ada yang berkelahi … tadi, saya harus menghubungi nomor darurat berapa?" is a
             # question of its own that happens to hold "tadi", not the time.
             return False
+        # "samalam habis isya, ini ulun kirim fotonya": the remark after the time is no part
+        # of it, neither for the moment nor for what the officer reads.
+        text = without_trailing_remark(text)
         moment = parse_incident_time(text, turn.now)
         if moment is None and says_dont_know(text):
             turn.set(incident_time=SKIPPED, incident_at=None)
@@ -251,6 +255,6 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
         # "eh maaf salah, bukan Tariwin …" corrects another answer; it is no time.
         return False
     if mentions_time(text) or len(words(text)) >= 2:
-        turn.set(incident_time=text[:MAX_TIME_CHARS], incident_at=None)
+        turn.set(incident_time=without_trailing_remark(text)[:MAX_TIME_CHARS], incident_at=None)
         return True
     return False
