@@ -90,6 +90,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         # The negation typed joined to "usah".
         "gausah pake nama min",
         "gkusah disebut",
+        # A request after a comma that is no name, or that asks for no name at all.
+        "rahasia, tolong dirahasiakan",
+        "Budi, anonim aja",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -136,6 +139,9 @@ def test_name_refusals(answer: str) -> None:
         ("Nama: Nurhayati", "Nurhayati"),
         ("Nama lengkap: Siti Aminah", "Siti Aminah"),
         ("Namaku: Ijai", "Ijai"),
+        # A name, then a request to keep it confidential: given, not refused.
+        ("Hasan, mohon identitas saya dirahasiakan", "Hasan"),
+        ("utuh, tolong dirahasiakan lah pian", "Utuh"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -266,6 +272,9 @@ def test_unclear_confirmation(answer: str) -> None:
         ),
         ("namanya kurang lengkap min, Rina Marlina", "reporter_name", "Rina Marlina"),
         ("namanya salah ketik, Rahmat, warga RT 3", "reporter_name", "Rahmat, warga RT 3"),
+        # The form of address after the apology ("eh maaf min salah").
+        ("eh maaf kak keliru, bukan tadi sore tp kemarin sore", None, "kemarin sore"),
+        ("maaf pak, saya salah, lokasinya di desa Halong", "location", "di desa Halong"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:

@@ -41,10 +41,11 @@ FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "reporter_name": ("nama", "pelapor"),
 }  # fmt: skip
 
-# "maaf", "eh", "ups" … before a correction.
-# "mohon maaf" in a letter, "maap" in Banjar.
+# "maaf", "eh", "ups" … before a correction, with the form of address after it ("eh maaf min
+# salah, …"). "mohon maaf" in a letter, "maap" in Banjar.
 _APOLOGY_PATTERN: Final = (
-    r"^(?:\W*(?:mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b\W*)*"
+    r"^(?:\W*(?:mohon\s+maaf|maaf|maap|mf|eh+|ups|oops|sorry|sori|aduh|astaga|waduh|oh)\b"
+    r"(?:\s+(?:min|mimin|admin|kak|pak|bu|bang|mas|mbak|pian)\b)?\W*)*"
 )
 _CORRECTION_CUE = re.compile(
     _APOLOGY_PATTERN
