@@ -591,7 +591,9 @@ def without_trailing_remark(text: str) -> str:
     breaks = list(_CLAUSE_END.finditer(text))
     starts = [0] + [m.end() for m in breaks]
     ends = [m.start() for m in breaks] + [len(text)]
-    timed = [end for start, end in zip(starts, ends) if _has_time_word(text[start:end])]
+    timed = [
+        end for start, end in zip(starts, ends, strict=True) if _has_time_word(text[start:end])
+    ]
     if not timed or timed[-1] == len(text):
         return text
     return text[: timed[-1]].rstrip(" ,;.!-")

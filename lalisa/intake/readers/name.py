@@ -249,8 +249,11 @@ _KEEP_SECRET = re.compile(r"\b(?:di)?rahasia(?:kan|in)?(?:lah|nya)?\b", re.I)
 
 
 def _name_kept_secret(text: str) -> NameAnswer | None:
-    """The name before a request to keep it confidential: "Hasan, mohon identitas saya
-    dirahasiakan" is Hasan. A refusal or anything that is no name before the comma is not."""
+    """The name before a request to keep it confidential.
+
+    "Hasan, mohon identitas saya dirahasiakan" is Hasan. A refusal, or anything that is no
+    name, before the comma is not.
+    """
     head, comma, rest = text.partition(",")
     if not comma or not _KEEP_SECRET.search(rest) or any(t in NEGATIONS for t in words(rest)):
         return None
