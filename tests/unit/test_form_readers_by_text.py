@@ -224,6 +224,10 @@ def test_an_unclear_line_is_a_cancel_only_when_the_intent_is_clear() -> None:
         "apa kabar min, sehat?",
         "udh sarapan blm min",
         "kzl bgt asli",
+        # Hesitation before the story: asked whether to report, not "belum memahami".
+        "maaf min sy perempuan, mau cerita tp agak malu ngomongnya",
+        "maaf min mau cerita tp takut",
+        "ulun takutan, supan jua",
     ],
 )
 def test_lines_of_feeling_or_courtesy_tell_no_incident(text: str) -> None:
@@ -239,6 +243,7 @@ def test_lines_of_feeling_or_courtesy_tell_no_incident(text: str) -> None:
         "sampah numpuk di pinggir jalan",
         "urang bakaraoke sampai tangah malam",
         "kesel bgt sama pkl di trotoar",
+        "tp takut, ada balap liar tiap malam",
     ],
 )
 def test_a_short_line_that_names_a_problem_tells_an_incident(text: str) -> None:

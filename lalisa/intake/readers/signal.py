@@ -88,12 +88,23 @@ _COURTESY_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 
+# Words of a citizen who hesitates before telling: "maaf min sy perempuan, mau cerita tp agak
+# malu ngomongnya", "ulun takutan handak bapadah". The story is still to come: ask first.
+_HESITATION_WORDS: Final = frozenset(
+    {
+        "cerita", "bercerita", "ceritakan", "menceritakan", "menceritakannya", "curhat",
+        "takut", "takutan", "malu", "supan", "segan", "ragu", "bingung", "agak", "sebenarnya",
+        "sebenernya", "sbnrnya", "tapi", "tp", "tpi", "tetapi", "perempuan", "cewek", "wanita",
+        "ngomong", "ngomongnya", "bilang", "sesuatu", "boleh", "dulu", "jua", "kak", "pak", "bu",
+    }
+)  # fmt: skip
+
 
 def tells_no_incident(text: str) -> bool:
-    """Whether a message says nothing that happened: only greetings, courtesy or feelings.
+    """Whether a message says nothing that happened: only greetings, courtesy, feelings or doubt.
 
-    "kesel bgt sumpah", "Mohon maaf mengganggu waktunya.", "hadeh parah banar" tell no
-    incident; "berisik bgt tiap malam" does (``berisik``, ``malam``).
+    "kesel bgt sumpah", "Mohon maaf mengganggu waktunya.", "hadeh parah banar", "maaf min mau
+    cerita tp takut" tell no incident; "berisik bgt tiap malam" does (``berisik``, ``malam``).
 
     Args:
         text: The message.
@@ -104,7 +115,10 @@ def tells_no_incident(text: str) -> bool:
     return not [
         t
         for t in story_words(text)
-        if t not in _VENTING_WORDS and t not in _COURTESY_WORDS and t not in NEGATIONS
+        if t not in _VENTING_WORDS
+        and t not in _COURTESY_WORDS
+        and t not in _HESITATION_WORDS
+        and t not in NEGATIONS
     ]
 
 
