@@ -7,21 +7,36 @@ classes and they read the environment themselves.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock_store import (
+    DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
+    LOCK_LIFETIME,
+    InMemoryLockStore,
+    LockError,
+    LockStore,
+    RedisLockStore,
+)
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core import events as events_module
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from redis import asyncio as redis_asyncio
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -38,6 +53,10 @@ REMEMBERED_CONVERSATIONS = 10_000
 # tracker without reading them back (a session is ~20-100 KB of event objects).
 CACHED_TRACKERS = 500
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Threads that run the tracker store's database work off the event loop (not on SQLite).
+STORE_THREADS = 8
+
+_T = TypeVar("_T")
 
 
 def _sqlite_connection_settings(dbapi_connection: Any, _record: Any) -> None:
@@ -100,6 +119,15 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     Each event's ``data`` (texts, slot values, metadata) is stored encrypted under a key derived
     from ``LALISA_IDENTITY_KEY``; rows written before that are read as they are and converted
     by :func:`lalisa_common.tracker_crypt.encrypt_tracker_events`.
+
+    **Off the event loop (PostgreSQL).** Rasa's store is synchronous (psycopg2) and Rasa awaits
+    it on the event loop, which then stands still for every round trip and, at a save, for the
+    server's WAL flush: 20-30 ms a turn on the 2-core machine while the database gets its CPU,
+    during which none of the worker's other turns (``WHATSAPP_MAX_CONCURRENT``) could run. On
+    PostgreSQL the statements and the rows' decoding run in a small thread pool
+    (:data:`STORE_THREADS`); the cache's bookkeeping stays on the loop, so its rules above hold
+    as before. On SQLite (one process, a pooled connection, commits without a sync) the calls
+    stay on the loop, as Rasa makes them.
     """
 
     engine: Any  # Rasa's SQLAlchemy 1.4 engine; replaced on SQLite (see below)
@@ -122,6 +150,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         # max_id describe the table that holds exactly them (the tracker cache).
         self._sessions: OrderedDict[str, list[Event]] = OrderedDict()
         self._cipher = at_rest_cipher(identity_key(read_env()), TRACKER_EVENTS)
+        self._executor = (
+            None
+            if self.engine.dialect.name == "sqlite"
+            else ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="tracker-store")
+        )
         self._build_statements()
         # Every Rasa process that serves conversations builds this store from endpoints.yml,
         # which makes it the place where La-Lisa's processor hooks are installed.
@@ -174,6 +207,13 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # stored in the file
         self.sessionmaker = sessionmaker(bind=self.engine)
 
+    async def _off_loop(self, function: Callable[..., _T], *args: Any) -> _T:
+        """Runs ``function(*args)`` in the store's threads, or right here on SQLite."""
+        if self._executor is None:
+            return function(*args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, *args))
+
     def _table_state(self, connection: Any, sender_id: str) -> tuple[int, int | None]:
         """The conversation's rows in the table and their largest id."""
         rows, max_id = connection.execute(self._state_statement, {"sender_id": sender_id}).one()
@@ -195,28 +235,27 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         """Rasa's ``_retrieve``, decrypting each event's ``data`` (old plain rows as they are)."""
-        with self.engine.connect() as connection:
-            events = self._events(connection, sender_id, fetch_events_from_all_sessions)
+        events = await self._off_loop(self._load, sender_id, fetch_events_from_all_sessions)
         return self._tracker(sender_id, events)
+
+    def _load(self, sender_id: str, all_sessions: bool) -> list[Event]:
+        with self.engine.connect() as connection:
+            return self._events(connection, sender_id, all_sessions)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Loads the conversation's current session (the kept events when the table agrees)."""
         known = self._stored.get(sender_id)
         session = self._sessions.pop(sender_id, None)
-        with self.engine.connect() as connection:
-            rows, max_id = self._table_state(connection, sender_id)
-            if (
-                session is None
-                or known is None
-                or known.rows is None
-                or (known.rows, known.max_id) != (rows, max_id)
-            ):
-                # Counted before the rows are read: a write between the two statements makes
-                # the recorded state older than the events, never newer (no reuse from it).
-                session = None
-                events = self._events(connection, sender_id, all_sessions=False) if rows else []
-            else:
-                events = session
+        kept = (
+            None
+            if session is None or known is None or known.rows is None
+            else (known.rows, known.max_id)
+        )
+        rows, max_id, events = await self._off_loop(self._read, sender_id, kept)
+        if events is None:
+            events = session or []
+        else:
+            session = None
         tracker = self._tracker(sender_id, events)
         if tracker is None:
             self._stored.pop(sender_id, None)
@@ -227,6 +266,24 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         self._remember(sender_id, _Stored(len(events), tracker.events[-1], rows, max_id), session)
         return tracker
 
+    def _read(
+        self, sender_id: str, kept: tuple[int, int | None] | None
+    ) -> tuple[int, int | None, list[Event] | None]:
+        """The conversation's rows and largest id, and its session's events.
+
+        Returns:
+            ``(rows, max_id, events)``; ``events`` is None when the table holds exactly the
+            ``kept`` rows and largest id (the kept events are the session).
+        """
+        with self.engine.connect() as connection:
+            rows, max_id = self._table_state(connection, sender_id)
+            if kept is not None and (rows, max_id) == kept:
+                return rows, max_id, None
+            # Counted before the rows are read: a write between the two statements makes
+            # the recorded state older than the events, never newer (no reuse from it).
+            events = self._events(connection, sender_id, all_sessions=False) if rows else []
+        return rows, max_id, events
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Writes the events of ``tracker`` that are not stored yet."""
         sender_id = tracker.sender_id
@@ -235,17 +292,15 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         if self.event_broker is not None:
             await self.stream_events(tracker)
         if known is None or self.event_broker is not None or not _same_tracker(tracker, known):
-            with self.session_scope() as session:
-                # Rasa's count of the stored events of the session (see the class docstring).
-                new_events = list(self._additional_events(session, tracker))
-            self._insert(sender_id, new_events, None)
+            new_events = await self._off_loop(self._unstored_events, tracker)
+            await self._insert(sender_id, new_events, None)
             self._remember(sender_id, _Stored(len(tracker.events), _last(tracker)))
             return
         events = list(tracker.events)
         new_events = events[known.count :]
         expected = None if known.rows is None else known.rows + len(new_events)
         if new_events:
-            state = self._insert(sender_id, new_events, expected)
+            state = await self._insert(sender_id, new_events, expected)
         else:
             state = None if expected is None else (expected, known.max_id)
         if state is None:
@@ -257,6 +312,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 _Stored(len(events), _last(tracker), rows, max_id),
                 _current_session(events),
             )
+
+    def _unstored_events(self, tracker: DialogueStateTracker) -> list[Event]:
+        """Rasa's count of the stored events of the session (see the class docstring)."""
+        with self.session_scope() as session:
+            return list(self._additional_events(session, tracker))
 
     def _remember(
         self, sender_id: str, stored: _Stored, session: list[Event] | None = None
@@ -274,7 +334,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         while len(self._sessions) > CACHED_TRACKERS:
             self._sessions.popitem(last=False)
 
-    def _insert(
+    async def _insert(
         self, sender_id: str, events: list[Event], expected_rows: int | None
     ) -> tuple[int, int | None] | None:
         """Inserts ``events`` as Rasa's ``save`` does (same columns, one transaction).
@@ -309,17 +369,24 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             )
         if not rows:
             return None
+        state = await self._off_loop(self._write, sender_id, rows, expected_rows is not None)
+        if state is not None and state[0] == expected_rows:
+            return state
+        return None
+
+    def _write(
+        self, sender_id: str, rows: list[dict[str, Any]], count: bool
+    ) -> tuple[int, int | None] | None:
+        """Inserts ``rows``; with ``count`` also returns the conversation's rows and max id."""
         state = None
         with self.engine.begin() as connection:
             connection.execute(self.SQLEvent.__table__.insert(), rows)
-            if expected_rows is not None:
+            if count:
                 # In the transaction of the insert: on SQLite nobody else can write before
                 # the commit; on PostgreSQL a row committed by another writer meanwhile makes
                 # the count differ (and one it commits later changes it before any reuse).
                 state = self._table_state(connection, sender_id)
-        if state is not None and state[0] == expected_rows:
-            return state
-        return None
+        return state
 
 
 def _last(tracker: DialogueStateTracker) -> Event | None:
@@ -349,6 +416,178 @@ def _same_tracker(tracker: DialogueStateTracker, known: _Stored) -> bool:
     return known.count == 0 or events[known.count - 1] is known.last
 
 
+# Rasa's ticket lock (rasa.core.lock.TicketLock) as one atomic step per script, on the value
+# Rasa stores: {"conversation_id": …, "tickets": ["{\"number\": n, \"expires\": t}", …]}.
+# A ticket has expired when now > expires (Ticket.has_expired). Tickets are kept as the strings
+# they were stored as; a new one is written as Python's json.dumps writes it.
+_LOCK_LUA = """
+local function live(raw, now)
+  local kept = {}
+  if raw then
+    local tickets = cjson.decode(raw)['tickets']
+    if type(tickets) == 'table' then
+      for _, text in ipairs(tickets) do
+        if tonumber(cjson.decode(text)['expires']) >= now then
+          table.insert(kept, text)
+        end
+      end
+    end
+  end
+  return kept
+end
+local function number(text)
+  return tonumber(cjson.decode(text)['number'])
+end
+local function store(key, conversation_id, kept)
+  local quoted = {}
+  for i, text in ipairs(kept) do
+    quoted[i] = cjson.encode(text)
+  end
+  redis.call('SET', key, '{"conversation_id": ' .. cjson.encode(conversation_id)
+    .. ', "tickets": [' .. table.concat(quoted, ', ') .. ']}')
+end
+"""
+# ARGV: conversation id, now, expiry of the new ticket. Returns {ticket, number now served}.
+_ISSUE_LUA = (
+    _LOCK_LUA
+    + """
+local kept = live(redis.call('GET', KEYS[1]), tonumber(ARGV[2]))
+local last = -1
+if #kept > 0 then last = number(kept[#kept]) end
+local ticket = last + 1
+local text = '{"number": ' .. string.format('%d', ticket) .. ', "expires": ' .. ARGV[3] .. '}'
+table.insert(kept, text)
+store(KEYS[1], ARGV[1], kept)
+return {ticket, number(kept[1])}
+"""
+)
+# ARGV: conversation id, now, ticket. Drops expired tickets (LockStore.update_lock); returns
+# the number now served, or -1 when the ticket is no longer there (the lock expired).
+_SERVING_LUA = (
+    _LOCK_LUA
+    + """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return -1 end
+local kept = live(raw, tonumber(ARGV[2]))
+store(KEYS[1], ARGV[1], kept)
+local ticket = tonumber(ARGV[3])
+for _, text in ipairs(kept) do
+  if number(text) == ticket then return number(kept[1]) end
+end
+return -1
+"""
+)
+# ARGV: conversation id, now, ticket. LockStore.cleanup: the ticket (and expired ones) leave the
+# lock, which is deleted when nobody else holds a ticket.
+_FINISH_LUA = (
+    _LOCK_LUA
+    + """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local kept = {}
+local ticket = tonumber(ARGV[3])
+for _, text in ipairs(live(raw, tonumber(ARGV[2]))) do
+  if number(text) ~= ticket then table.insert(kept, text) end
+end
+if #kept == 0 then
+  redis.call('DEL', KEYS[1])
+else
+  store(KEYS[1], ARGV[1], kept)
+end
+return #kept
+"""
+)
+
+
+class AsyncRedisLockStore(RedisLockStore):
+    """Rasa's Redis ticket lock, taken and released without blocking the event loop.
+
+    Rasa's ``RedisLockStore`` runs its ticket lock on the synchronous redis client: issue
+    (GET, SET), check (GET), release (GET, SET, GET, DEL), seven round trips a turn during which
+    the worker's event loop stands still (4-7 ms a turn on the loaded 2-core machine, while
+    the other turns of the worker waited). Here :meth:`lock` runs on ``redis.asyncio`` and does
+    each step in one Lua script: two round trips a turn when nobody else holds the
+    conversation, each atomic (Rasa's GET-then-SET could lose a ticket between two processes).
+
+    The key and the value are Rasa's (``<prefix>:lock:<conversation id>``, a JSON
+    ``TicketLock``), tickets are served in order and expire after ``lock_lifetime`` as
+    Rasa's do, and the synchronous methods inherited from Rasa's store keep working, so the
+    Rasa server and the workers lock the same conversations whichever store each runs.
+
+    Differences from Rasa's: a Redis failure is raised as redis-py's own error (Rasa wraps
+    it in ``LockError``), so a worker puts the message back in the queue instead of
+    answering "gangguan"; a waiting turn whose ticket expired gets ``LockError`` instead of
+    waiting for ever.
+    """
+
+    def __init__(self, url: str, key_prefix: str = "lalisa") -> None:
+        """Connects (lazily) to the Redis of ``url`` (``redis://`` or ``rediss://``)."""
+        parts = urlsplit(url)
+        super().__init__(
+            host=parts.hostname or "localhost",
+            port=parts.port or 6379,
+            db=int(parts.path.lstrip("/") or 0),
+            username=parts.username,
+            password=parts.password,
+            use_ssl=parts.scheme == "rediss",
+            key_prefix=key_prefix,
+        )
+        self.url = url
+        self._client: Any = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._scripts: dict[str, Any] = {}
+
+    def _async_client(self) -> Any:
+        # One client per event loop: redis.asyncio's connections belong to the loop that
+        # opened them (a process has one; tests make a loop per test).
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = redis_asyncio.from_url(
+                self.url,
+                socket_timeout=DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
+                socket_connect_timeout=DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
+            )
+            self._client_loop = loop
+            self._scripts = {
+                name: self._client.register_script(text)
+                for name, text in (
+                    ("issue", _ISSUE_LUA),
+                    ("serving", _SERVING_LUA),
+                    ("finish", _FINISH_LUA),
+                )
+            }
+        return self._client
+
+    async def _script(self, name: str, conversation_id: str, *args: object) -> Any:
+        self._async_client()
+        key = self.key_prefix + conversation_id
+        return await self._scripts[name](
+            keys=[key], args=[conversation_id, repr(time.time()), *args]
+        )
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncIterator[TicketLock]:
+        """Holds the conversation's lock (see :meth:`LockStore.lock`)."""
+        expires = time.time() + lock_lifetime
+        ticket, serving = await self._script("issue", conversation_id, repr(expires))
+        try:
+            while serving != ticket:
+                if serving < 0:
+                    raise LockError(
+                        f"Could not acquire lock for conversation_id '{conversation_id}'."
+                    )
+                await asyncio.sleep(wait_time_in_seconds)
+                serving = await self._script("serving", conversation_id, ticket)
+            yield TicketLock(conversation_id, deque([Ticket(ticket, expires)]))
+        finally:
+            await self._script("finish", conversation_id, ticket)
+
+
 class EnvLockStore(LockStore):
     """Redis lock store when REDIS_URL is set, else the in-memory one.
 
@@ -362,14 +601,7 @@ class EnvLockStore(LockStore):
         if not redis_url:
             return InMemoryLockStore()
         parts = urlsplit(redis_url)
-        db = int(parts.path.lstrip("/") or 0)
-        logger.info("Lock store: Redis at %s:%s/%s", parts.hostname, parts.port, db)
-        return RedisLockStore(
-            host=parts.hostname or "localhost",
-            port=parts.port or 6379,
-            db=db,
-            username=parts.username,
-            password=parts.password,
-            use_ssl=parts.scheme == "rediss",
-            key_prefix="lalisa",
+        logger.info(
+            "Lock store: Redis at %s:%s/%s", parts.hostname, parts.port, parts.path.lstrip("/")
         )
+        return AsyncRedisLockStore(redis_url, key_prefix="lalisa")

@@ -67,11 +67,14 @@ DEFAULT_BUSY_LIMIT = 200
 OUTAGE_PAUSE_SECONDS = 2.0
 #: Busy notices sent per check at most.
 BUSY_BATCH = 50
-#: CPU priority a worker gives up (``os.nice``). A turn costs hundreds of milliseconds of CPU
-#: and waits anyway; the webhook receiver must answer Meta within milliseconds. On a shared
-#: machine (the 2-core default) a backlog of turns at equal priority delays the acks by
-#: whole time slices; niced workers leave the receiver the CPU whenever it has a delivery.
-DEFAULT_NICE = 10
+#: CPU priority a worker gives up (``os.nice``), none by default. Niced (10) workers lost the
+#: CPU to every process of their session (receiver, action server, and on the bench the fake
+#: Graph API and the load generator): pg2 at 50 msg/s answered with p95 965-1,497 ms against
+#: 288 ms at 0, while the acknowledgement's p99 at 200/s moved within the noise (87-92 ms at
+#: 10, 78-115 ms at 0, load 15; docs/benchmarks.md). A waking receiver preempts a busy worker
+#: at equal priority anyway; nice matters only for a process that stays runnable. Nice also
+#: weighs only inside one session (Linux autogroups), so it never acted between systemd units.
+DEFAULT_NICE = 0
 
 TurnRecorded = Callable[[str, str], Awaitable[bool]]
 
@@ -91,8 +94,8 @@ class WorkerSettings:
         poll_seconds: ``LALISA_QUEUE_POLL_SECONDS``: pause when the queue is empty.
         busy_limit: ``LALISA_QUEUE_BUSY_LIMIT``: above this many queued messages a new
             conversation's first message gets the "sedang ramai" notice at once.
-        nice: ``LALISA_RASA_WORKER_NICE``: niceness the worker process adds to itself, so
-            the receiver's acknowledgements win the CPU (0 keeps the inherited priority).
+        nice: ``LALISA_RASA_WORKER_NICE``: niceness the worker process adds to itself
+            (default 0, the inherited priority; see :data:`DEFAULT_NICE`).
     """
 
     workers: int = 1

@@ -412,12 +412,12 @@ def test_scale_out_refuses_loudly_without_postgresql_or_redis(tmp_path: Path) ->
     assert "Redis at REDIS_URL is unreachable" in redis_down.stderr
 
 
-def test_workers_yield_the_cpu_to_the_receiver_unless_told_not_to() -> None:
+def test_workers_keep_their_priority_unless_told_to_yield() -> None:
     from lalisa_common.env import SettingsError
     from lalisa_rasa.worker import DEFAULT_NICE, WorkerSettings
 
-    assert WorkerSettings.from_env({}).nice == DEFAULT_NICE > 0
-    assert WorkerSettings.from_env({"LALISA_RASA_WORKER_NICE": "0"}).nice == 0
+    assert WorkerSettings.from_env({}).nice == DEFAULT_NICE == 0
+    assert WorkerSettings.from_env({"LALISA_RASA_WORKER_NICE": "10"}).nice == 10
     with pytest.raises(SettingsError):
         WorkerSettings.from_env({"LALISA_RASA_WORKER_NICE": "-5"})
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sqlite3
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
 from lalisa_common.at_rest import TRACKER_EVENTS, at_rest_cipher
 from lalisa_rasa.config import tracker_database_url
-from lalisa_rasa.stores import EnvLockStore, EnvSQLTrackerStore
+from lalisa_rasa.stores import AsyncRedisLockStore, EnvLockStore, EnvSQLTrackerStore
 from tests.postgres_helpers import postgres_admin_url, run_admin_sql, with_database
 
 KEY = "mHq6tL0Kj1cM0xq2Yk3nV8bF5rW9sD4eA7uZ1pG6oTc="
@@ -366,3 +369,106 @@ async def test_encrypted_events_and_their_conversion_on_postgresql(
         await asyncio.to_thread(
             run_admin_sql, admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
         )
+
+
+# ---------------------------------------------------------------- the asynchronous Redis lock
+
+
+@pytest.fixture
+def redis_lock_store() -> Any:
+    """The lock store of REDIS_URL (skipped without it), on a conversation id of its own."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL not set")
+    store = EnvLockStore(endpoint_config=None)
+    assert isinstance(store, AsyncRedisLockStore)
+    return store
+
+
+def _conversation() -> str:
+    return f"lock-test-{uuid.uuid4().hex}"
+
+
+async def test_the_lock_serves_one_turn_of_a_conversation_at_a_time(redis_lock_store: Any) -> None:
+    """A second turn of the conversation waits until the first released it; then no key."""
+    conversation = _conversation()
+    order: list[str] = []
+    first_holds = asyncio.Event()
+
+    async def first() -> None:
+        async with redis_lock_store.lock(conversation, wait_time_in_seconds=0.01):
+            order.append("first in")
+            first_holds.set()
+            await asyncio.sleep(0.2)
+            order.append("first out")
+
+    async def second() -> None:
+        await first_holds.wait()
+        async with redis_lock_store.lock(conversation, wait_time_in_seconds=0.01):
+            order.append("second in")
+
+    await asyncio.gather(first(), second())
+    assert order == ["first in", "first out", "second in"]
+    assert redis_lock_store.get_lock(conversation) is None  # deleted: nobody waits
+
+
+async def test_the_lock_keeps_rasa_s_format_and_waits_for_rasa_s_tickets(
+    redis_lock_store: Any,
+) -> None:
+    """The Rasa server's own RedisLockStore and this store lock the same conversations."""
+    from rasa.core.lock_store import RedisLockStore
+
+    conversation = _conversation()
+    rasa_store = RedisLockStore(
+        host=redis_lock_store.red.connection_pool.connection_kwargs.get("host", "localhost"),
+        port=redis_lock_store.red.connection_pool.connection_kwargs.get("port", 6379),
+        db=redis_lock_store.red.connection_pool.connection_kwargs.get("db", 0),
+        key_prefix="lalisa",
+    )
+    held = rasa_store.issue_ticket(conversation, 30)  # the Rasa server serves a REST message
+    assert held == 0
+    entered = asyncio.Event()
+
+    async def worker_turn() -> None:
+        async with redis_lock_store.lock(conversation, wait_time_in_seconds=0.01):
+            lock = rasa_store.get_lock(conversation)  # Rasa reads what this store wrote
+            assert lock is not None
+            assert [ticket.number for ticket in lock.tickets] == [1]
+            assert not lock.is_locked(1)
+            entered.set()
+
+    turn = asyncio.ensure_future(worker_turn())
+    await asyncio.sleep(0.1)
+    assert not entered.is_set()  # Rasa's ticket 0 is served first
+    waiting = rasa_store.get_lock(conversation)
+    assert waiting is not None
+    assert [ticket.number for ticket in waiting.tickets] == [0, 1]
+    rasa_store.cleanup(conversation, held)
+    await asyncio.wait_for(turn, timeout=5)
+    assert rasa_store.get_lock(conversation) is None
+
+
+async def test_expired_tickets_are_skipped(redis_lock_store: Any) -> None:
+    """A ticket whose holder died (lifetime over) no longer blocks the conversation."""
+    conversation = _conversation()
+    redis_lock_store.issue_ticket(conversation, 0.05)  # a turn that never released the lock
+    await asyncio.sleep(0.1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with redis_lock_store.lock(conversation, wait_time_in_seconds=5) as lock:
+        # As Rasa's issue_ticket: the expired ticket is dropped first, numbering starts again.
+        assert [ticket.number for ticket in lock.tickets] == [0]
+    assert loop.time() - started < 1  # no wait for the dead ticket
+    assert redis_lock_store.get_lock(conversation) is None
+
+
+async def test_a_redis_outage_is_raised_as_redis_error_for_the_worker_to_retry() -> None:
+    """The worker's INFRASTRUCTURE_ERRORS put the message back on redis-py's errors."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = AsyncRedisLockStore(f"redis://127.0.0.1:{port}/0")
+    with pytest.raises(RedisConnectionError):
+        async with store.lock(_conversation()):
+            pass

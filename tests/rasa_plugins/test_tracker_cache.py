@@ -7,6 +7,8 @@ store instance on the same database: a second worker process, or the Rasa server
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,3 +283,50 @@ async def test_the_rasa_lookup_of_event_classes_is_unchanged() -> None:
     assert Event.resolve_by_type("no such event", default=BotUttered) is BotUttered
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no such event")
+
+
+class ThreadRecordingStore(EnvSQLTrackerStore):
+    """Records the thread of every statement the store runs."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.threads: set[int] = set()
+
+    def _table_state(self, connection: Any, sender_id: str) -> tuple[int, int | None]:
+        self.threads.add(threading.get_ident())
+        return super()._table_state(connection, sender_id)
+
+
+async def test_server_round_trips_leave_the_event_loop_free(tracker_url: str) -> None:
+    """On PostgreSQL the round trips run in the store's threads while other turns go on.
+
+    On SQLite they stay on the loop (one process, commits without a sync), as Rasa runs them.
+    """
+    store = ThreadRecordingStore(domain=DOMAIN)
+    ticks = 0
+    running = True
+
+    async def other_turns() -> None:
+        nonlocal ticks
+        while running:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    background = asyncio.ensure_future(other_turns())
+    try:
+        await _start(store, "c1")
+        for turn in range(3):
+            tracker = await store.retrieve("c1")
+            assert tracker is not None
+            _turn(tracker, f"pesan {turn}", "pkl", 3.0 + turn)
+            await store.save(tracker)
+    finally:
+        running = False
+        await background
+    _same_state(tracker, await _fresh("c1"))
+    loop_thread = threading.get_ident()
+    if tracker_url.startswith("sqlite"):
+        assert store.threads == {loop_thread}
+    else:
+        assert loop_thread not in store.threads
+        assert ticks > 10  # the loop ran other work while the statements were under way
