@@ -15,7 +15,11 @@ from lalisa.intake.form.flow import advance
 from lalisa.intake.form.turn import Answer
 from lalisa.intake.readers.evidence import asks_if_required, refuses_evidence
 from lalisa.intake.readers.name import refuses_name
-from lalisa.intake.readers.signal import complaint_signal, tells_no_incident
+from lalisa.intake.readers.signal import (
+    complaint_signal,
+    tells_no_incident,
+    thanks_for_a_handled_report,
+)
 from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import HELP_RESPONSES, names_digression
 from tests.unit.test_form_flow import NOW, at, responses, say
@@ -284,3 +288,23 @@ def test_a_caption_that_answers_nothing_is_no_miss(caption: str) -> None:
     assert "location" not in step.slots
     assert responses(step) == ["utter_evidence_received"]
     assert not step.missed_twice
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "makasih min, pkl di pasar kemarin udah ditertibkan",
+        "tarima kasih pian, sampahnya sudah dibarasihi",
+    ],
+)
+def test_thanks_for_what_was_done_is_asked_first(text: str) -> None:
+    assert thanks_for_a_handled_report(text)
+    assert complaint_signal(text, intent_confidence=0.95, category_confidence=0.9) == "weak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["makasih min, ada pkl di trotoar pasar", "terima kasih, tolong pkl di pasar ditertibkan"],
+)
+def test_thanks_before_a_new_report_is_no_thanks_for_a_handled_one(text: str) -> None:
+    assert not thanks_for_a_handled_report(text)

@@ -99,6 +99,24 @@ _HESITATION_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 
+# Thanks for a report already handled: "makasih, laporan sy kemarin udah ditindak, spanduknya
+# udah dicabut", "tarima kasih pian, sudah dibarasihi". Words of thanks, then of something done.
+_THANKS = re.compile(r"\b(makasih|terima\s*kasih|tarima\s*kasih|trims|thanks|thx|tq|nuhun)\b", re.I)
+_ALREADY_DONE = re.compile(
+    r"\b(?:sudah|sdh|udah|udh|dah|telah|sudah\s+di|udah\s+di)\s+(?:\w+\s+)?"
+    r"(?:di\w+|beres|selesai|tuntung|aman|bersih|hilang)\b",
+    re.I,
+)
+
+
+def thanks_for_a_handled_report(text: str) -> bool:
+    """Whether a message thanks for something already done ("makasih, spanduknya udah dicabut").
+
+    It names the problem of an earlier report, and a reporting word ("ditindak"), but reports
+    nothing new.
+    """
+    return bool(_THANKS.search(text) and _ALREADY_DONE.search(text))
+
 
 def tells_no_incident(text: str) -> bool:
     """Whether a message says nothing that happened: only greetings, courtesy, feelings or doubt.
@@ -150,11 +168,14 @@ def complaint_signal(
     """
     if is_payload(text):
         return "strong"
-    if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
-        tells_no_incident(text) and not says_reporting(text)
+    if (
+        intent_confidence < COMPLAINT_INTENT_CONFIDENCE
+        or (tells_no_incident(text) and not says_reporting(text))
+        or thanks_for_a_handled_report(text)
     ):
         # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
-        # waktunya.") starts nothing, however sure the NLU is: ask first.
+        # waktunya.") or thanks for what was done starts nothing, however sure the NLU is:
+        # ask first.
         return "weak"
     if with_media:
         return "strong"
