@@ -178,6 +178,14 @@ _REQUEST_WORDS: Final = frozenset(
 _STORY_MARKERS: Final = frozenset({"tadi", "semalam", "samalam", "kemarin", "desa", "jalan"})
 
 
+_NEED_WORDS: Final = frozenset({"usah", "usa", "perlu", "pelu"})
+
+
+def _no_need(tokens: list[str], index: int) -> bool:
+    """Whether the token at ``index`` is the "no" of "no need" ("kada usah", "ga perlu")."""
+    return index + 1 < len(tokens) and tokens[index + 1] in _NEED_WORDS
+
+
 def asks_confidentiality(text: str) -> bool:
     """Whether a message asks whether the reporter's identity stays confidential.
 
@@ -196,7 +204,11 @@ def asks_confidentiality(text: str) -> bool:
     tokens = _words(text)
     if len(tokens) < 2 or len(tokens) > MAX_CONFIDENTIALITY_WORDS:
         return False
-    particle = any(t in _QUESTION_PARTICLES or (t.endswith("kah") and len(t) > 4) for t in tokens)
+    # "kada usah", "ga usah", "gak perlu": a "no need" (a request), not "… or not?".
+    particle = any(
+        (t in _QUESTION_PARTICLES and not _no_need(tokens, i)) or (t.endswith("kah") and len(t) > 4)
+        for i, t in enumerate(tokens)
+    )
     # "dirahasiakan aja ya?" asks for it (a refusal of the name), "dirahasiakan kan?" asks
     # whether: without a question particle, a word of request makes it a request.
     asks = particle or ("?" in text and not any(t in _REQUEST_WORDS for t in tokens))

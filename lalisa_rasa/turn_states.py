@@ -43,6 +43,8 @@ from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from lalisa_rasa import quiet_debug, rule_index, slot_copies, slot_states
+
 logger = logging.getLogger(__name__)
 
 # The Rasa whose past_states/states_for_tracker_history this module was checked against.
@@ -140,7 +142,19 @@ def states_both_ways(
 
 
 def install() -> None:
-    """Makes ``DialogueStateTracker.past_states`` compute once per tracker state. Idempotent."""
+    """Makes ``DialogueStateTracker.past_states`` compute once per tracker state. Idempotent.
+
+    Also installs the other exact hooks of Rasa's per-turn machinery (the RulePolicy's rule
+    index, :mod:`lalisa_rasa.rule_index`; the trackers' slot copies,
+    :mod:`lalisa_rasa.slot_copies`; slots' sub-states without the slots that do not influence
+    the dialogue, :mod:`lalisa_rasa.slot_states`; debug arguments not copied while debug
+    logging is off, :mod:`lalisa_rasa.quiet_debug`): every caller of this function (the
+    tracker store, ``python -m lalisa_rasa``) runs its turns with all of them.
+    """
+    rule_index.install()
+    slot_copies.install()
+    slot_states.install()
+    quiet_debug.install()
     original = DialogueStateTracker.past_states
     if getattr(original, _INSTALLED_MARK, False):
         return

@@ -10,6 +10,7 @@
     .venv/bin/python -m tests.conversations --half dev7 --no-gate   # the seventh author's set
     .venv/bin/python -m tests.conversations --half dev8 --no-gate   # the eighth author's set
     .venv/bin/python -m tests.conversations --half dev9 --no-gate   # the ninth author's set
+    .venv/bin/python -m tests.conversations --half dev10 --no-gate  # the tenth author's set
     .venv/bin/python -m tests.conversations --half dev11 --no-gate  # the eleventh author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite

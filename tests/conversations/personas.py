@@ -20,10 +20,15 @@ import yaml
 from lalisa.tickets.categories import CATEGORY_LABELS
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev11", "holdout")
-DEV_HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev11")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev9`` and ``dev11``,
-further authors' sets, each written independently of the earlier sets and of
+HALVES = (
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11",
+    "holdout",
+)  # fmt: skip
+DEV_HALVES = (
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11",
+)  # fmt: skip
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev11``, further
+authors' sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
 OPENING_MEDIA = ("[photo]", "[sticker]", "[pin]", "[voice]")
 """Opening turns that send media instead of text (WhatsApp only): a photo, a sticker, the

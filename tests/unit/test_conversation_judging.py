@@ -381,6 +381,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev9"] <= 70
     # The eleventh author's set: hesitant and split openings, trailing remarks, busy citizens.
     assert 60 <= halves["dev11"] <= 70
+    # The tenth author's set: summary changes, typed and numbered choices, evidence, names.
+    assert 60 <= halves["dev10"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 

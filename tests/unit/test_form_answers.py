@@ -17,7 +17,12 @@ from lalisa.intake.readers.correction import (
 from lalisa.intake.readers.evidence import refuses_evidence
 from lalisa.intake.readers.name import read_name, read_name_change, refuses_name
 from lalisa.intake.readers.signal import complaint_signal
-from lalisa.intake.readers.words import looks_like_question, says_dont_know, without_courtesy_lead
+from lalisa.intake.readers.words import (
+    list_position,
+    looks_like_question,
+    says_dont_know,
+    without_courtesy_lead,
+)
 from lalisa.intake.readers.yes_no import read_yes_no
 
 
@@ -135,6 +140,13 @@ def test_name_refusals(answer: str) -> None:
         ("Annisa", "Annisa"),
         ("Anton", "Anton"),
         ("Rina minnn", "Rina"),
+        # A reporter named by their neighbourhood role: the RT/RW number belongs to it.
+        ("Pak RT 03", "Pak RT 03"),
+        ("Ketua RW 2 Bahrudin", "Ketua RW 2 Bahrudin"),
+        ("RT.05", "RT.05"),
+        # The name named after something else ("that was my phone number"): the name.
+        ("eh maaf itu nomor hp, nama sy Fikri", "Fikri"),
+        ("td salah ketik, nama saya Budi Santoso", "Budi Santoso"),
         # A form's label before the name, as in a letter or a numbered list.
         ("Nama: Nurhayati", "Nurhayati"),
         ("Nama lengkap: Siti Aminah", "Siti Aminah"),
@@ -159,6 +171,9 @@ def test_names(answer: str, name: str) -> None:
         "ada orang jualan di trotoar depan pasar",
         "/affirm",
         "08123456789",
+        # A number is a name's part only after RT/RW.
+        "Budi 2",
+        "jam 3",
         # Acknowledgements of the question are not names.
         "siap",
         "Siap!",
@@ -275,6 +290,37 @@ def test_unclear_confirmation(answer: str) -> None:
         # The form of address after the apology ("eh maaf min salah").
         ("eh maaf kak keliru, bukan tadi sore tp kemarin sore", None, "kemarin sore"),
         ("maaf pak, saya salah, lokasinya di desa Halong", "location", "di desa Halong"),
+        # Everything right but one field: that field, and its new value.
+        (
+            "sudah benar semua kecuali jamnya, itu tiap malam jam 11 an",
+            "incident_time",
+            "tiap malam jam 11 an",
+        ),
+        (
+            "Sudah benar semua kecuali waktunya, yang benar setiap hari Sabtu.",
+            "incident_time",
+            "setiap hari Sabtu",
+        ),
+        # A remark on the old value, a joining word or a change verb is not the new value.
+        ("jamnya kurang, tadi malem jam 12an", "incident_time", "tadi malem jam 12an"),
+        ("eh waktunya ganti, tiap malam minggu aja", "incident_time", "tiap malam minggu aja"),
+        ("lokasinya jg salah, di desa layap", "location", "di desa layap"),
+        ("sama jenisnya itu perkelahian min", "category", "perkelahian min"),
+        (
+            "Jenisnya tolong diganti menjadi perusakan fasilitas umum, bukan yang itu.",
+            "category",
+            "perusakan fasilitas umum",
+        ),
+        # A change announced without its value: the field is asked again.
+        ("Kejadiannya juga saya tambahkan sedikit.", "description", ""),
+        ("lokasinya mau saya ubah dikit", "location", ""),
+        # A stop inside a value ("02.00") does not split it.
+        (
+            "Waktunya kurang tepat, seharusnya sampai pukul 02.00 dini hari.",
+            "incident_time",
+            "sampai pukul 02.00 dini hari",
+        ),
+        ("waktunya jam 21.30 tadi", "incident_time", "jam 21.30 tadi"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:
@@ -457,6 +503,20 @@ def test_a_name_change_must_speak_of_the_name() -> None:
 )
 def test_courtesy_before_an_answer_is_not_stored(answer: str, kept: str) -> None:
     assert without_courtesy_lead(answer) == kept
+
+
+@pytest.mark.parametrize(
+    ("answer", "position"),
+    [("2", 2), ("no 3", 3), ("nomor 3", 3), ("no.3", 3), ("yg kedua", 2), ("nang kedua", 2),
+     ("ke-2", 2), ("pilihan 4 min", 4), ("yang ke 2", 2), ("nomor tiga", 3), ("10", 10)],
+)  # fmt: skip
+def test_list_positions(answer: str, position: int) -> None:
+    assert list_position(answer) == position
+
+
+@pytest.mark.parametrize("answer", ["2 orang", "jam 3", "RT 03", "11", "0", "no", "kedua orang"])
+def test_not_list_positions(answer: str) -> None:
+    assert list_position(answer) is None
 
 
 @pytest.mark.parametrize(

@@ -107,6 +107,8 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "dia ketahuan nyontek padahal kan sudah dilarang",  # someone else found out
         "nama asli wajib kah?",  # asks about the name question (its own help)
         "tanpa nama boleh?",
+        "ngaran ulun kada usah dipadahakan pang, rahasia haja",  # "no need": a refusal
+        "ga usah disebut namaku ya, rahasia",
         "maksudnya alamat lengkap kah? ulun kada tahu nomor rumahnya",
         "tadi malam ada yang mabuk di jalan, rahasia kan?",  # tells what happened
         "/ask_confidentiality",

@@ -11,7 +11,7 @@ import pytest
 from lalisa.intake.form.flow import advance
 from lalisa.intake.form.strategies import STRATEGIES
 from lalisa.intake.form.turn import MAX_ASKS, Answer, Step, has_content, next_question, question_key
-from lalisa.tickets.categories import read_category_ranking
+from lalisa.tickets.categories import read_category_ranking, second_page_categories
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)  # 14:00 WITA
 
@@ -217,6 +217,8 @@ def test_full_name_given_again_at_the_summary_changes_the_name() -> None:
         ("Rahmat", "namanya dirahasiakan saja", "-"),
         # Banjar: "ngaran ulun" is "nama saya".
         ("-", "eh kada papa pang, ngaran ulun Masrani", "Masrani"),
+        # "kada usah" is "no need", not "… or not?": a refusal, not a question.
+        ("Jamilah", "ngaran ulun kada usah dipadahakan pang, rahasia haja", "-"),
     ],
 )
 def test_changing_ones_mind_about_the_name_at_the_summary(
@@ -228,6 +230,21 @@ def test_changing_ones_mind_about_the_name_at_the_summary(
     assert step.slots["requested_slot"] == "complaint_confirmation"
     assert "complaint_outcome" not in step.slots
     assert responses(step)[0] == "utter_corrected_reporter_name"
+
+
+def test_a_change_announced_at_the_summary_asks_the_field_again() -> None:
+    state = at("complaint_confirmation", description="ada pengemis di lampu merah")
+    step = advance(state, answer=say("Kejadiannya juga saya tambahkan sedikit."), now=NOW)
+    assert step.slots["description"] is None
+    assert step.slots["requested_slot"] == "description"
+
+
+def test_all_right_but_the_time_at_the_summary_changes_the_time() -> None:
+    state = at("complaint_confirmation", incident_time="tiap malam")
+    text = "sudah benar semua kecuali jamnya, itu tiap malam jam 11 an"
+    step = advance(state, answer=say(text), now=NOW)
+    assert "jam 11" in step.slots["incident_time"]
+    assert step.slots["requested_slot"] == "complaint_confirmation"
 
 
 def test_a_yes_at_the_summary_is_no_name_change() -> None:
@@ -360,6 +377,40 @@ def test_the_number_of_an_offered_category_is_that_choice(text: str, category: s
     state = at("category", category_candidates=["pkl", "gepeng"])
     step = advance(state, answer=say(text), now=NOW)
     assert step.slots["category"] == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("2", "miras"), ("no 3", "keributan"), ("yg kedua", "miras"), ("nang pertama", "pkl"),
+     ("nomor 8", "gepeng"), ("10", "lainnya")],
+)  # fmt: skip
+def test_the_number_of_a_row_of_the_category_list_is_that_category(
+    text: str, category: str
+) -> None:
+    """With nothing offered, the position counts in the first page of the list shown."""
+    step = advance(at("category"), answer=say(text), now=NOW)
+    assert step.slots["category"] == category
+    assert step.slots.get("category_told") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("perkelahian min", "keributan"), ("ini parkir liar", "parkir_liar"),
+     ("reklame liar ya min, itu poster", "reklame_liar")],
+)  # fmt: skip
+def test_a_category_title_with_a_particle_or_a_remark_is_that_category(
+    text: str, category: str
+) -> None:
+    step = advance(at("category"), answer=say(text), now=NOW)
+    assert step.slots["category"] == category
+
+
+def test_the_number_of_the_see_all_row_opens_the_second_list() -> None:
+    step = advance(at("category"), answer=say("9"), now=NOW)
+    assert step.slots["category_page"] == "more"
+    state = apply(at("category"), step)
+    step = advance(state, answer=say("no 1"), now=NOW)
+    assert step.slots["category"] == second_page_categories()[0]
 
 
 def test_a_number_beyond_the_offered_choices_is_no_choice() -> None:

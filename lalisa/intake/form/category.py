@@ -8,14 +8,16 @@ from typing import Final
 
 from lalisa.intake.form.description import _maybe_description, _read_story_details
 from lalisa.intake.form.turn import MAX_TIME_CHARS, Answer, _Turn
-from lalisa.intake.readers.words import looks_like_question, words
+from lalisa.intake.readers.words import FILLERS, list_position, looks_like_question, words
 from lalisa.tickets.categories import (
     CATEGORY_BUTTON_TITLES,
     CATEGORY_LABELS,
     FALLBACK_CATEGORY,
+    FIRST_PAGE_CATEGORIES,
     MORE_CATEGORIES,
     read_category_entity,
     read_category_ranking,
+    second_page_categories,
 )
 
 MIN_FUZZY_TITLE_CHARS: Final = 6
@@ -24,6 +26,8 @@ FUZZY_TITLE_CUTOFF: Final = 0.85
 _MORE_CATEGORY_WORDS: Final = frozenset(
     {"lihat semua jenis", "semua jenis", "lihat semua", "lihat semua kategori", "semua kategori"}
 )
+_POINTING: Final = frozenset({"ini", "itu", "tu", "yg", "yang", "jadi", "menjadi"})
+"""Words pointing at the category named ("ini parkir liar", "jadi reklame liar")."""
 _OTHER_CATEGORY_WORDS: Final = frozenset(
     {
         "lainnya",
@@ -80,6 +84,12 @@ def category_named(text: str) -> str | None:
     """
     key = " ".join(words(text))
     named = _CATEGORY_NAMES.get(key)
+    if named is None:
+        # "perkelahian min", "ini parkir liar", "reklame liar ya min, itu poster": the title
+        # with a form of address, a pointing word or a remark after a comma.
+        first = re.split(r"[,.;!?]", text, maxsplit=1)[0]
+        key = " ".join(t for t in words(first) if t not in FILLERS and t not in _POINTING)
+        named = _CATEGORY_NAMES.get(key)
     if named is not None or len(key) < MIN_FUZZY_TITLE_CHARS:
         return named
     close = difflib.get_close_matches(key, _CATEGORY_NAMES, n=3, cutoff=FUZZY_TITLE_CUTOFF)
@@ -88,16 +98,23 @@ def category_named(text: str) -> str | None:
 
 
 def _offered_by_number(turn: _Turn, text: str) -> str | None:
-    """The offered category whose position the citizen typed ("2", "no 2") instead of tapping."""
-    offered = turn.get("category_candidates") or []
-    match = re.fullmatch(
-        r"(?:no|nomor|nmr|pilihan|yg|yang)?\s*\.?\s*(\d)\s*\.?", text.strip().lower()
-    )
-    if not offered or match is None:
+    """The category at the position typed instead of tapped ("2", "no 3", "yg kedua").
+
+    The position counts in the list shown: the likeliest categories offered, else the
+    category list (its first page, or the second after "Lihat semua jenis"). The row "Lihat
+    semua jenis" reads as :data:`MORE_CATEGORIES`.
+    """
+    position = list_position(text)
+    if position is None:
         return None
-    choices = [*offered, FALLBACK_CATEGORY]
-    index = int(match[1]) - 1
-    return choices[index] if 0 <= index < len(choices) else None
+    offered = turn.get("category_candidates") or []
+    if offered:
+        choices = [*offered, FALLBACK_CATEGORY]
+    elif turn.get("category_page") == "more":
+        choices = [*second_page_categories(), FALLBACK_CATEGORY]
+    else:
+        choices = [*FIRST_PAGE_CATEGORIES, MORE_CATEGORIES, FALLBACK_CATEGORY]
+    return choices[position - 1] if position <= len(choices) else None
 
 
 _CATEGORY_NAMES: Final = _category_names()
@@ -131,6 +148,9 @@ def _read_category_value(turn: _Turn, answer: Answer, strict: bool) -> bool:
             turn.set(category=FALLBACK_CATEGORY, category_candidates=None)
             return True
         named = category_named(text) or _offered_by_number(turn, text)
+        if named == MORE_CATEGORIES:
+            turn.set(category_page="more", category_candidates=None)
+            return True
         if named is not None:
             # The category's own name, typed instead of tapped ("asusila", "odgj").
             turn.set(category=named, category_candidates=None)

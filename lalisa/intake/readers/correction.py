@@ -53,7 +53,10 @@ _CORRECTION_CUE = re.compile(
     + r"(?:(?:(?:saya|sy|aku|ulun)\s+)?(?:salah|keliru|typo|ralat|koreksi)\b"
     r"|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
     r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
-    r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b)",
+    r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b"
+    # "sudah benar semua kecuali jamnya, …": everything is right but the field named.
+    r"|(?:(?:sudah|udah|udh|dah|sdh)\s+)?(?:benar|bener|betul|banar|ok|oke|sesuai)\s+"
+    r"(?:semua(?:nya)?\s+|sisanya\s+)?(?:kecuali|selain)\b)",
     re.I,
 )
 _APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
@@ -61,7 +64,9 @@ _APOLOGY = re.compile(_APOLOGY_PATTERN, re.I)
 # "eh maaf, lokasinya …", "namanya …".
 _FIELD_LEAD = re.compile(
     _APOLOGY_PATTERN
-    + r"(?:(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya"
+    # "sama jenisnya …", "terus lokasinya …": a second change joined to the first.
+    + r"(?:(?:sama|terus|trus|lalu|dan|juga|jg|satu\s+lagi)\s+)?"
+    r"(?:(?:lokasi|tempat|alamat|waktu|jam|tanggal|hari|nama|jenis|kategori|kejadian)nya"
     # "maaf, nama lengkap saya …", "nama ulun …": the name given anew.
     r"|nama\s+(?:lengkap\s+)?(?:saya|sy|aku|ulun)|nama\s+lengkap(?:nya)?)\b",
     re.I,
@@ -148,12 +153,51 @@ _NAME_REMARK_WORDS: Final = frozenset(
 )  # fmt: skip
 
 
-def _without_name_remark(text: str) -> str:
-    """A corrected name without the remark on the old one before it ("kurang lengkap, Rina")."""
-    clauses = [c for c in re.split(r"[,.;:]", text) if c.strip()]
-    while len(clauses) > 1 and any(t in _NAME_REMARK_WORDS for t in words(clauses[0])):
+# What people say about any wrong value before the right one: "kurang tepat, di desa Balang",
+# "jamnya kurang, tadi malam jam 12". Only a clause made of these words alone is dropped.
+_REMARK_WORDS: Final = frozenset(
+    {"kurang", "tepat", "pas", "lengkap", "jelas", "sesuai", "benar", "bener", "betul", "salah",
+     "keliru", "typo", "tidak", "tdk", "ga", "gak", "kada", "agak", "sedikit", "dikit", "itu",
+     "tu", "juga", "jg", "min", "pak", "bu", "kak", "pian", "ya", "sih", "nih", "masih"}
+)  # fmt: skip
+_LEADING_CONNECTORS: Final = re.compile(
+    r"^(?:(?:sama|terus|trus|lalu|dan|juga|jg|itu|tu)\b[\s,.:;!-]*)+", re.I
+)
+# An announced change without its value: "saya tambahkan sedikit", "mau diubah dikit".
+_ANNOUNCE_WORDS: Final = frozenset(
+    {"saya", "sy", "aku", "ulun", "mau", "ingin", "handak", "pengen", "tambah", "tambahkan",
+     "ditambah", "ditambahkan", "tambahin", "ditambahin", "lengkapi", "dilengkapi", "lengkapin",
+     "dilengkapin", "ubah", "diubah", "ganti", "diganti", "perbaiki", "diperbaiki", "edit",
+     "diedit", "revisi", "direvisi", "sedikit", "dikit", "lagi", "juga", "jg", "dong", "ya",
+     "min", "pak", "bu", "kak", "pian", "nya", "sekalian", "perlu", "mohon", "tolong", "bisa"}
+)  # fmt: skip
+
+
+def announces_change(text: str) -> bool:
+    """Whether a correction's value only announces a change ("saya tambahkan sedikit")."""
+    tokens = words(text)
+    return bool(tokens) and all(t in _ANNOUNCE_WORDS for t in tokens)
+
+
+def _without_remark(text: str, name: bool) -> str:
+    """A corrected value without the remark on the old one before it ("kurang lengkap, Rina").
+
+    Before a name, a clause with any remark word goes (no name holds one); before another
+    value, only a clause of remark words alone ("kurang tepat, di desa Balang").
+    """
+    # A stop or comma ends a clause only before a space: "pukul 02.00" is one value.
+    clauses = [c for c in re.split(r"[,.;:](?=\s|$)", text) if c.strip()]
+    dropped = 0
+    while len(clauses) > 1 and (
+        any(t in _NAME_REMARK_WORDS for t in words(clauses[0]))
+        if name
+        else all(t in _REMARK_WORDS for t in words(clauses[0]))
+    ):
         clauses.pop(0)
-    return ",".join(clauses).strip(" ,.;:!-") if clauses else text
+        dropped += 1
+    if not dropped:
+        return text
+    return ",".join(clauses).strip(" ,.;:!-")
 
 
 def read_correction(text: str) -> Correction | None:
@@ -188,10 +232,12 @@ def read_correction(text: str) -> Correction | None:
     rest = re.sub(
         r"^[\s,.:;!-]*(?:(?:nya|harusnya|seharusnya|yang benar|yg benar)\b)?\s*", "", rest
     )
+    # "sama jenisnya itu …", "lokasinya jg salah, …": joining words are not the new value.
+    rest = _LEADING_CONNECTORS.sub("", rest)
     # "namanya diganti (jadi) Siti": the verb of changing is not part of the new value.
     rest = re.sub(
         # "ke" only as a word: "kemarin sore" keeps its "ke".
-        r"^(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*\s+)?"
+        r"^(?:(?:tolong|mohon|tlg)\s+)?(?:\w*(?:ubah|ganti|perbaiki|koreksi|ralat)\w*[\s,.:;!-]+)?"
         r"(?:(?:jadi|menjadi|ke|dengan)\b|:)?\s*",
         "",
         rest,
@@ -203,9 +249,14 @@ def read_correction(text: str) -> Correction | None:
     cued = _NEW_VALUE_CUE.split(rest)
     if len(cued) > 1 and cued[-1].strip(" ,.;:!-"):
         rest = cued[-1].strip(" ,.;:!-")
+    # "jamnya kurang, tadi malam jam 12": the remark on the old value is not the new one.
+    rest = _without_remark(rest, field == "reporter_name")
     if field == "reporter_name":
-        rest = _without_name_remark(rest)
         rest = _OWN_NAME_LEAD.sub("", rest, count=1)
+    if announces_change(rest):
+        # "Kejadiannya juga saya tambahkan sedikit.": the change is announced; the new value
+        # comes when the field is asked again.
+        rest = ""
     value = without_denied(rest)
     if field == "description" and value and is_time_phrase(value):
         # "kejadiannya malam Minggu kemarin": the incident's time, not its story.

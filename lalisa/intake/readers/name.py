@@ -201,6 +201,12 @@ def read_name(text: str) -> NameAnswer | None:
     if " ".join(words(text)) in _YES_PHRASES:
         # "siap", "ok", "inggih", "sip": the citizen acknowledges the question, no name yet.
         return None
+    given = _NAME_GIVEN.search(text.strip().rstrip("."))
+    if given is not None and given.start() > 0:
+        # "eh maaf itu nomor hp, nama sy Fikri": whatever comes first, the name is named.
+        named = read_name(given.group("name"))
+        if named is not None and not named.refused:
+            return named
     if _CORRECTION_CUE.match(text):
         # "eh salah, nama saya Budi" gives the name anew; "Mohon maaf, koreksi: bukan malam
         # Minggu, tetapi malam Sabtu" corrects another answer and holds no name.
@@ -232,7 +238,10 @@ def read_name(text: str) -> NameAnswer | None:
     # of as many words is not.
     if not 1 <= len(parts) <= (MAX_LONG_NAME_WORDS if capitalised else MAX_NAME_WORDS):
         return None
-    if not all(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", part) for part in parts):
+    if not all(
+        re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", part) or _neighbourhood_number(parts, index)
+        for index, part in enumerate(parts)
+    ):
         return None
     if any(part.lower().strip(".") in _NOT_NAME_WORDS for part in parts):
         return None
@@ -259,6 +268,22 @@ def _name_kept_secret(text: str) -> NameAnswer | None:
         return None
     named = read_name(head)
     return named if named is not None and not named.refused else None
+
+
+_NEIGHBOURHOOD: Final = frozenset({"rt", "rw", "rt.", "rw."})
+"""A neighbourhood (rukun tetangga/warga) a reporter names themself by: "Pak RT 03"."""
+
+
+def _neighbourhood_number(parts: list[str], index: int) -> bool:
+    """The number of an RT/RW in a name given as a role ("Pak RT 03", "Ketua RW 2", "RT.05")."""
+    part = parts[index]
+    if re.fullmatch(r"(?i)r[tw]\.?\d{1,3}", part):
+        return True
+    return (
+        re.fullmatch(r"\d{1,3}", part) is not None
+        and index > 0
+        and parts[index - 1].lower() in _NEIGHBOURHOOD
+    )
 
 
 # "nama saya Abdul Hakim", "tulis saja nama saya: Abdul Hakim", "pakai nama ulun, Ijai".

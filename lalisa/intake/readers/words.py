@@ -163,3 +163,40 @@ def without_courtesy_lead(text: str) -> str:
     """
     stripped = _COURTESY_LEAD.sub("", text, count=1)
     return stripped if stripped.strip() else text
+
+
+_POSITION_WORDS: Final = {
+    "satu": 1, "pertama": 1, "dua": 2, "kedua": 2, "tiga": 3, "ketiga": 3, "empat": 4,
+    "keempat": 4, "lima": 5, "kelima": 5, "enam": 6, "keenam": 6, "tujuh": 7, "ketujuh": 7,
+    "delapan": 8, "kedelapan": 8, "sembilan": 9, "kesembilan": 9, "sepuluh": 10,
+    "kesepuluh": 10,
+}  # fmt: skip
+"""Numbers and ordinals in words: "yg kedua", "nomor tiga", "nang pertama"."""
+_POSITION_LEADS: Final = frozenset(
+    {"no", "nomor", "nmr", "nomer", "pilihan", "pilih", "yg", "yang", "ke", "angka", "urutan"}
+)
+MAX_LIST_POSITION: Final = 10
+"""A WhatsApp list holds at most 10 rows: a larger number is not a position in it."""
+
+
+def list_position(text: str) -> int | None:
+    """The position in a shown list that the citizen typed instead of tapping, from 1.
+
+    "2", "no 3", "nomor 3", "no.3", "yg kedua", "nang kedua", "ke-2", "pilihan 4 min" are
+    positions; "2 orang", "jam 3" and "RT 03" are not (other words than a lead and fillers).
+
+    Args:
+        text: The answer.
+
+    Returns:
+        The position (1 … 10), or None when the text is not only a position.
+    """
+    tokens = [t for t in words(text) if t not in FILLERS or t in _POSITION_LEADS]
+    while tokens and tokens[0] in _POSITION_LEADS:
+        tokens = tokens[1:]
+    if len(tokens) != 1:
+        return None
+    token = tokens[0]
+    joined = re.fullmatch(r"(?:ke|no)?(\d{1,2})", token)
+    number = int(joined[1]) if joined else _POSITION_WORDS.get(token)
+    return number if number is not None and 1 <= number <= MAX_LIST_POSITION else None
