@@ -191,9 +191,9 @@ def read_name(text: str) -> NameAnswer | None:
     """
     if not text or is_payload(text):
         return None
-    given = _name_kept_secret(text)
-    if given is not None:
-        return given
+    kept_secret = _name_kept_secret(text)
+    if kept_secret is not None:
+        return kept_secret
     if refuses_name(text):
         return NameAnswer(SKIPPED)
     if looks_like_question(text):
