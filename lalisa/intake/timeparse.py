@@ -624,3 +624,28 @@ def _slipped_time_unit(token: str) -> bool:
     if len(token) < _MIN_SLIP_LETTERS or not token.isalpha():
         return False
     return any(_LONG_TIME_UNIT.search(candidate) for candidate in slip_repairs(token))
+
+
+# Where one clause of an answer ends: a comma, semicolon, "!" or a full stop (not the one of
+# "19.30") before a space, or a dash between spaces.
+_CLAUSE_END = re.compile(r"(?:[,;!]|\.(?!\d))\s+|\s+-\s+")
+
+
+def without_trailing_remark(text: str) -> str:
+    """A time answer without the remark after it.
+
+    "samalam habis isya, ini ulun kirim fotonya" is "samalam habis isya"; "tadi malam, ini
+    fotonya nyusul ya" is "tadi malam"; "Hampir setiap siang, terakhir tadi siang. Mohon segera
+    ditertibkan." keeps both clauses that say when. Only whole clauses after the last one that
+    says a time are dropped, so a remark that itself says a time ("fotonya nanti sore") stays,
+    and a text whose clauses say no time at all is returned as it is.
+    """
+    breaks = list(_CLAUSE_END.finditer(text))
+    starts = [0] + [m.end() for m in breaks]
+    ends = [m.start() for m in breaks] + [len(text)]
+    timed = [
+        end for start, end in zip(starts, ends, strict=True) if _has_time_word(text[start:end])
+    ]
+    if not timed or timed[-1] == len(text):
+        return text
+    return text[: timed[-1]].rstrip(" ,;.!-")

@@ -408,6 +408,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev8"] <= 70
     # The ninth author's set: next facts early, landmarks, lists, quotes, nudges, letters.
     assert 60 <= halves["dev9"] <= 70
+    # The eleventh author's set: hesitant and split openings, trailing remarks, busy citizens.
+    assert 60 <= halves["dev11"] <= 70
     # The tenth author's set: summary changes, typed and numbered choices, evidence, names.
     assert 60 <= halves["dev10"] <= 70
     # The twelfth author's set: WhatsApp media and pins, turns after the ticket, mixed registers.

@@ -96,6 +96,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         # The negation typed joined to "usah".
         "gausah pake nama min",
         "gkusah disebut",
+        # A request after a comma that is no name, or that asks for no name at all.
+        "rahasia, tolong dirahasiakan",
+        "Budi, anonim aja",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -149,6 +152,9 @@ def test_name_refusals(answer: str) -> None:
         ("Nama: Nurhayati", "Nurhayati"),
         ("Nama lengkap: Siti Aminah", "Siti Aminah"),
         ("Namaku: Ijai", "Ijai"),
+        # A name, then a request to keep it confidential: given, not refused.
+        ("Hasan, mohon identitas saya dirahasiakan", "Hasan"),
+        ("utuh, tolong dirahasiakan lah pian", "Utuh"),
     ],
 )
 def test_names(answer: str, name: str) -> None:
@@ -285,6 +291,9 @@ def test_unclear_confirmation(answer: str) -> None:
         # An apology, the one addressed, the denied answer and the new one after a comma.
         ("eh sori min, bukan bata, di desa mihu juai", "location", "di desa mihu juai"),
         ("maaf pak, salah, jam 9 malam", "incident_time", "jam 9 malam"),
+        # The form of address after the apology ("eh maaf min salah").
+        ("eh maaf kak keliru, bukan tadi sore tp kemarin sore", None, "kemarin sore"),
+        ("maaf pak, saya salah, lokasinya di desa Halong", "location", "di desa Halong"),
         # Everything right but one field: that field, and its new value.
         (
             "sudah benar semua kecuali jamnya, itu tiap malam jam 11 an",

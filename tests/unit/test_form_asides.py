@@ -14,9 +14,14 @@ from typing import Any
 
 import pytest
 
-from lalisa.intake.form.asides import CONFIDENTIALITY_RESPONSE, SMALL_TALK_RESPONSES
+from lalisa.intake.form.asides import (
+    CONFIDENTIALITY_RESPONSE,
+    HOLD_ON_RESPONSE,
+    SMALL_TALK_RESPONSES,
+)
 from lalisa.intake.form.flow import advance
 from lalisa.intake.form.turn import MAIN_QUESTIONS
+from lalisa.intake.readers.hold_on import asks_to_wait
 from lalisa_common.small_talk import asks_confidentiality, read_small_talk
 from tests.unit.test_form_flow import NOW, at, category_entity, responses, say
 
@@ -286,3 +291,54 @@ def test_a_part_of_the_day_with_an_address_answers_the_time_question(text: str) 
     step = advance(at("incident_time"), answer=say(text, "greet", 1.0), now=NOW)
     assert step.slots["incident_time"] == text
     assert responses(step) == []
+
+
+# ------------------------------------------------------------------- "wait, I am driving"
+
+WAITS = (
+    "eh bentar ya, lg nyetir, ntar sy lanjut",
+    "Mohon maaf, saya sedang rapat, nanti saya lanjutkan",
+    "kaina lah pian, ulun lagi bagawi",
+    "tunggu 10 menit ya min",
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *WAITS,
+        "sy lg nyetir, balasnya pelan2 ya",
+    ],
+)
+def test_asking_to_wait_is_read_by_its_words(text: str) -> None:
+    assert asks_to_wait(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tadi sy lagi nyetir ada sapi lepas di jalan",  # the story of a driver
+        "sebentar lg kerja, fotonya nanti sy kirim",  # says what comes next: for the question
+        "nanti malam",
+        "di jalan",
+        "kerja bakti warga",
+        "",
+    ],
+)
+def test_a_message_that_says_more_than_wait_is_read_as_usual(text: str) -> None:
+    assert not asks_to_wait(text)
+
+
+@pytest.mark.parametrize("asked", STEPS)
+@pytest.mark.parametrize("text", WAITS)
+@pytest.mark.parametrize("intent", ("nlu_fallback", "out_of_scope", "report_complaint", "cancel"))
+def test_asking_to_wait_in_the_form_keeps_the_report_and_asks_again(
+    asked: str, text: str, intent: str
+) -> None:
+    slots: dict[str, Any] = at(asked)
+    step = advance(slots, answer=say(text, intent, 0.6), now=NOW)
+    assert not step.interrupt
+    assert responses(step) == [HOLD_ON_RESPONSE]
+    assert step.slots["requested_slot"] == asked
+    assert {k for k in step.slots if slots.get(k) is not None} <= {"requested_slot", "form_asks"}
+    assert "complaint_outcome" not in step.slots and "cancel_requested" not in step.slots

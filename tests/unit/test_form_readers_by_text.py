@@ -15,7 +15,11 @@ from lalisa.intake.form.flow import advance
 from lalisa.intake.form.turn import Answer
 from lalisa.intake.readers.evidence import asks_if_required, refuses_evidence
 from lalisa.intake.readers.name import refuses_name
-from lalisa.intake.readers.signal import complaint_signal, tells_no_incident
+from lalisa.intake.readers.signal import (
+    complaint_signal,
+    tells_no_incident,
+    thanks_for_a_handled_report,
+)
 from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import HELP_RESPONSES, names_digression
 from tests.unit.test_form_flow import NOW, at, responses, say
@@ -224,6 +228,10 @@ def test_an_unclear_line_is_a_cancel_only_when_the_intent_is_clear() -> None:
         "apa kabar min, sehat?",
         "udh sarapan blm min",
         "kzl bgt asli",
+        # Hesitation before the story: asked whether to report, not "belum memahami".
+        "maaf min sy perempuan, mau cerita tp agak malu ngomongnya",
+        "maaf min mau cerita tp takut",
+        "ulun takutan, supan jua",
     ],
 )
 def test_lines_of_feeling_or_courtesy_tell_no_incident(text: str) -> None:
@@ -239,6 +247,7 @@ def test_lines_of_feeling_or_courtesy_tell_no_incident(text: str) -> None:
         "sampah numpuk di pinggir jalan",
         "urang bakaraoke sampai tangah malam",
         "kesel bgt sama pkl di trotoar",
+        "tp takut, ada balap liar tiap malam",
     ],
 )
 def test_a_short_line_that_names_a_problem_tells_an_incident(text: str) -> None:
@@ -279,3 +288,23 @@ def test_a_caption_that_answers_nothing_is_no_miss(caption: str) -> None:
     assert "location" not in step.slots
     assert responses(step) == ["utter_evidence_received"]
     assert not step.missed_twice
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "makasih min, pkl di pasar kemarin udah ditertibkan",
+        "tarima kasih pian, sampahnya sudah dibarasihi",
+    ],
+)
+def test_thanks_for_what_was_done_is_asked_first(text: str) -> None:
+    assert thanks_for_a_handled_report(text)
+    assert complaint_signal(text, intent_confidence=0.95, category_confidence=0.9) == "weak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["makasih min, ada pkl di trotoar pasar", "terima kasih, tolong pkl di pasar ditertibkan"],
+)
+def test_thanks_before_a_new_report_is_no_thanks_for_a_handled_one(text: str) -> None:
+    assert not thanks_for_a_handled_report(text)

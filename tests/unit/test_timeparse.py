@@ -16,6 +16,7 @@ from lalisa.intake.timeparse import (
     mentions_time,
     parse_incident_time,
     split_time_and_place,
+    without_trailing_remark,
 )
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -339,3 +340,26 @@ def test_a_duration_typed_with_a_slip_is_still_a_time(text: str) -> None:
 @pytest.mark.parametrize("text", ["wahinni", "wayyah ini", "kaamarin"])
 def test_now_or_yesterday_in_banjar_typed_with_a_slip_is_a_moment(text: str) -> None:
     assert parse_incident_time(text, EVENING, tz=WITA) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samalam habis isya, ini ulun kirim fotonya", "samalam habis isya"),
+        ("tadi malam, ini fotonya nyusul ya", "tadi malam"),
+        ("tadi baisukan, lakas ditindak lah pian", "tadi baisukan"),
+        ("tadi malam - cepat ya min", "tadi malam"),
+        # Every clause that says when stays; so does a remark that says a time itself.
+        (
+            "Hampir setiap siang, terakhir tadi siang. Mohon segera ditertibkan.",
+            "Hampir setiap siang, terakhir tadi siang",
+        ),
+        ("kayanya tadi malam, pagi ini udah gitu", "kayanya tadi malam, pagi ini udah gitu"),
+        ("tadi malam, fotonya nanti sore", "tadi malam, fotonya nanti sore"),
+        # A clock's full stop is no clause end; a text with no time is left alone.
+        ("pukul 19.30 WITA", "pukul 19.30 WITA"),
+        ("ga tau, lupa", "ga tau, lupa"),
+    ],
+)
+def test_a_remark_after_the_time_is_dropped(text: str, expected: str) -> None:
+    assert without_trailing_remark(text) == expected

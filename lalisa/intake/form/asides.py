@@ -1,4 +1,4 @@
-"""Asides inside the form: small talk and the confidentiality question between two answers.
+"""Asides inside the form: small talk, "wait, I am driving" and the confidentiality question.
 
 Each gets its reply in kind and the question again; nothing of the report is lost.
 """
@@ -9,6 +9,7 @@ from typing import Final
 
 from lalisa.intake.dialect import is_banjar
 from lalisa.intake.form.turn import Answer, _Turn
+from lalisa.intake.readers.hold_on import asks_to_wait
 from lalisa.tickets.categories import read_category_entity
 from lalisa_common.small_talk import (
     SmallTalk,
@@ -18,6 +19,8 @@ from lalisa_common.small_talk import (
 )
 
 CONFIDENTIALITY_RESPONSE: Final = "utter_confidentiality"
+HOLD_ON_RESPONSE: Final = "utter_hold_on"
+"""The reply to "bentar, lg nyetir, nanti sy lanjut": the answers so far are kept."""
 SMALL_TALK_RESPONSES: Final[dict[SmallTalk, str]] = {
     "salam": "utter_small_talk_salam",
     "greeting": "utter_small_talk_greeting",
@@ -54,6 +57,11 @@ def _answer_aside(turn: _Turn, answer: Answer, asked: str) -> bool | None:
             return None
         turn.say(CONFIDENTIALITY_RESPONSE)
         turn.helped = turn.aside = True
+        return True
+    if asks_to_wait(text):
+        # "eh bentar sy lg nyetir, nanti sy lanjut" is no story, place or time.
+        turn.say(HOLD_ON_RESPONSE)
+        turn.helped = True
         return True
     small_talk = read_small_talk(text)
     if small_talk is None:

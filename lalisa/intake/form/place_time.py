@@ -25,6 +25,7 @@ from lalisa.intake.timeparse import (
     mentions_time,
     parse_incident_time,
     split_time_and_place,
+    without_trailing_remark,
 )
 from lalisa.places.geo import (
     Place,
@@ -257,6 +258,9 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
             # "Ada yang berkelahi … tadi, saya harus menghubungi nomor darurat berapa?" is a
             # question of its own that happens to hold "tadi", not the time.
             return False
+        # "samalam habis isya, ini ulun kirim fotonya": the remark after the time is no part
+        # of it, neither for the moment nor for what the officer reads.
+        text = without_trailing_remark(text)
         moment = parse_incident_time(text, turn.now)
         if moment is None and says_dont_know(text):
             turn.set(incident_time=SKIPPED, incident_at=None)
@@ -286,7 +290,10 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
         # "pas lagi rame orang belanja": a time the parser cannot place, in the citizen's
         # words. Anything else ("di rumah warga", "ok min") is no time: the question again,
         # and the loop guard records it without a time.
-        turn.set(incident_time=without_courtesy_lead(text)[:MAX_TIME_CHARS], incident_at=None)
+        turn.set(
+            incident_time=without_trailing_remark(without_courtesy_lead(text))[:MAX_TIME_CHARS],
+            incident_at=None,
+        )
         return True
     return False
 

@@ -191,6 +191,9 @@ def read_name(text: str) -> NameAnswer | None:
     """
     if not text or is_payload(text):
         return None
+    kept_secret = _name_kept_secret(text)
+    if kept_secret is not None:
+        return kept_secret
     if refuses_name(text):
         return NameAnswer(SKIPPED)
     if looks_like_question(text):
@@ -247,6 +250,24 @@ def read_name(text: str) -> NameAnswer | None:
     if len(value.replace(" ", "")) < 2:
         return None
     return NameAnswer(value.title() if value.islower() else value)
+
+
+# "mohon identitas saya dirahasiakan", "tolong dirahasiakan ya": asking that the name given be
+# kept confidential (it is), which is no refusal to give it ("anonim aja" after a name is).
+_KEEP_SECRET = re.compile(r"\b(?:di)?rahasia(?:kan|in)?(?:lah|nya)?\b", re.I)
+
+
+def _name_kept_secret(text: str) -> NameAnswer | None:
+    """The name before a request to keep it confidential.
+
+    "Hasan, mohon identitas saya dirahasiakan" is Hasan. A refusal, or anything that is no
+    name, before the comma is not.
+    """
+    head, comma, rest = text.partition(",")
+    if not comma or not _KEEP_SECRET.search(rest) or any(t in NEGATIONS for t in words(rest)):
+        return None
+    named = read_name(head)
+    return named if named is not None and not named.refused else None
 
 
 _NEIGHBOURHOOD: Final = frozenset({"rt", "rw", "rt.", "rw."})

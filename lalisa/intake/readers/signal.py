@@ -88,12 +88,41 @@ _COURTESY_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 
+# Words of a citizen who hesitates before telling: "maaf min sy perempuan, mau cerita tp agak
+# malu ngomongnya", "ulun takutan handak bapadah". The story is still to come: ask first.
+_HESITATION_WORDS: Final = frozenset(
+    {
+        "cerita", "bercerita", "ceritakan", "menceritakan", "menceritakannya", "curhat",
+        "takut", "takutan", "malu", "supan", "segan", "ragu", "bingung", "agak", "sebenarnya",
+        "sebenernya", "sbnrnya", "tapi", "tp", "tpi", "tetapi", "perempuan", "cewek", "wanita",
+        "ngomong", "ngomongnya", "bilang", "sesuatu", "boleh", "dulu", "jua", "kak", "pak", "bu",
+    }
+)  # fmt: skip
+
+# Thanks for a report already handled: "makasih, laporan sy kemarin udah ditindak, spanduknya
+# udah dicabut", "tarima kasih pian, sudah dibarasihi". Words of thanks, then of something done.
+_THANKS = re.compile(r"\b(makasih|terima\s*kasih|tarima\s*kasih|trims|thanks|thx|tq|nuhun)\b", re.I)
+_ALREADY_DONE = re.compile(
+    r"\b(?:sudah|sdh|udah|udh|dah|telah|sudah\s+di|udah\s+di)\s+(?:\w+\s+)?"
+    r"(?:di\w+|beres|selesai|tuntung|aman|bersih|hilang)\b",
+    re.I,
+)
+
+
+def thanks_for_a_handled_report(text: str) -> bool:
+    """Whether a message thanks for something already done ("makasih, spanduknya udah dicabut").
+
+    It names the problem of an earlier report, and a reporting word ("ditindak"), but reports
+    nothing new.
+    """
+    return bool(_THANKS.search(text) and _ALREADY_DONE.search(text))
+
 
 def tells_no_incident(text: str) -> bool:
-    """Whether a message says nothing that happened: only greetings, courtesy or feelings.
+    """Whether a message says nothing that happened: only greetings, courtesy, feelings or doubt.
 
-    "kesel bgt sumpah", "Mohon maaf mengganggu waktunya.", "hadeh parah banar" tell no
-    incident; "berisik bgt tiap malam" does (``berisik``, ``malam``).
+    "kesel bgt sumpah", "Mohon maaf mengganggu waktunya.", "hadeh parah banar", "maaf min mau
+    cerita tp takut" tell no incident; "berisik bgt tiap malam" does (``berisik``, ``malam``).
 
     Args:
         text: The message.
@@ -104,7 +133,10 @@ def tells_no_incident(text: str) -> bool:
     return not [
         t
         for t in story_words(text)
-        if t not in _VENTING_WORDS and t not in _COURTESY_WORDS and t not in NEGATIONS
+        if t not in _VENTING_WORDS
+        and t not in _COURTESY_WORDS
+        and t not in _HESITATION_WORDS
+        and t not in NEGATIONS
     ]
 
 
@@ -136,11 +168,14 @@ def complaint_signal(
     """
     if is_payload(text):
         return "strong"
-    if intent_confidence < COMPLAINT_INTENT_CONFIDENCE or (
-        tells_no_incident(text) and not says_reporting(text)
+    if (
+        intent_confidence < COMPLAINT_INTENT_CONFIDENCE
+        or (tells_no_incident(text) and not says_reporting(text))
+        or thanks_for_a_handled_report(text)
     ):
         # A line of feeling or courtesy ("kesel bgt sumpah", "Mohon maaf mengganggu
-        # waktunya.") starts nothing, however sure the NLU is: ask first.
+        # waktunya.") or thanks for what was done starts nothing, however sure the NLU is:
+        # ask first.
         return "weak"
     if with_media:
         return "strong"

@@ -60,6 +60,30 @@ async def test_barusan_fills_the_time(dispatcher: CollectingDispatcher) -> None:
     assert slots["requested_slot"] == "evidence"
 
 
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("samalam habis isya, ini ulun kirim fotonya", "samalam habis isya"),
+        ("tadi malam, ini fotonya nyusul ya", "tadi malam"),
+        ("Kemarin sore sekitar jam 5, saya melihat sendiri", "Kemarin sore sekitar jam 5"),
+    ],
+)
+async def test_a_remark_after_the_time_is_not_stored_with_it(
+    dispatcher: CollectingDispatcher, text: str, stored: str
+) -> None:
+    """The officer reads when it happened, not "ini fotonya nyusul ya"."""
+    slots = await run(
+        dispatcher,
+        text=text,
+        intent="inform",
+        confidence=0.6,
+        requested_slot="incident_time",
+        slots={"category": "miras", "description": "ada yang mabuk di pos ronda", "location": "x"},
+    )
+    assert slots["incident_time"] == stored
+    assert slots["requested_slot"] == "evidence"
+
+
 async def test_place_read_as_a_question_fills_the_location(
     dispatcher: CollectingDispatcher,
 ) -> None:
