@@ -7,6 +7,7 @@ results into slot values and responses.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 # Answers that mean "I have nothing for this optional question".
 _SKIP_ANSWERS = frozenset(
@@ -108,6 +109,28 @@ def slip_repairs(token: str) -> set[str]:
     swapped = {token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(len(token) - 1)}
     added = {token[:i] + c + token[i:] for i in range(len(token) + 1) for c in _LETTERS}
     return dropped | swapped | added
+
+
+def slip_of(
+    token: str,
+    vocabulary: AbstractSet[str],
+    *,
+    keep: AbstractSet[str] = frozenset(),
+    min_letters: int = 4,
+    unique: bool = False,
+) -> str | None:
+    """The word of ``vocabulary`` that ``token`` is one phone slip from, or None.
+
+    A token that is short, not made of letters, already in ``vocabulary`` or a word of its own
+    (``keep``: "buka" is no slip of "bukan") is no slip. When several words are one slip away,
+    the first in alphabetical order is taken, or none with ``unique``.
+    """
+    if len(token) < min_letters or token in vocabulary or token in keep or not token.isalpha():
+        return None
+    meant = slip_repairs(token) & vocabulary
+    if unique and len(meant) != 1:
+        return None
+    return min(meant) if meant else None
 
 
 _QUOTED_LINE = re.compile(r"^\s*>")

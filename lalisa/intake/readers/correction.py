@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lalisa.intake.answers import slip_repairs
+from lalisa.intake.answers import slip_of
 from lalisa.intake.readers.words import (
     FILLERS,
     NEGATIONS,
@@ -230,11 +230,14 @@ def _with_cue_slips_repaired(text: str) -> str:
 
     def repair(match: re.Match[str]) -> str:
         token = match.group(0)
-        lowered = token.lower()
-        if lowered in _CUE_WORDS or lowered in _NOT_SLIPS or len(lowered) < _MIN_CUE_SLIP_LETTERS:
-            return token
-        meant = slip_repairs(lowered) & _CUE_WORDS
-        return meant.pop() if len(meant) == 1 else token
+        meant = slip_of(
+            token.lower(),
+            _CUE_WORDS,
+            keep=_NOT_SLIPS,
+            min_letters=_MIN_CUE_SLIP_LETTERS,
+            unique=True,
+        )
+        return meant or token
 
     return re.sub(r"[A-Za-z]+", repair, text)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Final
 
-from lalisa.intake.answers import is_skip_answer, slip_repairs
+from lalisa.intake.answers import is_skip_answer, slip_of
 from lalisa.intake.readers.words import NEGATIONS, _content, words
 from lalisa.intake.readers.yes_no import reads_cancel
 
@@ -68,10 +68,7 @@ _SLIPPABLE_EVIDENCE_WORDS: Final = frozenset(w for w in _EVIDENCE_WORDS if len(w
 @functools.lru_cache(maxsize=4096)
 def _evidence_slip(token: str) -> str:
     """``token``, or the evidence word it is one phone slip from ("ftonya", "gamabr")."""
-    if len(token) < 4 or token in _EVIDENCE_WORDS or token == "bukit" or not token.isalpha():
-        return token
-    meant = slip_repairs(token) & _SLIPPABLE_EVIDENCE_WORDS
-    return min(meant) if meant else token
+    return slip_of(token, _SLIPPABLE_EVIDENCE_WORDS, keep=_EVIDENCE_WORDS | {"bukit"}) or token
 
 
 def asks_if_required(text: str) -> bool:

@@ -11,7 +11,7 @@ import functools
 import re
 from typing import Final
 
-from lalisa.intake.answers import STRETCHED, is_skip_answer, slip_repairs
+from lalisa.intake.answers import STRETCHED, is_skip_answer, slip_of, slip_repairs
 
 # Politeness and slang particles that carry no answer: "ga ada foto min", "iya kak".
 FILLERS: Final = frozenset(
@@ -107,10 +107,7 @@ _DONT_KNOW_WORDS: Final = frozenset({"kurang", "ingat", "gatau", "gatahu", "enta
 
 @functools.lru_cache(maxsize=4096)
 def _dont_know_slip(token: str) -> str:
-    if len(token) < _MIN_SLIP_LETTERS or token in _DONT_KNOW_WORDS or not token.isalpha():
-        return token
-    meant = slip_repairs(token) & _DONT_KNOW_WORDS
-    return min(meant) if meant else token
+    return slip_of(token, _DONT_KNOW_WORDS, min_letters=_MIN_SLIP_LETTERS) or token
 
 
 _JOINED_USAH: Final = re.compile(
