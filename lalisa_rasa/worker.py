@@ -48,6 +48,7 @@ from lalisa_common.database import is_postgresql, tracker_database_url  # noqa: 
 from lalisa_common.env import SettingsError, env_float, env_int, env_value, read_env  # noqa: E402
 from lalisa_common.whatsapp.payload import parse_message  # noqa: E402
 from lalisa_common.whatsapp.queue import ClaimedMessage  # noqa: E402
+from lalisa_rasa import remote_actions  # noqa: E402
 from lalisa_rasa.channels.config import ConfigurationError, WhatsAppSettings  # noqa: E402
 from lalisa_rasa.channels.whatsapp import (  # noqa: E402
     INFRASTRUCTURE_ERRORS,
@@ -397,6 +398,7 @@ async def serve(model: str, endpoints: str, settings: WorkerSettings) -> None:
         await worker.run(stop)
     finally:
         await processor.close()
+        await remote_actions.close_kept_sessions()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
