@@ -325,6 +325,22 @@ def test_unclear_confirmation(answer: str) -> None:
             "sampai pukul 02.00 dini hari",
         ),
         ("waktunya jam 21.30 tadi", "incident_time", "jam 21.30 tadi"),
+        # Banjar: "salah ulun" (my mistake), "nang banar" (the right one), a particle "pang".
+        (
+            "maap, salah ulun, bukan desa Mihu, nang banar desa Lalayau",
+            "location",
+            "desa Lalayau",
+        ),
+        ("bukan desa Mihu, nang banar desa Lalayau", "location", "desa Lalayau"),
+        (
+            "waktunya salah pang, bukan tadi pagi, tadi siang jam 11",
+            "incident_time",
+            "tadi siang jam 11",
+        ),
+        ("salahku min, desanya Lalayau", "location", "Lalayau"),
+        ("maaf keliru saya, yang bener kecamatan Juai", "location", "kecamatan Juai"),
+        ("eh salah, yg benarnya jam 9 malam", "incident_time", "jam 9 malam"),
+        ("salah pang, bukan di Mihu, di Lalayau", None, "di Lalayau"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:

@@ -313,7 +313,8 @@ def test_an_opening_that_only_announces_a_report_is_not_the_story(opening: str) 
 def test_an_opening_that_tells_what_happened_is_the_story() -> None:
     opening = "Selamat pagi, di lampu merah ada anak-anak yang mengemis tiap siang."
     step = advance({}, answer=None, opening=say(opening, "report_complaint"), now=NOW)
-    assert step.slots["description"] == opening
+    # The greeting is no part of the story the officers read.
+    assert step.slots["description"] == "Di lampu merah ada anak-anak yang mengemis tiap siang."
 
 
 # ----------------------------------------------------------------- category

@@ -10,6 +10,7 @@ from typing import Final
 from lalisa.intake.dialect import is_banjar
 from lalisa.intake.form.turn import Answer, _Turn
 from lalisa.intake.readers.hold_on import asks_to_wait
+from lalisa.intake.readers.whom_to_call import asks_whom_to_call
 from lalisa.tickets.categories import read_category_entity
 from lalisa_common.small_talk import (
     SmallTalk,
@@ -19,6 +20,8 @@ from lalisa_common.small_talk import (
 )
 
 CONFIDENTIALITY_RESPONSE: Final = "utter_confidentiality"
+EMERGENCY_RESPONSE: Final = "utter_emergency"
+"""The reply to "saya harus telpon ke mana?" at any step: the emergency numbers."""
 HOLD_ON_RESPONSE: Final = "utter_hold_on"
 """The reply to "bentar, lg nyetir, nanti sy lanjut": the answers so far are kept."""
 SMALL_TALK_RESPONSES: Final[dict[SmallTalk, str]] = {
@@ -52,6 +55,15 @@ def _answer_aside(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         the domain's rule answers it, as any clear digression; False otherwise.
     """
     text = answer.typed
+    if asks_whom_to_call(text) and not answer.clear_intent("emergency"):
+        # "inya bawa parang, ulun musti telpon ka mana?": someone may be in danger; the
+        # emergency numbers come first (once), then the question again. It is no failed
+        # answer ("nomor" here is no house number). A clear ``emergency`` intent is left to
+        # the domain's rule, which says the same.
+        if all(said.response != EMERGENCY_RESPONSE for said in turn.utterances):
+            turn.say(EMERGENCY_RESPONSE)
+        turn.helped = turn.aside = True
+        return True
     if asks_confidentiality(text) and read_category_entity(answer.entities) is None:
         if answer.clear_intent("ask_confidentiality"):
             return None

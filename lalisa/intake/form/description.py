@@ -14,6 +14,7 @@ from lalisa.intake.form.turn import (
     _Turn,
 )
 from lalisa.intake.opening import read_opening_place, read_opening_time
+from lalisa.intake.readers.story_lead import without_story_lead
 from lalisa.intake.readers.words import looks_like_question, story_words, tells_a_story
 
 
@@ -26,7 +27,12 @@ def _maybe_description(turn: _Turn, text: str) -> None:
         and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS
         and len(story_words(description)) >= MIN_STORY_WORDS
     ):
-        turn.set(description=description)
+        # The story without the greeting, the reporter's introduction and "saya ingin
+        # melaporkan": the TRC reads this field and must never learn who reported. When
+        # nothing of the story is left, the description is asked.
+        story = clean_description(without_story_lead(description))
+        if story is not None:
+            turn.set(description=story)
 
 
 def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
@@ -45,6 +51,12 @@ def _read_description(turn: _Turn, answer: Answer, strict: bool) -> bool:
     description = clean_description(answer.typed or None)
     if description is None:
         return False
+    story = clean_description(without_story_lead(description))
+    if story is None:
+        # "Selamat pagi, saya Budi warga Halong": a greeting and who the reporter is, no
+        # story yet (and no identity in the field the TRC reads).
+        return False
+    description = story
     turn.set(description=description)
     _read_story_details(turn, answer.typed)
     return True

@@ -66,6 +66,7 @@ from lalisa.intake.form.turn import (
     question_key,
 )
 from lalisa.intake.readers.correction import place_text
+from lalisa.intake.readers.named_category import named_report_category
 from lalisa.intake.readers.words import is_payload, looks_like_question, words
 from lalisa.intake.readers.yes_no import reads_cancel
 from lalisa.intake.step_questions import (
@@ -140,9 +141,23 @@ def _open(
     else:
         if turn.get("category") is None:
             _take_category_guess(turn, opening)
+        _take_named_category(turn, opening.typed)
         _maybe_description(turn, opening.typed)
         _read_story_details(turn, opening.typed)
     _read_story_details(turn, follow_up)
+
+
+def _take_named_category(turn: _Turn, text: str) -> None:
+    """Takes the category an opening names after its reporting verb ("mau lapor kebisingan").
+
+    Only when the classifier left the category open: the citizen's own word for the kind of
+    problem is surer than the list the form would show instead.
+    """
+    if turn.get("category") is not None or not text:
+        return
+    named = named_report_category(text)
+    if named is not None:
+        turn.set(category=named, category_candidates=None)
 
 
 def _open_story(turn: _Turn, parts: tuple[Answer, ...]) -> None:
@@ -161,6 +176,8 @@ def _open_story(turn: _Turn, parts: tuple[Answer, ...]) -> None:
                 key=lambda pair: 1.0 if pair[0].confidence is None else pair[0].confidence,
             )
             _take_category_guess(turn, surest)
+    for part in parts:
+        _take_named_category(turn, part.typed)
     _maybe_description(turn, "\n".join(part.typed for part in parts if part.typed))
     for part in parts:
         _read_story_details(turn, part.typed)

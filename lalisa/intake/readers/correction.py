@@ -51,10 +51,15 @@ _APOLOGY_PATTERN: Final = rf"^(?:\W*(?:{_APOLOGY_WORDS})\b\W*(?:(?:{_ADDRESS_WOR
 _CORRECTION_CUE = re.compile(
     _APOLOGY_PATTERN
     # "saya ralat", "ulun salah": the one who got it wrong may be named first.
-    + r"(?:(?:(?:saya|sy|aku|ulun)\s+)?(?:salah|keliru|typo|ralat|koreksi)\b"
-    r"|(?:yang|yg)\s+(?:benar|betul)(?:nya)?\b"
+    + r"(?:(?:(?:saya|sy|aku|ulun)\s+)?(?:salah|keliru|typo|ralat|koreksi)"
+    # "salah ulun", "salah saya", "salahku": whose mistake it was, after the word.
+    r"(?:ku\b|\b(?:\s+(?:saya|sy|aku|ulun|sya|gw|gue)\b)?)"
+    # "nang banar …" is Banjar for "yang benar …".
+    r"|(?:yang|yg|nang)\s+(?:benar|betul|bener|banar|bnr)(?:nya)?\b"
     r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
-    r"|bukan\b.*?\b(?:tapi|tetapi|melainkan)\b"
+    # "bukan desa Mihu, nang banar desa Lalayau": the denial, then the right one named.
+    r"|bukan\b.*?\b(?:tapi|tetapi|melainkan"
+    r"|(?:yang|yg|nang)\s+(?:benar|bener|betul|banar|bnr)(?:nya)?)\b"
     # "sudah benar semua kecuali jamnya, …": everything is right but the field named.
     r"|(?:(?:sudah|udah|udh|dah|sdh)\s+)?(?:benar|bener|betul|banar|ok|oke|sesuai)\s+"
     r"(?:semua(?:nya)?\s+|sisanya\s+)?(?:kecuali|selain)\b)",
@@ -84,6 +89,8 @@ _DENIED_THEN_NEW = re.compile(
 )
 _NEW_THEN_DENIED = re.compile(r"^(?P<new>.+?)[\s,;]+bukan\b.*$", re.I)
 _DENIED_FIRST = re.compile(r"^bukan\s+[^,;]+[,;]\s*(?P<new>.+)$", re.I)
+# "itu kurang, bukan Mihu, Lalayau": the denial after a remark, the new value after it.
+_DENIED_BETWEEN = re.compile(r"[,;]\s*bukan\s+[^,;]+[,;]\s*(?P<new>.+)$", re.I)
 _OWN_NAME_LEAD = re.compile(
     r"^(?:lengkap(?:nya)?\s+)?(?:saya|sy|aku|ulun)?\s*(?:adalah|ialah)?\s*", re.I
 )
@@ -150,7 +157,9 @@ class Correction:
 
 
 _NEW_VALUE_CUE: Final = re.compile(
-    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg)\s+(?:benar|bener|betul|banar))\b\s*:?", re.I
+    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg|nang)\s+(?:benar|bener|betul|banar|bnr)(?:nya)?)\b"
+    r"\s*:?",
+    re.I,
 )
 # What people say about a name they gave before the right one: "kurang lengkap min, Rina
 # Marlina", "salah ketik, Budiman".
@@ -267,10 +276,18 @@ def read_correction(text: str) -> Correction | None:
         elif not (field is not None and says_wrong):
             return None
     rest = stripped[cue.end() :] if cue is not None else stripped
-    rest = re.sub(r"\b(?:salah|keliru|ralat|koreksi)\b", " ", rest, flags=re.I)
+    # "salah ulun", "salahku": the mistake and whose it was are not the new value.
+    rest = re.sub(
+        r"\b(?:salah|keliru|ralat|koreksi)(?:ku\b|\b(?:\s+(?:saya|sy|aku|ulun|gw|gue)\b)?)",
+        " ",
+        rest,
+        flags=re.I,
+    )
     # "salah min, bukan Tariwin …": a form of address is not part of the new value.
     rest = _LEADING_PARTICLES.sub("", rest)
     rest = strip_field_words(rest)
+    # "waktunya salah pang, bukan …": a particle after the field noun goes too.
+    rest = _LEADING_PARTICLES.sub("", rest)
     rest = re.sub(
         r"^[\s,.:;!-]*(?:(?:nya|harusnya|seharusnya|yang benar|yg benar"
         r"|maksud(?:nya|ku|\s+saya|\s+ulun)?)\b)?\s*",
@@ -323,10 +340,15 @@ def without_denied(text: str) -> str:
     "bukan tadi sanja tapi tadi baisukan" is "tadi baisukan"; "Lingsir, bukan Tarangan" is
     "Lingsir"; "bukan Tarangan, Lingsir" is "Lingsir". A text without "bukan" is unchanged.
     """
-    for pattern in (_DENIED_THEN_NEW, _DENIED_FIRST, _NEW_THEN_DENIED):
+    for pattern in (_DENIED_THEN_NEW, _DENIED_FIRST, _NEW_THEN_DENIED, _DENIED_BETWEEN):
         match = pattern.search(text)
-        if match is not None and match.group("new").strip(" ,.;:!-"):
-            return match.group("new").strip(" ,.;:!-")
+        if match is None:
+            continue
+        new = match.group("new").strip(" ,.;:!-")
+        # "pang, bukan tadi pagi, tadi siang": a remark or particle before the denial is
+        # not the new value; the value after the denied one is.
+        if new and not all(t in _REMARK_WORDS or t in FILLERS for t in words(new)):
+            return new
     return text
 
 

@@ -53,6 +53,8 @@ _REPORT_WORDS = re.compile(
     r"\b(lapor|melapor|melaporkan|laporkan|laporan|lapur|mengadu|adukan|aduan|pengaduan"
     r"|ngelapor|nglapor|ngelaporin|laporin|dilaporin|ngadu|ngaduin"
     r"|komplain|komplen|tertibkan|ditertibkan|menertibkan|penertiban|tindak|ditindak"
+    # "ingin menyampaikan keluhan tentang …", "mau mengeluhkan …": a complaint said as such.
+    r"|keluhan|keluhkan|mengeluhkan|dikeluhkan"
     r"|tindaklanjuti|razia|dirazia|satpol|bubarkan|dibubarkan|resahkan|meresahkan|mengganggu"
     # Words of a public-order problem, not of a review or a private matter.
     r"|ganggu|terganggu|ilegal|liar|berisik|brisik|bising|bahaya|berbahaya|membahayakan|izin"

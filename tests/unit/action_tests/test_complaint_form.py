@@ -770,7 +770,10 @@ async def test_an_unsure_caption_is_asked_about_like_a_typed_opening(
             domain(),
         )
     )
-    assert started["description"] == caption
+    # The story as told, without a greeting before it (the officers read this field).
+    greeting = "Assalamualaikum, "
+    story = caption.removeprefix(greeting)
+    assert started["description"] == (story.capitalize() if story != caption else caption)
     assert started["evidence"] == "(media)"
 
 
