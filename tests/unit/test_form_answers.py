@@ -341,6 +341,8 @@ def test_unclear_confirmation(answer: str) -> None:
         ("maaf keliru saya, yang bener kecamatan Juai", "location", "kecamatan Juai"),
         ("eh salah, yg benarnya jam 9 malam", "incident_time", "jam 9 malam"),
         ("salah pang, bukan di Mihu, di Lalayau", None, "di Lalayau"),
+        ("salah ulun, nang banar desa Lalayau", "location", "desa Lalayau"),
+        ("waktunya keliru, nang bujur tadi siang", "incident_time", "tadi siang"),
     ],
 )
 def test_corrections(answer: str, field: str | None, value: str) -> None:

@@ -151,8 +151,12 @@ def test_a_complaint_said_as_keluhan_is_a_clear_report() -> None:
         ("Saya Ahmad, warga Lok Batu. Tiap malam ada balap liar.", "Tiap malam ada balap liar."),
         ("nama saya Rahmat, mau lapor ada sampah di sungai", "ada sampah di sungai"),
         ("halo min ada org gila ngamuk di pasar", "ada org gila ngamuk di pasar"),
+        ("min ada org gila kelayapan di jalan", "ada org gila kelayapan di jalan"),
+        (
+            "min maaf mau lapor, rumah kosong sering dipake mesum",
+            "rumah kosong sering dipake mesum",
+        ),
         # A story without a lead stays word for word.
-        ("min ada org gila kelayapan di jalan", "min ada org gila kelayapan di jalan"),
         ("saya lihat ada orang mabuk di pos ronda", "saya lihat ada orang mabuk di pos ronda"),
         ("bapak itu jualan di trotoar terus", "bapak itu jualan di trotoar terus"),
         ("Lapor min", ""),

@@ -55,11 +55,11 @@ _CORRECTION_CUE = re.compile(
     # "salah ulun", "salah saya", "salahku": whose mistake it was, after the word.
     r"(?:ku\b|\b(?:\s+(?:saya|sy|aku|ulun|sya|gw|gue)\b)?)"
     # "nang banar …" is Banjar for "yang benar …".
-    r"|(?:yang|yg|nang)\s+(?:benar|betul|bener|banar|bnr)(?:nya)?\b"
+    r"|(?:yang|yg|nang)\s+(?:benar|betul|bener|banar|bnr|bujur)(?:nya)?\b"
     r"|(?:se)?harusnya\b|(?:benar|betul)nya\b|maksud(?:nya|ku|\s+saya|\s+ulun)?\b"
     # "bukan desa Mihu, nang banar desa Lalayau": the denial, then the right one named.
     r"|bukan\b.*?\b(?:tapi|tetapi|melainkan"
-    r"|(?:yang|yg|nang)\s+(?:benar|bener|betul|banar|bnr)(?:nya)?)\b"
+    r"|(?:yang|yg|nang)\s+(?:benar|bener|betul|banar|bnr|bujur)(?:nya)?)\b"
     # "sudah benar semua kecuali jamnya, …": everything is right but the field named.
     r"|(?:(?:sudah|udah|udh|dah|sdh)\s+)?(?:benar|bener|betul|banar|ok|oke|sesuai)\s+"
     r"(?:semua(?:nya)?\s+|sisanya\s+)?(?:kecuali|selain)\b)",
@@ -157,8 +157,8 @@ class Correction:
 
 
 _NEW_VALUE_CUE: Final = re.compile(
-    r"\b(?:seharusnya|harusnya|mestinya|(?:yang|yg|nang)\s+(?:benar|bener|betul|banar|bnr)(?:nya)?)\b"
-    r"\s*:?",
+    r"\b(?:seharusnya|harusnya|mestinya"
+    r"|(?:yang|yg|nang)\s+(?:benar|bener|betul|banar|bnr|bujur)(?:nya)?)\b\s*:?",
     re.I,
 )
 # What people say about a name they gave before the right one: "kurang lengkap min, Rina
@@ -276,6 +276,11 @@ def read_correction(text: str) -> Correction | None:
         elif not (field is not None and says_wrong):
             return None
     rest = stripped[cue.end() :] if cue is not None else stripped
+    # "salah ulun, nang banar desa Lalayau": the new value follows its cue; taken before the
+    # particles go, as "nang" is one of them.
+    cued_value = _NEW_VALUE_CUE.split(rest)
+    if len(cued_value) > 1 and cued_value[-1].strip(" ,.;:!-"):
+        rest = cued_value[-1]
     # "salah ulun", "salahku": the mistake and whose it was are not the new value.
     rest = re.sub(
         r"\b(?:salah|keliru|ralat|koreksi)(?:ku\b|\b(?:\s+(?:saya|sy|aku|ulun|gw|gue)\b)?)",

@@ -47,6 +47,9 @@ _GREETING_STARTS: Final = frozenset(
         "assalamualaikum", "assalamu", "assalammualaikum", "asalamualaikum", "assalamualaikom",
         "askum", "ass", "selamat", "salamat", "halo", "hallo", "helo", "hai", "hi", "permisi",
         "punten", "yth", "kepada", "dengan", "salam", "om",
+        # The one addressed, first: "min, …", "pian, …" (never "bapak", which starts "bapak
+        # itu jualan …").
+        "min", "mimin", "admin", "pian",
     }
 )  # fmt: skip
 # Words of a courtesy sentence: "Mohon maaf mengganggu waktunya", "maaf pian ulun mangganggu".
@@ -93,7 +96,9 @@ _NAME_INTRO = re.compile(
 # "Saya Ahmad, warga Lok Batu.": where the one just named lives, after the name.
 _RESIDENCE = re.compile(r"^(?:warga|penduduk)\s+[^.,;:!?\n]+[.,;:!?\n]+", re.I)
 _ANNOUNCEMENT = re.compile(
-    rf"^(?:(?:perkenankan|izinkan)\s+{_SELF}\s+(?:sebagai\s+\w+\s+)?|{_SELF}\s+)?"
+    # "maaf mau lapor, …": an apology may come first.
+    r"^(?:(?:mohon\s+)?(?:maaf|maap|mf|permisi)\s+(?:(?:min|pak|bu|kak|pian)\s+)?)?"
+    rf"(?:(?:perkenankan|izinkan)\s+{_SELF}\s+(?:sebagai\s+\w+\s+)?|{_SELF}\s+)?"
     rf"(?:{_WISH}\s+)?(?:(?:mohon\s+)?(?:izin|ijin)\s+)?{_REPORT_VERBS}\b"
     r"(?:\s+(?:keluhan|laporan|pengaduan|aduan|kejadian|masalah))?"
     r"(?:\s+(?:tentang|soal|terkait|mengenai|perihal|bahwa|atas|kalau|kalo|kalu|amun))?"
