@@ -414,6 +414,8 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev10"] <= 70
     # The twelfth author's set: WhatsApp media and pins, turns after the ticket, mixed registers.
     assert 60 <= halves["dev12"] <= 70
+    # The fifteenth author's set: the citizen's own slips, repeats, changes of mind, emoji.
+    assert 60 <= halves["dev15"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 
