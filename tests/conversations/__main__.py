@@ -13,6 +13,8 @@
     .venv/bin/python -m tests.conversations --half dev10 --no-gate  # the tenth author's set
     .venv/bin/python -m tests.conversations --half dev11 --no-gate  # the eleventh author's set
     .venv/bin/python -m tests.conversations --half dev12 --no-gate  # the twelfth author's set
+    .venv/bin/python -m tests.conversations --half dev13 --no-gate  # the thirteenth author's set
+    .venv/bin/python -m tests.conversations --half dev14 --no-gate  # the fourteenth author's set
     .venv/bin/python -m tests.conversations --half dev15 --no-gate  # the fifteenth author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
