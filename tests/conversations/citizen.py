@@ -10,12 +10,14 @@ row, whether it gave up and why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from lalisa.intake.answers import slip_repairs
 from tests.conversations.personas import AFTER_TICKET, PIN_AT, AgendaItem, Persona, gazetteer
 from tests.conversations.reading import (
     COMPLAINT_QUESTIONS,
@@ -115,15 +117,45 @@ def persona_seed(persona_id: str, salt: str = "") -> int:
 def protected_words(persona: Persona) -> frozenset[str]:
     """Words the typing noise leaves spelled as they are (see ``Typist``).
 
-    Every gazetteer name, the persona's name (and a corrected one) and a time text the judge
-    looks for.
+    Every gazetteer name, the persona's name (and a corrected one), a time text the judge
+    looks for, and the persona's own misspellings of a place name ("juwai", "lampihung"): the
+    author already typed those with a slip, and a second one in the same word makes a name
+    nobody could place (nor would type twice wrong).
     """
     kecamatan, desa = gazetteer()
-    texts = [*kecamatan, *(d.name for d in desa), persona.facts.name or ""]
+    names = [*kecamatan, *(d.name for d in desa)]
+    texts = [*names, persona.facts.name or ""]
     texts += [v for item in persona.agenda if item.fact == "name" for v in item.value]
     if isinstance(persona.expect.time, str):
         texts.append(persona.expect.time)
-    return frozenset(word.lower() for text in texts for word in re.findall(r"[A-Za-z]+", text))
+    protected = {word.lower() for text in texts for word in re.findall(r"[A-Za-z]+", text)}
+    places = [*persona.facts.place]
+    places += [v for item in persona.agenda if item.fact == "place" for v in item.value]
+    place_words = _place_words(tuple(names))
+    protected |= {
+        word
+        for text in places
+        for word in re.findall(r"[a-z]+", text.lower())
+        if word not in protected and misspells_a_place(word, place_words)
+    }
+    return frozenset(protected)
+
+
+@functools.lru_cache(maxsize=1)
+def _place_words(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for n in names for w in re.findall(r"[a-z]+", n.lower()) if len(w) >= 4)
+
+
+def misspells_a_place(word: str, place_words: frozenset[str]) -> bool:
+    """Whether ``word`` is one letter off a place name's word ("juwai", "halonk", "awayn")."""
+    if len(word) < 4 or word in place_words:
+        return False
+    near = slip_repairs(word) | {
+        word[:i] + letter + word[i + 1 :]
+        for i in range(len(word))
+        for letter in "abcdefghijklmnopqrstuvwxyz"
+    }
+    return not near.isdisjoint(place_words)
 
 
 class Citizen:

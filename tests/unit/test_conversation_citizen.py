@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
+
+from lalisa.intake.answers import slip_repairs
 
 from tests.conversations.citizen import GIVE_UP_AFTER, Action, Citizen
 from tests.conversations.personas import Persona, parse_persona
@@ -403,6 +406,16 @@ def test_the_other_slips() -> None:
     assert stretched in ("iya minnn!", "iya minn!")
     assert not typist._applies("no_space", "iya bener")
     assert not typist._applies("lower", "iya bener")
+
+
+def test_a_held_letter_is_the_last_key_and_no_slip_falls_inside_it() -> None:
+    # Slipping after holding made "kokkk" into "kkkk" and "kirimmm" into "kirmimm": nobody
+    # types that for "kok" or "kirim". A slip comes first, the held letter last.
+    for seed in range(300):
+        typed = _typist(seed=seed).type("udh bener kirim kok")
+        assert re.search(r"\bkok+$", typed), typed
+        sent = typed.split(" ")[2]
+        assert sent == "kirim" or "kirim" in slip_repairs(sent), typed
 
 
 def test_a_rate_out_of_range_is_refused() -> None:

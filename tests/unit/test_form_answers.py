@@ -625,6 +625,32 @@ def test_a_yes_with_a_slip_or_a_courtesy_is_a_yes(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    ["Betul, silakan dikirm.", "betul,silakan dkiirim.", "Sudah benar seua.", "Sudah benar semau."],
+)
+def test_the_words_said_with_a_yes_may_carry_a_slip(text: str) -> None:
+    assert read_yes_no(text) == "yes"
+    reading = read_confirmation(text)
+    assert reading is not None and reading.kind == "submit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Saya ingin mengbah laporannya.", "handak maubha", "mau gnti dikit", "mau gatni dikit",
+     "ubah min", "Saya ingin menguabh laporannya."],
+)  # fmt: skip
+def test_a_change_asked_with_a_slip_is_a_change(text: str) -> None:
+    reading = read_confirmation(text)
+    assert reading is not None and reading.kind == "change"
+
+
+@pytest.mark.parametrize("text", ["iya, ada buah di jalan", "ya ada buah"])
+def test_a_word_near_a_change_word_is_no_change(text: str) -> None:
+    reading = read_confirmation(text)
+    assert reading is None or reading.kind != "change"
+
+
+@pytest.mark.parametrize(
+    "text",
     ["Saya kurng tahu pastinya.", "Tdiak tahu persis waktunya.", "kada ingt ulun", "gatua"],
 )
 def test_not_knowing_with_a_slip_is_not_knowing(text: str) -> None:

@@ -29,6 +29,31 @@ _CHANGE_WORDS: Final = (
     "betulkan", "benarkan",
 )  # fmt: skip
 
+# The words of a change as typed right, for reading one typed with a phone slip ("mengbah",
+# "gnti", "maubha"): the stems above with the affixes people put on them.
+_CHANGE_FORMS: Final = frozenset(
+    {
+        "ubah", "rubah", "robah", "maubah", "mengubah", "merubah", "diubah", "ubahlah",
+        "ganti", "diganti", "mengganti", "gantikan", "perbaiki", "diperbaiki", "koreksi",
+        "dikoreksi", "revisi", "direvisi", "ralat", "diralat", "betulkan", "dibetulkan",
+        "benarkan", "dibenarkan", "edit", "diedit",
+    }
+)  # fmt: skip
+# Words one slip from a change word that are words of their own: "buah" is a fruit.
+_NOT_CHANGE_SLIPS: Final = frozenset({"buah", "rubuh", "ganjil", "gantung"})
+_MIN_CHANGE_SLIP_LETTERS: Final = 4
+
+
+def _names_a_change(token: str) -> bool:
+    """Whether a word asks for a change: "ubah", "diganti", or one typed with a slip."""
+    return any(stem in token for stem in _CHANGE_WORDS) or (
+        slip_of(
+            token, _CHANGE_FORMS, keep=_NOT_CHANGE_SLIPS, min_letters=_MIN_CHANGE_SLIP_LETTERS
+        )
+        is not None
+    )
+
+
 # Form slots a citizen can name, by the words used for them ("lokasinya salah").
 FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "category": ("jenis", "kategori", "pelanggaran", "jenisnya", "kategorinya"),
@@ -378,7 +403,7 @@ def read_confirmation(text: str) -> ConfirmationReading | None:
     correction = read_correction(text)
     if correction is not None:
         return ConfirmationReading("change", correction.field, correction.value)
-    if any(stem in token for token in tokens for stem in _CHANGE_WORDS):
+    if any(_names_a_change(token) for token in tokens):
         field = field_named(text)
         value = ""
         if field is not None:
