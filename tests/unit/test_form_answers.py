@@ -671,7 +671,15 @@ def test_only_answer_words_are_repaired(text: str, expected: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["gausaah pake nama min", "guasah pake nama", "kan td udh bilang min, rahasia aja"]
+    "text",
+    [
+        "gausaah pake nama min",
+        "guasah pake nama",
+        "kan td udh bilang min, rahasia aja",
+        "rahasiaakan haja ngaran ulun pian",  # Banjar -akan
+        "rahsiaakan haja ngaran ulun pian",
+        "ulun kada handak manyambat ngarn",  # "ngaran" with a slip
+    ],
 )
 def test_a_refusal_of_the_name_with_a_slip_or_a_remark_is_a_refusal(text: str) -> None:
     assert refuses_name(text)

@@ -83,6 +83,12 @@ def responses(step: Step) -> list[str]:
 # ----------------------------------------------------------------- the reported failures
 
 
+@pytest.mark.parametrize("text", ["mlam", "sudah dua buan", "wayh ini masih ada"])
+def test_a_short_time_answer_one_letter_short_is_a_time_kept_as_typed(text: str) -> None:
+    step = advance(at("incident_time", incident_time=None), answer=say(text), now=NOW)
+    assert step.slots["incident_time"] == text
+
+
 def test_barusan_is_a_time_not_a_cancel() -> None:
     step = advance(at("incident_time"), answer=say("barusan", "cancel", 0.67), now=NOW)
     assert not step.interrupt
