@@ -583,6 +583,34 @@ def test_a_correction_cue_typed_with_one_slip_is_a_correction(
 
 
 @pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("jeenisnya ganti jadi reklame liar ya min", "category"),
+        ("deanya salah min, harusnya tabuan", "location"),
+        ("eh kcamatannya salah, harusnya juai", "location"),
+        ("naamanya kurang lengkap min, Rina Marlina", "reporter_name"),
+        ("Keejadiannya juga saya tambahkan sedikittt.", "description"),
+        ("ini min foonyaaa", "evidence"),
+    ],
+)
+def test_a_field_word_typed_with_a_slip_names_the_field(text: str, field: str) -> None:
+    assert field_named(text) == field
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Suah benar semua kecuali waktunya, yang benar setiap hari Sabtu", "incident_time"),
+        ("Mohhon maaf, nama saya terlalu singkat. Yang benar Budiman Saputra.", "reporter_name"),
+        ("deanya salah min, harusnya tabuan", "location"),
+    ],
+)
+def test_a_change_at_the_summary_typed_with_a_slip_is_that_change(text: str, field: str) -> None:
+    reading = read_confirmation(text)
+    assert reading is not None and (reading.kind, reading.field) == ("change", field)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "alah biasa aja",

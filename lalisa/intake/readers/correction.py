@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lalisa.intake.answers import slip_of
+from lalisa.intake.answers import STRETCHED, slip_of
 from lalisa.intake.readers.words import (
     FILLERS,
     NEGATIONS,
@@ -123,7 +123,8 @@ def field_named(text: str) -> str | None:
     Returns:
         The slot name (``location``, ``incident_time`` …) or None.
     """
-    stems = {_stem(token) for token in words(text)}
+    # "jeenisnya", "deanya": a field word typed with a slip names the field all the same.
+    stems = {_stem(token) for token in words(_with_cue_slips_repaired(text))}
     for slot, keywords in FIELD_WORDS.items():
         if stems.intersection(keywords):
             return slot
@@ -239,13 +240,20 @@ _CUE_WORDS: Final = frozenset(
         "salah", "keliru", "ralat", "koreksi", "maksud", "maksudnya", "harusnya",
         "seharusnya", "benarnya", "betulnya", "lokasi", "lokasinya", "tempat", "tempatnya",
         "alamat", "alamatnya", "waktunya", "namanya",
+        # The other fields named as the subject ("jeenisnya", "deanya", "kcamatannya",
+        # "foonya"), and the words around a correction ("Mohhon maaf", "Suah benar semua
+        # kecuali …", "bkan Bata, …").
+        "jenisnya", "kategorinya", "kejadiannya", "ceritanya", "desanya", "kecamatannya",
+        "kelurahannya", "jamnya", "tanggalnya", "fotonya", "buktinya", "videonya",
+        "gambarnya", "pelapor", "kecamatan", "kelurahan", "kejadian", "mohon", "sudah",
+        "kecuali", "bukan", "benar", "semua",
     }
 )  # fmt: skip
 # Words one slip from a cue word that are words of their own ("alah" is an exclamation,
 # "tepat" is right, "salat" a prayer that dates an incident: "habis salat jumat").
 _NOT_SLIPS: Final = frozenset(
     {"alah", "sala", "tempa", "maksa", "harus", "waktu", "nama", "tepat", "salam", "salat",
-     "saleh", "salak", "rapat"}
+     "saleh", "salak", "rapat", "buka", "bukaan", "suda", "mohan", "desan", "semau", "bena"}
 )  # fmt: skip
 _MIN_CUE_SLIP_LETTERS: Final = 4
 
@@ -256,7 +264,8 @@ def _with_cue_slips_repaired(text: str) -> str:
     def repair(match: re.Match[str]) -> str:
         token = match.group(0)
         meant = slip_of(
-            token.lower(),
+            # "foonyaaa": a held letter is squeezed before the slip is looked at.
+            STRETCHED.sub(r"\1", token.lower()),
             _CUE_WORDS,
             keep=_NOT_SLIPS,
             min_letters=_MIN_CUE_SLIP_LETTERS,
