@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from lalisa.intake.answers import slip_repairs
-
 from tests.conversations.citizen import GIVE_UP_AFTER, Action, Citizen
 from tests.conversations.personas import Persona, parse_persona
 from tests.conversations.reading import BotMessage, Option, Reading, read_turn

@@ -47,9 +47,7 @@ _MIN_CHANGE_SLIP_LETTERS: Final = 4
 def _names_a_change(token: str) -> bool:
     """Whether a word asks for a change: "ubah", "diganti", or one typed with a slip."""
     return any(stem in token for stem in _CHANGE_WORDS) or (
-        slip_of(
-            token, _CHANGE_FORMS, keep=_NOT_CHANGE_SLIPS, min_letters=_MIN_CHANGE_SLIP_LETTERS
-        )
+        slip_of(token, _CHANGE_FORMS, keep=_NOT_CHANGE_SLIPS, min_letters=_MIN_CHANGE_SLIP_LETTERS)
         is not None
     )
 
