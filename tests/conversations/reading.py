@@ -196,7 +196,8 @@ CATEGORY_OPTION_WORDS = {
     "ramadan": ("ramadan", "ramadhan", "puasa"),
     "balap_liar": ("balap",),
     "keributan": ("keributan", "perkelahian", "ribut"),
-    "kebisingan": ("bising", "berisik"),
+    # "Kebisingan" itself: "bising" inside it starts no word, so it never matched.
+    "kebisingan": ("kebisingan", "bising", "berisik"),
     "odgj": ("odgj", "gangguan jiwa"),
     "gepeng": ("gepeng", "pengemis", "gelandangan"),
     "sampah": ("sampah",),

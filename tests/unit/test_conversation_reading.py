@@ -177,6 +177,7 @@ def test_options_are_found_by_word_not_by_substring() -> None:
     assert find_option(options, ("batal",)) is None
     assert option_category("Miras / tuak") == "miras"
     assert option_category("Gepeng / pengemis") == "gepeng"
+    assert option_category("Kebisingan") == "kebisingan"
     assert option_category("Kirim laporan") is None
 
 

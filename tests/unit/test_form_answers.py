@@ -572,6 +572,7 @@ def test_a_quoted_question_is_no_part_of_the_answer(text: str, own: str) -> None
         ("salaah, lokasnya di desa Halong", "location", "di desa Halong"),
         ("maksdnya di paringin", None, "di paringin"),
         ("eh keliur, jam 9 malam", "incident_time", "jam 9 malam"),
+        ("eh sori min, buukan bata, di desa mihu juai", "location", "di desa mihu juai"),
     ],
 )
 def test_a_correction_cue_typed_with_one_slip_is_a_correction(
