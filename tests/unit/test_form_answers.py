@@ -99,6 +99,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         # A request after a comma that is no name, or that asks for no name at all.
         "rahasia, tolong dirahasiakan",
         "Budi, anonim aja",
+        # "I said so already" before the refusal is no name (anonymity asked at the start).
+        "kan td udh bilang min, rahasia aja",
+        "kan tadi sudah saya sampaikan, dirahasiakan saja",
     ],
 )
 def test_name_refusals(answer: str) -> None:
