@@ -1129,6 +1129,20 @@ def test_a_readable_category_at_a_change_request_is_still_taken() -> None:
     assert step.slots["requested_slot"] == "complaint_confirmation"
 
 
+def test_a_category_changed_to_the_one_it_already_is_is_said_to_be_unchanged() -> None:
+    """"jenisnya ganti jadi pkl" when it is PKL: no "updated", the category named instead."""
+    state = at("complaint_confirmation", category="pkl")
+    step = advance(state, answer=say("jenisnya ganti jadi pkl ya min"), now=NOW)
+    assert step.slots.get("category", "pkl") == "pkl"
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+    said = responses(step)
+    assert "utter_corrected_category" not in said
+    (unchanged,) = [u for u in step.utterances if u.response == "utter_category_unchanged"]
+    assert unchanged.values == {"category_label": "Pedagang kaki lima (PKL) di tempat terlarang"}
+    changed = advance(state, answer=say("jenisnya ganti jadi hiburan malam"), now=NOW)
+    assert "utter_corrected_category" in responses(changed)
+
+
 def test_see_all_categories_opens_the_second_list_without_a_miss() -> None:
     tap = say(
         '/report_complaint{"category": "semua_jenis"}',
