@@ -14,11 +14,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.tickets import FORM_NAME
+from actions.tickets import FORM_NAME, office_settings
 from lalisa.core.db import session_scope
 from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.intake.readers.signal import COMPLAINT_GATE_CONFIDENCE, says_reporting
-from lalisa.office.hours import format_when
+from lalisa.office.hours import describe_office_hours, format_when
 from lalisa.tickets.categories import category_label, read_category_entity
 from lalisa.tickets.service import (
     CLOSED_STATUSES,
@@ -29,10 +29,13 @@ from lalisa.tickets.service import (
     tickets_for_reporter,
 )
 from lalisa.tickets.workflow import flag_for_review
+from lalisa_common.follow_up import asks_about_follow_up
 
 logger = logging.getLogger(__name__)
 
 MAX_TICKETS_LISTED = 3
+FOLLOW_UP_RESPONSE = "utter_follow_up"
+"""What happens to a report once sent (the agency's SOP), said before its status."""
 
 
 def _requested_number(tracker: Tracker) -> str | None:
@@ -73,8 +76,15 @@ class ActionCheckStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Looks up the requested ticket, or the latest ones of this sender."""
+        """Looks up the requested ticket, or the latest ones of this sender.
+
+        A question about the follow-up ("kapan ditindak min?", "nanti dikabari kah?") gets
+        what happens next (verification in office hours, the TRC, the outcome told here)
+        before the status, and only the latest ticket's status: it asks about the report
+        just sent, not about every report.
+        """
         number = _requested_number(tracker)
+        follow_up = asks_about_follow_up(str((tracker.latest_message or {}).get("text") or ""))
         try:
             async with session_scope() as session:
                 if number:
@@ -83,7 +93,7 @@ class ActionCheckStatus(Action):
                 else:
                     tickets = list(
                         await tickets_for_reporter(
-                            session, tracker.sender_id, limit=MAX_TICKETS_LISTED
+                            session, tracker.sender_id, limit=1 if follow_up else MAX_TICKETS_LISTED
                         )
                     )
                 values = [status_values(ticket) for ticket in tickets]
@@ -92,15 +102,19 @@ class ActionCheckStatus(Action):
             dispatcher.utter_message(response="utter_status_unavailable")
             return [SlotSet("ticket_id", None)]
 
-        if number and not values:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number)
-        elif not values:
-            if tracker.active_loop_name is None and tells_a_new_complaint(
-                tracker.latest_message or {}, datetime.now(timezone.utc)
-            ):
+        if not values and not number and tracker.active_loop_name is None:
+            if tells_a_new_complaint(tracker.latest_message or {}, datetime.now(timezone.utc)):
                 # No report to check: "ada yg jual ciu di rumahnya, pls dicek" asks for the
                 # place to be checked, a complaint of its own; the form starts with it.
                 return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
+        if follow_up and (values or not number):
+            office = await office_settings()
+            dispatcher.utter_message(
+                response=FOLLOW_UP_RESPONSE, office_hours=describe_office_hours(settings=office)
+            )
+        if number and not values:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number)
+        elif not values:
             dispatcher.utter_message(response="utter_no_tickets")
         for value in values:
             dispatcher.utter_message(response="utter_ticket_status", **value)

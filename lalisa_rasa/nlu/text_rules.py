@@ -4,9 +4,11 @@ Small talk ("apa kabar min", "makasih ya", "assalamualaikum") and the confidenti
 question ("ini rahasia kan?", "identitas pelapor aman kah?") are short, and DIET reads them
 as ``out_of_scope`` ("apa kabar" is in the off-topic corpus), ``cancel``, ``deny`` or
 ``nlu_fallback``: the citizen then hears "di luar kewenangan" or "tidak ada yang dibatalkan"
-instead of an answer. Their words leave no doubt (:mod:`lalisa_common.small_talk`, strict
-readers shared with the complaint form), so this component, placed last in the pipeline,
-sets the intent they name. Rules (data/rules) answer them from there.
+instead of an answer. So are questions about the follow-up of a report ("kapan ditindak
+min?" right after the ticket number got "belum memahami"). Their words leave no doubt
+(:mod:`lalisa_common.small_talk`, :mod:`lalisa_common.follow_up`: strict readers shared with
+the complaint form), so this component, placed last in the pipeline, sets the intent they
+name. Rules (data/rules) answer them from there.
 
 More DIET examples were the other option; DIET is sensitive to new intent examples (13
 ``report_complaint`` examples once cost 1.5 points of intent F1), while these readers change
@@ -24,6 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from lalisa_common.follow_up import asks_about_follow_up
 from lalisa_common.small_talk import asks_confidentiality, read_small_talk
 from lalisa_rasa.nlu.fingerprint import source_fingerprint
 
@@ -38,6 +41,12 @@ SMALL_TALK_INTENTS = {
     "attention": "greet",
 }
 CONFIDENTIALITY_INTENT = "ask_confidentiality"
+FOLLOW_UP_INTENT = "check_status"
+"""A question about the follow-up of a report ("kapan ditindak min?") asks how the citizen's
+report stands: the status action answers it with what happens next and the ticket's status,
+and the complaint form, which has no ticket yet, says what happens once it is sent."""
+KEPT_INTENTS = frozenset({"emergency"})
+"""Intents the words of a follow-up question do not override: the emergency numbers first."""
 
 
 def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
@@ -50,14 +59,22 @@ def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
 
     Returns:
         ``greet``/``thank`` for pure small talk, ``ask_confidentiality`` for the
-        confidentiality question, None otherwise.
+        confidentiality question, ``check_status`` for a question about the follow-up of a
+        report ("kapan ditindak min?", which DIET reads as nothing or as a new report),
+        None otherwise.
     """
     small_talk = read_small_talk(text)
     if small_talk is not None:
         return SMALL_TALK_INTENTS[small_talk]
     if any(entity.get("entity") == "category" for entity in entities):
         return None
-    return CONFIDENTIALITY_INTENT if asks_confidentiality(text) else None
+    if asks_confidentiality(text):
+        return CONFIDENTIALITY_INTENT
+    if asks_about_follow_up(text) and not any(
+        entity.get("entity") == "ticket_id" for entity in entities
+    ):
+        return FOLLOW_UP_INTENT
+    return None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -92,6 +109,8 @@ class TextIntentRules(GraphComponent):
             intent = message.get(INTENT) or {}
             name = intent_by_words(text, message.get(ENTITIES) or [])
             if name is None or intent.get("name") == name:
+                continue
+            if name == FOLLOW_UP_INTENT and intent.get("name") in KEPT_INTENTS:
                 continue
             chosen = {"name": name, "confidence": 1.0}
             others = [

@@ -259,6 +259,39 @@ async def test_status_without_number_lists_own_tickets(
     assert responses(stranger) == ["utter_no_tickets"]
 
 
+async def test_a_follow_up_question_gets_what_happens_next_and_the_latest_status(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "kapan ditindak min?" after the ticket: the SOP, then the latest ticket's status.
+
+    The status is that of the report just sent, not of every report; no form opens.
+    """
+    await submit(IN_HOURS, monkeypatch, message_id="a")
+    await submit(IN_HOURS, monkeypatch, message_id="b")
+    dispatcher = CollectingDispatcher()
+    events = await ActionCheckStatus().run(
+        dispatcher,
+        tracker(text="kapan ditindak min?", intent="check_status", active_loop=None),
+        domain(),
+    )
+    assert responses(dispatcher) == ["utter_follow_up", "utter_ticket_status"]
+    assert "WITA" in dispatcher.messages[0]["office_hours"]
+    assert dispatcher.messages[1]["ticket_number"] == "LLS-2026-000002"
+    assert events == [SlotSet("ticket_id", None)]
+    stranger = CollectingDispatcher()
+    await ActionCheckStatus().run(
+        stranger,
+        tracker(
+            text="nanti saya dikabari kah?",
+            intent="check_status",
+            sender_id="6281111111111",
+            active_loop=None,
+        ),
+        domain(),
+    )
+    assert responses(stranger) == ["utter_follow_up", "utter_no_tickets"]
+
+
 async def test_cancel_clears_the_form() -> None:
     """Cancelling deactivates the form and clears every answer."""
     dispatcher = CollectingDispatcher()
