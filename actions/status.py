@@ -97,16 +97,24 @@ class ActionCheckStatus(Action):
                         )
                     )
                 values = [status_values(ticket) for ticket in tickets]
+                reported = {ticket.category for ticket in tickets}
         except (SQLAlchemyError, OSError):
             logger.exception("Status lookup failed")
             dispatcher.utter_message(response="utter_status_unavailable")
             return [SlotSet("ticket_id", None)]
 
-        if not values and not number and tracker.active_loop_name is None:
-            if tells_a_new_complaint(tracker.latest_message or {}, datetime.now(timezone.utc)):
-                # No report to check: "ada yg jual ciu di rumahnya, pls dicek" asks for the
-                # place to be checked, a complaint of its own; the form starts with it.
-                return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
+        message = tracker.latest_message or {}
+        if (
+            not number
+            and tracker.active_loop_name is None
+            and tells_a_new_complaint(message, datetime.now(timezone.utc))
+            and (not values or _tells_another_category(message, reported))
+        ):
+            # No report to check: "ada yg jual ciu di rumahnya, pls dicek" asks for the place
+            # to be checked, a complaint of its own; the form starts with it. So it does right
+            # after another report ("satu lagi min, ada yg jual ciu …" after a PKL ticket):
+            # only a message about the kind already reported follows that report up.
+            return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
         if follow_up and (values or not number):
             office = await office_settings()
             dispatcher.utter_message(
@@ -119,6 +127,12 @@ class ActionCheckStatus(Action):
         for value in values:
             dispatcher.utter_message(response="utter_ticket_status", **value)
         return [SlotSet("ticket_id", None)]
+
+
+def _tells_another_category(message: Mapping[str, Any], reported: set[str]) -> bool:
+    """Whether the message names a complaint category none of the listed tickets has."""
+    told = read_category_entity(message.get("entities") or [])
+    return told is not None and told.value not in reported
 
 
 # Words about an earlier report: "laporan saya di desa Halong belum ditangani" follows one up.

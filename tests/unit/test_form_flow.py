@@ -1130,7 +1130,7 @@ def test_a_readable_category_at_a_change_request_is_still_taken() -> None:
 
 
 def test_a_category_changed_to_the_one_it_already_is_is_said_to_be_unchanged() -> None:
-    """ "jenisnya ganti jadi pkl" when it is PKL: no "updated", the category named instead."""
+    """A category "changed" to PKL when it is PKL: no "updated", the category named instead."""
     state = at("complaint_confirmation", category="pkl")
     step = advance(state, answer=say("jenisnya ganti jadi pkl ya min"), now=NOW)
     assert step.slots.get("category", "pkl") == "pkl"

@@ -262,7 +262,7 @@ async def test_status_without_number_lists_own_tickets(
 async def test_a_follow_up_question_gets_what_happens_next_and_the_latest_status(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ "kapan ditindak min?" after the ticket: the SOP, then the latest ticket's status.
+    """A follow-up question after the ticket: the SOP, then the latest ticket's status.
 
     The status is that of the report just sent, not of every report; no form opens.
     """
@@ -507,6 +507,49 @@ async def test_a_complaint_read_as_check_status_starts_the_report_without_a_repo
         events = await ActionCheckStatus().run(asked, plain, domain())
         assert responses(asked) == ["utter_no_tickets"]
         assert all(e.get("event") != "followup" for e in events)
+
+
+async def test_another_complaint_right_after_a_ticket_starts_a_new_report(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second, different complaint after the ticket is a report, also when read as status.
+
+    "satu lagi min, ada yg jual tuak …, pls dicek" after a PKL ticket starts the form with it;
+    the same kind as the ticket ("pkl di pasar udah ditertibkan belum?") follows that ticket
+    up and gets its status.
+    """
+    await submit(IN_HOURS, monkeypatch)
+    miras = {"entity": "category", "value": "miras", "confidence": 0.95}
+    text = "satu lagi min, ada yg jual tuak di rumahnya, desa Halong, pls dicek"
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="check_status", entities=[miras], active_loop=None)
+    events = await ActionCheckStatus().run(dispatcher, t, domain())
+    assert responses(dispatcher) == []
+    assert FollowupAction("complaint_form") in events
+    after_submit = {"last_ticket_number": "LLS-2026-000001"}
+    started = await ValidateComplaintForm().run(
+        CollectingDispatcher(),
+        tracker(
+            text=text,
+            intent="check_status",
+            entities=[miras],
+            requested_slot=None,
+            slots=after_submit,
+        ),
+        domain(),
+    )
+    slots = {e["name"]: e["value"] for e in started if e.get("event") == "slot"}
+    # Read as a status check, the category is offered to be confirmed, the story kept.
+    assert slots["category_candidates"] == ["miras"]
+    assert slots["description"] == text
+    assert slots["location_desa"] == "Halong"
+    pkl = {"entity": "category", "value": "pkl", "confidence": 0.8}
+    same = CollectingDispatcher()
+    text = "pkl di pasar paringin udah ditertibkan belum?"
+    t = tracker(text=text, intent="check_status", entities=[pkl], active_loop=None)
+    events = await ActionCheckStatus().run(same, t, domain())
+    assert responses(same) == ["utter_follow_up", "utter_ticket_status"]
+    assert all(e.get("event") != "followup" for e in events)
 
 
 async def test_a_review_read_as_check_status_starts_nothing_when_the_gate_doubts_it(
