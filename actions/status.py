@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Final
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -14,10 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.tickets import FORM_NAME, office_settings
+from actions.tickets import FORM_NAME, office_settings, tells_a_new_complaint
 from lalisa.core.db import session_scope
-from lalisa.intake.opening import read_opening_place, read_opening_time
-from lalisa.intake.readers.signal import COMPLAINT_GATE_CONFIDENCE, says_reporting
 from lalisa.office.hours import describe_office_hours, format_when
 from lalisa.tickets.categories import category_label, read_category_entity
 from lalisa.tickets.service import (
@@ -133,42 +130,6 @@ def _tells_another_category(message: Mapping[str, Any], reported: set[str]) -> b
     """Whether the message names a complaint category none of the listed tickets has."""
     told = read_category_entity(message.get("entities") or [])
     return told is not None and told.value not in reported
-
-
-# Words about an earlier report: "laporan saya di desa Halong belum ditangani" follows one up.
-_ABOUT_A_REPORT: Final = re.compile(
-    r"\b(?:laporan\w*|aduan|pengaduan|tiket|dilaporkan|(?:sudah|udah|sdh) lapor)\b",
-    re.IGNORECASE,
-)
-
-
-def tells_a_new_complaint(message: Mapping[str, Any], now: datetime) -> bool:
-    """Whether a "still not resolved" message carries a complaint of its own.
-
-    "masih" reads as a follow-up of a report; from a citizen without any, a message with a
-    category, an explicit place or an explicit time that does not speak of a report is the
-    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`),
-    unless the complaint gate doubts it and the citizen does not say they are reporting.
-    """
-    text = str(message.get("text") or "")
-    if not text or text.startswith("/") or _ABOUT_A_REPORT.search(text):
-        return False
-    gate = message.get("complaint_gate")
-    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
-    if (
-        gate_confidence is not None
-        and float(gate_confidence) < COMPLAINT_GATE_CONFIDENCE
-        and not says_reporting(text)
-    ):
-        # A place or a time alone does not make a complaint: "kopi susu di kedai deket alun2
-        # paringin enak bgt … 8/10" names Paringin, and the gate, trained on real reviews,
-        # doubts it.
-        return False
-    return (
-        read_category_entity(message.get("entities") or []) is not None
-        or read_opening_place(text) is not None
-        or read_opening_time(text, now) is not None
-    )
 
 
 class ActionReportUnresolved(Action):

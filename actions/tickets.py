@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -26,7 +27,12 @@ from lalisa.intake.form.turn import (
     kept_for_a_person,
     place_summary,
 )
-from lalisa.intake.readers.signal import complaint_signal
+from lalisa.intake.opening import read_opening_place, read_opening_time
+from lalisa.intake.readers.signal import (
+    COMPLAINT_GATE_CONFIDENCE,
+    complaint_signal,
+    says_reporting,
+)
 from lalisa.intake.readers.words import tells_a_story
 from lalisa.office.hours import (
     describe_office_hours,
@@ -213,10 +219,15 @@ class ValidateComplaintForm(Action):
             return _answer_from(pending)
         if intent == "report_complaint":
             return _answer_from(message)
-        if intent in ("report_unresolved", "check_status"):
-            # Started by action_report_unresolved or action_check_status: a citizen without
-            # any report told one ("… anak2 muda, pls dicek" asks for an inspection).
-            # The NLU did not call it a complaint, so its category is offered, not taken.
+        typed = not str(message.get("text") or "").startswith("/")
+        if intent in ("report_unresolved", "check_status") or (
+            intent == "share_location" and typed
+        ):
+            # Started by action_report_unresolved, action_check_status or
+            # action_location_outside_form: a citizen told a report in words the NLU read as
+            # something else ("… anak2 muda, pls dicek" asks for an inspection; "ada yg jual
+            # tuak di desa halong" names a place). The NLU did not call it a complaint, so
+            # its category is offered, not taken.
             answer = _answer_from(message)
             return Answer(
                 answer.text,
@@ -453,6 +464,61 @@ class ActionKeepMedia(Action):
         return [SlotSet("evidence_media", kept), SlotSet("complaint_signal", None)]
 
 
+# Words about an earlier report: "laporan saya di desa Halong belum ditangani" follows one up.
+_ABOUT_A_REPORT: Final = re.compile(
+    r"\b(?:laporan\w*|aduan|pengaduan|tiket|dilaporkan|(?:sudah|udah|sdh) lapor)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_a_new_complaint(message: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a "still not resolved" message carries a complaint of its own.
+
+    "masih" reads as a follow-up of a report; from a citizen without any, a message with a
+    category, an explicit place or an explicit time that does not speak of a report is the
+    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`),
+    unless the complaint gate doubts it and the citizen does not say they are reporting.
+    """
+    text = str(message.get("text") or "")
+    if not text or text.startswith("/") or _ABOUT_A_REPORT.search(text):
+        return False
+    gate = message.get("complaint_gate")
+    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
+    if (
+        gate_confidence is not None
+        and float(gate_confidence) < COMPLAINT_GATE_CONFIDENCE
+        and not says_reporting(text)
+    ):
+        # A place or a time alone does not make a complaint: "kopi susu di kedai deket alun2
+        # paringin enak bgt … 8/10" names Paringin, and the gate, trained on real reviews,
+        # doubts it.
+        return False
+    return (
+        read_category_entity(message.get("entities") or []) is not None
+        or read_opening_place(text) is not None
+        or read_opening_time(text, now) is not None
+    )
+
+
+TYPED_COMPLAINT_CATEGORY_CONFIDENCE: Final = 0.6
+"""How sure the category classifier must be that typed text read as a pin tells a complaint."""
+
+
+def _tells_a_complaint(message: Mapping[str, Any]) -> bool:
+    """Whether typed text the NLU read as something else is a complaint of its own.
+
+    It names a complaint category the classifier is sure of, and a place or a time as a typed
+    opening would (:func:`tells_a_new_complaint`, which also leaves out what the complaint
+    gate doubts).
+    """
+    told = read_category_entity(message.get("entities") or [])
+    if told is None or (
+        told.confidence is not None and told.confidence < TYPED_COMPLAINT_CATEGORY_CONFIDENCE
+    ):
+        return False
+    return tells_a_new_complaint(message, datetime.now(timezone.utc))
+
+
 class ActionLocationOutsideForm(Action):
     """Keeps a location pin shared while no complaint is being written for the next one.
 
@@ -474,6 +540,10 @@ class ActionLocationOutsideForm(Action):
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
         if not text.startswith("/share_location"):
+            if tracker.active_loop_name is None and _tells_a_complaint(message):
+                # "satu lagi min, ada yg jual tuak di desa halong" names a place, and the NLU
+                # took it for a pin: it is a complaint, and the form starts with it.
+                return [FollowupAction(FORM_NAME)]
             dispatcher.utter_message(response="utter_default")
             return []
         shared = pin_of(message)

@@ -47,6 +47,17 @@ _ASKING_WORDS: Final = frozenset(
 _STATUS_WORDS: Final = frozenset({"status", "statusnya", "tiket", "tiketnya", "lls", "nomor"})
 
 
+# Another agency's service ("kapan petugas PLN datang?", "bpjs saya kapan diproses?") is no
+# follow-up of a report to Satpol PP; the NLU's out_of_scope answer names who handles it.
+_OTHER_AGENCY_WORDS: Final = frozenset(
+    {
+        "pln", "listrik", "token", "bpjs", "ktp", "kk", "akta", "disdukcapil", "dukcapil",
+        "samsat", "stnk", "bpkb", "sim", "pajak", "pbb", "pdam", "paspor", "bansos", "pkh",
+        "blt", "pupuk", "sertifikat", "polisi", "polres", "polsek", "puskesmas",
+    }
+)  # fmt: skip
+
+
 def _words(text: str) -> list[str]:
     lowered = text.lower().replace("’", "'").replace("'", "")
     return re.findall(r"[a-z0-9]+", lowered)
@@ -68,7 +79,8 @@ def asks_about_follow_up(text: str) -> bool:
     Returns:
         True for a short question (a question mark, a question word or particle) that names
         the follow-up; False for a request ("tolong segera ditindak"), a status check by
-        number or status ("status LLS-2026-000123 sudah diproses?") and longer messages.
+        number or status ("status LLS-2026-000123 sudah diproses?"), another agency's
+        service ("kapan petugas PLN datang?") and longer messages.
     """
     if not text or text.lstrip().startswith("/"):
         return False
@@ -78,6 +90,6 @@ def asks_about_follow_up(text: str) -> bool:
     asks = "?" in text or any(
         t in _ASKING_WORDS or (t.endswith("kah") and len(t) > 4) for t in tokens
     )
-    if not asks or any(t in _STATUS_WORDS for t in tokens):
+    if not asks or any(t in _STATUS_WORDS or t in _OTHER_AGENCY_WORDS for t in tokens):
         return False
     return any(names_follow_up(t) for t in tokens)

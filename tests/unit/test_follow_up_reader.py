@@ -35,6 +35,9 @@ def test_follow_up_questions(text: str) -> None:
         # A status check by number or status: check_status as the NLU reads it.
         "min coba cek status LLS-2026-00012 udh diproses blm",
         "tiketnya kapan diproses?",
+        # Another agency's service: out_of_scope names who handles it.
+        "kapan petugas PLN datang? listrik padam dari pagi",
+        "bpjs saya kapan diproses min?",
         # Other questions after the ticket.
         "sudah masuk?",
         "ulun kawa ai mangirim foto wayah ini kah?",

@@ -554,6 +554,36 @@ async def test_only_a_pin_is_thanked_for_as_a_location() -> None:
     assert responses(typed) == ["utter_default"]
 
 
+async def test_a_typed_complaint_read_as_a_pin_starts_the_report() -> None:
+    """A typed complaint with a place, read as a pin (a second report after a ticket).
+
+    It names a category the classifier is sure of and a place: a complaint, whose form
+    starts with it; an unsure category leaves the default answer.
+    """
+    from actions.tickets import ActionLocationOutsideForm
+
+    text = "satu lagi min, ada yg jual tuak di desa halong"
+    sure = {"entity": "category", "value": "miras", "confidence": 0.91}
+    started = CollectingDispatcher()
+    t = tracker(text=text, intent="share_location", entities=[sure], active_loop=None)
+    assert await ActionLocationOutsideForm().run(started, t, domain()) == [
+        FollowupAction("complaint_form")
+    ]
+    assert responses(started) == []
+    opened = await FORM.run(
+        CollectingDispatcher(),
+        tracker(text=text, intent="share_location", entities=[sure], requested_slot=None),
+        domain(),
+    )
+    assert slot_events(opened)["location_desa"] == "Halong"
+    assert slot_events(opened)["category_candidates"] == ["miras"]
+    unsure = CollectingDispatcher()
+    doubt = {**sure, "confidence": 0.3}
+    t = tracker(text=text, intent="share_location", entities=[doubt], active_loop=None)
+    assert await ActionLocationOutsideForm().run(unsure, t, domain()) == []
+    assert responses(unsure) == ["utter_default"]
+
+
 def _pin_tracker(latitude: float, longitude: float) -> Any:
     pin = f'/share_location{{"latitude": {latitude}, "longitude": {longitude}}}'
     return tracker(
