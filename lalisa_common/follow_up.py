@@ -33,6 +33,23 @@ FOLLOW_UP_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 
+# Coming is a follow-up only of someone who comes: "kapan petugas datang?", "bila turun kasini?";
+# "teori datang mana ngitu?" is not.
+_COMING_WORDS: Final = frozenset({"datang", "turun", "kesini", "kasini"})
+_COMING_CUES: Final = frozenset(
+    {"kapan", "bila", "petugas", "petugasnya", "trc", "tim", "timnya", "orangnya"}
+)
+# Questions about Satpol PP in general ("masalah apa saja yang ditangani satpol pp?", "kapan
+# satpol pp turun patroli?") or about reporting before one reports ("kalo lapor skrg kira2
+# brp lama baru ditindak?", "bisa lapor tanpa datang ke kantor kah?"): their own intents
+# (ask_duties, ask_programs, ask_how_to_report, ask_office_contact) answer them.
+_GENERAL_WORDS: Final = frozenset(
+    {
+        "satpol", "satpolpp", "patroli", "kantor", "biasanya", "umumnya",
+        "kalau", "kalo", "klo", "kl", "amun", "lapor", "melapor", "ngelapor", "saja", "aja",
+    }
+)  # fmt: skip
+
 # How a question begins or ends without a question mark ("kapan ditindak min", "datang kah").
 _ASKING_WORDS: Final = frozenset(
     {
@@ -53,7 +70,8 @@ _OTHER_AGENCY_WORDS: Final = frozenset(
     {
         "pln", "listrik", "token", "bpjs", "ktp", "kk", "akta", "disdukcapil", "dukcapil",
         "samsat", "stnk", "bpkb", "sim", "pajak", "pbb", "pdam", "paspor", "bansos", "pkh",
-        "blt", "pupuk", "sertifikat", "polisi", "polres", "polsek", "puskesmas",
+        "blt", "pupuk", "sertifikat", "polisi", "polres", "polsek", "puskesmas", "tilang",
+        "razia", "sidang", "sidangnya", "pengadilan", "kejaksaan",
     }
 )  # fmt: skip
 
@@ -90,6 +108,9 @@ def asks_about_follow_up(text: str) -> bool:
     asks = "?" in text or any(
         t in _ASKING_WORDS or (t.endswith("kah") and len(t) > 4) for t in tokens
     )
-    if not asks or any(t in _STATUS_WORDS or t in _OTHER_AGENCY_WORDS for t in tokens):
+    if not asks or any(
+        t in _STATUS_WORDS or t in _OTHER_AGENCY_WORDS or t in _GENERAL_WORDS for t in tokens
+    ):
         return False
-    return any(names_follow_up(t) for t in tokens)
+    coming = any(t in _COMING_CUES for t in tokens)
+    return any(names_follow_up(t) and (coming or t not in _COMING_WORDS) for t in tokens)

@@ -38,6 +38,15 @@ def test_follow_up_questions(text: str) -> None:
         # Another agency's service: out_of_scope names who handles it.
         "kapan petugas PLN datang? listrik padam dari pagi",
         "bpjs saya kapan diproses min?",
+        "motor kena tilang, sidangnya di mana? bisa diurus lewat sini kah?",
+        # Questions about Satpol PP or about reporting before one reports: their own intents.
+        "masalah apa saja yang ditangani satpol pp",
+        "kapan satpol pp turun patroli ke kecamatan",
+        "kawa kah ulun datang ka kantor",
+        "biasanya berapa lama laporan ditindaklanjuti setelah masuk",
+        "kalo lapor skrg kira2 brp lama baru ditindak",
+        # Coming, of no one who comes.
+        "Teori datang mana ngitu?",
         # Other questions after the ticket.
         "sudah masuk?",
         "ulun kawa ai mangirim foto wayah ini kah?",
