@@ -14,6 +14,7 @@ library only.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Final
 
 MAX_FOLLOW_UP_WORDS: Final = 16
@@ -113,4 +114,8 @@ def asks_about_follow_up(text: str) -> bool:
     ):
         return False
     coming = any(t in _COMING_CUES for t in tokens)
-    return any(names_follow_up(t) and (coming or t not in _COMING_WORDS) for t in tokens)
+    # Written apart as often as joined: "diberi tahu", "tindak lanjutnya".
+    joined = [a + b for a, b in pairwise(tokens)]
+    return any(
+        names_follow_up(t) and (coming or t not in _COMING_WORDS) for t in [*tokens, *joined]
+    )

@@ -19,6 +19,8 @@ from lalisa_common.follow_up import asks_about_follow_up
         "berapa lama diprosesnya?",
         "bila petugas turun kasini pian?",
         "siapa nang maurusi?  diurusiakan kah?",
+        # Written apart.
+        "Apakah saya nanti akan diberi tahu hasil tindak lanjutnya?",
     ],
 )
 def test_follow_up_questions(text: str) -> None:
