@@ -1,5 +1,9 @@
 """Intents that the words of a message decide, whatever DIET guessed.
 
+A Google Maps link pasted alone ("https://maps.app.goo.gl/…") shares a place: it is read as
+``share_location`` (:mod:`lalisa_common.map_links`), answered outside the form by
+``action_location_outside_form`` and inside it by the place reader.
+
 Small talk ("apa kabar min", "makasih ya", "assalamualaikum") and the confidentiality
 question ("ini rahasia kan?", "identitas pelapor aman kah?") are short, and DIET reads them
 as ``out_of_scope`` ("apa kabar" is in the off-topic corpus), ``cancel``, ``deny`` or
@@ -24,6 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from lalisa_common.map_links import is_bare_map_link
 from lalisa_common.small_talk import asks_confidentiality, read_small_talk
 from lalisa_rasa.nlu.fingerprint import source_fingerprint
 
@@ -38,6 +43,9 @@ SMALL_TALK_INTENTS = {
     "attention": "greet",
 }
 CONFIDENTIALITY_INTENT = "ask_confidentiality"
+# A Google Maps link pasted alone shares a place as a pin does; DIET has no words to read in
+# it and falls back ("Maaf, saya belum memahami"), which tells the citizen nothing useful.
+SHARED_PLACE_INTENT = "share_location"
 
 
 def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
@@ -50,8 +58,11 @@ def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
 
     Returns:
         ``greet``/``thank`` for pure small talk, ``ask_confidentiality`` for the
-        confidentiality question, None otherwise.
+        confidentiality question, ``share_location`` for a Google Maps link sent with at
+        most a few words, None otherwise.
     """
+    if is_bare_map_link(text):
+        return SHARED_PLACE_INTENT
     small_talk = read_small_talk(text)
     if small_talk is not None:
         return SMALL_TALK_INTENTS[small_talk]
@@ -62,7 +73,7 @@ def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TextIntentRules(GraphComponent):
-    """Sets the intent of small talk and of the confidentiality question from their words."""
+    """Sets the intent of small talk, the confidentiality question and map links from words."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

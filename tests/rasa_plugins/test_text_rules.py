@@ -43,6 +43,9 @@ def run(message: Message) -> Message:
         ("ini rahasia kan?", "cancel", "ask_confidentiality"),
         ("identitas pelapor aman kah?", "deny", "ask_confidentiality"),
         ("kada disabutakan ngaran ulun lah?", "nlu_fallback", "ask_confidentiality"),
+        # A Google Maps link pasted alone shares a place (answered with how to share it).
+        ("https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8", "nlu_fallback", "share_location"),
+        ("ini lokasinya min https://maps.app.goo.gl/7xQp", "out_of_scope", "share_location"),
     ],
 )
 def test_the_words_decide_the_intent(text: str, nlu_intent: str, intent: str) -> None:
