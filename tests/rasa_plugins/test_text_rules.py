@@ -48,6 +48,9 @@ def run(message: Message) -> Message:
         ("kira2 kapan petugas datang", "request_human", "check_status"),
         ("nanti saya dikabari kah?", "report_complaint", "check_status"),
         ("berapa lama diprosesnya?", "check_status", "check_status"),
+        # A Google Maps link pasted alone shares a place (answered with how to share it).
+        ("https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8", "nlu_fallback", "share_location"),
+        ("ini lokasinya min https://maps.app.goo.gl/7xQp", "out_of_scope", "share_location"),
     ],
 )
 def test_the_words_decide_the_intent(text: str, nlu_intent: str, intent: str) -> None:

@@ -741,17 +741,45 @@ def test_a_desa_two_kecamatan_share_asks_which_kecamatan() -> None:
     assert step.slots["requested_slot"] == "incident_time"
 
 
-def test_a_voice_note_is_no_answer_and_no_evidence_but_at_the_evidence_question() -> None:
+@pytest.mark.parametrize(
+    "asked", ["description", "location", "incident_time", "reporter_name", "complaint_confirmation"]
+)
+def test_a_voice_note_is_no_answer_it_cannot_be_listened_to(asked: str) -> None:
+    """Not "the story is too short" or "no desa found": La-Lisa cannot listen; type it."""
     voice = Answer(
-        "/share_media", "share_media", 1.0, media_id=9, is_media=True, media_type="audio"
+        "/share_media", "share_media", 1.0, media_id=None, is_media=True, media_type="audio"
     )
-    step = advance(at("description"), answer=voice, now=NOW)
+    step = advance(at(asked), answer=voice, now=NOW)
     assert step.slots.get("evidence_media") is None
-    assert step.slots["requested_slot"] == "description"
-    assert responses(step) == ["utter_description_too_short"]
-    # At the evidence question a recording (the noise itself) is evidence.
+    assert step.slots["requested_slot"] == asked
+    assert responses(step) == ["utter_voice_not_heard"]
+    assert not step.missed_twice
+
+
+def test_a_voice_note_at_the_evidence_question_is_no_photo_or_video() -> None:
+    """Never "Foto/video diterima": the recording is not attached; photo/video or lewati."""
+    voice = Answer(
+        "/share_media", "share_media", 1.0, media_id=None, is_media=True, media_type="audio"
+    )
     step = advance(at("evidence"), answer=voice, now=NOW)
-    assert step.slots["evidence_media"] == [9]
+    assert step.slots.get("evidence_media") is None
+    assert step.slots.get("evidence") is None
+    assert step.slots["requested_slot"] == "evidence"
+    assert responses(step) == ["utter_voice_not_evidence"]
+    # After a photo, a voice note does not end the evidence either.
+    step = advance(at("evidence", evidence_media=[3]), answer=voice, now=NOW)
+    assert step.slots.get("evidence_media") is None  # unchanged
+    assert responses(step) == ["utter_voice_not_evidence"]
+
+
+def test_a_voice_note_holds_the_loop_guard_once() -> None:
+    """A voice note, then the question again, then the typed answer: no third ask forced."""
+    voice = Answer(
+        "/share_media", "share_media", 1.0, media_id=None, is_media=True, media_type="audio"
+    )
+    first = advance(at("reporter_name"), answer=voice, now=NOW)
+    asks = first.slots["form_asks"]
+    assert asks["count"] == 1 and asks.get("held")
 
 
 def test_pin_outside_balangan_is_refused() -> None:

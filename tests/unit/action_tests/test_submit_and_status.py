@@ -318,6 +318,50 @@ async def test_greeting_in_kind(text: str, expected: list[str]) -> None:
     assert responses(dispatcher) == expected
 
 
+_GREETED = [
+    {"event": "user", "text": "p", "parse_data": {}},
+    {"event": "action", "name": "action_greet"},
+    {"event": "bot", "text": "Halo, selamat datang …"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("min", ["utter_greet_again"]),
+        ("halo?", ["utter_greet_again"]),
+        ("assalamualaikum", ["utter_small_talk_salam", "utter_greet_again"]),
+        ("salamat pagi pian", ["utter_greet_again_banjar"]),
+    ],
+)
+async def test_a_second_nudge_does_not_repeat_the_menu(text: str, expected: list[str]) -> None:
+    """A nudge right after the menu ("p", then "min") does not get the menu again."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="greet", active_loop=None, before=_GREETED)
+    await ActionGreet().run(dispatcher, t, domain())
+    assert responses(dispatcher) == expected
+
+
+async def test_a_greeting_after_something_else_gets_the_menu() -> None:
+    """Only right after the menu is it left out; after another answer it helps again."""
+    dispatcher = CollectingDispatcher()
+    before = [
+        *_GREETED,
+        {"event": "user", "text": "x"},
+        {"event": "action", "name": "utter_default"},
+    ]
+    t = tracker(text="halo min", intent="greet", active_loop=None, before=before)
+    await ActionGreet().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_greet"]
+    # A new session starts with the menu whatever came before it.
+    dispatcher = CollectingDispatcher()
+    before = [*_GREETED, {"event": "session_started"}, {"event": "action", "name": "action_listen"}]
+    t = tracker(text="halo min", intent="greet", active_loop=None, before=before)
+    await ActionGreet().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_greet"]
+
+
 async def test_contact_with_unknown_phone_says_so(lalisa_env: dict[str, str]) -> None:
     """An unconfigured phone number is never invented."""
     dispatcher = CollectingDispatcher()
