@@ -340,6 +340,7 @@ def test_thanks_closing_a_report_of_what_did_not_help_is_no_thanks_for_a_handled
         ("dicari anak sapi lepas dari kandang di Awayan, tolong kabari", "lost_and_found"),
         ("disewakan ruko 2 lantai pinggir jalan A Yani, hub 0812", "offer"),
         ("ready stok kue lebaran min, bisa cod sekitar Juai", "offer"),
+        ("PROMO paket wisata akhir tahun, berangkat dari Paringin, DP ringan", "offer"),
         ("keren pak satpol, operasi pekat tadi malam di Batumandi", "praise"),
         ("sukses terus satpol pp balangan, pkl di pasar sekarang sudah ditertibkan", "praise"),
     ],
@@ -367,6 +368,7 @@ def test_messages_framed_as_something_else_than_a_report(text: str, frame: str) 
         # Selling what is forbidden, or where it is forbidden.
         "di warung itu miras dijual bebas tiap malam",
         "pedagang jualan di trotoar, harganya murah jadi ramai sekali",
+        "spanduk diskon toko dipasang di tiang listrik sepanjang jalan",
         # Praise, then the problem is back.
         "mantap razia kemarin, tapi pkl nya sudah balik lagi ke trotoar",
         "ada balap liar tiap malam minggu di jalan Paringin Juai",

@@ -175,10 +175,14 @@ _WANTED = re.compile(r"^\W*(?:dicari|dicariin)\b", re.I)
 # bebas di warung", a complaint).
 _OFFER = re.compile(
     r"\b(?:jual\s+cepat|dijual\s+cepat|disewakan|dikontrakkan|dikontrakan|over\s+kredit"
-    r"|open\s+order|open\s+po|ready\s+sto(?:k|ck)|nego|cod|shm|minat\s+(?:hub\w*|wa|chat|japri|dm)"
+    r"|open\s+order|open\s+po|ready\s+sto(?:k|ck)|nego|cod|shm|cicilan"
+    r"|minat\s+(?:hub\w*|wa|chat|japri|dm)"
     r"|harga\s+(?:nego|miring|promo|bersahabat|terjangkau))\b",
     re.I,
 )
+# A post headed by its offer ("PROMO umroh …"); inside a story "spanduk promo dipaku di pohon"
+# is the complaint.
+_OFFER_HEADLINE = re.compile(r"^\W*(?:promo|diskon|open\s+order)\b", re.I)
 # Praise or news of an operation already done: "mantap min razia miras semalam, lanjutkan".
 _PRAISE_OR_NEWS = re.compile(
     r"\b(?:mantap|mantab|mantul|keren|salut|hebat|apresiasi|lanjutkan|pertahankan|sukses"
@@ -238,7 +242,7 @@ def frame_of_no_report(text: str) -> str | None:
         or (_LOST.search(text) and (_TELL_ME.search(text) or _WANTED.search(text)))
     ):
         return "lost_and_found"
-    if _OFFER.search(text):
+    if _OFFER.search(text) or _OFFER_HEADLINE.search(text):
         return "offer"
     if (
         _PRAISE_OR_NEWS.search(text)
