@@ -441,6 +441,17 @@ async def test_a_story_after_a_kept_photo_starts_the_report(
     assert SlotSet("complaint_signal", "strong") in events
 
 
+async def test_a_lost_and_found_post_after_a_kept_photo_is_asked_about(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """A kept photo makes a story the report, but not a post asking finders to call back."""
+    text = "jatuh di sekitar terminal tadi pagi, bagi yg menemukan hubungi sy, ada imbalan"
+    t = tracker(text=text, entities=[], active_loop=None, slots={"evidence_media": [7]})
+    t.latest_message["complaint_gate"] = {"confidence": 0.7, "demoted": False}
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", "weak") in events
+
+
 async def test_summary_shows_every_field() -> None:
     """The summary names category, place, time, evidence and name in Bahasa Indonesia."""
     t = tracker(
@@ -922,6 +933,20 @@ async def test_a_caption_about_something_else_asks_before_presuming_a_report(
 
     dispatcher = CollectingDispatcher()
     t = _captioned_photo(caption, "out_of_scope", 0.99, active_loop=None)
+    events = await ActionKeepMedia().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_media_received"]
+    assert all(e.get("event") != "followup" for e in events)
+    assert slot_events(events)["complaint_signal"] == "weak"
+
+
+async def test_an_invitation_read_as_a_complaint_is_asked_about(db: str) -> None:
+    """A photo with an invitation the NLU is sure is a complaint does not start the form."""
+    from actions.tickets import ActionKeepMedia
+
+    caption = "undangan aruh bakawinan di rumah ulun di Tebing Tinggi hari sabtu"
+    dispatcher = CollectingDispatcher()
+    t = _captioned_photo(caption, "report_complaint", 1.0, active_loop=None)
+    t.latest_message["caption_parse"]["complaint_gate"] = {"confidence": 0.6, "demoted": False}
     events = await ActionKeepMedia().run(dispatcher, t, domain())
     assert responses(dispatcher) == ["utter_media_received"]
     assert all(e.get("event") != "followup" for e in events)
