@@ -8,6 +8,14 @@ instead of an answer. Their words leave no doubt (:mod:`lalisa_common.small_talk
 readers shared with the complaint form), so this component, placed last in the pipeline,
 sets the intent they name. Rules (data/rules) answer them from there.
 
+A third kind: a story DIET or the complaint gate calls ``out_of_scope`` while the category
+classifier reads a Satpol PP matter in it outright ("orang gangguan jiwa bawa senjata tajam
+keliling kampung", "ada warung dibangun di atas saluran air"). "Di luar kewenangan"
+needs a clear other-agency subject; without one
+(:func:`lalisa_common.remit.names_other_agency_service`) the message is a ``report_complaint``
+again, and the dialogue's complaint signal decides whether to start the form or ask first,
+keeping the story either way.
+
 More DIET examples were the other option; DIET is sensitive to new intent examples (13
 ``report_complaint`` examples once cost 1.5 points of intent F1), while these readers change
 nothing for any other message.
@@ -24,6 +32,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from lalisa_common.remit import asks_about_remit, names_other_agency_service
 from lalisa_common.small_talk import asks_confidentiality, read_small_talk
 from lalisa_rasa.nlu.fingerprint import source_fingerprint
 
@@ -38,6 +47,41 @@ SMALL_TALK_INTENTS = {
     "attention": "greet",
 }
 CONFIDENTIALITY_INTENT = "ask_confidentiality"
+AUTHORITY_INTENT = "ask_authority"
+"""Also the intent of "is this Satpol PP's business or another agency's?" (its rule's action
+tells the two apart, actions/info.py)."""
+COMPLAINT_INTENT = "report_complaint"
+OFF_TOPIC_INTENT = "out_of_scope"
+CATEGORY_RANKING_KEY = "category_ranking"  # set by lalisa_rasa.nlu.category_classifier
+MATTER_MIN_CONFIDENCE = 0.5
+"""A Satpol PP matter is named outright: its category's probability, "no category" included."""
+MATTER_MAX_NONE = 0.3
+"""… and the classifier gives "no category" at most this probability."""
+
+
+def names_satpol_matter(
+    text: str, entities: list[dict[str, Any]], category_ranking: dict[str, Any] | None
+) -> bool:
+    """Whether a message names a Satpol PP matter outright and no other agency's service.
+
+    Args:
+        text: The message.
+        entities: Its entities (the ``category`` entity of the category classifier).
+        category_ranking: The classifier's ``category_ranking`` (its ``none_confidence``).
+
+    Returns:
+        True when a category entity's probability, the "no category" share included, reaches
+        :data:`MATTER_MIN_CONFIDENCE`, "no category" stays under :data:`MATTER_MAX_NONE`, and
+        the text names no service of another agency ("KTP", "listrik", "sekolah").
+    """
+    if not isinstance(category_ranking, dict):
+        return False
+    none = float(category_ranking.get("none_confidence", 1.0))
+    category = next((e for e in entities if e.get("entity") == "category"), None)
+    if category is None or none > MATTER_MAX_NONE:
+        return False
+    confidence = float(category.get("confidence") or 0.0) * (1.0 - none)
+    return confidence >= MATTER_MIN_CONFIDENCE and not names_other_agency_service(text)
 
 
 def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
@@ -50,14 +94,17 @@ def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
 
     Returns:
         ``greet``/``thank`` for pure small talk, ``ask_confidentiality`` for the
-        confidentiality question, None otherwise.
+        confidentiality question, ``ask_authority`` for a question whose business a matter
+        is ("yang mencopot satpol pp atau dinas?", read by DIET as nothing), None otherwise.
     """
     small_talk = read_small_talk(text)
     if small_talk is not None:
         return SMALL_TALK_INTENTS[small_talk]
     if any(entity.get("entity") == "category" for entity in entities):
         return None
-    return CONFIDENTIALITY_INTENT if asks_confidentiality(text) else None
+    if asks_confidentiality(text):
+        return CONFIDENTIALITY_INTENT
+    return AUTHORITY_INTENT if asks_about_remit(text) else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -90,7 +137,14 @@ class TextIntentRules(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
-            name = intent_by_words(text, message.get(ENTITIES) or [])
+            entities = message.get(ENTITIES) or []
+            name = intent_by_words(text, entities)
+            if (
+                name is None
+                and intent.get("name") == OFF_TOPIC_INTENT
+                and names_satpol_matter(text, entities, message.get(CATEGORY_RANKING_KEY))
+            ):
+                name = COMPLAINT_INTENT
             if name is None or intent.get("name") == name:
                 continue
             chosen = {"name": name, "confidence": 1.0}
