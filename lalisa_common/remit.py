@@ -140,8 +140,9 @@ def asks_about_remit(text: str) -> bool:
 
 
 # Services of other agencies: a message about them is theirs, whatever else it names ("mau
-# bikin KTP", "listrik padam", "BPJS tidak aktif", "biaya sekolah"). Not roads, water or
-# buildings: a kiosk over a drain or cattle on the road is Satpol PP's.
+# bikin KTP", "listrik padam", "BPJS tidak aktif", "biaya sekolah", a road to be repaired, a
+# land dispute, prices). Not roads, water or buildings as such: a kiosk over a drain or cattle
+# on the road is Satpol PP's; a road "berlubang" that must be "diperbaiki" is Dinas PUPR's.
 _OTHER_SERVICE_WORDS: Final = frozenset(
     {
         "ktp", "ektp", "kk", "akta", "akte", "kartu", "dukcapil", "disdukcapil", "sim", "stnk",
@@ -149,7 +150,9 @@ _OTHER_SERVICE_WORDS: Final = frozenset(
         "sekolah", "spp", "ijazah", "beasiswa", "guru", "bansos", "blt", "pkh", "vaksin",
         "puskesmas", "rs", "sertifikat", "warisan", "utang", "hutang", "pinjol", "sinyal",
         "internet", "wifi", "nikah", "kua", "cerai", "gaji", "lowongan", "loker", "cpns",
-        "pppk", "honorer", "paspor", "kredit", "penipuan", "tilang",
+        "pppk", "honorer", "paspor", "kredit", "penipuan", "tilang", "berlubang", "lubang",
+        "aspal", "diaspal", "pengaspalan", "diperbaiki", "perbaikan", "longsor", "rabies",
+        "antirabies", "sengketa", "bpn", "harga", "sembako",
     }
 )  # fmt: skip
 

@@ -87,7 +87,12 @@ def test_a_category_named_with_the_remit_question_answers_the_category_question(
 
 @pytest.mark.parametrize(
     "text",
-    ["mau perpanjang ktp di mana", "listrik padam dari sore", "bpjs saya tidak aktif"],
+    [
+        "mau perpanjang ktp di mana",
+        "listrik padam dari sore",
+        "bpjs saya tidak aktif",
+        "jalan ke desa kami banyak lubang, tolong diaspal",
+    ],
 )
 def test_services_of_other_agencies_are_named(text: str) -> None:
     assert names_other_agency_service(text)
