@@ -78,6 +78,7 @@ _THIS_WORDS: Final = frozenset(
         "yg", "yang", "nang", "sini",
     }
 )  # fmt: skip
+_WHEN_WORDS: Final = frozenset({"kapan", "bila", "lama", "berapa", "brp", "kpn"})
 # What makes it a question without a question mark ("urusan satpol pp kah").
 _QUESTION_WORDS: Final = frozenset(
     {"kah", "kan", "kn", "bukan", "bkn", "apakah", "apa", "atau", "ato", "atw", "siapa", "mana"}
@@ -135,7 +136,10 @@ def asks_about_remit(text: str) -> bool:
     remit = any(t in _REMIT_WORDS for t in tokens) and (
         other or any(t in _THIS_WORDS for t in tokens)
     )
-    handling = any(t in _HANDLING_WORDS for t in tokens)
+    # "kapan ditindak satpol pp?" asks when, not whose business (the follow-up answer).
+    handling = any(t in _HANDLING_WORDS for t in tokens) and not any(
+        t in _WHEN_WORDS for t in tokens
+    )
     return remit or (handling and satpol) or (satpol and other)
 
 

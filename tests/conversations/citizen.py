@@ -394,22 +394,33 @@ class Citizen:
 
     def _wrong_in_summary(self, reading: Reading) -> str | None:
         """The first field of the summary that disagrees with the persona's facts."""
+        for fact in ("category", "place"):
+            if self._shows_wanted(reading, fact) is False:
+                return fact
+        return None
+
+    def _shows_wanted(self, reading: Reading, fact: str) -> bool | None:
+        """Whether the summary's line of ``fact`` shows what the persona wants.
+
+        None when the line is missing or the fact is not one the persona checks (only the
+        category and the place are judged against ``expect``).
+        """
         from lalisa.tickets.categories import CATEGORY_LABELS
 
         expect = self.persona.expect
         shown = {key: normalise(value) for key, value in reading.summary.items()}
-        kind = shown.get("jenis")
-        labels = {normalise(CATEGORY_LABELS[c]) for c in expect.categories}
-        if kind is not None and not any(
+        if fact == "category":
+            kind = shown.get("jenis")
+            if kind is None:
+                return None
+            labels = {normalise(CATEGORY_LABELS[c]) for c in expect.categories}
             # "Lainnya (karoke ilegal)": the label, with the citizen's own words kept.
-            kind == label or kind.startswith(f"{label} (")
-            for label in labels
-        ):
-            return "category"
-        place = shown.get("lokasi")
-        wanted = expect.desa or expect.kecamatan or ""
-        if place is not None and normalise(wanted) not in place:
-            return "place"
+            return any(kind == label or kind.startswith(f"{label} (") for label in labels)
+        if fact == "place":
+            place = shown.get("lokasi")
+            if place is None:
+                return None
+            return normalise(expect.desa or expect.kecamatan or "") in place
         return None
 
     # ------------------------------------------------------------ answers
@@ -569,7 +580,11 @@ class Citizen:
         if change is None or not change.say or before is None or change.fact is None:
             return False
         key = SUMMARY_FIELD_KEYS.get(change.fact)
-        return key is not None and reading.summary.get(key) not in (None, before.get(key))
+        if key is not None and reading.summary.get(key) not in (None, before.get(key)):
+            return True
+        # Nothing changed because the line already showed the wanted value ("Jenis laporan
+        # sudah tercatat sebagai Parkir Liar"): a person sees it is right and does not ask again.
+        return self._shows_wanted(reading, change.fact) is True
 
     def _answer_correction_field(self, reading: Reading, attempt: int) -> Action:
         if self.change is None or self.change.fact is None:

@@ -139,6 +139,10 @@ _INFO_CUES = (
     "tiket",
     "status",
     "lokasi tercatat",
+    # What happens after a report ("… TRC Satpol PP ke lokasi"): no question of the form.
+    "tim reaksi cepat",
+    # A change to the value already there ("Jenis laporan sudah tercatat sebagai …").
+    "tidak ada yang perlu diubah",
     "hanya bisa membaca",
     "belum bisa dibaca",
 )

@@ -408,3 +408,26 @@ def test_the_other_slips() -> None:
 def test_a_rate_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError):
         Typist(1.5, random.Random(0), frozenset())
+
+
+def test_a_change_to_the_value_the_summary_already_shows_is_not_asked_again() -> None:
+    # "jenisnya bukan itu min, ini PKL" when the summary already says PKL: the assistant says
+    # so, the summary comes back the same, and a person sees it is right and sends it.
+    citizen = Citizen(
+        persona(
+            agenda=[
+                {
+                    "at": "summary",
+                    "fact": "category",
+                    "say": "jenisnya bukan itu min, ini pkl",
+                    "value": "pkl",
+                }
+            ]
+        )
+    )
+    unchanged = BotMessage(
+        "Jenis laporan sudah tercatat sebagai *Pedagang kaki lima (PKL) di tempat terlarang*."
+    )
+    actions = play(citizen, turn(SUMMARY), turn(unchanged, SUMMARY))
+    assert actions[1].text == "jenisnya bukan itu min, ini pkl"
+    assert actions[2].option is not None and actions[2].option.title == "Kirim laporan"

@@ -57,6 +57,8 @@ INFORMING = (
     "utter_complaint_in_hours",
     "utter_iamabot",
     "utter_goodbye",
+    "utter_follow_up",
+    "utter_category_unchanged",
 )
 """Responses that answer or inform without asking a complaint question."""
 

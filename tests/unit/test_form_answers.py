@@ -99,6 +99,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         # A request after a comma that is no name, or that asks for no name at all.
         "rahasia, tolong dirahasiakan",
         "Budi, anonim aja",
+        # "I said so already" before the refusal is no name (anonymity asked at the start).
+        "kan td udh bilang min, rahasia aja",
+        "kan tadi sudah saya sampaikan, dirahasiakan saja",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -653,3 +656,38 @@ def test_a_refusal_of_the_name_with_a_slip_or_a_remark_is_a_refusal(text: str) -
 
 def test_a_hill_is_no_evidence_word() -> None:
     assert not refuses_evidence("tidak jauh dari bukit")
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("min ini lokasinya, mobil2 parkir sembarangan nutup jalan", "strong"),
+        ("ini dimana ya?", "weak"),
+        ("kesel bgt sumpah", "weak"),
+        ("di sini ada balap liar tiap malam, kapan ditindak?", "strong"),
+    ],
+)
+def test_a_complaint_after_a_pin(text: str, signal: str) -> None:
+    """After a pin and "do you want to report?", the story is the yes; a bare question is not."""
+    from lalisa.intake.readers.signal import signal_after_place
+
+    assert signal_after_place(text, intent_confidence=0.95, category_confidence=0.9) == signal
+
+
+@pytest.mark.parametrize(
+    ("text", "category_confidence", "signal"),
+    [
+        ("jambatan gantung ni papannya dicabuti urang", 0.5, "strong"),
+        ("jambatan gantung ni papannya dicabuti urang", None, "weak"),
+        ("ada yang mabuk2an tiap malam bikin resah warga", None, "strong"),
+        ("ini di mana pang, ulun handak tulak ka situ", None, "weak"),
+        ("ini tempat apa ya", 0.9, "weak"),
+        ("makasih min, spanduknya udah dicabut", 0.9, "weak"),
+    ],
+)
+def test_a_message_the_nlu_cannot_place_after_a_pin(
+    text: str, category_confidence: float | None, signal: str
+) -> None:
+    from lalisa.intake.readers.signal import unplaced_story_signal
+
+    assert unplaced_story_signal(text, category_confidence=category_confidence) == signal

@@ -38,6 +38,7 @@ NOT_REMIT_QUESTIONS = (
     "sudah lapor ke desa tapi tidak ditangani",  # a statement
     "di depan kantor dinas pendidikan",  # a place
     "ini urusan satpol pp",  # no question
+    "kapan ditindak satpol pp?",  # when (the follow-up answer)
     "",
 )
 

@@ -108,6 +108,10 @@ _NOT_NAME_WORDS: Final = frozenset(
         "salah", "benar", "betul", "kirim", "lewati", "skip", "jangan", "jgn", "disebut",
         "ngaran", "namaku", "nama", "inisial", "pakai", "pake", "tulis", "maaf", "mohon",
         "maap", "koreksi", "ralat",
+        # A remark before the answer ("kan td udh bilang min, rahasia aja"): "I said so
+        # already" is no name, whatever follows the comma.
+        "kan", "tadi", "td", "tdi", "udh", "sdh", "dah", "bilang", "blg", "bilangin",
+        "ngomong", "sampaikan", "disampaikan", "sebut", "sebutkan", "disebutkan", "bapadah",
     }
 )  # fmt: skip
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from lalisa.intake.readers.words import NEGATIONS, is_payload, story_words
+from lalisa.intake.readers.words import (
+    NEGATIONS,
+    asks_something,
+    is_payload,
+    story_words,
+    tells_a_story,
+)
 
 COMPLAINT_INTENT_CONFIDENCE: Final = 0.7
 """A ``report_complaint`` below this intent confidence is a weak signal."""
@@ -188,6 +194,76 @@ def complaint_signal(
         # says "kotor", "parkir", "bau"): ask rather than start the form.
         return "weak"
     if _REPORT_WORDS.search(text):
+        return "strong"
+    if category_confidence is not None and category_confidence >= COMPLAINT_CATEGORY_CONFIDENCE:
+        return "strong"
+    return "weak"
+
+
+def asks_only(text: str) -> bool:
+    """Whether a message only asks something and tells nothing ("ini dimana ya?").
+
+    After a location pin sent first, "ini di mana ya?" asks about the pin; "di sini ada balap
+    liar tiap malam, kapan ditindak?" tells a story with its question.
+    """
+    return asks_something(text) and not tells_a_story(text)
+
+
+def signal_after_place(
+    text: str,
+    *,
+    intent_confidence: float,
+    category_confidence: float | None,
+    gate_confidence: float | None = None,
+) -> Signal:
+    """How clearly a complaint sent after a location pin (and "do you want to report?") is one.
+
+    The pin alone is a weak signal: La-Lisa kept it and asked whether the citizen wants to
+    report something there. The story that follows answers yes ("min ini lokasinya, mobil2
+    parkir sembarangan nutup jalan"), as the story after a photo does (``with_media``); a
+    question that tells nothing ("ini dimana ya?") or a line of feeling does not.
+
+    Args:
+        text: The message the NLU read as ``report_complaint``.
+        intent_confidence: The confidence of ``report_complaint``.
+        category_confidence: As for :func:`complaint_signal`.
+        gate_confidence: As for :func:`complaint_signal`.
+
+    Returns:
+        ``strong`` or ``weak``.
+    """
+    if asks_only(text):
+        return "weak"
+    return complaint_signal(
+        text,
+        intent_confidence=intent_confidence,
+        category_confidence=category_confidence,
+        gate_confidence=gate_confidence,
+        with_media=True,
+    )
+
+
+def unplaced_story_signal(text: str, *, category_confidence: float | None) -> Signal:
+    """Whether a message the NLU could not place, sent after a pin, tells the report.
+
+    The message answered "do you want to report something at this place?" but the intent
+    classifier fell back (or read ``out_of_scope``). It is the story (``strong``: the form
+    starts with it, no "ya" needed) only when its own words say so: a reporting word, a word
+    of a public-order problem or a complaint category, and not a bare question or a line of
+    feeling. Otherwise (``weak``) the citizen is asked once more, the message kept aside.
+
+    Args:
+        text: The message.
+        category_confidence: The category's probability when the classifier found one.
+
+    Returns:
+        ``strong`` or ``weak``.
+    """
+    if not text or is_payload(text) or asks_only(text) or thanks_for_a_handled_report(text):
+        return "weak"
+    if tells_no_incident(text) and not says_reporting(text):
+        return "weak"
+    if says_reporting(text) or _REPORT_WORDS.search(text):
         return "strong"
     if category_confidence is not None and category_confidence >= COMPLAINT_CATEGORY_CONFIDENCE:
         return "strong"
