@@ -90,6 +90,8 @@ def names_satpol_matter(
         return False
     confidence = float(category.get("confidence") or 0.0) * (1.0 - none)
     return confidence >= MATTER_MIN_CONFIDENCE and not names_other_agency_service(text)
+
+
 FOLLOW_UP_INTENT = "check_status"
 """A question about the follow-up of a report ("kapan ditindak min?") asks how the citizen's
 report stands: the status action answers it with what happens next and the ticket's status,
