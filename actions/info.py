@@ -10,9 +10,14 @@ from rasa_sdk.types import DomainDict
 
 from lalisa.core.settings import get_settings
 from lalisa.intake.dialect import is_banjar
-from lalisa.intake.form.asides import BANJAR_SMALL_TALK_RESPONSES, SMALL_TALK_RESPONSES
+from lalisa.intake.form.asides import (
+    BANJAR_SMALL_TALK_RESPONSES,
+    REMIT_RESPONSE,
+    SMALL_TALK_RESPONSES,
+)
 from lalisa.office.hours import describe_office_hours
 from lalisa.runtime_settings.service import load_effective_settings
+from lalisa_common.remit import asks_about_remit
 from lalisa_common.small_talk import read_small_talk
 
 
@@ -47,6 +52,28 @@ class ActionGreet(Action):
             response = "utter_greet_again_banjar" if banjar else "utter_greet_again"
         else:
             response = "utter_greet_banjar" if banjar else "utter_greet"
+        dispatcher.utter_message(response=response)
+        return []
+
+
+class ActionAnswerAuthority(Action):
+    """Answers a question about Satpol PP's authority, or whose business a matter is."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_answer_authority"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Utters the remit answer or, for the authority in general, its legal basis.
+
+        "yang mencopot Satpol PP atau Dinas?" asks whose business this matter is: the
+        citizen needs "Satpol PP takes it, the officer verifies", not the list of powers of
+        PP 16/2018 that "apa wewenang satpol pp?" asks for.
+        """
+        text = tracker.latest_message.get("text") or ""
+        response = REMIT_RESPONSE if asks_about_remit(text) else "utter_ask_authority"
         dispatcher.utter_message(response=response)
         return []
 

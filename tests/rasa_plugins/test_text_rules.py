@@ -43,6 +43,8 @@ def run(message: Message) -> Message:
         ("ini rahasia kan?", "cancel", "ask_confidentiality"),
         ("identitas pelapor aman kah?", "deny", "ask_confidentiality"),
         ("kada disabutakan ngaran ulun lah?", "nlu_fallback", "ask_confidentiality"),
+        ("yang bongkar nanti satpol pp atau dinas pupr?", "nlu_fallback", "ask_authority"),
+        ("ini urusan satpol pp kah atau pihak desa?", "thank", "ask_authority"),
         # The follow-up of a report asks how it stands (the status action answers both).
         ("kapan ditindak min?", "nlu_fallback", "check_status"),
         ("kira2 kapan petugas datang", "request_human", "check_status"),
@@ -101,6 +103,44 @@ def test_a_question_that_names_a_complaint_category_stays_a_complaint() -> None:
         entities=[{"entity": "category", "value": "miras"}],
     )
     assert run(message).get("intent")["name"] == "report_complaint"
+
+
+def with_category(message: Message, value: str, confidence: float, none: float) -> Message:
+    """The category classifier's entity and ranking on a parsed message."""
+    entity = {"entity": "category", "value": value, "confidence": confidence}
+    message.set("entities", [entity], add_to_output=True)
+    ranking = {"ranking": [{"value": value, "confidence": confidence}], "none_confidence": none}
+    message.set("category_ranking", ranking, add_to_output=True)
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("warga resah, ada orang gangguan jiwa bawa senjata tajam keliling kampung", "odgj"),
+        ("ada yg bikin warung di atas saluran air, kalau hujan jalan tergenang", "bangunan_liar"),
+    ],
+)
+def test_a_satpol_pp_matter_read_as_off_topic_is_a_complaint(text: str, value: str) -> None:
+    message = run(with_category(parsed(text, "out_of_scope", 0.8), value, 0.8, 0.1))
+    assert message.get("intent")["name"] == "report_complaint"
+    said = {"intent": "report_complaint", "nlu_intent": "out_of_scope"}
+    assert message.get(TEXT_RULE_KEY) == said
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "none"),
+    [
+        ("mau perpanjang ktp tapi antre lama, ada calo juga", 0.9, 0.05),  # another agency
+        ("review warung: tempatnya bersih, parkiran luas", 0.6, 0.4),  # "no category" likely
+        ("berita hari ini tentang pasar", 0.4, 0.2),  # the category itself unsure
+    ],
+)
+def test_off_topic_without_a_clear_satpol_pp_matter_stays_off_topic(
+    text: str, confidence: float, none: float
+) -> None:
+    message = run(with_category(parsed(text, "out_of_scope", 0.8), "pkl", confidence, none))
+    assert message.get("intent")["name"] == "out_of_scope"
 
 
 def test_a_follow_up_question_naming_a_ticket_keeps_the_nlu_intent() -> None:

@@ -43,6 +43,7 @@ ASKED_BY_RESPONSE = {
 INFORMING = (
     "utter_ask_duties",
     "utter_ask_authority",
+    "utter_remit_answer",
     "utter_service_hours",
     "utter_office_contact",
     "utter_how_to_report",
