@@ -13,6 +13,9 @@
     .venv/bin/python -m tests.conversations --half dev10 --no-gate  # the tenth author's set
     .venv/bin/python -m tests.conversations --half dev11 --no-gate  # the eleventh author's set
     .venv/bin/python -m tests.conversations --half dev12 --no-gate  # the twelfth author's set
+    .venv/bin/python -m tests.conversations --half dev13 --no-gate  # the thirteenth author's set
+    .venv/bin/python -m tests.conversations --half dev14 --no-gate  # the fourteenth author's set
+    .venv/bin/python -m tests.conversations --half dev15 --no-gate  # the fifteenth author's set
 
 One stack (Rasa, action server, WhatsApp sandbox) serves the whole run on a fresh SQLite
 database; when ``DATABASE_URL`` points at PostgreSQL every other WhatsApp persona runs a
@@ -193,7 +196,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="one half; devs: every dev set (what is read while fixing); all: every half",
     )
     parser.add_argument(
-        "--only", action="append", default=[], help="a dev … dev12 persona id (repeatable)"
+        "--only", action="append", default=[], help="a dev … dev15 persona id (repeatable)"
     )
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--seed", default="0", help="changes every persona's random choices")

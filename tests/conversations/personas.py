@@ -23,10 +23,10 @@ from lalisa.tickets.categories import CATEGORY_LABELS
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
 HALVES = (
     "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11",
-    "dev12", "holdout",
+    "dev12", "dev13", "dev14", "dev15", "holdout",
 )  # fmt: skip
 DEV_HALVES = tuple(half for half in HALVES if half != "holdout")
-"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev12``, further
+"""Halves whose transcripts are read while fixing: ``dev``, and ``dev2`` … ``dev15``, further
 authors' sets, each written independently of the earlier sets and of
 ``data/``. ``holdout`` is never read."""
 OPENING_MEDIA = ("[photo]", "[sticker]", "[pin]", "[voice]")

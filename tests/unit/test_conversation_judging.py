@@ -414,6 +414,12 @@ def test_persona_set_is_large_and_split_in_two_halves(everyone: list[Persona]) -
     assert 60 <= halves["dev10"] <= 70
     # The twelfth author's set: WhatsApp media and pins, turns after the ticket, mixed registers.
     assert 60 <= halves["dev12"] <= 70
+    # The thirteenth author's set: an ordinary month of messages, all registers and categories.
+    assert 60 <= halves["dev13"] <= 70
+    # The fourteenth author's set: the kind of problem in citizens' words, the agency's remit.
+    assert 60 <= halves["dev14"] <= 70
+    # The fifteenth author's set: the citizen's own slips, repeats, changes of mind, emoji.
+    assert 60 <= halves["dev15"] <= 70
     readme = Path(__file__).resolve().parents[1] / "conversations/personas/holdout/README.md"
     assert "do not read" in readme.read_text(encoding="utf-8").lower()
 
