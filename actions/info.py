@@ -19,9 +19,11 @@ from lalisa_common.small_talk import read_small_talk
 class ActionGreet(Action):
     """Greets the citizen with the service menu, in Banjar when they greeted in Banjar."""
 
+    NAME = "action_greet"
+
     def name(self) -> str:
         """Returns the action name used in the domain."""
-        return "action_greet"
+        return self.NAME
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -39,9 +41,38 @@ class ActionGreet(Action):
             dispatcher.utter_message(
                 response=responses.get(small_talk, SMALL_TALK_RESPONSES[small_talk])
             )
-        response = "utter_greet_banjar" if banjar else "utter_greet"
+        if greeted_last(tracker.events):
+            # "p", then "min": the menu is on the screen already; a second copy of it
+            # answers nothing. Say La-Lisa is there and invite the story.
+            response = "utter_greet_again_banjar" if banjar else "utter_greet_again"
+        else:
+            response = "utter_greet_banjar" if banjar else "utter_greet"
         dispatcher.utter_message(response=response)
         return []
+
+
+def greeted_last(events: list[dict[str, Any]]) -> bool:
+    """Whether La-Lisa's last turn before the latest message was the greeting with the menu.
+
+    Args:
+        events: The tracker's events as the action server receives them.
+
+    Returns:
+        True when the last action before the latest user message (listening aside) was
+        ``action_greet`` in the same session.
+    """
+    before_message = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            if before_message:
+                return False
+            before_message = True
+        elif kind == "session_started":
+            return False
+        elif before_message and kind == "action" and event.get("name") != "action_listen":
+            return bool(event.get("name") == ActionGreet.NAME)
+    return False
 
 
 class ActionTellServiceHours(Action):

@@ -1,12 +1,18 @@
 """Intents that the words of a message decide, whatever DIET guessed.
 
+A Google Maps link pasted alone ("https://maps.app.goo.gl/…") shares a place: it is read as
+``share_location`` (:mod:`lalisa_common.map_links`), answered outside the form by
+``action_location_outside_form`` and inside it by the place reader.
+
 Small talk ("apa kabar min", "makasih ya", "assalamualaikum") and the confidentiality
 question ("ini rahasia kan?", "identitas pelapor aman kah?") are short, and DIET reads them
 as ``out_of_scope`` ("apa kabar" is in the off-topic corpus), ``cancel``, ``deny`` or
 ``nlu_fallback``: the citizen then hears "di luar kewenangan" or "tidak ada yang dibatalkan"
-instead of an answer. Their words leave no doubt (:mod:`lalisa_common.small_talk`, strict
-readers shared with the complaint form), so this component, placed last in the pipeline,
-sets the intent they name. Rules (data/rules) answer them from there.
+instead of an answer. So are questions about the follow-up of a report ("kapan ditindak
+min?" right after the ticket number got "belum memahami"). Their words leave no doubt
+(:mod:`lalisa_common.small_talk`, :mod:`lalisa_common.follow_up`: strict readers shared with
+the complaint form), so this component, placed last in the pipeline, sets the intent they
+name. Rules (data/rules) answer them from there.
 
 More DIET examples were the other option; DIET is sensitive to new intent examples (13
 ``report_complaint`` examples once cost 1.5 points of intent F1), while these readers change
@@ -24,6 +30,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from lalisa_common.follow_up import asks_about_follow_up
+from lalisa_common.map_links import is_bare_map_link
 from lalisa_common.small_talk import asks_confidentiality, read_small_talk
 from lalisa_rasa.nlu.fingerprint import source_fingerprint
 
@@ -38,6 +46,15 @@ SMALL_TALK_INTENTS = {
     "attention": "greet",
 }
 CONFIDENTIALITY_INTENT = "ask_confidentiality"
+FOLLOW_UP_INTENT = "check_status"
+"""A question about the follow-up of a report ("kapan ditindak min?") asks how the citizen's
+report stands: the status action answers it with what happens next and the ticket's status,
+and the complaint form, which has no ticket yet, says what happens once it is sent."""
+KEPT_INTENTS = frozenset({"emergency"})
+"""Intents the words of a follow-up question do not override: the emergency numbers first."""
+# A Google Maps link pasted alone shares a place as a pin does; DIET has no words to read in
+# it and falls back ("Maaf, saya belum memahami"), which tells the citizen nothing useful.
+SHARED_PLACE_INTENT = "share_location"
 
 
 def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
@@ -50,19 +67,30 @@ def intent_by_words(text: str, entities: list[dict[str, Any]]) -> str | None:
 
     Returns:
         ``greet``/``thank`` for pure small talk, ``ask_confidentiality`` for the
-        confidentiality question, None otherwise.
+        confidentiality question, ``share_location`` for a Google Maps link sent with at
+        most a few words, ``check_status`` for a question about the follow-up of a report
+        ("kapan ditindak min?", which DIET reads as nothing or as a new report), None
+        otherwise.
     """
+    if is_bare_map_link(text):
+        return SHARED_PLACE_INTENT
     small_talk = read_small_talk(text)
     if small_talk is not None:
         return SMALL_TALK_INTENTS[small_talk]
     if any(entity.get("entity") == "category" for entity in entities):
         return None
-    return CONFIDENTIALITY_INTENT if asks_confidentiality(text) else None
+    if asks_confidentiality(text):
+        return CONFIDENTIALITY_INTENT
+    if asks_about_follow_up(text) and not any(
+        entity.get("entity") == "ticket_id" for entity in entities
+    ):
+        return FOLLOW_UP_INTENT
+    return None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TextIntentRules(GraphComponent):
-    """Sets the intent of small talk and of the confidentiality question from their words."""
+    """Sets the intent of small talk, confidentiality and follow-up questions, map links."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -92,6 +120,8 @@ class TextIntentRules(GraphComponent):
             intent = message.get(INTENT) or {}
             name = intent_by_words(text, message.get(ENTITIES) or [])
             if name is None or intent.get("name") == name:
+                continue
+            if name == FOLLOW_UP_INTENT and intent.get("name") in KEPT_INTENTS:
                 continue
             chosen = {"name": name, "confidence": 1.0}
             others = [

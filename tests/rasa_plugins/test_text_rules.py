@@ -1,4 +1,4 @@
-"""TextIntentRules: small talk and the confidentiality question get the intent their words name."""
+"""TextIntentRules: small talk, confidentiality and follow-up questions get their words' intent."""
 
 from __future__ import annotations
 
@@ -43,6 +43,14 @@ def run(message: Message) -> Message:
         ("ini rahasia kan?", "cancel", "ask_confidentiality"),
         ("identitas pelapor aman kah?", "deny", "ask_confidentiality"),
         ("kada disabutakan ngaran ulun lah?", "nlu_fallback", "ask_confidentiality"),
+        # The follow-up of a report asks how it stands (the status action answers both).
+        ("kapan ditindak min?", "nlu_fallback", "check_status"),
+        ("kira2 kapan petugas datang", "request_human", "check_status"),
+        ("nanti saya dikabari kah?", "report_complaint", "check_status"),
+        ("berapa lama diprosesnya?", "check_status", "check_status"),
+        # A Google Maps link pasted alone shares a place (answered with how to share it).
+        ("https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8", "nlu_fallback", "share_location"),
+        ("ini lokasinya min https://maps.app.goo.gl/7xQp", "out_of_scope", "share_location"),
     ],
 )
 def test_the_words_decide_the_intent(text: str, nlu_intent: str, intent: str) -> None:
@@ -72,6 +80,11 @@ def test_the_words_decide_the_intent(text: str, nlu_intent: str, intent: str) ->
         # Refuses the name at the name question (DIET's fallback reaches the form's reader).
         ("kan td udh bilang min, rahasia aja", "nlu_fallback"),
         ("rahasia haja lah", "deny"),
+        # A request is no question; a question naming a ticket is a status check as DIET
+        # reads it; an emergency keeps its numbers first.
+        ("tolong segera ditindak min", "report_complaint"),
+        ("status LLS-2026-000123 sudah diproses?", "check_status"),
+        ("kapan polisi datang, ada yang bawa senjata?", "emergency"),
     ],
 )
 def test_other_messages_keep_their_intent(text: str, intent: str) -> None:
@@ -88,3 +101,13 @@ def test_a_question_that_names_a_complaint_category_stays_a_complaint() -> None:
         entities=[{"entity": "category", "value": "miras"}],
     )
     assert run(message).get("intent")["name"] == "report_complaint"
+
+
+def test_a_follow_up_question_naming_a_ticket_keeps_the_nlu_intent() -> None:
+    """A follow-up question naming a ticket is left to DIET's status check of that number."""
+    message = parsed(
+        "kapan ditindak LLS-2026-000123?",
+        "check_status",
+        entities=[{"entity": "ticket_id", "value": "LLS-2026-000123"}],
+    )
+    assert run(message).get(TEXT_RULE_KEY) is None
