@@ -350,6 +350,45 @@ def test_uncertain_category_asks_among_the_likeliest() -> None:
     assert step.slots["category_candidates"] is None
 
 
+def ranked_entity(*entries: tuple[str, float]) -> dict[str, Any]:
+    """The classifier's ``category`` entity: the first entry is its value."""
+    value, confidence = entries[0]
+    return {
+        "entity": "category",
+        "value": value,
+        "confidence": confidence,
+        "additional_info": {"ranking": [{"value": v, "confidence": p} for v, p in entries]},
+    }
+
+
+def test_two_close_categories_are_asked_even_above_the_threshold() -> None:
+    """A runner-up with more than half the leader's probability makes it the citizen's choice."""
+    entity = ranked_entity(("keributan", 0.52), ("hiburan_malam", 0.31), ("miras", 0.04))
+    opening = say("ulun handak bapadah, kafe ribut banar", "report_complaint", 1.0,
+                  entities=(entity,))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots.get("category") is None
+    assert step.slots["category_candidates"] == ["keributan", "hiburan_malam", "miras"]
+    assert step.slots["requested_slot"] == "category"
+
+
+def test_a_clear_leader_above_the_threshold_is_taken_without_asking() -> None:
+    entity = ranked_entity(("kebisingan", 0.52), ("balap_liar", 0.25), ("keributan", 0.04))
+    opening = say("suara knalpot dari bengkel tiap malam", "report_complaint", 1.0,
+                  entities=(entity,))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots["category"] == "kebisingan"
+
+
+def test_close_categories_offered_then_one_typed_from_the_offer_is_taken() -> None:
+    """The citizen's answer naming an offered category is taken, however close the ranking."""
+    state = at("category", category_candidates=["keributan", "hiburan_malam"])
+    entity = ranked_entity(("hiburan_malam", 0.5), ("keributan", 0.4))
+    step = advance(state, answer=say("hiburan malam", "report_complaint", 1.0,
+                                     entities=(entity,)), now=NOW)  # fmt: skip
+    assert step.slots["category"] == "hiburan_malam"
+
+
 def test_uncertain_category_without_ranking_offers_the_guess() -> None:
     opening = say("ada orang mabuk bikin ribut", "report_complaint", 1.0,
                   entities=(category_entity("miras", 0.40),))  # fmt: skip
