@@ -544,7 +544,18 @@ def test_miss_says_what_is_needed_and_asks_again() -> None:
 
 
 def test_times_people_type() -> None:
-    for text in ("tiap malam minggu", "sejak kemarin", "pas maghrib", "samalam", "kemarin sore"):
+    for text in (
+        "tiap malam minggu",
+        "sejak kemarin",
+        "pas maghrib",
+        "samalam",
+        "kemarin sore",
+        # Long ago and still so: the time as said, not "not understood" twice.
+        "udh lama",
+        "dari dulu",
+        "udah bertahun2",
+        "sejak bulan lalu",
+    ):
         step = advance(at("incident_time"), answer=say(text), now=NOW)
         assert step.slots["incident_time"] == text, text
     step = advance(at("incident_time"), answer=say("waktu itu lagi rame"), now=NOW)
