@@ -1170,3 +1170,32 @@ def test_typed_see_all_opens_the_second_list_too() -> None:
     step = advance(at("category"), answer=say("lihat semua jenis"), now=NOW)
     assert step.slots["category_page"] == "more"
     assert "category" not in step.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kirim laporn", {"complaint_outcome": "submit"}),
+        ("Kirim lapoaran", {"complaint_outcome": "submit"}),
+        ("kirm laporan min", {"complaint_outcome": "submit"}),
+        ("batalkn", {"cancel_requested": True}),
+    ],
+)
+def test_a_summary_button_typed_with_a_slip_is_that_button(
+    text: str, expected: dict[str, Any]
+) -> None:
+    step = advance(at("complaint_confirmation"), answer=say(text), now=NOW)
+    for slot, value in expected.items():
+        assert step.slots[slot] == value, step.slots
+
+
+def test_typed_labels_are_matched_only_when_close_to_one_label() -> None:
+    from lalisa.intake.readers.words import typed_label
+
+    labels = ("Kirim laporan", "Ubah", "Batalkan")
+    assert typed_label("KIRIM LAPORAN!", labels) == "Kirim laporan"
+    assert typed_label("kirim laporn", labels) == "Kirim laporan"
+    assert typed_label("ubah", labels) == "Ubah"
+    assert typed_label("ubh", labels) is None  # too short to guess
+    assert typed_label("kirim foto", labels) is None
+    assert typed_label("lapor", labels) is None

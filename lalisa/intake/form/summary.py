@@ -35,6 +35,7 @@ from lalisa.intake.readers.correction import (
     strip_field_words,
 )
 from lalisa.intake.readers.name import read_name_change
+from lalisa.intake.readers.words import typed_label
 from lalisa.intake.readers.yes_no import read_yes_no
 from lalisa.places.geo import resolve_place
 
@@ -105,6 +106,14 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
         return True
     reading = read_confirmation(text)
     if reading is None:
+        label = typed_label(text, tuple(SUMMARY_LABELS))
+        if label == "Batalkan":
+            # "batalkn": asked "Batalkan laporan ini?" first, as the button is.
+            turn.set(cancel_requested=True)
+            return True
+        if label is not None:
+            # A button of the summary typed with a slip ("kirim laporn", "ubh").
+            return _read_confirmation(turn, Answer(text=SUMMARY_LABELS[label]), strict)
         if text == "/affirm" or (answer.clear_intent("affirm") and answer.confidence >= 0.8):
             turn.set(complaint_confirmation=CONFIRMED, complaint_outcome="submit")
             return True
@@ -123,6 +132,14 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
         return True
     turn.set(correction_requested=True, confirmation_mode=None)
     return True
+
+
+SUMMARY_LABELS: Final[dict[str, str]] = {
+    "Kirim laporan": "/affirm",
+    "Ubah": "/deny",
+    "Batalkan": "/cancel",
+}
+"""The buttons of the summary (domain ``utter_complaint_summary``) and their payloads."""
 
 
 def _read_name_change(turn: _Turn, text: str) -> bool:
