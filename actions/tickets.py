@@ -26,8 +26,10 @@ from lalisa.intake.form.turn import (
     kept_for_a_person,
     place_summary,
 )
+from lalisa.intake.opening import read_opening_place
 from lalisa.intake.readers.signal import complaint_signal
 from lalisa.intake.readers.words import tells_a_story
+from lalisa.intake.step_questions import FOLLOW_UP_RESPONSE, step_question
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
@@ -657,6 +659,22 @@ class ActionAskComplaintConfirmation(Action):
         return []
 
 
+def asks_about_the_ticket_just_filed(message: Mapping[str, Any], last_ticket: Any) -> bool:
+    """Whether a message read as a complaint asks what happens to the ticket just filed.
+
+    "kapan ditindak min? soalnya tiap hari gini" right after the ticket number is a question
+    about that report (its status answers it), though it repeats words of the complaint. A
+    message that names a place of its own ("kapan ditindak? ada lagi di desa Halong") may be
+    a new report and is left to the complaint signal.
+    """
+    text = str(message.get("text") or "")
+    if not last_ticket or not text or text.startswith("/"):
+        return False
+    if step_question("complaint_confirmation", text) != FOLLOW_UP_RESPONSE:
+        return False
+    return read_opening_place(text) is None
+
+
 class ActionCheckComplaintSignal(Action):
     """Decides whether a message that reads like a complaint clearly is one.
 
@@ -680,6 +698,10 @@ class ActionCheckComplaintSignal(Action):
             return [SlotSet("complaint_signal", "strong")]
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
+        if asks_about_the_ticket_just_filed(message, tracker.get_slot("last_ticket_number")):
+            # "kapan ditindak min? soalnya tiap hari gini": the status of that ticket, not a
+            # new form because the question repeats words of the complaint.
+            return [SlotSet("complaint_signal", None), FollowupAction("action_check_status")]
         signal = message_signal(message, with_media=bool(tracker.get_slot("evidence_media")))
         pending = kept_story(message, text) if signal == "weak" else None
         return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
