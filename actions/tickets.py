@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,6 +29,7 @@ from lalisa.intake.form.turn import (
 )
 from lalisa.intake.opening import read_opening_place
 from lalisa.intake.readers.signal import complaint_signal
+from lalisa.intake.readers.star import star_word
 from lalisa.intake.readers.words import tells_a_story
 from lalisa.intake.step_questions import FOLLOW_UP_RESPONSE, step_question
 from lalisa.office.hours import (
@@ -131,6 +133,32 @@ def answers_wants_to_report(events: list[dict[str, Any]]) -> bool:
         elif before_message and kind == "action" and event.get("name") != "action_listen":
             return bool(event.get("name") == ASK_WANTS_TO_REPORT)
     return False
+
+
+def previous_answer(events: list[dict[str, Any]]) -> tuple[str, str | None]:
+    """The citizen's message before the latest one, and the question it answered.
+
+    Read for a "*word" correction of that message (:mod:`lalisa.intake.readers.star`).
+
+    Returns:
+        The typed text ("" for a tap or when there is none) and the form question asked
+        when it arrived (None: no question was open, so it opened the report).
+    """
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return "", None
+    index = users[-2]
+    text = str(events[index].get("text") or "")
+    if text.startswith("/"):
+        return "", None
+    asked: str | None = None
+    for event in reversed(events[:index]):
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            asked = event.get("value")
+            break
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            break
+    return intake.without_quoted_reply(text), asked
 
 
 def _answer_from(message: Mapping[str, Any]) -> Answer:
@@ -264,6 +292,11 @@ class ValidateComplaintForm(Action):
     async def _answer(self, tracker: Tracker) -> Answer:
         message = tracker.latest_message or {}
         answer = _answer_from(message)
+        if star_word(answer.typed) is not None:
+            previous_text, previous_question = previous_answer(tracker.events)
+            answer = replace(
+                answer, previous_text=previous_text, previous_question=previous_question
+            )
         intent = answer.intent or ""
         # Only the channel's payloads carry a pin or a file; typed text ("ga ada foto min")
         # that the NLU calls share_media is an answer like any other.

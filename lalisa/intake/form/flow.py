@@ -48,7 +48,11 @@ from lalisa.intake.form.description import _maybe_description, _read_story_detai
 from lalisa.intake.form.evidence_name import _read_media
 from lalisa.intake.form.place_time import LOCATION_QUESTIONS, _read_map_link, _read_pin
 from lalisa.intake.form.strategies import STRATEGIES
-from lalisa.intake.form.summary import _READERS, _read_correction_of_other
+from lalisa.intake.form.summary import (
+    _READERS,
+    _read_correction_of_other,
+    _read_star_correction,
+)
 from lalisa.intake.form.turn import (
     _VALUE_SLOTS,
     CANCEL_CONFIDENCE,
@@ -182,6 +186,8 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         return False
     if _read_media(turn, answer):
         _read_caption(turn, answer.caption.strip(), asked)
+        return True
+    if _read_star_correction(turn, answer):
         return True
     aside = _answer_aside(turn, answer, asked) if text else False
     if aside is None:

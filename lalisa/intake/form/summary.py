@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from lalisa.intake.form.category import _read_category
+from lalisa.intake.answers import clean_description
+from lalisa.intake.form.category import _read_category, category_named
 from lalisa.intake.form.description import _read_description
 from lalisa.intake.form.evidence_name import _read_evidence, _read_reporter_name
 from lalisa.intake.form.place_time import (
@@ -35,6 +36,7 @@ from lalisa.intake.readers.correction import (
     strip_field_words,
 )
 from lalisa.intake.readers.name import read_name_change
+from lalisa.intake.readers.star import apply_star, star_word
 from lalisa.intake.readers.words import typed_label
 from lalisa.intake.readers.yes_no import read_yes_no
 from lalisa.places.geo import resolve_place
@@ -243,3 +245,34 @@ def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
             return True
         return False
     return correction.field is None and _correct_any(turn, correction.value)
+
+
+def _read_star_correction(turn: _Turn, answer: Answer) -> bool:
+    """ "*Syarifah" after "Syarifan": the word fixed, the previous message read again.
+
+    The previous message is read as the answer it was (the name, the place …); when it
+    opened the report, as its story, and the starred word as its category when it names one
+    ("*tuak" after "warung jual tuan"). Each field changed is said to be updated.
+    """
+    word = star_word(answer.typed)
+    if word is None or not answer.previous_text:
+        return False
+    fix = apply_star(answer.previous_text, word)
+    if fix is None:
+        return False
+    asked = answer.previous_question
+    if asked in CORRECTION_CLEARS:
+        return _correct(turn, asked, fix.text)
+    if asked is not None:
+        return False
+    changed = False
+    if turn.get("description") == clean_description(answer.previous_text):
+        turn.set(description=clean_description(fix.text))
+        _say_corrected(turn, "description")
+        changed = True
+    named = category_named(word)
+    if named is not None and named != turn.get("category"):
+        turn.set(category=named, category_candidates=None, category_page=None)
+        _say_corrected(turn, "category")
+        changed = True
+    return changed

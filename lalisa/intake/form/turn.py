@@ -178,6 +178,10 @@ class Answer:
             malam"), read as a typed answer to the question asked.
         category_ranking: The classifier's ``category_ranking`` of the message, read at the
             category question when no ``category`` entity was emitted.
+        previous_text: The citizen's previous typed message ("" if none or a tap), which a
+            "*word" correction fixes.
+        previous_question: The question that previous message answered (None: it opened
+            the report, or came before the form).
     """
 
     text: str
@@ -191,6 +195,8 @@ class Answer:
     media_type: str = ""
     caption: str = ""
     category_ranking: Mapping[str, Any] | None = None
+    previous_text: str = ""
+    previous_question: str | None = None
 
     @property
     def typed(self) -> str:
