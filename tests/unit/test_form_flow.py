@@ -1199,3 +1199,32 @@ def test_typed_labels_are_matched_only_when_close_to_one_label() -> None:
     assert typed_label("ubh", labels) is None  # too short to guess
     assert typed_label("kirim foto", labels) is None
     assert typed_label("lapor", labels) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "terus tiap malem yg beli pada mabok di situ sampe teriak2 ganggu warga",
+        "sayur ulun habis dimakan, sudah ulun bapadah lawan urangnya tapi kada diurusiakan",
+        "Suaranya sangat keras sampai jamaah yang sedang tadarus terganggu, dan ada warga "
+        "lanjut usia yang kaget.",
+    ],
+)
+def test_more_of_the_story_at_the_place_question_joins_the_description(text: str) -> None:
+    state = at("location", description="ada warung di pinggir jalan yg jual tuak")
+    step = advance(state, answer=say(text), now=NOW)
+    assert step.slots["description"] == f"ada warung di pinggir jalan yg jual tuak\n{text}"
+    assert responses(step) == ["utter_corrected_description"]
+    assert step.slots["requested_slot"] == "location"
+    # The place is asked again, counted: never more than twice in a row.
+    assert step.slots["form_asks"] == {"question": "location", "count": 2}
+    again = advance(apply(state, step), answer=say(text), now=NOW)
+    assert again.slots["location_mode"] == "pick"
+
+
+@pytest.mark.parametrize(
+    "text", ["di belakang pasar jual", "di rumah pak rt", "rumahnya yg cat hijau sebelah warung"]
+)
+def test_a_place_the_gazetteer_does_not_know_is_no_story(text: str) -> None:
+    step = advance(at("location"), answer=say(text), now=NOW)
+    assert responses(step) == ["utter_location_not_found"]

@@ -44,7 +44,11 @@ from typing import Any, Final
 from lalisa.intake.answers import is_skip_answer
 from lalisa.intake.form.asides import _answer_aside
 from lalisa.intake.form.category import _take_category_guess
-from lalisa.intake.form.description import _maybe_description, _read_story_details
+from lalisa.intake.form.description import (
+    _continues_story,
+    _maybe_description,
+    _read_story_details,
+)
 from lalisa.intake.form.evidence_name import _read_media
 from lalisa.intake.form.place_time import LOCATION_QUESTIONS, _read_map_link, _read_pin
 from lalisa.intake.form.strategies import STRATEGIES
@@ -237,6 +241,8 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         return None
     if not question and reader(turn, answer, False):
         return True
+    if asked == "location" and _continues_story(turn, text):
+        return True
     turn.say(_MISS_RESPONSES[asked])
     if text:
         turn.set(form_last_answer=text)
@@ -267,7 +273,7 @@ def _progressed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
 
 def _guard(turn: _Turn, before: Mapping[str, Any]) -> None:
     """Sets the next question, changing strategy instead of asking one a third time."""
-    progressed = _progressed(before, turn.state)
+    progressed = _progressed(before, turn.state) and not turn.kept_asking
     asked = before.get("form_asks") or {}
     for _ in range(len(STRATEGIES) + 1):
         slot = next_question(turn.state)

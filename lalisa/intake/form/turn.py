@@ -295,6 +295,9 @@ class _Turn:
         self.now = now
         self.helped = False
         """The citizen asked about the question and the turn answered (no miss)."""
+        self.kept_asking = False
+        """The answer added to the report but not to the question asked (more of the story at
+        the place question): the question comes again and counts as asked once more."""
         self.aside = False
         """The message was small talk or a nudge ("min", "makasih"), answered in kind: the
         question comes again without counting as asked once more (it was not answered)."""
