@@ -67,9 +67,7 @@ def _summary(**slots: object) -> dict[str, object]:
 
 
 def test_a_starred_name_at_the_summary_replaces_the_name() -> None:
-    answer = Answer(
-        text="*Syarifah", previous_text="Syarifan", previous_question="reporter_name"
-    )
+    answer = Answer(text="*Syarifah", previous_text="Syarifan", previous_question="reporter_name")
     step = advance(_summary(), answer=answer, now=NOW)
     assert step.slots["reporter_name"] == "Syarifah"
     assert [u.response for u in step.utterances] == ["utter_corrected_reporter_name"]
@@ -109,7 +107,7 @@ def test_the_previous_message_and_its_question_are_read_from_the_events() -> Non
         {"event": "user", "text": "*Syarifah"},
     ]
     assert previous_answer(events) == ("Syarifan", "reporter_name")
-    assert previous_answer(events[:6] + [{"event": "user", "text": "x"}])[1] == "reporter_name"
+    assert previous_answer([*events[:6], {"event": "user", "text": "x"}])[1] == "reporter_name"
     opening = [events[0], events[1], {"event": "user", "text": "*tuak"}]
     assert previous_answer(opening) == ("min papan nama jalan dirusak", None)
     tapped = [{"event": "user", "text": "/affirm"}, {"event": "user", "text": "*ya"}]

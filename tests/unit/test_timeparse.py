@@ -324,7 +324,7 @@ def test_banjar_and_about_durations_are_ongoing(text: str) -> None:
     ],
 )
 def test_long_ago_and_still_so_is_ongoing(text: str) -> None:
-    """"udh lama" answers "kapan?" (stored as said), as "tiap hari" does."""
+    """Long ago and still so answers "kapan?" (stored as said), as "tiap hari" does."""
     assert is_recurring_or_ongoing(text)
 
 

@@ -248,7 +248,7 @@ def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
 
 
 def _read_star_correction(turn: _Turn, answer: Answer) -> bool:
-    """ "*Syarifah" after "Syarifan": the word fixed, the previous message read again.
+    """A "*Syarifah" after "Syarifan": the word fixed, the previous message read again.
 
     The previous message is read as the answer it was (the name, the place …); when it
     opened the report, as its story, and the starred word as its category when it names one
