@@ -734,7 +734,8 @@ class ActionCheckComplaintSignal(Action):
         if asks_about_the_ticket_just_filed(message, tracker.get_slot("last_ticket_number")):
             # "kapan ditindak min? soalnya tiap hari gini": the status of that ticket, not a
             # new form because the question repeats words of the complaint.
-            return [SlotSet("complaint_signal", None), FollowupAction("action_check_status")]
+            # The rules answer it with action_check_status (data/rules/complaint_form.yml).
+            return [SlotSet("complaint_signal", None)]
         signal = message_signal(message, with_media=bool(tracker.get_slot("evidence_media")))
         pending = kept_story(message, text) if signal == "weak" else None
         return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
