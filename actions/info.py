@@ -10,18 +10,25 @@ from rasa_sdk.types import DomainDict
 
 from lalisa.core.settings import get_settings
 from lalisa.intake.dialect import is_banjar
-from lalisa.intake.form.asides import BANJAR_SMALL_TALK_RESPONSES, SMALL_TALK_RESPONSES
+from lalisa.intake.form.asides import (
+    BANJAR_SMALL_TALK_RESPONSES,
+    REMIT_RESPONSE,
+    SMALL_TALK_RESPONSES,
+)
 from lalisa.office.hours import describe_office_hours
 from lalisa.runtime_settings.service import load_effective_settings
+from lalisa_common.remit import asks_about_remit
 from lalisa_common.small_talk import read_small_talk
 
 
 class ActionGreet(Action):
     """Greets the citizen with the service menu, in Banjar when they greeted in Banjar."""
 
+    NAME = "action_greet"
+
     def name(self) -> str:
         """Returns the action name used in the domain."""
-        return "action_greet"
+        return self.NAME
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -39,9 +46,60 @@ class ActionGreet(Action):
             dispatcher.utter_message(
                 response=responses.get(small_talk, SMALL_TALK_RESPONSES[small_talk])
             )
-        response = "utter_greet_banjar" if banjar else "utter_greet"
+        if greeted_last(tracker.events):
+            # "p", then "min": the menu is on the screen already; a second copy of it
+            # answers nothing. Say La-Lisa is there and invite the story.
+            response = "utter_greet_again_banjar" if banjar else "utter_greet_again"
+        else:
+            response = "utter_greet_banjar" if banjar else "utter_greet"
         dispatcher.utter_message(response=response)
         return []
+
+
+class ActionAnswerAuthority(Action):
+    """Answers a question about Satpol PP's authority, or whose business a matter is."""
+
+    def name(self) -> str:
+        """Returns the action name used in the domain."""
+        return "action_answer_authority"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Utters the remit answer or, for the authority in general, its legal basis.
+
+        "yang mencopot Satpol PP atau Dinas?" asks whose business this matter is: the
+        citizen needs "Satpol PP takes it, the officer verifies", not the list of powers of
+        PP 16/2018 that "apa wewenang satpol pp?" asks for.
+        """
+        text = tracker.latest_message.get("text") or ""
+        response = REMIT_RESPONSE if asks_about_remit(text) else "utter_ask_authority"
+        dispatcher.utter_message(response=response)
+        return []
+
+
+def greeted_last(events: list[dict[str, Any]]) -> bool:
+    """Whether La-Lisa's last turn before the latest message was the greeting with the menu.
+
+    Args:
+        events: The tracker's events as the action server receives them.
+
+    Returns:
+        True when the last action before the latest user message (listening aside) was
+        ``action_greet`` in the same session.
+    """
+    before_message = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            if before_message:
+                return False
+            before_message = True
+        elif kind == "session_started":
+            return False
+        elif before_message and kind == "action" and event.get("name") != "action_listen":
+            return bool(event.get("name") == ActionGreet.NAME)
+    return False
 
 
 class ActionTellServiceHours(Action):

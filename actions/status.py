@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Final
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -14,11 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.tickets import FORM_NAME
+from actions.tickets import FORM_NAME, office_settings, tells_a_new_complaint
 from lalisa.core.db import session_scope
-from lalisa.intake.opening import read_opening_place, read_opening_time
-from lalisa.intake.readers.signal import COMPLAINT_GATE_CONFIDENCE, says_reporting
-from lalisa.office.hours import format_when
+from lalisa.office.hours import describe_office_hours, format_when
 from lalisa.tickets.categories import category_label, read_category_entity
 from lalisa.tickets.service import (
     CLOSED_STATUSES,
@@ -29,10 +26,13 @@ from lalisa.tickets.service import (
     tickets_for_reporter,
 )
 from lalisa.tickets.workflow import flag_for_review
+from lalisa_common.follow_up import asks_about_follow_up
 
 logger = logging.getLogger(__name__)
 
 MAX_TICKETS_LISTED = 3
+FOLLOW_UP_RESPONSE = "utter_follow_up"
+"""What happens to a report once sent (the agency's SOP), said before its status."""
 
 
 def _requested_number(tracker: Tracker) -> str | None:
@@ -73,8 +73,15 @@ class ActionCheckStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Looks up the requested ticket, or the latest ones of this sender."""
+        """Looks up the requested ticket, or the latest ones of this sender.
+
+        A question about the follow-up ("kapan ditindak min?", "nanti dikabari kah?") gets
+        what happens next (verification in office hours, the TRC, the outcome told here)
+        before the status, and only the latest ticket's status: it asks about the report
+        just sent, not about every report.
+        """
         number = _requested_number(tracker)
+        follow_up = asks_about_follow_up(str((tracker.latest_message or {}).get("text") or ""))
         try:
             async with session_scope() as session:
                 if number:
@@ -83,64 +90,46 @@ class ActionCheckStatus(Action):
                 else:
                     tickets = list(
                         await tickets_for_reporter(
-                            session, tracker.sender_id, limit=MAX_TICKETS_LISTED
+                            session, tracker.sender_id, limit=1 if follow_up else MAX_TICKETS_LISTED
                         )
                     )
                 values = [status_values(ticket) for ticket in tickets]
+                reported = {ticket.category for ticket in tickets}
         except (SQLAlchemyError, OSError):
             logger.exception("Status lookup failed")
             dispatcher.utter_message(response="utter_status_unavailable")
             return [SlotSet("ticket_id", None)]
 
+        message = tracker.latest_message or {}
+        if (
+            not number
+            and tracker.active_loop_name is None
+            and tells_a_new_complaint(message, datetime.now(timezone.utc))
+            and (not values or _tells_another_category(message, reported))
+        ):
+            # No report to check: "ada yg jual ciu di rumahnya, pls dicek" asks for the place
+            # to be checked, a complaint of its own; the form starts with it. So it does right
+            # after another report ("satu lagi min, ada yg jual ciu …" after a PKL ticket):
+            # only a message about the kind already reported follows that report up.
+            return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
+        if follow_up and (values or not number):
+            office = await office_settings()
+            dispatcher.utter_message(
+                response=FOLLOW_UP_RESPONSE, office_hours=describe_office_hours(settings=office)
+            )
         if number and not values:
             dispatcher.utter_message(response="utter_ticket_not_found", ticket_number=number)
         elif not values:
-            if tracker.active_loop_name is None and tells_a_new_complaint(
-                tracker.latest_message or {}, datetime.now(timezone.utc)
-            ):
-                # No report to check: "ada yg jual ciu di rumahnya, pls dicek" asks for the
-                # place to be checked, a complaint of its own; the form starts with it.
-                return [SlotSet("ticket_id", None), FollowupAction(FORM_NAME)]
             dispatcher.utter_message(response="utter_no_tickets")
         for value in values:
             dispatcher.utter_message(response="utter_ticket_status", **value)
         return [SlotSet("ticket_id", None)]
 
 
-# Words about an earlier report: "laporan saya di desa Halong belum ditangani" follows one up.
-_ABOUT_A_REPORT: Final = re.compile(
-    r"\b(?:laporan\w*|aduan|pengaduan|tiket|dilaporkan|(?:sudah|udah|sdh) lapor)\b",
-    re.IGNORECASE,
-)
-
-
-def tells_a_new_complaint(message: Mapping[str, Any], now: datetime) -> bool:
-    """Whether a "still not resolved" message carries a complaint of its own.
-
-    "masih" reads as a follow-up of a report; from a citizen without any, a message with a
-    category, an explicit place or an explicit time that does not speak of a report is the
-    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`),
-    unless the complaint gate doubts it and the citizen does not say they are reporting.
-    """
-    text = str(message.get("text") or "")
-    if not text or text.startswith("/") or _ABOUT_A_REPORT.search(text):
-        return False
-    gate = message.get("complaint_gate")
-    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
-    if (
-        gate_confidence is not None
-        and float(gate_confidence) < COMPLAINT_GATE_CONFIDENCE
-        and not says_reporting(text)
-    ):
-        # A place or a time alone does not make a complaint: "kopi susu di kedai deket alun2
-        # paringin enak bgt … 8/10" names Paringin, and the gate, trained on real reviews,
-        # doubts it.
-        return False
-    return (
-        read_category_entity(message.get("entities") or []) is not None
-        or read_opening_place(text) is not None
-        or read_opening_time(text, now) is not None
-    )
+def _tells_another_category(message: Mapping[str, Any], reported: set[str]) -> bool:
+    """Whether the message names a complaint category none of the listed tickets has."""
+    told = read_category_entity(message.get("entities") or [])
+    return told is not None and told.value not in reported
 
 
 class ActionReportUnresolved(Action):

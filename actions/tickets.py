@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -27,8 +28,15 @@ from lalisa.intake.form.turn import (
     kept_for_a_person,
     place_summary,
 )
-from lalisa.intake.opening import read_opening_place
-from lalisa.intake.readers.signal import complaint_signal
+from lalisa.intake.opening import read_opening_place, read_opening_time
+from lalisa.intake.readers.correction import place_text
+from lalisa.intake.readers.signal import (
+    COMPLAINT_GATE_CONFIDENCE,
+    complaint_signal,
+    says_reporting,
+    signal_after_place,
+    unplaced_story_signal,
+)
 from lalisa.intake.readers.star import star_word
 from lalisa.intake.readers.words import tells_a_story
 from lalisa.intake.step_questions import FOLLOW_UP_RESPONSE, step_question
@@ -38,7 +46,13 @@ from lalisa.office.hours import (
     is_office_open,
     next_office_opening,
 )
-from lalisa.places.geo import list_places, locate_point, shared_desa
+from lalisa.places.geo import (
+    list_places,
+    locate_point,
+    shared_desa,
+    typed_coordinates,
+    unreadable_map_link,
+)
 from lalisa.runtime_settings.service import load_effective_settings
 from lalisa.takeover.models import HandoffReason
 from lalisa.tickets.categories import (
@@ -238,15 +252,24 @@ class ValidateComplaintForm(Action):
         pending = tracker.get_slot("pending_report")
         intent = (message.get("intent") or {}).get("name")
         if isinstance(pending, dict) and (
-            intent == "affirm" or ValidateComplaintForm._more(tracker) is not None
+            intent == "affirm"
+            or intent in _UNPLACED_INTENTS
+            or ValidateComplaintForm._more(tracker) is not None
         ):
+            # "ya" to "do you want to report?", or the story after a pin that the NLU could
+            # not place but action_keep_story read as the report (complaint_signal strong).
             return _answer_from(pending)
         if intent == "report_complaint":
             return _answer_from(message)
-        if intent in ("report_unresolved", "check_status"):
-            # Started by action_report_unresolved or action_check_status: a citizen without
-            # any report told one ("… anak2 muda, pls dicek" asks for an inspection).
-            # The NLU did not call it a complaint, so its category is offered, not taken.
+        typed = not str(message.get("text") or "").startswith("/")
+        if intent in ("report_unresolved", "check_status") or (
+            intent == "share_location" and typed
+        ):
+            # Started by action_report_unresolved, action_check_status or
+            # action_location_outside_form: a citizen told a report in words the NLU read as
+            # something else ("… anak2 muda, pls dicek" asks for an inspection; "ada yg jual
+            # tuak di desa halong" names a place). The NLU did not call it a complaint, so
+            # its category is offered, not taken.
             answer = _answer_from(message)
             return Answer(
                 answer.text,
@@ -308,7 +331,9 @@ class ValidateComplaintForm(Action):
             pin, label = shared
             return Answer(answer.text, intent, answer.confidence, answer.entities, pin, label)
         if intent == "share_media" and payload:
-            media_id = await self._record_media(tracker)
+            kind = media_type_of(message)
+            # A voice note is never evidence (nobody listens to it): not recorded as such.
+            media_id = None if kind == "audio" else await self._record_media(tracker)
             metadata = message.get("metadata") or {}
             return Answer(
                 answer.text,
@@ -317,7 +342,7 @@ class ValidateComplaintForm(Action):
                 answer.entities,
                 media_id=media_id,
                 is_media=True,
-                media_type=media_type_of(message),
+                media_type=kind,
                 caption=str(metadata.get("caption") or ""),
             )
         return answer
@@ -369,6 +394,25 @@ def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
         category_confidence=None if guess is None else (guess.confidence or 1.0),
         gate_confidence=None if gate_confidence is None else float(gate_confidence),
         with_media=with_media,
+    )
+
+
+def place_kept(tracker: Tracker) -> bool:
+    """Whether a place shared before any report (a pin) waits for the report to come."""
+    return tracker.active_loop_name is None and tracker.get_slot("location_lat") is not None
+
+
+def place_signal(message: Mapping[str, Any]) -> str:
+    """The complaint signal of a message sent after a pin (:func:`signal_after_place`)."""
+    intent = message.get("intent") or {}
+    guess = read_category_entity(message.get("entities") or [])
+    gate = message.get("complaint_gate")
+    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
+    return signal_after_place(
+        str(message.get("text") or ""),
+        intent_confidence=float(intent.get("confidence") or 0.0),
+        category_confidence=None if guess is None else (guess.confidence or 1.0),
+        gate_confidence=None if gate_confidence is None else float(gate_confidence),
     )
 
 
@@ -460,8 +504,8 @@ class ActionKeepMedia(Action):
             return []
         if media_type_of(message) == "audio":
             # A voice note before any complaint: La-Lisa cannot listen to it, and a recording
-            # is not the photo of a report to come; say what La-Lisa can read instead.
-            dispatcher.utter_message(response="utter_default")
+            # is not the photo of a report to come; say so and ask for the words typed.
+            dispatcher.utter_message(response="utter_voice_outside_form")
             return []
         media_id = await record_media(tracker)
         if media_id is None:
@@ -488,14 +532,76 @@ class ActionKeepMedia(Action):
         return [SlotSet("evidence_media", kept), SlotSet("complaint_signal", None)]
 
 
+# Words about an earlier report: "laporan saya di desa Halong belum ditangani" follows one up.
+_ABOUT_A_REPORT: Final = re.compile(
+    r"\b(?:laporan\w*|aduan|pengaduan|tiket|dilaporkan|(?:sudah|udah|sdh) lapor)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_a_new_complaint(message: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a "still not resolved" message carries a complaint of its own.
+
+    "masih" reads as a follow-up of a report; from a citizen without any, a message with a
+    category, an explicit place or an explicit time that does not speak of a report is the
+    complaint itself (read as a typed opening would be, :mod:`lalisa.intake.opening`),
+    unless the complaint gate doubts it and the citizen does not say they are reporting.
+    """
+    text = str(message.get("text") or "")
+    if not text or text.startswith("/") or _ABOUT_A_REPORT.search(text):
+        return False
+    gate = message.get("complaint_gate")
+    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
+    if (
+        gate_confidence is not None
+        and float(gate_confidence) < COMPLAINT_GATE_CONFIDENCE
+        and not says_reporting(text)
+    ):
+        # A place or a time alone does not make a complaint: "kopi susu di kedai deket alun2
+        # paringin enak bgt … 8/10" names Paringin, and the gate, trained on real reviews,
+        # doubts it.
+        return False
+    return (
+        read_category_entity(message.get("entities") or []) is not None
+        or read_opening_place(text) is not None
+        or read_opening_time(text, now) is not None
+    )
+
+
+TYPED_COMPLAINT_CATEGORY_CONFIDENCE: Final = 0.6
+"""How sure the category classifier must be that typed text read as a pin tells a complaint."""
+
+
+def _tells_a_complaint(message: Mapping[str, Any]) -> bool:
+    """Whether typed text the NLU read as something else is a complaint of its own.
+
+    It names a complaint category the classifier is sure of, and a place or a time as a typed
+    opening would (:func:`tells_a_new_complaint`, which also leaves out what the complaint
+    gate doubts).
+    """
+    told = read_category_entity(message.get("entities") or [])
+    if told is None or (
+        told.confidence is not None and told.confidence < TYPED_COMPLAINT_CATEGORY_CONFIDENCE
+    ):
+        return False
+    return tells_a_new_complaint(message, datetime.now(timezone.utc))
+
+
 class ActionLocationOutsideForm(Action):
     """Keeps a location pin shared while no complaint is being written for the next one.
 
     Many citizens share the place first and explain afterwards (as with photos,
     :class:`ActionKeepMedia`): a pin inside Balangan fills the location of the report they
-    then make, so the form does not ask for it again. Only the channel's pin payload is a
-    location; typed text the NLU took for one ("sinyal di desa kami lemah") gets the default
-    answer instead of "lokasi sudah kami terima".
+    then make, so the form does not ask for it again. A pin alone is a weak signal, though:
+    people also share one to ask where a place is. So La-Lisa keeps it and sets
+    ``complaint_signal`` to ``weak``; the rules then ask whether the citizen wants to report
+    something there ("ya" starts the form, the story typed instead is the yes and the
+    description at once, :class:`ActionCheckComplaintSignal`).
+
+    Coordinates typed or pasted in a Google Maps link count as a pin; a short map link, which
+    cannot be opened here, is answered with how to share the place instead, and the same
+    question. Other typed text the NLU took for a location ("sinyal di desa kami lemah") gets
+    the default answer instead of "lokasi sudah kami terima".
     """
 
     def name(self) -> str:
@@ -508,18 +614,32 @@ class ActionLocationOutsideForm(Action):
         """Keeps a pin inside Balangan as the next report's place; answers anything else."""
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
-        if not text.startswith("/share_location"):
-            dispatcher.utter_message(response="utter_default")
-            return []
-        shared = pin_of(message)
-        if shared is None:
-            dispatcher.utter_message(response="utter_location_outside_form")
-            return []
-        (latitude, longitude), label = shared
+        not_kept: list[EventType] = [SlotSet("complaint_signal", None)]
+        if text.startswith("/share_location"):
+            shared = pin_of(message)
+            if shared is None:
+                dispatcher.utter_message(response="utter_location_outside_form")
+                return not_kept
+            (latitude, longitude), label = shared
+        else:
+            point = typed_coordinates(text)
+            if point is None:
+                if unreadable_map_link(text) is not None:
+                    # "https://maps.app.goo.gl/…" sent first: say how to share the place, and
+                    # ask whether there is something to report (complaint_signal weak).
+                    dispatcher.utter_message(response="utter_location_link_outside_form")
+                    return [SlotSet("complaint_signal", "weak")]
+                if tracker.active_loop_name is None and _tells_a_complaint(message):
+                    # "satu lagi min, ada yg jual tuak di desa halong" names a place, and the
+                    # NLU took it for a pin: it is a complaint, and the form starts with it.
+                    return [*not_kept, FollowupAction(FORM_NAME)]
+                dispatcher.utter_message(response="utter_default")
+                return not_kept
+            (latitude, longitude), label = point, place_text(text)
         place = locate_point(latitude, longitude)
         if place is None:
             dispatcher.utter_message(response="utter_location_outside_balangan")
-            return []
+            return not_kept
         dispatcher.utter_message(
             response="utter_location_kept", place=place_summary(place.kecamatan, place.desa)
         )
@@ -530,6 +650,7 @@ class ActionLocationOutsideForm(Action):
             SlotSet("location_kecamatan", place.kecamatan),
             SlotSet("location_desa", place.desa),
             SlotSet("location_mode", None),
+            SlotSet("complaint_signal", "weak"),
         ]
 
 
@@ -727,7 +848,8 @@ class ActionCheckComplaintSignal(Action):
     ) -> list[EventType]:
         """Sets ``complaint_signal`` and, when weak, keeps the message as ``pending_report``."""
         kept = tracker.get_slot("pending_report")
-        if isinstance(kept, dict) and answers_wants_to_report(tracker.events):
+        answered = answers_wants_to_report(tracker.events)
+        if isinstance(kept, dict) and answered:
             return [SlotSet("complaint_signal", "strong")]
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
@@ -736,7 +858,12 @@ class ActionCheckComplaintSignal(Action):
             # new form because the question repeats words of the complaint.
             # The rules answer it with action_check_status (data/rules/complaint_form.yml).
             return [SlotSet("complaint_signal", None)]
-        signal = message_signal(message, with_media=bool(tracker.get_slot("evidence_media")))
+        if answered and place_kept(tracker):
+            # The story after a pin sent first: the yes to "do you want to report something
+            # at this place?" and the description at once.
+            signal = place_signal(message)
+        else:
+            signal = message_signal(message, with_media=bool(tracker.get_slot("evidence_media")))
         pending = kept_story(message, text) if signal == "weak" else None
         return [SlotSet("complaint_signal", signal), SlotSet("pending_report", pending)]
 
@@ -762,7 +889,17 @@ class ActionKeepStory(Action):
         text = str(message.get("text") or "")
         if not text or text.startswith("/"):
             return []
-        return [SlotSet("pending_report", kept_story(message, text))]
+        kept = [SlotSet("pending_report", kept_story(message, text))]
+        if place_kept(tracker) and answers_wants_to_report(tracker.events):
+            # After a pin and "do you want to report something at this place?": a message
+            # whose words tell a public-order problem is the yes and the story (the rules
+            # start the form with it); anything else is asked about once more.
+            guess = read_category_entity(message.get("entities") or [])
+            signal = unplaced_story_signal(
+                text, category_confidence=None if guess is None else (guess.confidence or 1.0)
+            )
+            return [*kept, SlotSet("complaint_signal", signal)]
+        return kept
 
 
 def draft_from_tracker(

@@ -201,8 +201,14 @@ _SECRET_WORDS: Final = frozenset(
 # Words of being found out: about the reporter only with the reporter named ("kalau saya lapor
 # ketauan ga?"); "dia ketahuan bikin mi, kan?" is gossip.
 _EXPOSED_WORDS: Final = frozenset(
-    {"ketahuan", "ketauan", "katahuan", "bocor", "dibocorkan", "disebar", "disebarkan"}
-)
+    {
+        "ketahuan", "ketauan", "katahuan", "bocor", "dibocorkan", "disebar", "disebarkan",
+        # "identitas saya tidak akan diketahui orang tersebut, bukan?", "nama saya dikenali
+        # kah?", Banjar "katahuan lah ulun nang malapor?".
+        "diketahui", "diketahuinya", "dikenali", "terbongkar", "terungkap",
+        "diungkap", "dibeberkan", "dikasihtahu", "dikasihtau", "ditahu", "ditau",
+    }
+)  # fmt: skip
 _REPORTER_WORDS: Final = frozenset(
     {
         "saya", "sy", "aku", "ak", "gue", "gw", "ulun", "kami", "lapor", "melapor", "pelapor",
@@ -234,6 +240,8 @@ _QUESTION_PARTICLES: Final = frozenset(
         "kan", "kn", "kah", "lah", "ga", "gak", "gk", "nggak", "ngga", "tidak", "tdk", "kada",
         "apakah", "apa", "apkh", "bisa", "bs", "benar", "bener", "betul", "kalo", "kalau",
         "amun", "jaminan", "gimana", "bagaimana", "kayapa",
+        # A tag question at the end: "…, bukan?".
+        "bukan", "bkn",
     }
 )  # fmt: skip
 # Words of a request ("rahasiakan aja ya?", "tolong jangan disebut ya?").
@@ -249,6 +257,25 @@ _OPENING_NOT_ASKING: Final = frozenset({"kan", "kn"})
 # reporting: "kalau saya lapor, ketahuan ga?" asks before reporting. A message that names a
 # complaint category is a story too; the callers know its entities.
 _STORY_MARKERS: Final = frozenset({"tadi", "semalam", "samalam", "kemarin", "desa", "jalan"})
+
+
+# "dia tau ga siapa yang lapor?", "orangnya tahu kah saya yang melapor?": knowing who reported.
+# Only with "yang" right before the reporting word: "ga tau cara lapor" asks how to report.
+_KNOWING_WORDS: Final = frozenset({"tahu", "tau", "tw", "tahukah", "taukah", "kenal", "kanal"})
+_REPORTING_WORDS: Final = frozenset(
+    {
+        "lapor", "melapor", "melaporkan", "ngelapor", "ngelaporin", "laporin", "malapor",
+        "mengadu", "ngadu", "bapadah", "mamadahakan",
+    }
+)  # fmt: skip
+_WHO_WORDS: Final = frozenset({"yang", "yg", "nang"})
+
+
+def _asks_who_reported(tokens: list[str]) -> bool:
+    """Whether the words ask if someone will know who reported ("tau siapa yang lapor?")."""
+    return any(t in _KNOWING_WORDS for t in tokens) and any(
+        before in _WHO_WORDS and t in _REPORTING_WORDS for before, t in pairwise(tokens)
+    )
 
 
 _NEED_WORDS: Final = frozenset({"usah", "usa", "perlu", "pelu"})
@@ -298,9 +325,13 @@ def asks_confidentiality(text: str) -> bool:
     if any(a in _SECRET_WORDS and b in _REQUEST_WORDS for a, b in pairs):
         # "kan td udh bilang, rahasia aja": "rahasia aja" asks for it; "kan" is emphasis.
         return False
-    names_secret = any(t in _SECRET_WORDS for t in tokens) or (
-        any(t in _EXPOSED_WORDS for t in tokens)
-        and any(t in _REPORTER_WORDS or t in _IDENTITY_WORDS for t in tokens)
+    names_secret = (
+        any(t in _SECRET_WORDS for t in tokens)
+        or (
+            any(t in _EXPOSED_WORDS for t in tokens)
+            and any(t in _REPORTER_WORDS or t in _IDENTITY_WORDS for t in tokens)
+        )
+        or _asks_who_reported(tokens)
     )
     identity = any(t in _IDENTITY_WORDS for t in tokens) or any(
         t in _NUMBER_WORDS and following in _PHONE_WORDS for t, following in pairwise(tokens)

@@ -49,6 +49,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.common import configure_logging_and_warnings
 
+from lalisa.tickets.categories import CATEGORY_LEAD
 from lalisa_rasa.nlu.category_classifier import (
     COMPLAINT_INTENT,
     NO_CATEGORY,
@@ -149,6 +150,7 @@ def cross_validate(data_dir: Path, folds: int, seed: int) -> list[dict[str, Any]
                     "predicted": label,
                     "confidence": round(confidence, 4),
                     "second": prediction.ranking[1][0],
+                    "second_confidence": round(prediction.ranking[1][1], 4),
                     "in_top3": complaint_label(message) in [c for c, _ in prediction.ranking[:3]],
                 }
             )
@@ -191,13 +193,25 @@ def gate_curve(data_dir: Path, folds: int, seed: int) -> list[dict[str, float]]:
     ]
 
 
+def taken(row: dict[str, Any], threshold: float) -> bool:
+    """Whether the dialogue takes the row's category without asking (its lead rule included)."""
+    return (
+        row["confidence"] >= threshold
+        and row["confidence"] >= CATEGORY_LEAD * row["second_confidence"]
+    )
+
+
 def curve(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
-    """Coverage and precision of the accepted guesses at each threshold."""
+    """Coverage and precision of the accepted guesses at each threshold.
+
+    A guess is accepted the way the dialogue takes it: at or above the threshold and
+    ``CATEGORY_LEAD`` times ahead of the runner-up (``lalisa/tickets/categories.py``).
+    """
     points = []
     for threshold in THRESHOLDS:
-        accepted = [r for r in rows if r["confidence"] >= threshold]
+        accepted = [r for r in rows if taken(r, threshold)]
         right = sum(r["predicted"] == r["gold"] for r in accepted)
-        asked = [r for r in rows if r["confidence"] < threshold]
+        asked = [r for r in rows if not taken(r, threshold)]
         points.append(
             {
                 "threshold": threshold,

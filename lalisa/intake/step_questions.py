@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from lalisa.intake.readers.words import looks_like_question, words
+from lalisa_common.follow_up import asks_about_follow_up, names_follow_up
 
 MAX_STEP_QUESTION_WORDS: Final = 16
 """A longer message is a story or an answer of its own, not a question about the question."""
@@ -44,25 +45,6 @@ _ASKING_WORDS: Final = frozenset(
         "apaan", "mana", "bingung",
     }
 )  # fmt: skip
-
-# What the follow-up of a report is called: "kapan ditindak?", "diteruskan ke siapa?".
-_FOLLOW_UP_WORDS: Final = frozenset(
-    {
-        "ditindak", "ditindaklanjuti", "tindaklanjut", "tindaklanjuti", "diproses", "diurus",
-        "ditangani", "ditertibkan", "ditertibakan", "diurusi", "diteruskan",
-        "ditanggapi", "direspon", "datang", "turun", "kesini", "kasini", "dibaca",
-        # Banjar "mohon diurusiakan" (mohon ditindaklanjuti; reference notes, NusaX).
-        "diurusiakan",
-    }
-)  # fmt: skip
-
-
-def _names_follow_up(token: str) -> bool:
-    """A follow-up word, also with "-nya" ("berapa lama diprosesnya?")."""
-    return token in _FOLLOW_UP_WORDS or (
-        token.endswith("nya") and token[: -len("nya")] in _FOLLOW_UP_WORDS
-    )
-
 
 # The words of each question's topic ("alamat", "foto", "nama asli").
 _CATEGORY_TOPIC: Final = frozenset(
@@ -134,10 +116,14 @@ def step_question(asked: str, text: str) -> str | None:
         A response name (``utter_help_location`` …), or None when the message is no
         question about this step (nor about what happens to the report).
     """
+    if asks_about_follow_up(text):
+        # The reader the NLU's text rules use: what they read as a follow-up question is
+        # answered here too, whatever the step.
+        return FOLLOW_UP_RESPONSE
     tokens = words(text)
     if not tokens or len(tokens) > MAX_STEP_QUESTION_WORDS or not _asks(text, tokens):
         return None
-    if any(_names_follow_up(t) for t in tokens):
+    if any(names_follow_up(t) for t in tokens):
         # "kapan ditindak?" at any step: what happens to the report, then the question again.
         return FOLLOW_UP_RESPONSE
     response = HELP_RESPONSES.get(asked)

@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Final
 
 from lalisa.core.settings import get_settings
-from lalisa.intake.answers import slip_repairs
+from lalisa.intake.answers import STRETCHED, slip_repairs
 
 _NUMBER_WORDS = {
     "satu": 1,
@@ -217,6 +217,8 @@ _SLIP_REPAIRABLE: dict[str, str] = {
     "saminggu": "seminggu", "sabulan": "sebulan",
     # "about a month": a slip between "sebulan" and "sebulanan" means the same.
     "semingguan": "seminggu", "sebulanan": "sebulan", "mingguan": "minggu", "bulanan": "bulan",
+    # Banjar "now" said short: a slip between "wahini" and "wayahini" means the same.
+    "wahini": "wayahini",
 }  # fmt: skip
 _MIN_SLIP_LETTERS = 5
 
@@ -230,8 +232,55 @@ def _repaired(word: str) -> str:
     """
     if word in _SLIP_REPAIRABLE or len(word) < _MIN_SLIP_LETTERS or not word.isalpha():
         return word
-    meanings = {_SLIP_REPAIRABLE[c] for c in slip_repairs(word) if c in _SLIP_REPAIRABLE}
+    candidates = slip_repairs(word) & _SLIP_REPAIRABLE.keys()
+    meanings = {_SLIP_REPAIRABLE[c] for c in candidates}
+    if len(meanings) > 1:
+        # "smalem" is "semalem" with a letter dropped or "malem" with an "s" added; "sbulan"
+        # "sebulan" or "s" + "bulan". A thumb drops a letter far more often than it adds a
+        # stray one before a word, so the longer reading wins.
+        meanings = {_SLIP_REPAIRABLE[c] for c in candidates if len(c) > len(word)}
     return meanings.pop() if len(meanings) == 1 else word
+
+
+# Five-letter time words whose four-letter drops ("mlam", "buan", "wayh") are read only in a
+# short answer to "kapan?": in a story too many real words lie one drop away ("alam" from
+# "malam", "satu" from "sabtu", "ayah" from "wayah"), and those are kept here too.
+_SHORT_DROP_WORDS: Final = frozenset(
+    w for w in _SLIP_REPAIRABLE if len(w) == _MIN_SLIP_LETTERS and w.isalpha()
+)
+_REAL_SHORT_WORDS: Final = frozenset(
+    {
+        "alam", "mala", "ayah", "waah", "waya", "sang", "sing", "umat", "satu", "sabu", "seni",
+        "amis", "kami", "kais", "tahu", "taun", "male", "maem", "alem", "subu", "buah", "bula",
+        "mina", "ming", "siag", "ahun", "aula", "bual", "juma", "sain", "sian",
+    }
+)  # fmt: skip
+
+
+def repair_short_time_answer(text: str) -> str:
+    """A short answer to "kapan?" with a five-letter time word typed one letter short repaired.
+
+    "mlam", "sudah dua buan", "wayh ini masih ada" read as "malam", "sudah dua bulan",
+    "wayah ini masih ada". Longer texts, and words that are words of their own, are returned
+    as they are.
+    """
+    parts = text.split()
+    if not parts or len(parts) > MAX_TIME_PHRASE_WORDS:
+        return text
+
+    def repair(match: re.Match[str]) -> str:
+        token = match.group(0)
+        lowered = STRETCHED.sub(r"\1", token.lower())
+        if len(lowered) != _MIN_SLIP_LETTERS - 1 or lowered in _REAL_SHORT_WORDS:
+            return token
+        meant = {
+            _SLIP_REPAIRABLE[w]
+            for w in _SHORT_DROP_WORDS
+            if any(w[:i] + w[i + 1 :] == lowered for i in range(len(w)))
+        }
+        return meant.pop() if len(meant) == 1 else token
+
+    return re.sub(r"[A-Za-z]+", repair, text)
 
 
 def _find_day(text: str, today: date, now_hour: int, parts: _Parts) -> None:

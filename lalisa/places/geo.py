@@ -22,6 +22,8 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from lalisa_common.map_links import MAP_LINK
+
 GEO_DIR = Path(__file__).resolve().parent / "data" / "geo"
 
 
@@ -426,13 +428,6 @@ def typed_coordinates(text: str) -> tuple[float, float] | None:
     return None
 
 
-# A Google Maps link: short ("maps.app.goo.gl/…", "goo.gl/maps/…", "g.co/kgs/…") or long
-# ("google.com/maps/place/…", "maps.google.com/?cid=…").
-_MAP_LINK: Final = re.compile(
-    r"(?:https?://)?(?:maps\.app\.goo\.gl|goo\.gl/maps|g\.co/kgs"
-    r"|(?:www\.)?google\.[a-z.]+/maps|maps\.google\.[a-z.]+)\S*",
-    re.IGNORECASE,
-)
 _LINK_PLACE_NAME: Final = re.compile(r"/maps/place/([^/@?#]+)", re.IGNORECASE)
 
 
@@ -461,7 +456,7 @@ def unreadable_map_link(text: str) -> MapLink | None:
     """
     if not text or typed_coordinates(text) is not None:
         return None
-    match = _MAP_LINK.search(text)
+    match = MAP_LINK.search(text)
     if match is None:
         return None
     named = _LINK_PLACE_NAME.search(match.group(0))

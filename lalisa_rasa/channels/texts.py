@@ -3,6 +3,8 @@
 These replies never go through Rasa: they answer inputs the assistant cannot use
 (stickers, reactions, unsupported message types, refused media), a message that waited too
 long (``stale``) and, while the queue is long, a new conversation's first message (``busy``).
+Voice notes are stored (as media) but nobody listens to them here: the texts never name them
+among what La-Lisa reads (the assistant's own replies to one ask for the words typed).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 REPLIES: dict[str, str] = {
     "sticker": (
         "Terima kasih stikernya 🙏. La-Lisa hanya bisa membaca pesan teks, lokasi, "
-        "foto, video, dokumen, dan pesan suara. Silakan tuliskan pesan Anda."
+        "foto, video, dan dokumen. Silakan tuliskan pesan Anda."
     ),
     "reaction": (
         "Terima kasih atas tanggapan Anda 🙏. Jika ada yang ingin disampaikan, "
@@ -18,7 +20,7 @@ REPLIES: dict[str, str] = {
     ),
     "unsupported": (
         "Maaf, jenis pesan ini belum bisa dibaca oleh La-Lisa. Silakan kirim pesan "
-        "teks, lokasi, foto, video, dokumen, atau pesan suara."
+        "teks, lokasi, foto, video, atau dokumen."
     ),
     "media_too_large": (
         "Maaf, berkas Anda terlalu besar untuk kami terima (maksimal {limit_mb} MB). "
@@ -26,7 +28,7 @@ REPLIES: dict[str, str] = {
     ),
     "media_type_not_allowed": (
         "Maaf, jenis berkas ini tidak dapat kami terima. Silakan kirim foto (JPG/PNG), "
-        "video (MP4), dokumen PDF, atau pesan suara."
+        "video (MP4), atau dokumen PDF; keterangan silakan diketik."
     ),
     "media_failed": (
         "Maaf, berkas Anda gagal kami terima karena gangguan teknis. "

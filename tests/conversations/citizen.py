@@ -10,12 +10,14 @@ row, whether it gave up and why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from lalisa.intake.answers import slip_repairs
 from tests.conversations.personas import AFTER_TICKET, PIN_AT, AgendaItem, Persona, gazetteer
 from tests.conversations.reading import (
     COMPLAINT_QUESTIONS,
@@ -115,15 +117,45 @@ def persona_seed(persona_id: str, salt: str = "") -> int:
 def protected_words(persona: Persona) -> frozenset[str]:
     """Words the typing noise leaves spelled as they are (see ``Typist``).
 
-    Every gazetteer name, the persona's name (and a corrected one) and a time text the judge
-    looks for.
+    Every gazetteer name, the persona's name (and a corrected one), a time text the judge
+    looks for, and the persona's own misspellings of a place name ("juwai", "lampihung"): the
+    author already typed those with a slip, and a second one in the same word makes a name
+    nobody could place (nor would type twice wrong).
     """
     kecamatan, desa = gazetteer()
-    texts = [*kecamatan, *(d.name for d in desa), persona.facts.name or ""]
+    names = [*kecamatan, *(d.name for d in desa)]
+    texts = [*names, persona.facts.name or ""]
     texts += [v for item in persona.agenda if item.fact == "name" for v in item.value]
     if isinstance(persona.expect.time, str):
         texts.append(persona.expect.time)
-    return frozenset(word.lower() for text in texts for word in re.findall(r"[A-Za-z]+", text))
+    protected = {word.lower() for text in texts for word in re.findall(r"[A-Za-z]+", text)}
+    places = [*persona.facts.place]
+    places += [v for item in persona.agenda if item.fact == "place" for v in item.value]
+    place_words = _place_words(tuple(names))
+    protected |= {
+        word
+        for text in places
+        for word in re.findall(r"[a-z]+", text.lower())
+        if word not in protected and misspells_a_place(word, place_words)
+    }
+    return frozenset(protected)
+
+
+@functools.lru_cache(maxsize=1)
+def _place_words(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for n in names for w in re.findall(r"[a-z]+", n.lower()) if len(w) >= 4)
+
+
+def misspells_a_place(word: str, place_words: frozenset[str]) -> bool:
+    """Whether ``word`` is one letter off a place name's word ("juwai", "halonk", "awayn")."""
+    if len(word) < 4 or word in place_words:
+        return False
+    near = slip_repairs(word) | {
+        word[:i] + letter + word[i + 1 :]
+        for i in range(len(word))
+        for letter in "abcdefghijklmnopqrstuvwxyz"
+    }
+    return not near.isdisjoint(place_words)
 
 
 class Citizen:
@@ -394,22 +426,33 @@ class Citizen:
 
     def _wrong_in_summary(self, reading: Reading) -> str | None:
         """The first field of the summary that disagrees with the persona's facts."""
+        for fact in ("category", "place"):
+            if self._shows_wanted(reading, fact) is False:
+                return fact
+        return None
+
+    def _shows_wanted(self, reading: Reading, fact: str) -> bool | None:
+        """Whether the summary's line of ``fact`` shows what the persona wants.
+
+        None when the line is missing or the fact is not one the persona checks (only the
+        category and the place are judged against ``expect``).
+        """
         from lalisa.tickets.categories import CATEGORY_LABELS
 
         expect = self.persona.expect
         shown = {key: normalise(value) for key, value in reading.summary.items()}
-        kind = shown.get("jenis")
-        labels = {normalise(CATEGORY_LABELS[c]) for c in expect.categories}
-        if kind is not None and not any(
+        if fact == "category":
+            kind = shown.get("jenis")
+            if kind is None:
+                return None
+            labels = {normalise(CATEGORY_LABELS[c]) for c in expect.categories}
             # "Lainnya (karoke ilegal)": the label, with the citizen's own words kept.
-            kind == label or kind.startswith(f"{label} (")
-            for label in labels
-        ):
-            return "category"
-        place = shown.get("lokasi")
-        wanted = expect.desa or expect.kecamatan or ""
-        if place is not None and normalise(wanted) not in place:
-            return "place"
+            return any(kind == label or kind.startswith(f"{label} (") for label in labels)
+        if fact == "place":
+            place = shown.get("lokasi")
+            if place is None:
+                return None
+            return normalise(expect.desa or expect.kecamatan or "") in place
         return None
 
     # ------------------------------------------------------------ answers
@@ -569,7 +612,11 @@ class Citizen:
         if change is None or not change.say or before is None or change.fact is None:
             return False
         key = SUMMARY_FIELD_KEYS.get(change.fact)
-        return key is not None and reading.summary.get(key) not in (None, before.get(key))
+        if key is not None and reading.summary.get(key) not in (None, before.get(key)):
+            return True
+        # Nothing changed because the line already showed the wanted value ("Jenis laporan
+        # sudah tercatat sebagai Parkir Liar"): a person sees it is right and does not ask again.
+        return self._shows_wanted(reading, change.fact) is True
 
     def _answer_correction_field(self, reading: Reading, attempt: int) -> Action:
         if self.change is None or self.change.fact is None:

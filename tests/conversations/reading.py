@@ -139,6 +139,10 @@ _INFO_CUES = (
     "tiket",
     "status",
     "lokasi tercatat",
+    # What happens after a report ("… TRC Satpol PP ke lokasi"): no question of the form.
+    "tim reaksi cepat",
+    # A change to the value already there ("Jenis laporan sudah tercatat sebagai …").
+    "tidak ada yang perlu diubah",
     "hanya bisa membaca",
     "belum bisa dibaca",
 )
@@ -196,7 +200,8 @@ CATEGORY_OPTION_WORDS = {
     "ramadan": ("ramadan", "ramadhan", "puasa"),
     "balap_liar": ("balap",),
     "keributan": ("keributan", "perkelahian", "ribut"),
-    "kebisingan": ("bising", "berisik"),
+    # "Kebisingan" itself: "bising" inside it starts no word, so it never matched.
+    "kebisingan": ("kebisingan", "bising", "berisik"),
     "odgj": ("odgj", "gangguan jiwa"),
     "gepeng": ("gepeng", "pengemis", "gelandangan"),
     "sampah": ("sampah",),

@@ -215,7 +215,10 @@ class Typist:
         kinds = [kind for kind in TYPO_KINDS if self._applies(kind, text)]
         if not kinds:
             return text
-        for kind in self.rng.sample(kinds, k=min(len(kinds), self.rng.choice((1, 1, 2)))):
+        chosen = self.rng.sample(kinds, k=min(len(kinds), self.rng.choice((1, 1, 2))))
+        # In the order a thumb makes them: a held letter is the last key of the message, so a
+        # slip never falls inside the held run ("kok" held is "kokkk", never "kkkk").
+        for kind in sorted(chosen, key=TYPO_KINDS.index):
             text = self._apply(kind, text)
         return text
 

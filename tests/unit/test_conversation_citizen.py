@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
 
+from lalisa.intake.answers import slip_repairs
 from tests.conversations.citizen import GIVE_UP_AFTER, Action, Citizen
 from tests.conversations.personas import Persona, parse_persona
 from tests.conversations.reading import BotMessage, Option, Reading, read_turn
@@ -405,6 +407,39 @@ def test_the_other_slips() -> None:
     assert not typist._applies("lower", "iya bener")
 
 
+def test_a_held_letter_is_the_last_key_and_no_slip_falls_inside_it() -> None:
+    # Slipping after holding made "kokkk" into "kkkk" and "kirimmm" into "kirmimm": nobody
+    # types that for "kok" or "kirim". A slip comes first, the held letter last.
+    for seed in range(300):
+        typed = _typist(seed=seed).type("udh bener kirim kok")
+        assert re.search(r"\bkok+$", typed), typed
+        sent = typed.split(" ")[2]
+        assert sent == "kirim" or "kirim" in slip_repairs(sent), typed
+
+
 def test_a_rate_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError):
         Typist(1.5, random.Random(0), frozenset())
+
+
+def test_a_change_to_the_value_the_summary_already_shows_is_not_asked_again() -> None:
+    # "jenisnya bukan itu min, ini PKL" when the summary already says PKL: the assistant says
+    # so, the summary comes back the same, and a person sees it is right and sends it.
+    citizen = Citizen(
+        persona(
+            agenda=[
+                {
+                    "at": "summary",
+                    "fact": "category",
+                    "say": "jenisnya bukan itu min, ini pkl",
+                    "value": "pkl",
+                }
+            ]
+        )
+    )
+    unchanged = BotMessage(
+        "Jenis laporan sudah tercatat sebagai *Pedagang kaki lima (PKL) di tempat terlarang*."
+    )
+    actions = play(citizen, turn(SUMMARY), turn(unchanged, SUMMARY))
+    assert actions[1].text == "jenisnya bukan itu min, ini pkl"
+    assert actions[2].option is not None and actions[2].option.title == "Kirim laporan"

@@ -43,6 +43,7 @@ ASKED_BY_RESPONSE = {
 INFORMING = (
     "utter_ask_duties",
     "utter_ask_authority",
+    "utter_remit_answer",
     "utter_service_hours",
     "utter_office_contact",
     "utter_how_to_report",
@@ -56,6 +57,8 @@ INFORMING = (
     "utter_complaint_in_hours",
     "utter_iamabot",
     "utter_goodbye",
+    "utter_follow_up",
+    "utter_category_unchanged",
 )
 """Responses that answer or inform without asking a complaint question."""
 
@@ -177,6 +180,7 @@ def test_options_are_found_by_word_not_by_substring() -> None:
     assert find_option(options, ("batal",)) is None
     assert option_category("Miras / tuak") == "miras"
     assert option_category("Gepeng / pengemis") == "gepeng"
+    assert option_category("Kebisingan") == "kebisingan"
     assert option_category("Kirim laporan") is None
 
 

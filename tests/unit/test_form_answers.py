@@ -99,6 +99,9 @@ def test_not_evidence_refusals(answer: str) -> None:
         # A request after a comma that is no name, or that asks for no name at all.
         "rahasia, tolong dirahasiakan",
         "Budi, anonim aja",
+        # "I said so already" before the refusal is no name (anonymity asked at the start).
+        "kan td udh bilang min, rahasia aja",
+        "kan tadi sudah saya sampaikan, dirahasiakan saja",
     ],
 )
 def test_name_refusals(answer: str) -> None:
@@ -572,6 +575,7 @@ def test_a_quoted_question_is_no_part_of_the_answer(text: str, own: str) -> None
         ("salaah, lokasnya di desa Halong", "location", "di desa Halong"),
         ("maksdnya di paringin", None, "di paringin"),
         ("eh keliur, jam 9 malam", "incident_time", "jam 9 malam"),
+        ("eh sori min, buukan bata, di desa mihu juai", "location", "di desa mihu juai"),
     ],
 )
 def test_a_correction_cue_typed_with_one_slip_is_a_correction(
@@ -580,6 +584,34 @@ def test_a_correction_cue_typed_with_one_slip_is_a_correction(
     correction = read_correction(text)
     assert correction is not None
     assert (correction.field, correction.value) == (field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("jeenisnya ganti jadi reklame liar ya min", "category"),
+        ("deanya salah min, harusnya tabuan", "location"),
+        ("eh kcamatannya salah, harusnya juai", "location"),
+        ("naamanya kurang lengkap min, Rina Marlina", "reporter_name"),
+        ("Keejadiannya juga saya tambahkan sedikittt.", "description"),
+        ("ini min foonyaaa", "evidence"),
+    ],
+)
+def test_a_field_word_typed_with_a_slip_names_the_field(text: str, field: str) -> None:
+    assert field_named(text) == field
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Suah benar semua kecuali waktunya, yang benar setiap hari Sabtu", "incident_time"),
+        ("Mohhon maaf, nama saya terlalu singkat. Yang benar Budiman Saputra.", "reporter_name"),
+        ("deanya salah min, harusnya tabuan", "location"),
+    ],
+)
+def test_a_change_at_the_summary_typed_with_a_slip_is_that_change(text: str, field: str) -> None:
+    reading = read_confirmation(text)
+    assert reading is not None and (reading.kind, reading.field) == ("change", field)
 
 
 @pytest.mark.parametrize(
@@ -625,6 +657,32 @@ def test_a_yes_with_a_slip_or_a_courtesy_is_a_yes(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    ["Betul, silakan dikirm.", "betul,silakan dkiirim.", "Sudah benar seua.", "Sudah benar semau."],
+)
+def test_the_words_said_with_a_yes_may_carry_a_slip(text: str) -> None:
+    assert read_yes_no(text) == "yes"
+    reading = read_confirmation(text)
+    assert reading is not None and reading.kind == "submit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Saya ingin mengbah laporannya.", "handak maubha", "mau gnti dikit", "mau gatni dikit",
+     "ubah min", "Saya ingin menguabh laporannya."],
+)  # fmt: skip
+def test_a_change_asked_with_a_slip_is_a_change(text: str) -> None:
+    reading = read_confirmation(text)
+    assert reading is not None and reading.kind == "change"
+
+
+@pytest.mark.parametrize("text", ["iya, ada buah di jalan", "ya ada buah"])
+def test_a_word_near_a_change_word_is_no_change(text: str) -> None:
+    reading = read_confirmation(text)
+    assert reading is None or reading.kind != "change"
+
+
+@pytest.mark.parametrize(
+    "text",
     ["Saya kurng tahu pastinya.", "Tdiak tahu persis waktunya.", "kada ingt ulun", "gatua"],
 )
 def test_not_knowing_with_a_slip_is_not_knowing(text: str) -> None:
@@ -645,7 +703,15 @@ def test_only_answer_words_are_repaired(text: str, expected: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["gausaah pake nama min", "guasah pake nama", "kan td udh bilang min, rahasia aja"]
+    "text",
+    [
+        "gausaah pake nama min",
+        "guasah pake nama",
+        "kan td udh bilang min, rahasia aja",
+        "rahasiaakan haja ngaran ulun pian",  # Banjar -akan
+        "rahsiaakan haja ngaran ulun pian",
+        "ulun kada handak manyambat ngarn",  # "ngaran" with a slip
+    ],
 )
 def test_a_refusal_of_the_name_with_a_slip_or_a_remark_is_a_refusal(text: str) -> None:
     assert refuses_name(text)
@@ -653,3 +719,38 @@ def test_a_refusal_of_the_name_with_a_slip_or_a_remark_is_a_refusal(text: str) -
 
 def test_a_hill_is_no_evidence_word() -> None:
     assert not refuses_evidence("tidak jauh dari bukit")
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("min ini lokasinya, mobil2 parkir sembarangan nutup jalan", "strong"),
+        ("ini dimana ya?", "weak"),
+        ("kesel bgt sumpah", "weak"),
+        ("di sini ada balap liar tiap malam, kapan ditindak?", "strong"),
+    ],
+)
+def test_a_complaint_after_a_pin(text: str, signal: str) -> None:
+    """After a pin and "do you want to report?", the story is the yes; a bare question is not."""
+    from lalisa.intake.readers.signal import signal_after_place
+
+    assert signal_after_place(text, intent_confidence=0.95, category_confidence=0.9) == signal
+
+
+@pytest.mark.parametrize(
+    ("text", "category_confidence", "signal"),
+    [
+        ("jambatan gantung ni papannya dicabuti urang", 0.5, "strong"),
+        ("jambatan gantung ni papannya dicabuti urang", None, "weak"),
+        ("ada yang mabuk2an tiap malam bikin resah warga", None, "strong"),
+        ("ini di mana pang, ulun handak tulak ka situ", None, "weak"),
+        ("ini tempat apa ya", 0.9, "weak"),
+        ("makasih min, spanduknya udah dicabut", 0.9, "weak"),
+    ],
+)
+def test_a_message_the_nlu_cannot_place_after_a_pin(
+    text: str, category_confidence: float | None, signal: str
+) -> None:
+    from lalisa.intake.readers.signal import unplaced_story_signal
+
+    assert unplaced_story_signal(text, category_confidence=category_confidence) == signal

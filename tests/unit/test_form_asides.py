@@ -48,6 +48,10 @@ CONFIDENTIALITY_QUESTIONS = (
     "apakah nama saya di rahasiakan",
     "nama saya aman aja kan?",  # "aja" after a word of safety is no request
     "nomor hp saya aman kah?",
+    # Being known rather than kept secret, and "who reported".
+    "identitas saya tidak akan diketahui terlapor, bukan?",
+    "nama saya ga bakal dikenali pelaku kan?",
+    "orangnya tau ga siapa yang lapor?",
 )
 # What the form asks at each main question, and what it keeps.
 STEPS = tuple(q for q in MAIN_QUESTIONS if q != "category")
@@ -145,6 +149,9 @@ def test_the_confidentiality_question_is_read_by_its_words(text: str) -> None:
         "tadi malam ada yang mabuk di jalan, rahasia kan?",  # tells what happened
         "kan td udh bilang min, rahasia aja",  # asks for it ("kan" is emphasis)
         "/ask_confidentiality",
+        "saya tidak tahu cara lapor, gimana?",  # how to report
+        "rumah saya dibongkar kah?",  # a house, not an identity
+        "bukan saya yang lihat, tetangga",
     ],
 )
 def test_requests_refusals_and_stories_are_no_confidentiality_question(text: str) -> None:

@@ -83,6 +83,12 @@ def responses(step: Step) -> list[str]:
 # ----------------------------------------------------------------- the reported failures
 
 
+@pytest.mark.parametrize("text", ["mlam", "sudah dua buan", "wayh ini masih ada"])
+def test_a_short_time_answer_one_letter_short_is_a_time_kept_as_typed(text: str) -> None:
+    step = advance(at("incident_time", incident_time=None), answer=say(text), now=NOW)
+    assert step.slots["incident_time"] == text
+
+
 def test_barusan_is_a_time_not_a_cancel() -> None:
     step = advance(at("incident_time"), answer=say("barusan", "cancel", 0.67), now=NOW)
     assert not step.interrupt
@@ -342,6 +348,45 @@ def test_uncertain_category_asks_among_the_likeliest() -> None:
     step = advance(state, answer=choice, now=NOW)
     assert step.slots["category"] == "gepeng"
     assert step.slots["category_candidates"] is None
+
+
+def ranked_entity(*entries: tuple[str, float]) -> dict[str, Any]:
+    """The classifier's ``category`` entity: the first entry is its value."""
+    value, confidence = entries[0]
+    return {
+        "entity": "category",
+        "value": value,
+        "confidence": confidence,
+        "additional_info": {"ranking": [{"value": v, "confidence": p} for v, p in entries]},
+    }
+
+
+def test_two_close_categories_are_asked_even_above_the_threshold() -> None:
+    """A runner-up with more than half the leader's probability makes it the citizen's choice."""
+    entity = ranked_entity(("keributan", 0.52), ("hiburan_malam", 0.31), ("miras", 0.04))
+    opening = say("ulun handak bapadah, kafe ribut banar", "report_complaint", 1.0,
+                  entities=(entity,))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots.get("category") is None
+    assert step.slots["category_candidates"] == ["keributan", "hiburan_malam", "miras"]
+    assert step.slots["requested_slot"] == "category"
+
+
+def test_a_clear_leader_above_the_threshold_is_taken_without_asking() -> None:
+    entity = ranked_entity(("kebisingan", 0.52), ("balap_liar", 0.25), ("keributan", 0.04))
+    opening = say("suara knalpot dari bengkel tiap malam", "report_complaint", 1.0,
+                  entities=(entity,))  # fmt: skip
+    step = advance({}, answer=None, opening=opening, now=NOW)
+    assert step.slots["category"] == "kebisingan"
+
+
+def test_close_categories_offered_then_one_typed_from_the_offer_is_taken() -> None:
+    """The citizen's answer naming an offered category is taken, however close the ranking."""
+    state = at("category", category_candidates=["keributan", "hiburan_malam"])
+    entity = ranked_entity(("hiburan_malam", 0.5), ("keributan", 0.4))
+    step = advance(state, answer=say("hiburan malam", "report_complaint", 1.0,
+                                     entities=(entity,)), now=NOW)  # fmt: skip
+    assert step.slots["category"] == "hiburan_malam"
 
 
 def test_uncertain_category_without_ranking_offers_the_guess() -> None:
@@ -752,17 +797,45 @@ def test_a_desa_two_kecamatan_share_asks_which_kecamatan() -> None:
     assert step.slots["requested_slot"] == "incident_time"
 
 
-def test_a_voice_note_is_no_answer_and_no_evidence_but_at_the_evidence_question() -> None:
+@pytest.mark.parametrize(
+    "asked", ["description", "location", "incident_time", "reporter_name", "complaint_confirmation"]
+)
+def test_a_voice_note_is_no_answer_it_cannot_be_listened_to(asked: str) -> None:
+    """Not "the story is too short" or "no desa found": La-Lisa cannot listen; type it."""
     voice = Answer(
-        "/share_media", "share_media", 1.0, media_id=9, is_media=True, media_type="audio"
+        "/share_media", "share_media", 1.0, media_id=None, is_media=True, media_type="audio"
     )
-    step = advance(at("description"), answer=voice, now=NOW)
+    step = advance(at(asked), answer=voice, now=NOW)
     assert step.slots.get("evidence_media") is None
-    assert step.slots["requested_slot"] == "description"
-    assert responses(step) == ["utter_description_too_short"]
-    # At the evidence question a recording (the noise itself) is evidence.
+    assert step.slots["requested_slot"] == asked
+    assert responses(step) == ["utter_voice_not_heard"]
+    assert not step.missed_twice
+
+
+def test_a_voice_note_at_the_evidence_question_is_no_photo_or_video() -> None:
+    """Never "Foto/video diterima": the recording is not attached; photo/video or lewati."""
+    voice = Answer(
+        "/share_media", "share_media", 1.0, media_id=None, is_media=True, media_type="audio"
+    )
     step = advance(at("evidence"), answer=voice, now=NOW)
-    assert step.slots["evidence_media"] == [9]
+    assert step.slots.get("evidence_media") is None
+    assert step.slots.get("evidence") is None
+    assert step.slots["requested_slot"] == "evidence"
+    assert responses(step) == ["utter_voice_not_evidence"]
+    # After a photo, a voice note does not end the evidence either.
+    step = advance(at("evidence", evidence_media=[3]), answer=voice, now=NOW)
+    assert step.slots.get("evidence_media") is None  # unchanged
+    assert responses(step) == ["utter_voice_not_evidence"]
+
+
+def test_a_voice_note_holds_the_loop_guard_once() -> None:
+    """A voice note, then the question again, then the typed answer: no third ask forced."""
+    voice = Answer(
+        "/share_media", "share_media", 1.0, media_id=None, is_media=True, media_type="audio"
+    )
+    first = advance(at("reporter_name"), answer=voice, now=NOW)
+    asks = first.slots["form_asks"]
+    assert asks["count"] == 1 and asks.get("held")
 
 
 def test_pin_outside_balangan_is_refused() -> None:
@@ -1138,6 +1211,20 @@ def test_a_readable_category_at_a_change_request_is_still_taken() -> None:
     assert step.slots["category"] == "hiburan_malam"
     assert step.slots.get("complaint_outcome") is None
     assert step.slots["requested_slot"] == "complaint_confirmation"
+
+
+def test_a_category_changed_to_the_one_it_already_is_is_said_to_be_unchanged() -> None:
+    """A category "changed" to PKL when it is PKL: no "updated", the category named instead."""
+    state = at("complaint_confirmation", category="pkl")
+    step = advance(state, answer=say("jenisnya ganti jadi pkl ya min"), now=NOW)
+    assert step.slots.get("category", "pkl") == "pkl"
+    assert step.slots["requested_slot"] == "complaint_confirmation"
+    said = responses(step)
+    assert "utter_corrected_category" not in said
+    (unchanged,) = [u for u in step.utterances if u.response == "utter_category_unchanged"]
+    assert unchanged.values == {"category_label": "Pedagang kaki lima (PKL) di tempat terlarang"}
+    changed = advance(state, answer=say("jenisnya ganti jadi hiburan malam"), now=NOW)
+    assert "utter_corrected_category" in responses(changed)
 
 
 def test_see_all_categories_opens_the_second_list_without_a_miss() -> None:

@@ -17,6 +17,7 @@ from lalisa.intake.readers.evidence import asks_if_required, refuses_evidence
 from lalisa.intake.readers.name import refuses_name
 from lalisa.intake.readers.signal import (
     complaint_signal,
+    frame_of_no_report,
     tells_no_incident,
     thanks_for_a_handled_report,
 )
@@ -308,3 +309,70 @@ def test_thanks_for_what_was_done_is_asked_first(text: str) -> None:
 )
 def test_thanks_before_a_new_report_is_no_thanks_for_a_handled_one(text: str) -> None:
     assert not thanks_for_a_handled_report(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The closing thanks of a new report whose earlier step did not help.
+        "sudah kami sampaikan ke pak RT tapi masih saja balapan tiap malam, terima kasih",
+        "Sudah dipadahi ka pambakal tagal kadada parubahan. Tarima kasih banyak.",
+    ],
+)
+def test_thanks_closing_a_report_of_what_did_not_help_is_no_thanks_for_a_handled_one(
+    text: str,
+) -> None:
+    assert not thanks_for_a_handled_report(text)
+
+
+# ------------------------------------------------------------------ frames of no report
+
+
+@pytest.mark.parametrize(
+    ("text", "frame"),
+    [
+        ("Kami mengundang warga hadir di syukuran rumah baru kami di desa Lok Batu", "invitation"),
+        ("undangan walimah anak ulun di Tebing Tinggi hari sabtu, datangi lah", "invitation"),
+        ("jangan lupa datang ke acara ultah anak sy besok jam 4 sore di Paringin", "invitation"),
+        ("hadirlah pian ke aruh di balai desa malam jumat", "invitation"),
+        ("telah hilang dompet coklat di terminal, yg menemukan hub 0813xxxx", "lost_and_found"),
+        ("kucing ulun ilang dari samalam, mun ada nang batamu padahi ulun", "lost_and_found"),
+        ("dicari anak sapi lepas dari kandang di Awayan, tolong kabari", "lost_and_found"),
+        ("disewakan ruko 2 lantai pinggir jalan A Yani, hub 0812", "offer"),
+        ("ready stok kue lebaran min, bisa cod sekitar Juai", "offer"),
+        ("PROMO paket wisata akhir tahun, berangkat dari Paringin, DP ringan", "offer"),
+        ("keren pak satpol, operasi pekat tadi malam di Batumandi", "praise"),
+        ("sukses terus satpol pp balangan, pkl di pasar sekarang sudah ditertibkan", "praise"),
+    ],
+)
+def test_messages_framed_as_something_else_than_a_report(text: str, frame: str) -> None:
+    assert frame_of_no_report(text) == frame
+    # Asked first, even with a photo: never the form straight away.
+    signal = complaint_signal(
+        text, intent_confidence=1.0, category_confidence=0.9, gate_confidence=0.9, with_media=True
+    )
+    assert signal == "weak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A celebration that disturbs is a report.
+        "acara pernikahan tetangga pakai organ tunggal sampai jam 2 malam, berisik sekali",
+        "ada undangan hajatan tapi jalannya ditutup total, mengganggu orang lewat",
+        # Something lost that is public property, or a call for help.
+        "tutup gorong-gorong di depan sekolah hilang, bahaya buat anak-anak",
+        "lampu taman kota hilang semua dicuri orang",
+        "sapi lepas di jalan raya, sudah dicari pemiliknya tapi tidak ketemu",
+        "tolong datanglah pak, ada urang bakalahi di pasar Lampihong",
+        # Selling what is forbidden, or where it is forbidden.
+        "di warung itu miras dijual bebas tiap malam",
+        "pedagang jualan di trotoar, harganya murah jadi ramai sekali",
+        "spanduk diskon toko dipasang di tiang listrik sepanjang jalan",
+        # Praise, then the problem is back.
+        "mantap razia kemarin, tapi pkl nya sudah balik lagi ke trotoar",
+        "ada balap liar tiap malam minggu di jalan Paringin Juai",
+    ],
+)
+def test_reports_that_share_words_with_those_frames_keep_no_frame(text: str) -> None:
+    assert frame_of_no_report(text) is None

@@ -15,6 +15,7 @@ from lalisa.intake.timeparse import (
     is_recurring_or_ongoing,
     mentions_time,
     parse_incident_time,
+    repair_short_time_answer,
     split_time_and_place,
     without_trailing_remark,
 )
@@ -181,6 +182,42 @@ def test_a_time_word_with_one_phone_slip_reads_as_typed_right(text: str, typed_r
     expected = parse_incident_time(typed_right, EVENING, tz=WITA)
     assert expected is not None
     assert parse_incident_time(text, EVENING, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "typed_right"),
+    [("smalem", "semalem"), ("smalam jam 9", "semalam jam 9"), ("waahini", "wayahini")],
+)
+def test_a_slip_between_a_time_word_and_a_longer_one_reads_as_the_longer(
+    text: str, typed_right: str
+) -> None:
+    # "smalem" is also "malem" with a stray "s": a dropped letter is the likelier slip.
+    expected = parse_incident_time(typed_right, EVENING, tz=WITA)
+    assert expected is not None
+    assert parse_incident_time(text, EVENING, tz=WITA) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "typed_right"),
+    [
+        ("mlam", "malam"),
+        ("malm", "malam"),
+        ("sudah dua buan", "sudah dua bulan"),
+        ("SUDAH BEBERAPA BUANNNN", "SUDAH BEBERAPA bulan"),
+        ("wayh ini masih ada", "wayah ini masih ada"),
+    ],
+)
+def test_a_short_time_answer_one_letter_short_is_repaired(text: str, typed_right: str) -> None:
+    assert repair_short_time_answer(text) == typed_right
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["alam", "satu", "ayah", "umat", "kami", "tahu", "seni",
+     "ada orang mabuk di sekitar alam sini tiap hari sampai larut"],
+)  # fmt: skip
+def test_real_words_and_long_texts_are_no_short_time_slip(text: str) -> None:
+    assert repair_short_time_answer(text) == text
 
 
 @pytest.mark.parametrize(

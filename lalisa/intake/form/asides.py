@@ -1,4 +1,4 @@
-"""Asides inside the form: small talk, "wait, I am driving" and the confidentiality question.
+"""Asides inside the form: small talk, "wait, I am driving", questions of secrecy and remit.
 
 Each gets its reply in kind and the question again; nothing of the report is lost.
 """
@@ -11,6 +11,7 @@ from lalisa.intake.dialect import is_banjar
 from lalisa.intake.form.turn import Answer, _Turn
 from lalisa.intake.readers.hold_on import asks_to_wait
 from lalisa.tickets.categories import read_category_entity
+from lalisa_common.remit import asks_about_remit
 from lalisa_common.small_talk import (
     SmallTalk,
     asks_confidentiality,
@@ -19,6 +20,8 @@ from lalisa_common.small_talk import (
 )
 
 CONFIDENTIALITY_RESPONSE: Final = "utter_confidentiality"
+REMIT_RESPONSE: Final = "utter_remit_answer"
+"""The reply to "ini urusan satpol pp kan? bukan dishub?": Satpol PP takes it and verifies."""
 HOLD_ON_RESPONSE: Final = "utter_hold_on"
 """The reply to "bentar, lg nyetir, nanti sy lanjut": the answers so far are kept."""
 SMALL_TALK_RESPONSES: Final[dict[SmallTalk, str]] = {
@@ -56,6 +59,15 @@ def _answer_aside(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         if answer.clear_intent("ask_confidentiality"):
             return None
         turn.say(CONFIDENTIALITY_RESPONSE)
+        turn.helped = turn.aside = True
+        return True
+    if asks_about_remit(text) and not (
+        asked == "category" and read_category_entity(answer.entities) is not None
+    ):
+        # "ini masuk urusan satpol pp kan? bukan dishub?" is no place and no time, whatever
+        # the NLU guessed: the citizen wants to know they are at the right agency before
+        # going on. At the category question a category it names is its answer.
+        turn.say(REMIT_RESPONSE)
         turn.helped = turn.aside = True
         return True
     if asks_to_wait(text):

@@ -18,6 +18,29 @@ from lalisa.intake.form.turn import (
 from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.intake.readers.words import looks_like_question, story_words, tells_a_story, words
 
+MIN_OPENING_SUBSTANCE_WORDS: Final = 2
+"""An opening is the story only when it names more than a vague act: "p min, ada yg
+ngerusakin" says that something happened, not what or where; the form asks for the story."""
+
+# Words that carry no substance in an opening: nudges, "there is", "someone", pointers and
+# prepositions. What is left names the act, the object or the place.
+_VAGUE_WORDS: Final = frozenset(
+    {
+        "p", "ping", "ada", "yg", "yang", "nang", "orang", "org", "urang", "seseorang",
+        "sesuatu", "itu", "tu", "ini", "di", "ke", "dari", "sama", "dan", "lagi", "lg",
+        "tolong", "tlg", "bantu", "bantuin", "banget", "bgt", "sekali", "sangat", "nih",
+        "tuh", "kami", "kita", "kita2", "pun", "juga", "jg", "tadi", "td", "ni", "gan",
+        "kenapa", "knp", "kok", "sudah", "udah", "udh", "sdh", "lah", "dah",
+    }
+)  # fmt: skip
+
+
+def has_substance(text: str) -> bool:
+    """Whether an opening names what happened beyond a vague act ("ada yg ngerusakin")."""
+    return (
+        len([t for t in story_words(text) if t not in _VAGUE_WORDS]) >= MIN_OPENING_SUBSTANCE_WORDS
+    )
+
 
 def _maybe_description(turn: _Turn, text: str) -> None:
     if turn.get("description") is not None or not text:
@@ -27,6 +50,7 @@ def _maybe_description(turn: _Turn, text: str) -> None:
         description is not None
         and len(description.split()) >= MIN_OPENING_DESCRIPTION_WORDS
         and len(story_words(description)) >= MIN_STORY_WORDS
+        and has_substance(description)
     ):
         turn.set(description=description)
 

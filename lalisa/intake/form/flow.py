@@ -8,7 +8,8 @@ once per form turn and turns the :class:`Step` into slot events and responses.
 How an answer is read (slot first):
 
 1. A location pin or a photo is taken wherever it arrives; a Google Maps link without
-   coordinates ("https://maps.app.goo.gl/…") is told it cannot be opened here.
+   coordinates ("https://maps.app.goo.gl/…") is told it cannot be opened here; a voice note
+   is told it cannot be listened to (and is never evidence), then the question comes again.
 2. The text is read as the answer to the question asked ("barusan" is a time even though the
    intent classifier calls it ``cancel``; "Desa Batu Piring, Kecamatan Paringin Selatan" is a
    place even though it calls it ``ask_programs``).
@@ -100,6 +101,12 @@ _MISS_RESPONSES: Final[dict[str, str]] = {
 }
 
 
+VOICE_RESPONSE: Final = "utter_voice_not_heard"
+"""A voice note where a typed answer is due: it cannot be listened to; type the answer."""
+VOICE_RESPONSES: Final[dict[str, str]] = {"evidence": "utter_voice_not_evidence"}
+"""At the evidence question a voice note is also no photo/video: it is not attached."""
+
+
 def _is_cancel(answer: Answer) -> bool:
     """Whether the answer drops the report: its words decide, the intent only when they can't.
 
@@ -183,10 +190,13 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     link = _read_map_link(turn, answer, asked)
     if link is not None:
         return link
-    if answer.is_media and answer.media_type == "audio" and asked != "evidence":
-        # A voice note where a typed answer is due: nobody listens to it here, and it is no
-        # photo of the incident. The question's own "please write …" asks for the words.
-        turn.say(_MISS_RESPONSES[asked])
+    if answer.is_media and answer.media_type == "audio":
+        # A voice note, at any question: nobody listens to it here, and it is no photo or
+        # video of the incident (at the evidence question it is not "Foto/video diterima").
+        # Say so, then the question again; nothing was misunderstood, so it is no miss and
+        # holds the loop guard's count once, as small talk does.
+        turn.say(VOICE_RESPONSES.get(asked, VOICE_RESPONSE))
+        turn.helped = turn.aside = True
         return False
     if _read_media(turn, answer):
         _read_caption(turn, answer.caption.strip(), asked)

@@ -24,6 +24,7 @@ from lalisa.intake.timeparse import (
     is_recurring_or_ongoing,
     mentions_time,
     parse_incident_time,
+    repair_short_time_answer,
     split_time_and_place,
     without_trailing_remark,
 )
@@ -261,14 +262,17 @@ def _read_incident_time(turn: _Turn, answer: Answer, strict: bool) -> bool:
         # "samalam habis isya, ini ulun kirim fotonya": the remark after the time is no part
         # of it, neither for the moment nor for what the officer reads.
         text = without_trailing_remark(text)
-        moment = parse_incident_time(text, turn.now)
+        # "mlam", "sudah dua buan": a short time word typed one letter short is read as
+        # meant; the citizen's own words are what is stored.
+        read = repair_short_time_answer(text)
+        moment = parse_incident_time(read, turn.now)
         if moment is None and says_dont_know(text):
             turn.set(incident_time=SKIPPED, incident_at=None)
             return True
         if moment is None and not (
-            is_recurring_or_ongoing(text)
+            is_recurring_or_ongoing(read)
             or (
-                mentions_time(text)
+                mentions_time(read)
                 and not looks_like_question(text)
                 and not answer.clear_intent("ask_service_hours")
             )

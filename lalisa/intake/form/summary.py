@@ -40,6 +40,7 @@ from lalisa.intake.readers.star import apply_star, star_word
 from lalisa.intake.readers.words import typed_label
 from lalisa.intake.readers.yes_no import read_yes_no
 from lalisa.places.geo import resolve_place
+from lalisa.tickets.categories import category_label
 
 
 def _correct(turn: _Turn, slot: str, value: str) -> bool:
@@ -60,7 +61,13 @@ def _correct(turn: _Turn, slot: str, value: str) -> bool:
         for name in CORRECTION_CLEARS[slot]:
             turn.changes.setdefault(name, turn.state.get(name))
         turn.set(confirmation_mode=None)
-        _say_corrected(turn, slot)
+        kept = turn.get("category")
+        if slot == "category" and kept == snapshot[0].get("category") and kept != "lainnya":
+            # "jenisnya ganti jadi reklame liar" when it already is: saying "updated" would
+            # make the citizen look for a change that is not there and ask again.
+            turn.say(UNCHANGED_CATEGORY_RESPONSE, category_label=category_label(kept))
+        else:
+            _say_corrected(turn, slot)
         return True
     turn.state, turn.changes, turn.utterances = snapshot
     return False
@@ -172,6 +179,9 @@ def _read_correction_field(turn: _Turn, answer: Answer, strict: bool) -> bool:
         _clear_field(turn, slot)
     return True
 
+
+UNCHANGED_CATEGORY_RESPONSE: Final = "utter_category_unchanged"
+"""The reply to a category "corrected" to the one the report already has."""
 
 # A corrected place is confirmed with its name (utter_location_confirmed) instead.
 _CORRECTED_RESPONSES: Final[dict[str, str]] = {

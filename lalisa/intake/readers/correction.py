@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from lalisa.intake.answers import slip_of
+from lalisa.intake.answers import STRETCHED, slip_of
 from lalisa.intake.readers.words import (
     FILLERS,
     NEGATIONS,
@@ -28,6 +28,29 @@ _CHANGE_WORDS: Final = (
     "ubah", "rubah", "robah", "ganti", "perbaiki", "koreksi", "edit", "revisi", "ralat",
     "betulkan", "benarkan",
 )  # fmt: skip
+
+# The words of a change as typed right, for reading one typed with a phone slip ("mengbah",
+# "gnti", "maubha"): the stems above with the affixes people put on them.
+_CHANGE_FORMS: Final = frozenset(
+    {
+        "ubah", "rubah", "robah", "maubah", "mengubah", "merubah", "diubah", "ubahlah",
+        "ganti", "diganti", "mengganti", "gantikan", "perbaiki", "diperbaiki", "koreksi",
+        "dikoreksi", "revisi", "direvisi", "ralat", "diralat", "betulkan", "dibetulkan",
+        "benarkan", "dibenarkan", "edit", "diedit",
+    }
+)  # fmt: skip
+# Words one slip from a change word that are words of their own: "buah" is a fruit.
+_NOT_CHANGE_SLIPS: Final = frozenset({"buah", "rubuh", "ganjil", "gantung"})
+_MIN_CHANGE_SLIP_LETTERS: Final = 4
+
+
+def _names_a_change(token: str) -> bool:
+    """Whether a word asks for a change: "ubah", "diganti", or one typed with a slip."""
+    return any(stem in token for stem in _CHANGE_WORDS) or (
+        slip_of(token, _CHANGE_FORMS, keep=_NOT_CHANGE_SLIPS, min_letters=_MIN_CHANGE_SLIP_LETTERS)
+        is not None
+    )
+
 
 # Form slots a citizen can name, by the words used for them ("lokasinya salah").
 FIELD_WORDS: Final[dict[str, tuple[str, ...]]] = {
@@ -98,7 +121,8 @@ def field_named(text: str) -> str | None:
     Returns:
         The slot name (``location``, ``incident_time`` …) or None.
     """
-    stems = {_stem(token) for token in words(text)}
+    # "jeenisnya", "deanya": a field word typed with a slip names the field all the same.
+    stems = {_stem(token) for token in words(_with_cue_slips_repaired(text))}
     for slot, keywords in FIELD_WORDS.items():
         if stems.intersection(keywords):
             return slot
@@ -214,13 +238,20 @@ _CUE_WORDS: Final = frozenset(
         "salah", "keliru", "ralat", "koreksi", "maksud", "maksudnya", "harusnya",
         "seharusnya", "benarnya", "betulnya", "lokasi", "lokasinya", "tempat", "tempatnya",
         "alamat", "alamatnya", "waktunya", "namanya",
+        # The other fields named as the subject ("jeenisnya", "deanya", "kcamatannya",
+        # "foonya"), and the words around a correction ("Mohhon maaf", "Suah benar semua
+        # kecuali …", "bkan Bata, …").
+        "jenisnya", "kategorinya", "kejadiannya", "ceritanya", "desanya", "kecamatannya",
+        "kelurahannya", "jamnya", "tanggalnya", "fotonya", "buktinya", "videonya",
+        "gambarnya", "pelapor", "kecamatan", "kelurahan", "kejadian", "mohon", "sudah",
+        "kecuali", "bukan", "benar", "semua",
     }
 )  # fmt: skip
 # Words one slip from a cue word that are words of their own ("alah" is an exclamation,
 # "tepat" is right, "salat" a prayer that dates an incident: "habis salat jumat").
 _NOT_SLIPS: Final = frozenset(
     {"alah", "sala", "tempa", "maksa", "harus", "waktu", "nama", "tepat", "salam", "salat",
-     "saleh", "salak", "rapat"}
+     "saleh", "salak", "rapat", "buka", "bukaan", "suda", "mohan", "desan", "semau", "bena"}
 )  # fmt: skip
 _MIN_CUE_SLIP_LETTERS: Final = 4
 
@@ -231,7 +262,8 @@ def _with_cue_slips_repaired(text: str) -> str:
     def repair(match: re.Match[str]) -> str:
         token = match.group(0)
         meant = slip_of(
-            token.lower(),
+            # "foonyaaa": a held letter is squeezed before the slip is looked at.
+            STRETCHED.sub(r"\1", token.lower()),
             _CUE_WORDS,
             keep=_NOT_SLIPS,
             min_letters=_MIN_CUE_SLIP_LETTERS,
@@ -378,7 +410,7 @@ def read_confirmation(text: str) -> ConfirmationReading | None:
     correction = read_correction(text)
     if correction is not None:
         return ConfirmationReading("change", correction.field, correction.value)
-    if any(stem in token for token in tokens for stem in _CHANGE_WORDS):
+    if any(_names_a_change(token) for token in tokens):
         field = field_named(text)
         value = ""
         if field is not None:

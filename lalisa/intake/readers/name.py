@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer, slip_repairs
+from lalisa.intake.answers import SKIPPED, STRETCHED, is_skip_answer, slip_of, slip_repairs
 from lalisa.intake.readers.correction import _APOLOGY, _CORRECTION_CUE, read_correction
 from lalisa.intake.readers.evidence import asks_if_required
 from lalisa.intake.readers.words import (
@@ -32,7 +32,8 @@ _NAME_REFUSAL_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 _NAME_REFUSAL_VERB = re.compile(
-    r"(?:di)?(?:rahasia|anonim|samar|sembunyi)(?:kan|ken|in)?(?:lah|nya)?"
+    # Banjar puts "-akan" where Indonesian has "-kan": "rahasiaakan", "disambunyiakan".
+    r"(?:di)?(?:rahasia|anonim|samar|sembunyi|sambunyi)(?:kan|ken|in|akan)?(?:lah|nya)?"
 )
 MIN_SLIP_REPAIR_LETTERS: Final = 6
 """A refusal word typed with a slip is recognised only when the word has this many letters:
@@ -57,6 +58,15 @@ _NAME_FEAR_WORDS: Final = frozenset({"takut", "tatakutan", "ketahuan", "katahuan
 _NAME_WORDS: Final = frozenset(
     {"nama", "namaku", "namanya", "nm", "ngaran", "ngaranku", "ngaran ulun", "identitas"}
 )
+_SLIPPABLE_NAME_WORDS: Final = frozenset(w for w in _NAME_WORDS if len(w) >= 6 and " " not in w)
+"""Words for "name" long enough for a phone slip: "kada handak manyambat ngarn"."""
+
+
+def _names_the_name(token: str) -> bool:
+    """Whether a word is "name" ("nama", "ngaran"), also typed with one slip ("ngraan")."""
+    return token in _NAME_WORDS or slip_of(token, _SLIPPABLE_NAME_WORDS, min_letters=5) is not None
+
+
 _NAME_REFUSAL_PHRASES: Final = (
     "hamba allah",
     "hamba tuhan",
@@ -108,6 +118,10 @@ _NOT_NAME_WORDS: Final = frozenset(
         "salah", "benar", "betul", "kirim", "lewati", "skip", "jangan", "jgn", "disebut",
         "ngaran", "namaku", "nama", "inisial", "pakai", "pake", "tulis", "maaf", "mohon",
         "maap", "koreksi", "ralat",
+        # A remark before the answer ("kan td udh bilang min, rahasia aja"): "I said so
+        # already" is no name, whatever follows the comma.
+        "kan", "tadi", "td", "tdi", "udh", "sdh", "dah", "bilang", "blg", "bilangin",
+        "ngomong", "sampaikan", "disampaikan", "sebut", "sebutkan", "disebutkan", "bapadah",
     }
 )  # fmt: skip
 
@@ -175,7 +189,7 @@ def refuses_name(text: str) -> bool:
         # No one's name starts with "jangan"/"kada"/"tidak": "jgn disebut namaku",
         # "jangan disabut ngaran ulun".
         return True
-    return any(t in NEGATIONS for t in tokens) and any(t in _NAME_WORDS for t in tokens)
+    return any(t in NEGATIONS for t in tokens) and any(_names_the_name(t) for t in tokens)
 
 
 def read_name(text: str) -> NameAnswer | None:

@@ -179,6 +179,16 @@ def looks_like_question(text: str) -> bool:
     return "?" in text or bool(tokens and tokens[0] in _QUESTION_WORDS)
 
 
+def asks_something(text: str) -> bool:
+    """Whether a message asks something anywhere in it ("ini tempat apa ya", "ini di mana?").
+
+    Looser than :func:`looks_like_question` (a question mark or a leading question word):
+    a question word anywhere counts, for messages that are read as questions only when they
+    tell nothing else (:func:`lalisa.intake.readers.signal.asks_only`).
+    """
+    return "?" in text or any(t in _QUESTION_WORDS or t == "mana" for t in words(text))
+
+
 _DONT_KNOW = re.compile(
     r"\b(?:tidak|tdk|ga|gak|gk|nggak|ngga|enggak|engga|ndak|kada|kd|kurang|belum|blm)\s+"
     r"(?:\w+\s+)?(?:tahu|tau|tw|ingat|ingit|yakin|pasti|jelas|merhatiin|memperhatikan)\b"

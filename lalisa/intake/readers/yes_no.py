@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
+from lalisa.intake.answers import slip_of
 from lalisa.intake.readers.words import NEGATIONS, _content, is_payload, looks_like_question, words
 
 _YES_PHRASES: Final = frozenset(
@@ -56,6 +57,19 @@ _WITH_A_YES: Final = frozenset(
     }
 )
 
+_WITH_A_YES_SLIPPABLE: Final = frozenset(w for w in _WITH_A_YES if len(w) >= 5)
+"""Words said with a yes long enough for a phone slip ("silakan dikirm", "benar semau")."""
+_MIN_SLIP_LETTERS: Final = 4
+
+
+def _said_with_a_yes(token: str) -> bool:
+    return (
+        token in _YES_PHRASES
+        or token in _WITH_A_YES
+        or slip_of(token, _WITH_A_YES_SLIPPABLE, min_letters=_MIN_SLIP_LETTERS) is not None
+    )
+
+
 _APPROVAL_EMOJI = re.compile("[\U0001f44d\U0001f44c](?:[\U0001f3fb-\U0001f3ff])?")
 """👍 and 👌, with any skin tone."""
 
@@ -86,7 +100,7 @@ def read_yes_no(text: str) -> YesNo | None:
         return "yes" if any(t in _YES_PHRASES for t in tokens) else None
     if kept[0] in NEGATIONS:
         return "no"
-    if kept[0] in _YES_PHRASES and all(t in _YES_PHRASES or t in _WITH_A_YES for t in kept):
+    if kept[0] in _YES_PHRASES and all(_said_with_a_yes(t) for t in kept):
         return "yes"
     return None
 

@@ -441,6 +441,17 @@ async def test_a_story_after_a_kept_photo_starts_the_report(
     assert SlotSet("complaint_signal", "strong") in events
 
 
+async def test_a_lost_and_found_post_after_a_kept_photo_is_asked_about(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """A kept photo makes a story the report, but not a post asking finders to call back."""
+    text = "jatuh di sekitar terminal tadi pagi, bagi yg menemukan hubungi sy, ada imbalan"
+    t = tracker(text=text, entities=[], active_loop=None, slots={"evidence_media": [7]})
+    t.latest_message["complaint_gate"] = {"confidence": 0.7, "demoted": False}
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", "weak") in events
+
+
 async def test_summary_shows_every_field() -> None:
     """The summary names category, place, time, evidence and name in Bahasa Indonesia."""
     t = tracker(
@@ -550,8 +561,42 @@ async def test_only_a_pin_is_thanked_for_as_a_location() -> None:
 
     typed = CollectingDispatcher()
     t = tracker(text="sinyal di desa kami lemah", intent="share_location", active_loop=None)
-    assert await ActionLocationOutsideForm().run(typed, t, domain()) == []
+    events = await ActionLocationOutsideForm().run(typed, t, domain())
+    assert slot_events(events) == {"complaint_signal": None}
     assert responses(typed) == ["utter_default"]
+
+
+async def test_a_typed_complaint_read_as_a_pin_starts_the_report() -> None:
+    """A typed complaint with a place, read as a pin (a second report after a ticket).
+
+    It names a category the classifier is sure of and a place: a complaint, whose form
+    starts with it; an unsure category leaves the default answer.
+    """
+    from actions.tickets import ActionLocationOutsideForm
+
+    text = "satu lagi min, ada yg jual tuak di desa halong"
+    sure = {"entity": "category", "value": "miras", "confidence": 0.91}
+    started = CollectingDispatcher()
+    t = tracker(text=text, intent="share_location", entities=[sure], active_loop=None)
+    assert await ActionLocationOutsideForm().run(started, t, domain()) == [
+        SlotSet("complaint_signal", None),
+        FollowupAction("complaint_form"),
+    ]
+    assert responses(started) == []
+    opened = await FORM.run(
+        CollectingDispatcher(),
+        tracker(text=text, intent="share_location", entities=[sure], requested_slot=None),
+        domain(),
+    )
+    assert slot_events(opened)["location_desa"] == "Halong"
+    assert slot_events(opened)["category_candidates"] == ["miras"]
+    unsure = CollectingDispatcher()
+    doubt = {**sure, "confidence": 0.3}
+    t = tracker(text=text, intent="share_location", entities=[doubt], active_loop=None)
+    assert await ActionLocationOutsideForm().run(unsure, t, domain()) == [
+        SlotSet("complaint_signal", None)
+    ]
+    assert responses(unsure) == ["utter_default"]
 
 
 def _pin_tracker(latitude: float, longitude: float) -> Any:
@@ -580,6 +625,8 @@ async def test_pin_before_the_complaint_is_kept_as_its_place() -> None:
     )
     assert responses(pinned) == ["utter_location_kept"]
     slots = {e["name"]: e["value"] for e in kept}
+    # A pin alone is a weak signal: the rules ask whether to report something there.
+    assert slots.pop("complaint_signal") == "weak"
     assert (slots["location_kecamatan"], slots["location_desa"]) == ("Paringin", "Paringin Timur")
     assert slots["location"] == "Jl. Ahmad Yani Paringin"
     # The complaint that follows does not ask for the place again.
@@ -596,8 +643,178 @@ async def test_pin_before_the_complaint_is_kept_as_its_place() -> None:
     assert slot_events(started)["requested_slot"] == "incident_time"
     # A pin outside Balangan is refused, and keeps nothing.
     outside = CollectingDispatcher()
-    assert await ActionLocationOutsideForm().run(outside, _pin_tracker(-6.2, 106.8), domain()) == []
+    refused = await ActionLocationOutsideForm().run(outside, _pin_tracker(-6.2, 106.8), domain())
+    assert slot_events(refused) == {"complaint_signal": None}
     assert responses(outside) == ["utter_location_outside_balangan"]
+
+
+def _asked_about_the_pin() -> list[dict[str, Any]]:
+    """The events of a pin sent first and "do you want to report something there?"."""
+    return [
+        {"event": "user", "text": "/share_location", "parse_data": {}},
+        {"event": "action", "name": "action_location_outside_form"},
+        {"event": "slot", "name": "complaint_signal", "value": "weak"},
+        {"event": "action", "name": "utter_ask_wants_to_report"},
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+_PIN_SLOTS = {
+    "location": "(titik lokasi)",
+    "location_lat": -2.33,
+    "location_lon": 115.47,
+    "location_kecamatan": "Paringin",
+    "location_desa": "Paringin Timur",
+    "complaint_signal": "weak",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "signal"),
+    [
+        # The story after the pin is the yes and the description: no "ya" asked for.
+        ("min ini lokasinya, mobil2 parkir sembarangan nutup jalan", "parkir_liar", "strong"),
+        ("di sini bubuhan anak nom bakabut motor tiap malam minggu", "balap_liar", "strong"),
+        # A question about the pin tells nothing: asked again, never the form.
+        ("ini dimana ya?", None, "weak"),
+        ("kesel bgt sumpah", None, "weak"),
+    ],
+)
+async def test_a_complaint_after_a_pin_is_the_yes(
+    dispatcher: CollectingDispatcher, text: str, category: str | None, signal: str
+) -> None:
+    entities = [{"entity": "category", "value": category, "confidence": 0.9}] if category else []
+    t = tracker(
+        text=text,
+        entities=entities,
+        slots=_PIN_SLOTS,
+        active_loop=None,
+        before=_asked_about_the_pin(),
+    )
+    slots = slot_events(await ActionCheckComplaintSignal().run(dispatcher, t, domain()))
+    assert slots["complaint_signal"] == signal
+    assert (slots["pending_report"] is None) == (signal == "strong")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "category", "signal"),
+    [
+        ("jambatan gantung ni papannya dicabuti urang", "nlu_fallback", "fasum_rusak", "strong"),
+        ("ada yang mabuk2an tiap malam bikin resah warga", "out_of_scope", None, "strong"),
+        ("ini di mana pang, ulun handak tulak ka situ", "out_of_scope", None, "weak"),
+        ("ini tempat apa ya", "nlu_fallback", None, "weak"),
+    ],
+)
+async def test_a_message_the_nlu_cannot_place_after_a_pin(
+    dispatcher: CollectingDispatcher, text: str, intent: str, category: str | None, signal: str
+) -> None:
+    """Its own words decide whether it is the story (the form starts) or is asked about."""
+    from actions.tickets import ActionKeepStory
+
+    entities = [{"entity": "category", "value": category, "confidence": 0.5}] if category else []
+    t = tracker(
+        text=text,
+        intent=intent,
+        entities=entities,
+        slots=_PIN_SLOTS,
+        active_loop=None,
+        before=_asked_about_the_pin(),
+    )
+    slots = slot_events(await ActionKeepStory().run(dispatcher, t, domain()))
+    assert slots["complaint_signal"] == signal
+    assert slots["pending_report"]["text"] == text
+    # The form that starts then reads the kept message as its opening (the description).
+    if signal == "strong":
+        started = await FORM.run(
+            CollectingDispatcher(),
+            tracker(
+                text=text,
+                intent=intent,
+                slots={**_PIN_SLOTS, "pending_report": slots["pending_report"]},
+                requested_slot=None,
+            ),
+            domain(),
+        )
+        assert slot_events(started)["description"] == text
+
+
+async def test_the_story_after_a_photo_is_still_only_kept(dispatcher: CollectingDispatcher) -> None:
+    """Without a pin asked about, action_keep_story keeps the message and decides nothing."""
+    from actions.tickets import ActionKeepStory
+
+    t = tracker(
+        text="jambatan gantung ni papannya dicabuti urang", intent="nlu_fallback", active_loop=None
+    )
+    events = await ActionKeepStory().run(dispatcher, t, domain())
+    assert set(slot_events(events)) == {"pending_report"}
+
+
+async def test_typed_coordinates_first_are_kept_as_a_pin() -> None:
+    from actions.tickets import ActionLocationOutsideForm
+
+    said = CollectingDispatcher()
+    t = tracker(
+        text="https://maps.google.com/?q=-2.324289,115.460773",
+        intent="share_location",
+        active_loop=None,
+    )
+    slots = slot_events(await ActionLocationOutsideForm().run(said, t, domain()))
+    assert responses(said) == ["utter_location_kept"]
+    assert slots["location_kecamatan"] == "Paringin"
+    assert slots["complaint_signal"] == "weak"
+
+
+async def test_a_short_map_link_first_says_how_to_share_the_place() -> None:
+    """Not the generic "belum memahami": share the pin or type the desa, and report?"""
+    from actions.tickets import ActionLocationOutsideForm
+
+    said = CollectingDispatcher()
+    t = tracker(
+        text="https://maps.app.goo.gl/7xQpRk2vLmN9aBcD8", intent="share_location", active_loop=None
+    )
+    slots = slot_events(await ActionLocationOutsideForm().run(said, t, domain()))
+    assert responses(said) == ["utter_location_link_outside_form"]
+    assert slots == {"complaint_signal": "weak"}
+
+
+async def test_a_voice_note_first_cannot_be_listened_to() -> None:
+    from actions.tickets import ActionKeepMedia
+
+    said = CollectingDispatcher()
+    t = tracker(
+        text='/share_media{"media_id": "91", "media_type": "audio"}',
+        intent="share_media",
+        entities=[
+            {"entity": "media_id", "value": "91"},
+            {"entity": "media_type", "value": "audio"},
+        ],
+        active_loop=None,
+    )
+    assert await ActionKeepMedia().run(said, t, domain()) == []
+    assert responses(said) == ["utter_voice_outside_form"]
+
+
+async def test_a_voice_note_in_the_form_is_not_recorded_as_evidence() -> None:
+    said = CollectingDispatcher()
+    t = tracker(
+        text='/share_media{"media_id": "92", "media_type": "audio"}',
+        intent="share_media",
+        entities=[
+            {"entity": "media_id", "value": "92"},
+            {"entity": "media_type", "value": "audio"},
+        ],
+        requested_slot="evidence",
+        slots={
+            "category": "pkl",
+            "description": "ada pkl jualan di trotoar",
+            "location": "x",
+            "location_kecamatan": "Paringin",
+            "incident_time": "tadi",
+        },
+    )
+    slots = slot_events(await FORM.run(said, t, domain()))
+    assert responses(said) == ["utter_voice_not_evidence"]
+    assert "evidence_media" not in slots and slots["requested_slot"] == "evidence"
 
 
 async def test_a_story_after_a_photo_sent_first_is_kept_as_the_pending_report() -> None:
@@ -716,6 +933,20 @@ async def test_a_caption_about_something_else_asks_before_presuming_a_report(
 
     dispatcher = CollectingDispatcher()
     t = _captioned_photo(caption, "out_of_scope", 0.99, active_loop=None)
+    events = await ActionKeepMedia().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_media_received"]
+    assert all(e.get("event") != "followup" for e in events)
+    assert slot_events(events)["complaint_signal"] == "weak"
+
+
+async def test_an_invitation_read_as_a_complaint_is_asked_about(db: str) -> None:
+    """A photo with an invitation the NLU is sure is a complaint does not start the form."""
+    from actions.tickets import ActionKeepMedia
+
+    caption = "undangan aruh bakawinan di rumah ulun di Tebing Tinggi hari sabtu"
+    dispatcher = CollectingDispatcher()
+    t = _captioned_photo(caption, "report_complaint", 1.0, active_loop=None)
+    t.latest_message["caption_parse"]["complaint_gate"] = {"confidence": 0.6, "demoted": False}
     events = await ActionKeepMedia().run(dispatcher, t, domain())
     assert responses(dispatcher) == ["utter_media_received"]
     assert all(e.get("event") != "followup" for e in events)

@@ -259,6 +259,39 @@ async def test_status_without_number_lists_own_tickets(
     assert responses(stranger) == ["utter_no_tickets"]
 
 
+async def test_a_follow_up_question_gets_what_happens_next_and_the_latest_status(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A follow-up question after the ticket: the SOP, then the latest ticket's status.
+
+    The status is that of the report just sent, not of every report; no form opens.
+    """
+    await submit(IN_HOURS, monkeypatch, message_id="a")
+    await submit(IN_HOURS, monkeypatch, message_id="b")
+    dispatcher = CollectingDispatcher()
+    events = await ActionCheckStatus().run(
+        dispatcher,
+        tracker(text="kapan ditindak min?", intent="check_status", active_loop=None),
+        domain(),
+    )
+    assert responses(dispatcher) == ["utter_follow_up", "utter_ticket_status"]
+    assert "WITA" in dispatcher.messages[0]["office_hours"]
+    assert dispatcher.messages[1]["ticket_number"] == "LLS-2026-000002"
+    assert events == [SlotSet("ticket_id", None)]
+    stranger = CollectingDispatcher()
+    await ActionCheckStatus().run(
+        stranger,
+        tracker(
+            text="nanti saya dikabari kah?",
+            intent="check_status",
+            sender_id="6281111111111",
+            active_loop=None,
+        ),
+        domain(),
+    )
+    assert responses(stranger) == ["utter_follow_up", "utter_no_tickets"]
+
+
 async def test_cancel_clears_the_form() -> None:
     """Cancelling deactivates the form and clears every answer."""
     dispatcher = CollectingDispatcher()
@@ -283,6 +316,50 @@ async def test_greeting_in_kind(text: str, expected: list[str]) -> None:
     dispatcher = CollectingDispatcher()
     await ActionGreet().run(dispatcher, tracker(text=text, intent="greet"), domain())
     assert responses(dispatcher) == expected
+
+
+_GREETED = [
+    {"event": "user", "text": "p", "parse_data": {}},
+    {"event": "action", "name": "action_greet"},
+    {"event": "bot", "text": "Halo, selamat datang …"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("min", ["utter_greet_again"]),
+        ("halo?", ["utter_greet_again"]),
+        ("assalamualaikum", ["utter_small_talk_salam", "utter_greet_again"]),
+        ("salamat pagi pian", ["utter_greet_again_banjar"]),
+    ],
+)
+async def test_a_second_nudge_does_not_repeat_the_menu(text: str, expected: list[str]) -> None:
+    """A nudge right after the menu ("p", then "min") does not get the menu again."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="greet", active_loop=None, before=_GREETED)
+    await ActionGreet().run(dispatcher, t, domain())
+    assert responses(dispatcher) == expected
+
+
+async def test_a_greeting_after_something_else_gets_the_menu() -> None:
+    """Only right after the menu is it left out; after another answer it helps again."""
+    dispatcher = CollectingDispatcher()
+    before = [
+        *_GREETED,
+        {"event": "user", "text": "x"},
+        {"event": "action", "name": "utter_default"},
+    ]
+    t = tracker(text="halo min", intent="greet", active_loop=None, before=before)
+    await ActionGreet().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_greet"]
+    # A new session starts with the menu whatever came before it.
+    dispatcher = CollectingDispatcher()
+    before = [*_GREETED, {"event": "session_started"}, {"event": "action", "name": "action_listen"}]
+    t = tracker(text="halo min", intent="greet", active_loop=None, before=before)
+    await ActionGreet().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_greet"]
 
 
 async def test_contact_with_unknown_phone_says_so(lalisa_env: dict[str, str]) -> None:
@@ -474,6 +551,49 @@ async def test_a_complaint_read_as_check_status_starts_the_report_without_a_repo
         events = await ActionCheckStatus().run(asked, plain, domain())
         assert responses(asked) == ["utter_no_tickets"]
         assert all(e.get("event") != "followup" for e in events)
+
+
+async def test_another_complaint_right_after_a_ticket_starts_a_new_report(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second, different complaint after the ticket is a report, also when read as status.
+
+    "satu lagi min, ada yg jual tuak …, pls dicek" after a PKL ticket starts the form with it;
+    the same kind as the ticket ("pkl di pasar udah ditertibkan belum?") follows that ticket
+    up and gets its status.
+    """
+    await submit(IN_HOURS, monkeypatch)
+    miras = {"entity": "category", "value": "miras", "confidence": 0.95}
+    text = "satu lagi min, ada yg jual tuak di rumahnya, desa Halong, pls dicek"
+    dispatcher = CollectingDispatcher()
+    t = tracker(text=text, intent="check_status", entities=[miras], active_loop=None)
+    events = await ActionCheckStatus().run(dispatcher, t, domain())
+    assert responses(dispatcher) == []
+    assert FollowupAction("complaint_form") in events
+    after_submit = {"last_ticket_number": "LLS-2026-000001"}
+    started = await ValidateComplaintForm().run(
+        CollectingDispatcher(),
+        tracker(
+            text=text,
+            intent="check_status",
+            entities=[miras],
+            requested_slot=None,
+            slots=after_submit,
+        ),
+        domain(),
+    )
+    slots = {e["name"]: e["value"] for e in started if e.get("event") == "slot"}
+    # Read as a status check, the category is offered to be confirmed, the story kept.
+    assert slots["category_candidates"] == ["miras"]
+    assert slots["description"] == text
+    assert slots["location_desa"] == "Halong"
+    pkl = {"entity": "category", "value": "pkl", "confidence": 0.8}
+    same = CollectingDispatcher()
+    text = "pkl di pasar paringin udah ditertibkan belum?"
+    t = tracker(text=text, intent="check_status", entities=[pkl], active_loop=None)
+    events = await ActionCheckStatus().run(same, t, domain())
+    assert responses(same) == ["utter_follow_up", "utter_ticket_status"]
+    assert all(e.get("event") != "followup" for e in events)
 
 
 async def test_a_review_read_as_check_status_starts_nothing_when_the_gate_doubts_it(
