@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -36,7 +37,9 @@ from lalisa.intake.readers.signal import (
     signal_after_place,
     unplaced_story_signal,
 )
+from lalisa.intake.readers.star import star_word
 from lalisa.intake.readers.words import tells_a_story
+from lalisa.intake.step_questions import FOLLOW_UP_RESPONSE, step_question
 from lalisa.office.hours import (
     describe_office_hours,
     format_when,
@@ -144,6 +147,32 @@ def answers_wants_to_report(events: list[dict[str, Any]]) -> bool:
         elif before_message and kind == "action" and event.get("name") != "action_listen":
             return bool(event.get("name") == ASK_WANTS_TO_REPORT)
     return False
+
+
+def previous_answer(events: list[dict[str, Any]]) -> tuple[str, str | None]:
+    """The citizen's message before the latest one, and the question it answered.
+
+    Read for a "*word" correction of that message (:mod:`lalisa.intake.readers.star`).
+
+    Returns:
+        The typed text ("" for a tap or when there is none) and the form question asked
+        when it arrived (None: no question was open, so it opened the report).
+    """
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return "", None
+    index = users[-2]
+    text = str(events[index].get("text") or "")
+    if text.startswith("/"):
+        return "", None
+    asked: str | None = None
+    for event in reversed(events[:index]):
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            asked = event.get("value")
+            break
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            break
+    return intake.without_quoted_reply(text), asked
 
 
 def _answer_from(message: Mapping[str, Any]) -> Answer:
@@ -286,6 +315,11 @@ class ValidateComplaintForm(Action):
     async def _answer(self, tracker: Tracker) -> Answer:
         message = tracker.latest_message or {}
         answer = _answer_from(message)
+        if star_word(answer.typed) is not None:
+            previous_text, previous_question = previous_answer(tracker.events)
+            answer = replace(
+                answer, previous_text=previous_text, previous_question=previous_question
+            )
         intent = answer.intent or ""
         # Only the channel's payloads carry a pin or a file; typed text ("ga ada foto min")
         # that the NLU calls share_media is an answer like any other.
@@ -779,6 +813,22 @@ class ActionAskComplaintConfirmation(Action):
         return []
 
 
+def asks_about_the_ticket_just_filed(message: Mapping[str, Any], last_ticket: Any) -> bool:
+    """Whether a message read as a complaint asks what happens to the ticket just filed.
+
+    "kapan ditindak min? soalnya tiap hari gini" right after the ticket number is a question
+    about that report (its status answers it), though it repeats words of the complaint. A
+    message that names a place of its own ("kapan ditindak? ada lagi di desa Halong") may be
+    a new report and is left to the complaint signal.
+    """
+    text = str(message.get("text") or "")
+    if not last_ticket or not text or text.startswith("/"):
+        return False
+    if step_question("complaint_confirmation", text) != FOLLOW_UP_RESPONSE:
+        return False
+    return read_opening_place(text) is None
+
+
 class ActionCheckComplaintSignal(Action):
     """Decides whether a message that reads like a complaint clearly is one.
 
@@ -803,6 +853,11 @@ class ActionCheckComplaintSignal(Action):
             return [SlotSet("complaint_signal", "strong")]
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
+        if asks_about_the_ticket_just_filed(message, tracker.get_slot("last_ticket_number")):
+            # "kapan ditindak min? soalnya tiap hari gini": the status of that ticket, not a
+            # new form because the question repeats words of the complaint.
+            # The rules answer it with action_check_status (data/rules/complaint_form.yml).
+            return [SlotSet("complaint_signal", None)]
         if answered and place_kept(tracker):
             # The story after a pin sent first: the yes to "do you want to report something
             # at this place?" and the description at once.

@@ -138,8 +138,14 @@ _ABBREVIATIONS = {"pgi": "pagi", "pg": "pagi", "mlm": "malam", "sre": "sore", "s
 _LAST_WEEK = re.compile(r"\b(minggu lalu|minggu kemarin|minggu kemaren|pekan lalu)\b")
 # Ongoing or repeated events have no single time but do answer "when?".
 _ONGOING = re.compile(
-    r"\b(sejak|semenjak|sudah lama|udah lama|sdh lama|lama sudah|berhari hari|berminggu minggu"
+    r"\b(sejak|semenjak|lama sudah|berhari hari|berminggu minggu"
     r"|berbulan bulan|dari kemarin|dari kemaren|tiap hari|setiap hari|hampir tiap)\b"
+    # "udh lama", "lumayan lama", Banjar "sudah lawas": long ago and still so.
+    r"|\b(?:sudah|sudh|udah|udh|dah|sdh|sdah|lumayan|cukup)\s+(?:lama|lawas)\b"
+    # "dari dulu", "sejak dahulu", Banjar "dari bahari": as long as anyone remembers.
+    r"|\b(?:dari|dri|dr|sejak)\s+(?:dulu|dlu|dahulu|bahari)\b"
+    # "bertahun-tahun", "udah bertahun2", "berbulan2".
+    r"|\bber(?:hari|minggu|bulan|tahun)(?:\s+(?:hari|minggu|bulan|tahun)|2)\b"
     # "baru seminggu ini", "sudah dua bulan", "sebulan terakhir"
     r"|\b(?:(?:baru|sudah|udah|sdh|sekitar|kira kira|hampir)\s+)?"
     # Banjar "saminggu", "sabulan"; "sebulanan", "2 mingguan": about that long.

@@ -372,7 +372,15 @@ def parse_persona(raw: Mapping[str, Any], half: str, source: str = "") -> Person
     say_raw = raw.get("say") or {}
     if not isinstance(say_raw, Mapping):
         raise PersonaError(f"{where}: say must be a mapping")
-    say = {str(key): _texts(value, f"{where}.say.{key}") for key, value in say_raw.items()}
+    for key in say_raw:
+        if not isinstance(key, str):
+            # A YAML 1.1 reader turns a bare ``yes:`` into True: the phrase would be kept
+            # under a name the citizen never asks for and silently never sent.
+            raise PersonaError(
+                f"{where}.say: the key {key!r} is not text (YAML reads a bare yes, no, on, off, "
+                'true or a number as a value of its own); quote it, e.g. "yes":'
+            )
+    say = {key: _texts(value, f"{where}.say.{key}") for key, value in say_raw.items()}
     return Persona(
         id=pid,
         half=half,
@@ -390,6 +398,25 @@ def parse_persona(raw: Mapping[str, Any], half: str, source: str = "") -> Person
     )
 
 
+class _PersonaLoader(yaml.SafeLoader):
+    """The safe YAML reader, except that a key is never read as a yes/no value.
+
+    YAML 1.1 reads a bare ``yes:``, ``no:``, ``on:`` or ``off:`` as a boolean; as a key of a
+    persona file (``say: {yes: kirim aja}``) it always means the word. Values keep the usual
+    reading (``taps: false``).
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for key_node, _ in node.value:
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.tag == "tag:yaml.org,2002:bool"
+                and key_node.style is None
+            ):
+                key_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_personas(root: Path = PERSONA_DIR, halves: Iterable[str] = HALVES) -> list[Persona]:
     """Reads every persona of the given halves (``root/<half>/*.yml``), sorted by id.
 
@@ -401,7 +428,7 @@ def load_personas(root: Path = PERSONA_DIR, halves: Iterable[str] = HALVES) -> l
         if half not in HALVES:
             raise PersonaError(f"unknown half {half!r}")
         for path in sorted((root / half).glob("*.yml")):
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_PersonaLoader) or {}
             entries = document.get("personas") if isinstance(document, dict) else None
             if not isinstance(entries, list):
                 raise PersonaError(f"{path}: expected a mapping with a personas list")

@@ -378,6 +378,45 @@ def test_photos_differ_and_stay_jpeg() -> None:
     assert first != second and first[:2] == b"\xff\xd8" and first[-2:] == b"\xff\xd9"
 
 
+def test_a_key_of_say_that_is_not_text_is_refused_with_a_clear_error() -> None:
+    """A phrase kept under True (a bare YAML ``yes:``) would silently never be sent."""
+    raw: dict[str, Any] = {
+        "id": "unit-say-key",
+        "style": "slang",
+        "opening": "ada pkl min",
+        "facts": {"category": "pkl", "story": "lapak di trotoar", "place": "paringin"},
+        "expect": {"category": "pkl", "kecamatan": "Paringin", "name": "anonymous"},
+    }
+    assert parse_persona({**raw, "say": {"yes": "kirim laporn"}}, "dev", "unit").say == {
+        "yes": ("kirim laporn",)
+    }
+    for key in (True, 1, None):
+        with pytest.raises(PersonaError, match=r"say: the key .* is not text.*quote it"):
+            parse_persona({**raw, "say": {key: "kirim laporn"}}, "dev", "unit")
+
+
+def test_a_bare_yes_key_in_a_persona_file_is_the_word_yes(tmp_path: Path) -> None:
+    """``say: {yes: …}`` unquoted reads as the word; values keep their YAML reading."""
+    (tmp_path / "dev15").mkdir()
+    (tmp_path / "dev15" / "unit.yml").write_text(
+        """personas:
+  - id: unit-bare-yes
+    style: slang
+    taps: false
+    opening: "ada pkl min"
+    facts: {category: pkl, story: "lapak di trotoar", place: paringin}
+    say:
+      yes: ["kirim laporn", "kirim laporan"]
+      no_photo: "ga ada"
+    expect: {category: pkl, kecamatan: Paringin, name: anonymous}
+""",
+        encoding="utf-8",
+    )
+    (persona,) = load_personas(tmp_path, ("dev15",))
+    assert persona.say == {"yes": ("kirim laporn", "kirim laporan"), "no_photo": ("ga ada",)}
+    assert persona.taps is False
+
+
 # --- the persona set itself -------------------------------------------------------------
 
 

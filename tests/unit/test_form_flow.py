@@ -590,7 +590,18 @@ def test_miss_says_what_is_needed_and_asks_again() -> None:
 
 
 def test_times_people_type() -> None:
-    for text in ("tiap malam minggu", "sejak kemarin", "pas maghrib", "samalam", "kemarin sore"):
+    for text in (
+        "tiap malam minggu",
+        "sejak kemarin",
+        "pas maghrib",
+        "samalam",
+        "kemarin sore",
+        # Long ago and still so: the time as said, not "not understood" twice.
+        "udh lama",
+        "dari dulu",
+        "udah bertahun2",
+        "sejak bulan lalu",
+    ):
         step = advance(at("incident_time"), answer=say(text), now=NOW)
         assert step.slots["incident_time"] == text, text
     step = advance(at("incident_time"), answer=say("waktu itu lagi rame"), now=NOW)
@@ -1247,3 +1258,61 @@ def test_typed_see_all_opens_the_second_list_too() -> None:
     step = advance(at("category"), answer=say("lihat semua jenis"), now=NOW)
     assert step.slots["category_page"] == "more"
     assert "category" not in step.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kirim laporn", {"complaint_outcome": "submit"}),
+        ("Kirim lapoaran", {"complaint_outcome": "submit"}),
+        ("kirm laporan min", {"complaint_outcome": "submit"}),
+        ("batalkn", {"cancel_requested": True}),
+    ],
+)
+def test_a_summary_button_typed_with_a_slip_is_that_button(
+    text: str, expected: dict[str, Any]
+) -> None:
+    step = advance(at("complaint_confirmation"), answer=say(text), now=NOW)
+    for slot, value in expected.items():
+        assert step.slots[slot] == value, step.slots
+
+
+def test_typed_labels_are_matched_only_when_close_to_one_label() -> None:
+    from lalisa.intake.readers.words import typed_label
+
+    labels = ("Kirim laporan", "Ubah", "Batalkan")
+    assert typed_label("KIRIM LAPORAN!", labels) == "Kirim laporan"
+    assert typed_label("kirim laporn", labels) == "Kirim laporan"
+    assert typed_label("ubah", labels) == "Ubah"
+    assert typed_label("ubh", labels) is None  # too short to guess
+    assert typed_label("kirim foto", labels) is None
+    assert typed_label("lapor", labels) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "terus tiap malem yg beli pada mabok di situ sampe teriak2 ganggu warga",
+        "sayur ulun habis dimakan, sudah ulun bapadah lawan urangnya tapi kada diurusiakan",
+        "Suaranya sangat keras sampai jamaah yang sedang tadarus terganggu, dan ada warga "
+        "lanjut usia yang kaget.",
+    ],
+)
+def test_more_of_the_story_at_the_place_question_joins_the_description(text: str) -> None:
+    state = at("location", description="ada warung di pinggir jalan yg jual tuak")
+    step = advance(state, answer=say(text), now=NOW)
+    assert step.slots["description"] == f"ada warung di pinggir jalan yg jual tuak\n{text}"
+    assert responses(step) == ["utter_corrected_description"]
+    assert step.slots["requested_slot"] == "location"
+    # The place is asked again, counted: never more than twice in a row.
+    assert step.slots["form_asks"] == {"question": "location", "count": 2}
+    again = advance(apply(state, step), answer=say(text), now=NOW)
+    assert again.slots["location_mode"] == "pick"
+
+
+@pytest.mark.parametrize(
+    "text", ["di belakang pasar jual", "di rumah pak rt", "rumahnya yg cat hijau sebelah warung"]
+)
+def test_a_place_the_gazetteer_does_not_know_is_no_story(text: str) -> None:
+    step = advance(at("location"), answer=say(text), now=NOW)
+    assert responses(step) == ["utter_location_not_found"]

@@ -346,6 +346,35 @@ def test_banjar_and_about_durations_are_ongoing(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "udh lama",
+        "sudah lama",
+        "dah lama min",
+        "lumayan lama",
+        "dari dulu",
+        "dari dulu gini terus",
+        "sejak dahulu",
+        "udah bertahun2",
+        "udah bertahun-tahun",
+        "berbulan2",
+        "sejak bulan lalu",
+        "sudah lawas",
+    ],
+)
+def test_long_ago_and_still_so_is_ongoing(text: str) -> None:
+    """Long ago and still so answers "kapan?" (stored as said), as "tiap hari" does."""
+    assert is_recurring_or_ongoing(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["jalan lama", "di pasar lama", "ok min", "Taufik", "lama banget nunggu balasan"]
+)
+def test_lama_alone_or_as_a_name_is_no_time(text: str) -> None:
+    assert not is_recurring_or_ongoing(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "pas lagi hujan deras",
         "waktu acara nikahan kemarin",
         "habis sholat jumat",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from lalisa.intake.answers import clean_description
+from lalisa.intake.answers import MAX_DESCRIPTION_CHARS, SKIPPED, clean_description
 from lalisa.intake.form.place_time import _set_place
 from lalisa.intake.form.turn import (
     CANCEL_INTENT,
@@ -17,7 +17,7 @@ from lalisa.intake.form.turn import (
 )
 from lalisa.intake.opening import read_opening_place, read_opening_time
 from lalisa.intake.readers.story_lead import without_story_lead
-from lalisa.intake.readers.words import looks_like_question, story_words, tells_a_story
+from lalisa.intake.readers.words import looks_like_question, story_words, tells_a_story, words
 
 MIN_OPENING_SUBSTANCE_WORDS: Final = 2
 """An opening is the story only when it names more than a vague act: "p min, ada yg
@@ -107,3 +107,49 @@ def _read_story_details(turn: _Turn, text: str) -> None:
                 incident_time=said.text[:MAX_TIME_CHARS],
                 incident_at=said.moment.isoformat() if said.moment is not None else None,
             )
+
+
+# Words that go on with a story ("terus tiap malem …", "soalnya …", Banjar "imbah itu …").
+_CONTINUATION_WORDS: Final = frozenset(
+    {
+        "terus", "trus", "trs", "lalu", "dan", "soalnya", "karena", "karna", "krn", "sampai",
+        "sampe", "smpe", "tapi", "tp", "juga", "jg", "habis", "abis", "imbah", "selain",
+        "bahkan", "malah", "kadang", "kadang2", "apalagi", "padahal",
+    }
+)  # fmt: skip
+# Words of a place answer: a message with one is an attempt at the place, never more story.
+_PLACE_WORDS: Final = frozenset(
+    {
+        "desa", "ds", "dsa", "kelurahan", "kel", "kecamatan", "kec", "kampung", "dusun", "rt",
+        "rw", "jalan", "jln", "jl", "gang", "gg", "dekat", "deket", "dkt", "depan", "dpn",
+        "samping", "sebelah", "sblh", "belakang", "blkg", "seberang", "pinggir", "parak",
+        "higa", "sabalah", "komplek", "perumahan", "lokasi", "lokasinya", "alamat", "alamatnya",
+    }
+)  # fmt: skip
+MIN_CONTINUED_STORY_WORDS: Final = 8
+"""Without a word that goes on with the story, this many story words make a message more of
+the story rather than a place the gazetteer does not know."""
+
+
+def _continues_story(turn: _Turn, text: str) -> bool:
+    """A second part of the story sent at the place question ("terus tiap malem yg beli …").
+
+    People send the story in two messages; the second arrives once the place is asked. With
+    no place word in it, it is added to the description and the place asked again, with no
+    "not understood" (the question still counts as asked, so the loop guard holds).
+    """
+    description = turn.get("description")
+    if not description or description == SKIPPED or not text or looks_like_question(text):
+        return False
+    tokens = words(text)
+    if not tokens or any(t in _PLACE_WORDS for t in tokens):
+        return False
+    told = story_words(text)
+    if len(told) < MIN_CONTINUED_STORY_WORDS and not (
+        tokens[0] in _CONTINUATION_WORDS and len(told) >= MIN_STORY_WORDS
+    ):
+        return False
+    turn.set(description=f"{description}\n{text.strip()}"[:MAX_DESCRIPTION_CHARS])
+    turn.say("utter_corrected_description")
+    turn.kept_asking = True
+    return True

@@ -45,11 +45,19 @@ from typing import Any, Final
 from lalisa.intake.answers import is_skip_answer
 from lalisa.intake.form.asides import _answer_aside
 from lalisa.intake.form.category import _take_category_guess
-from lalisa.intake.form.description import _maybe_description, _read_story_details
+from lalisa.intake.form.description import (
+    _continues_story,
+    _maybe_description,
+    _read_story_details,
+)
 from lalisa.intake.form.evidence_name import _read_media
 from lalisa.intake.form.place_time import LOCATION_QUESTIONS, _read_map_link, _read_pin
 from lalisa.intake.form.strategies import STRATEGIES
-from lalisa.intake.form.summary import _READERS, _read_correction_of_other
+from lalisa.intake.form.summary import (
+    _READERS,
+    _read_correction_of_other,
+    _read_star_correction,
+)
 from lalisa.intake.form.turn import (
     _VALUE_SLOTS,
     CANCEL_CONFIDENCE,
@@ -210,6 +218,8 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     if _read_media(turn, answer):
         _read_caption(turn, answer.caption.strip(), asked)
         return True
+    if _read_star_correction(turn, answer):
+        return True
     aside = _answer_aside(turn, answer, asked) if text else False
     if aside is None:
         return None
@@ -258,6 +268,8 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
         return None
     if not question and reader(turn, answer, False):
         return True
+    if asked == "location" and _continues_story(turn, text):
+        return True
     turn.say(_MISS_RESPONSES[asked])
     if text:
         turn.set(form_last_answer=text)
@@ -288,7 +300,7 @@ def _progressed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
 
 def _guard(turn: _Turn, before: Mapping[str, Any]) -> None:
     """Sets the next question, changing strategy instead of asking one a third time."""
-    progressed = _progressed(before, turn.state)
+    progressed = _progressed(before, turn.state) and not turn.kept_asking
     asked = before.get("form_asks") or {}
     for _ in range(len(STRATEGIES) + 1):
         slot = next_question(turn.state)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from lalisa.intake.form.category import _read_category
+from lalisa.intake.answers import clean_description
+from lalisa.intake.form.category import _read_category, category_named
 from lalisa.intake.form.description import _read_description
 from lalisa.intake.form.evidence_name import _read_evidence, _read_reporter_name
 from lalisa.intake.form.place_time import (
@@ -35,6 +36,8 @@ from lalisa.intake.readers.correction import (
     strip_field_words,
 )
 from lalisa.intake.readers.name import read_name_change
+from lalisa.intake.readers.star import apply_star, star_word
+from lalisa.intake.readers.words import typed_label
 from lalisa.intake.readers.yes_no import read_yes_no
 from lalisa.places.geo import resolve_place
 from lalisa.tickets.categories import category_label
@@ -112,6 +115,14 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
         return True
     reading = read_confirmation(text)
     if reading is None:
+        label = typed_label(text, tuple(SUMMARY_LABELS))
+        if label == "Batalkan":
+            # "batalkn": asked "Batalkan laporan ini?" first, as the button is.
+            turn.set(cancel_requested=True)
+            return True
+        if label is not None:
+            # A button of the summary typed with a slip ("kirim laporn", "ubh").
+            return _read_confirmation(turn, Answer(text=SUMMARY_LABELS[label]), strict)
         if text == "/affirm" or (answer.clear_intent("affirm") and answer.confidence >= 0.8):
             turn.set(complaint_confirmation=CONFIRMED, complaint_outcome="submit")
             return True
@@ -130,6 +141,14 @@ def _read_confirmation(turn: _Turn, answer: Answer, strict: bool) -> bool:
         return True
     turn.set(correction_requested=True, confirmation_mode=None)
     return True
+
+
+SUMMARY_LABELS: Final[dict[str, str]] = {
+    "Kirim laporan": "/affirm",
+    "Ubah": "/deny",
+    "Batalkan": "/cancel",
+}
+"""The buttons of the summary (domain ``utter_complaint_summary``) and their payloads."""
 
 
 def _read_name_change(turn: _Turn, text: str) -> bool:
@@ -236,3 +255,34 @@ def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
             return True
         return False
     return correction.field is None and _correct_any(turn, correction.value)
+
+
+def _read_star_correction(turn: _Turn, answer: Answer) -> bool:
+    """A "*Syarifah" after "Syarifan": the word fixed, the previous message read again.
+
+    The previous message is read as the answer it was (the name, the place …); when it
+    opened the report, as its story, and the starred word as its category when it names one
+    ("*tuak" after "warung jual tuan"). Each field changed is said to be updated.
+    """
+    word = star_word(answer.typed)
+    if word is None or not answer.previous_text:
+        return False
+    fix = apply_star(answer.previous_text, word)
+    if fix is None:
+        return False
+    asked = answer.previous_question
+    if asked in CORRECTION_CLEARS:
+        return _correct(turn, asked, fix.text)
+    if asked is not None:
+        return False
+    changed = False
+    if turn.get("description") == clean_description(answer.previous_text):
+        turn.set(description=clean_description(fix.text))
+        _say_corrected(turn, "description")
+        changed = True
+    named = category_named(word)
+    if named is not None and named != turn.get("category"):
+        turn.set(category=named, category_candidates=None, category_page=None)
+        _say_corrected(turn, "category")
+        changed = True
+    return changed

@@ -178,6 +178,10 @@ class Answer:
             malam"), read as a typed answer to the question asked.
         category_ranking: The classifier's ``category_ranking`` of the message, read at the
             category question when no ``category`` entity was emitted.
+        previous_text: The citizen's previous typed message ("" if none or a tap), which a
+            "*word" correction fixes.
+        previous_question: The question that previous message answered (None: it opened
+            the report, or came before the form).
     """
 
     text: str
@@ -191,6 +195,8 @@ class Answer:
     media_type: str = ""
     caption: str = ""
     category_ranking: Mapping[str, Any] | None = None
+    previous_text: str = ""
+    previous_question: str | None = None
 
     @property
     def typed(self) -> str:
@@ -289,6 +295,9 @@ class _Turn:
         self.now = now
         self.helped = False
         """The citizen asked about the question and the turn answered (no miss)."""
+        self.kept_asking = False
+        """The answer added to the report but not to the question asked (more of the story at
+        the place question): the question comes again and counts as asked once more."""
         self.aside = False
         """The message was small talk or a nudge ("min", "makasih"), answered in kind: the
         question comes again without counting as asked once more (it was not answered)."""

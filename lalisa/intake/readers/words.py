@@ -7,6 +7,7 @@ The lowest layer of :mod:`lalisa.intake.readers`: every other reader (and
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from typing import Final
@@ -266,3 +267,29 @@ def list_position(text: str) -> int | None:
     joined = re.fullmatch(r"(?:ke|no)?(\d{1,2})", token)
     number = int(joined[1]) if joined else _POSITION_WORDS.get(token)
     return number if number is not None and 1 <= number <= MAX_LIST_POSITION else None
+
+
+MIN_TYPED_LABEL_CHARS: Final = 5
+TYPED_LABEL_CUTOFF: Final = 0.85
+"""A typed text this close (difflib ratio) to one label offered is that label."""
+
+
+def typed_label(text: str, labels: tuple[str, ...]) -> str | None:
+    """The button label a citizen typed instead of tapping, slips allowed ("kirim laporn").
+
+    Args:
+        text: The typed answer.
+        labels: The labels of the buttons just offered ("Kirim laporan", "Ubah" …).
+
+    Returns:
+        The one label the text is (case and punctuation aside) or is close to, else None.
+        Short texts must match exactly: around "ubah" too many words lie one slip away.
+    """
+    key = " ".join(t for t in words(text) if t not in FILLERS)
+    by_key = {" ".join(words(label)): label for label in labels}
+    if key in by_key:
+        return by_key[key]
+    if len(key) < MIN_TYPED_LABEL_CHARS:
+        return None
+    close = difflib.get_close_matches(key, list(by_key), n=2, cutoff=TYPED_LABEL_CUTOFF)
+    return by_key[close[0]] if len(close) == 1 else None

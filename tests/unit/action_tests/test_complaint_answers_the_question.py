@@ -168,3 +168,31 @@ async def test_an_old_kept_story_is_not_joined(dispatcher: CollectingDispatcher)
     assert slots["category"] == "pkl"
     assert slots["description"] == text
     assert slots["pending_report"] is None
+
+
+@pytest.mark.parametrize(
+    "text", ["kapan ditindak min? soalnya tiap hari gini", "kapan diproses ya min?"]
+)
+async def test_a_question_about_the_ticket_just_filed_is_no_new_form(
+    dispatcher: CollectingDispatcher, text: str
+) -> None:
+    """Words of the complaint in "kapan ditindak?" after the ticket: its status answers it."""
+    t = tracker(text=text, slots={"last_ticket_number": "LLS-2026-000002"}, active_loop=None)
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert events == [SlotSet("complaint_signal", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "last_ticket"),
+    [
+        ("kapan ditindak min? soalnya tiap hari gini", None),  # no ticket filed yet
+        ("kapan ditindak? ada lagi balap liar di desa Halong", "LLS-2026-000002"),  # a place
+        ("ada lagi balap liar tiap malam di jalan", "LLS-2026-000002"),  # no question
+    ],
+)
+async def test_other_messages_after_a_ticket_are_checked_as_usual(
+    dispatcher: CollectingDispatcher, text: str, last_ticket: str | None
+) -> None:
+    t = tracker(text=text, slots={"last_ticket_number": last_ticket}, active_loop=None)
+    events = await ActionCheckComplaintSignal().run(dispatcher, t, domain())
+    assert SlotSet("complaint_signal", None) not in events
