@@ -674,6 +674,20 @@ def test_a_yes_with_a_slip_or_a_courtesy_is_a_yes(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["Siap, benar, mohon izin dikirim.", "betul, terima kasih", "iya bismillah kirim"]
+)
+def test_courtesy_and_thanks_said_with_a_yes_keep_it_a_yes(text: str) -> None:
+    assert read_yes_no(text) == "yes"
+    reading = read_confirmation(text)
+    assert reading is not None and reading.kind == "submit"
+
+
+@pytest.mark.parametrize("text", ["mohon izin ubah", "mohon izin, nama saya salah", "izin tanya"])
+def test_courtesy_words_alone_or_with_a_change_are_no_yes(text: str) -> None:
+    assert read_yes_no(text) is None
+
+
+@pytest.mark.parametrize(
     "text",
     ["Betul, silakan dikirm.", "betul,silakan dkiirim.", "Sudah benar seua.", "Sudah benar semau."],
 )

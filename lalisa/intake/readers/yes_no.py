@@ -54,6 +54,16 @@ _WITH_A_YES: Final = frozenset(
         "langsung",
         "tolong",
         "segera",
+        # Courtesy of the civil servant's register and thanks: "siap, benar, mohon izin
+        # dikirim", "betul, terima kasih".
+        "mohon",
+        "izin",
+        "ijin",
+        "bismillah",
+        "terima",
+        "kasih",
+        "makasih",
+        "trims",
     }
 )
 
