@@ -78,6 +78,8 @@ _THIS_WORDS: Final = frozenset(
         "yg", "yang", "nang", "sini",
     }
 )  # fmt: skip
+# The last word of Satpol PP's name: a demonstrative after it points at the agency.
+_AGENCY_TAIL_WORDS: Final = frozenset({"pp", "satpol", "satpolpp", "polpp", "praja"})
 _WHEN_WORDS: Final = frozenset({"kapan", "bila", "lama", "berapa", "brp", "kpn"})
 # What makes it a question without a question mark ("urusan satpol pp kah").
 _QUESTION_WORDS: Final = frozenset(
@@ -133,9 +135,13 @@ def asks_about_remit(text: str) -> bool:
     satpol, other = _names_agency(tokens)
     if not (satpol or other):
         return False
-    remit = any(t in _REMIT_WORDS for t in tokens) and (
-        other or any(t in _THIS_WORDS for t in tokens)
+    # "ini urusan satpol pp kah?" points at this matter; the "itu" of "satpol pp itu tugasnya
+    # apa aja" only names the agency, whose duties in general ask_duties answers.
+    points_at_matter = any(
+        t in _THIS_WORDS and before not in _AGENCY_TAIL_WORDS
+        for before, t in zip(["", *tokens], tokens, strict=False)
     )
+    remit = any(t in _REMIT_WORDS for t in tokens) and (other or points_at_matter)
     # "kapan ditindak satpol pp?" asks when, not whose business (the follow-up answer).
     handling = any(t in _HANDLING_WORDS for t in tokens) and not any(
         t in _WHEN_WORDS for t in tokens

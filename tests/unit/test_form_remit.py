@@ -31,6 +31,9 @@ REMIT_QUESTIONS = (
 NOT_REMIT_QUESTIONS = (
     "apa tugas satpol pp?",  # the duties, answered as such
     "apa saja kewenangan satpol pp",
+    # "itu" after the agency's name names the agency, not this matter: its duties in general.
+    "satpol pp itu tugasnya ngapain aja?",
+    "satpol pp tu gawiannya apa haja?",
     "satpol pp itu apa?",
     "jam berapa kantor satpol pp buka?",
     "desa mana kah?",  # a place
