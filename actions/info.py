@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.tickets import action_before_latest_message
 from lalisa.core.settings import get_settings
 from lalisa.intake.dialect import is_banjar
 from lalisa.intake.form.asides import (
@@ -88,18 +89,7 @@ def greeted_last(events: list[dict[str, Any]]) -> bool:
         True when the last action before the latest user message (listening aside) was
         ``action_greet`` in the same session.
     """
-    before_message = False
-    for event in reversed(events):
-        kind = event.get("event")
-        if kind == "user":
-            if before_message:
-                return False
-            before_message = True
-        elif kind == "session_started":
-            return False
-        elif before_message and kind == "action" and event.get("name") != "action_listen":
-            return bool(event.get("name") == ActionGreet.NAME)
-    return False
+    return action_before_latest_message(events) == ActionGreet.NAME
 
 
 class ActionTellServiceHours(Action):

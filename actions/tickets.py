@@ -128,25 +128,32 @@ def answers_question(events: list[dict[str, Any]]) -> bool:
     return False
 
 
-def answers_wants_to_report(events: list[dict[str, Any]]) -> bool:
-    """Whether the latest user message answers "Apakah Anda ingin melaporkan …?".
+def action_before_latest_message(events: list[dict[str, Any]]) -> str | None:
+    """The last action La-Lisa ran before the latest user message, listening aside.
 
     Args:
         events: The tracker's events as the action server receives them.
 
     Returns:
-        True when the last action before the latest user message (listening aside) asked it.
+        The action's name; None when the message before it, or a session start, comes first.
     """
     before_message = False
     for event in reversed(events):
         kind = event.get("event")
         if kind == "user":
             if before_message:
-                return False
+                return None
             before_message = True
+        elif kind == "session_started":
+            return None
         elif before_message and kind == "action" and event.get("name") != "action_listen":
-            return bool(event.get("name") == ASK_WANTS_TO_REPORT)
-    return False
+            return str(event.get("name"))
+    return None
+
+
+def answers_wants_to_report(events: list[dict[str, Any]]) -> bool:
+    """Whether the latest user message answers "Apakah Anda ingin melaporkan …?"."""
+    return action_before_latest_message(events) == ASK_WANTS_TO_REPORT
 
 
 def previous_answer(events: list[dict[str, Any]]) -> tuple[str, str | None]:
@@ -382,19 +389,23 @@ def media_type_of(message: Mapping[str, Any]) -> str:
     return str(media_types[-1] if media_types else metadata.get("media_type") or "image")
 
 
-def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
-    """The complaint signal of a parsed message (:func:`complaint_signal` on its parse data)."""
+def _signal_readings(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The text and confidences of a parsed message that the complaint signals weigh."""
     intent = message.get("intent") or {}
     guess = read_category_entity(message.get("entities") or [])
     gate = message.get("complaint_gate")
     gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
-    return complaint_signal(
-        str(message.get("text") or ""),
-        intent_confidence=float(intent.get("confidence") or 0.0),
-        category_confidence=None if guess is None else (guess.confidence or 1.0),
-        gate_confidence=None if gate_confidence is None else float(gate_confidence),
-        with_media=with_media,
-    )
+    return {
+        "text": str(message.get("text") or ""),
+        "intent_confidence": float(intent.get("confidence") or 0.0),
+        "category_confidence": None if guess is None else (guess.confidence or 1.0),
+        "gate_confidence": None if gate_confidence is None else float(gate_confidence),
+    }
+
+
+def message_signal(message: Mapping[str, Any], *, with_media: bool) -> str:
+    """The complaint signal of a parsed message (:func:`complaint_signal` on its parse data)."""
+    return complaint_signal(**_signal_readings(message), with_media=with_media)
 
 
 def place_kept(tracker: Tracker) -> bool:
@@ -404,16 +415,7 @@ def place_kept(tracker: Tracker) -> bool:
 
 def place_signal(message: Mapping[str, Any]) -> str:
     """The complaint signal of a message sent after a pin (:func:`signal_after_place`)."""
-    intent = message.get("intent") or {}
-    guess = read_category_entity(message.get("entities") or [])
-    gate = message.get("complaint_gate")
-    gate_confidence = gate.get("confidence") if isinstance(gate, Mapping) else None
-    return signal_after_place(
-        str(message.get("text") or ""),
-        intent_confidence=float(intent.get("confidence") or 0.0),
-        category_confidence=None if guess is None else (guess.confidence or 1.0),
-        gate_confidence=None if gate_confidence is None else float(gate_confidence),
-    )
+    return signal_after_place(**_signal_readings(message))
 
 
 def caption_signal(message: Mapping[str, Any]) -> str | None:

@@ -8,10 +8,9 @@ from typing import Final
 
 from lalisa.intake.form.description import _maybe_description, _read_story_details
 from lalisa.intake.form.turn import MAX_TIME_CHARS, Answer, _Turn
+from lalisa.intake.readers.named_category import category_titles
 from lalisa.intake.readers.words import FILLERS, list_position, looks_like_question, words
 from lalisa.tickets.categories import (
-    CATEGORY_BUTTON_TITLES,
-    CATEGORY_LABELS,
     FALLBACK_CATEGORY,
     FIRST_PAGE_CATEGORIES,
     MORE_CATEGORIES,
@@ -64,18 +63,6 @@ def _take_category_guess(turn: _Turn, answer: Answer, *, ranked: bool = False) -
     return False
 
 
-def _category_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for category, label in CATEGORY_LABELS.items():
-        titles = (category.replace("_", " "), label, CATEGORY_BUTTON_TITLES.get(category, ""))
-        for title in titles:
-            for part in (title, *title.split("/")):
-                key = " ".join(words(part))
-                if key:
-                    names.setdefault(key, category)
-    return names
-
-
 def category_named(text: str) -> str | None:
     """The category whose id, label or button title the whole text is ("asusila", "odgj").
 
@@ -117,7 +104,7 @@ def _offered_by_number(turn: _Turn, text: str) -> str | None:
     return choices[position - 1] if position <= len(choices) else None
 
 
-_CATEGORY_NAMES: Final = _category_names()
+_CATEGORY_NAMES: Final = category_titles()
 
 
 def _asks_for_more_categories(answer: Answer) -> bool:

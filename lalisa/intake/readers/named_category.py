@@ -68,19 +68,31 @@ def _synonyms(path: Path) -> dict[str, str]:
     return found
 
 
-@functools.lru_cache(maxsize=1)
-def category_words() -> dict[str, str]:
-    """Every phrase that names a category on its own, mapped to the category id."""
-    names = _synonyms(SYNONYMS_FILE)
+def category_titles() -> dict[str, str]:
+    """Each category's id, label and button title (and each "/" part of them), as words.
+
+    Returns:
+        The words mapped to the category id ("odgj", "pedagang kaki lima" → "pkl").
+    """
+    names: dict[str, str] = {}
     for category, label in CATEGORY_LABELS.items():
-        if category == FALLBACK_CATEGORY:
-            continue
         titles = (category.replace("_", " "), label, CATEGORY_BUTTON_TITLES.get(category, ""))
         for title in titles:
             for part in (title, *title.split("/")):
                 key = " ".join(words(part))
                 if key:
                     names.setdefault(key, category)
+    return names
+
+
+@functools.lru_cache(maxsize=1)
+def category_words() -> dict[str, str]:
+    """Every phrase that names a category on its own, mapped to the category id."""
+    names = _synonyms(SYNONYMS_FILE)
+    for key, category in category_titles().items():
+        # "Lainnya" names no kind of problem: it is what the citizen picks when none fits.
+        if category != FALLBACK_CATEGORY:
+            names.setdefault(key, category)
     return names
 
 
