@@ -1316,3 +1316,38 @@ def test_more_of_the_story_at_the_place_question_joins_the_description(text: str
 def test_a_place_the_gazetteer_does_not_know_is_no_story(text: str) -> None:
     step = advance(at("location"), answer=say(text), now=NOW)
     assert responses(step) == ["utter_location_not_found"]
+
+
+def test_the_place_named_anew_at_another_question_moves_the_report() -> None:
+    """No word of error, but the place field and another desa: the pin was the wrong place."""
+    state = at("incident_time", location="titik lokasi", location_kecamatan="Tebing Tinggi")
+    state["location_desa"] = "Lalayau"
+    text = "eh itu lokasi rumah sy min, balihonya di desa sirap kec juai depan masjid"
+    step = advance(state, answer=say(text, "nlu_fallback", 0.4), now=NOW)
+    assert (step.slots["location_kecamatan"], step.slots["location_desa"]) == ("Juai", "Sirap")
+    assert step.slots["location"] == "balihonya di desa sirap kec juai depan masjid"
+    assert step.slots["requested_slot"] == "incident_time"
+    assert responses(step) == ["utter_location_confirmed"]
+
+
+def test_the_same_place_named_at_another_question_moves_nothing() -> None:
+    state = at("incident_time")
+    text = "lokasi nya itu desa batu piring juga kak, pokoknya tiap hari"
+    step = advance(state, answer=say(text, "nlu_fallback", 0.4), now=NOW)
+    assert step.slots.get("location_desa", "Batu Piring") == "Batu Piring"
+    assert "utter_location_confirmed" not in responses(step)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("eh bukan min, maksud sy yg mau dilaporin parkirnya, motor2 pembeli parkir di jalan",
+         "parkir_liar"),
+        ("maaf keliru, yang saya laporkan itu mirasnya", "miras"),
+    ],
+)  # fmt: skip
+def test_a_correction_naming_another_reported_category_changes_it(text: str, category: str) -> None:
+    step = advance(at("location", category="pkl"), answer=say(text, "nlu_fallback", 0.4), now=NOW)
+    assert step.slots["category"] == category
+    assert step.slots["requested_slot"] == "location"
+    assert responses(step) == ["utter_corrected_category"]

@@ -183,3 +183,20 @@ def test_an_introduction_alone_is_no_story() -> None:
     )
     assert step.slots.get("description") is None
     assert step.slots["requested_slot"] == "description"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("yg mau dilaporin parkirnya", "parkir_liar"),
+        ("yang dilaporkan itu mirasnya", "miras"),
+        ("ulun handak bapadah sampahnya", "sampah"),
+    ],
+)
+def test_the_category_named_as_what_is_reported(text: str, category: str) -> None:
+    assert named_report_category(text) == category
+
+
+@pytest.mark.parametrize("text", ["saya mau tanya", "yang dilaporkan itu tetangga saya"])
+def test_no_category_named_as_what_is_reported(text: str) -> None:
+    assert named_report_category(text) is None

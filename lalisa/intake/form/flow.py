@@ -56,6 +56,7 @@ from lalisa.intake.form.strategies import STRATEGIES
 from lalisa.intake.form.summary import (
     _READERS,
     _read_correction_of_other,
+    _read_place_named_anew,
     _read_star_correction,
 )
 from lalisa.intake.form.turn import (
@@ -269,6 +270,8 @@ def _read_answer(turn: _Turn, answer: Answer, asked: str) -> bool | None:
     if not question and reader(turn, answer, False):
         return True
     if asked == "location" and _continues_story(turn, text):
+        return True
+    if _read_place_named_anew(turn, answer, asked):
         return True
     turn.say(_MISS_RESPONSES[asked])
     if text:

@@ -7,6 +7,7 @@ the corrections that use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -15,6 +16,7 @@ from lalisa.intake.form.category import _read_category, category_named
 from lalisa.intake.form.description import _read_description
 from lalisa.intake.form.evidence_name import _read_evidence, _read_reporter_name
 from lalisa.intake.form.place_time import (
+    LOCATION_QUESTIONS,
     _read_desa_choice,
     _read_incident_time,
     _read_kecamatan_choice,
@@ -36,6 +38,7 @@ from lalisa.intake.readers.correction import (
     strip_field_words,
 )
 from lalisa.intake.readers.name import read_name_change
+from lalisa.intake.readers.named_category import named_report_category
 from lalisa.intake.readers.star import apply_star, star_word
 from lalisa.intake.readers.words import typed_label
 from lalisa.intake.readers.yes_no import read_yes_no
@@ -235,7 +238,16 @@ _READERS: Final[dict[str, _Reader]] = {
 
 
 def _correct_any(turn: _Turn, value: str) -> bool:
-    """A correction that only gives the new value: a place, else a time, for filled fields."""
+    """A correction that only gives the new value: a category, a place, else a time.
+
+    The category when the value names one after a reporting verb ("eh bukan min, maksud sy
+    yg mau dilaporin parkirnya, …"), else a place or a time, for fields already filled.
+    """
+    named = named_report_category(value)
+    if named is not None and turn.get("category") not in (None, named):
+        turn.set(category=named, category_candidates=None, category_page=None)
+        _say_corrected(turn, "category")
+        return True
     for slot in ("location", "incident_time"):
         if turn.get(slot) is not None and _correct(turn, slot, value):
             return True
@@ -255,6 +267,34 @@ def _read_correction_of_other(turn: _Turn, answer: Answer, asked: str) -> bool:
             return True
         return False
     return correction.field is None and _correct_any(turn, correction.value)
+
+
+def _read_place_named_anew(turn: _Turn, answer: Answer, asked: str) -> bool:
+    """The report's place named anew at another question, with no word of error.
+
+    "eh itu lokasi rumah sy min, balihonya di desa sirap kec juai" at the time question moves
+    the place of a pin sent from home: no "salah" makes it a correction
+    (:func:`read_correction`), but it names the place field and a place. Read only once the
+    question asked found nothing in the message, so an answer is never taken for a place.
+    """
+    if asked in LOCATION_QUESTIONS or turn.get("location") is None:
+        return False
+    text = answer.typed
+    if not text or field_named(text) != "location":
+        return False
+    # The new place is the clause that names it ("balihonya di desa sirap kec juai depan
+    # masjid"), not the remark on the old one ("eh itu lokasi rumah sy min").
+    clauses = [c.strip() for c in re.split(r"[,.;](?=\s|$)", text) if c.strip()]
+    kept = (turn.get("location_kecamatan"), turn.get("location_desa"))
+    snapshot = (dict(turn.state), dict(turn.changes), list(turn.utterances))
+    moved = any(_correct(turn, "location", clause) for clause in reversed(clauses[1:])) or (
+        _correct(turn, "location", text)
+    )
+    if moved and (turn.get("location_kecamatan"), turn.get("location_desa")) != kept:
+        return True
+    # The same place, or none: a remark on it ("lokasinya dekat rumah saya") moves nothing.
+    turn.state, turn.changes, turn.utterances = snapshot
+    return False
 
 
 def _read_star_correction(turn: _Turn, answer: Answer) -> bool:

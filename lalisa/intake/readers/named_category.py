@@ -32,7 +32,9 @@ SYNONYMS_FILE: Final = REPO_ROOT / "data" / "nlu" / "synonyms.yml"
 _REPORT_VERB = re.compile(
     r"^(?:lapor|melapor|melaporkan|laporkan|laporan|lapur|malapor|bapadah|mengadu|adukan"
     r"|aduan|pengaduan|ngelapor|nglapor|ngelaporin|laporin|ngadu|ngaduin|komplain|komplen"
-    r"|keluhan|keluhkan|mengeluhkan|mengeluh|ngeluh|ngeluhin)$"
+    r"|keluhan|keluhkan|mengeluhkan|mengeluh|ngeluh|ngeluhin"
+    # What is reported, said of it: "yg mau dilaporin parkirnya", "nang handak dipadahakan".
+    r"|dilapor|dilaporkan|dilaporin|dilaporakan|diadukan|dipadahakan)$"
 )
 # Words that may stand between the verb and the category: "lapor soal miras", "keluhan
 # tentang adanya parkir liar", "bapadah masalah sampah".
@@ -40,7 +42,7 @@ _LINKING_WORDS: Final = frozenset(
     {
         "soal", "tentang", "ttg", "terkait", "mengenai", "masalah", "mslh", "perihal", "kasus",
         "ada", "adanya", "pelanggaran", "yang", "yg", "atas", "untuk", "utk", "sal", "pasal",
-        "perkara", "urusan", "gangguan", "ni", "sy", "saya", "ulun", "aku",
+        "perkara", "urusan", "gangguan", "ni", "sy", "saya", "ulun", "aku", "itu", "tu", "ini",
     }
 )  # fmt: skip
 MAX_LINKING_WORDS: Final = 3
@@ -96,6 +98,9 @@ def category_words() -> dict[str, str]:
     return names
 
 
+_SUBJECT_NYA: Final = re.compile(r"(?<=[a-z0-9]{4})nya$")
+
+
 def _phrase_at(tokens: list[str], start: int) -> str | None:
     names = category_words()
     for size in range(min(MAX_PHRASE_WORDS, len(tokens) - start), 0, -1):
@@ -122,7 +127,9 @@ def named_report_category(text: str) -> str | None:
         The category id, or None when no reporting verb is followed by a category word (or
         two different categories are named so).
     """
-    tokens = words(text)
+    # "yg mau dilaporin parkirnya": the category named as the subject, its "-nya" no part of
+    # the name ("tanya", "punya" are too short to lose it).
+    tokens = [_SUBJECT_NYA.sub("", token) for token in words(text)]
     found: set[str] = set()
     for index, token in enumerate(tokens):
         if not _REPORT_VERB.match(token):
