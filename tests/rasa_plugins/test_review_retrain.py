@@ -26,7 +26,10 @@ from lalisa_common.rasa_domain import domain_path
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-MESSAGE = "kapan petugas datang ke tempat ku"
+# A status question in Banjar ("how did my report of the other day turn out") that the model
+# in use does not understand; "kapan petugas datang …" no longer serves, as the follow-up
+# reader of the text rules now reads it as check_status.
+MESSAGE = "laporan ulun bahari kaya apa jadinya"
 ANNOTATED_INTENT = "check_status"
 TIMEOUT_SECONDS = 900
 
