@@ -69,17 +69,25 @@ _HANDLING_WORDS: Final = frozenset(
         "maurus", "diurusakan",
     }
 )  # fmt: skip
-# Words that point at the matter at hand: "ini urusan satpol pp kah?" asks about this report,
-# "apa tugas satpol pp?" about the agency's duties (answered as such).
-_THIS_WORDS: Final = frozenset(
-    {
-        "ini", "itu", "nih", "tu", "gini", "begini", "bgini", "gitu", "begitu", "kaini",
-        "kaitu", "hal", "masalah", "kasus", "laporan", "laporannya", "kejadian", "kejadiannya",
-        "yg", "yang", "nang", "sini",
-    }
-)  # fmt: skip
 # The last word of Satpol PP's name: a demonstrative after it points at the agency.
 _AGENCY_TAIL_WORDS: Final = frozenset({"pp", "satpol", "satpolpp", "polpp", "praja"})
+# Words that point at the matter at hand: "ini urusan satpol pp kah?" asks about this report
+# ("yang" does not: it also begins "apa yang ditangani satpol pp?", a duties question).
+_DEMONSTRATIVES: Final = frozenset(
+    {
+        "ini", "itu", "nih", "tu", "gini", "begini", "bgini", "gitu", "begitu", "kaini",
+        "kaitu", "sini", "kasus", "laporan", "laporannya", "kejadian", "kejadiannya",
+    }
+)  # fmt: skip
+# A question for a list ("apa saja", "siapa saja"): the duties in general, not one matter;
+# "apa nggak" is a yes/no question ("ini bisa ditangani satpol pp apa nggak?").
+_LIST_QUESTION_WORDS: Final = frozenset({"apa", "apaan", "siapa", "mana"})
+_NEGATIONS: Final = frozenset(
+    {"nggak", "ngga", "gak", "ga", "gk", "tidak", "tdk", "enggak", "engga", "ndak", "kada", "kd"}
+)
+_CONTRAST_WORDS: Final = frozenset({"atau", "ato", "atw", "bukan", "bkn", "bukannya"})
+# A demonstrative after these does not point at the matter: "satpol pp itu …", "apa itu …".
+_NOT_POINTING_BEFORE: Final = _AGENCY_TAIL_WORDS | {"apa", "apakah"}
 _WHEN_WORDS: Final = frozenset({"kapan", "bila", "lama", "berapa", "brp", "kpn"})
 # What makes it a question without a question mark ("urusan satpol pp kah").
 _QUESTION_WORDS: Final = frozenset(
@@ -136,17 +144,32 @@ def asks_about_remit(text: str) -> bool:
     if not (satpol or other):
         return False
     # "ini urusan satpol pp kah?" points at this matter; the "itu" of "satpol pp itu tugasnya
-    # apa aja" only names the agency, whose duties in general ask_duties answers.
-    points_at_matter = any(
-        t in _THIS_WORDS and before not in _AGENCY_TAIL_WORDS
+    # apa aja" only names the agency and "apa itu tugas satpol pp" asks what its duties are:
+    # the duties in general, which ask_duties answers.
+    points_here = any(
+        t in _DEMONSTRATIVES and before not in _NOT_POINTING_BEFORE
         for before, t in zip(["", *tokens], tokens, strict=False)
     )
-    remit = any(t in _REMIT_WORDS for t in tokens) and (other or points_at_matter)
-    # "kapan ditindak satpol pp?" asks when, not whose business (the follow-up answer).
-    handling = any(t in _HANDLING_WORDS for t in tokens) and not any(
-        t in _WHEN_WORDS for t in tokens
+    # "… satpol pp atau dinas?", "… bukan dishub?": another agency set against Satpol PP. Both
+    # named without it ("apa bedanya satpol pp dengan polisi?") is a question about agencies.
+    contrast = other and any(t in _CONTRAST_WORDS for t in tokens)
+    remit = any(t in _REMIT_WORDS for t in tokens) and (points_here or contrast)
+    # "kapan ditindak satpol pp?" asks when, not whose business (the follow-up answer). "Bisa
+    # ditertibkan satpol pp gak?" is about this matter, left unsaid; "apa (saja) yang
+    # ditangani satpol pp?" and "satpol pp tugasnya cuma razia kah?" ask for its duties.
+    handled = [t for t in tokens if t in _HANDLING_WORDS]
+    asks_list = any(
+        t in _LIST_QUESTION_WORDS and following not in _NEGATIONS
+        for t, following in zip(tokens, [*tokens[1:], ""], strict=False)
     )
-    return remit or (handling and satpol) or (satpol and other)
+    handling = (
+        bool(handled)
+        and not any(t in _WHEN_WORDS for t in tokens)
+        and (
+            points_here or contrast or (not asks_list and any(t.startswith("di") for t in handled))
+        )
+    )
+    return remit or (handling and (satpol or other)) or (satpol and contrast and points_here)
 
 
 # Services of other agencies: a message about them is theirs, whatever else it names ("mau

@@ -23,6 +23,7 @@ REMIT_QUESTIONS = (
     "yang begini urusan satpol pp kah atau pihak desa?",
     "ini wewenang satpol pp atau polisi min?",
     "kasus ini ranahnya satpol pp bukan?",
+    "ini bisa ditangani satpol pp apa nggak?",
     "nang kaini gawian satpol pp kah?",
     "bisa ditertibkan satpol pp gak?",
     "yang bongkar nanti satpol pp atau dinas pupr?",
@@ -34,6 +35,14 @@ NOT_REMIT_QUESTIONS = (
     # "itu" after the agency's name names the agency, not this matter: its duties in general.
     "satpol pp itu tugasnya ngapain aja?",
     "satpol pp tu gawiannya apa haja?",
+    # What it handles, asked as a list: its duties, not this matter's remit.
+    "masalah apa saja yang ditangani satpol pp?",
+    "satpol pp bisa menindak siapa saja?",
+    # Questions about the agencies themselves, not about this matter.
+    "apa itu tugas satpol pp",
+    "apa bedanya satpol pp dengan polisi?",
+    "satpol pp itu bagian dari pemda kah?",
+    "satpol pp tugasnya cuma razia pkl kah?",
     "satpol pp itu apa?",
     "jam berapa kantor satpol pp buka?",
     "desa mana kah?",  # a place
