@@ -244,9 +244,7 @@ def _correct_any(turn: _Turn, value: str) -> bool:
     yg mau dilaporin parkirnya, …"), else a place or a time, for fields already filled.
     """
     named = named_report_category(value)
-    if named is not None and turn.get("category") not in (None, named):
-        turn.set(category=named, category_candidates=None, category_page=None)
-        _say_corrected(turn, "category")
+    if turn.get("category") is not None and _change_category(turn, named):
         return True
     for slot in ("location", "incident_time"):
         if turn.get(slot) is not None and _correct(turn, slot, value):
@@ -320,9 +318,13 @@ def _read_star_correction(turn: _Turn, answer: Answer) -> bool:
         turn.set(description=clean_description(fix.text))
         _say_corrected(turn, "description")
         changed = True
-    named = category_named(word)
-    if named is not None and named != turn.get("category"):
-        turn.set(category=named, category_candidates=None, category_page=None)
-        _say_corrected(turn, "category")
-        changed = True
-    return changed
+    return _change_category(turn, category_named(word)) or changed
+
+
+def _change_category(turn: _Turn, named: str | None) -> bool:
+    """Sets a category a correction names, when it is another one, and says it was updated."""
+    if named is None or named == turn.get("category"):
+        return False
+    turn.set(category=named, category_candidates=None, category_page=None)
+    _say_corrected(turn, "category")
+    return True

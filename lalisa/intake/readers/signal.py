@@ -117,9 +117,11 @@ _ALREADY_DONE = re.compile(
 )
 
 
+# "But" and "still", and a problem come back: what was done did not end it.
+_BUT_STILL: Final = r"tapi|tp|tpi|tetapi|namun|masih|balik\s+lagi|muncul\s+lagi"
 _BUT_NOTHING_CHANGED = re.compile(
-    r"\b(?:tapi|tp|tpi|tetapi|namun|tagal|tagalnya|belum|blm|balum|masih|kadada\s+parubahan"
-    r"|tidak\s+ada\s+perubahan|ga\s+ada\s+perubahan|balik\s+lagi|muncul\s+lagi)\b",
+    rf"\b(?:{_BUT_STILL}|tagal|tagalnya|belum|blm|balum|kadada\s+parubahan"
+    r"|tidak\s+ada\s+perubahan|ga\s+ada\s+perubahan)\b",
     re.I,
 )
 
@@ -205,11 +207,7 @@ _OPERATION_DONE = re.compile(
 )
 # Words of a problem still going on, which make praise or thanks a report again: "mantap
 # razianya, tapi pkl nya sudah balik lagi".
-_STILL_GOING_ON = re.compile(
-    r"\b(?:tapi|tp|tpi|tetapi|namun|masih|balik\s+lagi|muncul\s+lagi|ada\s+lagi|kembali\s+lagi"
-    r"|tolong|mohon)\b",
-    re.I,
-)
+_STILL_GOING_ON = re.compile(rf"\b(?:{_BUT_STILL}|ada\s+lagi|kembali\s+lagi|tolong|mohon)\b", re.I)
 
 
 def _names_a_problem(text: str) -> bool:
